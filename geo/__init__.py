@@ -1,0 +1,1 @@
+"""Database, schema, coordinate systems and geometry helpers shared by every gridgov package."""

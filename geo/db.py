@@ -1,0 +1,64 @@
+"""Which database gridgov uses, engines for it, and the checks it must pass."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.exc import ArgumentError, OperationalError
+
+from geo.cluster import EmbeddedCluster
+from geo.errors import ConfigError, DatabaseError
+from geo.settings import Settings
+
+REQUIRED_EXTENSIONS = ("postgis", "pg_trgm", "pgrouting")
+
+
+def database_url(settings: Settings) -> str:
+    """``DATABASE_URL`` when set, else the embedded cluster's URL (psycopg 3 driver)."""
+    if settings.database_url is None:
+        return EmbeddedCluster.from_settings(settings).url
+    try:
+        url = make_url(settings.database_url)
+    except ArgumentError:
+        raise ConfigError(
+            "DATABASE_URL is not a database URL; use e.g. postgresql://user:password@host/dbname"
+        ) from None
+    if url.get_backend_name() != "postgresql":
+        raise ConfigError(f"DATABASE_URL must point at PostgreSQL with PostGIS, not {url.drivername}")
+    return url.set(drivername="postgresql+psycopg").render_as_string(hide_password=False)
+
+
+def make_engine(url: str, *, pool_size: int = 5) -> Engine:
+    """An engine with a small pool; connections are checked before use (servers restart)."""
+    return sa.create_engine(url, pool_size=pool_size, pool_pre_ping=True)
+
+
+def check_database(engine: Engine) -> None:
+    """Raise ``DatabaseError`` saying plainly what is wrong with the server, if anything."""
+    try:
+        with engine.connect() as conn:
+            ctype = conn.execute(
+                sa.text("SELECT datctype FROM pg_database WHERE datname = current_database()")
+            ).scalar_one()
+            available = set(
+                conn.execute(
+                    sa.text("SELECT name FROM pg_available_extensions WHERE name = ANY(:names)"),
+                    {"names": list(REQUIRED_EXTENSIONS)},
+                ).scalars()
+            )
+    except OperationalError as exc:
+        reason = str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)
+        raise DatabaseError(
+            f"cannot reach the database ({reason}); run `gridgov db start` or check DATABASE_URL"
+        ) from None
+    missing = [name for name in REQUIRED_EXTENSIONS if name not in available]
+    if missing:
+        raise DatabaseError(
+            f"the database server lacks the extension(s) {', '.join(missing)}; install them, "
+            "e.g. sudo apt-get install -y postgresql-15-postgis-3 postgresql-15-pgrouting"
+        )
+    if ctype in ("C", "POSIX"):
+        raise DatabaseError(
+            f"the database's LC_CTYPE is {ctype!r}: pg_trgm would drop every Chinese character; "
+            "recreate it with a UTF-8 ctype, e.g. CREATE DATABASE ... LC_CTYPE 'C.UTF-8' TEMPLATE template0"
+        )

@@ -1,0 +1,58 @@
+"""Kinds of inspection targets (排查对象) and what a round checks, from the Pingcheng articles.
+
+Each kind registers itself; the demo, ingest validation and the planning page use the registry.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class InspectionKind:
+    key: str
+    zh: str
+    en: str
+    interval_days: int  # default time between rounds
+    checks: tuple[str, ...]
+
+
+INSPECTION_KINDS: dict[str, InspectionKind] = {}
+
+
+def register(kind: InspectionKind) -> InspectionKind:
+    if kind.key in INSPECTION_KINDS:
+        raise ValueError(f"inspection kind {kind.key!r} registered twice")
+    INSPECTION_KINDS[kind.key] = kind
+    return kind
+
+
+for _k in (
+    InspectionKind(
+        "scrap_station",
+        "废品收购站",
+        "Scrap-collection station",
+        30,
+        ("营业执照", "灭火器配备及有效", "废品堆放规范"),
+    ),
+    InspectionKind("homestay", "民宿", "Homestay", 30, ("消防器材", "疏散通道畅通", "电气线路", "燃气使用")),
+    InspectionKind(
+        "bungalow",
+        "平房",
+        "Old bungalow",
+        90,
+        ("房屋倾斜", "墙体裂缝", "电线老化", "电动车飞线充电", "空置房屋", "独居老人"),
+    ),
+    InspectionKind("bookshop", "书店", "Bookshop", 90, ("登记备案", "年检", "盗版及违禁出版物", "消防器材")),
+    InspectionKind(
+        "school_canteen",
+        "学校食堂",
+        "School canteen",
+        30,
+        ("环境卫生", "食材储存", "餐具消毒", "从业人员健康证"),
+    ),
+    InspectionKind("market", "便民市场", "Market", 14, ("流动摊贩", "店外经营", "噪音扰民")),
+    InspectionKind("stairwell", "楼道", "Stairwell", 60, ("杂物堵塞疏散通道", "电动车上楼")),
+    InspectionKind("coal_ban", "禁煤巡查点", "Coal-ban check", 30, ("散煤存放",)),
+):
+    register(_k)

@@ -1,0 +1,73 @@
+"""Alembic migrations, driven from code (``gridgov db migrate``) with gridgov's own engine."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from alembic import command
+from alembic.autogenerate import compare_metadata
+from alembic.config import Config
+from alembic.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from geoalchemy2 import alembic_helpers
+from sqlalchemy.engine import Engine
+
+from geo.schema import Base
+
+MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+
+
+def _config(engine: Engine) -> Config:
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS))
+    cfg.attributes["engine"] = engine
+    return cfg
+
+
+def _run(engine: Engine, action: str, revision: str) -> None:
+    cfg = _config(engine)
+    with engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        getattr(command, action)(cfg, revision)
+
+
+def upgrade(engine: Engine, *, revision: str = "head") -> None:
+    """Bring the schema up to ``revision``."""
+    _run(engine, "upgrade", revision)
+
+
+def downgrade(engine: Engine, *, revision: str = "base") -> None:
+    """Take the schema down to ``revision`` (``base``: no gridgov tables at all)."""
+    _run(engine, "downgrade", revision)
+
+
+def current(engine: Engine) -> str | None:
+    """The revision the database is at, or None before the first migration."""
+    with engine.connect() as conn:
+        return MigrationContext.configure(conn).get_current_revision()
+
+
+def head() -> str:
+    """The newest revision shipped with this code."""
+    rev = ScriptDirectory.from_config(_config_no_engine()).get_current_head()
+    assert rev is not None
+    return rev
+
+
+def pending_changes(engine: Engine) -> list[object]:
+    """What autogenerate would put in a new migration; empty when schema and models agree."""
+    with engine.connect() as conn:
+        ctx = MigrationContext.configure(
+            conn,
+            opts={
+                "include_object": alembic_helpers.include_object,
+                "compare_type": True,
+            },
+        )
+        return list(compare_metadata(ctx, Base.metadata))
+
+
+def _config_no_engine() -> Config:
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS))
+    return cfg

@@ -1,0 +1,272 @@
+"""The gridgov schema: the district hierarchy, what happens in it, and ingest bookkeeping.
+
+Geometries are stored in EPSG:4326 (WGS-84 = CGCS2000 to within centimetres) with GiST
+indexes; metric work transforms to EPSG:4547 (CGCS2000 / 3-degree Gauss-Kruger CM 114E).
+Hierarchy rows carry ``valid_from``/``valid_to``: a redrawn boundary closes the old row and
+adds a new one, so at most one row per code is current (``valid_to IS NULL``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import sqlalchemy as sa
+from geoalchemy2 import Geometry
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+WGS84 = 4326
+METRIC_SRID = 4547
+
+STATUSES = ("reported", "registered", "dispatched", "handled", "verified", "closed")
+MATCH_LEVELS = ("building", "compound", "community", "street", "coordinates")
+
+
+class Base(DeclarativeBase):
+    metadata = sa.MetaData(
+        naming_convention={
+            "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+            "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+            "ck": "ck_%(table_name)s_%(constraint_name)s",
+            "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+            "pk": "pk_%(table_name)s",
+        }
+    )
+
+
+def _geom(kind: str) -> Any:
+    return mapped_column(Geometry(kind, srid=WGS84, spatial_index=True), nullable=False)
+
+
+def _fk(target: str, *, nullable: bool = True) -> Any:
+    return mapped_column(sa.ForeignKey(f"{target}.id"), index=True, nullable=nullable)
+
+
+def _versioned(table: str, digits: int) -> tuple[Any, ...]:
+    return (
+        sa.CheckConstraint(f"code ~ '^[0-9]{{{digits}}}$'", name="code_digits"),
+        sa.CheckConstraint("valid_to IS NULL OR valid_to > valid_from", name="valid_range"),
+        sa.Index(
+            f"uq_{table}_current_code", "code", unique=True, postgresql_where=sa.text("valid_to IS NULL")
+        ),
+    )
+
+
+class _Versioned:
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(sa.Text)
+    valid_from: Mapped[dt.date] = mapped_column(sa.Date, server_default=sa.func.current_date())
+    valid_to: Mapped[dt.date | None] = mapped_column(sa.Date)
+
+
+class District(_Versioned, Base):
+    """A county-level district (区); code is the 6-digit adcode."""
+
+    __tablename__ = "district"
+    __table_args__ = _versioned("district", 6)
+    code: Mapped[str] = mapped_column(sa.String(6))
+    geom: Mapped[Any] = _geom("MULTIPOLYGON")
+
+
+class Street(_Versioned, Base):
+    """A street (街道) or town (镇); code is the 12-digit NBS statistical code."""
+
+    __tablename__ = "street"
+    __table_args__ = _versioned("street", 12)
+    code: Mapped[str] = mapped_column(sa.String(12))
+    district_id: Mapped[int] = _fk("district", nullable=False)
+    geom: Mapped[Any] = _geom("MULTIPOLYGON")
+
+
+class Community(_Versioned, Base):
+    """A community (社区, urban) or village (村, rural); 12-digit NBS code."""
+
+    __tablename__ = "community"
+    __table_args__ = (
+        *_versioned("community", 12),
+        sa.CheckConstraint("kind IN ('community', 'village')", name="kind"),
+    )
+    code: Mapped[str] = mapped_column(sa.String(12))
+    kind: Mapped[str] = mapped_column(sa.String(9))
+    street_id: Mapped[int] = _fk("street", nullable=False)
+    geom: Mapped[Any] = _geom("MULTIPOLYGON")
+
+
+class Grid(_Versioned, Base):
+    """A grid (网格): 15-digit code = 6 county + 3 street + 3 community + 3 sequence."""
+
+    __tablename__ = "grid"
+    __table_args__ = _versioned("grid", 15)
+    code: Mapped[str] = mapped_column(sa.String(15))
+    community_id: Mapped[int] = _fk("community", nullable=False)
+    worker_name: Mapped[str | None] = mapped_column(sa.Text)
+    worker_phone: Mapped[str | None] = mapped_column(sa.Text)
+    households: Mapped[int] = mapped_column(server_default="0")
+    residents: Mapped[int] = mapped_column(server_default="0")
+    geom: Mapped[Any] = _geom("MULTIPOLYGON")
+
+
+class Building(Base):
+    """A building (楼栋) with the households and residents coverage is weighted by."""
+
+    __tablename__ = "building"
+    __table_args__ = (sa.UniqueConstraint("source", "source_id"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    source: Mapped[str] = mapped_column(sa.Text)
+    source_id: Mapped[str] = mapped_column(sa.Text)
+    compound: Mapped[str | None] = mapped_column(sa.Text)  # 小区 or 村 name
+    number: Mapped[str | None] = mapped_column(sa.Text)  # building number, e.g. "3"
+    address: Mapped[str] = mapped_column(sa.Text)
+    floors: Mapped[int] = mapped_column(server_default="1")
+    households: Mapped[int] = mapped_column()
+    residents: Mapped[int] = mapped_column()
+    grid_id: Mapped[int | None] = _fk("grid")
+    community_id: Mapped[int | None] = _fk("community")
+    geom: Mapped[Any] = _geom("POLYGON")
+
+
+class Incident(Base):
+    """An incident (事件) from any source, with its lifecycle, geocoding and location."""
+
+    __tablename__ = "incident"
+    __table_args__ = (
+        sa.UniqueConstraint("source", "source_id"),
+        sa.Index("ix_incident_reported_at", "reported_at"),
+        sa.Index("ix_incident_status", "status"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    source: Mapped[str] = mapped_column(sa.Text)
+    source_id: Mapped[str] = mapped_column(sa.Text)
+    category: Mapped[str] = mapped_column(sa.Text, index=True)
+    description: Mapped[str | None] = mapped_column(sa.Text)
+    reporter_phone: Mapped[str | None] = mapped_column(sa.Text)
+    reported_at: Mapped[dt.datetime] = mapped_column(sa.DateTime(timezone=True))
+    registered_at: Mapped[dt.datetime | None] = mapped_column(sa.DateTime(timezone=True))
+    dispatched_at: Mapped[dt.datetime | None] = mapped_column(sa.DateTime(timezone=True))
+    handled_at: Mapped[dt.datetime | None] = mapped_column(sa.DateTime(timezone=True))
+    verified_at: Mapped[dt.datetime | None] = mapped_column(sa.DateTime(timezone=True))
+    closed_at: Mapped[dt.datetime | None] = mapped_column(sa.DateTime(timezone=True))
+    deadline_at: Mapped[dt.datetime | None] = mapped_column(sa.DateTime(timezone=True))
+    rework_count: Mapped[int] = mapped_column(server_default="0")
+    status: Mapped[str] = mapped_column(
+        sa.Text,
+        sa.Computed(
+            "CASE WHEN closed_at IS NOT NULL THEN 'closed' WHEN verified_at IS NOT NULL THEN 'verified'"
+            " WHEN handled_at IS NOT NULL THEN 'handled' WHEN dispatched_at IS NOT NULL THEN 'dispatched'"
+            " WHEN registered_at IS NOT NULL THEN 'registered' ELSE 'reported' END",
+            persisted=True,
+        ),
+    )
+    raw_address: Mapped[str | None] = mapped_column(sa.Text)
+    raw_x: Mapped[float | None] = mapped_column(sa.Float)
+    raw_y: Mapped[float | None] = mapped_column(sa.Float)
+    raw_crs: Mapped[str | None] = mapped_column(sa.Text)
+    match_level: Mapped[str | None] = mapped_column(sa.Text)
+    match_score: Mapped[float | None] = mapped_column(sa.Float)
+    street_id: Mapped[int | None] = _fk("street")
+    community_id: Mapped[int | None] = _fk("community")
+    grid_id: Mapped[int | None] = _fk("grid")
+    duplicate_of: Mapped[int | None] = _fk("incident")
+    geom: Mapped[Any] = _geom("POINT")
+
+
+class InspectionTarget(Base):
+    """A site inspected in rounds (排查): scrap station, homestay, bungalow, canteen, …"""
+
+    __tablename__ = "inspection_target"
+    __table_args__ = (sa.UniqueConstraint("source", "source_id"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    source: Mapped[str] = mapped_column(sa.Text)
+    source_id: Mapped[str] = mapped_column(sa.Text)
+    kind: Mapped[str] = mapped_column(sa.Text, index=True)
+    name: Mapped[str] = mapped_column(sa.Text)
+    address: Mapped[str | None] = mapped_column(sa.Text)
+    risk_level: Mapped[int] = mapped_column(server_default="1")  # 1 low … 3 high
+    interval_days: Mapped[int] = mapped_column(server_default="30")
+    attributes: Mapped[dict[str, Any]] = mapped_column(JSONB, server_default=sa.text("'{}'::jsonb"))
+    street_id: Mapped[int | None] = _fk("street")
+    community_id: Mapped[int | None] = _fk("community")
+    grid_id: Mapped[int | None] = _fk("grid")
+    geom: Mapped[Any] = _geom("POINT")
+
+
+class Inspection(Base):
+    """One visit to a target, its findings and the rectification they led to."""
+
+    __tablename__ = "inspection"
+    __table_args__ = (sa.UniqueConstraint("source", "source_id"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    source: Mapped[str] = mapped_column(sa.Text)
+    source_id: Mapped[str] = mapped_column(sa.Text)
+    target_id: Mapped[int] = _fk("inspection_target", nullable=False)
+    inspected_at: Mapped[dt.datetime] = mapped_column(sa.DateTime(timezone=True), index=True)
+    inspector: Mapped[str | None] = mapped_column(sa.Text)
+    passed: Mapped[bool] = mapped_column()
+    findings: Mapped[list[str]] = mapped_column(JSONB, server_default=sa.text("'[]'::jsonb"))
+    rectify_deadline: Mapped[dt.date | None] = mapped_column(sa.Date)
+    rectified_at: Mapped[dt.datetime | None] = mapped_column(sa.DateTime(timezone=True))
+
+
+class ServicePoint(Base):
+    """A service point (服务点) of a registered type, e.g. employment & social security."""
+
+    __tablename__ = "service_point"
+    __table_args__ = (sa.UniqueConstraint("source", "source_id"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    source: Mapped[str] = mapped_column(sa.Text)
+    source_id: Mapped[str] = mapped_column(sa.Text)
+    kind: Mapped[str] = mapped_column(sa.Text, index=True)
+    name: Mapped[str] = mapped_column(sa.Text)
+    level: Mapped[str] = mapped_column(sa.Text)  # district | street | community | village
+    address: Mapped[str | None] = mapped_column(sa.Text)
+    opening_hours: Mapped[str | None] = mapped_column(sa.Text)
+    staff: Mapped[int | None] = mapped_column()
+    street_id: Mapped[int | None] = _fk("street")
+    community_id: Mapped[int | None] = _fk("community")
+    geom: Mapped[Any] = _geom("POINT")
+
+
+class RoadSegment(Base):
+    """An edge of the walkable network; ``source``/``target`` are node ids (pgRouting style)."""
+
+    __tablename__ = "road_segment"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    source: Mapped[int] = mapped_column(sa.BigInteger, index=True)
+    target: Mapped[int] = mapped_column(sa.BigInteger, index=True)
+    length_m: Mapped[float] = mapped_column(sa.Float)
+    kind: Mapped[str] = mapped_column(sa.Text)  # arterial | street | lane | path
+    name: Mapped[str | None] = mapped_column(sa.Text)
+    geom: Mapped[Any] = _geom("LINESTRING")
+
+
+class IngestRun(Base):
+    """One ingest job: what file, what it did, how long it took."""
+
+    __tablename__ = "ingest_run"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(sa.Text)
+    source: Mapped[str] = mapped_column(sa.Text)
+    file_name: Mapped[str | None] = mapped_column(sa.Text)
+    sha256: Mapped[str | None] = mapped_column(sa.String(64))
+    status: Mapped[str] = mapped_column(sa.Text, server_default="running")
+    started_at: Mapped[dt.datetime] = mapped_column(sa.DateTime(timezone=True), server_default=sa.func.now())
+    finished_at: Mapped[dt.datetime | None] = mapped_column(sa.DateTime(timezone=True))
+    n_read: Mapped[int] = mapped_column(server_default="0")
+    n_inserted: Mapped[int] = mapped_column(server_default="0")
+    n_updated: Mapped[int] = mapped_column(server_default="0")
+    n_unchanged: Mapped[int] = mapped_column(server_default="0")
+    n_quarantined: Mapped[int] = mapped_column(server_default="0")
+    duration_s: Mapped[float | None] = mapped_column(sa.Float)
+    message: Mapped[str | None] = mapped_column(sa.Text)
+
+
+class Quarantine(Base):
+    """An input row that was not loaded, kept raw with a reason a clerk can act on."""
+
+    __tablename__ = "quarantine"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    run_id: Mapped[int] = _fk("ingest_run", nullable=False)
+    row_number: Mapped[int] = mapped_column()
+    raw: Mapped[dict[str, Any]] = mapped_column(JSONB)
+    reason: Mapped[str] = mapped_column(sa.Text)

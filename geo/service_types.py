@@ -1,0 +1,35 @@
+"""Service-point types (服务点). Each registers itself; planners' pages are built from this."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class ServiceType:
+    key: str
+    zh: str
+    en: str
+    opening_hours: str
+    walk_minutes: int  # the "15-minute life circle" style threshold planners start from
+
+
+SERVICE_TYPES: dict[str, ServiceType] = {}
+
+
+def register(service_type: ServiceType) -> ServiceType:
+    if service_type.key in SERVICE_TYPES:
+        raise ValueError(f"service type {service_type.key!r} registered twice")
+    SERVICE_TYPES[service_type.key] = service_type
+    return service_type
+
+
+for _t in (
+    ServiceType("employment", "就业社保服务点", "Employment & social security", "08:30-17:30", 15),
+    ServiceType("civilisation", "新时代文明实践站", "Civilisation practice station", "09:00-17:00", 15),
+    ServiceType("elder_care", "助老服务站", "Elder-care station", "08:00-18:00", 10),
+    ServiceType("youth_school", "青年夜校", "Youth night school", "18:00-22:00", 15),
+    ServiceType("senior_college", "老年大学分校", "Senior college branch", "08:30-16:30", 20),
+    ServiceType("service_window", "便民服务窗口", "Citizen service window", "08:30-17:30", 15),
+):
+    register(_t)

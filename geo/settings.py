@@ -1,0 +1,68 @@
+"""One settings object, read from the environment once and passed explicitly.
+
+Every setting is documented in README.md (a test checks this). Names and defaults:
+
+- ``DATABASE_URL``: an external PostgreSQL+PostGIS server; unset means the embedded cluster.
+- ``GRIDGOV_DATA_DIR``: where the embedded cluster lives (default ``<project>/var``).
+- ``GRIDGOV_PG_BINDIR``: PostgreSQL server programs (default: newest ``/usr/lib/postgresql/*/bin``).
+- ``GRIDGOV_PG_OS_USER``: the unprivileged OS user that runs the server when gridgov runs as
+  root (default ``postgres``).
+- ``GRIDGOV_HOST`` / ``GRIDGOV_PORT``: where ``gridgov serve`` listens (``127.0.0.1`` / ``8050``).
+- ``GRIDGOV_WORKERS``: WSGI worker processes (default ``2``).
+- ``GRIDGOV_TILE_URL``: optional raster tile URL template for a base map (default: none; the
+  map is drawn from our own layers only, so nothing leaves the machine).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from geo.errors import ConfigError
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything gridgov reads from the environment."""
+
+    database_url: str | None
+    data_dir: Path
+    pg_bindir: Path | None
+    pg_os_user: str
+    host: str
+    port: int
+    workers: int
+    tile_url: str | None
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
+        """Read the settings from ``env`` (default: ``os.environ``)."""
+        env = os.environ if env is None else env
+        bindir = env.get("GRIDGOV_PG_BINDIR")
+        return cls(
+            database_url=env.get("DATABASE_URL") or None,
+            data_dir=Path(env.get("GRIDGOV_DATA_DIR") or PROJECT_ROOT / "var").absolute(),
+            pg_bindir=Path(bindir) if bindir else None,
+            pg_os_user=env.get("GRIDGOV_PG_OS_USER") or "postgres",
+            host=env.get("GRIDGOV_HOST") or "127.0.0.1",
+            port=_int(env, "GRIDGOV_PORT", 8050),
+            workers=_int(env, "GRIDGOV_WORKERS", 2),
+            tile_url=env.get("GRIDGOV_TILE_URL") or None,
+        )
+
+
+def _int(env: Mapping[str, str], name: str, default: int) -> int:
+    raw = env.get(name)
+    if not raw:
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise ConfigError(f"{name}={raw!r} is not a whole number; set it to e.g. {default}") from None
+    if value <= 0:
+        raise ConfigError(f"{name}={raw!r} must be positive; set it to e.g. {default}")
+    return value

@@ -1,0 +1,1 @@
+"""gridgov: a GIS grid-governance dashboard for a Chinese urban district."""

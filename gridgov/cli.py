@@ -1,0 +1,123 @@
+"""The ``gridgov`` command. User mistakes print one line on stderr and exit 2, never a traceback."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable, Sequence
+
+from geo import migrate
+from geo.cluster import EmbeddedCluster
+from geo.db import check_database, database_url, make_engine
+from geo.errors import GridgovError
+from geo.settings import Settings
+
+Handler = Callable[[argparse.Namespace, Settings], int]
+
+
+def _db_start(args: argparse.Namespace, settings: Settings) -> int:
+    if settings.database_url:
+        check_database(make_engine(database_url(settings), pool_size=1))
+        print("DATABASE_URL is set: using that server; nothing to start")
+        return 0
+    cluster = EmbeddedCluster.from_settings(settings)
+    cluster.start()
+    check_database(make_engine(cluster.url, pool_size=1))
+    print(f"PostgreSQL running in {cluster.root} (socket {cluster.socket_dir})")
+    return 0
+
+
+def _db_stop(args: argparse.Namespace, settings: Settings) -> int:
+    if settings.database_url:
+        print("DATABASE_URL is set: gridgov does not manage that server")
+        return 0
+    EmbeddedCluster.from_settings(settings).stop()
+    print("PostgreSQL stopped")
+    return 0
+
+
+def _db_status(args: argparse.Namespace, settings: Settings) -> int:
+    if settings.database_url:
+        print("external server (DATABASE_URL)")
+    else:
+        cluster = EmbeddedCluster.from_settings(settings)
+        state = "running" if cluster.running() else "stopped"
+        print(f"embedded cluster in {cluster.root}: {state}")
+        if state == "stopped":
+            return 3
+    engine = make_engine(database_url(settings), pool_size=1)
+    check_database(engine)
+    rev = migrate.current(engine)
+    print(f"schema revision: {rev or 'none'} (code expects {migrate.head()})")
+    return 0
+
+
+def _db_url(args: argparse.Namespace, settings: Settings) -> int:
+    print(database_url(settings))
+    return 0
+
+
+def _db_migrate(args: argparse.Namespace, settings: Settings) -> int:
+    engine = make_engine(database_url(settings), pool_size=1)
+    check_database(engine)
+    migrate.upgrade(engine)
+    print(f"schema at revision {migrate.current(engine)}")
+    return 0
+
+
+def _demo(args: argparse.Namespace, settings: Settings) -> int:
+    from ingest.demo import load_demo
+
+    engine = make_engine(database_url(settings), pool_size=1)
+    check_database(engine)
+    migrate.upgrade(engine)
+    summary = load_demo(engine, force=args.force)
+    print(summary)
+    return 0
+
+
+def _serve(args: argparse.Namespace, settings: Settings) -> int:
+    from dashboard.server import serve
+
+    engine = make_engine(database_url(settings), pool_size=1)
+    check_database(engine)
+    if migrate.current(engine) != migrate.head():
+        raise GridgovError("the database schema is not up to date; run `gridgov db migrate` first")
+    serve(settings, host=args.host or settings.host, port=args.port or settings.port)
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The command-line interface; README.md documents every command listed here."""
+    parser = argparse.ArgumentParser(prog="gridgov", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+    db = sub.add_parser("db", help="the database: embedded PostgreSQL cluster and schema")
+    db_sub = db.add_subparsers(dest="db_command", required=True)
+    for name, handler, text in (
+        ("start", _db_start, "create (first time) and start the embedded cluster"),
+        ("stop", _db_stop, "stop the embedded cluster"),
+        ("status", _db_status, "is the cluster running, which schema revision"),
+        ("url", _db_url, "print the SQLAlchemy URL of the database in use"),
+        ("migrate", _db_migrate, "upgrade the schema to the newest revision"),
+    ):
+        db_sub.add_parser(name, help=text).set_defaults(handler=handler)
+    demo = sub.add_parser("demo", help="load the Pingcheng demo district (first time only)")
+    demo.add_argument("--force", action="store_true", help="replace an existing demo district")
+    demo.set_defaults(handler=_demo)
+    serve = sub.add_parser("serve", help="serve the dashboard with a production WSGI server")
+    serve.add_argument("--host", help="address to listen on (default GRIDGOV_HOST)")
+    serve.add_argument("--port", type=int, help="port to listen on (default GRIDGOV_PORT)")
+    serve.set_defaults(handler=_serve)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    handler: Handler = args.handler
+    try:
+        return handler(args, Settings.from_env())
+    except GridgovError as exc:
+        print(f"gridgov: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130

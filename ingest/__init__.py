@@ -1,0 +1,1 @@
+"""Jobs that load data into gridgov's database."""

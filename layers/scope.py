@@ -1,0 +1,39 @@
+"""What part of the district a caller may see: all of it, or one street (街道)."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+_STREET_CODE = re.compile(r"[0-9]{12}")
+
+# Append to a WHERE clause whose query joins the street table as ``s``.
+STREET_FILTER = "(CAST(:street_code AS text) IS NULL OR s.code = CAST(:street_code AS text))"
+
+
+@dataclass(frozen=True)
+class Scope:
+    """District-wide (``street_code is None``) or one street by its 12-digit code."""
+
+    street_code: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.street_code is not None and not _STREET_CODE.fullmatch(self.street_code):
+            raise ValueError(f"a street code has 12 digits, not {self.street_code!r}")
+
+    @classmethod
+    def district(cls) -> Scope:
+        return cls()
+
+    @classmethod
+    def street(cls, code: str) -> Scope:
+        return cls(street_code=code)
+
+    @property
+    def is_district(self) -> bool:
+        return self.street_code is None
+
+    def params(self) -> dict[str, Any]:
+        """Bind parameters for :data:`STREET_FILTER`."""
+        return {"street_code": self.street_code}

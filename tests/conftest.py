@@ -1,0 +1,80 @@
+"""Shared fixtures: a throwaway PostgreSQL cluster started by the same code as `gridgov db start`.
+
+The cluster lives in a fresh directory under /tmp (traversable by the unprivileged server
+user when the tests run as root) and is removed when the session ends. ``DATABASE_URL`` in
+the environment is ignored: tests never touch a real server.
+"""
+
+from __future__ import annotations
+
+import itertools
+import shutil
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+import psycopg
+import pytest
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine
+
+from geo import migrate
+from geo.cluster import EmbeddedCluster
+from geo.db import make_engine
+from geo.settings import Settings
+
+_counter = itertools.count()
+
+
+@pytest.fixture(scope="session")
+def settings() -> Iterator[Settings]:
+    root = Path(tempfile.mkdtemp(prefix="gridgov-test-", dir="/tmp"))  # noqa: S108
+    root.chmod(0o755)
+    yield Settings.from_env({"GRIDGOV_DATA_DIR": str(root / "cluster"), "GRIDGOV_PORT": "8050"})
+    shutil.rmtree(root, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def cluster(settings: Settings) -> Iterator[EmbeddedCluster]:
+    cluster = EmbeddedCluster.from_settings(settings)
+    cluster.start()
+    yield cluster
+    cluster.stop()
+
+
+@pytest.fixture(scope="session")
+def engine(cluster: EmbeddedCluster) -> Iterator[Engine]:
+    """The cluster's gridgov database, migrated to head (shared; the demo loads into it)."""
+    engine = make_engine(cluster.url)
+    migrate.upgrade(engine)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def demo(engine: Engine) -> Engine:
+    """The gridgov database with the Pingcheng demo district loaded (read-only for tests)."""
+    from ingest.demo import load_demo
+
+    load_demo(engine)
+    return engine
+
+
+@pytest.fixture
+def scratch_engine(cluster: EmbeddedCluster) -> Iterator[Engine]:
+    """A fresh, empty database of its own, dropped after the test."""
+    name = f"scratch_{next(_counter)}"
+    conninfo = f"host={cluster.socket_dir} port=5432 user=gridgov dbname=postgres"
+    with psycopg.connect(conninfo, autocommit=True) as conn:
+        conn.execute(f"CREATE DATABASE {name} TEMPLATE template0 ENCODING 'UTF8'")
+    engine = make_engine(cluster.url.replace("/gridgov?", f"/{name}?"))
+    yield engine
+    engine.dispose()
+    with psycopg.connect(conninfo, autocommit=True) as conn:
+        conn.execute(f"DROP DATABASE {name} WITH (FORCE)")
+
+
+def scalar(engine: Engine, sql: str, **params: object) -> object:
+    """One value from a parameterised query."""
+    with engine.connect() as conn:
+        return conn.execute(sa.text(sql), params).scalar_one()
