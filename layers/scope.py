@@ -8,9 +8,6 @@ from typing import Any
 
 _STREET_CODE = re.compile(r"[0-9]{12}")
 
-# Append to a WHERE clause whose query joins the street table as ``s``.
-STREET_FILTER = "(CAST(:street_code AS text) IS NULL OR s.code = CAST(:street_code AS text))"
-
 
 @dataclass(frozen=True)
 class Scope:
@@ -35,5 +32,6 @@ class Scope:
         return self.street_code is None
 
     def params(self) -> dict[str, Any]:
-        """Bind parameters for :data:`STREET_FILTER`."""
+        """Bind parameters. Queries join ``street s`` and filter with
+        ``(CAST(:street_code AS text) IS NULL OR s.code = CAST(:street_code AS text))``."""
         return {"street_code": self.street_code}

@@ -6,12 +6,6 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-# Append to a WHERE clause over the incident table aliased ``i``.
-WINDOW_FILTER = (
-    "(CAST(:since AS timestamptz) IS NULL OR i.reported_at >= CAST(:since AS timestamptz))"
-    " AND (CAST(:until AS timestamptz) IS NULL OR i.reported_at < CAST(:until AS timestamptz))"
-)
-
 
 @dataclass(frozen=True)
 class TimeWindow:
@@ -34,7 +28,7 @@ class TimeWindow:
         return cls(since=until - dt.timedelta(days=days), until=until)
 
     def params(self) -> dict[str, Any]:
-        """Bind parameters for :data:`WINDOW_FILTER`."""
+        """Bind parameters ``since``/``until``; a NULL end is unbounded."""
         return {"since": self.since, "until": self.until}
 
 

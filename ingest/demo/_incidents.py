@@ -46,15 +46,15 @@ def _days(now: dt.datetime, rng: np.random.Generator) -> NDArray[np.int64]:
     """Day offset (0 = first day) of every incident."""
     start = (now - dt.timedelta(days=DAYS - 1)).date()
     dates = pd.date_range(start, periods=DAYS, freq="D")
-    season = 1 + 0.2 * np.sin(2 * np.pi * (dates.dayofyear.to_numpy() - 105) / 365.25)
+    season = 1 + 0.2 * np.sin(2 * np.pi * (dates.day_of_year.to_numpy() - 105) / 365.25)
     trend = np.linspace(0.9, 1.1, DAYS)
-    lam = PER_DAY * WEEKDAY[dates.weekday.to_numpy()] * season * trend
+    lam = PER_DAY * WEEKDAY[dates.day_of_week.to_numpy()] * season * trend
     return np.repeat(np.arange(DAYS), rng.poisson(lam))
 
 
 def _categories(reported: pd.DatetimeIndex, rng: np.random.Generator) -> NDArray[np.str_]:
     keys = list(MIX)
-    summer = np.sin(2 * np.pi * (reported.dayofyear.to_numpy() - 105) / 365.25)
+    summer = np.sin(2 * np.pi * (reported.day_of_year.to_numpy() - 105) / 365.25)
     weights = np.array([MIX[k] * (1 + SUMMER.get(k, 0) * summer) for k in keys]).T
     cum = np.cumsum(weights / weights.sum(axis=1, keepdims=True), axis=1)
     pick = (rng.uniform(size=(len(reported), 1)) > cum).sum(axis=1)
