@@ -111,7 +111,7 @@ def test_incidents_have_lifecycles_rhythm_and_overdue_work(demo):
     assert statuses["closed"] > 40_000 and statuses.get("dispatched", 0) > 0
     assert _one(demo, "SELECT count(*) FROM incident WHERE closed_at IS NULL AND deadline_at < now()") > 0
     weekday, weekend = _rows(demo, """
-        SELECT avg(n)::float8 FILTER (WHERE dow BETWEEN 1 AND 5), avg(n)::float8 FILTER (WHERE dow IN (0, 6))
+        SELECT (avg(n) FILTER (WHERE dow BETWEEN 1 AND 5))::float8, (avg(n) FILTER (WHERE dow IN (0, 6)))::float8
         FROM (SELECT extract(dow FROM reported_at AT TIME ZONE 'Asia/Shanghai') dow,
                      date(reported_at AT TIME ZONE 'Asia/Shanghai') d, count(*) n FROM incident GROUP BY 1, 2) x""")[0]
     assert weekday > 1.2 * weekend

@@ -1,0 +1,97 @@
+"""The `gridgov` command as a user runs it: real processes, real clusters, one-line errors."""
+
+import os
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+import psycopg
+import pytest
+
+
+def gridgov(*args, env=None, timeout=120):
+    base = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
+    return subprocess.run([sys.executable, "-m", "gridgov", *args], capture_output=True, text=True,
+                          env={**base, **(env or {})}, timeout=timeout)  # fmt: skip
+
+
+def assert_one_line_error(result, *needles):
+    assert result.returncode == 2
+    assert "Traceback" not in result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("gridgov: ")
+    for needle in needles:
+        assert needle in lines[0]
+
+
+def test_db_url_prints_the_embedded_cluster_url(settings, cluster):
+    result = gridgov("db", "url", env={"GRIDGOV_DATA_DIR": str(settings.data_dir)})
+    assert result.returncode == 0
+    assert result.stdout.strip() == cluster.url
+    assert result.stdout.startswith("postgresql+psycopg://gridgov@/gridgov?host=")
+
+
+def test_db_url_uses_database_url_when_set():
+    result = gridgov("db", "url", env={"DATABASE_URL": "postgresql://u:p@db.example:5433/gov"})
+    assert result.stdout.strip() == "postgresql+psycopg://u:p@db.example:5433/gov"
+
+
+@pytest.mark.parametrize(
+    ("url", "needle"),
+    [("mysql://x@y/z", "must point at PostgreSQL"), ("not a url", "not a database URL")],
+)
+def test_bad_database_url_is_one_clear_line(url, needle):
+    assert_one_line_error(gridgov("db", "url", env={"DATABASE_URL": url}), needle)
+
+
+def test_unreachable_database_is_one_clear_line():
+    result = gridgov("db", "migrate", env={"DATABASE_URL": "postgresql://nobody@127.0.0.1:1/none"})
+    assert_one_line_error(result, "cannot reach the database")
+
+
+def test_bad_setting_is_one_clear_line():
+    assert_one_line_error(gridgov("db", "url", env={"GRIDGOV_WORKERS": "many"}), "GRIDGOV_WORKERS")
+
+
+def test_c_ctype_database_is_refused(cluster):
+    conninfo = f"host={cluster.socket_dir} port=5432 user=gridgov dbname=postgres"
+    with psycopg.connect(conninfo, autocommit=True) as conn:
+        conn.execute("DROP DATABASE IF EXISTS c_ctype")
+        conn.execute("CREATE DATABASE c_ctype TEMPLATE template0 ENCODING 'UTF8' LC_COLLATE 'C' LC_CTYPE 'C'")
+    url = cluster.url.replace("/gridgov?", "/c_ctype?")
+    assert_one_line_error(gridgov("db", "migrate", env={"DATABASE_URL": url}), "LC_CTYPE", "Chinese")
+
+
+def test_status_migrate_and_demo_on_the_test_cluster(settings, demo):
+    env = {"GRIDGOV_DATA_DIR": str(settings.data_dir)}
+    status = gridgov("db", "status", env=env)
+    assert status.returncode == 0 and "running" in status.stdout and "schema revision: 0001" in status.stdout
+    assert gridgov("db", "migrate", env=env).returncode == 0
+    again = gridgov("demo", env=env)
+    assert again.returncode == 0 and "already loaded" in again.stdout
+
+
+def test_start_stop_start_a_fresh_cluster():
+    """`gridgov db start` creates a cluster (UTF-8, PostGIS), is idempotent, and stops cleanly."""
+    root = Path(tempfile.mkdtemp(prefix="gridgov-cli-", dir="/tmp"))
+    root.chmod(0o755)
+    env = {"GRIDGOV_DATA_DIR": str(root / "c")}
+    try:
+        first = gridgov("db", "start", env=env)
+        assert first.returncode == 0, first.stderr
+        assert gridgov("db", "start", env=env).returncode == 0
+        assert gridgov("db", "migrate", env=env).returncode == 0
+        url = gridgov("db", "url", env=env).stdout.strip()
+        sock = url.split("host=")[1].split("&")[0]
+        with psycopg.connect(f"host={sock} port=5432 user=gridgov dbname=gridgov") as conn:
+            ctype = conn.execute("SELECT datctype FROM pg_database WHERE datname = 'gridgov'").fetchone()[0]
+            postgis = conn.execute("SELECT postgis_lib_version()").fetchone()[0]
+            trgm = conn.execute("SELECT show_trgm('平城区')").fetchone()[0]
+        assert ctype == "C.UTF-8" and postgis.startswith("3")
+        assert len(trgm) > 0  # Chinese characters survive pg_trgm with a UTF-8 ctype
+        assert gridgov("db", "stop", env=env).returncode == 0
+        assert gridgov("db", "status", env=env).returncode == 3
+    finally:
+        gridgov("db", "stop", env=env)
+        subprocess.run(["rm", "-rf", str(root)], check=False)
