@@ -30,7 +30,7 @@ def metric_to_wgs84(geoms: Sequence[object]) -> np.ndarray:
 def _cell(value: object) -> object:
     if isinstance(value, list | dict):
         return json.dumps(value, ensure_ascii=False)
-    if pd.isna(value):  # type: ignore[call-overload]
+    if pd.isna(value):
         return None
     if isinstance(value, np.generic):
         return value.item()

@@ -127,6 +127,7 @@ class _Style:
     color: str
     width: float
     marker: float
+    text: bool = False  # names written on the map (needs a style that draws glyphs locally)
 
 
 def _outline_trace(lines: Lines, style: _Style) -> BaseTraceType:
@@ -147,7 +148,10 @@ def _label_trace(
     return go.Scattermap(
         lon=np.array([a.lon for a in areas], dtype=np.float32),
         lat=np.array([a.lat for a in areas], dtype=np.float32),
-        mode="markers",
+        mode="markers+text" if style.text else "markers",
+        text=[a.name for a in areas] if style.text else None,  # plain text: MapLibre renders no HTML
+        textposition="top center",
+        textfont={"size": 15, "color": style.color, "weight": 600},
         marker={"size": style.marker, "color": style.color, "opacity": 0.85},
         customdata=rows,
         hovertemplate=template,
@@ -166,7 +170,7 @@ _GRID_HOVER = hover_template("网格编码 {}", "所属 {}", "网格员 {} {}", 
 def street_layer(conn: Connection, scope: Scope, *, window: TimeWindow) -> list[BaseTraceType]:
     data = streets(conn, scope)
     rows = [hover_row([a.name, a.code, a.attrs["units"]]) for a in data.areas]
-    style = _Style("街道", "#1d3557", 2.6, 9)
+    style = _Style("街道", "#1d3557", 2.6, 9, text=True)
     return [_outline_trace(data.outlines, style), _label_trace(data.areas, style, _STREET_HOVER, rows)]
 
 

@@ -8,7 +8,7 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 VENV="$ROOT/.venv"
 PYTHON="${PYTHON:-python3}"
 
-say() { printf '\033[1m[gridgov]\033[0m %s\n' "$*" >&2; }
+say() { printf '[gridgov] %s\n' "$*" >&2; }
 die() { printf '[gridgov] error: %s\n' "$*" >&2; exit 1; }
 
 check_python() {

@@ -9,6 +9,7 @@ open past their deadline, so the wall screen has overdue work to show.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 
 import numpy as np
 import pandas as pd
@@ -114,19 +115,18 @@ def _raw_fields(frame: pd.DataFrame, lonlat: NDArray[np.float64], buildings: pd.
     by_address = frame.source.isin(["12345", "mailbox"]).to_numpy()
     gx, gy = wgs84_to_gcj02(lonlat[:, 0], lonlat[:, 1])
     prefix = np.where(rng.uniform(size=len(frame)) < 0.4, "大同市平城区", "")
-    frame["raw_address"] = np.where(
-        by_address, np.char.add(prefix, buildings.address.to_numpy()[where].astype(str)), None
-    )
+    address = pd.Series(np.char.add(prefix, buildings.address.to_numpy()[where].astype(str)), index=frame.index)
+    frame["raw_address"] = address.where(by_address, None)
     frame["raw_x"] = np.where(by_address, np.nan, np.round(gx, 6))
     frame["raw_y"] = np.where(by_address, np.nan, np.round(gy, 6))
-    frame["raw_crs"] = np.where(by_address, None, "gcj02")
+    frame["raw_crs"] = pd.Series("gcj02", index=frame.index).where(~by_address, None)
     frame["match_level"] = np.where(by_address, "building", "coordinates")
     frame["match_score"] = 1.0
     frame["reporter_phone"] = [phone(rng) if a else None for a in by_address]
 
 
 def build_incidents(buildings: pd.DataFrame, *, now: dt.datetime, rng: np.random.Generator,
-                    to_lonlat) -> pd.DataFrame:  # type: ignore[no-untyped-def]  # fmt: skip
+                    to_lonlat: Callable[[NDArray[np.float64]], NDArray[np.float64]]) -> pd.DataFrame:  # fmt: skip
     """Incident rows with metric ``x``/``y``, the building index and every lifecycle column."""
     day = _days(now, rng)
     start = pd.Timestamp(now).normalize() - pd.Timedelta(days=DAYS - 1)

@@ -60,7 +60,7 @@ def build_inspections(targets: pd.DataFrame, *, now: dt.datetime, rng: np.random
             findings = (
                 []
                 if passed
-                else list(rng.choice(checks, size=min(len(checks), rng.integers(1, 3)), replace=False))
+                else [str(c) for c in rng.choice(list(checks), size=min(len(checks), int(rng.integers(1, 3))), replace=False)]
             )
             deadline = (when + dt.timedelta(days=int(rng.integers(7, 31)))).date()
             fixed = None if passed else when + dt.timedelta(days=float(rng.uniform(2, 40)))

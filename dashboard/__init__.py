@@ -1,0 +1,1 @@
+"""The gridgov web dashboard (Dash): page layout, callbacks and the production server."""

@@ -1,0 +1,60 @@
+"""Callbacks: thin wrappers that read the controls, query ``layers`` and update the map."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from dash import Dash, Input, Output, State, ctx, no_update
+from dash.exceptions import PreventUpdate
+from sqlalchemy.engine import Connection, Engine
+
+from dashboard.layout import AS_OF, LAYERS, MAP, PRESENT, STREET, WINDOW
+from dashboard.patching import patch_layers
+from dashboard.views import map_state, scope_from, window_from
+from layers.registry import LayerRegistry
+from layers.scope import Scope
+
+
+def _toggle(
+    conn: Connection,
+    registry: LayerRegistry,
+    layers: list[str],
+    scope: Scope,
+    window_key: object,
+    present: Any,
+) -> tuple[Any, ...]:
+    window, _ = window_from(conn, scope, window_key)
+    order = registry.drawing_order(layers)
+    patch, now = patch_layers(
+        present or [], order, lambda key: registry[key].build(conn, scope, window=window)
+    )
+    return patch, [list(item) for item in now], no_update
+
+
+def register_callbacks(app: Dash, *, engine: Engine, registry: LayerRegistry, tile_url: str | None) -> None:
+    """Wire the controls to the map; ``engine`` and ``registry`` are closed over, not global."""
+
+    @app.callback(
+        Output(MAP, "figure"),
+        Output(PRESENT, "data"),
+        Output(AS_OF, "children"),
+        Input(LAYERS, "value"),
+        Input(STREET, "value"),
+        Input(WINDOW, "value"),
+        State(PRESENT, "data"),
+        prevent_initial_call=True,
+    )
+    def update_map(layers: Sequence[str], street: str, window_key: str, present: Any) -> tuple[Any, ...]:
+        try:
+            scope = scope_from(street)
+        except ValueError:
+            raise PreventUpdate from None
+        keys = [str(key) for key in layers or []]
+        with engine.connect() as conn:
+            if ctx.triggered_id == LAYERS:
+                return _toggle(conn, registry, keys, scope, window_key, present)
+            state = map_state(
+                conn, registry, keys=keys, scope=scope, window_key=window_key, tile_url=tile_url
+            )
+        return state.figure, [list(item) for item in state.present], state.as_of

@@ -1,0 +1,85 @@
+"""The Plotly map figure: MapLibre traces on a blank style, so nothing loads from the internet.
+
+Plotly's built-in ``"white-bg"`` style names a public glyph server (fonts.openmaptiles.org), which
+MapLibre asks for as soon as a trace writes text on the map. :data:`OFFLINE_STYLE` is the same
+white background with no ``glyphs`` URL, and MapLibre then draws every label glyph itself from
+the browser's local fonts. An optional raster tile layer (``GRIDGOV_TILE_URL``) goes under the
+traces when configured.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import plotly.graph_objects as go
+from plotly.basedatatypes import BaseTraceType
+
+from layers.extent import Extent
+
+# Pingcheng District, WGS-84: used until the database holds a district or street.
+DEFAULT_CENTER = (113.306, 40.079)
+DEFAULT_ZOOM = 11.0
+_MAP_PX = (1600, 1000)  # the map's typical size on a 1920×1080 screen, for fitting a scope
+_TILE_PX = 512  # MapLibre's world is 512 px wide at zoom 0
+
+OFFLINE_STYLE: dict[str, Any] = {
+    "version": 8,
+    "id": "white-bg",
+    "name": "white-bg (offline glyphs)",
+    "sources": {},
+    "layers": [{"id": "white-bg", "type": "background", "paint": {"background-color": "#FFFFFF"}}],
+}
+
+
+@dataclass(frozen=True)
+class MapView:
+    lon: float
+    lat: float
+    zoom: float
+
+
+def _mercator_y(lat: float) -> float:
+    return math.log(math.tan(math.pi / 4 + math.radians(lat) / 2))
+
+
+def view_for(box: Extent | None, *, size_px: tuple[int, int] = _MAP_PX) -> MapView:
+    """Centre and zoom that fit ``box`` in a map of ``size_px`` (a default view without one)."""
+    if box is None:
+        return MapView(*DEFAULT_CENTER, DEFAULT_ZOOM)
+    width = max(box.east - box.west, 1e-6) / 360.0
+    height = max(_mercator_y(box.north) - _mercator_y(box.south), 1e-8) / (2 * math.pi)
+    zoom = min(math.log2(size_px[0] / _TILE_PX / width), math.log2(size_px[1] / _TILE_PX / height))
+    return MapView(*box.center, zoom=round(min(zoom, 17.0) - 0.05, 2))
+
+
+def tile_layers(tile_url: str | None) -> list[dict[str, Any]]:
+    """The configured raster base map under the traces, or nothing."""
+    if not tile_url:
+        return []
+    return [{"sourcetype": "raster", "source": [tile_url], "below": "traces", "opacity": 0.8}]
+
+
+def map_figure(
+    traces: Sequence[BaseTraceType], *, view: MapView, tile_url: str | None, revision: str
+) -> go.Figure:
+    """The map: ``traces`` on a white MapLibre style; ``revision`` keeps the user's pan/zoom
+    while layers are toggled and resets it when it changes (a new scope)."""
+    fig = go.Figure(data=list(traces))
+    fig.update_layout(
+        template="none",
+        map={
+            "style": OFFLINE_STYLE,
+            "center": {"lon": view.lon, "lat": view.lat},
+            "zoom": view.zoom,
+            "layers": tile_layers(tile_url),
+        },
+        margin={"l": 0, "r": 0, "t": 0, "b": 0},
+        showlegend=False,
+        uirevision=revision,
+        hoverlabel={"font": {"family": "Noto Sans CJK SC, Microsoft YaHei, sans-serif"}},
+        font={"family": "Noto Sans CJK SC, Microsoft YaHei, sans-serif"},
+    )
+    return fig

@@ -1,0 +1,62 @@
+"""``gridgov serve``: the dashboard under gunicorn, started from Python.
+
+The app is not preloaded: each worker process builds its own app and database engine after
+the fork, so no connection is ever shared between processes.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from gunicorn.app.base import BaseApplication
+
+from geo.db import database_url, make_engine
+from geo.settings import Settings
+
+THREADS_PER_WORKER = 4
+
+
+def wsgi_app(settings: Settings) -> Any:
+    """A fresh WSGI app with its own engine (called in each worker)."""
+    from dashboard.app import create_app
+
+    engine = make_engine(database_url(settings), pool_size=THREADS_PER_WORKER)
+    return create_app(settings, engine).server
+
+
+def _bind(host: str, port: int) -> str:
+    return f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
+
+
+def gunicorn_options(settings: Settings, *, host: str, port: int) -> dict[str, Any]:
+    return {
+        "bind": _bind(host, port),
+        "workers": settings.workers,
+        "worker_class": "gthread",
+        "threads": THREADS_PER_WORKER,
+        "timeout": 120,
+        "preload_app": False,
+        "accesslog": "-",
+        "errorlog": "-",
+        "control_socket_disable": True,  # else every gunicorn on the host shares ~/.gunicorn/gunicorn.ctl
+        "proc_name": "gridgov",
+    }
+
+
+class _Server(BaseApplication):
+    def __init__(self, settings: Settings, options: dict[str, Any]) -> None:
+        self._settings = settings
+        self._options = options
+        super().__init__()
+
+    def load_config(self) -> None:
+        for key, value in self._options.items():
+            self.cfg.set(key, value)
+
+    def load(self) -> Any:
+        return wsgi_app(self._settings)
+
+
+def serve(settings: Settings, *, host: str, port: int) -> None:
+    """Serve the dashboard on ``host:port`` with ``settings.workers`` workers until stopped."""
+    _Server(settings, gunicorn_options(settings, host=host, port=port)).run()

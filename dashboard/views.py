@@ -1,0 +1,78 @@
+"""From what the user picked (scope, time window, layers) to what the page shows."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+import plotly.graph_objects as go
+from plotly.basedatatypes import BaseTraceType
+from sqlalchemy.engine import Connection
+
+from dashboard.figure import map_figure, view_for
+from dashboard.layout import DEFAULT_WINDOW, DISTRICT, WINDOWS
+from dashboard.patching import Present
+from layers.density import latest_report
+from layers.extent import extent
+from layers.registry import LayerRegistry
+from layers.scope import Scope
+from layers.window import ALL_TIME, TimeWindow
+
+
+@dataclass(frozen=True)
+class MapState:
+    figure: go.Figure
+    present: Present
+    as_of: str
+
+
+def scope_from(value: object) -> Scope:
+    """The street picker's value as a scope (raises ValueError for anything but a code)."""
+    if value in (None, DISTRICT):
+        return Scope.district()
+    return Scope.street(str(value))
+
+
+def window_from(conn: Connection, scope: Scope, key: object) -> tuple[TimeWindow, dt.datetime | None]:
+    """The picked window, ending at the newest incident in scope (the data's "now")."""
+    latest = latest_report(conn, scope)
+    days = str(key) if str(key) in WINDOWS else DEFAULT_WINDOW
+    if latest is None or days == "all":
+        return ALL_TIME, latest
+    return TimeWindow.last_days(int(days), end=latest), latest
+
+
+def as_of_text(latest: dt.datetime | None) -> str:
+    if latest is None:
+        return "暂无事件数据"
+    return f"数据截至 {latest.astimezone(dt.timezone(dt.timedelta(hours=8))):%Y-%m-%d %H:%M}（北京时间）"
+
+
+def build_layers(
+    conn: Connection, registry: LayerRegistry, keys: list[str], scope: Scope, window: TimeWindow
+) -> tuple[list[BaseTraceType], Present]:
+    """Traces of the known layers among ``keys``, bottom first, and how many each has."""
+    traces: list[BaseTraceType] = []
+    present: Present = []
+    for key in registry.drawing_order(keys):
+        built = registry[key].build(conn, scope, window=window)
+        traces += built
+        present.append((key, len(built)))
+    return traces, present
+
+
+def map_state(
+    conn: Connection,
+    registry: LayerRegistry,
+    *,
+    keys: list[str],
+    scope: Scope,
+    window_key: object,
+    tile_url: str | None,
+) -> MapState:
+    """The full map for a scope and window (used on page load and when either changes)."""
+    window, latest = window_from(conn, scope, window_key)
+    traces, present = build_layers(conn, registry, keys, scope, window)
+    revision = scope.street_code or DISTRICT
+    figure = map_figure(traces, view=view_for(extent(conn, scope)), tile_url=tile_url, revision=revision)
+    return MapState(figure=figure, present=present, as_of=as_of_text(latest))
