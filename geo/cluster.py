@@ -92,9 +92,17 @@ class EmbeddedCluster:
         self._prepare_dirs()
         if not self.running():
             result = self._run(
-                "pg_ctl", "start", "-w", "-t", "60", "-D", str(self.pgdata),
-                "-l", str(self.log_file), check=False,
-            )  # fmt: skip
+                "pg_ctl",
+                "start",
+                "-w",
+                "-t",
+                "60",
+                "-D",
+                str(self.pgdata),
+                "-l",
+                str(self.log_file),
+                check=False,
+            )
             if result.returncode != 0:
                 raise ClusterError(
                     f"PostgreSQL did not start ({result.stderr.strip() or result.stdout.strip()}); "
@@ -109,9 +117,18 @@ class EmbeddedCluster:
     def _init(self) -> None:
         self._prepare_dirs()
         self._run(
-            "initdb", "-D", str(self.pgdata), "-U", ROLE, "-A", "trust", "-E", "UTF8",
-            "--locale=C.UTF-8", "--no-instructions",
-        )  # fmt: skip
+            "initdb",
+            "-D",
+            str(self.pgdata),
+            "-U",
+            ROLE,
+            "-A",
+            "trust",
+            "-E",
+            "UTF8",
+            "--locale=C.UTF-8",
+            "--no-instructions",
+        )
         conf = (
             "\n# gridgov: private cluster, Unix socket only\n"
             "listen_addresses = ''\n"

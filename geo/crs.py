@@ -9,9 +9,9 @@ WGS-84 and CGCS2000 (EPSG:4490) agree to centimetres and are treated as equal.
 
 from __future__ import annotations
 
-import numpy as np
 from collections.abc import Callable
 
+import numpy as np
 from numpy.typing import ArrayLike, NDArray
 from pyproj import Transformer
 
@@ -79,7 +79,9 @@ def bd09_to_wgs84(lon: ArrayLike, lat: ArrayLike) -> tuple[Array, Array]:
     return gcj02_to_wgs84(*bd09_to_gcj02(lon, lat))
 
 
-def _invert(forward: Callable[[Array, Array], tuple[Array, Array]], lon: Array, lat: Array) -> tuple[Array, Array]:
+def _invert(
+    forward: Callable[[Array, Array], tuple[Array, Array]], lon: Array, lat: Array
+) -> tuple[Array, Array]:
     """Solve forward(x) = target: x ← x − (forward(x) − target) until the residual is tiny."""
     x, y = lon.copy(), lat.copy()
     for _ in range(_MAX_ITER):

@@ -15,3 +15,7 @@ class ClusterError(GridgovError):
 
 class DatabaseError(GridgovError):
     """The database lacks something gridgov needs (PostGIS, a UTF-8 ctype, the schema)."""
+
+
+class InputError(GridgovError):
+    """An input file cannot be ingested as a whole (format, encoding, columns, CRS, emptiness)."""

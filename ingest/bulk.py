@@ -24,7 +24,9 @@ def ewkb_hex(geoms: Iterable[object]) -> list[str]:
 def metric_to_wgs84(geoms: Sequence[object]) -> np.ndarray:
     """EPSG:4547 geometries → WGS-84, vectorised."""
     t = geographic_transformer()
-    return shapely.transform(np.asarray(geoms, dtype=object), lambda c: np.column_stack(t.transform(c[:, 0], c[:, 1])))
+    return shapely.transform(
+        np.asarray(geoms, dtype=object), lambda c: np.column_stack(t.transform(c[:, 0], c[:, 1]))
+    )
 
 
 def _cell(value: object) -> object:
@@ -55,7 +57,7 @@ def reset_sequence(conn: Connection, table: str) -> None:
     raw = conn.connection.driver_connection
     assert raw is not None
     raw.execute(
-        sql.SQL("SELECT setval(pg_get_serial_sequence({t}, 'id'), coalesce(max(id), 0) + 1, false) FROM {i}").format(
-            t=sql.Literal(table), i=sql.Identifier(table)
-        )
+        sql.SQL(
+            "SELECT setval(pg_get_serial_sequence({t}, 'id'), coalesce(max(id), 0) + 1, false) FROM {i}"
+        ).format(t=sql.Literal(table), i=sql.Identifier(table))
     )

@@ -28,7 +28,7 @@ _counter = itertools.count()
 
 @pytest.fixture(scope="session")
 def settings() -> Iterator[Settings]:
-    root = Path(tempfile.mkdtemp(prefix="gridgov-test-", dir="/tmp"))  # noqa: S108
+    root = Path(tempfile.mkdtemp(prefix="gridgov-test-", dir="/tmp"))
     root.chmod(0o755)
     yield Settings.from_env({"GRIDGOV_DATA_DIR": str(root / "cluster"), "GRIDGOV_PORT": "8050"})
     shutil.rmtree(root, ignore_errors=True)

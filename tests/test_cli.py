@@ -12,8 +12,13 @@ import pytest
 
 def gridgov(*args, env=None, timeout=120):
     base = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
-    return subprocess.run([sys.executable, "-m", "gridgov", *args], capture_output=True, text=True,
-                          env={**base, **(env or {})}, timeout=timeout)  # fmt: skip
+    return subprocess.run(
+        [sys.executable, "-m", "gridgov", *args],
+        capture_output=True,
+        text=True,
+        env={**base, **(env or {})},
+        timeout=timeout,
+    )
 
 
 def assert_one_line_error(result, *needles):

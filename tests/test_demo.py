@@ -34,15 +34,24 @@ def test_real_codes_and_names(demo):
 
 
 def test_every_community_sits_in_the_street_its_code_says(demo):
-    assert _one(demo, "SELECT count(*) FROM community c JOIN street s ON s.id = c.street_id "
-                      "WHERE left(c.code, 9) <> left(s.code, 9)") == 0  # fmt: skip
+    assert (
+        _one(
+            demo,
+            "SELECT count(*) FROM community c JOIN street s ON s.id = c.street_id "
+            "WHERE left(c.code, 9) <> left(s.code, 9)",
+        )
+        == 0
+    )
 
 
 def test_grid_codes_are_15_digits_of_county_street_community_sequence(demo):
-    bad = _one(demo, """
+    bad = _one(
+        demo,
+        """
         SELECT count(*) FROM grid g JOIN community c ON c.id = g.community_id JOIN street s ON s.id = c.street_id
         WHERE g.code !~ '^[0-9]{15}$' OR left(g.code, 6) <> '140213'
-           OR substr(g.code, 7, 3) <> substr(s.code, 7, 3) OR substr(g.code, 10, 3) <> substr(c.code, 10, 3)""")
+           OR substr(g.code, 7, 3) <> substr(s.code, 7, 3) OR substr(g.code, 10, 3) <> substr(c.code, 10, 3)""",
+    )
     assert bad == 0
 
 
@@ -55,53 +64,83 @@ def test_streets_partition_the_district(demo):
 
 
 def test_every_grid_lies_in_exactly_one_community(demo):
-    counts = _rows(demo, """
+    counts = _rows(
+        demo,
+        """
         SELECT g.id, count(c.id) FILTER (WHERE ST_Area(ST_Intersection(ST_Transform(g.geom, 4547),
                                                                          ST_Transform(c.geom, 4547))) > 1)
-        FROM grid g JOIN community c ON ST_Intersects(g.geom, c.geom) GROUP BY g.id""")
+        FROM grid g JOIN community c ON ST_Intersects(g.geom, c.geom) GROUP BY g.id""",
+    )
     assert len(counts) == _one(demo, "SELECT count(*) FROM grid")
     assert {n for _, n in counts} == {1}
-    assert _one(demo, "SELECT count(*) FROM grid g JOIN community c ON c.id = g.community_id "
-                      "WHERE NOT ST_CoveredBy(g.geom, c.geom)") == 0  # fmt: skip
+    assert (
+        _one(
+            demo,
+            "SELECT count(*) FROM grid g JOIN community c ON c.id = g.community_id "
+            "WHERE NOT ST_CoveredBy(g.geom, c.geom)",
+        )
+        == 0
+    )
 
 
 def test_grids_tile_their_community_with_gaps_and_overlaps_under_1_m2(demo):
-    rows = _rows(demo, """
+    rows = _rows(
+        demo,
+        """
         WITH u AS (SELECT community_id, ST_Union(geom) AS geom, sum(ST_Area(ST_Transform(geom, 4547))) AS parts
                    FROM grid GROUP BY community_id)
         SELECT ST_Area(ST_Transform(ST_SymDifference(c.geom, u.geom), 4547)),
                u.parts - ST_Area(ST_Transform(u.geom, 4547))
-        FROM community c JOIN u ON u.community_id = c.id""")
+        FROM community c JOIN u ON u.community_id = c.id""",
+    )
     assert len(rows) == 202
     assert max(gap for gap, _ in rows) < 1.0
     assert max(overlap for _, overlap in rows) < 1.0
 
 
 def test_grids_hold_a_few_hundred_households(demo):
-    lo, median, hi = _rows(demo, "SELECT min(households), percentile_cont(0.5) WITHIN GROUP (ORDER BY households), "
-                                 "max(households) FROM grid WHERE households > 0")[0]  # fmt: skip
-    assert 50 <= lo and 200 <= median <= 400 and hi <= 500
+    lo, median, hi = _rows(
+        demo,
+        "SELECT min(households), percentile_cont(0.5) WITHIN GROUP (ORDER BY households), "
+        "max(households) FROM grid WHERE households > 0",
+    )[0]
+    assert lo >= 50 and 200 <= median <= 400 and hi <= 500
 
 
 def test_every_building_is_in_exactly_one_grid_and_it_is_its_grid(demo):
-    rows = _rows(demo, """
+    rows = _rows(
+        demo,
+        """
         SELECT b.id, count(g.id), bool_and(g.id = b.grid_id)
-        FROM building b JOIN grid g ON ST_Within(b.geom, g.geom) GROUP BY b.id""")
+        FROM building b JOIN grid g ON ST_Within(b.geom, g.geom) GROUP BY b.id""",
+    )
     assert len(rows) == _one(demo, "SELECT count(*) FROM building") >= 20_000
     assert all(n == 1 and same for _, n, same in rows)
 
 
 def test_grid_household_totals_match_their_buildings(demo):
-    assert _one(demo, """
+    assert (
+        _one(
+            demo,
+            """
         SELECT count(*) FROM grid g LEFT JOIN (SELECT grid_id, sum(households) h FROM building GROUP BY 1) b
-        ON b.grid_id = g.id WHERE g.households <> coalesce(b.h, 0)""") == 0
+        ON b.grid_id = g.id WHERE g.households <> coalesce(b.h, 0)""",
+        )
+        == 0
+    )
 
 
 def test_incidents_are_many_inside_the_district_and_in_their_grid(demo):
     assert _one(demo, "SELECT count(*) FROM incident") >= 50_000
     assert _one(demo, "SELECT count(*) FROM incident i, district d WHERE NOT ST_Within(i.geom, d.geom)") == 0
-    assert _one(demo, "SELECT count(*) FROM incident i JOIN grid g ON g.id = i.grid_id "
-                      "WHERE NOT ST_Within(i.geom, g.geom)") == 0  # fmt: skip
+    assert (
+        _one(
+            demo,
+            "SELECT count(*) FROM incident i JOIN grid g ON g.id = i.grid_id "
+            "WHERE NOT ST_Within(i.geom, g.geom)",
+        )
+        == 0
+    )
 
 
 def test_incidents_have_lifecycles_rhythm_and_overdue_work(demo):
@@ -110,18 +149,27 @@ def test_incidents_have_lifecycles_rhythm_and_overdue_work(demo):
     statuses = dict(_rows(demo, "SELECT status, count(*) FROM incident GROUP BY 1"))
     assert statuses["closed"] > 40_000 and statuses.get("dispatched", 0) > 0
     assert _one(demo, "SELECT count(*) FROM incident WHERE closed_at IS NULL AND deadline_at < now()") > 0
-    weekday, weekend = _rows(demo, """
+    weekday, weekend = _rows(
+        demo,
+        """
         SELECT (avg(n) FILTER (WHERE dow BETWEEN 1 AND 5))::float8, (avg(n) FILTER (WHERE dow IN (0, 6)))::float8
         FROM (SELECT extract(dow FROM reported_at AT TIME ZONE 'Asia/Shanghai') dow,
-                     date(reported_at AT TIME ZONE 'Asia/Shanghai') d, count(*) n FROM incident GROUP BY 1, 2) x""")[0]
+                     date(reported_at AT TIME ZONE 'Asia/Shanghai') d, count(*) n FROM incident GROUP BY 1, 2) x""",
+    )[0]
     assert weekday > 1.2 * weekend
     assert _one(demo, "SELECT count(DISTINCT category) FROM incident") >= 8
-    assert _one(demo, "SELECT count(*) FROM incident WHERE registered_at < reported_at "
-                      "OR closed_at < handled_at") == 0  # fmt: skip
+    assert (
+        _one(
+            demo, "SELECT count(*) FROM incident WHERE registered_at < reported_at OR closed_at < handled_at"
+        )
+        == 0
+    )
 
 
 def test_mini_program_reports_keep_their_gcj02_coordinates(demo):
-    rows = _rows(demo, "SELECT raw_x, raw_y, ST_X(geom), ST_Y(geom) FROM incident WHERE raw_crs = 'gcj02' LIMIT 500")
+    rows = _rows(
+        demo, "SELECT raw_x, raw_y, ST_X(geom), ST_Y(geom) FROM incident WHERE raw_crs = 'gcj02' LIMIT 500"
+    )
     from geo.crs import gcj02_to_wgs84
 
     lon, lat = gcj02_to_wgs84([r[0] for r in rows], [r[1] for r in rows])
@@ -129,7 +177,9 @@ def test_mini_program_reports_keep_their_gcj02_coordinates(demo):
 
 
 def test_service_points_include_the_221_employment_points(demo):
-    levels = dict(_rows(demo, "SELECT level, count(*) FROM service_point WHERE kind = 'employment' GROUP BY 1"))
+    levels = dict(
+        _rows(demo, "SELECT level, count(*) FROM service_point WHERE kind = 'employment' GROUP BY 1")
+    )
     assert levels == {"district": 1, "street": 18, "community": 155, "village": 47}
     assert _one(demo, "SELECT count(DISTINCT kind) FROM service_point") >= 5
 
@@ -139,13 +189,22 @@ def test_inspection_targets_of_every_kind_with_past_findings(demo):
 
     kinds = set(_rows(demo, "SELECT DISTINCT kind FROM inspection_target"))
     assert {k for (k,) in kinds} == set(INSPECTION_KINDS)
-    assert _one(demo, "SELECT count(*) FROM inspection WHERE NOT passed AND jsonb_array_length(findings) > 0") > 100
+    assert (
+        _one(demo, "SELECT count(*) FROM inspection WHERE NOT passed AND jsonb_array_length(findings) > 0")
+        > 100
+    )
 
 
 def test_road_network_is_one_connected_walkable_graph(demo):
-    nodes = _one(demo, "SELECT count(DISTINCT n) FROM (SELECT source n FROM road_segment UNION SELECT target FROM road_segment) x")
-    components = _one(demo, "SELECT count(DISTINCT component) FROM pgr_connectedComponents("
-                            "'SELECT id, source, target, length_m AS cost, length_m AS reverse_cost FROM road_segment')")  # fmt: skip
+    nodes = _one(
+        demo,
+        "SELECT count(DISTINCT n) FROM (SELECT source n FROM road_segment UNION SELECT target FROM road_segment) x",
+    )
+    components = _one(
+        demo,
+        "SELECT count(DISTINCT component) FROM pgr_connectedComponents("
+        "'SELECT id, source, target, length_m AS cost, length_m AS reverse_cost FROM road_segment')",
+    )
     assert nodes > 20_000 and components == 1
 
 

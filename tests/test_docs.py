@@ -14,9 +14,11 @@ def _commands(parser, prefix=()):
     for action in parser._actions:
         if action.__class__.__name__ == "_SubParsersAction":
             for name, sub in action.choices.items():
-                yield from _commands(sub, (*prefix, name)) if any(
-                    a.__class__.__name__ == "_SubParsersAction" for a in sub._actions
-                ) else [(*prefix, name)]
+                yield from (
+                    _commands(sub, (*prefix, name))
+                    if any(a.__class__.__name__ == "_SubParsersAction" for a in sub._actions)
+                    else [(*prefix, name)]
+                )
 
 
 def test_every_cli_command_is_in_the_readme():

@@ -9,7 +9,9 @@ TARGETS = ["gridgov", "geo", "ingest", "layers", "dashboard", "tests", "bench"]
 
 
 def _ruff(*args):
-    return subprocess.run([sys.executable, "-m", "ruff", *args, *TARGETS], cwd=ROOT, capture_output=True, text=True)
+    return subprocess.run(
+        [sys.executable, "-m", "ruff", *args, *TARGETS], cwd=ROOT, capture_output=True, text=True
+    )
 
 
 def test_ruff_lint_is_clean():

@@ -29,8 +29,18 @@ from ingest.demo._services import build_service_points
 
 SEED = 140213
 TZ = ZoneInfo("Asia/Shanghai")
-TABLES = ("district", "street", "community", "grid", "building", "road_segment", "incident",
-          "inspection_target", "inspection", "service_point")  # fmt: skip
+TABLES = (
+    "district",
+    "street",
+    "community",
+    "grid",
+    "building",
+    "road_segment",
+    "incident",
+    "inspection_target",
+    "inspection",
+    "service_point",
+)
 
 
 def generate(*, now: dt.datetime, seed: int = SEED) -> _tables.Generated:
@@ -49,11 +59,19 @@ def generate(*, now: dt.datetime, seed: int = SEED) -> _tables.Generated:
     incidents = build_incidents(buildings, now=now, rng=rng, to_lonlat=_lonlat)
     targets = build_targets(buildings, rng)
     return _tables.Generated(
-        district=next(d for d in divisions if d.kind == "district"), outline_wgs84=outline_wgs84, cells=cells,
-        hierarchy=h, buildings=buildings, building_grid=building_grid, grids=grids, roads=roads,
-        incidents=incidents, targets=targets, inspections=build_inspections(targets, now=now, rng=rng),
+        district=next(d for d in divisions if d.kind == "district"),
+        outline_wgs84=outline_wgs84,
+        cells=cells,
+        hierarchy=h,
+        buildings=buildings,
+        building_grid=building_grid,
+        grids=grids,
+        roads=roads,
+        incidents=incidents,
+        targets=targets,
+        inspections=build_inspections(targets, now=now, rng=rng),
         services=build_service_points(buildings, h, rng),
-    )  # fmt: skip
+    )
 
 
 def _lonlat(xy: np.ndarray) -> np.ndarray:
@@ -79,7 +97,9 @@ def load_demo(engine: Engine, *, force: bool = False, now: dt.datetime | None = 
         if is_loaded(conn) and not force:
             return "the demo district was loaded meanwhile by another process; nothing to do"
         if force:
-            conn.execute(sa.text(f"TRUNCATE {', '.join(TABLES)}, quarantine, ingest_run RESTART IDENTITY CASCADE"))
+            conn.execute(
+                sa.text(f"TRUNCATE {', '.join(TABLES)}, quarantine, ingest_run RESTART IDENTITY CASCADE")
+            )
         counts = _copy_all(conn, g)
         _record_run(conn, counts, now=now, seconds=time.perf_counter() - started)
     with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
@@ -88,9 +108,14 @@ def load_demo(engine: Engine, *, force: bool = False, now: dt.datetime | None = 
 
 
 def _copy_all(conn: Connection, g: _tables.Generated) -> dict[str, int]:
-    frames = {**_tables.hierarchy_tables(g), "building": _tables.building_table(g),
-              "road_segment": _tables.road_table(g), "incident": _tables.incident_table(g),
-              **_tables.inspection_tables(g), "service_point": _tables.service_table(g)}  # fmt: skip
+    frames = {
+        **_tables.hierarchy_tables(g),
+        "building": _tables.building_table(g),
+        "road_segment": _tables.road_table(g),
+        "incident": _tables.incident_table(g),
+        **_tables.inspection_tables(g),
+        "service_point": _tables.service_table(g),
+    }
     counts = {}
     for table in TABLES:
         counts[table] = copy_frame(conn, table, frames[table])
@@ -105,5 +130,10 @@ def _record_run(conn: Connection, counts: dict[str, int], *, now: dt.datetime, s
             "INSERT INTO ingest_run (kind, source, file_name, status, finished_at, n_read, n_inserted, duration_s, message)"
             " VALUES ('demo', :source, NULL, 'done', now(), :n, :n, :s, :m)"
         ),
-        {"source": _tables.SOURCE, "n": total, "s": seconds, "m": f"seed {SEED}, time anchor {now.isoformat()}"},
+        {
+            "source": _tables.SOURCE,
+            "n": total,
+            "s": seconds,
+            "m": f"seed {SEED}, time anchor {now.isoformat()}",
+        },
     )

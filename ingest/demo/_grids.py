@@ -62,7 +62,7 @@ def build_grids(
         rank = np.empty(len(order), dtype=np.int64)
         rank[order] = np.arange(len(order))
         street = h.streets[h.unit_street[u]]
-        for g, geom in enumerate(geoms):
+        for g in range(len(geoms)):
             cell_grid[unit_cells[groups == g]] = len(rows) + rank[g]
         for g in order:
             rows.append(

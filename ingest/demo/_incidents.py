@@ -26,8 +26,18 @@ PER_DAY = 78.0
 WEEKDAY = np.array([1.15, 1.1, 1.05, 1.05, 1.0, 0.75, 0.7])
 HOURS = np.array([1, 1, 1, 1, 1, 2, 4, 8, 14, 16, 15, 12, 8, 10, 14, 15, 13, 10, 8, 7, 6, 4, 2, 1], float)
 SOURCES = {"12345": 0.55, "miniprogram": 0.25, "grid_worker": 0.15, "mailbox": 0.05}
-MIX = {"environment": 0.22, "advertising": 0.05, "construction": 0.08, "emergency": 0.02, "street_order": 0.14,
-       "property": 0.2, "safety": 0.1, "dispute": 0.08, "help": 0.07, "other": 0.04}  # fmt: skip
+MIX = {
+    "environment": 0.22,
+    "advertising": 0.05,
+    "construction": 0.08,
+    "emergency": 0.02,
+    "street_order": 0.14,
+    "property": 0.2,
+    "safety": 0.1,
+    "dispute": 0.08,
+    "help": 0.07,
+    "other": 0.04,
+}
 SUMMER = {"environment": 0.35, "street_order": 0.3, "construction": 0.25, "safety": -0.3}
 PHRASES = {
     "environment": ("垃圾堆放未及时清运", "道路积水", "绿化带杂草丛生", "油烟扰民"),
@@ -110,12 +120,19 @@ def _lifecycle(frame: pd.DataFrame, now: pd.Timestamp, rng: np.random.Generator)
         frame.loc[future, steps[i:]] = pd.NaT
 
 
-def _raw_fields(frame: pd.DataFrame, lonlat: NDArray[np.float64], buildings: pd.DataFrame,
-                where: NDArray[np.int64], rng: np.random.Generator) -> None:  # fmt: skip
+def _raw_fields(
+    frame: pd.DataFrame,
+    lonlat: NDArray[np.float64],
+    buildings: pd.DataFrame,
+    where: NDArray[np.int64],
+    rng: np.random.Generator,
+) -> None:
     by_address = frame.source.isin(["12345", "mailbox"]).to_numpy()
     gx, gy = wgs84_to_gcj02(lonlat[:, 0], lonlat[:, 1])
     prefix = np.where(rng.uniform(size=len(frame)) < 0.4, "大同市平城区", "")
-    address = pd.Series(np.char.add(prefix, buildings.address.to_numpy()[where].astype(str)), index=frame.index)
+    address = pd.Series(
+        np.char.add(prefix, buildings.address.to_numpy()[where].astype(str)), index=frame.index
+    )
     frame["raw_address"] = address.where(by_address, None)
     frame["raw_x"] = np.where(by_address, np.nan, np.round(gx, 6))
     frame["raw_y"] = np.where(by_address, np.nan, np.round(gy, 6))
@@ -125,8 +142,13 @@ def _raw_fields(frame: pd.DataFrame, lonlat: NDArray[np.float64], buildings: pd.
     frame["reporter_phone"] = [phone(rng) if a else None for a in by_address]
 
 
-def build_incidents(buildings: pd.DataFrame, *, now: dt.datetime, rng: np.random.Generator,
-                    to_lonlat: Callable[[NDArray[np.float64]], NDArray[np.float64]]) -> pd.DataFrame:  # fmt: skip
+def build_incidents(
+    buildings: pd.DataFrame,
+    *,
+    now: dt.datetime,
+    rng: np.random.Generator,
+    to_lonlat: Callable[[NDArray[np.float64]], NDArray[np.float64]],
+) -> pd.DataFrame:
     """Incident rows with metric ``x``/``y``, the building index and every lifecycle column."""
     day = _days(now, rng)
     start = pd.Timestamp(now).normalize() - pd.Timedelta(days=DAYS - 1)

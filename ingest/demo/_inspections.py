@@ -15,8 +15,16 @@ from geo.inspection_kinds import INSPECTION_KINDS
 from ingest.demo._names import person_name
 
 # kind → (how many, which buildings qualify)
-_COUNTS = {"scrap_station": 60, "homestay": 80, "bungalow": 600, "bookshop": 40, "school_canteen": 70,
-           "market": 25, "stairwell": 600, "coal_ban": 300}  # fmt: skip
+_COUNTS = {
+    "scrap_station": 60,
+    "homestay": 80,
+    "bungalow": 600,
+    "bookshop": 40,
+    "school_canteen": 70,
+    "market": 25,
+    "stairwell": 600,
+    "coal_ban": 300,
+}
 
 
 def _eligible(buildings: pd.DataFrame, kind: str) -> np.ndarray:
@@ -44,9 +52,18 @@ def build_targets(buildings: pd.DataFrame, rng: np.random.Generator) -> pd.DataF
             if key in ("bungalow", "stairwell", "coal_ban")
             else [f"{c}{kind.zh}{i + 1}" for i, c in enumerate(buildings.compound.to_numpy()[where])]
         )
-        frames.append(pd.DataFrame({"kind": key, "building": where, "risk_level": risk, "name": name,
-                                    "address": address, "interval_days": np.where(risk == 3, kind.interval_days // 2,
-                                                                                  kind.interval_days)}))  # fmt: skip
+        frames.append(
+            pd.DataFrame(
+                {
+                    "kind": key,
+                    "building": where,
+                    "risk_level": risk,
+                    "name": name,
+                    "address": address,
+                    "interval_days": np.where(risk == 3, kind.interval_days // 2, kind.interval_days),
+                }
+            )
+        )
     return pd.concat(frames, ignore_index=True)
 
 
@@ -60,12 +77,27 @@ def build_inspections(targets: pd.DataFrame, *, now: dt.datetime, rng: np.random
             findings = (
                 []
                 if passed
-                else [str(c) for c in rng.choice(list(checks), size=min(len(checks), int(rng.integers(1, 3))), replace=False)]
+                else [
+                    str(c)
+                    for c in rng.choice(
+                        list(checks), size=min(len(checks), int(rng.integers(1, 3))), replace=False
+                    )
+                ]
             )
             deadline = (when + dt.timedelta(days=int(rng.integers(7, 31)))).date()
             fixed = None if passed else when + dt.timedelta(days=float(rng.uniform(2, 40)))
-            rows.append({"target": t.Index, "inspected_at": when, "inspector": person_name(rng), "passed": passed,
-                         "findings": findings, "rectify_deadline": None if passed else deadline,
-                         "rectified_at": fixed if fixed is not None and fixed < now and rng.uniform() < 0.9 else None})  # fmt: skip
+            rows.append(
+                {
+                    "target": t.Index,
+                    "inspected_at": when,
+                    "inspector": person_name(rng),
+                    "passed": passed,
+                    "findings": findings,
+                    "rectify_deadline": None if passed else deadline,
+                    "rectified_at": fixed
+                    if fixed is not None and fixed < now and rng.uniform() < 0.9
+                    else None,
+                }
+            )
             when += dt.timedelta(days=float(t.interval_days * rng.uniform(0.8, 1.3)))
     return pd.DataFrame(rows)

@@ -20,10 +20,19 @@ def _central_building(buildings: pd.DataFrame, mask: np.ndarray) -> int:
     return int(idx[np.argmin(np.hypot(*(xy - centre).T))])
 
 
-def _point(kind: str, name: str, level: str, building: int, street: int, unit: int | None,
-           staff: int) -> dict[str, object]:  # fmt: skip
-    return {"kind": kind, "name": name, "level": level, "building": building, "street": street,
-            "unit": unit, "staff": staff, "opening_hours": SERVICE_TYPES[kind].opening_hours}  # fmt: skip
+def _point(
+    kind: str, name: str, level: str, building: int, street: int, unit: int | None, staff: int
+) -> dict[str, object]:
+    return {
+        "kind": kind,
+        "name": name,
+        "level": level,
+        "building": building,
+        "street": street,
+        "unit": unit,
+        "staff": staff,
+        "opening_hours": SERVICE_TYPES[kind].opening_hours,
+    }
 
 
 def build_service_points(buildings: pd.DataFrame, h: Hierarchy, rng: np.random.Generator) -> pd.DataFrame:

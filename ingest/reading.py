@@ -1,0 +1,169 @@
+"""Open an input file of any supported format and stream it as batches of rows.
+
+Tabular files (CSV, XLSX) are read as text cells; vector files (GeoPackage, GeoJSON, zipped
+Shapefile, GeoParquet) also carry a shapely ``geometry`` column and the file's CRS. Every
+batch has a ``_row`` column: the row's line in the file as a clerk sees it (header = 1).
+"""
+
+from __future__ import annotations
+
+import zipfile
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from itertools import islice
+from pathlib import Path
+
+import pandas as pd
+
+from geo.errors import InputError
+from ingest._encoding import detect_encoding
+
+ROW = "_row"
+FORMATS = {
+    ".csv": "csv",
+    ".txt": "csv",
+    ".xlsx": "xlsx",
+    ".xlsm": "xlsx",
+    ".gpkg": "gpkg",
+    ".geojson": "geojson",
+    ".json": "geojson",
+    ".zip": "shapefile",
+    ".shp": "shapefile",
+    ".parquet": "geoparquet",
+    ".geoparquet": "geoparquet",
+}
+
+
+@dataclass(frozen=True)
+class Source:
+    """An opened input: what it is, its columns, and a way to stream its rows."""
+
+    path: Path
+    format: str
+    encoding: str | None
+    columns: tuple[str, ...]
+    crs: str | None
+    batches: Callable[[int], Iterator[pd.DataFrame]]
+
+
+def detect_format(path: Path) -> str:
+    if not path.is_file():
+        raise InputError(f"{path} does not exist or is not a file")
+    if path.stat().st_size == 0:
+        raise InputError(f"{path.name} is empty")
+    suffix = path.suffix.lower()
+    if suffix == ".xls":
+        raise InputError(
+            f"{path.name} is an old .xls workbook; save it as .xlsx or CSV (UTF-8) and ingest that"
+        )
+    if suffix not in FORMATS:
+        known = ", ".join(sorted(set(FORMATS)))
+        raise InputError(f"{path.name}: unknown format {suffix or '(no extension)'}; gridgov reads {known}")
+    return FORMATS[suffix]
+
+
+def open_source(path: Path, *, encoding: str | None = None) -> Source:
+    fmt = detect_format(path)
+    if fmt == "csv":
+        return _csv(path, detect_encoding(path, declared=encoding))
+    if fmt == "xlsx":
+        return _xlsx(path)
+    return _vector(path, fmt)
+
+
+def _numbered(frame: pd.DataFrame, first_row: int) -> pd.DataFrame:
+    frame.insert(0, ROW, range(first_row, first_row + len(frame)))
+    return frame
+
+
+def _csv(path: Path, encoding: str) -> Source:
+    try:
+        header = pd.read_csv(path, dtype=str, nrows=0, encoding=encoding, sep=None, engine="python")
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
+        raise InputError(f"{path.name} is not a readable CSV file: {exc}") from None
+    sep = header.attrs.get("sep") or _sniff_sep(path, encoding)
+
+    def batches(size: int) -> Iterator[pd.DataFrame]:
+        row = 2
+        try:
+            reader = pd.read_csv(
+                path, dtype=str, keep_default_na=False, encoding=encoding, sep=sep, chunksize=size
+            )
+            for chunk in reader:
+                yield _numbered(chunk.reset_index(drop=True), row)
+                row += len(chunk)
+        except UnicodeDecodeError as exc:
+            raise InputError(
+                f"{path.name} is not valid {encoding} near row {row}: {exc.reason}; "
+                "pass --encoding gb18030 or utf-8"
+            ) from None
+        except pd.errors.ParserError as exc:
+            raise InputError(f"{path.name}: malformed CSV near row {row}: {exc}") from None
+
+    return Source(path, "csv", encoding, tuple(map(str, header.columns)), None, batches)
+
+
+def _sniff_sep(path: Path, encoding: str) -> str:
+    with path.open(encoding=encoding, errors="replace") as fh:
+        line = fh.readline()
+    return max([",", "\t", ";", "|"], key=line.count)
+
+
+def _xlsx(path: Path) -> Source:
+    from openpyxl import load_workbook
+
+    try:
+        book = load_workbook(path, read_only=True, data_only=True)
+    except (zipfile.BadZipFile, KeyError, OSError) as exc:
+        raise InputError(f"{path.name} is not a readable .xlsx workbook ({exc})") from None
+    sheet = book.worksheets[0]
+    rows = sheet.iter_rows(values_only=True)
+    header = next(rows, None)
+    if not header or all(h is None for h in header):
+        raise InputError(f"{path.name}: the first sheet has no header row")
+    columns = tuple("" if h is None else str(h).strip() for h in header)
+
+    def batches(size: int) -> Iterator[pd.DataFrame]:
+        data = sheet.iter_rows(min_row=2, values_only=True)
+        row = 2
+        while chunk := list(islice(data, size)):
+            frame = pd.DataFrame(
+                [[_text(v) for v in r[: len(columns)]] for r in chunk], columns=list(columns)
+            )
+            yield _numbered(frame, row)
+            row += len(chunk)
+
+    return Source(path, "xlsx", None, columns, None, batches)
+
+
+def _text(value: object) -> str:
+    """An Excel cell as text, the way a clerk typed it (dates as ISO, whole floats without .0)."""
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if hasattr(value, "isoformat"):
+        return value.isoformat(sep=" ") if hasattr(value, "hour") else value.isoformat()  # type: ignore[call-arg]
+    return str(value).strip()
+
+
+def _vector(path: Path, fmt: str) -> Source:
+    import geopandas as gpd
+    import pyogrio
+
+    target = f"/vsizip/{path}" if fmt == "shapefile" and path.suffix.lower() == ".zip" else str(path)
+    try:
+        frame = gpd.read_parquet(path) if fmt == "geoparquet" else pyogrio.read_dataframe(target)
+    except Exception as exc:  # GDAL and pyarrow raise many kinds; all mean "cannot read this file"
+        raise InputError(f"{path.name} is not a readable {fmt} file: {str(exc).splitlines()[0]}") from None
+    if frame.empty:
+        raise InputError(f"{path.name} holds no features")
+    crs = frame.crs.to_string() if frame.crs is not None else None
+    frame = pd.DataFrame(frame).rename(columns={frame.geometry.name: "geometry"})
+
+    def batches(size: int) -> Iterator[pd.DataFrame]:
+        for start in range(0, len(frame), size):
+            yield _numbered(frame.iloc[start : start + size].reset_index(drop=True).copy(), start + 2)
+
+    columns = tuple(c for c in frame.columns if c != "geometry")
+    return Source(path, fmt, None, columns, crs, batches)
