@@ -13,7 +13,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from geoalchemy2 import Geometry
-from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.dialects.postgresql import JSON, JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 WGS84 = 4326
@@ -268,5 +268,5 @@ class Quarantine(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     run_id: Mapped[int] = _fk("ingest_run", nullable=False)
     row_number: Mapped[int] = mapped_column()
-    raw: Mapped[dict[str, Any]] = mapped_column(JSONB)
+    raw: Mapped[dict[str, Any]] = mapped_column(JSON)  # json, not jsonb: keeps the file's column order
     reason: Mapped[str] = mapped_column(sa.Text)

@@ -11,6 +11,7 @@ from geo.cluster import EmbeddedCluster
 from geo.db import check_database, database_url, make_engine
 from geo.errors import GridgovError
 from geo.settings import Settings
+from gridgov._ingest_cli import add_ingest_commands
 
 Handler = Callable[[argparse.Namespace, Settings], int]
 
@@ -104,6 +105,7 @@ def build_parser() -> argparse.ArgumentParser:
     demo = sub.add_parser("demo", help="load the Pingcheng demo district (first time only)")
     demo.add_argument("--force", action="store_true", help="replace an existing demo district")
     demo.set_defaults(handler=_demo)
+    add_ingest_commands(sub)
     serve = sub.add_parser("serve", help="serve the dashboard with a production WSGI server")
     serve.add_argument("--host", help="address to listen on (default GRIDGOV_HOST)")
     serve.add_argument("--port", type=int, help="port to listen on (default GRIDGOV_PORT)")

@@ -23,7 +23,8 @@ def _decodes(sample: bytes, encoding: str) -> int | None:
 
 def detect_encoding(path: Path, *, declared: str | None = None) -> str:
     """The encoding to read ``path`` with; GBK is read as its superset GB18030."""
-    sample = path.open("rb").read(SAMPLE_BYTES)
+    with path.open("rb") as fh:
+        sample = fh.read(SAMPLE_BYTES)
     if declared:
         encoding = _ALIASES.get(declared.lower(), declared.lower())
         try:

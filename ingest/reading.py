@@ -68,7 +68,7 @@ def open_source(path: Path, *, encoding: str | None = None) -> Source:
         return _csv(path, detect_encoding(path, declared=encoding))
     if fmt == "xlsx":
         return _xlsx(path)
-    return _vector(path, fmt)
+    return _vector(path, fmt, encoding=encoding)
 
 
 def _numbered(frame: pd.DataFrame, first_row: int) -> pd.DataFrame:
@@ -86,12 +86,17 @@ def _csv(path: Path, encoding: str) -> Source:
     def batches(size: int) -> Iterator[pd.DataFrame]:
         row = 2
         try:
-            reader = pd.read_csv(
-                path, dtype=str, keep_default_na=False, encoding=encoding, sep=sep, chunksize=size
-            )
-            for chunk in reader:
-                yield _numbered(chunk.reset_index(drop=True), row)
-                row += len(chunk)
+            options = {
+                "dtype": str,
+                "keep_default_na": False,
+                "encoding": encoding,
+                "sep": sep,
+                "chunksize": size,
+            }
+            with pd.read_csv(path, **options) as reader:  # closes the file if the job stops early
+                for chunk in reader:
+                    yield _numbered(chunk.reset_index(drop=True), row)
+                    row += len(chunk)
         except UnicodeDecodeError as exc:
             raise InputError(
                 f"{path.name} is not valid {encoding} near row {row}: {exc.reason}; "
@@ -143,17 +148,24 @@ def _text(value: object) -> str:
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
     if hasattr(value, "isoformat"):
-        return value.isoformat(sep=" ") if hasattr(value, "hour") else value.isoformat()  # type: ignore[call-arg]
+        return value.isoformat(sep=" ") if hasattr(value, "hour") else value.isoformat()
     return str(value).strip()
 
 
-def _vector(path: Path, fmt: str) -> Source:
+def _vector(path: Path, fmt: str, *, encoding: str | None) -> Source:
     import geopandas as gpd
     import pyogrio
 
     target = f"/vsizip/{path}" if fmt == "shapefile" and path.suffix.lower() == ".zip" else str(path)
     try:
-        frame = gpd.read_parquet(path) if fmt == "geoparquet" else pyogrio.read_dataframe(target)
+        if fmt == "geoparquet":
+            frame = gpd.read_parquet(path)
+        else:  # a shapefile's .cpg names its encoding; --encoding overrides a missing or wrong one
+            frame = (
+                pyogrio.read_dataframe(target, encoding=encoding)
+                if encoding
+                else pyogrio.read_dataframe(target)
+            )
     except Exception as exc:  # GDAL and pyarrow raise many kinds; all mean "cannot read this file"
         raise InputError(f"{path.name} is not a readable {fmt} file: {str(exc).splitlines()[0]}") from None
     if frame.empty:

@@ -1,7 +1,7 @@
 """Synthetic buildings: apartment blocks, old bungalow rows in the old city, village courtyards.
 
 One building stands inside each built lattice cell, clear of the lanes on the cell edges.
-Urban buildings are grouped into compounds (小区) of up to 3×3 cells and numbered within
+Urban buildings are grouped into compounds (小区) of up to 5×5 cells and numbered within
 them north→south, west→east, so every building has a unique canonical address.
 """
 
@@ -16,7 +16,7 @@ from numpy.typing import NDArray
 
 from ingest.demo._hierarchy import Hierarchy
 from ingest.demo._lattice import CORE, Cells
-from ingest.demo._names import compound_names
+from ingest.demo._names import CompoundNames
 
 OLD_CITY_HALF_M = 1300.0
 
@@ -98,16 +98,17 @@ def build_buildings(cells: Cells, h: Hierarchy, rng: np.random.Generator) -> pd.
 
 def _name_compounds(frame: pd.DataFrame, cells: Cells, h: Hierarchy, rng: np.random.Generator) -> None:
     col, row = cells.col[frame.cell], cells.row[frame.cell]
-    block = pd.Series(list(zip(frame.unit, col // 3, row // 3, strict=True)), index=frame.index)
+    block = pd.Series(list(zip(frame.unit, col // 5, row // 5, strict=True)), index=frame.index)
     village = frame.kind == COURTYARD.name
     block[village] = [(u, -1, -1) for u in frame.unit[village]]
     frame["compound"] = ""
+    names_for = CompoundNames(rng)
     for unit, blocks in block.groupby(frame.unit):
         keys = sorted(set(blocks), key=lambda k: (-k[2], k[1]))
         if h.units[unit].kind == "village":
             names = [h.units[unit].short_name] * len(keys)
         else:
-            names = compound_names(len(keys), rng)
+            names = names_for.take(len(keys))
         lookup = dict(zip(keys, names, strict=True))
         frame.loc[blocks.index, "compound"] = [lookup[k] for k in blocks]
     order = np.lexsort((col, -row))

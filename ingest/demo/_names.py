@@ -79,12 +79,26 @@ _ROAD_HEAD = [
 ]
 
 
-def compound_names(n: int, rng: np.random.Generator) -> list[str]:
-    """``n`` distinct compound (小区) names; distinct within one community, reused across."""
-    pool = [h + t for h in _COMPOUND_HEAD for t in _COMPOUND_TAIL]
-    picks = rng.choice(len(pool), size=min(n, len(pool)), replace=False)
-    names = [pool[i] for i in picks]
-    return names + [f"{names[i % len(names)]}{i // len(names) + 1}期" for i in range(len(names), n)]
+class CompoundNames:
+    """Hands out compound (小区) names: unique across the district, except that about one
+    community in ten reuses a name from elsewhere, as real districts do (a test of ambiguity)."""
+
+    _PHASES = ("", "东区", "西区", "南区", "北区", "一期", "二期", "三期")
+
+    def __init__(self, rng: np.random.Generator) -> None:
+        pool = [h + t + p for p in self._PHASES for h in _COMPOUND_HEAD for t in _COMPOUND_TAIL]
+        self._rng = rng
+        self._pool = [pool[i] for i in rng.permutation(len(pool))]
+        self._used: list[str] = []
+
+    def take(self, n: int) -> list[str]:
+        names, self._pool = self._pool[:n], self._pool[n:]
+        if len(names) < n:
+            raise RuntimeError("the demo ran out of compound names")
+        if self._used and n > 1 and self._rng.uniform() < 0.1:
+            names[-1] = self._used[int(self._rng.integers(len(self._used)))]
+        self._used.extend(names)
+        return names
 
 
 def person_name(rng: np.random.Generator) -> str:

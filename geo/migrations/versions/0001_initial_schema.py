@@ -125,7 +125,7 @@ def upgrade() -> None:
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("run_id", sa.Integer(), nullable=False),
         sa.Column("row_number", sa.Integer(), nullable=False),
-        sa.Column("raw", postgresql.JSONB(astext_type=sa.Text()), nullable=False),
+        sa.Column("raw", postgresql.JSON(astext_type=sa.Text()), nullable=False),
         sa.Column("reason", sa.Text(), nullable=False),
         sa.ForeignKeyConstraint(["run_id"], ["ingest_run.id"], name=op.f("fk_quarantine_run_id_ingest_run")),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_quarantine")),

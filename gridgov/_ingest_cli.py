@@ -1,0 +1,114 @@
+"""`gridgov ingest …`: one sub-command per registered ingest kind, plus `runs` and `report`."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from sqlalchemy.engine import Engine
+from tqdm import tqdm
+
+from geo.db import check_database, database_url, make_engine
+from geo.settings import Settings
+from ingest import runs
+from ingest.columns import parse_map_options
+from ingest.job import JobOptions, JobResult, run_job
+from ingest.kinds import load_kinds
+from ingest.reading import FORMATS
+
+
+def add_ingest_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    ingest = sub.add_parser("ingest", help="load files into the database (see `gridgov ingest -h`)")
+    kinds = ingest.add_subparsers(dest="kind", required=True, metavar="KIND")
+    for key, kind in load_kinds().items():
+        p = kinds.add_parser(key, help=kind.help)
+        p.add_argument("file", type=Path, help=f"input file ({', '.join(sorted(set(FORMATS)))})")
+        p.add_argument(
+            "--source",
+            help=f"name of the data source, e.g. 12345 (default: {key}); rows are unique per source",
+        )
+        p.add_argument("--crs", help="coordinate system of the file: wgs84, cgcs2000, gcj02, bd09 or EPSG:n")
+        p.add_argument(
+            "--map", action="append", default=[], metavar="HEADER=FIELD", help="use column HEADER as FIELD"
+        )
+        p.add_argument("--mapping", type=Path, help="TOML file with a [columns] table of HEADER = FIELD")
+        p.add_argument("--encoding", help="text encoding of a CSV file (default: detect UTF-8 / GBK)")
+        p.add_argument("--dry-run", action="store_true", help="check and report everything, write nothing")
+        p.add_argument("--quiet", action="store_true", help="no progress bar, only the summary")
+        p.set_defaults(handler=_ingest)
+    kinds.add_parser("runs", help="recent ingest jobs").set_defaults(handler=_runs)
+    rep = kinds.add_parser("report", help="one job: counts and quarantined rows with reasons")
+    rep.add_argument("run_id", type=int)
+    rep.add_argument(
+        "--export", type=Path, help="write the quarantined rows to a .csv or .xlsx file to fix and re-ingest"
+    )
+    rep.set_defaults(handler=_report)
+
+
+def _engine(settings: Settings) -> Engine:
+    engine = make_engine(database_url(settings), pool_size=1)
+    check_database(engine)
+    return engine
+
+
+def _ingest(args: argparse.Namespace, settings: Settings) -> int:
+    options = JobOptions(
+        source=args.source or args.kind,
+        crs=args.crs,
+        mapping=parse_map_options(args.map, args.mapping),
+        encoding=args.encoding,
+        dry_run=args.dry_run,
+    )
+    from ingest.geocode import geocoder_for
+    from ingest.kinds import get_kind
+
+    with tqdm(unit=" rows", delay=2, disable=args.quiet, desc=args.file.name) as bar:
+        result = run_job(
+            _engine(settings),
+            kind=get_kind(args.kind),
+            path=args.file,
+            options=options,
+            geocoder_factory=geocoder_for,
+            progress=bar.update,
+        )
+    print(_summary(result))
+    return 0
+
+
+def _summary(result: JobResult) -> str:
+    head = "dry run, nothing written" if result.dry_run else f"run {result.run_id}"
+    lines = [
+        f"{head}: read {result.read}, inserted {result.inserted}, updated {result.updated}, "
+        f"unchanged {result.unchanged}, quarantined {result.quarantined} in {result.seconds:.1f} s",
+        "columns: " + "; ".join(result.columns.describe()),
+    ]
+    lines += [f"note: {text}: {n}" for text, n in result.notes.items()]
+    if result.quarantined and result.run_id is not None:
+        lines.append(
+            f"see why: gridgov ingest report {result.run_id} (--export FILE.xlsx to fix and re-ingest)"
+        )
+    return "\n".join(lines)
+
+
+def _runs(args: argparse.Namespace, settings: Settings) -> int:
+    with _engine(settings).connect() as conn:
+        print(runs.format_runs(runs.recent(conn)))
+    return 0
+
+
+def _report(args: argparse.Namespace, settings: Settings) -> int:
+    with _engine(settings).connect() as conn:
+        rep = runs.report(conn, args.run_id)
+        r = rep.run
+        print(
+            f"run {r['id']} {r['kind']} from {r['source']} ({r['file_name']}), {r['status']}: read {r['n_read']}, "
+            f"inserted {r['n_inserted']}, updated {r['n_updated']}, unchanged {r['n_unchanged']}, "
+            f"quarantined {r['n_quarantined']}"
+        )
+        if r["message"]:
+            print(f"message: {r['message']}")
+        for reason, n in rep.reasons:
+            print(f"{n:>8}  {reason}")
+        if args.export:
+            print(f"wrote {runs.export_quarantine(conn, args.run_id, args.export)} rows to {args.export}")
+    return 0

@@ -1,0 +1,89 @@
+"""The names an address can be matched against, read from the current boundaries and buildings."""
+
+from __future__ import annotations
+
+import csv
+from collections import defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from ingest.geocode.normalise import normalise
+
+ALIASES_CSV = Path(__file__).resolve().parents[2] / "data" / "street_aliases.csv"
+Point = tuple[float, float]
+
+
+def read_aliases(path: Path = ALIASES_CSV) -> dict[str, str]:
+    with path.open(encoding="utf-8", newline="") as fh:
+        return {row["alias"]: row["street"] for row in csv.DictReader(fh)}
+
+
+def _key(name: str) -> str:
+    """Names are stored the way addresses are normalised (三期 → 3期, 九号 → 9号)."""
+    return normalise(name, aliases={})
+
+
+def short_name(name: str) -> str:
+    """社区居民委员会 → 社区, 村民委员会 → (nothing): the name residents write."""
+    return name.replace("社区居民委员会", "社区").replace("居民委员会", "社区").replace("村民委员会", "")
+
+
+@dataclass
+class Gazetteer:
+    streets: dict[str, int] = field(default_factory=dict)  # name → id
+    street_point: dict[int, Point] = field(default_factory=dict)
+    communities: dict[str, list[int]] = field(default_factory=lambda: defaultdict(list))  # written name → ids
+    community_street: dict[int, int] = field(default_factory=dict)
+    community_name: dict[int, str] = field(default_factory=dict)
+    community_point: dict[int, Point] = field(default_factory=dict)
+    compounds: dict[str, list[int]] = field(default_factory=lambda: defaultdict(list))  # name → community ids
+    compounds_in: dict[int, list[str]] = field(default_factory=lambda: defaultdict(list))
+    compound_point: dict[tuple[int, str], Point] = field(default_factory=dict)
+    buildings: dict[tuple[int, str, str], tuple[int, Point]] = field(default_factory=dict)
+    aliases: dict[str, str] = field(default_factory=dict)
+
+    @classmethod
+    def load(cls, conn: Connection) -> Gazetteer:
+        g = cls(aliases=read_aliases())
+        g._load_streets(conn)
+        g._load_communities(conn)
+        g._load_buildings(conn)
+        return g
+
+    def _load_streets(self, conn: Connection) -> None:
+        query = "SELECT id, name, ST_X(p), ST_Y(p) FROM (SELECT id, name, ST_PointOnSurface(geom) p FROM street WHERE valid_to IS NULL) s"
+        for sid, name, x, y in conn.execute(sa.text(query)):
+            self.streets[_key(name)] = sid
+            self.street_point[sid] = (x, y)
+
+    def _load_communities(self, conn: Connection) -> None:
+        query = (
+            "SELECT id, name, street_id, ST_X(p), ST_Y(p) FROM (SELECT id, name, street_id, ST_PointOnSurface(geom) p "
+            "FROM community WHERE valid_to IS NULL) c"
+        )
+        for cid, name, sid, x, y in conn.execute(sa.text(query)):
+            written = _key(short_name(name))
+            self.communities[written].append(cid)
+            self.community_name[cid] = written
+            self.community_street[cid] = sid
+            self.community_point[cid] = (x, y)
+
+    def _load_buildings(self, conn: Connection) -> None:
+        query = (
+            "SELECT b.id, b.community_id, b.compound, b.number, ST_X(c), ST_Y(c) FROM (SELECT id, community_id, compound, "
+            "number, ST_Centroid(geom) c FROM building WHERE community_id IS NOT NULL AND compound IS NOT NULL) b"
+        )
+        sums: dict[tuple[int, str], list[float]] = defaultdict(lambda: [0.0, 0.0, 0.0])
+        for bid, cid, raw_compound, number, x, y in conn.execute(sa.text(query)):
+            compound = _key(raw_compound)
+            if number:
+                self.buildings[(cid, compound, str(number))] = (bid, (x, y))
+            acc = sums[(cid, compound)]
+            acc[0], acc[1], acc[2] = acc[0] + x, acc[1] + y, acc[2] + 1
+        for (cid, compound), (sx, sy, n) in sums.items():
+            self.compound_point[(cid, compound)] = (sx / n, sy / n)
+            self.compounds[compound].append(cid)
+            self.compounds_in[cid].append(compound)

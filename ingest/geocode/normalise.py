@@ -1,0 +1,60 @@
+"""Address text → a canonical form: half-width, no spaces or punctuation, Arabic numbers
+before unit words (三号楼 → 3号楼), no province/city/district prefix, current street names."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Mapping
+
+_PUNCT = re.compile(r"[\s,，。.、;；:：()（）\[\]【】{}<>《》\"'“”‘’#＃\-—_/\\|]+")
+_DIGITS = {
+    "零": 0,
+    "〇": 0,
+    "一": 1,
+    "二": 2,
+    "两": 2,
+    "三": 3,
+    "四": 4,
+    "五": 5,
+    "六": 6,
+    "七": 7,
+    "八": 8,
+    "九": 9,
+}
+_NUMERAL = re.compile(r"([零〇一二两三四五六七八九十百]+)(?=号|栋|幢|座|楼|单元|室|层|排|期|户)")
+_PREFIXES = ("山西省", "大同市", "平城区")
+
+
+def chinese_number(text: str) -> int:
+    """Chinese numerals up to 999: 三 → 3, 十二 → 12, 二十 → 20, 一百零五 → 105, 二〇五 → 205."""
+    if all(ch in _DIGITS for ch in text):  # digit by digit, e.g. 二〇五
+        return int("".join(str(_DIGITS[ch]) for ch in text))
+    total, current = 0, 0
+    for ch in text:
+        if ch == "百":
+            total += (current or 1) * 100
+            current = 0
+        elif ch == "十":
+            total += (current or 1) * 10
+            current = 0
+        else:
+            current = _DIGITS[ch]
+    return total + current
+
+
+def normalise(text: str, *, aliases: Mapping[str, str]) -> str:
+    """The canonical form used for parsing; ``aliases`` maps old street names to current ones."""
+    out = unicodedata.normalize("NFKC", text).strip().lower()
+    out = _PUNCT.sub("", out)
+    out = _NUMERAL.sub(lambda m: str(chinese_number(m.group(1))), out)
+    changed = True
+    while changed:
+        changed = False
+        for prefix in _PREFIXES:
+            if out.startswith(prefix) and len(out) > len(prefix):
+                out, changed = out[len(prefix) :], True
+    for old, new in aliases.items():
+        if out.startswith(old):
+            return new + out[len(old) :]
+    return out

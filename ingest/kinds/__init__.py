@@ -1,0 +1,80 @@
+"""What `gridgov ingest KIND` can load. Each kind registers itself here; the CLI's choices,
+its help and the job engine are built from this registry."""
+
+from __future__ import annotations
+
+import datetime as dt
+import importlib
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import pandas as pd
+from sqlalchemy.engine import Connection
+
+from geo.errors import InputError
+from ingest.fields import Field
+from ingest.locate import Locator
+
+LOCATION_FIELDS = ("lon", "lat", "wkt", "crs", "address")
+
+
+@dataclass
+class JobContext:
+    """What a kind's ``build`` may use: the job's source name, boundaries, clock and notes."""
+
+    conn: Connection
+    source: str
+    locator: Locator
+    now: dt.datetime
+    notes: Counter[str] = field(default_factory=Counter)
+
+
+@dataclass(frozen=True)
+class IngestKind:
+    """One loadable kind: its fields, geometry, target table and how rows become table rows.
+
+    ``build`` turns parsed, placed rows into table rows and returns them with a ``reason``
+    column (None = load the row). ``merge`` moves the staged rows into the table and returns
+    (inserted, updated); the default upserts on ``conflict``.
+    """
+
+    key: str
+    help: str
+    table: str
+    fields: tuple[Field, ...]
+    geometry: str  # point | polygon | line
+    columns: tuple[str, ...]  # table columns written, geometry last
+    build: Callable[[pd.DataFrame, JobContext], pd.DataFrame]
+    conflict: tuple[str, ...] = ("source", "source_id")
+    locate: bool = True  # assign street/community/grid from the geometry
+    merge: Callable[[Connection, str, JobContext], tuple[int, int]] | None = None
+    after: Callable[[Connection, int, JobContext], None] | None = None
+
+    @property
+    def field_names(self) -> tuple[str, ...]:
+        return tuple(f.name for f in self.fields)
+
+
+KINDS: dict[str, IngestKind] = {}
+_MODULES = ("ingest.kinds.incidents",)
+
+
+def register(kind: IngestKind) -> IngestKind:
+    if kind.key in KINDS:
+        raise ValueError(f"ingest kind {kind.key!r} registered twice")
+    KINDS[kind.key] = kind
+    return kind
+
+
+def load_kinds() -> dict[str, IngestKind]:
+    for module in _MODULES:
+        importlib.import_module(module)
+    return KINDS
+
+
+def get_kind(key: str) -> IngestKind:
+    kinds = load_kinds()
+    if key not in kinds:
+        raise InputError(f"unknown kind {key!r}; gridgov ingests: {', '.join(kinds)}")
+    return kinds[key]

@@ -1,0 +1,100 @@
+"""Incidents from the 12345 hotline, mini-programs, the mailbox or grid workers."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from geo.categories import CATEGORIES, lookup
+from ingest.fields import Field
+from ingest.kinds import IngestKind, JobContext, register
+
+STEPS = ("reported_at", "registered_at", "dispatched_at", "handled_at", "verified_at", "closed_at")
+LABELS = {
+    "reported_at": "受理时间",
+    "registered_at": "立案时间",
+    "dispatched_at": "派遣时间",
+    "handled_at": "处置时间",
+    "verified_at": "核查时间",
+    "closed_at": "办结时间",
+}
+FIELDS = (
+    Field("source_id", required=True, label="工单编号"),
+    Field("category", label="诉求类型"),
+    Field("description", label="诉求内容"),
+    Field("reporter_phone", label="来电号码"),
+    *(Field(step, "datetime", required=step == "reported_at", label=LABELS[step]) for step in STEPS),
+    Field("deadline_at", "datetime", label="办理时限"),
+    Field("rework_count", "int", label="返工次数"),
+)
+COLUMNS = (
+    "source",
+    "source_id",
+    "category",
+    "description",
+    "reporter_phone",
+    *STEPS,
+    "deadline_at",
+    "rework_count",
+    "raw_address",
+    "raw_x",
+    "raw_y",
+    "raw_crs",
+    "match_level",
+    "match_score",
+    "street_id",
+    "community_id",
+    "grid_id",
+    "geom",
+)
+
+
+def _categories(frame: pd.DataFrame, ctx: JobContext) -> pd.Series:
+    raw = frame["category"] if "category" in frame else pd.Series(None, index=frame.index, dtype=object)
+    found = raw.map(lambda t: lookup(t) if isinstance(t, str) else None)
+    ctx.notes["unknown or missing category → 其他 (other)"] += int(found.isna().sum())
+    return found.map(lambda c: c.key if c else "other")
+
+
+def _order_reason(frame: pd.DataFrame) -> pd.Series:
+    """A step dated before an earlier one means the export is wrong: say which."""
+    reason = pd.Series(None, index=frame.index, dtype=object)
+    present = [step for step in STEPS if step in frame]
+    for i, late in enumerate(present):
+        for early in present[:i]:
+            bad = (frame[late] < frame[early]).fillna(False) & reason.isna()
+            reason[bad] = f"{LABELS[late]}早于{LABELS[early]} ({late} before {early})"
+    return reason
+
+
+def build(frame: pd.DataFrame, ctx: JobContext) -> pd.DataFrame:
+    out = pd.DataFrame(index=frame.index)
+    out["source"] = ctx.source
+    for column in COLUMNS[1:]:
+        if column in frame:
+            out[column] = frame[column]
+    out["category"] = _categories(frame, ctx)
+    hours = out["category"].map({k: c.deadline_hours for k, c in CATEGORIES.items()})
+    start = frame["registered_at"] if "registered_at" in frame else frame["reported_at"]
+    start = start.fillna(frame["reported_at"])
+    default_deadline = start + pd.to_timedelta(hours, unit="h")
+    out["deadline_at"] = (
+        frame["deadline_at"].fillna(default_deadline) if "deadline_at" in frame else default_deadline
+    )
+    out["rework_count"] = frame["rework_count"].fillna(0) if "rework_count" in frame else 0
+    if "address" in frame:
+        out["raw_address"] = frame["address"]
+    out["reason"] = _order_reason(frame)
+    return out.reindex(columns=[*COLUMNS, "reason"])
+
+
+register(
+    IngestKind(
+        key="incidents",
+        help="incidents (12345 hotline, mini-program, mailbox, grid workers): CSV/XLSX with lon/lat, WKT or address",
+        table="incident",
+        fields=FIELDS,
+        geometry="point",
+        columns=COLUMNS,
+        build=build,
+    )
+)

@@ -1,0 +1,105 @@
+"""Which street, community and grid each point lies in, for a whole batch at once.
+
+Current boundaries are read once per job and indexed with shapely STRtrees; a batch of points
+is assigned with one vectorised query per level (no row-by-row SQL, no later UPDATE).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import shapely
+import sqlalchemy as sa
+from numpy.typing import NDArray
+from shapely.geometry.base import BaseGeometry
+from sqlalchemy.engine import Connection
+
+from geo.crs import metric_transformer
+
+# level → its parent's id column
+_LEVELS = {"street": "district_id", "community": "street_id", "grid": "community_id"}
+
+
+@dataclass(frozen=True)
+class _Level:
+    ids: NDArray[np.int64]  # sorted
+    parent: NDArray[np.int64]
+    tree: shapely.STRtree
+
+
+def _read_level(conn: Connection, table: str, parent: str) -> _Level:
+    query = (
+        sa.select(sa.column("id"), sa.column(parent), sa.func.ST_AsBinary(sa.column("geom")))
+        .select_from(sa.table(table))
+        .where(sa.column("valid_to").is_(None))
+        .order_by(sa.column("id"))
+    )
+    rows = conn.execute(query).all()
+    geoms = shapely.from_wkb([bytes(g) for *_, g in rows]) if rows else np.array([], dtype=object)
+    ids = np.array([r[0] for r in rows], dtype=np.int64)
+    return _Level(ids, np.array([r[1] for r in rows], dtype=np.int64), shapely.STRtree(geoms))
+
+
+@dataclass(frozen=True)
+class Locator:
+    district: BaseGeometry | None  # WGS-84 outline; None before boundaries are loaded
+    levels: dict[str, _Level]
+
+    @classmethod
+    def load(cls, conn: Connection) -> Locator:
+        outline = conn.execute(
+            sa.text("SELECT ST_AsBinary(ST_Union(geom)) FROM district WHERE valid_to IS NULL")
+        ).scalar()
+        district = shapely.from_wkb(bytes(outline)) if outline is not None else None
+        if district is not None:
+            shapely.prepare(district)
+        levels = {table: _read_level(conn, table, parent) for table, parent in _LEVELS.items()}
+        return cls(district, levels)
+
+    def assign(self, points: NDArray[np.object_]) -> dict[str, NDArray[np.float64]]:
+        """``street_id``, ``community_id``, ``grid_id`` per point (NaN where none contains it).
+
+        Grids first; a point in a grid takes that grid's community and street, so the slower
+        community and street lookups only run for points outside every grid.
+        """
+        out = {f"{t}_id": np.full(len(points), np.nan) for t in _LEVELS}
+        todo = np.arange(len(points))
+        for table in ("grid", "community", "street"):
+            level = self.levels[table]
+            hit_point, hit_poly = (
+                level.tree.query(points[todo], predicate="within") if len(level.ids) else ([], [])
+            )
+            rows, polys = todo[np.asarray(hit_point, dtype=np.int64)], np.asarray(hit_poly, dtype=np.int64)
+            out[f"{table}_id"][rows] = level.ids[polys]
+            self._fill_parents(out, table, rows, level.parent[polys])
+            todo = todo[np.isnan(out[f"{table}_id"][todo])]
+        return out
+
+    def _fill_parents(
+        self,
+        out: dict[str, NDArray[np.float64]],
+        table: str,
+        rows: NDArray[np.int64],
+        parent: NDArray[np.int64],
+    ) -> None:
+        if table == "grid":
+            out["community_id"][rows] = parent
+            street = self.levels["community"]
+            out["street_id"][rows] = street.parent[np.searchsorted(street.ids, parent)]
+        elif table == "community":
+            out["street_id"][rows] = parent
+
+    def outside(self, points: NDArray[np.object_]) -> NDArray[np.float64]:
+        """Distance in metres from each point to the district (0 inside; NaN with no district)."""
+        if self.district is None:
+            return np.full(len(points), np.nan)
+        inside = shapely.contains(self.district, points) | shapely.touches(self.district, points)
+        dist = np.zeros(len(points))
+        if (~inside).any():
+            t = metric_transformer()
+            to_m = lambda c: np.column_stack(t.transform(c[:, 0], c[:, 1]))  # noqa: E731
+            dist[~inside] = shapely.distance(
+                shapely.transform(self.district, to_m), shapely.transform(points[~inside], to_m)
+            )
+        return dist

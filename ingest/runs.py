@@ -1,0 +1,154 @@
+"""The ``ingest_run`` ledger and quarantine: start, finish, failures, listing, report, export."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pandas as pd
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection, Engine
+
+from geo.errors import InputError
+
+if TYPE_CHECKING:
+    from ingest.job import JobResult
+
+
+def start(conn: Connection, *, kind: str, source: str, path: Path, sha256: str) -> int:
+    return int(
+        conn.execute(
+            sa.text(
+                "INSERT INTO ingest_run (kind, source, file_name, sha256) VALUES (:k, :s, :f, :h) RETURNING id"
+            ),
+            {"k": kind, "s": source, "f": path.name, "h": sha256},
+        ).scalar_one()
+    )
+
+
+def finish(conn: Connection, run_id: int, result: JobResult) -> None:
+    conn.execute(
+        sa.text(
+            "UPDATE ingest_run SET status = 'done', finished_at = now(), n_read = :r, n_inserted = :i, n_updated = :u, "
+            "n_unchanged = :n, n_quarantined = :q, duration_s = extract(epoch FROM now() - started_at), message = :m "
+            "WHERE id = :id"
+        ),
+        {
+            "r": result.read,
+            "i": result.inserted,
+            "u": result.updated,
+            "n": result.unchanged,
+            "q": result.quarantined,
+            "m": json.dumps(result.notes, ensure_ascii=False) if result.notes else None,
+            "id": run_id,
+        },
+    )
+
+
+def record_failure(engine: Engine, *, kind: str, source: str, path: Path, sha256: str, message: str) -> None:
+    """A failed job leaves no data, but a line in the ledger saying why."""
+    with engine.begin() as conn:
+        conn.execute(
+            sa.text(
+                "INSERT INTO ingest_run (kind, source, file_name, sha256, status, finished_at, message) "
+                "VALUES (:k, :s, :f, :h, 'failed', now(), :m)"
+            ),
+            {"k": kind, "s": source, "f": path.name, "h": sha256, "m": message},
+        )
+
+
+@dataclass(frozen=True)
+class RunReport:
+    run: dict[str, Any]
+    reasons: list[tuple[str, int]]  # reason, how many rows
+    sample: list[dict[str, Any]]  # first quarantined rows
+
+
+def recent(conn: Connection, *, limit: int = 20) -> list[dict[str, Any]]:
+    rows = conn.execute(
+        sa.text(
+            "SELECT id, kind, source, file_name, status, started_at, n_read, n_inserted, n_updated, n_unchanged, "
+            "n_quarantined, duration_s FROM ingest_run ORDER BY id DESC LIMIT :n"
+        ),
+        {"n": limit},
+    )
+    return [dict(r._mapping) for r in rows]
+
+
+def report(conn: Connection, run_id: int, *, sample: int = 20) -> RunReport:
+    run = conn.execute(sa.text("SELECT * FROM ingest_run WHERE id = :id"), {"id": run_id}).mappings().first()
+    if run is None:
+        raise InputError(f"there is no ingest run {run_id}; `gridgov ingest runs` lists them")
+    reasons = conn.execute(
+        sa.text(
+            "SELECT reason, count(*) FROM quarantine WHERE run_id = :id GROUP BY reason ORDER BY 2 DESC, 1"
+        ),
+        {"id": run_id},
+    ).all()
+    rows = conn.execute(
+        sa.text(
+            "SELECT row_number, reason, raw FROM quarantine WHERE run_id = :id ORDER BY row_number LIMIT :n"
+        ),
+        {"id": run_id, "n": sample},
+    )
+    return RunReport(dict(run), [(r, int(n)) for r, n in reasons], [dict(r._mapping) for r in rows])
+
+
+def quarantine_frame(conn: Connection, run_id: int) -> pd.DataFrame:
+    """The run's quarantined rows as they came in, plus 行号 (row) and 原因 (reason) first."""
+    rows = conn.execute(
+        sa.text("SELECT row_number, reason, raw FROM quarantine WHERE run_id = :id ORDER BY row_number"),
+        {"id": run_id},
+    ).all()
+    raw = pd.DataFrame([r.raw for r in rows])
+    raw.insert(0, "原因 reason", [r.reason for r in rows])
+    raw.insert(0, "行号 row", [r.row_number for r in rows])
+    return raw
+
+
+def export_quarantine(conn: Connection, run_id: int, path: Path) -> int:
+    """Write the quarantine as CSV (UTF-8 with BOM, so Excel reads Chinese) or XLSX; rows written."""
+    report(conn, run_id, sample=0)  # a clear error for an unknown run
+    frame = quarantine_frame(conn, run_id)
+    suffix = path.suffix.lower()
+    if suffix == ".csv":
+        _safe_for_excel(frame).to_csv(path, index=False, encoding="utf-8-sig")
+    elif suffix == ".xlsx":
+        _safe_for_excel(frame).to_excel(path, index=False, sheet_name="quarantine")
+    else:
+        raise InputError(f"export to {path.name}: use a .csv or .xlsx file name")
+    return len(frame)
+
+
+def _safe_for_excel(frame: pd.DataFrame) -> pd.DataFrame:
+    """Cells a spreadsheet would run as formulas (=…, @…, +…/-… that are not numbers) get a ' first."""
+
+    def guard(value: object) -> object:
+        if not isinstance(value, str) or not value:
+            return value
+        risky = value[0] in "=@\t\r" or (value[0] in "+-" and not _is_number(value))
+        return "'" + value if risky else value
+
+    return frame.map(guard)
+
+
+def format_runs(rows: Sequence[dict[str, Any]]) -> str:
+    head = f"{'id':>5}  {'kind':<18} {'source':<14} {'status':<7} {'read':>8} {'ins':>8} {'upd':>7} {'same':>8} {'quar':>6}  file"
+    lines = [head]
+    for r in rows:
+        lines.append(
+            f"{r['id']:>5}  {r['kind']:<18} {r['source']:<14} {r['status']:<7} {r['n_read']:>8} {r['n_inserted']:>8} "
+            f"{r['n_updated']:>7} {r['n_unchanged']:>8} {r['n_quarantined']:>6}  {r['file_name'] or ''}"
+        )
+    return "\n".join(lines)
+
+
+def _is_number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True

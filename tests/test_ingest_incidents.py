@@ -1,0 +1,167 @@
+"""Ingesting incidents: every format, CRS and header style, against the real PostGIS."""
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+import sqlalchemy as sa
+
+from geo.crs import metric_transformer
+from geo.errors import InputError
+from ingest.columns import parse_map_options
+from ingest.job import JobOptions, run_job
+from ingest.kinds import get_kind
+from tests.ingest_files import HEADERS_EN, in_crs, incident_rows, sample_buildings, write
+
+KIND = get_kind("incidents")
+
+
+def ingest(engine, path, **options):
+    return run_job(engine, kind=KIND, path=Path(path), options=JobOptions(**options))
+
+
+def loaded(engine, source):
+    with engine.connect() as conn:
+        return conn.execute(
+            sa.text(
+                "SELECT source_id, ST_X(geom), ST_Y(geom), grid_id, category, status FROM incident WHERE source = :s ORDER BY source_id"
+            ),
+            {"s": source},
+        ).all()
+
+
+def max_error_m(rows, truth):
+    t = metric_transformer()
+    got = np.array(t.transform([r[1] for r in rows], [r[2] for r in rows]))
+    want = np.array(t.transform(truth.lon.to_numpy(), truth.lat.to_numpy()))
+    return float(np.hypot(*(got - want)).max())
+
+
+@pytest.fixture(scope="module")
+def buildings(demo):
+    return sample_buildings(demo, 40, seed=3)
+
+
+@pytest.mark.parametrize(
+    ("name", "system", "encoding"),
+    [
+        ("utf8.csv", "wgs84", "utf-8"),
+        ("bom.csv", "gcj02", "utf-8-sig"),
+        ("gbk.csv", "bd09", "gbk"),
+        ("metres.csv", "EPSG:4547", "utf-8"),
+        ("sheet.xlsx", "gcj02", None),
+        ("points.geojson", "wgs84", None),
+        ("points.gpkg", "EPSG:4547", None),
+        ("shape.zip", "wgs84", None),
+        ("points.parquet", "wgs84", None),
+    ],
+)
+def test_every_format_and_crs_lands_on_the_right_spot(demo, buildings, tmp_path, name, system, encoding):
+    source = f"fmt-{name}"
+    rows = incident_rows(buildings, prefix=source)
+    path = write(in_crs(rows, system), tmp_path / name, encoding=encoding or "utf-8", system=system)
+    vector = path.suffix not in (".csv", ".xlsx")
+    result = ingest(demo, path, source=source, crs=None if vector else system)
+    assert (result.read, result.inserted, result.quarantined) == (40, 40, 0)
+    got = loaded(demo, source)
+    assert max_error_m(got, buildings) < 0.01
+    assert [r[3] for r in got] == buildings.grid_id.tolist()
+    assert {r[4] for r in got} == {"environment", "property", "street_order", "safety"}
+    assert {r[5] for r in got} == {"closed"}
+
+
+def test_grid_assignment_matches_postgis(demo, buildings):
+    with demo.connect() as conn:
+        wrong = conn.execute(
+            sa.text(
+                "SELECT count(*) FROM incident i JOIN grid g ON g.id = i.grid_id "
+                "WHERE i.source LIKE 'fmt-%' AND NOT ST_Intersects(g.geom, i.geom)"
+            )
+        ).scalar_one()
+        unassigned = conn.execute(
+            sa.text("SELECT count(*) FROM incident WHERE source LIKE 'fmt-%' AND grid_id IS NULL")
+        ).scalar_one()
+    assert wrong == 0 and unassigned == 0
+
+
+def test_english_headers_and_a_user_mapping(demo, buildings, tmp_path):
+    rows = incident_rows(buildings, prefix="en")
+    english = write(rows, tmp_path / "en.csv", headers=HEADERS_EN)
+    assert ingest(demo, english, source="en", crs="wgs84").inserted == 40
+    odd = write(
+        rows, tmp_path / "odd.csv", headers={**HEADERS_EN, "source_id": "单号", "reported_at": "时间"}
+    )
+    with pytest.raises(InputError, match="工单编号"):
+        ingest(demo, odd, source="odd", crs="wgs84")
+    mapping = tmp_path / "map.toml"
+    mapping.write_text('[columns]\n"时间" = "reported_at"\n', encoding="utf-8")
+    given = parse_map_options(["单号=source_id"], mapping)
+    result = ingest(demo, odd, source="odd", crs="wgs84", mapping=given)
+    assert result.inserted == 40
+    assert "单号 → source_id (given)" in result.columns.describe()
+
+
+def test_messy_file_loses_nothing_and_reruns_insert_nothing(demo, buildings, tmp_path):
+    rows = incident_rows(buildings, prefix="messy")
+    rows.loc[1, "reported_at"] = "yesterday"  # unparseable date
+    rows.loc[2, "lon"], rows.loc[2, "lat"] = 113.9, 40.5  # far outside the district
+    rows.loc[3, "source_id"] = rows.loc[4, "source_id"]  # the same ticket twice
+    rows.loc[5, "source_id"] = ""  # no ticket number
+    rows.loc[6, "closed_at"] = "2020-01-01 00:00"  # closed before it was reported
+    rows.loc[7, ["lon", "lat"]] = rows.loc[7, ["lat", "lon"]].to_numpy().copy()  # swapped: fixed, not lost
+    path = write(rows, tmp_path / "messy.csv")
+    first = ingest(demo, path, source="messy", crs="wgs84")
+    assert first.read == first.inserted + first.updated + first.unchanged + first.quarantined == 40
+    assert first.quarantined == 5 and first.inserted == 35
+    assert first.notes["swapped longitude/latitude fixed"] == 1
+    with demo.connect() as conn:
+        reasons = dict(
+            conn.execute(
+                sa.text("SELECT row_number, reason FROM quarantine WHERE run_id = :r"), {"r": first.run_id}
+            ).all()
+        )
+    assert set(reasons) == {3, 4, 6, 7, 8}  # file lines (header is line 1)
+    assert "yesterday" in reasons[3] and "outside the district by" in reasons[4]
+    assert "row 5" in reasons[6] and "missing source_id" in reasons[7] and "before" in reasons[8]
+    second = ingest(demo, path, source="messy", crs="wgs84")
+    assert (second.inserted, second.updated, second.unchanged, second.quarantined) == (0, 0, 35, 5)
+    rows.loc[10, "description"] = "内容已更新"
+    changed = ingest(demo, write(rows, tmp_path / "messy2.csv"), source="messy", crs="wgs84")
+    assert (changed.inserted, changed.updated, changed.unchanged) == (0, 1, 34)
+    assert len(loaded(demo, "messy")) == 35
+
+
+def test_dry_run_writes_nothing(demo, buildings, tmp_path):
+    path = write(incident_rows(buildings, prefix="dry"), tmp_path / "dry.csv")
+    with demo.connect() as conn:
+        runs_before = conn.execute(sa.text("SELECT count(*) FROM ingest_run")).scalar_one()
+    result = ingest(demo, path, source="dry", crs="wgs84", dry_run=True)
+    assert result.dry_run and result.inserted == 40 and result.run_id is None
+    with demo.connect() as conn:
+        assert conn.execute(sa.text("SELECT count(*) FROM ingest_run")).scalar_one() == runs_before
+    assert loaded(demo, "dry") == []
+
+
+def test_address_only_file_is_geocoded_and_unmatched_rows_say_why(demo, buildings, tmp_path):
+    rows = incident_rows(buildings, prefix="addr").drop(columns=["lon", "lat"])
+    rows.loc[0, "address"] = "平城区某某路不存在的地方"
+    path = write(rows, tmp_path / "addr.csv")
+    from ingest.geocode import geocoder_for
+
+    result = run_job(
+        demo, kind=KIND, path=path, options=JobOptions(source="addr"), geocoder_factory=geocoder_for
+    )
+    assert result.inserted == 39 and result.quarantined == 1
+    with demo.connect() as conn:
+        levels = (
+            conn.execute(sa.text("SELECT DISTINCT match_level FROM incident WHERE source = 'addr'"))
+            .scalars()
+            .all()
+        )
+        reason = conn.execute(
+            sa.text("SELECT reason FROM quarantine WHERE run_id = :r"), {"r": result.run_id}
+        ).scalar_one()
+    assert levels == ["building"]
+    assert "address not matched" in reason
+    got = loaded(demo, "addr")
+    assert max_error_m(got, buildings.iloc[1:]) < 0.01
