@@ -228,12 +228,16 @@ class ServicePoint(Base):
 
 
 class RoadSegment(Base):
-    """An edge of the walkable network; ``source``/``target`` are node ids (pgRouting style)."""
+    """An edge of the walkable network; pgRouting reads ``source_node``/``target_node`` as its
+    ``source``/``target`` (aliased in queries, since ``source`` names the data source here)."""
 
     __tablename__ = "road_segment"
+    __table_args__ = (sa.UniqueConstraint("source", "source_id"),)
     id: Mapped[int] = mapped_column(primary_key=True)
-    source: Mapped[int] = mapped_column(sa.BigInteger, index=True)
-    target: Mapped[int] = mapped_column(sa.BigInteger, index=True)
+    source: Mapped[str] = mapped_column(sa.Text)
+    source_id: Mapped[str] = mapped_column(sa.Text)
+    source_node: Mapped[int] = mapped_column(sa.BigInteger, index=True)
+    target_node: Mapped[int] = mapped_column(sa.BigInteger, index=True)
     length_m: Mapped[float] = mapped_column(sa.Float)
     kind: Mapped[str] = mapped_column(sa.Text)  # arterial | street | lane | path
     name: Mapped[str | None] = mapped_column(sa.Text)

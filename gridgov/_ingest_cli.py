@@ -13,15 +13,18 @@ from geo.settings import Settings
 from ingest import runs
 from ingest.columns import parse_map_options
 from ingest.job import JobOptions, JobResult, run_job
-from ingest.kinds import load_kinds
+from ingest.kinds import commands
 from ingest.reading import FORMATS
 
 
 def add_ingest_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     ingest = sub.add_parser("ingest", help="load files into the database (see `gridgov ingest -h`)")
     kinds = ingest.add_subparsers(dest="kind", required=True, metavar="KIND")
-    for key, kind in load_kinds().items():
-        p = kinds.add_parser(key, help=kind.help)
+    for key, group in commands().items():
+        p = kinds.add_parser(key, help=group[0].help)
+        variants = [k.variant for k in group if k.variant]
+        if variants:
+            p.add_argument("--level", required=True, choices=variants, help="which boundaries the file holds")
         p.add_argument("file", type=Path, help=f"input file ({', '.join(sorted(set(FORMATS)))})")
         p.add_argument(
             "--source",
@@ -83,6 +86,11 @@ def _summary(result: JobResult) -> str:
         "columns: " + "; ".join(result.columns.describe()),
     ]
     lines += [f"note: {text}: {n}" for text, n in result.notes.items()]
+    topology = result.report.get("topology")
+    if isinstance(topology, dict):
+        totals = topology.get("totals_m2", {})
+        lines.append("topology (m²): " + ", ".join(f"{k} {v:,.1f}" for k, v in totals.items()))
+        lines += [f"  {k}: {row}" for k in ("overlaps", "gaps", "spills") for row in topology.get(k, [])[:5]]
     if result.quarantined and result.run_id is not None:
         lines.append(
             f"see why: gridgov ingest report {result.run_id} (--export FILE.xlsx to fix and re-ingest)"

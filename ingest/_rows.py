@@ -86,12 +86,13 @@ def process_batch(
     """(rows ready to stage, in ``kind.columns`` order; rejects with row_number/raw/reason)."""
     reason = pd.Series(None, index=batch.index, dtype=object)
     frame = _parse_fields(batch, kind, cmap, reason)
-    placed = place(frame, system=system, geometry=kind.geometry, locator=ctx.locator, geocoder=geocoder)
-    ctx.notes.update(placed.notes)
-    _first(reason, placed.reason.notna(), placed.reason)
-    frame["geom"] = placed.geom
-    for name, values in placed.columns.items():
-        frame[name] = values
+    if kind.geometry != "none":
+        placed = place(frame, system=system, geometry=kind.geometry, locator=ctx.locator, geocoder=geocoder)
+        ctx.notes.update(placed.notes)
+        _first(reason, placed.reason.notna(), placed.reason)
+        frame["geom"] = placed.geom
+        for name, values in placed.columns.items():
+            frame[name] = values
     if kind.locate:
         _assign(frame, ctx)
     _check_keys(frame, seen, reason)
@@ -100,7 +101,8 @@ def process_batch(
     _first(reason, built["reason"].reindex(reason.index).notna(), built["reason"].reindex(reason.index))
     good = built[reason[ok].isna().to_numpy()]
     rows = good[list(kind.columns)].copy()
-    rows["geom"] = ewkb_hex(rows["geom"].to_numpy(dtype=object))
+    if "geom" in rows:
+        rows["geom"] = ewkb_hex(rows["geom"].to_numpy(dtype=object))
     bad = reason.notna()
     rejects = pd.DataFrame(
         {

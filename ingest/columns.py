@@ -20,6 +20,11 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
         "事件编号",
         "案件编号",
         "受理编号",
+        "楼栋编号",
+        "楼栋编码",
+        "对象编号",
+        "记录编号",
+        "点位编号",
         "编号",
         "编码",
         "序号",
@@ -110,8 +115,15 @@ def parse_map_options(pairs: Iterable[str], mapping_file: Path | None) -> dict[s
     return given
 
 
-def resolve_columns(headers: Sequence[str], *, fields: Sequence[str], given: Mapping[str, str]) -> ColumnMap:
-    """Map the kind's ``fields`` to ``headers``: user's mapping first, then known synonyms."""
+def resolve_columns(
+    headers: Sequence[str],
+    *,
+    fields: Sequence[str],
+    given: Mapping[str, str],
+    preferred: Mapping[str, Sequence[str]] | None = None,
+) -> ColumnMap:
+    """Map ``fields`` to ``headers``: the user's mapping first, then the kind's ``preferred``
+    headers (e.g. 对象编号 is a target for inspections), then the common synonyms."""
     unknown = sorted(set(given.values()) - set(fields))
     if unknown:
         raise InputError(
@@ -126,13 +138,14 @@ def resolve_columns(headers: Sequence[str], *, fields: Sequence[str], given: Map
     how = dict.fromkeys(columns, "given")
     by_key = {_key(h): h for h in reversed(headers)}
     taken = set(columns.values())
-    for field in fields:
-        if field in columns:
-            continue
-        for synonym in SYNONYMS.get(field, (field,)):
-            header = by_key.get(_key(synonym))
-            if header is not None and header not in taken:
-                columns[field], how[field] = header, "header"
-                taken.add(header)
-                break
+    for table in (preferred or {}, SYNONYMS):
+        for field in fields:
+            if field in columns:
+                continue
+            for synonym in table.get(field, (field,) if table is SYNONYMS else ()):
+                header = by_key.get(_key(synonym))
+                if header is not None and header not in taken:
+                    columns[field], how[field] = header, "header"
+                    taken.add(header)
+                    break
     return ColumnMap(columns, how)

@@ -48,6 +48,7 @@ class Field:
     type: str = "text"  # text | int | float | datetime | date | bool | list
     required: bool = False
     label: str = ""
+    headers: tuple[str, ...] = ()  # headers that mean this field for this kind, before common synonyms
 
     @property
     def title(self) -> str:

@@ -55,6 +55,7 @@ class JobResult:
     columns: ColumnMap
     notes: dict[str, int]
     dry_run: bool
+    report: dict[str, object] = field(default_factory=dict)
 
     def with_seconds(self, seconds: float) -> JobResult:
         return replace(self, seconds=seconds)
@@ -70,7 +71,8 @@ def file_sha256(path: Path) -> str:
 
 def _columns(source: Source, kind: IngestKind, options: JobOptions) -> ColumnMap:
     fields = (*kind.field_names, *LOCATION_FIELDS)
-    cmap = resolve_columns(source.columns, fields=fields, given=options.mapping)
+    preferred = {f.name: f.headers for f in kind.fields if f.headers}
+    cmap = resolve_columns(source.columns, fields=fields, given=options.mapping, preferred=preferred)
     missing = [f for f in kind.fields if f.required and f.name not in cmap.columns]
     if missing:
         wanted = "; ".join(f"{f.title} ({f.name})" for f in missing)
@@ -78,7 +80,8 @@ def _columns(source: Source, kind: IngestKind, options: JobOptions) -> ColumnMap
             f"{source.path.name} has no column for {wanted}; its columns are {', '.join(source.columns)}; "
             f"name one with --map HEADER=FIELD"
         )
-    has_location = source.format not in ("csv", "xlsx") or "wkt" in cmap.columns or "address" in cmap.columns
+    has_location = kind.geometry == "none" or source.format not in ("csv", "xlsx")
+    has_location = has_location or "wkt" in cmap.columns or "address" in cmap.columns
     if not has_location and not {"lon", "lat"} <= set(cmap.columns):
         raise InputError(
             f"{source.path.name} has no location: give 经度/纬度 (lon/lat), WKT or 地址 (address) columns, "
@@ -185,6 +188,7 @@ def _execute(
             seconds=0.0,
             columns=plan.cmap,
             notes={k: v for k, v in ctx.notes.items() if v},
+            report=ctx.report,
             dry_run=options.dry_run,
         )
         runs.finish(conn, run_id, result)

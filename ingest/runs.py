@@ -42,7 +42,9 @@ def finish(conn: Connection, run_id: int, result: JobResult) -> None:
             "u": result.updated,
             "n": result.unchanged,
             "q": result.quarantined,
-            "m": json.dumps(result.notes, ensure_ascii=False) if result.notes else None,
+            "m": json.dumps({"notes": result.notes, **result.report}, ensure_ascii=False)
+            if result.notes or result.report
+            else None,
             "id": run_id,
         },
     )

@@ -198,12 +198,12 @@ def test_inspection_targets_of_every_kind_with_past_findings(demo):
 def test_road_network_is_one_connected_walkable_graph(demo):
     nodes = _one(
         demo,
-        "SELECT count(DISTINCT n) FROM (SELECT source n FROM road_segment UNION SELECT target FROM road_segment) x",
+        "SELECT count(DISTINCT n) FROM (SELECT source_node n FROM road_segment UNION SELECT target_node FROM road_segment) x",
     )
     components = _one(
         demo,
         "SELECT count(DISTINCT component) FROM pgr_connectedComponents("
-        "'SELECT id, source, target, length_m AS cost, length_m AS reverse_cost FROM road_segment')",
+        "'SELECT id, source_node AS source, target_node AS target, length_m AS cost, length_m AS reverse_cost FROM road_segment')",
     )
     assert nodes > 20_000 and components == 1
 

@@ -1,6 +1,7 @@
 """A synthetic walkable network on the lattice: lanes around every built cell, plus a mesh
 of streets every ``STREET_EVERY`` cells (arterials every second one) across the district.
-Only the largest connected part is kept, so every segment can reach every other.
+Only the largest connected part is kept, so every segment can reach every other. Node ids
+follow the roads ingest kind (end points snapped to 1 m), so later road files connect.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from shapely.geometry.base import BaseGeometry
 
 from ingest.demo._lattice import Cells
 from ingest.demo._names import road_name
+from ingest.kinds.roads import node_ids
 
 STREET_EVERY = 8
 
@@ -55,7 +57,9 @@ def build_roads(cells: Cells, built: np.ndarray, outline: BaseGeometry) -> pd.Da
     )
     edges["length_m"] = cells.size
     edges["name"] = _names(edges)
-    return edges[["source", "target", "length_m", "kind", "name", "geom"]]
+    edges["source_node"] = node_ids(edges.x0.to_numpy(), edges.y0.to_numpy())
+    edges["target_node"] = node_ids(edges.x1.to_numpy(), edges.y1.to_numpy())
+    return edges[["source_node", "target_node", "length_m", "kind", "name", "geom"]]
 
 
 def _largest_component(edges: pd.DataFrame) -> pd.DataFrame:
@@ -68,10 +72,7 @@ def _largest_component(edges: pd.DataFrame) -> pd.DataFrame:
     graph = coo_matrix((np.ones(len(src)), (src, dst)), shape=(n, n))
     _, label = connected_components(graph, directed=False)
     main = np.bincount(label).argmax()
-    keep = label[src] == main
-    edges = edges[keep].copy()
-    edges["source"], edges["target"] = src[keep] + 1, dst[keep] + 1
-    return edges.reset_index(drop=True)
+    return edges[label[src] == main].reset_index(drop=True)
 
 
 def _names(edges: pd.DataFrame) -> list[str | None]:

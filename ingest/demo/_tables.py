@@ -224,8 +224,10 @@ def road_table(g: Generated) -> pd.DataFrame:
     return pd.DataFrame(
         {
             "id": np.arange(1, len(r) + 1),
-            "source": r.source,
-            "target": r.target,
+            "source": SOURCE,
+            "source_id": [f"R{k + 1:06d}" for k in range(len(r))],
+            "source_node": r.source_node,
+            "target_node": r.target_node,
             "length_m": r.length_m,
             "kind": r.kind,
             "name": r.name,

@@ -28,6 +28,7 @@ class JobContext:
     locator: Locator
     now: dt.datetime
     notes: Counter[str] = field(default_factory=Counter)
+    report: dict[str, object] = field(default_factory=dict)  # anything else for the run's record
 
 
 @dataclass(frozen=True)
@@ -43,21 +44,33 @@ class IngestKind:
     help: str
     table: str
     fields: tuple[Field, ...]
-    geometry: str  # point | polygon | line
+    geometry: str  # point | polygon | line | none
     columns: tuple[str, ...]  # table columns written, geometry last
     build: Callable[[pd.DataFrame, JobContext], pd.DataFrame]
     conflict: tuple[str, ...] = ("source", "source_id")
     locate: bool = True  # assign street/community/grid from the geometry
     merge: Callable[[Connection, str, JobContext], tuple[int, int]] | None = None
     after: Callable[[Connection, int, JobContext], None] | None = None
+    variant: str | None = None  # e.g. boundaries --level street: command "boundaries", variant "street"
 
     @property
     def field_names(self) -> tuple[str, ...]:
         return tuple(f.name for f in self.fields)
 
+    @property
+    def command(self) -> str:
+        return self.key.split(":")[0]
+
 
 KINDS: dict[str, IngestKind] = {}
-_MODULES = ("ingest.kinds.incidents",)
+_MODULES = (
+    "ingest.kinds.boundaries",
+    "ingest.kinds.buildings",
+    "ingest.kinds.roads",
+    "ingest.kinds.incidents",
+    "ingest.kinds.sites",
+    "ingest.kinds.inspections",
+)
 
 
 def register(kind: IngestKind) -> IngestKind:
@@ -73,8 +86,17 @@ def load_kinds() -> dict[str, IngestKind]:
     return KINDS
 
 
-def get_kind(key: str) -> IngestKind:
+def get_kind(key: str, variant: str | None = None) -> IngestKind:
     kinds = load_kinds()
-    if key not in kinds:
-        raise InputError(f"unknown kind {key!r}; gridgov ingests: {', '.join(kinds)}")
-    return kinds[key]
+    full = f"{key}:{variant}" if variant else key
+    if full not in kinds:
+        raise InputError(f"unknown kind {full!r}; gridgov ingests: {', '.join(kinds)}")
+    return kinds[full]
+
+
+def commands() -> dict[str, list[IngestKind]]:
+    """Kinds grouped by CLI command (a command with variants takes --level)."""
+    grouped: dict[str, list[IngestKind]] = {}
+    for kind in load_kinds().values():
+        grouped.setdefault(kind.command, []).append(kind)
+    return grouped

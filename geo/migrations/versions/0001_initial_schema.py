@@ -1,11 +1,11 @@
 """initial schema: the district hierarchy, incidents, inspections, service points, roads, ingest.
 
 Creates the extensions gridgov needs (postgis, pg_trgm, pgrouting) if missing; the downgrade
-leaves them, since other databases objects may use them.
+leaves them, since other databases' objects may use them.
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-23 13:53:20.124169
+Create Date: 2026-11-23 14:33:15.082732
 """
 
 from collections.abc import Sequence
@@ -49,12 +49,7 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_district")),
     )
     op.create_geospatial_index(
-        "idx_district_geom",
-        "district",
-        ["geom"],
-        unique=False,
-        postgresql_using="gist",
-        postgresql_ops={},
+        "idx_district_geom", "district", ["geom"], unique=False, postgresql_using="gist", postgresql_ops={}
     )
     op.create_index(
         "uq_district_current_code",
@@ -71,12 +66,7 @@ def upgrade() -> None:
         sa.Column("file_name", sa.Text(), nullable=True),
         sa.Column("sha256", sa.String(length=64), nullable=True),
         sa.Column("status", sa.Text(), server_default="running", nullable=False),
-        sa.Column(
-            "started_at",
-            sa.DateTime(timezone=True),
-            server_default=sa.text("now()"),
-            nullable=False,
-        ),
+        sa.Column("started_at", sa.DateTime(timezone=True), server_default=sa.text("now()"), nullable=False),
         sa.Column("finished_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("n_read", sa.Integer(), server_default="0", nullable=False),
         sa.Column("n_inserted", sa.Integer(), server_default="0", nullable=False),
@@ -90,8 +80,10 @@ def upgrade() -> None:
     op.create_geospatial_table(
         "road_segment",
         sa.Column("id", sa.Integer(), nullable=False),
-        sa.Column("source", sa.BigInteger(), nullable=False),
-        sa.Column("target", sa.BigInteger(), nullable=False),
+        sa.Column("source", sa.Text(), nullable=False),
+        sa.Column("source_id", sa.Text(), nullable=False),
+        sa.Column("source_node", sa.BigInteger(), nullable=False),
+        sa.Column("target_node", sa.BigInteger(), nullable=False),
         sa.Column("length_m", sa.Float(), nullable=False),
         sa.Column("kind", sa.Text(), nullable=False),
         sa.Column("name", sa.Text(), nullable=True),
@@ -109,6 +101,7 @@ def upgrade() -> None:
             nullable=False,
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_road_segment")),
+        sa.UniqueConstraint("source", "source_id", name=op.f("uq_road_segment_source_source_id")),
     )
     op.create_geospatial_index(
         "idx_road_segment_geom",
@@ -118,8 +111,8 @@ def upgrade() -> None:
         postgresql_using="gist",
         postgresql_ops={},
     )
-    op.create_index(op.f("ix_road_segment_source"), "road_segment", ["source"], unique=False)
-    op.create_index(op.f("ix_road_segment_target"), "road_segment", ["target"], unique=False)
+    op.create_index(op.f("ix_road_segment_source_node"), "road_segment", ["source_node"], unique=False)
+    op.create_index(op.f("ix_road_segment_target_node"), "road_segment", ["target_node"], unique=False)
     op.create_table(
         "quarantine",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -160,12 +153,7 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_street")),
     )
     op.create_geospatial_index(
-        "idx_street_geom",
-        "street",
-        ["geom"],
-        unique=False,
-        postgresql_using="gist",
-        postgresql_ops={},
+        "idx_street_geom", "street", ["geom"], unique=False, postgresql_using="gist", postgresql_ops={}
     )
     op.create_index(op.f("ix_street_district_id"), "street", ["district_id"], unique=False)
     op.create_index(
@@ -206,12 +194,7 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_community")),
     )
     op.create_geospatial_index(
-        "idx_community_geom",
-        "community",
-        ["geom"],
-        unique=False,
-        postgresql_using="gist",
-        postgresql_ops={},
+        "idx_community_geom", "community", ["geom"], unique=False, postgresql_using="gist", postgresql_ops={}
     )
     op.create_index(op.f("ix_community_street_id"), "community", ["street_id"], unique=False)
     op.create_index(
@@ -258,11 +241,7 @@ def upgrade() -> None:
     )
     op.create_index(op.f("ix_grid_community_id"), "grid", ["community_id"], unique=False)
     op.create_index(
-        "uq_grid_current_code",
-        "grid",
-        ["code"],
-        unique=True,
-        postgresql_where=sa.text("valid_to IS NULL"),
+        "uq_grid_current_code", "grid", ["code"], unique=True, postgresql_where=sa.text("valid_to IS NULL")
     )
     op.create_geospatial_table(
         "service_point",
@@ -342,12 +321,7 @@ def upgrade() -> None:
         sa.UniqueConstraint("source", "source_id", name=op.f("uq_building_source_source_id")),
     )
     op.create_geospatial_index(
-        "idx_building_geom",
-        "building",
-        ["geom"],
-        unique=False,
-        postgresql_using="gist",
-        postgresql_ops={},
+        "idx_building_geom", "building", ["geom"], unique=False, postgresql_using="gist", postgresql_ops={}
     )
     op.create_index(op.f("ix_building_community_id"), "building", ["community_id"], unique=False)
     op.create_index(op.f("ix_building_grid_id"), "building", ["grid_id"], unique=False)
@@ -411,12 +385,7 @@ def upgrade() -> None:
         sa.UniqueConstraint("source", "source_id", name=op.f("uq_incident_source_source_id")),
     )
     op.create_geospatial_index(
-        "idx_incident_geom",
-        "incident",
-        ["geom"],
-        unique=False,
-        postgresql_using="gist",
-        postgresql_ops={},
+        "idx_incident_geom", "incident", ["geom"], unique=False, postgresql_using="gist", postgresql_ops={}
     )
     op.create_index(op.f("ix_incident_category"), "incident", ["category"], unique=False)
     op.create_index(op.f("ix_incident_community_id"), "incident", ["community_id"], unique=False)
@@ -458,9 +427,7 @@ def upgrade() -> None:
             nullable=False,
         ),
         sa.ForeignKeyConstraint(
-            ["community_id"],
-            ["community.id"],
-            name=op.f("fk_inspection_target_community_id_community"),
+            ["community_id"], ["community.id"], name=op.f("fk_inspection_target_community_id_community")
         ),
         sa.ForeignKeyConstraint(["grid_id"], ["grid.id"], name=op.f("fk_inspection_target_grid_id_grid")),
         sa.ForeignKeyConstraint(
@@ -478,10 +445,7 @@ def upgrade() -> None:
         postgresql_ops={},
     )
     op.create_index(
-        op.f("ix_inspection_target_community_id"),
-        "inspection_target",
-        ["community_id"],
-        unique=False,
+        op.f("ix_inspection_target_community_id"), "inspection_target", ["community_id"], unique=False
     )
     op.create_index(op.f("ix_inspection_target_grid_id"), "inspection_target", ["grid_id"], unique=False)
     op.create_index(op.f("ix_inspection_target_kind"), "inspection_target", ["kind"], unique=False)
@@ -504,9 +468,7 @@ def upgrade() -> None:
         sa.Column("rectify_deadline", sa.Date(), nullable=True),
         sa.Column("rectified_at", sa.DateTime(timezone=True), nullable=True),
         sa.ForeignKeyConstraint(
-            ["target_id"],
-            ["inspection_target.id"],
-            name=op.f("fk_inspection_target_id_inspection_target"),
+            ["target_id"], ["inspection_target.id"], name=op.f("fk_inspection_target_id_inspection_target")
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_inspection")),
         sa.UniqueConstraint("source", "source_id", name=op.f("uq_inspection_source_source_id")),
@@ -551,10 +513,7 @@ def downgrade() -> None:
     op.drop_index(op.f("ix_service_point_kind"), table_name="service_point")
     op.drop_index(op.f("ix_service_point_community_id"), table_name="service_point")
     op.drop_geospatial_index(
-        "idx_service_point_geom",
-        table_name="service_point",
-        postgresql_using="gist",
-        column_name="geom",
+        "idx_service_point_geom", table_name="service_point", postgresql_using="gist", column_name="geom"
     )
     op.drop_geospatial_table("service_point")
     op.drop_index("uq_grid_current_code", table_name="grid", postgresql_where=sa.text("valid_to IS NULL"))
@@ -562,9 +521,7 @@ def downgrade() -> None:
     op.drop_geospatial_index("idx_grid_geom", table_name="grid", postgresql_using="gist", column_name="geom")
     op.drop_geospatial_table("grid")
     op.drop_index(
-        "uq_community_current_code",
-        table_name="community",
-        postgresql_where=sa.text("valid_to IS NULL"),
+        "uq_community_current_code", table_name="community", postgresql_where=sa.text("valid_to IS NULL")
     )
     op.drop_index(op.f("ix_community_street_id"), table_name="community")
     op.drop_geospatial_index(
@@ -579,20 +536,15 @@ def downgrade() -> None:
     op.drop_geospatial_table("street")
     op.drop_index(op.f("ix_quarantine_run_id"), table_name="quarantine")
     op.drop_table("quarantine")
-    op.drop_index(op.f("ix_road_segment_target"), table_name="road_segment")
-    op.drop_index(op.f("ix_road_segment_source"), table_name="road_segment")
+    op.drop_index(op.f("ix_road_segment_target_node"), table_name="road_segment")
+    op.drop_index(op.f("ix_road_segment_source_node"), table_name="road_segment")
     op.drop_geospatial_index(
-        "idx_road_segment_geom",
-        table_name="road_segment",
-        postgresql_using="gist",
-        column_name="geom",
+        "idx_road_segment_geom", table_name="road_segment", postgresql_using="gist", column_name="geom"
     )
     op.drop_geospatial_table("road_segment")
     op.drop_table("ingest_run")
     op.drop_index(
-        "uq_district_current_code",
-        table_name="district",
-        postgresql_where=sa.text("valid_to IS NULL"),
+        "uq_district_current_code", table_name="district", postgresql_where=sa.text("valid_to IS NULL")
     )
     op.drop_geospatial_index(
         "idx_district_geom", table_name="district", postgresql_using="gist", column_name="geom"

@@ -1,0 +1,73 @@
+"""Buildings (楼栋) with footprints, households and residents (coverage is weighted by them)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import shapely
+
+from ingest.fields import Field
+from ingest.kinds import IngestKind, JobContext, register
+from ingest.kinds._common import start_frame
+
+PEOPLE_PER_HOUSEHOLD = 2.5  # when a survey gives households but not residents
+COLUMNS = (
+    "source",
+    "source_id",
+    "compound",
+    "number",
+    "address",
+    "floors",
+    "households",
+    "residents",
+    "grid_id",
+    "community_id",
+    "geom",
+)
+
+
+def _largest_part(geoms: np.ndarray, ctx: JobContext) -> np.ndarray:
+    multi = shapely.get_type_id(geoms) == 6
+    ctx.notes["multi-part footprints reduced to their largest part"] += int(multi.sum())
+    out = geoms.copy()
+    out[multi] = [max(shapely.get_parts(g), key=lambda p: p.area) for g in geoms[multi]]
+    return out
+
+
+def build(frame: pd.DataFrame, ctx: JobContext) -> pd.DataFrame:
+    out = start_frame(frame, ctx, COLUMNS)
+    out["geom"] = _largest_part(frame["geom"].to_numpy(dtype=object), ctx)
+    out["floors"] = out["floors"].fillna(1)
+    estimated = out["residents"].isna()
+    ctx.notes[f"residents estimated as households × {PEOPLE_PER_HOUSEHOLD}"] += int(estimated.sum())
+    out["residents"] = (
+        out["residents"].fillna((out["households"] * PEOPLE_PER_HOUSEHOLD).round()).astype("Int64")
+    )
+    negative = (out["households"] < 0) | (out["residents"] < 0)
+    out.loc[negative.fillna(False).astype(bool), "reason"] = (
+        "户数或人数为负 (negative households or residents)"
+    )
+    out["address"] = out["address"].fillna(
+        out["compound"].fillna("") + out["number"].fillna("").astype(str) + "号楼"
+    )
+    return out
+
+
+register(
+    IngestKind(
+        key="buildings",
+        help="buildings with footprints and households/residents: GeoPackage, Shapefile, GeoJSON, WKT",
+        table="building",
+        fields=(
+            Field("source_id", required=True, label="楼栋编号"),
+            Field("compound", label="小区"),
+            Field("number", label="楼号"),
+            Field("floors", "int", label="层数"),
+            Field("households", "int", required=True, label="户数"),
+            Field("residents", "int", label="人数"),
+        ),
+        geometry="polygon",
+        columns=COLUMNS,
+        build=build,
+    )
+)

@@ -1,0 +1,103 @@
+"""Boundaries: load a district from survey files, keep history, repair, report topology."""
+
+from pathlib import Path
+
+import geopandas as gpd
+import pytest
+import shapely
+import sqlalchemy as sa
+
+from geo import migrate
+from ingest.job import JobOptions, run_job
+from ingest.kinds import get_kind
+
+LEVELS = ("district", "street", "community", "grid")
+EXPORT = {
+    "district": "SELECT code AS 区划代码, name AS 名称, geom FROM district",
+    "street": "SELECT code AS 区划代码, name AS 名称, geom FROM street",
+    "community": "SELECT code AS 区划代码, name AS 名称, kind AS 类型, geom FROM community",
+    "grid": "SELECT code AS 网格编码, name AS 网格名称, worker_name AS 网格员, geom FROM grid",
+}
+
+
+@pytest.fixture(scope="module")
+def survey(demo, tmp_path_factory):
+    """The demo's boundaries written out as a clerk's survey files (GeoPackage, one per level)."""
+    folder = tmp_path_factory.mktemp("survey")
+    with demo.connect() as conn:
+        frames = {level: gpd.read_postgis(sa.text(EXPORT[level]), conn, geom_col="geom") for level in LEVELS}
+    for level, frame in frames.items():
+        frame.to_file(folder / f"{level}.gpkg", engine="pyogrio")
+    return folder, frames
+
+
+def load(engine, path, level):
+    return run_job(
+        engine, kind=get_kind("boundaries", level), path=Path(path), options=JobOptions(source="survey")
+    )
+
+
+def one(engine, sql, **params):
+    with engine.connect() as conn:
+        return conn.execute(sa.text(sql), params).scalar_one()
+
+
+def test_survey_files_load_the_whole_hierarchy_and_reload_unchanged(scratch_engine, survey):
+    folder, frames = survey
+    migrate.upgrade(scratch_engine)
+    for level in LEVELS:
+        result = load(scratch_engine, folder / f"{level}.gpkg", level)
+        assert (result.inserted, result.quarantined) == (len(frames[level]), 0), level
+    assert one(scratch_engine, "SELECT count(*) FROM community WHERE kind = 'village'") == 47
+    assert one(scratch_engine, "SELECT count(*) FROM grid g JOIN community c ON c.id = g.community_id "
+                               "WHERE left(g.code, 12) <> c.code") == 0  # fmt: skip
+    topology = result.report["topology"]
+    assert topology["totals_m2"] == {"overlaps": 0.0, "gaps": 0.0, "spills": 0.0}
+    again = load(scratch_engine, folder / "grid.gpkg", "grid")
+    assert (again.inserted, again.updated, again.unchanged) == (0, 0, len(frames["grid"]))
+
+
+def test_a_redrawn_boundary_keeps_its_history(scratch_engine, survey, tmp_path):
+    folder, frames = survey
+    migrate.upgrade(scratch_engine)
+    for level in ("district", "street", "community"):
+        load(scratch_engine, folder / f"{level}.gpkg", level)
+    with scratch_engine.begin() as conn:  # pretend the first load happened last year
+        conn.execute(sa.text("UPDATE community SET valid_from = '2024-01-01'"))
+    redrawn = frames["community"].copy()
+    first = redrawn.index[0]
+    redrawn.loc[first, "geom"] = shapely.buffer(
+        redrawn.loc[first, "geom"], 0.0005
+    )  # grows ~50 m into its neighbours
+    redrawn.loc[first + 1, "名称"] = "新名称社区居民委员会"
+    path = tmp_path / "community_v2.gpkg"
+    redrawn.to_file(path, engine="pyogrio")
+    result = load(scratch_engine, path, "community")
+    assert (result.inserted, result.updated, result.unchanged) == (0, 2, 200)
+    code = redrawn.loc[first, "区划代码"]
+    versions = one(scratch_engine, "SELECT count(*) FROM community WHERE code = :c", c=code)
+    current = one(
+        scratch_engine, "SELECT count(*) FROM community WHERE code = :c AND valid_to IS NULL", c=code
+    )
+    assert (versions, current) == (2, 1)
+    assert result.report["topology"]["totals_m2"]["overlaps"] > 1000
+    assert result.report["topology"]["totals_m2"]["spills"] > 0
+
+
+def test_invalid_polygons_are_repaired_and_orphans_quarantined(scratch_engine, survey, tmp_path):
+    folder, frames = survey
+    migrate.upgrade(scratch_engine)
+    for level in ("district", "street"):
+        load(scratch_engine, folder / f"{level}.gpkg", level)
+    bad = frames["community"].head(3).copy()
+    x, y = bad.geometry.iloc[0].centroid.coords[0]
+    bowtie = shapely.Polygon([(x, y), (x + 0.002, y + 0.002), (x + 0.002, y), (x, y + 0.002), (x, y)])
+    bad.loc[bad.index[0], "geom"] = bowtie
+    bad.loc[bad.index[1], "区划代码"] = "140213999001"  # its street does not exist
+    bad.loc[bad.index[2], "区划代码"] = "12345"
+    path = tmp_path / "bad.gpkg"
+    bad.to_file(path, engine="pyogrio")
+    result = load(scratch_engine, path, "community")
+    assert (result.inserted, result.quarantined) == (1, 2)
+    assert result.notes["invalid polygons repaired (make_valid)"] == 1
+    assert one(scratch_engine, "SELECT bool_and(ST_IsValid(geom)) FROM community")
