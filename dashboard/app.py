@@ -44,12 +44,13 @@ def _page(*, engine: Engine, registry: LayerRegistry, tile_url: str | None) -> h
 
 def create_app(settings: Settings, engine: Engine, *, registry: LayerRegistry | None = None) -> Dash:
     """A new dashboard app reading from ``engine``; assets are served locally, no CDN."""
-    registry = registry or default_registry()
+    registry = default_registry() if registry is None else registry
     app = Dash(
         __name__,
         title=TITLE,
         update_title="",
         serve_locally=True,
+        compress=True,  # flask-compress: plotly.js 4.8 MB → ~1.4 MB, figures ~5× smaller
         assets_folder=str(ASSETS),
         index_string=INDEX,
     )

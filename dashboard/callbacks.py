@@ -10,10 +10,18 @@ from dash.exceptions import PreventUpdate
 from sqlalchemy.engine import Connection, Engine
 
 from dashboard.layout import AS_OF, LAYERS, MAP, PRESENT, STREET, WINDOW
-from dashboard.patching import patch_layers
+from dashboard.patching import Present, parse_present, patch_layers
 from dashboard.views import map_state, scope_from, window_from
 from layers.registry import LayerRegistry
 from layers.scope import Scope
+
+
+def _record(present: object) -> Present | None:
+    """The page's record of the figure's layers; None if unreadable (then the map is redrawn)."""
+    try:
+        return parse_present(present)
+    except ValueError:
+        return None
 
 
 def _toggle(
@@ -22,14 +30,24 @@ def _toggle(
     layers: list[str],
     scope: Scope,
     window_key: object,
-    present: Any,
+    present: Present,
 ) -> tuple[Any, ...]:
-    window, _ = window_from(conn, scope, window_key)
+    window, _ = window_from(conn, window_key)
     order = registry.drawing_order(layers)
-    patch, now = patch_layers(
-        present or [], order, lambda key: registry[key].build(conn, scope, window=window)
-    )
+    patch, now = patch_layers(present, order, lambda key: registry[key].build(conn, scope, window=window))
     return patch, [list(item) for item in now], no_update
+
+
+def _redraw(
+    conn: Connection,
+    registry: LayerRegistry,
+    layers: list[str],
+    scope: Scope,
+    window_key: object,
+    tile_url: str | None,
+) -> tuple[Any, ...]:
+    state = map_state(conn, registry, keys=layers, scope=scope, window_key=window_key, tile_url=tile_url)
+    return state.figure, [list(item) for item in state.present], state.as_of
 
 
 def register_callbacks(app: Dash, *, engine: Engine, registry: LayerRegistry, tile_url: str | None) -> None:
@@ -51,10 +69,8 @@ def register_callbacks(app: Dash, *, engine: Engine, registry: LayerRegistry, ti
         except ValueError:
             raise PreventUpdate from None
         keys = [str(key) for key in layers or []]
+        record = _record(present) if ctx.triggered_id == LAYERS else None
         with engine.connect() as conn:
-            if ctx.triggered_id == LAYERS:
-                return _toggle(conn, registry, keys, scope, window_key, present)
-            state = map_state(
-                conn, registry, keys=keys, scope=scope, window_key=window_key, tile_url=tile_url
-            )
-        return state.figure, [list(item) for item in state.present], state.as_of
+            if record is not None:  # only layers changed: patch them
+                return _toggle(conn, registry, keys, scope, window_key, record)
+            return _redraw(conn, registry, keys, scope, window_key, tile_url)

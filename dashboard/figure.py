@@ -29,7 +29,9 @@ OFFLINE_STYLE: dict[str, Any] = {
     "version": 8,
     "id": "white-bg",
     "name": "white-bg (offline glyphs)",
-    "sources": {},
+    # Plotly prunes empty objects from the layout when it updates a figure, and MapLibre then
+    # rejects a style without "sources": so the style names one (unused) source.
+    "sources": {"gridgov-none": {"type": "geojson", "data": {"type": "Point", "coordinates": [0.0, 0.0]}}},
     "layers": [{"id": "white-bg", "type": "background", "paint": {"background-color": "#FFFFFF"}}],
 }
 

@@ -10,6 +10,7 @@ from typing import Any
 
 from gunicorn.app.base import BaseApplication
 
+from dashboard.app import create_app
 from geo.db import database_url, make_engine
 from geo.settings import Settings
 
@@ -18,10 +19,19 @@ THREADS_PER_WORKER = 4
 
 def wsgi_app(settings: Settings) -> Any:
     """A fresh WSGI app with its own engine (called in each worker)."""
-    from dashboard.app import create_app
-
     engine = make_engine(database_url(settings), pool_size=THREADS_PER_WORKER)
-    return create_app(settings, engine).server
+    app = create_app(settings, engine)
+    _register_bundles(app.server)
+    return app.server
+
+
+def _register_bundles(server: Any) -> None:
+    """Serve the page once before the worker takes requests. Dash sets itself up (registers the
+    JS/CSS bundles it may serve) on its first request, and a new worker's first requests are the
+    page's scripts in parallel threads: those that overtake the set-up get HTTP 500."""
+    response = server.test_client().get("/")
+    if response.status_code != 200:
+        raise RuntimeError(f"the dashboard page does not render (HTTP {response.status_code})")
 
 
 def _bind(host: str, port: int) -> str:

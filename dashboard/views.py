@@ -33,9 +33,10 @@ def scope_from(value: object) -> Scope:
     return Scope.street(str(value))
 
 
-def window_from(conn: Connection, scope: Scope, key: object) -> tuple[TimeWindow, dt.datetime | None]:
-    """The picked window, ending at the newest incident in scope (the data's "now")."""
-    latest = latest_report(conn, scope)
+def window_from(conn: Connection, key: object) -> tuple[TimeWindow, dt.datetime | None]:
+    """The picked window, ending at the newest incident in the district: the data's clock, the
+    same for every scope, so 近7天 covers the same days in every street."""
+    latest = latest_report(conn, Scope.district())
     days = str(key) if str(key) in WINDOWS else DEFAULT_WINDOW
     if latest is None or days == "all":
         return ALL_TIME, latest
@@ -71,7 +72,7 @@ def map_state(
     tile_url: str | None,
 ) -> MapState:
     """The full map for a scope and window (used on page load and when either changes)."""
-    window, latest = window_from(conn, scope, window_key)
+    window, latest = window_from(conn, window_key)
     traces, present = build_layers(conn, registry, keys, scope, window)
     revision = scope.street_code or DISTRICT
     figure = map_figure(traces, view=view_for(extent(conn, scope)), tile_url=tile_url, revision=revision)

@@ -12,7 +12,7 @@ from geo.db import check_database, database_url, make_engine
 from geo.settings import Settings
 from ingest import runs
 from ingest.columns import parse_map_options
-from ingest.job import JobOptions, JobResult, run_job
+from ingest.job import JobOptions, JobResult, run_file
 from ingest.kinds import commands
 from ingest.reading import FORMATS
 
@@ -66,7 +66,7 @@ def _ingest(args: argparse.Namespace, settings: Settings) -> int:
     from ingest.kinds import get_kind
 
     with tqdm(unit=" rows", delay=2, disable=args.quiet, desc=args.file.name) as bar:
-        result = run_job(
+        result = run_file(
             _engine(settings),
             kind=get_kind(args.kind),
             path=args.file,

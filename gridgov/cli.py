@@ -82,7 +82,9 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
 
     engine = make_engine(database_url(settings), pool_size=1)
     check_database(engine)
-    if migrate.current(engine) != migrate.head():
+    current = migrate.current(engine)
+    engine.dispose()  # the gunicorn workers fork from this process: share no connection with them
+    if current != migrate.head():
         raise GridgovError("the database schema is not up to date; run `gridgov db migrate` first")
     serve(settings, host=args.host or settings.host, port=args.port or settings.port)
     return 0

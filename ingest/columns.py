@@ -142,7 +142,7 @@ def resolve_columns(
         for field in fields:
             if field in columns:
                 continue
-            for synonym in table.get(field, (field,) if table is SYNONYMS else ()):
+            for synonym in (*table.get(field, ()), field) if table is SYNONYMS else table.get(field, ()):
                 header = by_key.get(_key(synonym))
                 if header is not None and header not in taken:
                     columns[field], how[field] = header, "header"

@@ -9,12 +9,12 @@ advisory lock, so they never interleave; a dry run does all of it and then rolls
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import time
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
@@ -61,14 +61,6 @@ class JobResult:
         return replace(self, seconds=seconds)
 
 
-def file_sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as fh:
-        while chunk := fh.read(1 << 20):
-            digest.update(chunk)
-    return digest.hexdigest()
-
-
 def _columns(source: Source, kind: IngestKind, options: JobOptions) -> ColumnMap:
     fields = (*kind.field_names, *LOCATION_FIELDS)
     preferred = {f.name: f.headers for f in kind.fields if f.headers}
@@ -77,14 +69,14 @@ def _columns(source: Source, kind: IngestKind, options: JobOptions) -> ColumnMap
     if missing:
         wanted = "; ".join(f"{f.title} ({f.name})" for f in missing)
         raise InputError(
-            f"{source.path.name} has no column for {wanted}; its columns are {', '.join(source.columns)}; "
+            f"{source.name} has no column for {wanted}; its columns are {', '.join(source.columns)}; "
             f"name one with --map HEADER=FIELD"
         )
     has_location = kind.geometry == "none" or source.format not in ("csv", "xlsx")
     has_location = has_location or "wkt" in cmap.columns or "address" in cmap.columns
     if not has_location and not {"lon", "lat"} <= set(cmap.columns):
         raise InputError(
-            f"{source.path.name} has no location: give 经度/纬度 (lon/lat), WKT or 地址 (address) columns, "
+            f"{source.name} has no location: give 经度/纬度 (lon/lat), WKT or 地址 (address) columns, "
             "or name them with --map"
         )
     return cmap
@@ -104,31 +96,39 @@ class _Plan:
     source: Source
     cmap: ColumnMap
     system: CoordSystem | None
-    sha256: str
     options: JobOptions
+
+
+def run_file(engine: Engine, *, kind: IngestKind, path: Path, options: JobOptions, **hooks: Any) -> JobResult:
+    """Ingest the file at ``path`` (see :func:`run_job`)."""
+    return run_job(
+        engine, kind=kind, source=open_source(path, encoding=options.encoding), options=options, **hooks
+    )
 
 
 def run_job(
     engine: Engine,
     *,
     kind: IngestKind,
-    path: Path,
+    source: Source,
     options: JobOptions,
     geocoder_factory: Callable[[Connection], Geocoder] | None = None,
     progress: Callable[[int], None] | None = None,
 ) -> JobResult:
-    """Ingest ``path`` as ``kind``; see the module docstring for what is guaranteed."""
+    """Ingest ``source`` as ``kind``; see the module docstring for what is guaranteed."""
     started = time.perf_counter()
-    source = open_source(path, encoding=options.encoding)
-    plan = _Plan(
-        kind, source, _columns(source, kind, options), _system(source, options), file_sha256(path), options
-    )
     try:
+        plan = _Plan(kind, source, _columns(source, kind, options), _system(source, options), options)
         result = _execute(engine, plan, geocoder_factory=geocoder_factory, progress=progress)
     except InputError as exc:
         if not options.dry_run:
             runs.record_failure(
-                engine, kind=kind.key, source=options.source, path=path, sha256=plan.sha256, message=str(exc)
+                engine,
+                kind=kind.key,
+                source=options.source,
+                name=source.name,
+                sha256=source.sha256,
+                message=str(exc),
             )
         raise
     return result.with_seconds(time.perf_counter() - started)
@@ -149,7 +149,7 @@ def _execute(
             {"k": f"ingest:{kind.key}:{options.source}"},
         )
         run_id = runs.start(
-            conn, kind=kind.key, source=options.source, path=plan.source.path, sha256=plan.sha256
+            conn, kind=kind.key, source=options.source, name=plan.source.name, sha256=plan.source.sha256
         )
         ctx = JobContext(
             conn=conn, source=options.source, locator=Locator.load(conn), now=dt.datetime.now(TZ)
@@ -170,7 +170,7 @@ def _execute(
             if progress:
                 progress(len(batch))
         if counts["read"] == 0:
-            raise InputError(f"{plan.source.path.name} has a header but no rows")
+            raise InputError(f"{plan.source.name} has a header but no rows")
         inserted, updated = (
             kind.merge(conn, kind.table, ctx)
             if kind.merge

@@ -7,9 +7,10 @@ batch has a ``_row`` column: the row's line in the file as a clerk sees it (head
 
 from __future__ import annotations
 
+import hashlib
 import zipfile
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from itertools import islice
 from pathlib import Path
 
@@ -38,12 +39,46 @@ FORMATS = {
 class Source:
     """An opened input: what it is, its columns, and a way to stream its rows."""
 
-    path: Path
+    name: str  # the file name (or what made an in-memory table)
     format: str
     encoding: str | None
     columns: tuple[str, ...]
     crs: str | None
     batches: Callable[[int], Iterator[pd.DataFrame]]
+    sha256: str | None = None
+
+
+def file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as fh:
+        while chunk := fh.read(1 << 20):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def frame_source(frame: pd.DataFrame, *, name: str, crs: str | None = None) -> Source:
+    """An in-memory table read like a file: cells as text (lists joined with ；), geometry kept."""
+    table = frame.copy()
+    for column in table.columns:
+        if column != "geometry":
+            table[column] = table[column].map(_cell_text)
+
+    def batches(size: int) -> Iterator[pd.DataFrame]:
+        for start in range(0, len(table), size):
+            yield _numbered(table.iloc[start : start + size].reset_index(drop=True).copy(), start + 2)
+
+    columns = tuple(str(c) for c in table.columns if c != "geometry")
+    return Source(name, "table", None, columns, crs, batches)
+
+
+def _cell_text(value: object) -> str:
+    if isinstance(value, list | tuple):
+        return "；".join(map(str, value))
+    if value is None or (isinstance(value, float) and value != value) or value is pd.NaT:
+        return ""
+    if hasattr(value, "isoformat"):
+        return str(value.isoformat())
+    return str(value)
 
 
 def detect_format(path: Path) -> str:
@@ -65,10 +100,12 @@ def detect_format(path: Path) -> str:
 def open_source(path: Path, *, encoding: str | None = None) -> Source:
     fmt = detect_format(path)
     if fmt == "csv":
-        return _csv(path, detect_encoding(path, declared=encoding))
-    if fmt == "xlsx":
-        return _xlsx(path)
-    return _vector(path, fmt, encoding=encoding)
+        source = _csv(path, detect_encoding(path, declared=encoding))
+    elif fmt == "xlsx":
+        source = _xlsx(path)
+    else:
+        source = _vector(path, fmt, encoding=encoding)
+    return replace(source, sha256=file_sha256(path))
 
 
 def _numbered(frame: pd.DataFrame, first_row: int) -> pd.DataFrame:
@@ -105,7 +142,7 @@ def _csv(path: Path, encoding: str) -> Source:
         except pd.errors.ParserError as exc:
             raise InputError(f"{path.name}: malformed CSV near row {row}: {exc}") from None
 
-    return Source(path, "csv", encoding, tuple(map(str, header.columns)), None, batches)
+    return Source(path.name, "csv", encoding, tuple(map(str, header.columns)), None, batches)
 
 
 def _sniff_sep(path: Path, encoding: str) -> str:
@@ -138,7 +175,7 @@ def _xlsx(path: Path) -> Source:
             yield _numbered(frame, row)
             row += len(chunk)
 
-    return Source(path, "xlsx", None, columns, None, batches)
+    return Source(path.name, "xlsx", None, columns, None, batches)
 
 
 def _text(value: object) -> str:
@@ -178,4 +215,4 @@ def _vector(path: Path, fmt: str, *, encoding: str | None) -> Source:
             yield _numbered(frame.iloc[start : start + size].reset_index(drop=True).copy(), start + 2)
 
     columns = tuple(c for c in frame.columns if c != "geometry")
-    return Source(path, fmt, None, columns, crs, batches)
+    return Source(path.name, fmt, None, columns, crs, batches)

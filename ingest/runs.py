@@ -18,13 +18,13 @@ if TYPE_CHECKING:
     from ingest.job import JobResult
 
 
-def start(conn: Connection, *, kind: str, source: str, path: Path, sha256: str) -> int:
+def start(conn: Connection, *, kind: str, source: str, name: str, sha256: str | None) -> int:
     return int(
         conn.execute(
             sa.text(
                 "INSERT INTO ingest_run (kind, source, file_name, sha256) VALUES (:k, :s, :f, :h) RETURNING id"
             ),
-            {"k": kind, "s": source, "f": path.name, "h": sha256},
+            {"k": kind, "s": source, "f": name, "h": sha256},
         ).scalar_one()
     )
 
@@ -50,7 +50,9 @@ def finish(conn: Connection, run_id: int, result: JobResult) -> None:
     )
 
 
-def record_failure(engine: Engine, *, kind: str, source: str, path: Path, sha256: str, message: str) -> None:
+def record_failure(
+    engine: Engine, *, kind: str, source: str, name: str, sha256: str | None, message: str
+) -> None:
     """A failed job leaves no data, but a line in the ledger saying why."""
     with engine.begin() as conn:
         conn.execute(
@@ -58,7 +60,7 @@ def record_failure(engine: Engine, *, kind: str, source: str, path: Path, sha256
                 "INSERT INTO ingest_run (kind, source, file_name, sha256, status, finished_at, message) "
                 "VALUES (:k, :s, :f, :h, 'failed', now(), :m)"
             ),
-            {"k": kind, "s": source, "f": path.name, "h": sha256, "m": message},
+            {"k": kind, "s": source, "f": name, "h": sha256, "m": message},
         )
 
 

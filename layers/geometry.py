@@ -19,13 +19,6 @@ class Lines:
     lon: FloatArray
     lat: FloatArray
 
-    @property
-    def count(self) -> int:
-        """How many separate polylines there are."""
-        if len(self.lon) == 0:
-            return 0
-        return int(np.isnan(self.lon).sum()) + 1
-
 
 def _paths(geojson: str | None) -> list[list[list[float]]]:
     if not geojson:

@@ -14,7 +14,7 @@ from sqlalchemy.engine import Connection
 from layers.scope import Scope
 from layers.window import TimeWindow
 
-BUILTIN_MODULES = ("layers.boundaries", "layers.buildings", "layers.density")
+BUILTIN_MODULES = ("layers.boundary_layers", "layers.buildings", "layers.density")
 
 
 class LayerBuilder(Protocol):
@@ -62,9 +62,6 @@ class LayerRegistry:
 
     def __getitem__(self, key: str) -> MapLayer:
         return self._layers[key]
-
-    def __contains__(self, key: object) -> bool:
-        return key in self._layers
 
     def keys(self) -> list[str]:
         return [layer.key for layer in self]

@@ -6,6 +6,10 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+import sqlalchemy as sa
+from sqlalchemy.orm import InstrumentedAttribute
+from sqlalchemy.sql.elements import ColumnElement
+
 _STREET_CODE = re.compile(r"[0-9]{12}")
 
 
@@ -35,3 +39,9 @@ class Scope:
         """Bind parameters. Queries join ``street s`` and filter with
         ``(CAST(:street_code AS text) IS NULL OR s.code = CAST(:street_code AS text))``."""
         return {"street_code": self.street_code}
+
+    def clause(self, street_code: ColumnElement[str] | InstrumentedAttribute[str]) -> ColumnElement[bool]:
+        """SQLAlchemy condition on a street-code column: true everywhere, or that one street."""
+        if self.street_code is None:
+            return sa.true()
+        return street_code == self.street_code

@@ -8,7 +8,7 @@ import shapely
 import sqlalchemy as sa
 
 from geo import migrate
-from ingest.job import JobOptions, run_job
+from ingest.job import JobOptions, run_file
 from ingest.kinds import get_kind
 
 LEVELS = ("district", "street", "community", "grid")
@@ -32,7 +32,7 @@ def survey(demo, tmp_path_factory):
 
 
 def load(engine, path, level):
-    return run_job(
+    return run_file(
         engine, kind=get_kind("boundaries", level), path=Path(path), options=JobOptions(source="survey")
     )
 

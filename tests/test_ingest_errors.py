@@ -13,7 +13,7 @@ import pytest
 import sqlalchemy as sa
 
 from geo.errors import InputError
-from ingest.job import JobOptions, run_job
+from ingest.job import JobOptions, run_file
 from ingest.kinds import get_kind
 from tests.ingest_files import incident_rows, sample_buildings, write
 
@@ -21,7 +21,7 @@ KIND = get_kind("incidents")
 
 
 def ingest(engine, path, **options):
-    return run_job(engine, kind=KIND, path=Path(path), options=JobOptions(**options))
+    return run_file(engine, kind=KIND, path=Path(path), options=JobOptions(**options))
 
 
 @pytest.fixture(scope="module")

@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from geo.crs import metric_transformer
 from geo.errors import InputError
 from ingest.columns import parse_map_options
-from ingest.job import JobOptions, run_job
+from ingest.job import JobOptions, run_file
 from ingest.kinds import get_kind
 from tests.ingest_files import HEADERS_EN, in_crs, incident_rows, sample_buildings, write
 
@@ -17,7 +17,7 @@ KIND = get_kind("incidents")
 
 
 def ingest(engine, path, **options):
-    return run_job(engine, kind=KIND, path=Path(path), options=JobOptions(**options))
+    return run_file(engine, kind=KIND, path=Path(path), options=JobOptions(**options))
 
 
 def loaded(engine, source):
@@ -148,7 +148,7 @@ def test_address_only_file_is_geocoded_and_unmatched_rows_say_why(demo, building
     path = write(rows, tmp_path / "addr.csv")
     from ingest.geocode import geocoder_for
 
-    result = run_job(
+    result = run_file(
         demo, kind=KIND, path=path, options=JobOptions(source="addr"), geocoder_factory=geocoder_for
     )
     assert result.inserted == 39 and result.quarantined == 1

@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 from geo import migrate
 from geo.db import make_engine
-from ingest.job import JobOptions, run_job
+from ingest.job import JobOptions, run_file
 from ingest.kinds import get_kind
 
 EXPORT = {
@@ -41,7 +41,7 @@ def district(demo, cluster, tmp_path_factory):
     engine = make_engine(cluster.url.replace("/gridgov?", "/kinds?"))
     migrate.upgrade(engine)
     for level in ("district", "street", "community", "grid"):
-        run_job(
+        run_file(
             engine,
             kind=get_kind("boundaries", level),
             path=folder / f"{level}.gpkg",
@@ -52,7 +52,7 @@ def district(demo, cluster, tmp_path_factory):
 
 
 def ingest(engine, kind, path, **options):
-    return run_job(
+    return run_file(
         engine, kind=get_kind(kind), path=Path(path), options=JobOptions(**{"source": "t", **options})
     )
 
