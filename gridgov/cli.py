@@ -72,7 +72,9 @@ def _demo(args: argparse.Namespace, settings: Settings) -> int:
     engine = make_engine(database_url(settings), pool_size=1)
     check_database(engine)
     migrate.upgrade(engine)
-    summary = load_demo(engine, force=args.force)
+    summary = load_demo(
+        engine, force=args.force, progress=lambda step: print(f"loading {step} …", flush=True)
+    )
     print(summary)
     return 0
 

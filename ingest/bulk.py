@@ -50,14 +50,3 @@ def copy_frame(conn: Connection, table: str, frame: pd.DataFrame) -> int:
         for row in frame.itertuples(index=False, name=None):
             copy.write_row([_cell(v) for v in row])
     return len(frame)
-
-
-def reset_sequence(conn: Connection, table: str) -> None:
-    """After loading explicit ids, continue the id sequence after the largest one."""
-    raw = conn.connection.driver_connection
-    assert raw is not None
-    raw.execute(
-        sql.SQL(
-            "SELECT setval(pg_get_serial_sequence({t}, 'id'), coalesce(max(id), 0) + 1, false) FROM {i}"
-        ).format(t=sql.Literal(table), i=sql.Identifier(table))
-    )

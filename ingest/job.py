@@ -60,6 +60,18 @@ class JobResult:
     def with_seconds(self, seconds: float) -> JobResult:
         return replace(self, seconds=seconds)
 
+    def plus(self, other: JobResult) -> JobResult:
+        """Counts of two jobs together (e.g. one kind loaded from several sources)."""
+        return replace(
+            self,
+            read=self.read + other.read,
+            inserted=self.inserted + other.inserted,
+            updated=self.updated + other.updated,
+            unchanged=self.unchanged + other.unchanged,
+            quarantined=self.quarantined + other.quarantined,
+            seconds=self.seconds + other.seconds,
+        )
+
 
 def _columns(source: Source, kind: IngestKind, options: JobOptions) -> ColumnMap:
     fields = (*kind.field_names, *LOCATION_FIELDS)

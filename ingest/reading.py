@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 from itertools import islice
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
@@ -151,29 +152,39 @@ def _sniff_sep(path: Path, encoding: str) -> str:
     return max([",", "\t", ";", "|"], key=line.count)
 
 
-def _xlsx(path: Path) -> Source:
+def _open_book(path: Path) -> Any:
     from openpyxl import load_workbook
 
     try:
-        book = load_workbook(path, read_only=True, data_only=True)
+        return load_workbook(path, read_only=True, data_only=True)
     except (zipfile.BadZipFile, KeyError, OSError) as exc:
         raise InputError(f"{path.name} is not a readable .xlsx workbook ({exc})") from None
-    sheet = book.worksheets[0]
-    rows = sheet.iter_rows(values_only=True)
-    header = next(rows, None)
+
+
+def _xlsx(path: Path) -> Source:
+    """The first sheet; the workbook is open only while it is being read."""
+    book = _open_book(path)
+    try:
+        header = next(book.worksheets[0].iter_rows(values_only=True), None)
+    finally:
+        book.close()
     if not header or all(h is None for h in header):
         raise InputError(f"{path.name}: the first sheet has no header row")
     columns = tuple("" if h is None else str(h).strip() for h in header)
 
     def batches(size: int) -> Iterator[pd.DataFrame]:
-        data = sheet.iter_rows(min_row=2, values_only=True)
-        row = 2
-        while chunk := list(islice(data, size)):
-            frame = pd.DataFrame(
-                [[_text(v) for v in r[: len(columns)]] for r in chunk], columns=list(columns)
-            )
-            yield _numbered(frame, row)
-            row += len(chunk)
+        book = _open_book(path)
+        try:
+            data = book.worksheets[0].iter_rows(min_row=2, values_only=True)
+            row = 2
+            while chunk := list(islice(data, size)):
+                frame = pd.DataFrame(
+                    [[_text(v) for v in r[: len(columns)]] for r in chunk], columns=list(columns)
+                )
+                yield _numbered(frame, row)
+                row += len(chunk)
+        finally:
+            book.close()
 
     return Source(path.name, "xlsx", None, columns, None, batches)
 

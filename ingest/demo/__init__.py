@@ -1,49 +1,46 @@
 """The Pingcheng demo district: real codes, names and outline; synthetic everything else.
 
-``load_demo`` generates the district deterministically (fixed seed) and loads it in one
-transaction under an advisory lock, recording an ``ingest_run``: a crash leaves nothing,
-and a second call finds the district and does nothing.
+``load_demo`` generates the district deterministically (fixed seed) and loads it through the
+same ingest jobs as any district's files: boundaries, buildings, roads, four incident sources
+(hotline and mailbox tickets geocoded from their addresses), service points, inspection
+targets and their ledger. Each job is atomic and idempotent, so a demo load that dies is
+completed by running it again; a finished load is recorded and not repeated.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import time
+from collections.abc import Callable
 from zoneinfo import ZoneInfo
 
 import numpy as np
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
-from ingest.bulk import copy_frame, metric_to_wgs84, reset_sequence
-from ingest.demo import _tables
+from ingest.bulk import metric_to_wgs84
 from ingest.demo._buildings import build_buildings
 from ingest.demo._grids import build_grids
 from ingest.demo._hierarchy import build_hierarchy
 from ingest.demo._incidents import build_incidents
+from ingest.demo._inputs import Generated, JobInput, job_inputs
 from ingest.demo._inspections import build_inspections, build_targets
 from ingest.demo._lattice import build_cells
 from ingest.demo._reference import read_divisions, read_outline_wgs84, to_metric
 from ingest.demo._roads import build_roads
 from ingest.demo._services import build_service_points
+from ingest.geocode import geocoder_for
+from ingest.job import JobOptions, JobResult, run_job
+from ingest.kinds import get_kind
+from ingest.reading import frame_source
 
 SEED = 140213
 TZ = ZoneInfo("Asia/Shanghai")
-TABLES = (
-    "district",
-    "street",
-    "community",
-    "grid",
-    "building",
-    "road_segment",
-    "incident",
-    "inspection_target",
-    "inspection",
-    "service_point",
-)
+TABLES = ("district", "street", "community", "grid", "building", "road_segment", "incident",
+          "inspection_target", "inspection", "service_point", "quarantine", "ingest_run")  # fmt: skip
 
 
-def generate(*, now: dt.datetime, seed: int = SEED) -> _tables.Generated:
+def generate(*, now: dt.datetime, seed: int = SEED) -> Generated:
     """Build the whole demo district in memory (metric geometry, no database)."""
     rng = np.random.default_rng(seed)
     divisions = read_divisions()
@@ -58,20 +55,12 @@ def generate(*, now: dt.datetime, seed: int = SEED) -> _tables.Generated:
     roads = build_roads(cells, built, outline)
     incidents = build_incidents(buildings, now=now, rng=rng, to_lonlat=_lonlat)
     targets = build_targets(buildings, rng)
-    return _tables.Generated(
-        district=next(d for d in divisions if d.kind == "district"),
-        outline_wgs84=outline_wgs84,
-        cells=cells,
-        hierarchy=h,
-        buildings=buildings,
-        building_grid=building_grid,
-        grids=grids,
-        roads=roads,
-        incidents=incidents,
-        targets=targets,
-        inspections=build_inspections(targets, now=now, rng=rng),
+    return Generated(
+        district=next(d for d in divisions if d.kind == "district"), outline_wgs84=outline_wgs84, cells=cells,
+        hierarchy=h, buildings=buildings, building_grid=building_grid, grids=grids, roads=roads,
+        incidents=incidents, targets=targets, inspections=build_inspections(targets, now=now, rng=rng),
         services=build_service_points(buildings, h, rng),
-    )
+    )  # fmt: skip
 
 
 def _lonlat(xy: np.ndarray) -> np.ndarray:
@@ -81,59 +70,57 @@ def _lonlat(xy: np.ndarray) -> np.ndarray:
 
 
 def is_loaded(conn: Connection) -> bool:
-    return bool(conn.execute(sa.text("SELECT count(*) FROM district WHERE code = '140213'")).scalar_one())
+    query = "SELECT count(*) FROM ingest_run WHERE kind = 'demo' AND status = 'done'"
+    return bool(conn.execute(sa.text(query)).scalar_one())
 
 
-def load_demo(engine: Engine, *, force: bool = False, now: dt.datetime | None = None) -> str:
+def load_demo(engine: Engine, *, force: bool = False, now: dt.datetime | None = None,
+              progress: Callable[[str], None] | None = None) -> str:  # fmt: skip
     """Load the demo district unless it is there; ``force`` empties every gridgov table first."""
     with engine.connect() as conn:
         if is_loaded(conn) and not force:
             return "the demo district is already loaded; nothing to do (use --force to reload it)"
+    if force:
+        with engine.begin() as conn:
+            conn.execute(sa.text(f"TRUNCATE {', '.join(TABLES)} RESTART IDENTITY CASCADE"))
     started = time.perf_counter()
     now = now or dt.datetime.now(TZ)
-    g = generate(now=now)
-    with engine.begin() as conn:
-        conn.execute(sa.text("SELECT pg_advisory_xact_lock(hashtext('gridgov-demo'))"))
-        if is_loaded(conn) and not force:
-            return "the demo district was loaded meanwhile by another process; nothing to do"
-        if force:
-            conn.execute(
-                sa.text(f"TRUNCATE {', '.join(TABLES)}, quarantine, ingest_run RESTART IDENTITY CASCADE")
-            )
-        counts = _copy_all(conn, g)
-        _record_run(conn, counts, now=now, seconds=time.perf_counter() - started)
+    results = [_run(engine, job, progress) for job in job_inputs(generate(now=now))]
+    _record(engine, results, now=now, seconds=time.perf_counter() - started)
     with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
         conn.execute(sa.text("ANALYZE"))
-    return "loaded the Pingcheng demo district: " + ", ".join(f"{n} {t}" for t, n in counts.items())
-
-
-def _copy_all(conn: Connection, g: _tables.Generated) -> dict[str, int]:
-    frames = {
-        **_tables.hierarchy_tables(g),
-        "building": _tables.building_table(g),
-        "road_segment": _tables.road_table(g),
-        "incident": _tables.incident_table(g),
-        **_tables.inspection_tables(g),
-        "service_point": _tables.service_table(g),
-    }
-    counts = {}
-    for table in TABLES:
-        counts[table] = copy_frame(conn, table, frames[table])
-        reset_sequence(conn, table)
-    return counts
-
-
-def _record_run(conn: Connection, counts: dict[str, int], *, now: dt.datetime, seconds: float) -> None:
-    total = sum(counts.values())
-    conn.execute(
-        sa.text(
-            "INSERT INTO ingest_run (kind, source, file_name, status, finished_at, n_read, n_inserted, duration_s, message)"
-            " VALUES ('demo', :source, NULL, 'done', now(), :n, :n, :s, :m)"
-        ),
-        {
-            "source": _tables.SOURCE,
-            "n": total,
-            "s": seconds,
-            "m": f"seed {SEED}, time anchor {now.isoformat()}",
-        },
+    return "loaded the Pingcheng demo district: " + ", ".join(
+        f"{r.inserted} {k}" for k, r in _by_kind(results).items()
     )
+
+
+def _run(engine: Engine, job: JobInput, progress: Callable[[str], None] | None) -> tuple[str, JobResult]:
+    name = f"demo {job.kind}{':' + job.variant if job.variant else ''} ({job.source})"
+    if progress:
+        progress(name)
+    kind = get_kind(job.kind, job.variant)
+    source = frame_source(job.frame, name=name, crs="EPSG:4326" if "geometry" in job.frame else None)
+    options = JobOptions(source=job.source, crs=job.crs if "geometry" not in job.frame else None)
+    return kind.key, run_job(engine, kind=kind, source=source, options=options, geocoder_factory=geocoder_for)
+
+
+def _by_kind(results: list[tuple[str, JobResult]]) -> dict[str, JobResult]:
+    merged: dict[str, JobResult] = {}
+    for key, result in results:
+        previous = merged.get(key)
+        merged[key] = result if previous is None else previous.plus(result)
+    return merged
+
+
+def _record(
+    engine: Engine, results: list[tuple[str, JobResult]], *, now: dt.datetime, seconds: float
+) -> None:
+    read = sum(r.read for _, r in results)
+    quarantined = sum(r.quarantined for _, r in results)
+    with engine.begin() as conn:
+        conn.execute(
+            sa.text("INSERT INTO ingest_run (kind, source, status, finished_at, n_read, n_inserted, n_quarantined, "
+                    "duration_s, message) VALUES ('demo', 'demo', 'done', now(), :r, :i, :q, :s, :m)"),
+            {"r": read, "i": sum(r.inserted for _, r in results), "q": quarantined, "s": seconds,
+             "m": f"seed {SEED}, time anchor {now.isoformat()}, {len(results)} jobs"},
+        )  # fmt: skip

@@ -39,6 +39,7 @@ FIELDS = (
     Field("kind", label="类型"),
     Field("worker_name", label="网格员"),
     Field("worker_phone", label="网格员电话"),
+    Field("valid_from", "date", label="生效日期"),
 )
 
 
@@ -106,7 +107,8 @@ def _builder(level: str) -> Callable[[pd.DataFrame, JobContext], pd.DataFrame]:
                 + wanted[missing].astype(str)
                 + f" 不存在 (no current {parent_table} with that code: load it first)"
             )
-        out["valid_from"] = ctx.now.date()
+        today = ctx.now.date()
+        out["valid_from"] = frame["valid_from"].map(lambda d: d or today) if "valid_from" in frame else today
         out["geom"] = _repair(frame["geom"].to_numpy(dtype=object), ctx)
         out["reason"] = reason
         return out

@@ -5,6 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import shapely
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
 
 from ingest.fields import Field
 from ingest.kinds import IngestKind, JobContext, register
@@ -53,6 +55,18 @@ def build(frame: pd.DataFrame, ctx: JobContext) -> pd.DataFrame:
     return out
 
 
+def update_grid_totals(conn: Connection, run_id: int, ctx: JobContext) -> None:
+    """Grids' households and residents are the sums over their buildings: keep them so."""
+    conn.execute(
+        sa.text(
+            "UPDATE grid g SET households = coalesce(b.h, 0), residents = coalesce(b.r, 0) FROM grid g2 "
+            "LEFT JOIN (SELECT grid_id, sum(households) h, sum(residents) r FROM building GROUP BY grid_id) b "
+            "ON b.grid_id = g2.id WHERE g.id = g2.id AND g.valid_to IS NULL "
+            "AND (g.households, g.residents) IS DISTINCT FROM (coalesce(b.h, 0), coalesce(b.r, 0))"
+        )
+    )
+
+
 register(
     IngestKind(
         key="buildings",
@@ -69,5 +83,6 @@ register(
         geometry="polygon",
         columns=COLUMNS,
         build=build,
+        after=update_grid_totals,
     )
 )
