@@ -156,6 +156,8 @@ def _execute(
     kind, options = plan.kind, plan.options
     with engine.connect() as conn:
         trans = conn.begin()
+        # if this process dies mid-statement, the server notices within 2 s and rolls back
+        conn.execute(sa.text("SET LOCAL client_connection_check_interval = '2s'"))
         conn.execute(
             sa.text("SELECT pg_advisory_xact_lock(hashtext(:k))"),
             {"k": f"ingest:{kind.key}:{options.source}"},

@@ -110,3 +110,18 @@ def write(
         else:
             gdf.to_file(path, engine="pyogrio")
     return path
+
+
+def many_incidents(buildings: pd.DataFrame, n: int, *, prefix: str, seed: int = 0) -> pd.DataFrame:
+    """``n`` incidents spread over the given buildings and over a year (a realistic big file)."""
+    rng = np.random.default_rng(seed)
+    pick = buildings.iloc[rng.integers(0, len(buildings), n)].reset_index(drop=True)
+    rows = incident_rows(pick, prefix=prefix)
+    start = pd.Timestamp("2025-01-01") + pd.to_timedelta(rng.uniform(0, 365 * 24, n), unit="h")
+    rows["reported_at"] = start.strftime("%Y-%m-%d %H:%M:%S")
+    rows["closed_at"] = (start + pd.to_timedelta(rng.uniform(1, 72, n), unit="h")).strftime(
+        "%Y-%m-%d %H:%M:%S"
+    )
+    rows["lon"] += rng.uniform(-1e-4, 1e-4, n)
+    rows["lat"] += rng.uniform(-1e-4, 1e-4, n)
+    return rows

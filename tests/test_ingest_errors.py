@@ -8,14 +8,13 @@ import threading
 import time
 from pathlib import Path
 
-import pandas as pd
 import pytest
 import sqlalchemy as sa
 
 from geo.errors import InputError
 from ingest.job import JobOptions, run_file
 from ingest.kinds import get_kind
-from tests.ingest_files import incident_rows, sample_buildings, write
+from tests.ingest_files import incident_rows, many_incidents, sample_buildings, write
 
 KIND = get_kind("incidents")
 
@@ -111,19 +110,19 @@ def test_unparseable_numbers_and_dates_are_quarantined_per_row(demo, rows, tmp_p
     assert "东经113度" in reasons[0] and "2025-13-45" in reasons[1]
 
 
-def _wait_for_copy(engine, timeout=60.0):
+def _wait_for_job(engine, timeout=60.0):
+    """True once an ingest job holds its advisory lock, i.e. it is inside its transaction."""
     deadline = time.time() + timeout
     while time.time() < deadline:
-        busy = count(engine, "SELECT count(*) FROM pg_stat_activity WHERE query ILIKE 'COPY%ingest_stage%'")
-        if busy:
+        if count(engine, "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted"):
             return True
-        time.sleep(0.02)
+        time.sleep(0.01)
     return False
 
 
 def test_killed_job_leaves_the_database_as_it_was_and_a_rerun_completes(demo, settings, rows, tmp_path):
-    big = pd.concat([rows] * 4000, ignore_index=True)  # 120,000 rows: long enough to kill mid-way
-    big["source_id"] = [f"kill-{i:07d}" for i in range(len(big))]
+    buildings = sample_buildings(demo, 3000, seed=12)
+    big = many_incidents(buildings, 120_000, prefix="kill")  # long enough to kill mid-way
     path = write(big, tmp_path / "big.csv")
     before = {t: count(demo, f"SELECT count(*) FROM {t}") for t in ("incident", "ingest_run", "quarantine")}
     env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"} | {
@@ -143,7 +142,8 @@ def test_killed_job_leaves_the_database_as_it_was_and_a_rerun_completes(demo, se
         "--quiet",
     ]
     job = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    assert _wait_for_copy(demo), "the job never started copying"
+    assert _wait_for_job(demo), "the job never started"
+    time.sleep(0.3)  # well inside the job
     job.send_signal(signal.SIGKILL)
     job.wait(timeout=30)
     time.sleep(0.5)  # the server notices the dropped connection and rolls back

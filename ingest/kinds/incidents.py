@@ -7,6 +7,7 @@ import pandas as pd
 from geo.categories import CATEGORIES, lookup
 from ingest.fields import Field
 from ingest.kinds import IngestKind, JobContext, register
+from ingest.kinds._duplicates import link_duplicates
 
 STEPS = ("reported_at", "registered_at", "dispatched_at", "handled_at", "verified_at", "closed_at")
 LABELS = {
@@ -96,5 +97,6 @@ register(
         geometry="point",
         columns=COLUMNS,
         build=build,
+        after=link_duplicates,
     )
 )
