@@ -167,7 +167,9 @@ class Incident(Base):
     street_id: Mapped[int | None] = _fk("street")
     community_id: Mapped[int | None] = _fk("community")
     grid_id: Mapped[int | None] = _fk("grid")
-    duplicate_of: Mapped[int | None] = _fk("incident")
+    duplicate_of: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("incident.id", ondelete="SET NULL"), index=True
+    )  # probable duplicate of this earlier report (other source, 50 m, 24 h)
     geom: Mapped[Any] = _geom("POINT")
 
 

@@ -377,7 +377,10 @@ def upgrade() -> None:
             ["community_id"], ["community.id"], name=op.f("fk_incident_community_id_community")
         ),
         sa.ForeignKeyConstraint(
-            ["duplicate_of"], ["incident.id"], name=op.f("fk_incident_duplicate_of_incident")
+            ["duplicate_of"],
+            ["incident.id"],
+            name=op.f("fk_incident_duplicate_of_incident"),
+            ondelete="SET NULL",
         ),
         sa.ForeignKeyConstraint(["grid_id"], ["grid.id"], name=op.f("fk_incident_grid_id_grid")),
         sa.ForeignKeyConstraint(["street_id"], ["street.id"], name=op.f("fk_incident_street_id_street")),
