@@ -29,8 +29,13 @@ def metric_to_wgs84(geoms: Sequence[object]) -> np.ndarray:
     )
 
 
-def _json_cells(column: pd.Series) -> pd.Series:
-    """Lists and dicts (json/jsonb columns) as JSON text; everything else unchanged."""
+def _csv_cells(column: pd.Series) -> pd.Series:
+    """Cells as COPY reads them: timestamps as ISO-8601 UTC text (numpy is ~5× faster than
+    pandas at formatting them), lists and dicts as JSON text, everything else unchanged."""
+    if isinstance(column.dtype, pd.DatetimeTZDtype):
+        utc = column.dt.tz_convert("UTC").dt.tz_localize(None).to_numpy(dtype="datetime64[us]")
+        text = np.char.add(np.datetime_as_string(utc, unit="us"), "+00")
+        return pd.Series(np.where(np.isnat(utc), "", text), index=column.index)
     if column.dtype != object or not column.map(lambda v: isinstance(v, list | dict)).any():
         return column
     return column.map(lambda v: json.dumps(v, ensure_ascii=False) if isinstance(v, list | dict) else v)
@@ -49,7 +54,7 @@ def copy_frame(conn: Connection, table: str, frame: pd.DataFrame) -> int:
     statement = sql.SQL("COPY {} ({}) FROM STDIN WITH (FORMAT csv)").format(
         sql.Identifier(table), sql.SQL(", ").join(sql.Identifier(c) for c in frame.columns)
     )
-    text = frame.apply(_json_cells).to_csv(header=False, index=False, lineterminator="\n")
+    text = frame.apply(_csv_cells).to_csv(header=False, index=False, lineterminator="\n")
     with raw.cursor() as cur, cur.copy(statement) as copy:
         copy.write(text.encode("utf-8"))
     return len(frame)
