@@ -11,7 +11,9 @@ from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from geoalchemy2 import alembic_helpers
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import DBAPIError
 
+from geo.errors import DatabaseError
 from geo.schema import Base
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
@@ -26,9 +28,16 @@ def _config(engine: Engine) -> Config:
 
 def _run(engine: Engine, action: str, revision: str) -> None:
     cfg = _config(engine)
-    with engine.begin() as conn:
-        cfg.attributes["connection"] = conn
-        getattr(command, action)(cfg, revision)
+    try:
+        with engine.begin() as conn:
+            cfg.attributes["connection"] = conn
+            getattr(command, action)(cfg, revision)
+    except DBAPIError as exc:  # e.g. an extension whose library is not installed
+        reason = str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)
+        raise DatabaseError(
+            f"migration {action} failed: {reason}; if a PostgreSQL extension's file is missing, install "
+            "postgresql-15-postgis-3 and postgresql-15-pgrouting (or your server's equivalents)"
+        ) from None
 
 
 def upgrade(engine: Engine, *, revision: str = "head") -> None:

@@ -26,8 +26,11 @@ pg_version() {  # newest installed PostgreSQL server major version, or nothing
 missing_packages() {  # $1 = "test" to include the browser
   local v; v="$(pg_version)"
   if [ -z "$v" ]; then echo "postgresql"; return; fi
-  [ -f "/usr/share/postgresql/$v/extension/postgis.control" ] || echo "postgresql-$v-postgis-3"
-  [ -f "/usr/share/postgresql/$v/extension/pgrouting.control" ] || echo "postgresql-$v-pgrouting"
+  # the control file and the library come in different packages: check both
+  { [ -f "/usr/share/postgresql/$v/extension/postgis.control" ] && ls /usr/lib/postgresql/"$v"/lib/postgis-3*.so >/dev/null 2>&1; } \
+    || echo "postgresql-$v-postgis-3"
+  { [ -f "/usr/share/postgresql/$v/extension/pgrouting.control" ] && ls /usr/lib/postgresql/"$v"/lib/libpgrouting*.so >/dev/null 2>&1; } \
+    || echo "postgresql-$v-pgrouting"
   command -v runuser >/dev/null || echo "util-linux"
   ls /usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc >/dev/null 2>&1 || echo "fonts-noto-cjk"
   if [ "${1:-}" = "test" ]; then command -v chromium >/dev/null || echo "chromium"; fi
