@@ -58,7 +58,7 @@ SERVICE_COLUMNS = (
 def build_service_points(frame: pd.DataFrame, ctx: JobContext) -> pd.DataFrame:
     out = start_frame(frame, ctx, SERVICE_COLUMNS)
     out["kind"] = lookup_column(
-        frame["kind"] if "kind" in frame else pd.Series(None, index=frame.index),
+        frame["kind"],  # a required field: always there
         _registry_finder(SERVICE_TYPES),
         what="服务类型 service type",
         out=out,
@@ -91,7 +91,7 @@ TARGET_COLUMNS = (
 def build_targets(frame: pd.DataFrame, ctx: JobContext) -> pd.DataFrame:
     out = start_frame(frame, ctx, TARGET_COLUMNS)
     out["kind"] = lookup_column(
-        frame["kind"] if "kind" in frame else pd.Series(None, index=frame.index),
+        frame["kind"],
         _registry_finder(INSPECTION_KINDS),
         what="排查对象类型 target kind",
         out=out,
