@@ -1,4 +1,4 @@
-"""Lint and format are part of the suite: ruff over every package, tests and benchmarks."""
+"""Lint, format and types are part of the suite: ruff over all code, mypy over the packages."""
 
 import subprocess
 import sys
@@ -21,4 +21,12 @@ def test_ruff_lint_is_clean():
 
 def test_ruff_format_is_clean():
     result = _ruff("format", "--check", "--no-cache")
+    assert result.returncode == 0, result.stdout
+
+
+def test_mypy_is_clean():
+    """Type checks over every package (configuration in pyproject.toml)."""
+    result = subprocess.run(
+        [sys.executable, "-m", "mypy", "--cache-dir", "/dev/null"], cwd=ROOT, capture_output=True, text=True
+    )
     assert result.returncode == 0, result.stdout
