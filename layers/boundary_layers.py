@@ -15,7 +15,7 @@ import plotly.graph_objects as go
 from plotly.basedatatypes import BaseTraceType
 from sqlalchemy.engine import Connection
 
-from layers.boundaries import Area, communities, grids, streets
+from layers.boundaries import Area, Boundaries, communities, grids, streets
 from layers.geometry import Lines
 from layers.hover import hover_row, hover_template
 from layers.registry import REGISTRY
@@ -67,12 +67,17 @@ def _label_trace(
     )
 
 
+def _traces(data: Boundaries, style: _Style, hover: str, rows: list[list[object]]) -> list[BaseTraceType]:
+    """A boundary level as two traces: its outlines, and a point per area that names it on hover."""
+    return [_outline_trace(data.outlines, style), _label_trace(data.areas, style, hover, rows)]
+
+
 @REGISTRY.layer(key="streets", label_zh="街道", label_en="Streets", z=50)
 def street_layer(conn: Connection, scope: Scope, *, window: TimeWindow) -> list[BaseTraceType]:
     data = streets(conn, scope)
     rows = [hover_row([a.name, a.code, a.attrs["units"]]) for a in data.areas]
     style = _Style("街道", "#1d3557", 2.6, 9, text=True)
-    return [_outline_trace(data.outlines, style), _label_trace(data.areas, style, _STREET_HOVER, rows)]
+    return _traces(data, style, _STREET_HOVER, rows)
 
 
 def _community_row(a: Area) -> list[object]:
@@ -85,7 +90,7 @@ def community_layer(conn: Connection, scope: Scope, *, window: TimeWindow) -> li
     data = communities(conn, scope)
     style = _Style("社区/村", "#457b9d", 1.4, 6)
     rows = [_community_row(a) for a in data.areas]
-    return [_outline_trace(data.outlines, style), _label_trace(data.areas, style, _COMMUNITY_HOVER, rows)]
+    return _traces(data, style, _COMMUNITY_HOVER, rows)
 
 
 def _grid_row(a: Area) -> list[object]:
@@ -99,4 +104,4 @@ def grid_layer(conn: Connection, scope: Scope, *, window: TimeWindow) -> list[Ba
     data = grids(conn, scope)
     style = _Style("网格", "#8fb3d0", 0.7, 4)
     rows = [_grid_row(a) for a in data.areas]
-    return [_outline_trace(data.outlines, style), _label_trace(data.areas, style, _GRID_HOVER, rows)]
+    return _traces(data, style, _GRID_HOVER, rows)

@@ -15,7 +15,6 @@ from pathlib import Path
 
 import psycopg
 import pytest
-import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from geo import migrate
@@ -72,9 +71,3 @@ def scratch_engine(cluster: EmbeddedCluster) -> Iterator[Engine]:
     engine.dispose()
     with psycopg.connect(conninfo, autocommit=True) as conn:
         conn.execute(f"DROP DATABASE {name} WITH (FORCE)")
-
-
-def scalar(engine: Engine, sql: str, **params: object) -> object:
-    """One value from a parameterised query."""
-    with engine.connect() as conn:
-        return conn.execute(sa.text(sql), params).scalar_one()

@@ -3,21 +3,10 @@
 import csv
 from pathlib import Path
 
-import sqlalchemy as sa
-
 from ingest.demo import load_demo
+from tests.sql import all_rows, one
 
 DIVISIONS = Path(__file__).resolve().parents[1] / "data" / "pingcheng_divisions.csv"
-
-
-def _rows(engine, sql, **params):
-    with engine.connect() as conn:
-        return conn.execute(sa.text(sql), params).all()
-
-
-def _one(engine, sql, **params):
-    with engine.connect() as conn:
-        return conn.execute(sa.text(sql), params).scalar_one()
 
 
 def _official(kind):
@@ -26,16 +15,16 @@ def _official(kind):
 
 
 def test_real_codes_and_names(demo):
-    assert set(_rows(demo, "SELECT code, name FROM street")) == _official("street")
+    assert set(all_rows(demo, "SELECT code, name FROM street")) == _official("street")
     for kind, n in (("community", 155), ("village", 47)):
-        got = set(_rows(demo, "SELECT code, name FROM community WHERE kind = :k", k=kind))
+        got = set(all_rows(demo, "SELECT code, name FROM community WHERE kind = :k", k=kind))
         assert len(got) == n
         assert got == _official(kind)
 
 
 def test_every_community_sits_in_the_street_its_code_says(demo):
     assert (
-        _one(
+        one(
             demo,
             "SELECT count(*) FROM community c JOIN street s ON s.id = c.street_id "
             "WHERE left(c.code, 9) <> left(s.code, 9)",
@@ -45,7 +34,7 @@ def test_every_community_sits_in_the_street_its_code_says(demo):
 
 
 def test_grid_codes_are_15_digits_of_county_street_community_sequence(demo):
-    bad = _one(
+    bad = one(
         demo,
         """
         SELECT count(*) FROM grid g JOIN community c ON c.id = g.community_id JOIN street s ON s.id = c.street_id
@@ -56,25 +45,25 @@ def test_grid_codes_are_15_digits_of_county_street_community_sequence(demo):
 
 
 def test_streets_partition_the_district(demo):
-    district = _one(demo, "SELECT ST_Area(ST_Transform(geom, 4547)) FROM district")
-    streets = _one(demo, "SELECT sum(ST_Area(ST_Transform(geom, 4547))) FROM street")
-    union = _one(demo, "SELECT ST_Area(ST_Transform(ST_Union(geom), 4547)) FROM street")
+    district = one(demo, "SELECT ST_Area(ST_Transform(geom, 4547)) FROM district")
+    streets = one(demo, "SELECT sum(ST_Area(ST_Transform(geom, 4547))) FROM street")
+    union = one(demo, "SELECT ST_Area(ST_Transform(ST_Union(geom), 4547)) FROM street")
     assert abs(district - streets) < 1.0 and abs(district - union) < 1.0
     assert 200e6 < district < 260e6  # Pingcheng is ~230 km²
 
 
 def test_every_grid_lies_in_exactly_one_community(demo):
-    counts = _rows(
+    counts = all_rows(
         demo,
         """
         SELECT g.id, count(c.id) FILTER (WHERE ST_Area(ST_Intersection(ST_Transform(g.geom, 4547),
                                                                          ST_Transform(c.geom, 4547))) > 1)
         FROM grid g JOIN community c ON ST_Intersects(g.geom, c.geom) GROUP BY g.id""",
     )
-    assert len(counts) == _one(demo, "SELECT count(*) FROM grid")
+    assert len(counts) == one(demo, "SELECT count(*) FROM grid")
     assert {n for _, n in counts} == {1}
     assert (
-        _one(
+        one(
             demo,
             "SELECT count(*) FROM grid g JOIN community c ON c.id = g.community_id "
             "WHERE NOT ST_CoveredBy(g.geom, c.geom)",
@@ -84,7 +73,7 @@ def test_every_grid_lies_in_exactly_one_community(demo):
 
 
 def test_grids_tile_their_community_with_gaps_and_overlaps_under_1_m2(demo):
-    rows = _rows(
+    rows = all_rows(
         demo,
         """
         WITH u AS (SELECT community_id, ST_Union(geom) AS geom, sum(ST_Area(ST_Transform(geom, 4547))) AS parts
@@ -99,7 +88,7 @@ def test_grids_tile_their_community_with_gaps_and_overlaps_under_1_m2(demo):
 
 
 def test_grids_hold_a_few_hundred_households(demo):
-    lo, median, hi = _rows(
+    lo, median, hi = all_rows(
         demo,
         "SELECT min(households), percentile_cont(0.5) WITHIN GROUP (ORDER BY households), "
         "max(households) FROM grid WHERE households > 0",
@@ -108,19 +97,19 @@ def test_grids_hold_a_few_hundred_households(demo):
 
 
 def test_every_building_is_in_exactly_one_grid_and_it_is_its_grid(demo):
-    rows = _rows(
+    rows = all_rows(
         demo,
         """
         SELECT b.id, count(g.id), bool_and(g.id = b.grid_id)
         FROM building b JOIN grid g ON ST_Within(b.geom, g.geom) GROUP BY b.id""",
     )
-    assert len(rows) == _one(demo, "SELECT count(*) FROM building") >= 20_000
+    assert len(rows) == one(demo, "SELECT count(*) FROM building") >= 20_000
     assert all(n == 1 and same for _, n, same in rows)
 
 
 def test_grid_household_totals_match_their_buildings(demo):
     assert (
-        _one(
+        one(
             demo,
             """
         SELECT count(*) FROM grid g LEFT JOIN (SELECT grid_id, sum(households) h FROM building GROUP BY 1) b
@@ -131,10 +120,10 @@ def test_grid_household_totals_match_their_buildings(demo):
 
 
 def test_incidents_are_many_inside_the_district_and_in_their_grid(demo):
-    assert _one(demo, "SELECT count(*) FROM incident") >= 50_000
-    assert _one(demo, "SELECT count(*) FROM incident i, district d WHERE NOT ST_Within(i.geom, d.geom)") == 0
+    assert one(demo, "SELECT count(*) FROM incident") >= 50_000
+    assert one(demo, "SELECT count(*) FROM incident i, district d WHERE NOT ST_Within(i.geom, d.geom)") == 0
     assert (
-        _one(
+        one(
             demo,
             "SELECT count(*) FROM incident i JOIN grid g ON g.id = i.grid_id "
             "WHERE NOT ST_Within(i.geom, g.geom)",
@@ -144,12 +133,12 @@ def test_incidents_are_many_inside_the_district_and_in_their_grid(demo):
 
 
 def test_incidents_have_lifecycles_rhythm_and_overdue_work(demo):
-    span = _one(demo, "SELECT max(reported_at) - min(reported_at) FROM incident")
+    span = one(demo, "SELECT max(reported_at) - min(reported_at) FROM incident")
     assert span.days >= 700
-    statuses = dict(_rows(demo, "SELECT status, count(*) FROM incident GROUP BY 1"))
+    statuses = dict(all_rows(demo, "SELECT status, count(*) FROM incident GROUP BY 1"))
     assert statuses["closed"] > 40_000 and statuses.get("dispatched", 0) > 0
-    assert _one(demo, "SELECT count(*) FROM incident WHERE closed_at IS NULL AND deadline_at < now()") > 0
-    weekday, weekend = _rows(
+    assert one(demo, "SELECT count(*) FROM incident WHERE closed_at IS NULL AND deadline_at < now()") > 0
+    weekday, weekend = all_rows(
         demo,
         """
         SELECT (avg(n) FILTER (WHERE dow BETWEEN 1 AND 5))::float8, (avg(n) FILTER (WHERE dow IN (0, 6)))::float8
@@ -157,17 +146,15 @@ def test_incidents_have_lifecycles_rhythm_and_overdue_work(demo):
                      date(reported_at AT TIME ZONE 'Asia/Shanghai') d, count(*) n FROM incident GROUP BY 1, 2) x""",
     )[0]
     assert weekday > 1.2 * weekend
-    assert _one(demo, "SELECT count(DISTINCT category) FROM incident") >= 8
+    assert one(demo, "SELECT count(DISTINCT category) FROM incident") >= 8
     assert (
-        _one(
-            demo, "SELECT count(*) FROM incident WHERE registered_at < reported_at OR closed_at < handled_at"
-        )
+        one(demo, "SELECT count(*) FROM incident WHERE registered_at < reported_at OR closed_at < handled_at")
         == 0
     )
 
 
 def test_mini_program_reports_keep_their_gcj02_coordinates(demo):
-    rows = _rows(
+    rows = all_rows(
         demo, "SELECT raw_x, raw_y, ST_X(geom), ST_Y(geom) FROM incident WHERE raw_crs = 'gcj02' LIMIT 500"
     )
     from geo.crs import gcj02_to_wgs84
@@ -178,29 +165,29 @@ def test_mini_program_reports_keep_their_gcj02_coordinates(demo):
 
 def test_service_points_include_the_221_employment_points(demo):
     levels = dict(
-        _rows(demo, "SELECT level, count(*) FROM service_point WHERE kind = 'employment' GROUP BY 1")
+        all_rows(demo, "SELECT level, count(*) FROM service_point WHERE kind = 'employment' GROUP BY 1")
     )
     assert levels == {"district": 1, "street": 18, "community": 155, "village": 47}
-    assert _one(demo, "SELECT count(DISTINCT kind) FROM service_point") >= 5
+    assert one(demo, "SELECT count(DISTINCT kind) FROM service_point") >= 5
 
 
 def test_inspection_targets_of_every_kind_with_past_findings(demo):
     from geo.inspection_kinds import INSPECTION_KINDS
 
-    kinds = set(_rows(demo, "SELECT DISTINCT kind FROM inspection_target"))
+    kinds = set(all_rows(demo, "SELECT DISTINCT kind FROM inspection_target"))
     assert {k for (k,) in kinds} == set(INSPECTION_KINDS)
     assert (
-        _one(demo, "SELECT count(*) FROM inspection WHERE NOT passed AND jsonb_array_length(findings) > 0")
+        one(demo, "SELECT count(*) FROM inspection WHERE NOT passed AND jsonb_array_length(findings) > 0")
         > 100
     )
 
 
 def test_road_network_is_one_connected_walkable_graph(demo):
-    nodes = _one(
+    nodes = one(
         demo,
         "SELECT count(DISTINCT n) FROM (SELECT source_node n FROM road_segment UNION SELECT target_node FROM road_segment) x",
     )
-    components = _one(
+    components = one(
         demo,
         "SELECT count(DISTINCT component) FROM pgr_connectedComponents("
         "'SELECT id, source_node AS source, target_node AS target, length_m AS cost, length_m AS reverse_cost FROM road_segment')",
@@ -209,8 +196,8 @@ def test_road_network_is_one_connected_walkable_graph(demo):
 
 
 def test_loading_twice_adds_nothing(demo):
-    before = _one(demo, "SELECT count(*) FROM incident") + _one(demo, "SELECT count(*) FROM building")
+    before = one(demo, "SELECT count(*) FROM incident") + one(demo, "SELECT count(*) FROM building")
     message = load_demo(demo)
     assert "already loaded" in message
-    assert _one(demo, "SELECT count(*) FROM incident") + _one(demo, "SELECT count(*) FROM building") == before
-    assert _one(demo, "SELECT count(*) FROM ingest_run WHERE kind = 'demo'") == 1
+    assert one(demo, "SELECT count(*) FROM incident") + one(demo, "SELECT count(*) FROM building") == before
+    assert one(demo, "SELECT count(*) FROM ingest_run WHERE kind = 'demo'") == 1

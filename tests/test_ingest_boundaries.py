@@ -10,6 +10,7 @@ import sqlalchemy as sa
 from geo import migrate
 from ingest.job import JobOptions, run_file
 from ingest.kinds import get_kind
+from tests.sql import one
 
 LEVELS = ("district", "street", "community", "grid")
 EXPORT = {
@@ -35,11 +36,6 @@ def load(engine, path, level):
     return run_file(
         engine, kind=get_kind("boundaries", level), path=Path(path), options=JobOptions(source="survey")
     )
-
-
-def one(engine, sql, **params):
-    with engine.connect() as conn:
-        return conn.execute(sa.text(sql), params).scalar_one()
 
 
 def test_survey_files_load_the_whole_hierarchy_and_reload_unchanged(scratch_engine, survey):

@@ -15,6 +15,7 @@ from geo.errors import InputError
 from ingest.job import JobOptions, run_file
 from ingest.kinds import get_kind
 from tests.ingest_files import incident_rows, many_incidents, sample_buildings, write
+from tests.sql import one
 
 KIND = get_kind("incidents")
 
@@ -26,11 +27,6 @@ def ingest(engine, path, **options):
 @pytest.fixture(scope="module")
 def rows(demo):
     return incident_rows(sample_buildings(demo, 30, seed=11), prefix="bad")
-
-
-def count(engine, sql, **params):
-    with engine.connect() as conn:
-        return conn.execute(sa.text(sql), params).scalar_one()
 
 
 @pytest.mark.parametrize(
@@ -52,7 +48,7 @@ def test_bad_files_get_one_clear_message(demo, tmp_path, name, content, needle):
     path.write_bytes(content)
     with pytest.raises(InputError, match=needle):
         ingest(demo, path, source="bad-files", crs="wgs84")
-    assert count(demo, "SELECT count(*) FROM incident WHERE source = 'bad-files'") == 0
+    assert one(demo, "SELECT count(*) FROM incident WHERE source = 'bad-files'") == 0
 
 
 def test_a_failed_job_is_in_the_ledger(demo, tmp_path):
@@ -60,7 +56,7 @@ def test_a_failed_job_is_in_the_ledger(demo, tmp_path):
     path.write_text("工单编号,受理时间,经度,纬度\n", encoding="utf-8")
     with pytest.raises(InputError):
         ingest(demo, path, source="ledger", crs="wgs84")
-    assert count(demo, "SELECT count(*) FROM ingest_run WHERE source = 'ledger' AND status = 'failed'") == 1
+    assert one(demo, "SELECT count(*) FROM ingest_run WHERE source = 'ledger' AND status = 'failed'") == 1
 
 
 def test_wrong_declared_encoding(demo, rows, tmp_path):
@@ -114,7 +110,7 @@ def _wait_for_job(engine, timeout=60.0):
     """True once an ingest job holds its advisory lock, i.e. it is inside its transaction."""
     deadline = time.time() + timeout
     while time.time() < deadline:
-        if count(engine, "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted"):
+        if one(engine, "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted"):
             return True
         time.sleep(0.01)
     return False
@@ -124,7 +120,7 @@ def test_killed_job_leaves_the_database_as_it_was_and_a_rerun_completes(demo, se
     buildings = sample_buildings(demo, 3000, seed=12)
     big = many_incidents(buildings, 120_000, prefix="kill")  # long enough to kill mid-way
     path = write(big, tmp_path / "big.csv")
-    before = {t: count(demo, f"SELECT count(*) FROM {t}") for t in ("incident", "ingest_run", "quarantine")}
+    before = {t: one(demo, f"SELECT count(*) FROM {t}") for t in ("incident", "ingest_run", "quarantine")}
     env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"} | {
         "GRIDGOV_DATA_DIR": str(settings.data_dir)
     }
@@ -147,11 +143,11 @@ def test_killed_job_leaves_the_database_as_it_was_and_a_rerun_completes(demo, se
     job.send_signal(signal.SIGKILL)
     job.wait(timeout=30)
     time.sleep(0.5)  # the server notices the dropped connection and rolls back
-    after = {t: count(demo, f"SELECT count(*) FROM {t}") for t in before}
+    after = {t: one(demo, f"SELECT count(*) FROM {t}") for t in before}
     assert after == before
     done = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr
-    assert count(demo, "SELECT count(*) FROM incident WHERE source = 'kill'") == 120_000
+    assert one(demo, "SELECT count(*) FROM incident WHERE source = 'kill'") == 120_000
     assert "inserted 120000" in done.stdout
 
 
@@ -170,4 +166,4 @@ def test_jobs_on_the_same_source_do_not_interleave(demo, rows, tmp_path):
         holder.commit()
     worker.join(timeout=60)
     assert finished.is_set()
-    assert count(demo, "SELECT count(*) FROM incident WHERE source = 'locked'") == 30
+    assert one(demo, "SELECT count(*) FROM incident WHERE source = 'locked'") == 30

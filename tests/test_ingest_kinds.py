@@ -13,6 +13,7 @@ from geo import migrate
 from geo.db import make_engine
 from ingest.job import JobOptions, run_file
 from ingest.kinds import get_kind
+from tests.sql import one
 
 EXPORT = {
     "district": "SELECT code AS 区划代码, name AS 名称, geom FROM district",
@@ -55,11 +56,6 @@ def ingest(engine, kind, path, **options):
     return run_file(
         engine, kind=get_kind(kind), path=Path(path), options=JobOptions(**{"source": "t", **options})
     )
-
-
-def one(engine, sql):
-    with engine.connect() as conn:
-        return conn.execute(sa.text(sql)).scalar_one()
 
 
 def test_buildings_get_their_grid_and_estimated_residents(district):

@@ -14,21 +14,12 @@ from layers.extent import extent
 from layers.registry import LayerRegistry, default_registry
 from layers.scope import Scope
 from layers.window import ALL_TIME, TimeWindow
+from tests.sql import all_rows, one
 
 GUCHENG = "140213051000"  # 古城街道, the old city
 DISTRICT = Scope.district()
 STREET = Scope.street(GUCHENG)
 MAP_TRACE_TYPES = {"scattermap", "densitymap", "choroplethmap"}
-
-
-def _all(engine, sql, **params):
-    with engine.connect() as conn:
-        return conn.execute(sa.text(sql), params).all()
-
-
-def _one(engine, sql, **params):
-    with engine.connect() as conn:
-        return conn.execute(sa.text(sql), params).scalar_one()
 
 
 def _with(engine, fn, *args, **kwargs):
@@ -53,7 +44,7 @@ def _hausdorff_m(engine, lines, table, street_code=None):
             (SELECT ST_Transform(ST_Union(ST_Boundary(t.geom)), 4547) FROM {table} t
              JOIN street s ON s.id = {"t.street_id" if table == "community" else "t.id"}
              WHERE t.valid_to IS NULL AND (CAST(:code AS text) IS NULL OR s.code = :code)))"""
-    return _one(engine, sql, g=_multilinestring(lines), code=street_code)
+    return one(engine, sql, g=_multilinestring(lines), code=street_code)
 
 
 # --- scope and window --------------------------------------------------------------------
@@ -82,9 +73,9 @@ def test_time_window_needs_aware_ordered_ends():
 def test_streets_are_the_18_current_streets_with_labels_inside(demo):
     data = _with(demo, boundaries.streets, DISTRICT)
     assert len(data.areas) == 18
-    expected = set(_all(demo, "SELECT code, name FROM street WHERE valid_to IS NULL"))
+    expected = set(all_rows(demo, "SELECT code, name FROM street WHERE valid_to IS NULL"))
     assert {(a.code, a.name) for a in data.areas} == expected
-    inside = _one(
+    inside = one(
         demo,
         "SELECT count(*) FROM street s JOIN json_to_recordset(CAST(:pts AS json)) AS p(code text, x float, y float)"
         " ON p.code = s.code WHERE ST_Contains(s.geom, ST_SetSRID(ST_MakePoint(p.x, p.y), 4326))",
@@ -124,7 +115,7 @@ def test_communities_and_villages_district_wide_and_in_one_street(demo):
     assert (kinds.count("community"), kinds.count("village")) == (155, 47)
     mine = _with(demo, boundaries.communities, STREET)
     expected = set(
-        _all(
+        all_rows(
             demo,
             "SELECT c.code FROM community c JOIN street s ON s.id = c.street_id"
             " WHERE c.valid_to IS NULL AND s.code = :code",
@@ -138,12 +129,12 @@ def test_communities_and_villages_district_wide_and_in_one_street(demo):
 
 def test_grids_carry_worker_and_population_and_respect_scope(demo):
     every = _with(demo, boundaries.grids, DISTRICT)
-    assert len(every.areas) == _one(demo, "SELECT count(*) FROM grid WHERE valid_to IS NULL")
+    assert len(every.areas) == one(demo, "SELECT count(*) FROM grid WHERE valid_to IS NULL")
     assert all(len(a.code) == 15 and a.code.isdigit() for a in every.areas)
     households = sum(a.attrs["households"] for a in every.areas)
-    assert households == _one(demo, "SELECT sum(households) FROM grid WHERE valid_to IS NULL")
+    assert households == one(demo, "SELECT sum(households) FROM grid WHERE valid_to IS NULL")
     mine = _with(demo, boundaries.grids, STREET)
-    n = _one(
+    n = one(
         demo,
         "SELECT count(*) FROM grid g JOIN community c ON c.id = g.community_id"
         " JOIN street s ON s.id = c.street_id WHERE g.valid_to IS NULL AND s.code = :code",
@@ -167,14 +158,14 @@ def test_street_list_and_extent_follow_the_scope(demo):
 
 def test_buildings_are_centroids_with_households_and_residents(demo):
     every = _with(demo, buildings.buildings, DISTRICT)
-    assert len(every) == _one(demo, "SELECT count(*) FROM building") > 1000
-    totals = _all(demo, "SELECT sum(households), sum(residents) FROM building")[0]
+    assert len(every) == one(demo, "SELECT count(*) FROM building") > 1000
+    totals = all_rows(demo, "SELECT sum(households), sum(residents) FROM building")[0]
     assert (every.households.sum(), every.residents.sum()) == totals
     box = _with(demo, extent, DISTRICT)
     assert box.west <= every.lon.min() and every.lon.max() <= box.east
     assert box.south <= every.lat.min() and every.lat.max() <= box.north
     mine = _with(demo, buildings.buildings, STREET)
-    n = _one(
+    n = one(
         demo,
         "SELECT count(*) FROM building b JOIN community c ON c.id = b.community_id"
         " JOIN street s ON s.id = c.street_id WHERE s.code = :code",
@@ -195,7 +186,7 @@ def _last_30_days(engine):
 def test_density_counts_every_incident_in_the_window_once(demo):
     window = _last_30_days(demo)
     data = _with(demo, density.incident_density, DISTRICT, window=window)
-    expected = _one(
+    expected = one(
         demo,
         "SELECT count(*) FROM incident WHERE duplicate_of IS NULL AND reported_at >= :a AND reported_at < :b",
         a=window.since,
@@ -205,7 +196,7 @@ def test_density_counts_every_incident_in_the_window_once(demo):
     assert (data.count >= 1).all()
     assert len(set(zip(data.lon.round(7), data.lat.round(7), strict=True))) == len(data.count)
     everything = _with(demo, density.incident_density, DISTRICT, window=ALL_TIME)
-    assert everything.total == _one(demo, "SELECT count(*) FROM incident WHERE duplicate_of IS NULL")
+    assert everything.total == one(demo, "SELECT count(*) FROM incident WHERE duplicate_of IS NULL")
 
 
 def test_density_bins_are_square_metric_cells_matching_numpy(demo):
@@ -213,7 +204,7 @@ def test_density_bins_are_square_metric_cells_matching_numpy(demo):
     cell = 250.0
     data = _with(demo, density.incident_density, DISTRICT, cell_m=cell)
     xy = np.array(
-        _all(
+        all_rows(
             demo,
             "SELECT ST_X(p), ST_Y(p) FROM (SELECT ST_Transform(geom, 4547) p FROM incident"
             " WHERE duplicate_of IS NULL) q",
@@ -231,7 +222,7 @@ def test_density_bins_are_square_metric_cells_matching_numpy(demo):
 def test_density_in_one_street_counts_only_that_street(demo):
     window = _last_30_days(demo)
     data = _with(demo, density.incident_density, STREET, window=window)
-    expected = _one(
+    expected = one(
         demo,
         "SELECT count(*) FROM incident i JOIN street s ON s.id = i.street_id WHERE s.code = :code"
         " AND i.duplicate_of IS NULL AND i.reported_at >= :a AND i.reported_at < :b",
@@ -282,7 +273,7 @@ def test_the_street_layer_labels_and_hovers_every_street(demo):
         outline, labels = default_registry()["streets"].build(conn, DISTRICT, window=ALL_TIME)
     assert outline.mode == "lines" and outline.hoverinfo == "skip"
     assert len(labels.lon) == 18 and "text" in labels.mode
-    assert sorted(labels.text) == sorted(name for _, name in _all(demo, "SELECT code, name FROM street"))
+    assert sorted(labels.text) == sorted(name for _, name in all_rows(demo, "SELECT code, name FROM street"))
     assert labels.hovertemplate.startswith("<b>%{customdata[0]}</b>")
     assert [row[1] for row in labels.customdata] == [
         a.code for a in _with(demo, boundaries.streets, DISTRICT).areas
@@ -293,7 +284,7 @@ def test_density_trace_is_a_densitymap_of_binned_counts(demo):
     with demo.connect() as conn:
         (trace,) = default_registry()["density"].build(conn, DISTRICT, window=ALL_TIME)
     assert trace.type == "densitymap"
-    assert int(np.asarray(trace.z).sum()) == _one(
+    assert int(np.asarray(trace.z).sum()) == one(
         demo, "SELECT count(*) FROM incident WHERE duplicate_of IS NULL"
     )
     assert len(trace.z) < 10_000  # cells, never raw incidents
