@@ -39,8 +39,8 @@ def _geom(kind: str) -> Any:
     return mapped_column(Geometry(kind, srid=WGS84, spatial_index=True), nullable=False)
 
 
-def _fk(target: str, *, nullable: bool = True) -> Any:
-    return mapped_column(sa.ForeignKey(f"{target}.id"), index=True, nullable=nullable)
+def _fk(target: str, *, nullable: bool = True, index: bool = True) -> Any:
+    return mapped_column(sa.ForeignKey(f"{target}.id"), index=index, nullable=nullable)
 
 
 def _versioned(table: str, digits: int) -> tuple[Any, ...]:
@@ -133,12 +133,16 @@ class Incident(Base):
     __table_args__ = (
         sa.UniqueConstraint("source", "source_id"),
         sa.Index("ix_incident_reported_at", "reported_at"),
-        sa.Index("ix_incident_status", "status"),
+        # few indexes, partial where they can be: every index costs each bulk-loaded row
+        sa.Index("ix_incident_open", "deadline_at", postgresql_where=sa.text("closed_at IS NULL")),
+        sa.Index(
+            "ix_incident_duplicate_of", "duplicate_of", postgresql_where=sa.text("duplicate_of IS NOT NULL")
+        ),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     source: Mapped[str] = mapped_column(sa.Text)
     source_id: Mapped[str] = mapped_column(sa.Text)
-    category: Mapped[str] = mapped_column(sa.Text, index=True)
+    category: Mapped[str] = mapped_column(sa.Text)
     description: Mapped[str | None] = mapped_column(sa.Text)
     reporter_phone: Mapped[str | None] = mapped_column(sa.Text)
     reported_at: Mapped[dt.datetime] = mapped_column(sa.DateTime(timezone=True))
@@ -164,11 +168,12 @@ class Incident(Base):
     raw_crs: Mapped[str | None] = mapped_column(sa.Text)
     match_level: Mapped[str | None] = mapped_column(sa.Text)
     match_score: Mapped[float | None] = mapped_column(sa.Float)
-    street_id: Mapped[int | None] = _fk("street")
-    community_id: Mapped[int | None] = _fk("community")
-    grid_id: Mapped[int | None] = _fk("grid")
+    # hierarchy rows are closed (valid_to), never deleted: no index needed behind these keys
+    street_id: Mapped[int | None] = _fk("street", index=False)
+    community_id: Mapped[int | None] = _fk("community", index=False)
+    grid_id: Mapped[int | None] = _fk("grid", index=False)
     duplicate_of: Mapped[int | None] = mapped_column(
-        sa.ForeignKey("incident.id", ondelete="SET NULL"), index=True
+        sa.ForeignKey("incident.id", ondelete="SET NULL")
     )  # probable duplicate of this earlier report (other source, 50 m, 24 h)
     geom: Mapped[Any] = _geom("POINT")
 

@@ -49,13 +49,17 @@ def _check_keys(frame: pd.DataFrame, seen: dict[str, int], reason: pd.Series) ->
     """Later rows repeating an earlier row's source_id (in this file) are quarantined."""
     if "source_id" not in frame:
         return
-    for idx, key, row in zip(frame.index, frame["source_id"], frame[ROW], strict=True):
-        if not isinstance(key, str) or pd.notna(reason[idx]):
-            continue
-        if key in seen:
-            reason[idx] = f"编号与第 {seen[key]} 行重复 (same source_id as row {seen[key]})"
-        else:
-            seen[key] = int(row)
+    keys = frame["source_id"]
+    named = np.fromiter((isinstance(k, str) for k in keys), bool, len(keys))
+    live = reason.isna().to_numpy(bool) & named
+    mine, rows = keys[live].to_numpy(object), frame[ROW][live].to_numpy(np.int64)
+    first = pd.Series(rows).groupby(mine).transform("first").to_numpy(np.int64)
+    earlier = np.array([seen.get(k, f) for k, f in zip(mine, first, strict=True)], dtype=np.int64)
+    repeated = earlier != rows
+    seen.update(zip(mine[~repeated], rows[~repeated].tolist(), strict=True))
+    text = pd.Series(earlier[repeated]).astype(str)
+    message = "编号与第 " + text + " 行重复 (same source_id as row " + text + ")"
+    reason[frame.index[live][repeated]] = message.to_numpy()
 
 
 def _raw_records(batch: pd.DataFrame) -> list[dict[str, str | None]]:

@@ -131,6 +131,22 @@ def test_messy_file_loses_nothing_and_reruns_insert_nothing(demo, buildings, tmp
     assert len(loaded(demo, "messy")) == 35
 
 
+def test_a_ticket_repeated_in_a_later_batch_is_quarantined(demo, buildings, tmp_path):
+    rows = incident_rows(buildings, prefix="batches")
+    rows.loc[25, "source_id"] = rows.loc[2, "source_id"]  # batch 3 repeats batch 1
+    rows.loc[26, "source_id"] = rows.loc[27, "source_id"]  # twice within batch 3
+    result = ingest(demo, write(rows, tmp_path / "b.csv"), source="batches", crs="wgs84", batch_size=10)
+    assert (result.read, result.inserted, result.quarantined) == (40, 38, 2)
+    with demo.connect() as conn:
+        reasons = dict(
+            conn.execute(
+                sa.text("SELECT row_number, reason FROM quarantine WHERE run_id = :r"), {"r": result.run_id}
+            ).all()
+        )
+    assert set(reasons) == {27, 29}
+    assert "row 4)" in reasons[27] and "row 28)" in reasons[29]
+
+
 def test_dry_run_writes_nothing(demo, buildings, tmp_path):
     path = write(incident_rows(buildings, prefix="dry"), tmp_path / "dry.csv")
     with demo.connect() as conn:

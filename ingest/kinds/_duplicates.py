@@ -5,6 +5,7 @@ from different sources, are linked: the later points at the earliest (``duplicat
 Nothing is deleted; counts and maps may leave linked rows out. Runs for the rows of one job:
 the other sources' incidents in the job's time span are indexed once in a temporary table,
 then each job row makes one GiST probe (rows of the job's own source never get in the way).
+A job whose time span no other source touches skips all of it.
 """
 
 from __future__ import annotations
@@ -19,7 +20,11 @@ assert STAGE == "ingest_stage"  # named in the queries below
 
 RADIUS_M = 50.0
 WINDOW_HOURS = 24
-# 0.0007° is more than 50 m in latitude and in longitude at 40° N: the GiST pre-filter
+_ANY_OTHERS = """
+SELECT EXISTS (SELECT 1 FROM incident WHERE source <> :source
+  AND reported_at BETWEEN (SELECT min(reported_at) FROM ingest_stage) - make_interval(hours => :hours)
+                      AND (SELECT max(reported_at) FROM ingest_stage) + make_interval(hours => :hours))
+"""
 _JOB = """
 CREATE TEMP TABLE dup_job ON COMMIT DROP AS
 SELECT i.id, i.category, i.reported_at, i.geom FROM incident i
@@ -32,6 +37,7 @@ WHERE source <> :source
   AND reported_at BETWEEN (SELECT min(reported_at) FROM dup_job) - make_interval(hours => :hours)
                       AND (SELECT max(reported_at) FROM dup_job) + make_interval(hours => :hours)
 """
+# 0.0007° is more than 50 m in latitude and in longitude at 40° N: the GiST pre-filter
 _NEAR = """
     {o}.geom && ST_Expand({j}.geom, 0.0007) AND {o}.category = {j}.category
     AND {o}.reported_at BETWEEN {j}.reported_at - make_interval(hours => :hours) AND {j}.reported_at
@@ -53,6 +59,8 @@ UPDATE incident i SET duplicate_of = e.id FROM dup_others o CROSS JOIN LATERAL (
 
 def link_duplicates(conn: Connection, run_id: int, ctx: JobContext) -> None:
     params = {"hours": WINDOW_HOURS, "radius": RADIUS_M, "source": ctx.source}
+    if not conn.execute(sa.text(_ANY_OTHERS), params).scalar_one():
+        return  # no other source reported anything in this job's time span
     conn.execute(sa.text(_JOB))
     conn.execute(sa.text(_OTHERS), params)
     for table in ("dup_job", "dup_others"):
