@@ -15,7 +15,7 @@ class Category:
     key: str
     zh: str
     en: str
-    deadline_hours: float  # default time from registration to handled
+    deadline: str  # default handling deadline: '16wh', '5wd' or '4h' (see geo.sla)
     colour: str
     aliases: tuple[str, ...] = ()  # what hotline exports and mini-programs call it
 
@@ -48,34 +48,34 @@ for _c in (
         "environment",
         "市容环境",
         "City appearance & environment",
-        48,
+        "2wd",
         "#4daf4a",
         ("环境卫生", "市容", "垃圾", "卫生", "绿化", "污染", "油烟"),
     ),
-    Category("advertising", "宣传广告", "Advertising", 72, "#984ea3", ("广告", "小广告", "牌匾")),
+    Category("advertising", "宣传广告", "Advertising", "3wd", "#984ea3", ("广告", "小广告", "牌匾")),
     Category(
         "construction",
         "施工管理",
         "Construction",
-        72,
+        "3wd",
         "#ff7f00",
         ("施工", "工地", "扬尘", "违建", "违章建筑"),
     ),
-    Category("emergency", "突发事件", "Emergencies", 4, "#e41a1c", ("突发", "紧急", "应急")),
+    Category("emergency", "突发事件", "Emergencies", "4h", "#e41a1c", ("突发", "紧急", "应急")),
     Category(
         "street_order",
         "街面秩序",
         "Street order",
-        24,
+        "8wh",
         "#377eb8",
         ("街面", "占道", "摊贩", "乱停", "停车", "秩序"),
     ),
     Category(
-        "property", "物业管理", "Property management", 120, "#a65628", ("物业", "供暖", "电梯", "小区管理")
+        "property", "物业管理", "Property management", "5wd", "#a65628", ("物业", "供暖", "电梯", "小区管理")
     ),
-    Category("safety", "安全隐患", "Safety hazards", 24, "#f781bf", ("安全", "隐患", "消防", "燃气")),
-    Category("dispute", "矛盾纠纷", "Disputes", 168, "#999999", ("纠纷", "矛盾", "邻里")),
-    Category("help", "求助服务", "Requests for help", 72, "#66c2a5", ("求助", "咨询", "帮扶", "救助")),
-    Category("other", "其他", "Other", 120, "#b3b3b3", ("其它",)),
+    Category("safety", "安全隐患", "Safety hazards", "8wh", "#f781bf", ("安全", "隐患", "消防", "燃气")),
+    Category("dispute", "矛盾纠纷", "Disputes", "7wd", "#999999", ("纠纷", "矛盾", "邻里")),
+    Category("help", "求助服务", "Requests for help", "3wd", "#66c2a5", ("求助", "咨询", "帮扶", "救助")),
+    Category("other", "其他", "Other", "5wd", "#b3b3b3", ("其它",)),
 ):
     register(_c)

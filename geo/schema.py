@@ -152,6 +152,8 @@ class Incident(Base):
     verified_at: Mapped[dt.datetime | None] = mapped_column(sa.DateTime(timezone=True))
     closed_at: Mapped[dt.datetime | None] = mapped_column(sa.DateTime(timezone=True))
     deadline_at: Mapped[dt.datetime | None] = mapped_column(sa.DateTime(timezone=True))
+    # the SLA rule that set deadline_at (e.g. '16wh'); NULL when the source gave the deadline
+    deadline_rule: Mapped[str | None] = mapped_column(sa.Text)
     rework_count: Mapped[int] = mapped_column(server_default="0")
     status: Mapped[str] = mapped_column(
         sa.Text,

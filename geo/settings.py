@@ -11,6 +11,10 @@ Every setting is documented in README.md (a test checks this). Names and default
 - ``GRIDGOV_WORKERS``: WSGI worker processes (default ``2``).
 - ``GRIDGOV_TILE_URL``: optional raster tile URL template for a base map (default: none; the
   map is drawn from our own layers only, so nothing leaves the machine).
+- ``GRIDGOV_DISTRICT_FILE``: the district's settings file: SLA deadlines, office hours, local
+  holidays (default ``<project>/data/district.toml``).
+- ``GRIDGOV_REFRESH_SECONDS``: how often the wall screen refreshes its data (default ``60``).
+- ``GRIDGOV_KIOSK_SECONDS``: how long kiosk mode shows each street (default ``20``).
 """
 
 from __future__ import annotations
@@ -37,6 +41,9 @@ class Settings:
     port: int
     workers: int
     tile_url: str | None
+    district_file: Path = PROJECT_ROOT / "data" / "district.toml"
+    refresh_seconds: int = 60
+    kiosk_seconds: int = 20
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -52,6 +59,9 @@ class Settings:
             port=_int(env, "GRIDGOV_PORT", 8050),
             workers=_int(env, "GRIDGOV_WORKERS", 2),
             tile_url=env.get("GRIDGOV_TILE_URL") or None,
+            district_file=Path(env.get("GRIDGOV_DISTRICT_FILE") or PROJECT_ROOT / "data" / "district.toml"),
+            refresh_seconds=_int(env, "GRIDGOV_REFRESH_SECONDS", 60),
+            kiosk_seconds=_int(env, "GRIDGOV_KIOSK_SECONDS", 20),
         )
 
 

@@ -10,6 +10,7 @@ from tqdm import tqdm
 
 from geo.db import check_database, database_url, make_engine
 from geo.settings import Settings
+from geo.sla import SlaRules
 from ingest import runs
 from ingest.columns import parse_map_options
 from ingest.job import JobOptions, JobResult, run_file
@@ -61,6 +62,7 @@ def _ingest(args: argparse.Namespace, settings: Settings) -> int:
         mapping=parse_map_options(args.map, args.mapping),
         encoding=args.encoding,
         dry_run=args.dry_run,
+        sla=SlaRules.from_file(settings.district_file),
     )
     from ingest.geocode import geocoder_for
     from ingest.kinds import get_kind

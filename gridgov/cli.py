@@ -11,7 +11,9 @@ from geo.cluster import EmbeddedCluster
 from geo.db import check_database, database_url, make_engine
 from geo.errors import GridgovError
 from geo.settings import Settings
+from geo.sla import SlaRules
 from gridgov._ingest_cli import add_ingest_commands
+from gridgov._sla_cli import add_sla_commands
 
 Handler = Callable[[argparse.Namespace, Settings], int]
 
@@ -73,7 +75,10 @@ def _demo(args: argparse.Namespace, settings: Settings) -> int:
     check_database(engine)
     migrate.upgrade(engine)
     summary = load_demo(
-        engine, force=args.force, progress=lambda step: print(f"loading {step} …", flush=True)
+        engine,
+        force=args.force,
+        sla=SlaRules.from_file(settings.district_file),
+        progress=lambda step: print(f"loading {step} …", flush=True),
     )
     print(summary)
     return 0
@@ -110,6 +115,7 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--force", action="store_true", help="replace an existing demo district")
     demo.set_defaults(handler=_demo)
     add_ingest_commands(sub)
+    add_sla_commands(sub)
     serve = sub.add_parser("serve", help="serve the dashboard with a production WSGI server")
     serve.add_argument("--host", help="address to listen on (default GRIDGOV_HOST)")
     serve.add_argument("--port", type=int, help="port to listen on (default GRIDGOV_PORT)")

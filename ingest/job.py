@@ -20,6 +20,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
 from geo.errors import InputError
+from geo.sla import SlaRules
 from ingest import runs
 from ingest._rows import process_batch
 from ingest.columns import ColumnMap, resolve_columns
@@ -41,6 +42,7 @@ class JobOptions:
     encoding: str | None = None
     dry_run: bool = False
     batch_size: int = 50_000
+    sla: SlaRules = field(default_factory=SlaRules)  # deadlines for incidents that come without one
 
 
 @dataclass(frozen=True)
@@ -166,7 +168,11 @@ def _execute(
             conn, kind=kind.key, source=options.source, name=plan.source.name, sha256=plan.source.sha256
         )
         ctx = JobContext(
-            conn=conn, source=options.source, locator=Locator.load(conn), now=dt.datetime.now(TZ)
+            conn=conn,
+            source=options.source,
+            locator=Locator.load(conn),
+            now=dt.datetime.now(TZ),
+            sla=options.sla,
         )
         geocoder = geocoder_factory(conn) if geocoder_factory and "address" in plan.cmap.columns else None
         create_stage(conn, table=kind.table, columns=kind.columns)

@@ -18,6 +18,7 @@ import numpy as np
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
+from geo.sla import SlaRules
 from ingest.bulk import metric_to_wgs84
 from ingest.demo._buildings import build_buildings
 from ingest.demo._grids import build_grids
@@ -40,7 +41,7 @@ TABLES = ("district", "street", "community", "grid", "building", "road_segment",
           "inspection_target", "inspection", "service_point", "quarantine", "ingest_run")  # fmt: skip
 
 
-def generate(*, now: dt.datetime, seed: int = SEED) -> Generated:
+def generate(*, now: dt.datetime, sla: SlaRules, seed: int = SEED) -> Generated:
     """Build the whole demo district in memory (metric geometry, no database)."""
     rng = np.random.default_rng(seed)
     divisions = read_divisions()
@@ -53,7 +54,7 @@ def generate(*, now: dt.datetime, seed: int = SEED) -> Generated:
     built = np.zeros(len(cells.col), dtype=bool)
     built[buildings.cell.to_numpy()] = True
     roads = build_roads(cells, built, outline)
-    incidents = build_incidents(buildings, now=now, rng=rng, to_lonlat=_lonlat)
+    incidents = build_incidents(buildings, now=now, rng=rng, to_lonlat=_lonlat, sla=sla)
     targets = build_targets(buildings, rng)
     return Generated(
         district=next(d for d in divisions if d.kind == "district"), outline_wgs84=outline_wgs84, cells=cells,
@@ -74,7 +75,7 @@ def is_loaded(conn: Connection) -> bool:
     return bool(conn.execute(sa.text(query)).scalar_one())
 
 
-def load_demo(engine: Engine, *, force: bool = False, now: dt.datetime | None = None,
+def load_demo(engine: Engine, *, force: bool = False, now: dt.datetime | None = None, sla: SlaRules | None = None,
               progress: Callable[[str], None] | None = None) -> str:  # fmt: skip
     """Load the demo district unless it is there; ``force`` empties every gridgov table first."""
     with engine.connect() as conn:
@@ -85,7 +86,8 @@ def load_demo(engine: Engine, *, force: bool = False, now: dt.datetime | None = 
             conn.execute(sa.text(f"TRUNCATE {', '.join(TABLES)} RESTART IDENTITY CASCADE"))
     started = time.perf_counter()
     now = now or dt.datetime.now(TZ)
-    results = [_run(engine, job, progress) for job in job_inputs(generate(now=now))]
+    sla = sla or SlaRules()
+    results = [_run(engine, job, sla, progress) for job in job_inputs(generate(now=now, sla=sla))]
     _record(engine, results, now=now, seconds=time.perf_counter() - started)
     with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
         conn.execute(sa.text("ANALYZE"))
@@ -94,13 +96,15 @@ def load_demo(engine: Engine, *, force: bool = False, now: dt.datetime | None = 
     )
 
 
-def _run(engine: Engine, job: JobInput, progress: Callable[[str], None] | None) -> tuple[str, JobResult]:
+def _run(
+    engine: Engine, job: JobInput, sla: SlaRules, progress: Callable[[str], None] | None
+) -> tuple[str, JobResult]:
     name = f"demo {job.kind}{':' + job.variant if job.variant else ''} ({job.source})"
     if progress:
         progress(name)
     kind = get_kind(job.kind, job.variant)
     source = frame_source(job.frame, name=name, crs="EPSG:4326" if "geometry" in job.frame else None)
-    options = JobOptions(source=job.source, crs=job.crs if "geometry" not in job.frame else None)
+    options = JobOptions(source=job.source, crs=job.crs if "geometry" not in job.frame else None, sla=sla)
     return kind.key, run_job(engine, kind=kind, source=source, options=options, geocoder_factory=geocoder_for)
 
 

@@ -17,8 +17,8 @@ import shapely
 from numpy.typing import NDArray
 from scipy.spatial import cKDTree
 
-from geo.categories import CATEGORIES
 from geo.crs import wgs84_to_gcj02
+from geo.sla import SlaRules
 from ingest.demo._names import phone
 
 DAYS = 730
@@ -98,12 +98,11 @@ def _lognormal_hours(median: float, sigma: float, n: int, rng: np.random.Generat
     return median * np.exp(rng.normal(0, sigma, n))
 
 
-def _lifecycle(frame: pd.DataFrame, now: pd.Timestamp, rng: np.random.Generator) -> None:
+def _lifecycle(frame: pd.DataFrame, now: pd.Timestamp, rng: np.random.Generator, sla: SlaRules) -> None:
     n = len(frame)
-    hours = frame.category.map({k: c.deadline_hours for k, c in CATEGORIES.items()}).to_numpy(float)
     h = pd.to_timedelta(1, unit="h")
     frame["registered_at"] = frame.reported_at + _lognormal_hours(0.35, 0.8, n, rng) * h
-    frame["deadline_at"] = frame.registered_at + hours * h
+    hours = ((sla.due(frame.category, frame.registered_at) - frame.registered_at) / h).to_numpy(float)
     frame["dispatched_at"] = frame.registered_at + _lognormal_hours(1.0, 0.9, n, rng) * h
     rework = rng.uniform(size=n) < 0.04
     spend = hours * np.clip(0.45 * np.exp(rng.normal(0, 0.55, n)), 0.02, 4) * np.where(rework, 1.6, 1.0)
@@ -148,6 +147,7 @@ def build_incidents(
     now: dt.datetime,
     rng: np.random.Generator,
     to_lonlat: Callable[[NDArray[np.float64]], NDArray[np.float64]],
+    sla: SlaRules,
 ) -> pd.DataFrame:
     """Incident rows with metric ``x``/``y``, the building index and every lifecycle column."""
     day = _days(now, rng)
@@ -173,6 +173,6 @@ def build_incidents(
     frame["description"] = [
         f"{b}附近{p}" for b, p in zip(buildings.address.to_numpy()[where], phrases, strict=True)
     ]
-    _lifecycle(frame, now_ts, rng)
+    _lifecycle(frame, now_ts, rng, sla)
     _raw_fields(frame, to_lonlat(xy), buildings, where, rng)
     return frame

@@ -85,7 +85,7 @@ def _roads(g: Generated) -> JobInput:
 
 
 _INCIDENT_FIELDS = ["source_id", "category", "description", "reporter_phone", "reported_at", "registered_at",
-                    "dispatched_at", "handled_at", "verified_at", "closed_at", "deadline_at", "rework_count"]  # fmt: skip
+                    "dispatched_at", "handled_at", "verified_at", "closed_at", "rework_count"]  # deadlines: by the SLA rules  # fmt: skip
 
 
 def _incidents(g: Generated) -> list[JobInput]:

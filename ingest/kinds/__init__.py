@@ -13,6 +13,7 @@ import pandas as pd
 from sqlalchemy.engine import Connection
 
 from geo.errors import InputError
+from geo.sla import SlaRules
 from ingest.fields import Field
 from ingest.locate import Locator
 
@@ -21,12 +22,13 @@ LOCATION_FIELDS = ("lon", "lat", "wkt", "crs", "address")
 
 @dataclass
 class JobContext:
-    """What a kind's ``build`` may use: the job's source name, boundaries, clock and notes."""
+    """What a kind's ``build`` may use: the job's source name, boundaries, clock, SLA rules, notes."""
 
     conn: Connection
     source: str
     locator: Locator
     now: dt.datetime
+    sla: SlaRules = field(default_factory=SlaRules)
     notes: Counter[str] = field(default_factory=Counter)
     report: dict[str, object] = field(default_factory=dict)  # anything else for the run's record
 

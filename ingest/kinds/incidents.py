@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from geo.categories import CATEGORIES, lookup
+from geo.categories import lookup
 from ingest.fields import Field
 from ingest.kinds import IngestKind, JobContext, register
 from ingest.kinds._duplicates import link_duplicates
@@ -35,6 +35,7 @@ COLUMNS = (
     "reporter_phone",
     *STEPS,
     "deadline_at",
+    "deadline_rule",
     "rework_count",
     "raw_address",
     "raw_x",
@@ -74,13 +75,12 @@ def build(frame: pd.DataFrame, ctx: JobContext) -> pd.DataFrame:
         if column in frame:
             out[column] = frame[column]
     out["category"] = _categories(frame, ctx)
-    hours = out["category"].map({k: c.deadline_hours for k, c in CATEGORIES.items()})
     start = frame["registered_at"] if "registered_at" in frame else frame["reported_at"]
     start = start.fillna(frame["reported_at"])
-    default_deadline = start + pd.to_timedelta(hours, unit="h")
-    out["deadline_at"] = (
-        frame["deadline_at"].fillna(default_deadline) if "deadline_at" in frame else default_deadline
-    )
+    given = frame["deadline_at"] if "deadline_at" in frame else pd.Series(pd.NaT, index=frame.index)
+    computed = given.isna()
+    out["deadline_at"] = given.where(~computed, ctx.sla.due(out["category"], start))
+    out["deadline_rule"] = ctx.sla.rule_text(out["category"]).where(computed, None)
     out["rework_count"] = frame["rework_count"].fillna(0) if "rework_count" in frame else 0
     if "address" in frame:
         out["raw_address"] = frame["address"]

@@ -1,0 +1,114 @@
+"""The SLA clock: each category's handling deadline, as the district's settings file sets it.
+
+A deadline is written ``"16wh"`` (16 working hours: the clock runs only in office hours on
+working days), ``"5wd"`` (by the close of the 5th working day after the case arrives) or
+``"4h"`` (4 hours round the clock, for emergencies). The clock starts at registration (立案),
+or at the report when a case has no registration time. Categories the file leaves out keep
+their defaults from :mod:`geo.categories`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from geo.categories import CATEGORIES
+from geo.errors import ConfigError
+from geo.workcal import WorkCalendar, parse_periods
+
+TZ = "Asia/Shanghai"
+_RULE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(wh|wd|h)\s*$")
+UNITS = {"wh": "working hours", "wd": "working days", "h": "hours round the clock"}
+
+
+@dataclass(frozen=True)
+class Deadline:
+    amount: float
+    unit: str  # a key of UNITS
+
+    @classmethod
+    def parse(cls, text: str) -> Deadline:
+        match = _RULE.match(str(text))
+        if not match or float(match.group(1)) <= 0:
+            raise ValueError(f"deadline {text!r} is not like '16wh', '5wd' or '4h' ({', '.join(UNITS)})")
+        return cls(float(match.group(1)), match.group(2))
+
+    def __str__(self) -> str:
+        return f"{self.amount:g}{self.unit}"
+
+
+@dataclass(frozen=True)
+class SlaRules:
+    """Deadlines per category key, and the calendar working-time deadlines run on."""
+
+    calendar: WorkCalendar = field(default_factory=WorkCalendar)
+    deadlines: Mapping[str, Deadline] = field(
+        default_factory=lambda: {k: Deadline.parse(c.deadline) for k, c in CATEGORIES.items()}
+    )
+
+    def rule(self, category: str) -> Deadline:
+        return self.deadlines.get(category) or self.deadlines["other"]
+
+    def due(self, categories: pd.Series, starts: pd.Series) -> pd.Series:
+        """Deadlines (tz-aware, Beijing time) for cases of ``categories`` starting at ``starts``."""
+        starts = pd.to_datetime(starts, utc=True).dt.tz_convert(TZ)
+        due = starts.copy()
+        rules = categories.map(lambda c: str(self.rule(str(c)))).to_numpy(str)
+        for text in np.unique(rules):
+            rule, rows = Deadline.parse(text), rules == text
+            due[rows] = self._add(starts[rows], rule)
+        return due
+
+    def rule_text(self, categories: pd.Series) -> pd.Series:
+        return categories.map(lambda c: str(self.rule(str(c))))
+
+    def _add(self, start: pd.Series, rule: Deadline) -> pd.Series:
+        if rule.unit == "h":  # to the second, as the database stores starts to the microsecond
+            return start.dt.round("us").dt.floor("s") + pd.Timedelta(hours=rule.amount)
+        local = start.dt.ceil("min").dt.tz_localize(None).to_numpy(dtype="datetime64[m]")
+        if rule.unit == "wh":
+            due = self.calendar.add_hours(local, np.full(len(local), rule.amount))
+        else:
+            due = self.calendar.add_days(local, np.full(len(local), int(rule.amount), dtype=np.int64))
+        return pd.Series(pd.to_datetime(due).tz_localize(TZ), index=start.index)
+
+    @classmethod
+    def from_file(cls, path: Path) -> SlaRules:
+        """Read the ``[sla]`` table of a district settings file (ConfigError says what is wrong)."""
+        try:
+            table = tomllib.loads(path.read_text(encoding="utf-8")).get("sla", {})
+        except (OSError, tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+            raise ConfigError(f"cannot read the district settings file {path}: {exc}") from None
+        try:
+            return cls._from_table(table)
+        except (ValueError, TypeError) as exc:
+            raise ConfigError(f"{path}: [sla] {exc}; see the comments in data/district.toml") from None
+
+    @classmethod
+    def _from_table(cls, table: Mapping[str, Any]) -> SlaRules:
+        default = cls()
+        unknown = set(table.get("deadlines", {})) - set(CATEGORIES)
+        if unknown:
+            raise ValueError(f"unknown categories {sorted(unknown)}; known: {', '.join(CATEGORIES)}")
+        deadlines = dict(default.deadlines)
+        deadlines.update({k: Deadline.parse(v) for k, v in table.get("deadlines", {}).items()})
+        calendar = WorkCalendar(
+            periods=parse_periods(table.get("office_hours", ["08:30-12:00", "14:30-18:00"])),
+            extra_holidays=_dates(table.get("extra_holidays", []), "extra_holidays"),
+            extra_workdays=_dates(table.get("extra_workdays", []), "extra_workdays"),
+        )
+        return cls(calendar=calendar, deadlines=deadlines)
+
+
+def _dates(values: Any, name: str) -> frozenset[dt.date]:
+    if not isinstance(values, list) or not all(isinstance(v, dt.date) for v in values):
+        raise ValueError(f"{name} must be a list of dates like [2026-11-27]")
+    return frozenset(values)

@@ -1,0 +1,151 @@
+"""Working time in China: which days are worked, and clocks that only run during office hours.
+
+Which days are worked comes from ``chinese-calendar`` (the State Council's holiday notices, with
+the make-up working days 调休 on weekends), plus the district's own additions. Years the library
+does not cover yet fall back to Monday–Friday, and :attr:`WorkCalendar.known_until` says so.
+
+All arithmetic is vectorised over numpy arrays of Beijing local time (``datetime64[m]``, naive,
+UTC+8 all year): a working clock is a cumulative count of working minutes, so adding working
+hours is a lookup and a ``searchsorted``, not a loop over days.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+import chinese_calendar
+import numpy as np
+from numpy.typing import NDArray
+
+Minutes = NDArray[np.datetime64]  # datetime64[m], Beijing local time
+_DAY = 1440
+
+
+@dataclass(frozen=True)
+class WorkCalendar:
+    """Office hours (minutes after midnight, e.g. ``((510, 720), (870, 1080))`` for 8:30–12:00
+    and 14:30–18:00) and the district's extra holidays and working days."""
+
+    periods: tuple[tuple[int, int], ...] = ((510, 720), (870, 1080))
+    extra_holidays: frozenset[dt.date] = field(default_factory=frozenset)
+    extra_workdays: frozenset[dt.date] = field(default_factory=frozenset)
+
+    @property
+    def known_until(self) -> dt.date:
+        """The last day the national holiday calendar covers."""
+        return dt.date(max(chinese_calendar.holidays).year, 12, 31)
+
+    def is_workday(self, day: dt.date) -> bool:
+        if day in self.extra_workdays:
+            return True
+        if day in self.extra_holidays:
+            return False
+        if day <= self.known_until:
+            return bool(chinese_calendar.is_workday(day))
+        return day.weekday() < 5
+
+    @property
+    def minutes_per_day(self) -> int:
+        return sum(end - start for start, end in self.periods)
+
+    def _table(self, first: dt.date, last: dt.date) -> tuple[NDArray[np.int64], NDArray[np.bool_]]:
+        """Working minutes before each day from ``first`` to ``last``, and whether it is worked."""
+        days = [first + dt.timedelta(days=i) for i in range((last - first).days + 1)]
+        worked = np.array([self.is_workday(d) for d in days], dtype=bool)
+        before = np.concatenate([[0], np.cumsum(worked * self.minutes_per_day)[:-1]])
+        return before.astype(np.int64), worked
+
+    def _within_day(self, minute: NDArray[np.int64]) -> NDArray[np.int64]:
+        """Working minutes from midnight to ``minute`` (of a worked day)."""
+        done = np.zeros_like(minute)
+        for start, end in self.periods:
+            done += np.clip(minute - start, 0, end - start)
+        return done
+
+    def _at_offset(self, offset: NDArray[np.int64]) -> NDArray[np.int64]:
+        """The minute of a worked day at which ``offset`` working minutes are done (0 < offset)."""
+        minute = np.full_like(offset, self.periods[-1][1])
+        found = np.zeros(len(offset), dtype=bool)
+        left = offset.copy()
+        for start, end in self.periods:
+            here = ~found & (left <= end - start)
+            minute = np.where(here, start + left, minute)
+            found |= here
+            left = left - (end - start)
+        return minute
+
+    def add_hours(self, start: Minutes, hours: NDArray[np.float64]) -> Minutes:
+        """``start`` plus ``hours`` of office time (a deadline of N working hours)."""
+        need = np.round(np.asarray(hours, float) * 60).astype(np.int64)
+        days_needed = int(need.max(initial=0) / self.minutes_per_day * 1.5) + 40
+        first, last = _span(start, extra_days=days_needed)
+        before, worked = self._table(first, last)
+        day = _day_index(start, first)
+        target = before[day] + np.where(worked[day], self._within_day(_minute_of_day(start)), 0) + need
+        due_day = np.searchsorted(before + worked * self.minutes_per_day, target, side="left")
+        due = _to_minutes(first, due_day, self._at_offset(target - before[due_day]))
+        return np.where(need > 0, due, start)
+
+    def add_days(self, start: Minutes, days: NDArray[np.int64]) -> Minutes:
+        """The close of business of the ``days``-th working day after ``start``'s date
+        (N个工作日内: the day a case arrives does not count)."""
+        first, last = _span(start, extra_days=int(np.max(days, initial=0)) * 2 + 40)
+        _, worked = self._table(first, last)
+        ordinal = np.cumsum(worked)  # working days up to and including each day
+        day = _day_index(start, first)
+        due_day = np.searchsorted(ordinal, ordinal[day] + days, side="left")
+        return _to_minutes(first, due_day, np.full(len(day), self.periods[-1][1], dtype=np.int64))
+
+    def working_minutes(self, start: Minutes, end: Minutes) -> NDArray[np.int64]:
+        """Office minutes between ``start`` and ``end`` (0 when ``end`` is not later)."""
+        first, last = _span(np.concatenate([start, end]), extra_days=1)
+        before, worked = self._table(first, last)
+
+        def clock(t: Minutes) -> NDArray[np.int64]:
+            day = _day_index(t, first)
+            return before[day] + np.where(worked[day], self._within_day(_minute_of_day(t)), 0)
+
+        return np.maximum(clock(end) - clock(start), 0)
+
+
+def _span(times: Minutes, *, extra_days: int) -> tuple[dt.date, dt.date]:
+    days = times.astype("datetime64[D]")
+    first = days.min().astype(dt.date) if len(days) else dt.date.today()
+    last = days.max().astype(dt.date) if len(days) else first
+    return first, last + dt.timedelta(days=extra_days)
+
+
+def _day_index(times: Minutes, first: dt.date) -> NDArray[np.int64]:
+    return (times.astype("datetime64[D]") - np.datetime64(first, "D")).astype(np.int64)
+
+
+def _minute_of_day(times: Minutes) -> NDArray[np.int64]:
+    return (times - times.astype("datetime64[D]")).astype("timedelta64[m]").astype(np.int64)
+
+
+def _to_minutes(first: dt.date, day: NDArray[np.int64], minute: NDArray[np.int64]) -> Minutes:
+    return np.datetime64(first, "m") + (day * _DAY + minute).astype("timedelta64[m]")
+
+
+def parse_periods(texts: Iterable[str]) -> tuple[tuple[int, int], ...]:
+    """``["08:30-12:00", "14:30-18:00"]`` → ``((510, 720), (870, 1080))`` (ValueError if not)."""
+    periods: list[tuple[int, int]] = []
+    for text in texts:
+        start, _, end = str(text).partition("-")
+        a, b = _clock(start), _clock(end)
+        if b <= a or (periods and a < periods[-1][1]):
+            raise ValueError(f"office hours {text!r} must run forward, in order, without overlap")
+        periods.append((a, b))
+    if not periods:
+        raise ValueError('office hours are empty; give e.g. ["08:30-12:00", "14:30-18:00"]')
+    return tuple(periods)
+
+
+def _clock(text: str) -> int:
+    hours, _, minutes = text.strip().partition(":")
+    value = int(hours) * 60 + int(minutes or 0)
+    if not 0 <= value <= _DAY:
+        raise ValueError(f"{text!r} is not a time of day")
+    return value

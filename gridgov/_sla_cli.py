@@ -1,0 +1,46 @@
+"""``gridgov sla show|apply``: the SLA rules from the district settings file."""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+from geo.categories import CATEGORIES
+from geo.db import check_database, database_url, make_engine
+from geo.settings import Settings
+from geo.sla import UNITS, SlaRules
+
+
+def add_sla_commands(sub: Any) -> None:
+    sla = sub.add_parser("sla", help="SLA deadlines per category, from the district settings file")
+    cmds = sla.add_subparsers(dest="sla_command", required=True)
+    cmds.add_parser("show", help="print each category's deadline and the office hours").set_defaults(
+        handler=_show
+    )
+    cmds.add_parser(
+        "apply", help="recompute the deadlines gridgov set on stored incidents after editing the file"
+    ).set_defaults(handler=_apply)
+
+
+def _show(args: argparse.Namespace, settings: Settings) -> int:
+    rules = SlaRules.from_file(settings.district_file)
+    hours = ", ".join(
+        f"{a // 60:02d}:{a % 60:02d}-{b // 60:02d}:{b % 60:02d}" for a, b in rules.calendar.periods
+    )
+    print(f"settings file: {settings.district_file}")
+    print(f"office hours: {hours}; national holiday calendar known until {rules.calendar.known_until}")
+    for key, category in CATEGORIES.items():
+        rule = rules.rule(key)
+        print(f"  {category.zh} ({key}): {rule} = {rule.amount:g} {UNITS[rule.unit]}")
+    return 0
+
+
+def _apply(args: argparse.Namespace, settings: Settings) -> int:
+    from ingest.deadlines import apply_rules
+
+    rules = SlaRules.from_file(settings.district_file)
+    engine = make_engine(database_url(settings), pool_size=1)
+    check_database(engine)
+    total, changed = apply_rules(engine, rules)
+    print(f"{total} incidents have deadlines set by the SLA rules; {changed} changed")
+    return 0

@@ -1,0 +1,105 @@
+"""The SLA clock: working hours and days across Chinese holidays and make-up working days."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pandas as pd
+import pytest
+
+from geo.errors import ConfigError
+from geo.sla import Deadline, SlaRules
+from geo.workcal import WorkCalendar, parse_periods
+from tests.sql import one
+
+RULES = SlaRules()
+
+
+def due(category: str, *starts: str) -> list[str]:
+    times = pd.Series(pd.to_datetime(list(starts)).tz_localize("Asia/Shanghai"))
+    out = RULES.due(pd.Series([category] * len(starts)), times)
+    return [f"{t:%Y-%m-%d %H:%M}" for t in out]
+
+
+def test_the_national_day_holiday_stops_the_working_hour_clock():
+    # Wed 30 Sep 2026 17:00: 1 h that day, 1–7 Oct are holidays, 8 Oct gives the other 7 h
+    assert due("street_order", "2026-09-30 17:00") == ["2026-10-08 18:00"]
+
+
+def test_a_make_up_saturday_is_a_working_day():
+    # Fri 9 Oct: 10:00–12:00 and 14:30–18:00 = 5.5 h; Sat 10 Oct (调休 working day) gives 2.5 h
+    assert due("street_order", "2026-10-09 10:00") == ["2026-10-10 11:00"]
+    # arriving on that Saturday, 2 working days: Sun 11 off, Mon 12 is day 1, Tue 13 is day 2
+    assert due("environment", "2026-10-10 09:00") == ["2026-10-13 18:00"]
+
+
+def test_spring_festival_and_its_make_up_days():
+    # Sat 14 Feb 2026 is a make-up working day; 15–23 Feb are the holiday
+    cal = WorkCalendar()
+    assert cal.is_workday(dt.date(2026, 2, 14)) and not cal.is_workday(dt.date(2026, 2, 16))
+    assert due("environment", "2026-02-13 16:00") == ["2026-02-24 18:00"]  # 14 Feb, then 24 Feb
+
+
+def test_reports_outside_office_hours_wait_for_the_next_period():
+    assert due("street_order", "2026-11-23 07:00", "2026-11-23 13:00", "2026-11-21 10:00") == [
+        "2026-11-24 09:30",  # Monday before work: all 7 office hours of Monday, then 1 h
+        "2026-11-24 15:30",  # lunch break: 3.5 h that afternoon, 4.5 h the next day
+        "2026-11-24 09:30",  # Saturday: starts Monday morning
+    ]
+
+
+def test_emergencies_run_round_the_clock():
+    assert due("emergency", "2026-10-01 22:30") == ["2026-10-02 02:30"]
+
+
+def test_district_file_overrides_and_bad_values_say_what_to_fix(tmp_path):
+    good = tmp_path / "d.toml"
+    good.write_text(
+        '[sla]\noffice_hours = ["09:00-17:00"]\nextra_holidays = [2026-11-24]\n'
+        '[sla.deadlines]\nstreet_order = "4wh"\n',
+        encoding="utf-8",
+    )
+    rules = SlaRules.from_file(good)
+    assert rules.rule("street_order") == Deadline(4, "wh") and str(rules.rule("property")) == "5wd"
+    start = pd.Series(pd.to_datetime(["2026-11-23 15:00"]).tz_localize("Asia/Shanghai"))
+    # 2 h on Monday; Tuesday is a local holiday; 2 h on Wednesday
+    assert f"{rules.due(pd.Series(['street_order']), start)[0]:%m-%d %H:%M}" == "11-25 11:00"
+    for text, needle in (
+        ('[sla.deadlines]\nstreet_order = "tomorrow"\n', "16wh"),
+        ('[sla.deadlines]\nparking = "4wh"\n', "unknown categories"),
+        ('[sla]\noffice_hours = ["12:00-08:00"]\n', "run forward"),
+        ('[sla]\nextra_holidays = ["soon"]\n', "list of dates"),
+        ("[sla\n", "cannot read"),
+    ):
+        bad = tmp_path / "bad.toml"
+        bad.write_text(text, encoding="utf-8")
+        with pytest.raises(ConfigError, match=needle):
+            SlaRules.from_file(bad)
+
+
+def test_working_minutes_between_two_times():
+    cal = WorkCalendar(periods=parse_periods(["08:30-12:00", "14:30-18:00"]))
+    start = pd.to_datetime(["2026-09-30 17:00", "2026-11-23 09:00"]).to_numpy("datetime64[m]")
+    end = pd.to_datetime(["2026-10-08 09:30", "2026-11-23 08:00"]).to_numpy("datetime64[m]")
+    assert cal.working_minutes(start, end).tolist() == [120, 0]
+
+
+def test_ingest_sets_deadlines_by_rule_and_apply_recomputes_only_those(demo, tmp_path):
+    from ingest.deadlines import apply_rules
+
+    computed = one(demo, "SELECT count(*) FROM incident WHERE deadline_rule IS NOT NULL")
+    assert computed == one(
+        demo,
+        "SELECT count(*) FROM incident WHERE source IN ('12345', 'mailbox', 'miniprogram', 'grid_worker')",
+    )
+    assert apply_rules(demo, RULES) == (computed, 0)  # the demo was loaded with these rules
+    faster = SlaRules(deadlines={**RULES.deadlines, "emergency": Deadline(2, "h")})
+    emergencies = one(
+        demo, "SELECT count(*) FROM incident WHERE category = 'emergency' AND deadline_rule IS NOT NULL"
+    )
+    try:
+        assert apply_rules(demo, faster) == (computed, emergencies)
+        gap = "SELECT max(deadline_at - date_trunc('second', coalesce(registered_at, reported_at))) FROM incident WHERE category = 'emergency'"
+        assert one(demo, gap) == dt.timedelta(hours=2)  # round the clock, to the second
+    finally:
+        apply_rules(demo, RULES)
