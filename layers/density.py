@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import plotly.graph_objects as go
@@ -16,29 +17,29 @@ from numpy.typing import NDArray
 from plotly.basedatatypes import BaseTraceType
 from sqlalchemy.engine import Connection
 
+from layers._sql import compose
+from layers.incident_filter import IncidentFilter
 from layers.registry import REGISTRY
 from layers.scope import Scope
 from layers.window import ALL_TIME, TimeWindow
 
 MIN_CELL_M, MAX_CELL_M = 25.0, 5000.0
 
-_DENSITY = sa.text("""
+_BINNED = """
 WITH binned AS (
     SELECT floor(ST_X(p) / :cell) AS ix, floor(ST_Y(p) / :cell) AS iy, count(*) AS n
-    FROM (
-        SELECT ST_Transform(i.geom, 4547) AS p
-        FROM incident i LEFT JOIN street s ON s.id = i.street_id
-        WHERE i.duplicate_of IS NULL
-          AND (CAST(:since AS timestamptz) IS NULL OR i.reported_at >= CAST(:since AS timestamptz))
-          AND (CAST(:until AS timestamptz) IS NULL OR i.reported_at < CAST(:until AS timestamptz))
-          AND (CAST(:street_code AS text) IS NULL OR s.code = CAST(:street_code AS text))
-    ) pts
+    FROM (SELECT ST_Transform(i.geom, 4547) AS p FROM incident i {join} WHERE {where}) pts
     GROUP BY 1, 2
 )
 SELECT ST_X(c) AS lon, ST_Y(c) AS lat, n
 FROM binned, LATERAL (SELECT ST_Transform(ST_SetSRID(
     ST_MakePoint((ix + 0.5) * :cell, (iy + 0.5) * :cell), 4547), 4326) AS c) centre
-ORDER BY ix, iy""")
+ORDER BY ix, iy"""
+_SCOPED = """i.duplicate_of IS NULL
+    AND (CAST(:since AS timestamptz) IS NULL OR i.reported_at >= CAST(:since AS timestamptz))
+    AND (CAST(:until AS timestamptz) IS NULL OR i.reported_at < CAST(:until AS timestamptz))
+    AND (CAST(:street_code AS text) IS NULL OR s.code = CAST(:street_code AS text))"""
+_DENSITY = sa.text(_BINNED.format(join="LEFT JOIN street s ON s.id = i.street_id", where=_SCOPED))
 
 _LATEST = sa.text("""
 SELECT max(i.reported_at)
@@ -61,16 +62,30 @@ class Density:
         return int(self.count.sum())
 
 
+def _check_cell(cell_m: float) -> None:
+    if not MIN_CELL_M <= cell_m <= MAX_CELL_M:
+        raise ValueError(f"cell size must be {MIN_CELL_M:g}–{MAX_CELL_M:g} m, not {cell_m:g}")
+
+
+def _density(conn: Connection, query: sa.TextClause, params: dict[str, Any], cell_m: float) -> Density:
+    rows = conn.execute(query, {**params, "cell": cell_m}).all()
+    xyz = np.asarray(rows, dtype=np.float64).reshape(-1, 3)
+    return Density(lon=xyz[:, 0], lat=xyz[:, 1], count=xyz[:, 2].astype(np.int64), cell_m=cell_m)
+
+
 def incident_density(
     conn: Connection, scope: Scope, *, window: TimeWindow = ALL_TIME, cell_m: float = 200.0
 ) -> Density:
     """Incidents in scope and window, counted per ``cell_m`` × ``cell_m`` metre cell."""
-    if not MIN_CELL_M <= cell_m <= MAX_CELL_M:
-        raise ValueError(f"cell size must be {MIN_CELL_M:g}–{MAX_CELL_M:g} m, not {cell_m:g}")
-    params = {**scope.params(), **window.params(), "cell": cell_m}
-    rows = conn.execute(_DENSITY, params).all()
-    xyz = np.asarray(rows, dtype=np.float64).reshape(-1, 3)
-    return Density(lon=xyz[:, 0], lat=xyz[:, 1], count=xyz[:, 2].astype(np.int64), cell_m=cell_m)
+    _check_cell(cell_m)
+    return _density(conn, _DENSITY, {**scope.params(), **window.params()}, cell_m)
+
+
+def filtered_density(conn: Connection, f: IncidentFilter, *, cell_m: float) -> Density:
+    """The incidents ``f`` selects, counted per ``cell_m`` metre cell."""
+    _check_cell(cell_m)
+    where, params = f.where()
+    return _density(conn, compose(_BINNED, join="", where=where), params, cell_m)
 
 
 def latest_report(conn: Connection, scope: Scope) -> dt.datetime | None:

@@ -1,0 +1,1 @@
+"""The governance centre's wall screen (``/monitor``)."""

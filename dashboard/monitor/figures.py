@@ -1,0 +1,171 @@
+"""The wall screen's figures on a dark, offline map style: pure functions from data to Plotly.
+
+Map traces, bottom to top, always in this order so a refresh can patch them in place:
+0 grid choropleth (rate or hotspot class), 1 density heat, 2 the clickable units one level
+down (outlines, hover with their numbers), 3 overdue incidents (pulsing).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import plotly.graph_objects as go
+
+from dashboard.figure import MapView
+from dashboard.monitor.i18n import category_name, text
+from geo.categories import CATEGORIES
+from layers.density import Density
+from layers.drill import Outline
+
+FONT = "Noto Sans CJK SC, Microsoft YaHei, sans-serif"
+BG, PANEL, INK, MUTED = "#0b1220", "#111a2e", "#e6edf7", "#8aa0bf"
+DARK_STYLE: dict[str, Any] = {
+    "version": 8,
+    "sources": {"gridgov-none": {"type": "geojson", "data": {"type": "Point", "coordinates": [0.0, 0.0]}}},
+    "layers": [{"id": "bg", "type": "background", "paint": {"background-color": BG}}],
+}
+GRID, HEAT, UNITS, OVERDUE = 0, 1, 2, 3
+# hotspot classes → colour positions (cold 99 … hot 99), ColorBrewer RdYlBu reversed
+CLASSES = ("cold99", "cold95", "cold90", "", "hot90", "hot95", "hot99")
+_CLASS_COLOURS = ("#2c7bb6", "#74add1", "#abd9e9", "#1f2a40", "#fdae61", "#f46d43", "#d7191c")
+
+
+def _discrete(colours: Sequence[str]) -> list[list[Any]]:
+    n = len(colours)
+    scale: list[list[Any]] = []
+    for k, colour in enumerate(colours):
+        scale += [[k / n, colour], [(k + 1) / n, colour]]
+    return scale
+
+
+def feature_collection(outlines: Sequence[Outline]) -> dict[str, Any]:
+    return {
+        "type": "FeatureCollection",
+        "features": [
+            {"type": "Feature", "id": str(o.unit_id), "properties": {}, "geometry": json.loads(o.geojson)}
+            for o in outlines
+        ],
+    }
+
+
+def grid_trace(grids: Sequence[Outline], values: pd.DataFrame, *, mode: str, lang: str) -> go.Choroplethmap:
+    """Grids coloured by rate per 1,000 residents, or by Gi* class (``values`` indexed by grid id)."""
+    ids = [o.unit_id for o in grids]
+    table = values.reindex(ids)
+    hot = mode == "hotspot"
+    z = [CLASSES.index(c) if isinstance(c, str) else 3 for c in table["cluster"]] if hot else table["rate"]
+    return go.Choroplethmap(
+        geojson=feature_collection(grids),
+        locations=[str(i) for i in ids],
+        z=np.round(np.asarray(z, float), 2),
+        customdata=np.column_stack([[o.code for o in grids], table["n"].fillna(0), table["rate"].round(1)]),
+        colorscale=_discrete(_CLASS_COLOURS) if hot else "YlOrRd",
+        zmin=-0.5 if hot else 0,
+        zmax=6.5 if hot else float(np.nanpercentile(table["rate"], 98)) if len(table) else 1.0,
+        marker={"line": {"width": 0.3, "color": "#0b1220"}, "opacity": 0.85},
+        showscale=not hot,
+        colorbar={"thickness": 10, "len": 0.4, "x": 0.99, "tickfont": {"color": INK}},
+        hovertemplate="%{customdata[0]}<br>%{customdata[1]} · %{customdata[2]}‰<extra></extra>",
+        visible=mode in ("rate", "hotspot"),
+        name="grids",
+    )
+
+
+def heat_trace(density: Density, *, visible: bool) -> go.Densitymap:
+    zmax = float(np.percentile(density.count, 98)) if len(density.count) else 1.0
+    return go.Densitymap(
+        lon=density.lon.round(5),
+        lat=density.lat.round(5),
+        z=density.count,
+        radius=16,
+        zmin=0,
+        zmax=max(zmax, 1.0),
+        colorscale="Inferno",
+        opacity=0.8,
+        showscale=False,
+        hoverinfo="skip",
+        visible=visible,
+        name="heat",
+    )
+
+
+def units_trace(units: Sequence[Outline], labels: Sequence[str]) -> go.Choroplethmap:
+    """The units one level down: nearly transparent fill (so they take clicks), bright outline."""
+    return go.Choroplethmap(
+        geojson=feature_collection(units),
+        locations=[str(o.unit_id) for o in units],
+        z=[0] * len(units),
+        customdata=list(labels),
+        colorscale=[[0, "rgba(94,234,212,0.03)"], [1, "rgba(94,234,212,0.03)"]],
+        showscale=False,
+        marker={"line": {"width": 1.6, "color": "#5eead4"}},
+        hovertemplate="%{customdata}<extra></extra>",
+        name="units",
+    )
+
+
+def overdue_trace(lon: Sequence[float], lat: Sequence[float], labels: Sequence[str]) -> go.Scattermap:
+    return go.Scattermap(
+        lon=list(lon),
+        lat=list(lat),
+        mode="markers",
+        marker={"size": 11, "color": "#ff3b3b", "opacity": 0.9},
+        text=list(labels),
+        hovertemplate="%{text}<extra></extra>",
+        name="overdue",
+    )
+
+
+def map_figure(traces: Sequence[Any], *, view: MapView, revision: str) -> go.Figure:
+    fig = go.Figure(data=list(traces))
+    fig.update_layout(
+        template="none",
+        map={"style": DARK_STYLE, "center": {"lon": view.lon, "lat": view.lat}, "zoom": view.zoom},
+        margin={"l": 0, "r": 0, "t": 0, "b": 0},
+        paper_bgcolor=BG,
+        showlegend=False,
+        uirevision=revision,
+        font={"family": FONT, "color": INK},
+        hoverlabel={"font": {"family": FONT, "size": 16}},
+    )
+    return fig
+
+
+def trend_figure(daily: pd.DataFrame, *, lang: str) -> go.Figure:
+    """Stacked daily bars by category and a 7-day mean line: the weekly rhythm stays visible."""
+    fig = go.Figure()
+    days = [str(d) for d in daily.index]
+    for key in [k for k in CATEGORIES if k in daily.columns]:
+        fig.add_bar(
+            x=days,
+            y=daily[key].to_numpy(),
+            name=category_name(lang, key),
+            marker_color=CATEGORIES[key].colour,
+        )
+    total = daily.sum(axis=1)
+    fig.add_scatter(
+        x=days,
+        y=total.rolling(7, min_periods=1).mean().round(1).to_numpy(),
+        mode="lines",
+        line={"color": INK, "width": 2},
+        name="7d",
+    )
+    fig.update_layout(
+        template="none",
+        barmode="stack",
+        bargap=0.1,
+        paper_bgcolor=PANEL,
+        plot_bgcolor=PANEL,
+        margin={"l": 44, "r": 8, "t": 8, "b": 28},
+        font={"family": FONT, "color": INK, "size": 14},
+        legend={"orientation": "h", "y": 1.02, "yanchor": "bottom", "x": 0, "font": {"size": 12}},
+        xaxis={"gridcolor": "#22304d", "type": "date"},
+        yaxis={"gridcolor": "#22304d"},
+        title=None,
+        meta=text(lang, "trend"),
+    )
+    return fig

@@ -1,0 +1,69 @@
+"""Which incidents a wall-screen panel counts: place (drill), time, category, source and status.
+
+:meth:`IncidentFilter.where` gives a SQL condition on ``incident i`` built only from fixed
+fragments, with every value a bind parameter; a condition that does not apply is left out
+rather than written as ``param IS NULL OR …``, so PostgreSQL plans each query for what it is.
+Probable duplicates (``duplicate_of``) are never counted twice.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from layers.drill import INCIDENT_KEY, Drill
+
+STATUSES = ("open", "overdue", "closed")  # what the status filter offers
+_STATUS_SQL = {
+    "open": "i.closed_at IS NULL",
+    "overdue": "(i.closed_at IS NULL AND i.deadline_at < :now)",
+    "closed": "i.closed_at IS NOT NULL",
+}
+
+
+@dataclass(frozen=True)
+class IncidentFilter:
+    drill: Drill = field(default_factory=Drill)
+    now: dt.datetime | None = None  # the clock "overdue" is judged by (required for that status)
+    since: dt.datetime | None = None  # reported at or after
+    until: dt.datetime | None = None  # reported before
+    categories: tuple[str, ...] = ()  # empty: every category
+    sources: tuple[str, ...] = ()
+    statuses: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        unknown = set(self.statuses) - set(STATUSES)
+        if unknown:
+            raise ValueError(f"unknown status {sorted(unknown)}; use {', '.join(STATUSES)}")
+        for value in (self.now, self.since, self.until):
+            if value is not None and value.tzinfo is None:
+                raise ValueError("filter times must be timezone-aware")
+
+    def at(self, drill: Drill) -> IncidentFilter:
+        return replace(self, drill=drill)
+
+    def window(self, since: dt.datetime | None, until: dt.datetime | None) -> IncidentFilter:
+        return replace(self, since=since, until=until)
+
+    def where(self, *, with_time: bool = True) -> tuple[str, dict[str, Any]]:
+        """``(sql, params)``: the condition on ``incident i``; ``with_time=False`` ignores the window."""
+        parts, params = ["i.duplicate_of IS NULL"], dict[str, Any](now=self.now)
+        if self.drill.unit_id is not None:
+            parts.append(f"i.{INCIDENT_KEY[self.drill.level]} = :unit_id")
+            params["unit_id"] = self.drill.unit_id
+        if with_time and self.since is not None:
+            parts.append("i.reported_at >= :since")
+            params["since"] = self.since
+        if with_time and self.until is not None:
+            parts.append("i.reported_at < :until")
+            params["until"] = self.until
+        if self.categories:
+            parts.append("i.category = ANY(:categories)")
+            params["categories"] = list(self.categories)
+        if self.sources:
+            parts.append("i.source = ANY(:sources)")
+            params["sources"] = list(self.sources)
+        if self.statuses:
+            parts.append("(" + " OR ".join(_STATUS_SQL[s] for s in STATUSES if s in self.statuses) + ")")
+        return " AND ".join(parts), params
