@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
-from functools import partial
 from pathlib import Path
+from urllib.parse import parse_qs
 
 import plotly.graph_objects as go
-from dash import Dash, html
+from dash import Dash, Input, Output, dcc, html
 from sqlalchemy.engine import Engine
 
 from dashboard.callbacks import register_callbacks
 from dashboard.layout import DEFAULT_WINDOW, TITLE, page
+from dashboard.monitor import page as monitor
+from dashboard.monitor.callbacks import register_monitor_callbacks
+from dashboard.monitor.views import WeightsCache
 from dashboard.views import map_state
 from geo.settings import Settings
 from layers.boundaries import street_list
@@ -54,11 +57,31 @@ def create_app(settings: Settings, engine: Engine, *, registry: LayerRegistry | 
         assets_folder=str(ASSETS),
         index_string=INDEX,
     )
-    # Dash embeds the validation layout in every HTML page; without this it would call the
-    # layout function (querying the database) and ship a second copy of the whole map.
-    app.validation_layout = page(  # type: ignore[assignment]  # Dash declares it None
-        registry, figure=go.Figure(), present=[], streets=[], as_of=""
-    )
-    app.layout = partial(_page, engine=engine, registry=registry, tile_url=settings.tile_url)
+    # Dash embeds the validation layout in every HTML page: built without data, it names every
+    # component id the callbacks use on either page.
+    map_page = page(registry, figure=go.Figure(), present=[], streets=[], as_of="")
+    app.validation_layout = html.Div([_shell(), map_page, monitor.skeleton()])  # type: ignore[assignment]
+    app.layout = _shell()
+    weights = WeightsCache()
+
+    @app.callback(Output(PAGE, "children"), Input(URL, "pathname"), Input(URL, "search"))
+    def route(pathname: str | None, search: str | None) -> html.Div:
+        """``/`` and ``/monitor``: the wall screen; ``/map``: the layer map; else not found."""
+        if pathname in (None, "/", "/monitor"):
+            return monitor.build(engine, settings, weights, query=parse_qs((search or "").lstrip("?")))
+        if pathname == "/map":
+            return _page(engine=engine, registry=registry, tile_url=settings.tile_url)
+        return html.Div(
+            [html.H1("404"), dcc.Link("平城区综治中心 / monitor", href="/monitor")], className="not-found"
+        )
+
     register_callbacks(app, engine=engine, registry=registry, tile_url=settings.tile_url)
+    register_monitor_callbacks(app, engine=engine, weights=weights)
     return app
+
+
+URL, PAGE = "url", "page"
+
+
+def _shell() -> html.Div:
+    return html.Div([dcc.Location(id=URL), html.Div(id=PAGE)])

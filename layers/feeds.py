@@ -72,14 +72,14 @@ def overdue(conn: Connection, f: IncidentFilter, *, limit: int = 12) -> list[Fee
 
 
 _POINTS = """
-SELECT ST_X(i.geom), ST_Y(i.geom), i.category, i.deadline_at FROM incident i
+SELECT ST_X(i.geom), ST_Y(i.geom), i.category, i.grid_id FROM incident i
 WHERE {where} AND i.closed_at IS NULL AND i.deadline_at < :now ORDER BY i.deadline_at LIMIT :limit"""
 
 
 def overdue_points(
     conn: Connection, f: IncidentFilter, *, limit: int = 2000
-) -> list[tuple[float, float, str, dt.datetime]]:
-    """Where the (at most ``limit``) longest-overdue open incidents are: lon, lat, category, deadline."""
+) -> list[tuple[float, float, str, int]]:
+    """Where the (at most ``limit``) longest-overdue open incidents are: lon, lat, category, grid id."""
     where, params = f.window(None, None).where()
     rows = conn.execute(compose(_POINTS, where=where), {**params, "now": f.now, "limit": limit}).all()
-    return [(float(x), float(y), str(c), d) for x, y, c, d in rows]
+    return [(float(x), float(y), str(c), int(g or 0)) for x, y, c, g in rows]

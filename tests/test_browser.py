@@ -142,7 +142,7 @@ def test_the_dashboard_renders_pingcheng_offline_without_errors(server):
         page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
         page.on("pageerror", lambda e: problems.append(f"page error: {e}"))
         page.on("requestfailed", lambda r: problems.append(f"failed: {r.url} {r.failure}"))
-        page.goto(url)
+        page.goto(url + "map")
         _wait_for_map(page, console, log)
 
         assert page.title() == "平城区网格治理"

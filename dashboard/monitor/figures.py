@@ -108,10 +108,12 @@ def units_trace(units: Sequence[Outline], labels: Sequence[str]) -> go.Choroplet
     )
 
 
-def overdue_trace(lon: Sequence[float], lat: Sequence[float], labels: Sequence[str]) -> go.Scattermap:
+def overdue_trace(points: Sequence[tuple[float, float, str, int]], labels: Sequence[str]) -> go.Scattermap:
+    """Overdue open incidents; ``customdata`` is the grid, so a click drills towards it."""
     return go.Scattermap(
-        lon=list(lon),
-        lat=list(lat),
+        lon=[p[0] for p in points],
+        lat=[p[1] for p in points],
+        customdata=[p[3] for p in points],
         mode="markers",
         marker={"size": 11, "color": "#ff3b3b", "opacity": 0.9},
         text=list(labels),
@@ -163,7 +165,7 @@ def trend_figure(daily: pd.DataFrame, *, lang: str) -> go.Figure:
         margin={"l": 44, "r": 8, "t": 8, "b": 28},
         font={"family": FONT, "color": INK, "size": 14},
         legend={"orientation": "h", "y": 1.02, "yanchor": "bottom", "x": 0, "font": {"size": 12}},
-        xaxis={"gridcolor": "#22304d", "type": "date"},
+        xaxis={"gridcolor": "#22304d", "type": "date", "tickformat": "%m-%d"},
         yaxis={"gridcolor": "#22304d"},
         title=None,
         meta=text(lang, "trend"),

@@ -1,0 +1,187 @@
+"""Wall-screen callbacks: thin wrappers that check their inputs, ask ``views`` and send only what
+changed (unchanged panels get ``no_update``; the map is patched unless the view changed)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+from typing import Any
+
+import plotly.utils
+import sqlalchemy as sa
+from dash import ALL, Dash, Input, Output, Patch, State, ctx, no_update
+from dash.exceptions import PreventUpdate
+from sqlalchemy.engine import Connection, Engine
+
+from dashboard.monitor import layout as L
+from dashboard.monitor.figures import GRID, HEAT, OVERDUE, UNITS, trend_figure
+from dashboard.monitor.i18n import text
+from dashboard.monitor.views import Controls, MonitorData, WeightsCache, map_figure, map_traces, monitor_data
+from layers.drill import CHILD, Drill, unit_of_grid
+
+_PANELS = ("kpis", "crumbs", "grid", "rank_title", "ranking", "alerts", "latest", "trend", "legend", "map")
+
+
+def now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+def _digest(value: Any) -> str:
+    blob = json.dumps(value, cls=plotly.utils.PlotlyJSONEncoder, sort_keys=True, default=str)
+    return hashlib.sha1(blob.encode(), usedforsecurity=False).hexdigest()
+
+
+def _json(component: Any) -> Any:
+    return component.to_plotly_json() if hasattr(component, "to_plotly_json") else component
+
+
+def panels(data: MonitorData) -> dict[str, Any]:
+    """Every updatable panel's new content (the map as its traces)."""
+    lang = data.controls.lang
+    level = data.drill.child_level or "grid"
+    return {
+        "kpis": L.kpi_tiles(data.tiles, lang),
+        "crumbs": L.crumbs(data.crumbs, lang),
+        "grid": L.grid_card(data),
+        "rank_title": text(lang, f"ranking_{level}"),
+        "ranking": L.ranking_table(data.ranking, lang),
+        "alerts": L.feed_list(data.alerts, lang, now=data.now),
+        "latest": L.feed_list(data.latest, lang),
+        "trend": trend_figure(data.daily, lang=lang),
+        "legend": L.legend(data),
+        "map": map_traces(data),
+    }
+
+
+def _map_patch(traces: list[Any]) -> Patch:
+    patch = Patch()
+    for index, keys in ((GRID, ("z", "customdata", "zmax")), (HEAT, ("lon", "lat", "z", "zmax")), (UNITS, ("customdata",)), (OVERDUE, ("lon", "lat", "text", "customdata"))):  # fmt: skip
+        trace = traces[index].to_plotly_json()
+        for key in keys:
+            patch["data"][index][key] = trace.get(key)
+    return patch
+
+
+def digests_of(content: dict[str, Any]) -> dict[str, str]:
+    return {
+        k: _digest([_json(x) for x in v] if isinstance(v, list) else _json(v)) for k, v in content.items()
+    }
+
+
+def changed_outputs(
+    data: MonitorData, *, hashes: dict[str, str], same_view: bool
+) -> tuple[list[Any], dict[str, str]]:
+    """Outputs in _PANELS order (``no_update`` where nothing changed) and the new digests."""
+    content = panels(data)
+    digests = digests_of(content)
+    out: list[Any] = []
+    for key in _PANELS:
+        if same_view and digests[key] == hashes.get(key):
+            out.append(no_update)
+        elif key == "map":
+            out.append(_map_patch(content["map"]) if same_view else map_figure(data))
+        else:
+            out.append(content[key])
+    return out, digests
+
+
+def _next_street(conn: Connection, kiosk: dict[str, Any]) -> tuple[Drill, dict[str, Any]]:
+    ids = conn.execute(sa.text("SELECT id FROM street WHERE valid_to IS NULL ORDER BY code")).scalars().all()
+    i = int(kiosk.get("i", -1)) + 1
+    if i >= len(ids):  # after the last street, the whole district once, then round again
+        return Drill(), {**kiosk, "i": -1}
+    return Drill("street", int(ids[i])), {**kiosk, "i": i}
+
+
+def _clicked(conn: Connection, click: Any, current: Drill) -> Drill:
+    """The unit one level down that was clicked (PreventUpdate if none, or already at a grid)."""
+    level = current.child_level
+    try:
+        point = click["points"][0]
+        curve = int(point["curveNumber"])
+        unit = int(point["customdata"] if curve == OVERDUE else point["location"])
+    except (KeyError, IndexError, TypeError, ValueError):
+        raise PreventUpdate from None
+    if level is None or curve not in (GRID, UNITS, OVERDUE):
+        raise PreventUpdate
+    target = unit if curve == UNITS else unit_of_grid(conn, unit, level)
+    if target is None:
+        raise PreventUpdate
+    return Drill(level, target)
+
+
+def register_monitor_callbacks(app: Dash, *, engine: Engine, weights: WeightsCache) -> None:
+    @app.callback(
+        Output(L.DRILL, "data"),
+        Output(L.KIOSK, "data"),
+        Input(L.MAP, "clickData"),
+        Input({"type": L.CRUMB, "level": ALL, "id": ALL}, "n_clicks"),
+        Input(L.KIOSK_TICK, "n_intervals"),
+        State(L.DRILL, "data"),
+        State(L.KIOSK, "data"),
+        prevent_initial_call=True,
+    )
+    def drill(click: Any, _crumbs: Any, _tick: Any, stored: Any, kiosk: Any) -> tuple[Any, Any]:
+        try:
+            current = Drill.parse(stored)
+        except ValueError:
+            current = Drill()
+        trigger = ctx.triggered_id
+        with engine.connect() as conn:
+            if trigger == L.KIOSK_TICK and isinstance(kiosk, dict) and kiosk.get("on"):
+                new, kiosk = _next_street(conn, kiosk)
+                return new.to_store(), kiosk
+            if isinstance(trigger, dict) and ctx.triggered[0]["value"]:
+                level, unit = trigger.get("level"), trigger.get("id")
+                if level not in CHILD or not isinstance(unit, int):
+                    raise PreventUpdate
+                return Drill(level, None if level == "district" else unit).to_store(), no_update
+            if trigger == L.MAP:
+                return _clicked(conn, click, current).to_store(), no_update
+        raise PreventUpdate
+
+    @app.callback(
+        Output(L.KPIS, "children"),
+        Output(L.CRUMBS, "children"),
+        Output(L.GRID_CARD, "children"),
+        Output(L.RANK_TITLE, "children"),
+        Output(L.RANKING, "children"),
+        Output(L.ALERTS, "children"),
+        Output(L.LATEST, "children"),
+        Output(L.TREND, "figure"),
+        Output(L.LEGEND, "children"),
+        Output(L.MAP, "figure"),
+        Output(L.AS_OF, "children"),
+        Output(L.HASHES, "data"),
+        Output(L.VIEW, "data"),
+        Output(L.NOW, "data"),
+        Input(L.DRILL, "data"),
+        Input(L.WINDOW, "value"),
+        Input(L.CATEGORY, "value"),
+        Input(L.SOURCE, "value"),
+        Input(L.STATUS, "value"),
+        Input(L.MODE, "value"),
+        Input(L.REFRESH, "n_intervals"),
+        State(L.LANG, "data"),
+        State(L.HASHES, "data"),
+        State(L.VIEW, "data"),
+        prevent_initial_call=True,
+    )
+    def update(stored: Any, window: Any, cats: Any, sources: Any, statuses: Any, mode: Any, _n: Any, lang: Any, hashes: Any, view: Any) -> tuple[Any, ...]:  # fmt: skip
+        try:
+            drill = Drill.parse(stored)
+        except ValueError:
+            raise PreventUpdate from None
+        controls = Controls.parse(window=window, categories=cats, sources=sources, statuses=statuses, mode=mode, lang=lang)  # fmt: skip
+        clock = now()
+        with engine.connect() as conn:
+            try:
+                data = monitor_data(conn, drill=drill, controls=controls, now=clock, weights=weights)
+            except ValueError:  # a unit that no longer exists (boundaries reloaded): back to the top
+                data = monitor_data(conn, drill=Drill(), controls=controls, now=clock, weights=weights)
+        key = L.view_key(data)
+        outputs, digests = changed_outputs(
+            data, hashes=hashes if isinstance(hashes, dict) else {}, same_view=key == view
+        )
+        return (*outputs, L.as_of(clock, controls.lang), digests, key, clock.isoformat())

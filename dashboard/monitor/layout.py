@@ -1,0 +1,298 @@
+"""The wall screen as pure functions from :class:`MonitorData` to Dash components.
+
+Every string from the data (names, descriptions, addresses) goes in as a component's text,
+which React escapes; nothing is ever rendered as HTML.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from typing import Any
+
+from dash import dcc, html
+
+from dashboard.monitor.figures import trend_figure
+from dashboard.monitor.i18n import category_name, source_name, text
+from dashboard.monitor.views import WINDOWS, Controls, MonitorData, map_figure
+from geo.categories import CATEGORIES
+from layers.drill import Unit
+from layers.feeds import FeedRow
+from layers.kpis import BEIJING, Tile
+from layers.ranking import Row
+
+# component ids
+DRILL, KIOSK, LANG, HASHES, VIEW, NOW = "m-drill", "m-kiosk", "m-lang", "m-hashes", "m-view", "m-now"
+REFRESH, KIOSK_TICK = "m-refresh", "m-kiosk-tick"
+WINDOW, CATEGORY, SOURCE, STATUS, MODE = "m-window", "m-category", "m-source", "m-status", "m-mode"
+KPIS, MAP, CRUMBS, GRID_CARD, RANKING, ALERTS, LATEST, TREND, AS_OF = (
+    "m-kpis", "m-map", "m-crumbs", "m-grid-card", "m-ranking", "m-alerts", "m-latest", "m-trend", "m-as-of",
+)  # fmt: skip
+RANK_TITLE, LEGEND = "m-rank-title", "m-legend"
+CRUMB = "m-crumb"  # pattern-matching id type of breadcrumb buttons
+# a rise is good news for these tiles, bad news for the others
+_GOOD_UP = {"on_time_closure"}
+_COMPARED = {"open": "vs_24h", "new_today": "vs_yesterday", "overdue": "vs_24h"}
+
+
+def _value(tile: Tile, lang: str) -> str:
+    if tile.value is None:
+        return "—"
+    if tile.key == "on_time_closure":
+        return f"{tile.value:.1%}"
+    if tile.key == "handling_hours":
+        return f"{tile.value:.1f}"
+    return f"{int(tile.value):,}"
+
+
+def _change(tile: Tile, lang: str) -> html.Div:
+    label = text(lang, _COMPARED.get(tile.key, "vs_last_month"))
+    delta = tile.change
+    if delta is None:
+        return html.Div(f"{label} —", className="kpi-change")
+    good = (delta > 0) == (tile.key in _GOOD_UP) if delta else None
+    arrow = "▲" if delta > 0 else "▼" if delta < 0 else "■"
+    shown = (
+        f"{abs(delta):.1%}".replace("%", " pt")
+        if tile.key == "on_time_closure"
+        else f"{abs(delta):,.1f}".removesuffix(".0")
+    )
+    tone = "flat" if good is None else "good" if good else "bad"
+    return html.Div(
+        [html.Span(f"{arrow} {shown}", className=f"delta {tone}"), f" {label}"], className="kpi-change"
+    )
+
+
+def kpi_tiles(tiles: Sequence[Tile], lang: str) -> list[html.Div]:
+    out = []
+    for tile in tiles:
+        unit = text(lang, "hours") if tile.key == "handling_hours" else ""
+        out.append(
+            html.Div(
+                [
+                    html.Div(text(lang, tile.key), className="kpi-label"),
+                    html.Div(
+                        [_value(tile, lang), html.Small(unit)], className="kpi-value", id=f"kpi-{tile.key}"
+                    ),
+                    _change(tile, lang),
+                ],
+                className=f"kpi kpi-{tile.key}",
+            )
+        )
+    return out
+
+
+def crumbs(units: Sequence[Unit], lang: str) -> list[Any]:
+    out: list[Any] = []
+    for k, unit in enumerate(units):
+        last = k == len(units) - 1
+        ident = {"type": CRUMB, "level": unit.level, "id": unit.unit_id if unit.unit_id is not None else 0}
+        out.append(
+            html.Button(unit.name, id=ident, className="crumb current" if last else "crumb", disabled=last)
+        )
+        if not last:
+            out.append(html.Span("›", className="crumb-sep"))
+    return out
+
+
+def grid_card(data: MonitorData) -> list[Any]:
+    g, lang = data.grid, data.controls.lang
+    if g is None:
+        return []
+    facts = [
+        (text(lang, "grid_code"), g.code),
+        (text(lang, "worker"), g.worker or "—"),
+        (text(lang, "households"), f"{g.households:,}"),
+        (text(lang, "residents"), f"{g.residents:,}"),
+    ]
+    return [html.Dl([x for k, v in facts for x in (html.Dt(k), html.Dd(v))])]
+
+
+def _pct(value: float | None) -> str:
+    return "—" if value is None else f"{value:.0%}"
+
+
+def ranking_table(rows: Sequence[Row], lang: str) -> html.Table:
+    head = html.Tr([html.Th(text(lang, k)) for k in ("unit", "volume", "on_time", "overdue_n", "avg_h")])
+    body = [
+        html.Tr(
+            [
+                html.Td(r.name, className="name"),
+                html.Td(f"{r.ind.reported:,}"),
+                html.Td(_pct(r.ind.on_time_closure_rate), className=_rate_class(r.ind.on_time_closure_rate)),
+                html.Td(f"{r.ind.overdue:,}", className="bad" if r.ind.overdue else ""),
+                html.Td("—" if r.ind.handling_hours is None else f"{r.ind.handling_hours:.0f}"),
+            ]
+        )
+        for r in rows
+    ]
+    return html.Table([html.Thead(head), html.Tbody(body)], className="ranking")
+
+
+def _rate_class(rate: float | None) -> str:
+    return "" if rate is None else "good" if rate >= 0.9 else "bad" if rate < 0.75 else "warn"
+
+
+def _when(value: dt.datetime) -> str:
+    return f"{value.astimezone(BEIJING):%m-%d %H:%M}"
+
+
+def feed_list(rows: Sequence[FeedRow], lang: str, *, now: dt.datetime | None = None) -> html.Ul | html.Div:
+    if not rows:
+        return html.Div(text(lang, "none"), className="empty")
+    items = []
+    for r in rows:
+        where = " · ".join(x for x in (r.street, r.community) if x)
+        late = ""
+        if now is not None and r.deadline_at is not None:
+            hours = int((now - r.deadline_at).total_seconds() // 3600)
+            late = (
+                text(lang, "overdue_by", h=hours) if hours < 48 else text(lang, "overdue_days", d=hours // 24)
+            )
+        items.append(
+            html.Li(
+                [
+                    html.Div([html.Span(_when(r.reported_at), className="when"), html.Span(category_name(lang, r.category), className="cat"), html.Span(late, className="late")], className="feed-top"),
+                    html.Div(r.description or "", className="desc"),
+                    html.Div([where, html.Span(r.phone or "", className="phone")], className="where"),
+                ]
+            )
+        )  # fmt: skip
+    return html.Ul(items, className="feed")
+
+
+def as_of(now: dt.datetime, lang: str) -> str:
+    return f"{text(lang, 'as_of')} {now.astimezone(BEIJING):%Y-%m-%d %H:%M:%S}"
+
+
+def filter_bar(controls: Controls, sources: Sequence[str]) -> html.Div:
+    lang = controls.lang
+    return html.Div(
+        [
+            dcc.RadioItems(
+                id=WINDOW,
+                options=[{"label": text(lang, "days", n=n), "value": n} for n in WINDOWS],
+                value=controls.window_days,
+                className="seg",
+            ),
+            dcc.Dropdown(
+                id=CATEGORY,
+                options=[{"label": category_name(lang, k), "value": k} for k in CATEGORIES],
+                value=list(controls.categories),
+                multi=True,
+                placeholder=f"{text(lang, 'category')}: {text(lang, 'all')}",
+                className="dd",
+            ),
+            dcc.Dropdown(
+                id=SOURCE,
+                options=[{"label": source_name(lang, s), "value": s} for s in sources],
+                value=list(controls.sources),
+                multi=True,
+                placeholder=f"{text(lang, 'source')}: {text(lang, 'all')}",
+                className="dd",
+            ),
+            dcc.Checklist(
+                id=STATUS,
+                options=[{"label": text(lang, f"{s}_s"), "value": s} for s in ("open", "overdue", "closed")],
+                value=list(controls.statuses),
+                className="seg",
+            ),
+            dcc.RadioItems(
+                id=MODE,
+                options=[{"label": text(lang, m), "value": m} for m in ("heat", "rate", "hotspot")],
+                value=controls.mode,
+                className="seg mode",
+            ),
+        ],
+        className="filters",
+    )
+
+
+def _panel(
+    title: str, body: Any, *, ident: str, extra: str = "", title_id: str | None = None
+) -> html.Section:
+    heading = html.H2(title, id=title_id) if title_id else html.H2(title)
+    return html.Section(
+        [heading, html.Div(body, id=ident, className="panel-body")], className=f"panel {extra}"
+    )
+
+
+def legend(data: MonitorData) -> list[Any]:
+    """What the map's colours mean in the current mode."""
+    lang, mode = data.controls.lang, data.controls.mode
+    if mode == "heat":
+        return [html.Div(text(lang, "heat_legend", m=f"{data.map.density.cell_m:g}"))]
+    if mode == "rate":
+        return [html.Div(text(lang, "rate_legend"))]
+    swatches = [("hot99", "#d7191c"), ("hot95", "#f46d43"), ("hot90", "#fdae61"), ("cold90", "#abd9e9"), ("cold95", "#74add1"), ("cold99", "#2c7bb6")]  # fmt: skip
+    items = [
+        html.Span([html.I(style={"background": c}), f"{text(lang, k[:-2])} {k[-2:]}%"]) for k, c in swatches
+    ]
+    return [html.Div(text(lang, "significance")), html.Div(items, className="swatches")]
+
+
+def monitor_page(
+    data: MonitorData,
+    *,
+    sources: Sequence[str],
+    refresh_ms: int,
+    kiosk_ms: int,
+    kiosk: bool,
+    digests: dict[str, str],
+) -> html.Div:
+    """The whole wall screen for ``data`` (built on page load; callbacks update its parts)."""
+    lang = data.controls.lang
+    level = data.drill.child_level or "grid"
+    other = "en" if lang == "zh" else "zh"
+    switch = f"?lang={other}" + ("&kiosk=1" if kiosk else "")
+    header = html.Header(
+        [
+            html.H1(text(lang, "title")),
+            html.Nav(crumbs(data.crumbs, lang), id=CRUMBS, className="crumbs"),
+            html.Div(as_of(data.now, lang), id=AS_OF, className="as-of"),
+            html.A(text(lang, "switch"), href=switch, className="lang"),
+        ],
+        className="m-header",
+    )
+    map_box = html.Div(
+        [
+            dcc.Graph(id=MAP, figure=map_figure(data), config={"displayModeBar": False, "scrollZoom": True}, className="m-map"),
+            html.Div(text(lang, "map_hint"), className="hint"),
+            html.Div(legend(data), id=LEGEND, className="legend"),
+            html.Div(grid_card(data), id=GRID_CARD, className="grid-card"),
+        ],
+        className="map-box",
+    )  # fmt: skip
+    trend = dcc.Graph(
+        id=TREND,
+        figure=trend_figure(data.daily, lang=lang),
+        config={"displayModeBar": False},
+        className="m-trend",
+    )
+    body = html.Main(
+        [
+            map_box,
+            _panel(text(lang, f"ranking_{level}"), ranking_table(data.ranking, lang), ident=RANKING, extra="rank", title_id=RANK_TITLE),
+            _panel(text(lang, "alerts"), feed_list(data.alerts, lang, now=data.now), ident=ALERTS, extra="alerts"),
+            html.Section([html.H2(text(lang, "trend")), trend], className="panel trend"),
+            _panel(text(lang, "latest"), feed_list(data.latest, lang), ident=LATEST, extra="latest"),
+        ],
+        className="m-body",
+    )  # fmt: skip
+    stores = [
+        dcc.Store(id=DRILL, data=data.drill.to_store()),
+        dcc.Store(id=LANG, data=lang),
+        dcc.Store(id=KIOSK, data={"on": kiosk, "i": -1}),
+        dcc.Store(id=HASHES, data=digests),
+        dcc.Store(id=VIEW, data=view_key(data)),
+        dcc.Store(id=NOW, data=data.now.isoformat()),
+        dcc.Interval(id=REFRESH, interval=refresh_ms),
+        dcc.Interval(id=KIOSK_TICK, interval=kiosk_ms, disabled=not kiosk),
+    ]
+    classes = "monitor kiosk" if kiosk else "monitor"
+    return html.Div([header, filter_bar(data.controls, sources), html.Div(kpi_tiles(data.tiles, lang), id=KPIS, className="kpis"), body, *stores], className=classes, lang="en" if lang == "en" else "zh-CN")  # fmt: skip
+
+
+def view_key(data: MonitorData) -> str:
+    """What the map's traces are built for: a change of it redraws the map, else it is patched."""
+    return f"{data.drill.level}:{data.drill.unit_id}:{data.controls.mode}:{data.controls.lang}"

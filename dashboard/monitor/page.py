@@ -1,0 +1,59 @@
+"""Building the wall screen on page load, from the URL's query (``lang``, ``kiosk``)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping, Sequence
+
+import numpy as np
+import pandas as pd
+import sqlalchemy as sa
+from dash import html
+from sqlalchemy.engine import Engine
+
+from dashboard.monitor.callbacks import digests_of, now, panels
+from dashboard.monitor.layout import monitor_page
+from dashboard.monitor.views import Controls, MapData, MonitorData, WeightsCache, monitor_data
+from geo.settings import Settings
+from layers.density import Density
+from layers.drill import Drill
+
+
+def _first(query: Mapping[str, Sequence[str]], key: str) -> str:
+    values = query.get(key) or [""]
+    return values[0]
+
+
+def sources(engine: Engine) -> list[str]:
+    with engine.connect() as conn:
+        return list(conn.execute(sa.text("SELECT DISTINCT source FROM incident ORDER BY 1")).scalars())
+
+
+def build(
+    engine: Engine, settings: Settings, weights: WeightsCache, *, query: Mapping[str, Sequence[str]]
+) -> html.Div:
+    """The wall screen with current data; ``?lang=en`` for English, ``?kiosk=1`` cycles the streets."""
+    controls = Controls.parse(
+        window=30, categories=(), sources=(), statuses=(), mode="heat", lang=_first(query, "lang")
+    )
+    with engine.connect() as conn:
+        data = monitor_data(conn, drill=Drill(), controls=controls, now=now(), weights=weights)
+    return monitor_page(
+        data,
+        sources=sources(engine),
+        refresh_ms=settings.refresh_seconds * 1000,
+        kiosk_ms=settings.kiosk_seconds * 1000,
+        kiosk=_first(query, "kiosk") in ("1", "true", "yes"),
+        digests=digests_of(panels(data)),
+    )
+
+
+def skeleton() -> html.Div:
+    """The page with no data: Dash's validation layout (every id the callbacks name)."""
+    empty = Density(np.zeros(0), np.zeros(0), np.zeros(0, dtype=np.int64), 100.0)
+    data = MonitorData(
+        now=dt.datetime(2000, 1, 1, tzinfo=dt.UTC), drill=Drill(), controls=Controls(), crumbs=[], tiles=[],
+        ranking=[], latest=[], alerts=[], daily=pd.DataFrame(), grid=None,
+        map=MapData(units=[], unit_labels=[], grids=[], rates=None, density=empty, overdue=[], extent=None),
+    )  # fmt: skip
+    return monitor_page(data, sources=[], refresh_ms=60_000, kiosk_ms=20_000, kiosk=False, digests={})

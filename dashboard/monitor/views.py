@@ -1,0 +1,183 @@
+"""From what the wall screen shows (drill, controls, clock) to the data of every panel."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import threading
+from dataclasses import dataclass, field
+from typing import Any
+
+import pandas as pd
+import shapely
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from dashboard.figure import view_for
+from dashboard.monitor import figures
+from dashboard.monitor.i18n import LANGS, category_name, text
+from geo.categories import CATEGORIES
+from layers import feeds, kpis, ranking, trend
+from layers.density import Density, filtered_density
+from layers.drill import Drill, GridInfo, Outline, Unit, children, grid_info, grids_in, path
+from layers.extent import Extent
+from layers.hotspots import GridRates, GridWeights, grid_rates
+from layers.incident_filter import STATUSES, IncidentFilter
+
+WINDOWS = (30, 90, 365)
+MODES = ("heat", "rate", "hotspot")
+CELL_M = {"district": 150.0, "street": 80.0, "community": 40.0, "grid": 25.0}
+
+
+@dataclass(frozen=True)
+class Controls:
+    """The user's choices, checked: anything unknown falls back to the default or is dropped."""
+
+    window_days: int = 30
+    categories: tuple[str, ...] = ()
+    sources: tuple[str, ...] = ()
+    statuses: tuple[str, ...] = ()
+    mode: str = "heat"
+    lang: str = "zh"
+
+    @classmethod
+    def parse(
+        cls, *, window: Any, categories: Any, sources: Any, statuses: Any, mode: Any, lang: Any
+    ) -> Controls:
+        days = int(window) if str(window).isdigit() and int(window) in WINDOWS else 30
+        return cls(
+            window_days=days,
+            categories=tuple(c for c in categories or () if c in CATEGORIES),
+            sources=tuple(str(s) for s in sources or () if isinstance(s, str))[:20],
+            statuses=tuple(s for s in statuses or () if s in STATUSES),
+            mode=mode if mode in MODES else "heat",
+            lang=lang if lang in LANGS else "zh",
+        )
+
+    def incident_filter(self, drill: Drill, now: dt.datetime) -> IncidentFilter:
+        until = now
+        return IncidentFilter(
+            drill=drill,
+            now=now,
+            since=until - dt.timedelta(days=self.window_days),
+            until=until,
+            categories=self.categories,
+            sources=self.sources,
+            statuses=self.statuses,
+        )
+
+
+class WeightsCache:
+    """Grid contiguity weights, rebuilt only when the current grids change (one per app)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._key: tuple[Any, ...] | None = None
+        self._weights: GridWeights | None = None
+
+    def get(self, conn: Connection) -> GridWeights:
+        key = tuple(
+            conn.execute(
+                sa.text("SELECT count(*), max(id), max(valid_from) FROM grid WHERE valid_to IS NULL")
+            ).one()
+        )
+        with self._lock:
+            if self._weights is None or key != self._key:
+                self._weights, self._key = GridWeights.load(conn), key
+            return self._weights
+
+
+@dataclass(frozen=True)
+class MapData:
+    units: list[Outline]
+    unit_labels: list[str]
+    grids: list[Outline]
+    rates: GridRates | None
+    density: Density
+    overdue: list[tuple[float, float, str, int]]
+    extent: Extent | None
+
+
+@dataclass(frozen=True)
+class MonitorData:
+    now: dt.datetime
+    drill: Drill
+    controls: Controls
+    crumbs: list[Unit]
+    tiles: list[kpis.Tile]
+    ranking: list[ranking.Row]
+    latest: list[feeds.FeedRow]
+    alerts: list[feeds.FeedRow]
+    daily: pd.DataFrame
+    grid: GridInfo | None
+    map: MapData = field(repr=False)
+
+
+def monitor_data(
+    conn: Connection, *, drill: Drill, controls: Controls, now: dt.datetime, weights: WeightsCache
+) -> MonitorData:
+    """Everything the wall screen shows for one drill and set of controls at ``now``."""
+    f = controls.incident_filter(drill, now)
+    assert f.since is not None and f.until is not None
+    rows = ranking.ranking(conn, f, since=f.since, until=f.until, now=now)
+    volumes = {r.unit_id: r.ind.reported for r in rows}
+    return MonitorData(
+        now=now,
+        drill=drill,
+        controls=controls,
+        crumbs=path(conn, drill),
+        tiles=kpis.tiles(conn, f, now=now),
+        ranking=rows,
+        latest=feeds.latest(conn, f),
+        alerts=feeds.overdue(conn, f),
+        daily=trend.daily_counts(conn, f),
+        grid=grid_info(conn, drill.unit_id) if drill.level == "grid" and drill.unit_id else None,
+        map=_map_data(conn, f, controls, weights, volumes),
+    )
+
+
+def _map_data(
+    conn: Connection, f: IncidentFilter, controls: Controls, weights: WeightsCache, volumes: dict[int, int]
+) -> MapData:
+    _, units = children(conn, f.drill)
+    want_grids = controls.mode in ("rate", "hotspot")
+    rates = grid_rates(conn, f, weights.get(conn)) if want_grids else None
+    labels = [f"{u.name} · {volumes[u.unit_id]}" if u.unit_id in volumes else u.name for u in units]
+    return MapData(
+        units=units,
+        unit_labels=labels,
+        grids=grids_in(conn, f.drill) if want_grids else [],
+        rates=rates,
+        density=filtered_density(conn, f, cell_m=CELL_M[f.drill.level]),
+        overdue=feeds.overdue_points(conn, f),
+        extent=_extent(units),
+    )
+
+
+def _extent(units: list[Outline]) -> Extent | None:
+    if not units:
+        return None
+    geoms = [shapely.geometry.shape(json.loads(u.geojson)) for u in units]
+    west, south, east, north = shapely.total_bounds(geoms)
+    return Extent(float(west), float(south), float(east), float(north))
+
+
+def map_traces(data: MonitorData) -> list[Any]:
+    m, lang, mode = data.map, data.controls.lang, data.controls.mode
+    values = (
+        m.rates.table if m.rates is not None else pd.DataFrame(columns=["n", "rate", "z", "p", "cluster"])
+    )
+    labels = [f"{category_name(lang, c)} · {text(lang, 'overdue_s')}" for _, _, c, _ in m.overdue]
+    return [
+        figures.grid_trace(m.grids, values, mode=mode, lang=lang),
+        figures.heat_trace(m.density, visible=mode == "heat"),
+        figures.units_trace(m.units, m.unit_labels),
+        figures.overdue_trace(m.overdue, labels),
+    ]
+
+
+def map_figure(data: MonitorData) -> Any:
+    revision = f"{data.drill.level}:{data.drill.unit_id}"
+    return figures.map_figure(
+        map_traces(data), view=view_for(data.map.extent, size_px=(1400, 540)), revision=revision
+    )

@@ -1,0 +1,110 @@
+"""Each indicator formula on a hand-built set of incidents (inserted and rolled back)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import numpy as np
+import pytest
+import sqlalchemy as sa
+from libpysal.weights import lat2W
+
+from layers.feeds import mask_phone
+from layers.hotspots import classify, gi_star
+from layers.incident_filter import IncidentFilter
+from layers.indicators import indicators
+from layers.kpis import period_indicators, tiles
+
+CST = dt.timezone(dt.timedelta(hours=8))
+NOW = dt.datetime(2026, 6, 15, 12, 0, tzinfo=CST)
+
+
+def t(day: str, hour: int, minute: int = 0) -> dt.datetime:
+    month, d = (int(x) for x in day.split("-"))
+    return dt.datetime(2026, month, d, hour, minute, tzinfo=CST)
+
+
+# key: reported, registered, deadline, handled, closed, rework
+INCIDENTS = {
+    "A": (t("6-2", 9), t("6-2", 10), t("6-3", 10), t("6-3", 9), t("6-3", 9, 30), 0),  # all on time
+    "B": (t("6-5", 9), t("6-5", 9, 30), t("6-6", 9, 30), t("6-7", 9, 30), t("6-7", 12), 1),  # late, reworked
+    "C": (t("6-10", 9), t("6-10", 9), t("6-12", 9), None, None, 0),  # open and overdue
+    "D": (t("6-14", 9), None, t("6-20", 9), None, None, 0),  # reported, not registered, not yet due
+    "E": (t("5-20", 9), t("5-20", 10), t("6-2", 10), t("5-30", 10), t("6-1", 8), 0),  # May case due in June
+}
+
+
+@pytest.fixture
+def hand(demo):
+    """The hand-built incidents, plus a duplicate of A that must never count, in a rolled-back transaction."""
+    with demo.connect() as conn:
+        trans = conn.begin()
+        ids = {}
+        for key, (rep, reg, due, handled, closed, rework) in INCIDENTS.items():
+            ids[key] = conn.execute(
+                sa.text(
+                    "INSERT INTO incident (source, source_id, category, reported_at, registered_at, deadline_at, "
+                    "handled_at, closed_at, rework_count, geom) VALUES ('hand', :k, 'environment', :rep, :reg, "
+                    ":due, :h, :c, :rw, ST_SetSRID(ST_MakePoint(113.3, 40.08), 4326)) RETURNING id"
+                ),
+                {"k": key, "rep": rep, "reg": reg, "due": due, "h": handled, "c": closed, "rw": rework},
+            ).scalar_one()
+        conn.execute(
+            sa.text(
+                "INSERT INTO incident (source, source_id, category, reported_at, deadline_at, duplicate_of, geom) "
+                "VALUES ('hand', 'A-again', 'environment', :rep, :due, :a, ST_SetSRID(ST_MakePoint(113.3, 40.08), 4326))"
+            ),
+            {"rep": t("6-2", 9, 30), "due": t("6-1", 0), "a": ids["A"]},
+        )
+        yield conn
+        trans.rollback()
+
+
+FILTER = IncidentFilter(now=NOW, sources=("hand",))
+
+
+def test_each_indicator_over_a_month(hand):
+    ind = indicators(hand, FILTER, since=t("6-1", 0), until=t("7-1", 0), now=NOW)
+    assert (ind.reported, ind.registered, ind.closed) == (4, 3, 2)  # A B C D; A B C; A B
+    assert ind.registration_rate == 3 / 4 and ind.closure_rate == 2 / 3
+    assert ind.due == 4  # deadlines passed in June: A B C E (D is due on the 20th)
+    assert ind.on_time_handling_rate == 2 / 4  # A and E handled in time
+    assert ind.on_time_closure_rate == 2 / 4  # A and E closed in time
+    assert (ind.open, ind.overdue, ind.rework) == (2, 1, 1)  # C D open, C overdue, B reworked once
+    assert ind.handling_hours == pytest.approx((23 + 48) / 2)  # A and B were handled in June
+
+
+def test_a_rate_with_nothing_to_divide_is_unknown_not_zero(hand):
+    ind = indicators(hand, FILTER, since=t("1-1", 0), until=t("2-1", 0), now=NOW)
+    assert ind.reported == 0 and ind.registration_rate is None and ind.on_time_closure_rate is None
+
+
+def test_kpi_tiles_compare_with_the_right_periods(hand):
+    periods = period_indicators(hand, FILTER, now=NOW)
+    assert periods["yesterday"].reported == 1  # D, reported yesterday before noon
+    values = {tile.key: (tile.value, tile.previous) for tile in tiles(hand, FILTER, now=NOW)}
+    assert values["open"] == (2, 2)  # C and D now; C and D (reported 09:00) 24 h ago
+    assert values["new_today"] == (0, 1)
+    assert values["overdue"] == (1, 1)
+    assert values["on_time_closure"] == (0.5, None)  # nothing fell due in May
+    assert values["handling_hours"] == (pytest.approx(35.5), pytest.approx(240.0))  # E: 10 days in May
+
+
+def test_phone_numbers_are_masked():
+    assert mask_phone("13812345678") == "138****5678"
+    assert mask_phone("0352-1234567") == "035*-***4567"  # first 3, last 4 digits
+    assert mask_phone("12345") == "***45" and mask_phone(None) is None and mask_phone("") is None
+
+
+def test_gi_star_finds_a_planted_cluster_and_nothing_in_noise():
+    w = lat2W(10, 10, rook=False)
+    w.transform = "r"
+    values = np.random.default_rng(1).normal(10, 1, 100)
+    assert (classify(*gi_star(values, w)) == "").mean() > 0.8  # noise: mostly not significant
+    values[[44, 45, 54, 55, 46, 56, 64, 65, 66]] += 8  # a 3×3 block of high rates
+    z, p = gi_star(values, w)
+    labels = classify(z, p)
+    assert labels[55] == "hot99" and z[55] > 2.58  # two-sided 1 %
+    assert not any(label.startswith("hot") for label in labels[[0, 9, 90, 99]])
+    flat_z, flat_p = gi_star(np.ones(100), w)
+    assert not flat_z.any() and (flat_p == 1).all()
