@@ -6,6 +6,7 @@ also after a layer is switched on (a Dash Patch of the figure). Leaves a 1920×1
 in tests/artifacts/ (and in docs/screenshot.png with UPDATE_README_SCREENSHOT=1).
 """
 
+import contextlib
 import os
 import shutil
 import socket
@@ -71,12 +72,13 @@ def _wait_for_http(url, server, log, timeout=90.0):
     pytest.fail(f"gridgov serve did not answer within {timeout:.0f} s:\n{log.read_text()}")
 
 
-@pytest.fixture
-def server(settings, demo, tmp_path):
+@contextlib.contextmanager
+def serving(settings, tmp_path, **env_extra):
     """`python -m gridgov serve` on a free port against the test cluster's demo database."""
     port = _free_port()
     env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
     env["GRIDGOV_DATA_DIR"] = str(settings.data_dir)
+    env.update(env_extra)
     log = tmp_path / "serve.log"
     with log.open("wb") as out:
         proc = subprocess.Popen(
@@ -99,6 +101,12 @@ def server(settings, demo, tmp_path):
             proc.wait()
 
 
+@pytest.fixture
+def server(settings, demo, tmp_path):
+    with serving(settings, tmp_path) as running:
+        yield running
+
+
 def _host(url):
     """The host a request goes to; a blob: URL belongs to the origin inside it."""
     parts = urlsplit(url)
@@ -109,13 +117,13 @@ def _host(url):
     return parts.hostname
 
 
-def _save_screenshot(page):
+def save_screenshot(page, name="dashboard-1920x1080.png", *, readme="screenshot.png"):
     ARTIFACTS.mkdir(exist_ok=True)
     (ARTIFACTS / ".gitignore").write_text("*\n", encoding="utf-8")
-    shot = ARTIFACTS / "dashboard-1920x1080.png"
+    shot = ARTIFACTS / name
     page.screenshot(path=str(shot))
     if os.environ.get("UPDATE_README_SCREENSHOT"):  # a test run leaves the work tree clean otherwise
-        shutil.copyfile(shot, ROOT / "docs" / "screenshot.png")
+        shutil.copyfile(shot, ROOT / "docs" / readme)
     return shot
 
 
@@ -159,7 +167,7 @@ def test_the_dashboard_renders_pingcheng_offline_without_errors(server):
             )
             == 18
         )
-        _save_screenshot(page)
+        save_screenshot(page)
 
         with page.expect_response(lambda r: "_dash-update-component" in r.url):
             page.get_by_text("楼栋", exact=True).click()

@@ -73,7 +73,11 @@ def test_c_ctype_database_is_refused(cluster):
 def test_status_migrate_and_demo_on_the_test_cluster(settings, demo):
     env = {"GRIDGOV_DATA_DIR": str(settings.data_dir)}
     status = gridgov("db", "status", env=env)
-    assert status.returncode == 0 and "running" in status.stdout and f"schema revision: {migrate.head()}" in status.stdout
+    assert (
+        status.returncode == 0
+        and "running" in status.stdout
+        and f"schema revision: {migrate.head()}" in status.stdout
+    )
     assert gridgov("db", "migrate", env=env).returncode == 0
     again = gridgov("demo", env=env)
     assert again.returncode == 0 and "already loaded" in again.stdout

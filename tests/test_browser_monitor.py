@@ -1,0 +1,153 @@
+"""The wall screen in headless Chromium at 1920×1080, served by the real `gridgov serve`.
+
+KPIs are checked against SQL written here, independently of layers/; drill-down by clicking a
+street on the map and back by the breadcrumb; the periodic refresh keeps the drill-down; kiosk
+mode moves on by itself; the console stays clean and nothing leaves localhost.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+import pytest
+from playwright.sync_api import sync_playwright
+
+from tests.sql import all_rows, one
+from tests.test_browser import CHROMIUM, CHROMIUM_ARGS, LOCAL_HOSTS, _host, save_screenshot, serving
+
+pytestmark = pytest.mark.browser
+CST = dt.timezone(dt.timedelta(hours=8))
+MAP_IDLE = """() => new Promise(resolve => {
+    const map = document.querySelector('#m-map .js-plotly-plot')._fullLayout.map._subplot.map;
+    if (map.loaded() && !map.isMoving()) resolve(true); else map.once('idle', () => resolve(true));
+})"""
+SNAPSHOT = """() => ({
+    asOf: document.querySelector('#m-as-of').innerText,
+    kpis: Object.fromEntries([...document.querySelectorAll('.kpi-value')].map(e => [e.id, e.childNodes[0].textContent])),
+    crumbs: document.querySelector('#m-crumbs').innerText,
+    title: document.querySelector('#m-rank-title').innerText,
+})"""
+PROJECT = """([lon, lat]) => {
+    const gd = document.querySelector('#m-map .js-plotly-plot');
+    const p = gd._fullLayout.map._subplot.map.project([lon, lat]);
+    const box = gd.getBoundingClientRect();
+    return [box.left + p.x, box.top + p.y];
+}"""
+_OPEN = "i.reported_at <= :now AND (i.closed_at IS NULL OR i.closed_at > :now)"
+
+
+def expected_kpis(engine, now: dt.datetime, street_id: int | None = None) -> dict[str, str]:
+    """The five tiles as the page should print them, from SQL written for this test."""
+    local = now.astimezone(CST)
+    day = local.replace(hour=0, minute=0, second=0, microsecond=0)
+    month = day.replace(day=1)
+    scope = "i.duplicate_of IS NULL" + ("" if street_id is None else " AND i.street_id = :s")
+    p = {"now": now, "day": day, "month": month, "s": street_id}
+    count = lambda cond: one(engine, f"SELECT count(*) FROM incident i WHERE {scope} AND {cond}", **p)  # noqa: E731
+    due = "i.deadline_at >= :month AND i.deadline_at < :now"
+    due_n, on_time = count(due), count(f"{due} AND i.closed_at <= i.deadline_at")
+    end = "coalesce(i.handled_at, i.closed_at)"
+    hours = one(
+        engine,
+        f"SELECT avg(extract(epoch FROM {end} - coalesce(i.registered_at, i.reported_at)) / 3600) "
+        f"FROM incident i WHERE {scope} AND {end} >= :month AND {end} <= :now",
+        **p,
+    )
+    return {
+        "kpi-open": f"{count(_OPEN):,}",
+        "kpi-new_today": f"{count('i.reported_at >= :day AND i.reported_at < :now'):,}",
+        "kpi-overdue": f"{count(f'{_OPEN} AND i.deadline_at < :now'):,}",
+        "kpi-on_time_closure": "—" if not due_n else f"{on_time / due_n:.1%}",
+        "kpi-handling_hours": "—" if hours is None else f"{float(hours):.1f}",
+    }
+
+
+def page_now(as_of: str) -> dt.datetime:
+    stamp = re.search(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d", as_of)
+    assert stamp, as_of
+    return dt.datetime.strptime(stamp.group(), "%Y-%m-%d %H:%M:%S").replace(tzinfo=CST)
+
+
+def _snapshot(page):
+    return page.evaluate(SNAPSHOT)
+
+
+def _wait_map(page):
+    page.wait_for_selector("#m-map .maplibregl-canvas", timeout=60_000)
+    page.wait_for_function(
+        "() => !!document.querySelector('#m-map .js-plotly-plot')?._fullLayout?.map?._subplot"
+    )
+    page.evaluate(MAP_IDLE)
+
+
+@pytest.fixture
+def monitor(settings, demo, tmp_path):
+    with serving(settings, tmp_path, GRIDGOV_REFRESH_SECONDS="4", GRIDGOV_KIOSK_SECONDS="3") as running:
+        yield running
+
+
+def test_the_wall_screen_kpis_drill_down_refresh_and_kiosk(monitor, demo):
+    url, _log = monitor
+    requests, problems = [], []
+    street_id, street_name, lon, lat = all_rows(
+        demo,
+        "SELECT id, name, ST_X(p), ST_Y(p) FROM (SELECT id, name, code, ST_PointOnSurface(geom) p FROM street "
+        "WHERE valid_to IS NULL) s ORDER BY ST_Area(ST_Buffer(p, 0.001)), code LIMIT 1",
+    )[0]
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        context = browser.new_context(viewport={"width": 1920, "height": 1080}, locale="zh-CN")
+        context.on("request", lambda r: requests.append(r.url))
+        page = context.new_page()
+        page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
+        page.on("pageerror", lambda e: problems.append(f"page error: {e}"))
+        page.on("requestfailed", lambda r: problems.append(f"failed: {r.url} {r.failure}"))
+        page.goto(url)
+        _wait_map(page)
+
+        # fits 1920×1080 without scrolling, and every KPI matches the database
+        assert page.evaluate(
+            "() => [document.documentElement.scrollWidth, document.documentElement.scrollHeight]"
+        ) == [1920, 1080]
+        snap = _snapshot(page)
+        assert snap["kpis"] == expected_kpis(demo, page_now(snap["asOf"])), snap
+        assert snap["title"] == "街道排名"
+        save_screenshot(page, "monitor-1920x1080.png", readme="monitor.png")
+
+        # a click on a street drills down; every panel follows
+        x, y = page.evaluate(PROJECT, [lon, lat])
+        page.mouse.click(x, y)
+        page.wait_for_function(
+            "() => document.querySelector('#m-rank-title').innerText === '社区/村排名'", timeout=30_000
+        )
+        snap = _snapshot(page)
+        assert street_name in snap["crumbs"]
+        assert snap["kpis"] == expected_kpis(demo, page_now(snap["asOf"]), street_id), snap
+        save_screenshot(page, "monitor-street-1920x1080.png", readme="monitor-street.png")
+
+        # the refresh comes and the drill-down stays
+        before = snap["asOf"]
+        page.wait_for_function(
+            f"() => document.querySelector('#m-as-of').innerText !== {before!r}", timeout=30_000
+        )
+        assert street_name in _snapshot(page)["crumbs"]
+
+        # the breadcrumb goes back up
+        page.get_by_role("button", name="平城区").click()
+        page.wait_for_function(
+            "() => document.querySelector('#m-rank-title').innerText === '街道排名'", timeout=30_000
+        )
+        assert street_name not in _snapshot(page)["crumbs"]
+
+        # kiosk mode moves through the streets on its own
+        page.goto(url + "monitor?kiosk=1")
+        _wait_map(page)
+        page.wait_for_function(
+            "() => document.querySelector('#m-rank-title').innerText === '社区/村排名'", timeout=30_000
+        )
+        browser.close()
+
+    assert requests and not problems, problems
+    foreign = sorted({u for u in requests if _host(u) not in LOCAL_HOSTS})
+    assert not foreign, foreign

@@ -1,0 +1,137 @@
+"""The wall screen's callbacks through Dash's own HTTP interface (Flask test client)."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from dashboard.app import create_app
+from dashboard.monitor import layout as L
+from tests.sql import one
+from tests.test_dashboard import route
+
+UPDATE_OUT = [
+    (L.KPIS, "children"), (L.CRUMBS, "children"), (L.GRID_CARD, "children"), (L.RANK_TITLE, "children"),
+    (L.RANKING, "children"), (L.ALERTS, "children"), (L.LATEST, "children"), (L.TREND, "figure"),
+    (L.LEGEND, "children"), (L.MAP, "figure"), (L.AS_OF, "children"), (L.HASHES, "data"), (L.VIEW, "data"),
+    (L.NOW, "data"),
+]  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def client(settings, demo):
+    return create_app(settings, demo).server.test_client()
+
+
+def _call(client, outputs, inputs, state, changed):
+    body = {
+        "output": ".." + "...".join(f"{i}.{p}" for i, p in outputs) + "..",
+        "outputs": [{"id": i, "property": p} for i, p in outputs],
+        "inputs": [{"id": i, "property": p, "value": v} for i, p, v in inputs],
+        "state": [{"id": i, "property": p, "value": v} for i, p, v in state],
+        "changedPropIds": [changed],
+    }
+    return client.post("/_dash-update-component", json=body)
+
+
+def _call_with_crumbs(client, outputs, inputs, state, changed):
+    """The drill callback also listens to every breadcrumb button (a pattern-matching input)."""
+    body = {
+        "output": ".." + "...".join(f"{i}.{p}" for i, p in outputs) + "..",
+        "outputs": [{"id": i, "property": p} for i, p in outputs],
+        "inputs": [
+            {"id": inputs[0][0], "property": inputs[0][1], "value": inputs[0][2]},
+            [],  # no breadcrumb button clicked
+            {"id": inputs[1][0], "property": inputs[1][1], "value": inputs[1][2]},
+        ],
+        "state": [{"id": i, "property": p, "value": v} for i, p, v in state],
+        "changedPropIds": [changed],
+    }
+    return client.post("/_dash-update-component", json=body)
+
+
+def update(client, *, drill, mode="heat", window=30, cats=(), view="", hashes=None, lang="zh"):
+    inputs = [
+        (L.DRILL, "data", drill), (L.WINDOW, "value", window), (L.CATEGORY, "value", list(cats)),
+        (L.SOURCE, "value", []), (L.STATUS, "value", []), (L.MODE, "value", mode), (L.REFRESH, "n_intervals", 1),
+    ]  # fmt: skip
+    state = [(L.LANG, "data", lang), (L.HASHES, "data", hashes or {}), (L.VIEW, "data", view)]
+    response = _call(client, UPDATE_OUT, inputs, state, f"{L.REFRESH}.n_intervals")
+    return response
+
+
+def test_the_monitor_is_the_landing_page_in_chinese_or_english(client):
+    page, size = route(client, "/")
+    text = json.dumps(page, ensure_ascii=False)
+    assert "网格治理态势" in text and "在办事件" in text and "超期预警" in text
+    english, _ = route(client, "/monitor", "?lang=en")
+    assert "Live Grid Monitor" in json.dumps(english) and "Open incidents" in json.dumps(english)
+    assert size < 1_500_000
+    kiosk, _ = route(client, "/monitor", "?kiosk=1")
+    assert '"monitor kiosk"' in json.dumps(kiosk)
+    missing, _ = route(client, "/nowhere")
+    assert "404" in json.dumps(missing)
+
+
+def test_drilling_to_a_street_filters_every_panel(client, demo):
+    sid = one(demo, "SELECT id FROM street WHERE valid_to IS NULL ORDER BY code LIMIT 1")
+    name = one(demo, "SELECT name FROM street WHERE id = :i", i=sid)
+    response = update(client, drill={"level": "street", "id": sid}, view="district:None:heat:zh")
+    assert response.status_code == 200, response.text
+    out = response.get_json()["response"]
+    assert name in json.dumps(out[L.CRUMBS]["children"], ensure_ascii=False)
+    assert out[L.RANK_TITLE]["children"] == "社区/村排名"
+    rows = out[L.RANKING]["children"]["props"]["children"][1]["props"]["children"]
+    assert len(rows) == one(
+        demo, "SELECT count(*) FROM community WHERE street_id = :i AND valid_to IS NULL", i=sid
+    )
+    figure = out[L.MAP]["figure"]
+    assert [t["name"] for t in figure["data"]] == ["grids", "heat", "units", "overdue"]
+    assert out[L.VIEW]["data"] == f"street:{sid}:heat:zh"
+
+
+def test_a_refresh_sends_only_what_changed_and_patches_the_map(client, demo):
+    first = update(client, drill={"level": "district", "id": None}, view="x").get_json()["response"]
+    hashes, view = first[L.HASHES]["data"], first[L.VIEW]["data"]
+    again = update(client, drill={"level": "district", "id": None}, view=view, hashes=hashes)
+    out = again.get_json()["response"]
+    assert L.KPIS not in out and L.RANKING not in out and L.MAP not in out  # nothing changed: no_update
+    assert len(again.data) < 5_000
+    other = update(
+        client, drill={"level": "district", "id": None}, view=view, hashes=hashes, cats=["property"]
+    )
+    patch = other.get_json()["response"][L.MAP]["figure"]
+    assert patch["__dash_patch_update"] == "__dash_patch_update"  # same view: the map is patched
+    assert len(other.data) < 300_000
+
+
+def test_the_hotspot_layer_shows_significant_grids(client, demo):
+    out = update(client, drill={"level": "district", "id": None}, mode="hotspot", view="").get_json()[
+        "response"
+    ]
+    grids = out[L.MAP]["figure"]["data"][0]
+    assert grids["visible"] is True and len(grids["locations"]) == one(
+        demo, "SELECT count(*) FROM grid WHERE valid_to IS NULL"
+    )
+    assert "99%" in json.dumps(out[L.LEGEND]["children"])
+
+
+def test_bad_input_changes_nothing(client):
+    for drill in ({"level": "street", "id": "1; DROP TABLE incident"}, {"level": "planet", "id": 1}):
+        assert update(client, drill=drill).status_code == 204
+    assert (
+        update(client, drill={"level": "district", "id": None}, window="'; --", cats=["<script>"]).status_code
+        == 200
+    )
+
+
+def test_clicking_a_street_on_the_map_drills_down(client, demo):
+    sid = one(demo, "SELECT id FROM street WHERE valid_to IS NULL ORDER BY code LIMIT 1")
+    click = {"points": [{"curveNumber": 2, "location": str(sid)}]}
+    outputs = [(L.DRILL, "data"), (L.KIOSK, "data")]
+    inputs = [(L.MAP, "clickData", click), (L.KIOSK_TICK, "n_intervals", None)]
+    state = [(L.DRILL, "data", {"level": "district", "id": None}), (L.KIOSK, "data", {"on": False})]
+    response = _call_with_crumbs(client, outputs, inputs, state, f"{L.MAP}.clickData")
+    assert response.status_code == 200, response.text
+    assert response.get_json()["response"][L.DRILL]["data"] == {"level": "street", "id": sid}
