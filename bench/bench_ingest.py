@@ -32,14 +32,15 @@ from ingest.kinds import get_kind
 DB = "gridgov_bench"
 
 
-def bench_engine() -> sa.engine.Engine:
+def bench_engine(name: str = DB) -> sa.engine.Engine:
+    """A database of the benchmark's own on the configured server, migrated, with the demo loaded."""
     url = sa.engine.make_url(database_url(Settings.from_env()))
     admin = make_engine(url.set(database="postgres").render_as_string(hide_password=False))
     with admin.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-        if not conn.execute(sa.text("SELECT 1 FROM pg_database WHERE datname = :d"), {"d": DB}).first():
-            conn.execute(sa.text(f"CREATE DATABASE {DB} TEMPLATE template0 ENCODING 'UTF8'"))
+        if not conn.execute(sa.text("SELECT 1 FROM pg_database WHERE datname = :d"), {"d": name}).first():
+            conn.execute(sa.text(f"CREATE DATABASE {name} TEMPLATE template0 ENCODING 'UTF8'"))
     admin.dispose()
-    engine = make_engine(url.set(database=DB).render_as_string(hide_password=False))
+    engine = make_engine(url.set(database=name).render_as_string(hide_password=False))
     migrate.upgrade(engine)
     load_demo(engine)
     return engine

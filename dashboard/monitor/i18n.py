@@ -76,3 +76,8 @@ def category_name(lang: str, key: str) -> str:
 
 def source_name(lang: str, key: str) -> str:
     return text(lang, f"sources.{key}") if f"sources.{key}" in _TEXT else key
+
+
+def short_name(name: str) -> str:
+    """Display names: 永安里社区居民委员会 → 永安里社区, 东王庄村民委员会 → 东王庄村 (the data keeps the full name)."""
+    return name.removesuffix("居民委员会").removesuffix("民委员会")

@@ -13,7 +13,7 @@ from typing import Any
 from dash import dcc, html
 
 from dashboard.monitor.figures import trend_figure
-from dashboard.monitor.i18n import category_name, source_name, text
+from dashboard.monitor.i18n import category_name, short_name, source_name, text
 from dashboard.monitor.views import WINDOWS, Controls, MonitorData, map_figure
 from geo.categories import CATEGORIES
 from layers.drill import Unit
@@ -117,7 +117,7 @@ def ranking_table(rows: Sequence[Row], lang: str) -> html.Table:
     body = [
         html.Tr(
             [
-                html.Td(r.name, className="name"),
+                html.Td(short_name(r.name), className="name"),
                 html.Td(f"{r.ind.reported:,}"),
                 html.Td(_pct(r.ind.on_time_closure_rate), className=_rate_class(r.ind.on_time_closure_rate)),
                 html.Td(f"{r.ind.overdue:,}", className="bad" if r.ind.overdue else ""),
@@ -142,7 +142,7 @@ def feed_list(rows: Sequence[FeedRow], lang: str, *, now: dt.datetime | None = N
         return html.Div(text(lang, "none"), className="empty")
     items = []
     for r in rows:
-        where = " · ".join(x for x in (r.street, r.community) if x)
+        where = " · ".join(short_name(x) for x in (r.street, r.community) if x)
         late = ""
         if now is not None and r.deadline_at is not None:
             hours = int((now - r.deadline_at).total_seconds() // 3600)

@@ -15,7 +15,7 @@ from sqlalchemy.engine import Connection
 
 from dashboard.figure import view_for
 from dashboard.monitor import figures
-from dashboard.monitor.i18n import LANGS, category_name, text
+from dashboard.monitor.i18n import LANGS, category_name, short_name, text
 from geo.categories import CATEGORIES
 from layers import feeds, kpis, ranking, trend
 from layers.density import Density, filtered_density
@@ -142,7 +142,10 @@ def _map_data(
     _, units = children(conn, f.drill)
     want_grids = controls.mode in ("rate", "hotspot")
     rates = grid_rates(conn, f, weights.get(conn)) if want_grids else None
-    labels = [f"{u.name} · {volumes[u.unit_id]}" if u.unit_id in volumes else u.name for u in units]
+    labels = [
+        f"{short_name(u.name)} · {volumes[u.unit_id]}" if u.unit_id in volumes else short_name(u.name)
+        for u in units
+    ]
     return MapData(
         units=units,
         unit_labels=labels,

@@ -1,0 +1,168 @@
+"""Wall-screen benchmark with 1,000,000 incidents: page data, callbacks, payloads, browser.
+
+Run on demand (never in the test suite):  .venv/bin/python -m bench.bench_monitor [--rows 1000000]
+
+Uses its own database, ``gridgov_bench_monitor`` (demo district plus ``--rows`` generated
+incidents over the past year with full lifecycles, made in SQL from the demo's buildings). Prints
+server-side times (cold page data; p50/p95 of filter, drill-down and refresh callbacks through
+Dash's HTTP interface), payload sizes, the time until the page is interactive in headless
+Chromium, and the ratio against a naive map that ships every incident in the window as a point.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import statistics
+import time
+
+import plotly.graph_objects as go
+import sqlalchemy as sa
+
+from bench.bench_ingest import bench_engine
+from dashboard.app import create_app
+from dashboard.monitor import layout as L
+from dashboard.monitor import page as monitor_page
+from dashboard.monitor.views import WeightsCache
+from geo.settings import Settings
+
+DB = "gridgov_bench_monitor"
+SOURCE = "bench-monitor"
+# a year of incidents at buildings weighted by residents, with lifecycles and SLA-like deadlines
+_FILL = """
+INSERT INTO incident (source, source_id, category, reported_at, registered_at, dispatched_at, handled_at,
+                      closed_at, deadline_at, rework_count, street_id, community_id, grid_id, geom)
+SELECT :src, 'M' || n, (ARRAY['environment','advertising','construction','emergency','street_order','property',
+        'safety','dispute','help','other'])[1 + (n * 7919) % 10],
+       t, t + interval '20 minutes', t + interval '1 hour',
+       CASE WHEN t + (n % 97 + 1) * interval '1 hour' < now() THEN t + (n % 97 + 1) * interval '1 hour' END,
+       CASE WHEN t + (n % 97 + 6) * interval '1 hour' < now() AND n % 41 <> 0
+            THEN t + (n % 97 + 6) * interval '1 hour' END,
+       t + (24 + (n % 5) * 24) * interval '1 hour', (n % 29 = 0)::int,
+       b.street_id, b.community_id, b.grid_id, ST_PointOnSurface(b.geom)
+FROM (SELECT n, now() - (n % 525600) * interval '1 minute' - (n % 13) * interval '1 second' AS t,
+             1 + (n * 104729) % :buildings AS bn FROM generate_series(1, :rows) n) g
+JOIN (SELECT row_number() OVER (ORDER BY b.id) AS bn, b.geom, b.grid_id, g.community_id, c.street_id
+      FROM building b JOIN grid g ON g.id = b.grid_id JOIN community c ON c.id = g.community_id) b USING (bn)
+"""
+
+
+def fill(engine: sa.engine.Engine, rows: int) -> None:
+    with engine.connect() as conn:
+        have = conn.execute(sa.text("SELECT count(*) FROM incident WHERE source = :s"), {"s": SOURCE}).scalar_one()
+    if have == rows:
+        return
+    started = time.perf_counter()
+    with engine.begin() as conn:
+        conn.execute(sa.text("DELETE FROM incident WHERE source = :s"), {"s": SOURCE})
+        buildings = conn.execute(sa.text("SELECT count(*) FROM building")).scalar_one()
+        conn.execute(sa.text(_FILL), {"src": SOURCE, "rows": rows, "buildings": buildings})
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        conn.execute(sa.text("VACUUM ANALYZE incident"))
+    print(f"generated {rows:,} incidents in {time.perf_counter() - started:.0f} s")
+
+
+def _post(client, outputs, inputs, state, changed):  # type: ignore[no-untyped-def]
+    body = {
+        "output": ".." + "...".join(f"{i}.{p}" for i, p in outputs) + "..",
+        "outputs": [{"id": i, "property": p} for i, p in outputs],
+        "inputs": [{"id": i, "property": p, "value": v} for i, p, v in inputs],
+        "state": [{"id": i, "property": p, "value": v} for i, p, v in state],
+        "changedPropIds": [changed],
+    }
+    started = time.perf_counter()
+    response = client.post("/_dash-update-component", json=body)
+    return time.perf_counter() - started, response
+
+
+UPDATE_OUT = [
+    (L.KPIS, "children"), (L.CRUMBS, "children"), (L.GRID_CARD, "children"), (L.RANK_TITLE, "children"),
+    (L.RANKING, "children"), (L.ALERTS, "children"), (L.LATEST, "children"), (L.TREND, "figure"),
+    (L.LEGEND, "children"), (L.MAP, "figure"), (L.AS_OF, "children"), (L.HASHES, "data"), (L.VIEW, "data"),
+    (L.NOW, "data"),
+]  # fmt: skip
+
+
+def update(client, *, drill, view, hashes, mode="heat", cats=(), window=30):  # type: ignore[no-untyped-def]
+    inputs = [
+        (L.DRILL, "data", drill), (L.WINDOW, "value", window), (L.CATEGORY, "value", list(cats)),
+        (L.SOURCE, "value", []), (L.STATUS, "value", []), (L.MODE, "value", mode), (L.REFRESH, "n_intervals", 1),
+    ]  # fmt: skip
+    state = [(L.LANG, "data", "zh"), (L.HASHES, "data", hashes), (L.VIEW, "data", view)]
+    seconds, response = _post(client, UPDATE_OUT, inputs, state, f"{L.REFRESH}.n_intervals")
+    assert response.status_code == 200, response.text[:500]
+    return seconds, len(response.data), response.get_json()["response"]
+
+
+def _stats(name: str, samples: list[tuple[float, int]]) -> None:
+    times = sorted(s for s, _ in samples)
+    p95 = times[max(0, int(round(0.95 * len(times))) - 1)]
+    size = max(b for _, b in samples)
+    print(f"  {name}: p50 {statistics.median(times) * 1000:.0f} ms, p95 {p95 * 1000:.0f} ms, payload ≤ {size / 1024:.0f} KB")
+
+
+def callbacks(engine: sa.engine.Engine, repeats: int) -> None:
+    app = create_app(Settings.from_env(), engine)
+    client = app.server.test_client()
+    district = {"level": "district", "id": None}
+    with engine.connect() as conn:
+        street = conn.execute(sa.text("SELECT id FROM street WHERE valid_to IS NULL ORDER BY code LIMIT 1")).scalar_one()
+        community = conn.execute(sa.text("SELECT id FROM community WHERE street_id = :s LIMIT 1"), {"s": street}).scalar_one()
+    _, _, first = update(client, drill=district, view="", hashes={})
+    view, hashes = first[L.VIEW]["data"], first[L.HASHES]["data"]
+    cases = {
+        "refresh, nothing changed": lambda: update(client, drill=district, view=view, hashes=hashes),
+        "filter: one category (map patched)": lambda: update(client, drill=district, view=view, hashes=hashes, cats=["property"]),
+        "window: 365 days": lambda: update(client, drill=district, view=view, hashes=hashes, window=365),
+        "drill: a street": lambda: update(client, drill={"level": "street", "id": street}, view=view, hashes=hashes),
+        "drill: a community": lambda: update(client, drill={"level": "community", "id": community}, view=view, hashes=hashes),
+        "map: hotspots (Gi*)": lambda: update(client, drill=district, view=view, hashes=hashes, mode="hotspot"),
+    }  # fmt: skip
+    print(f"callbacks, server side ({repeats} runs each):")
+    for name, call in cases.items():
+        _stats(name, [call()[:2] for _ in range(repeats)])
+
+
+def cold_page(engine: sa.engine.Engine) -> float:
+    started = time.perf_counter()
+    component = monitor_page.build(engine, Settings.from_env(), WeightsCache(), query={})
+    payload = len(json.dumps(component.to_plotly_json(), cls=__import__("plotly").utils.PlotlyJSONEncoder))
+    seconds = time.perf_counter() - started
+    warm = WeightsCache()
+    with engine.connect() as conn:
+        warm.get(conn)
+    started = time.perf_counter()
+    monitor_page.build(engine, Settings.from_env(), warm, query={})
+    print(f"page data, cold (grid weights built too): {seconds * 1000:.0f} ms; with weights cached {(time.perf_counter() - started) * 1000:.0f} ms; page JSON {payload / 1024:.0f} KB")
+    return seconds
+
+
+def naive(engine: sa.engine.Engine) -> None:
+    """What a first version would do: every incident of the window to the browser as a point."""
+    started = time.perf_counter()
+    with engine.connect() as conn:
+        rows = conn.execute(sa.text(
+            "SELECT ST_X(geom), ST_Y(geom), category FROM incident WHERE reported_at >= now() - interval '30 days'"
+        )).all()  # fmt: skip
+    fig = go.Figure(go.Scattermap(lon=[r[0] for r in rows], lat=[r[1] for r in rows], text=[r[2] for r in rows], mode="markers"))
+    size = len(fig.to_json())
+    print(f"naive map (every incident of 30 days as a point): {len(rows):,} points, {(time.perf_counter() - started) * 1000:.0f} ms, {size / 1024:.0f} KB")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--rows", type=int, default=1_000_000)
+    parser.add_argument("--repeats", type=int, default=20)
+    args = parser.parse_args()
+    engine = bench_engine(DB)
+    fill(engine, args.rows)
+    with engine.connect() as conn:
+        print(f"incidents in the database: {conn.execute(sa.text('SELECT count(*) FROM incident')).scalar_one():,}")
+    cold_page(engine)
+    callbacks(engine, args.repeats)
+    naive(engine)
+
+
+if __name__ == "__main__":
+    main()
