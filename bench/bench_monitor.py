@@ -12,7 +12,6 @@ Chromium, and the ratio against a naive map that ships every incident in the win
 from __future__ import annotations
 
 import argparse
-import datetime as dt
 import json
 import statistics
 import time
@@ -24,7 +23,7 @@ from bench.bench_ingest import bench_engine
 from dashboard.app import create_app
 from dashboard.monitor import layout as L
 from dashboard.monitor import page as monitor_page
-from dashboard.monitor.views import WeightsCache
+from dashboard.monitor.views import BoundaryCache
 from geo.settings import Settings
 
 DB = "gridgov_bench_monitor"
@@ -42,7 +41,7 @@ SELECT :src, 'M' || n, (ARRAY['environment','advertising','construction','emerge
        t + (24 + (n % 5) * 24) * interval '1 hour', (n % 29 = 0)::int,
        b.street_id, b.community_id, b.grid_id, ST_PointOnSurface(b.geom)
 FROM (SELECT n, now() - (n % 525600) * interval '1 minute' - (n % 13) * interval '1 second' AS t,
-             1 + (n * 104729) % :buildings AS bn FROM generate_series(1, :rows) n) g
+             1 + (n * 104729) % :buildings AS bn FROM generate_series(1::bigint, :rows) n) g
 JOIN (SELECT row_number() OVER (ORDER BY b.id) AS bn, b.geom, b.grid_id, g.community_id, c.street_id
       FROM building b JOIN grid g ON g.id = b.grid_id JOIN community c ON c.id = g.community_id) b USING (bn)
 """
@@ -50,7 +49,9 @@ JOIN (SELECT row_number() OVER (ORDER BY b.id) AS bn, b.geom, b.grid_id, g.commu
 
 def fill(engine: sa.engine.Engine, rows: int) -> None:
     with engine.connect() as conn:
-        have = conn.execute(sa.text("SELECT count(*) FROM incident WHERE source = :s"), {"s": SOURCE}).scalar_one()
+        have = conn.execute(
+            sa.text("SELECT count(*) FROM incident WHERE source = :s"), {"s": SOURCE}
+        ).scalar_one()
     if have == rows:
         return
     started = time.perf_counter()
@@ -97,9 +98,11 @@ def update(client, *, drill, view, hashes, mode="heat", cats=(), window=30):  # 
 
 def _stats(name: str, samples: list[tuple[float, int]]) -> None:
     times = sorted(s for s, _ in samples)
-    p95 = times[max(0, int(round(0.95 * len(times))) - 1)]
+    p95 = times[max(0, round(0.95 * len(times)) - 1)]
     size = max(b for _, b in samples)
-    print(f"  {name}: p50 {statistics.median(times) * 1000:.0f} ms, p95 {p95 * 1000:.0f} ms, payload ≤ {size / 1024:.0f} KB")
+    print(
+        f"  {name}: p50 {statistics.median(times) * 1000:.0f} ms, p95 {p95 * 1000:.0f} ms, payload ≤ {size / 1024:.0f} KB"
+    )
 
 
 def callbacks(engine: sa.engine.Engine, repeats: int) -> None:
@@ -107,8 +110,12 @@ def callbacks(engine: sa.engine.Engine, repeats: int) -> None:
     client = app.server.test_client()
     district = {"level": "district", "id": None}
     with engine.connect() as conn:
-        street = conn.execute(sa.text("SELECT id FROM street WHERE valid_to IS NULL ORDER BY code LIMIT 1")).scalar_one()
-        community = conn.execute(sa.text("SELECT id FROM community WHERE street_id = :s LIMIT 1"), {"s": street}).scalar_one()
+        street = conn.execute(
+            sa.text("SELECT id FROM street WHERE valid_to IS NULL ORDER BY code LIMIT 1")
+        ).scalar_one()
+        community = conn.execute(
+            sa.text("SELECT id FROM community WHERE street_id = :s LIMIT 1"), {"s": street}
+        ).scalar_one()
     _, _, first = update(client, drill=district, view="", hashes={})
     view, hashes = first[L.VIEW]["data"], first[L.HASHES]["data"]
     cases = {
@@ -126,15 +133,17 @@ def callbacks(engine: sa.engine.Engine, repeats: int) -> None:
 
 def cold_page(engine: sa.engine.Engine) -> float:
     started = time.perf_counter()
-    component = monitor_page.build(engine, Settings.from_env(), WeightsCache(), query={})
+    component = monitor_page.build(engine, Settings.from_env(), BoundaryCache(), query={})
     payload = len(json.dumps(component.to_plotly_json(), cls=__import__("plotly").utils.PlotlyJSONEncoder))
     seconds = time.perf_counter() - started
-    warm = WeightsCache()
+    warm = BoundaryCache()
     with engine.connect() as conn:
-        warm.get(conn)
+        warm.weights(conn)
     started = time.perf_counter()
     monitor_page.build(engine, Settings.from_env(), warm, query={})
-    print(f"page data, cold (grid weights built too): {seconds * 1000:.0f} ms; with weights cached {(time.perf_counter() - started) * 1000:.0f} ms; page JSON {payload / 1024:.0f} KB")
+    print(
+        f"page data, cold (grid weights built too): {seconds * 1000:.0f} ms; with weights cached {(time.perf_counter() - started) * 1000:.0f} ms; page JSON {payload / 1024:.0f} KB"
+    )
     return seconds
 
 
@@ -145,9 +154,15 @@ def naive(engine: sa.engine.Engine) -> None:
         rows = conn.execute(sa.text(
             "SELECT ST_X(geom), ST_Y(geom), category FROM incident WHERE reported_at >= now() - interval '30 days'"
         )).all()  # fmt: skip
-    fig = go.Figure(go.Scattermap(lon=[r[0] for r in rows], lat=[r[1] for r in rows], text=[r[2] for r in rows], mode="markers"))
+    fig = go.Figure(
+        go.Scattermap(
+            lon=[r[0] for r in rows], lat=[r[1] for r in rows], text=[r[2] for r in rows], mode="markers"
+        )
+    )
     size = len(fig.to_json())
-    print(f"naive map (every incident of 30 days as a point): {len(rows):,} points, {(time.perf_counter() - started) * 1000:.0f} ms, {size / 1024:.0f} KB")
+    print(
+        f"naive map (every incident of 30 days as a point): {len(rows):,} points, {(time.perf_counter() - started) * 1000:.0f} ms, {size / 1024:.0f} KB"
+    )
 
 
 def main() -> None:
@@ -158,7 +173,9 @@ def main() -> None:
     engine = bench_engine(DB)
     fill(engine, args.rows)
     with engine.connect() as conn:
-        print(f"incidents in the database: {conn.execute(sa.text('SELECT count(*) FROM incident')).scalar_one():,}")
+        print(
+            f"incidents in the database: {conn.execute(sa.text('SELECT count(*) FROM incident')).scalar_one():,}"
+        )
     cold_page(engine)
     callbacks(engine, args.repeats)
     naive(engine)

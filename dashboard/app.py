@@ -13,7 +13,7 @@ from dashboard.callbacks import register_callbacks
 from dashboard.layout import DEFAULT_WINDOW, TITLE, page
 from dashboard.monitor import page as monitor
 from dashboard.monitor.callbacks import register_monitor_callbacks
-from dashboard.monitor.views import WeightsCache
+from dashboard.monitor.views import BoundaryCache
 from dashboard.views import map_state
 from geo.settings import Settings
 from layers.boundaries import street_list
@@ -62,7 +62,7 @@ def create_app(settings: Settings, engine: Engine, *, registry: LayerRegistry | 
     map_page = page(registry, figure=go.Figure(), present=[], streets=[], as_of="")
     app.validation_layout = html.Div([_shell(), map_page, monitor.skeleton()])  # type: ignore[assignment]
     app.layout = _shell()
-    weights = WeightsCache()
+    weights = BoundaryCache()
 
     @app.callback(Output(PAGE, "children"), Input(URL, "pathname"), Input(URL, "search"))
     def route(pathname: str | None, search: str | None) -> html.Div:

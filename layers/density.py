@@ -1,7 +1,11 @@
-"""Incident density, binned in PostGIS on square cells in metres (EPSG:4547).
+"""Incident density, binned in PostGIS on square cells of a given size in metres.
 
-Only the occupied cells leave the database (lon/lat of the cell centre and a count), never the
-incidents themselves. Incidents marked as duplicates of another are not counted twice.
+Cells are laid out in degrees scaled at the district's latitude (a cell of ``cell_m`` metres
+north–south and east–west there; a district spans so little latitude that cells stay square to
+within a fraction of a percent), so binning is arithmetic on the stored coordinates, with no
+projection of every point. Only the occupied cells leave the database (lon/lat of the cell
+centre and a count), never the incidents themselves. Incidents marked as duplicates of another
+are not counted twice.
 """
 
 from __future__ import annotations
@@ -25,16 +29,21 @@ from layers.window import ALL_TIME, TimeWindow
 
 MIN_CELL_M, MAX_CELL_M = 25.0, 5000.0
 
+# metres per degree at latitude φ on the ellipsoid (the usual series): latitude
+# 111132.954 − 559.822 cos 2φ + 1.175 cos 4φ, longitude 111412.84 cos φ − 93.5 cos 3φ
 _BINNED = """
-WITH binned AS (
-    SELECT floor(ST_X(p) / :cell) AS ix, floor(ST_Y(p) / :cell) AS iy, count(*) AS n
-    FROM (SELECT ST_Transform(i.geom, 4547) AS p FROM incident i {join} WHERE {where}) pts
+WITH lat0 AS (
+    SELECT radians(coalesce((SELECT ST_Y(ST_Centroid(geom)) FROM district WHERE valid_to IS NULL LIMIT 1), 40.0)) AS f
+), k AS (
+    SELECT :cell / (111132.954 - 559.822 * cos(2 * f) + 1.175 * cos(4 * f)) AS dy,
+           :cell / (111412.84 * cos(f) - 93.5 * cos(3 * f)) AS dx
+    FROM lat0
+), binned AS (
+    SELECT floor(ST_X(i.geom) / k.dx) AS ix, floor(ST_Y(i.geom) / k.dy) AS iy, count(*) AS n
+    FROM incident i CROSS JOIN k {join} WHERE {where}
     GROUP BY 1, 2
 )
-SELECT ST_X(c) AS lon, ST_Y(c) AS lat, n
-FROM binned, LATERAL (SELECT ST_Transform(ST_SetSRID(
-    ST_MakePoint((ix + 0.5) * :cell, (iy + 0.5) * :cell), 4547), 4326) AS c) centre
-ORDER BY ix, iy"""
+SELECT (ix + 0.5) * k.dx AS lon, (iy + 0.5) * k.dy AS lat, n FROM binned CROSS JOIN k ORDER BY ix, iy"""
 _SCOPED = """i.duplicate_of IS NULL
     AND (CAST(:since AS timestamptz) IS NULL OR i.reported_at >= CAST(:since AS timestamptz))
     AND (CAST(:until AS timestamptz) IS NULL OR i.reported_at < CAST(:until AS timestamptz))

@@ -23,6 +23,7 @@ from libpysal.weights import Queen, W
 from sqlalchemy.engine import Connection
 
 from layers._sql import compose
+from layers.drill import Drill
 from layers.incident_filter import IncidentFilter
 
 LEVELS = ((0.01, "99"), (0.05, "95"), (0.10, "90"))  # (p below, label): most significant first
@@ -57,7 +58,7 @@ class GridRates:
 
 def grid_counts(conn: Connection, f: IncidentFilter) -> pd.Series:
     """Incidents per grid for everything ``f`` selects except the place (the whole district)."""
-    where, params = f.at(f.drill.__class__()).where()
+    where, params = f.at(Drill()).where()
     rows = conn.execute(compose(_COUNTS, where=where), params).all()
     return pd.Series({int(g): int(n) for g, n in rows}, dtype="int64")
 

@@ -14,6 +14,7 @@ from layers.hotspots import classify, gi_star
 from layers.incident_filter import IncidentFilter
 from layers.indicators import indicators
 from layers.kpis import period_indicators, tiles
+from layers.trend import daily_counts
 
 CST = dt.timezone(dt.timedelta(hours=8))
 NOW = dt.datetime(2026, 6, 15, 12, 0, tzinfo=CST)
@@ -88,6 +89,19 @@ def test_kpi_tiles_compare_with_the_right_periods(hand):
     assert values["overdue"] == (1, 1)
     assert values["on_time_closure"] == (0.5, None)  # nothing fell due in May
     assert values["handling_hours"] == (pytest.approx(35.5), pytest.approx(240.0))  # E: 10 days in May
+
+
+def test_daily_trend_counts_each_beijing_day(hand):
+    june = IncidentFilter(now=NOW, sources=("hand",), since=t("6-1", 0), until=t("6-15", 0))
+    daily = daily_counts(hand, june)
+    assert len(daily) == 14 and daily.index[0] == dt.date(2026, 6, 1)
+    per_day = daily.sum(axis=1)
+    assert {str(d): int(n) for d, n in per_day.items() if n} == {
+        "2026-06-02": 1,  # A (its duplicate does not count)
+        "2026-06-05": 1,
+        "2026-06-10": 1,
+        "2026-06-14": 1,
+    }
 
 
 def test_phone_numbers_are_masked():

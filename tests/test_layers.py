@@ -200,23 +200,28 @@ def test_density_counts_every_incident_in_the_window_once(demo):
 
 
 def test_density_bins_are_square_metric_cells_matching_numpy(demo):
-    """The same cells and counts as binning the raw EPSG:4547 coordinates with numpy."""
+    """The same cells and counts as binning lon/lat with numpy, and the cells are square in metres."""
     cell = 250.0
     data = _with(demo, density.incident_density, DISTRICT, cell_m=cell)
-    xy = np.array(
-        all_rows(
-            demo,
-            "SELECT ST_X(p), ST_Y(p) FROM (SELECT ST_Transform(geom, 4547) p FROM incident"
-            " WHERE duplicate_of IS NULL) q",
-        )
-    )
-    cells, counts = np.unique(np.floor(xy / cell).astype(int), axis=0, return_counts=True)
+    lat0 = one(demo, "SELECT ST_Y(ST_Centroid(geom)) FROM district WHERE valid_to IS NULL")
+    f = np.radians(lat0)
+    dy = cell / (111132.954 - 559.822 * np.cos(2 * f) + 1.175 * np.cos(4 * f))
+    dx = cell / (111412.84 * np.cos(f) - 93.5 * np.cos(3 * f))
+    xy = np.array(all_rows(demo, "SELECT ST_X(geom), ST_Y(geom) FROM incident WHERE duplicate_of IS NULL"))
+    cells, counts = np.unique(np.floor(xy / [dx, dy]).astype(int), axis=0, return_counts=True)
     expected = {(int(i), int(j)): int(n) for (i, j), n in zip(cells, counts, strict=True)}
-    x, y = metric_transformer().transform(data.lon, data.lat)
-    ix, iy = x / cell - 0.5, y / cell - 0.5
-    assert max(np.abs(ix - ix.round()).max(), np.abs(iy - iy.round()).max()) < 1e-3  # cell centres
+    ix, iy = data.lon / dx - 0.5, data.lat / dy - 0.5
+    assert max(np.abs(ix - ix.round()).max(), np.abs(iy - iy.round()).max()) < 1e-6  # cell centres
     got = {(int(i), int(j)): int(n) for i, j, n in zip(ix.round(), iy.round(), data.count, strict=True)}
     assert got == expected
+    # a cell at the district's centre measures cell × cell metres in EPSG:4547 (CGCS2000 GK)
+    x, y = metric_transformer().transform(
+        [data.lon[0], data.lon[0] + dx, data.lon[0]], [lat0, lat0, lat0 + dy]
+    )
+    assert (
+        abs(np.hypot(x[1] - x[0], y[1] - y[0]) - cell) < 1.0
+        and abs(np.hypot(x[2] - x[0], y[2] - y[0]) - cell) < 1.0
+    )
 
 
 def test_density_in_one_street_counts_only_that_street(demo):

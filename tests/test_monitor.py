@@ -106,15 +106,26 @@ def test_a_refresh_sends_only_what_changed_and_patches_the_map(client, demo):
     assert len(other.data) < 300_000
 
 
-def test_the_hotspot_layer_shows_significant_grids(client, demo):
+def test_the_hotspot_layer_draws_only_significant_grids(client, demo):
     out = update(client, drill={"level": "district", "id": None}, mode="hotspot", view="").get_json()[
         "response"
     ]
     grids = out[L.MAP]["figure"]["data"][0]
-    assert grids["visible"] is True and len(grids["locations"]) == one(
-        demo, "SELECT count(*) FROM grid WHERE valid_to IS NULL"
-    )
+    total = one(demo, "SELECT count(*) FROM grid WHERE valid_to IS NULL")
+    assert grids["visible"] is True and 0 < len(grids["locations"]) < total / 5
+    assert 3 not in _numbers(grids["z"])  # class 3 is "not significant"
     assert "99%" in json.dumps(out[L.LEGEND]["children"])
+
+
+def _numbers(value):
+    """A Plotly array, plain or base64-encoded."""
+    if isinstance(value, dict):
+        import base64
+
+        import numpy as np
+
+        return np.frombuffer(base64.b64decode(value["bdata"]), dtype=value["dtype"]).tolist()
+    return list(value)
 
 
 def test_bad_input_changes_nothing(client):

@@ -8,6 +8,7 @@ import hashlib
 import json
 from typing import Any
 
+import plotly.graph_objects as go
 import plotly.utils
 import sqlalchemy as sa
 from dash import ALL, Dash, Input, Output, Patch, State, ctx, no_update
@@ -17,7 +18,7 @@ from sqlalchemy.engine import Connection, Engine
 from dashboard.monitor import layout as L
 from dashboard.monitor.figures import GRID, HEAT, OVERDUE, UNITS, trend_figure
 from dashboard.monitor.i18n import text
-from dashboard.monitor.views import Controls, MonitorData, WeightsCache, map_figure, map_traces, monitor_data
+from dashboard.monitor.views import BoundaryCache, Controls, MonitorData, map_figure, map_traces, monitor_data
 from layers.drill import CHILD, Drill, unit_of_grid
 
 _PANELS = ("kpis", "crumbs", "grid", "rank_title", "ranking", "alerts", "latest", "trend", "legend", "map")
@@ -54,19 +55,21 @@ def panels(data: MonitorData) -> dict[str, Any]:
     }
 
 
-def _map_patch(traces: list[Any]) -> Patch:
+def _map_patch(traces: list[Any], *, with_grid_shapes: bool) -> Patch:
+    """The map's new numbers (and the grids' shapes only when the set of grids drawn changed)."""
+    grid_keys = ("z", "customdata", "zmax", *(("geojson", "locations") if with_grid_shapes else ()))
     patch = Patch()
-    for index, keys in ((GRID, ("z", "customdata", "zmax")), (HEAT, ("lon", "lat", "z", "zmax")), (UNITS, ("customdata",)), (OVERDUE, ("lon", "lat", "text", "customdata"))):  # fmt: skip
-        trace = traces[index].to_plotly_json()
+    for index, keys in ((GRID, grid_keys), (HEAT, ("lon", "lat", "z", "zmax")), (UNITS, ("customdata",)), (OVERDUE, ("lon", "lat", "text", "customdata"))):  # fmt: skip
+        trace = go.Figure(data=[traces[index]]).to_dict()["data"][0]  # numbers as base64 typed arrays
         for key in keys:
             patch["data"][index][key] = trace.get(key)
     return patch
 
 
 def digests_of(content: dict[str, Any]) -> dict[str, str]:
-    return {
-        k: _digest([_json(x) for x in v] if isinstance(v, list) else _json(v)) for k, v in content.items()
-    }
+    out = {k: _digest([_json(x) for x in v] if isinstance(v, list) else _json(v)) for k, v in content.items()}
+    out["grid_shapes"] = _digest(list(content["map"][GRID].locations or ()))
+    return out
 
 
 def changed_outputs(
@@ -79,8 +82,14 @@ def changed_outputs(
     for key in _PANELS:
         if same_view and digests[key] == hashes.get(key):
             out.append(no_update)
+        elif key == "map" and same_view:
+            out.append(
+                _map_patch(
+                    content["map"], with_grid_shapes=digests["grid_shapes"] != hashes.get("grid_shapes")
+                )
+            )
         elif key == "map":
-            out.append(_map_patch(content["map"]) if same_view else map_figure(data))
+            out.append(map_figure(data))
         else:
             out.append(content[key])
     return out, digests
@@ -111,7 +120,7 @@ def _clicked(conn: Connection, click: Any, current: Drill) -> Drill:
     return Drill(level, target)
 
 
-def register_monitor_callbacks(app: Dash, *, engine: Engine, weights: WeightsCache) -> None:
+def register_monitor_callbacks(app: Dash, *, engine: Engine, weights: BoundaryCache) -> None:
     @app.callback(
         Output(L.DRILL, "data"),
         Output(L.KIOSK, "data"),

@@ -13,7 +13,7 @@ from sqlalchemy.engine import Engine
 
 from dashboard.monitor.callbacks import digests_of, now, panels
 from dashboard.monitor.layout import monitor_page
-from dashboard.monitor.views import Controls, MapData, MonitorData, WeightsCache, monitor_data
+from dashboard.monitor.views import BoundaryCache, Controls, MapData, MonitorData, monitor_data
 from geo.settings import Settings
 from layers.density import Density
 from layers.drill import Drill
@@ -30,7 +30,7 @@ def sources(engine: Engine) -> list[str]:
 
 
 def build(
-    engine: Engine, settings: Settings, weights: WeightsCache, *, query: Mapping[str, Sequence[str]]
+    engine: Engine, settings: Settings, weights: BoundaryCache, *, query: Mapping[str, Sequence[str]]
 ) -> html.Div:
     """The wall screen with current data; ``?lang=en`` for English, ``?kiosk=1`` cycles the streets."""
     controls = Controls.parse(

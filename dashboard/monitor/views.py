@@ -67,24 +67,51 @@ class Controls:
         )
 
 
-class WeightsCache:
-    """Grid contiguity weights, rebuilt only when the current grids change (one per app)."""
+# simplification tolerance of outlines drawn at each level (metres): about a pixel at its zoom
+TOLERANCE_M = {"district": 25.0, "street": 10.0, "community": 5.0, "grid": 2.0}
+_VERSION = sa.text(
+    "SELECT (SELECT count(*) || ':' || max(id) || ':' || max(valid_from) FROM street WHERE valid_to IS NULL), "
+    "(SELECT count(*) || ':' || max(id) || ':' || max(valid_from) FROM community WHERE valid_to IS NULL), "
+    "(SELECT count(*) || ':' || max(id) || ':' || max(valid_from) FROM grid WHERE valid_to IS NULL)"
+)
+
+
+class BoundaryCache:
+    """Grid weights and simplified outlines, kept while the current boundaries stay the same
+    (one per app; a boundary ingest changes the version and empties it)."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._key: tuple[Any, ...] | None = None
+        self._version: tuple[Any, ...] | None = None
         self._weights: GridWeights | None = None
+        self._outlines: dict[tuple[str, Drill], list[Outline]] = {}
 
-    def get(self, conn: Connection) -> GridWeights:
-        key = tuple(
-            conn.execute(
-                sa.text("SELECT count(*), max(id), max(valid_from) FROM grid WHERE valid_to IS NULL")
-            ).one()
-        )
+    def _check(self, conn: Connection) -> None:
+        version = tuple(conn.execute(_VERSION).one())
+        if version != self._version:
+            self._version, self._weights, self._outlines = version, None, {}
+
+    def weights(self, conn: Connection) -> GridWeights:
         with self._lock:
-            if self._weights is None or key != self._key:
-                self._weights, self._key = GridWeights.load(conn), key
+            self._check(conn)
+            if self._weights is None:
+                self._weights = GridWeights.load(conn)
             return self._weights
+
+    def outlines(self, conn: Connection, kind: str, drill: Drill) -> list[Outline]:
+        """``kind`` "children" (the units one level down) or "grids" (every grid inside)."""
+        with self._lock:
+            self._check(conn)
+            key = (kind, drill)
+            if key not in self._outlines:
+                tolerance = TOLERANCE_M[drill.level]
+                loaded = (
+                    children(conn, drill, tolerance_m=tolerance)[1]
+                    if kind == "children"
+                    else grids_in(conn, drill, tolerance_m=tolerance)
+                )
+                self._outlines[key] = loaded
+            return self._outlines[key]
 
 
 @dataclass(frozen=True)
@@ -114,7 +141,7 @@ class MonitorData:
 
 
 def monitor_data(
-    conn: Connection, *, drill: Drill, controls: Controls, now: dt.datetime, weights: WeightsCache
+    conn: Connection, *, drill: Drill, controls: Controls, now: dt.datetime, weights: BoundaryCache
 ) -> MonitorData:
     """Everything the wall screen shows for one drill and set of controls at ``now``."""
     f = controls.incident_filter(drill, now)
@@ -137,11 +164,14 @@ def monitor_data(
 
 
 def _map_data(
-    conn: Connection, f: IncidentFilter, controls: Controls, weights: WeightsCache, volumes: dict[int, int]
+    conn: Connection, f: IncidentFilter, controls: Controls, weights: BoundaryCache, volumes: dict[int, int]
 ) -> MapData:
-    _, units = children(conn, f.drill)
+    units = weights.outlines(conn, "children", f.drill)
     want_grids = controls.mode in ("rate", "hotspot")
-    rates = grid_rates(conn, f, weights.get(conn)) if want_grids else None
+    rates = grid_rates(conn, f, weights.weights(conn)) if want_grids else None
+    grids = weights.outlines(conn, "grids", f.drill) if rates is not None else []
+    if rates is not None and controls.mode == "hotspot":  # only the significant grids are drawn
+        grids = [g for g in grids if rates.table.at[g.unit_id, "cluster"]]
     labels = [
         f"{short_name(u.name)} · {volumes[u.unit_id]}" if u.unit_id in volumes else short_name(u.name)
         for u in units
@@ -149,7 +179,7 @@ def _map_data(
     return MapData(
         units=units,
         unit_labels=labels,
-        grids=grids_in(conn, f.drill) if want_grids else [],
+        grids=grids,
         rates=rates,
         density=filtered_density(conn, f, cell_m=CELL_M[f.drill.level]),
         overdue=feeds.overdue_points(conn, f),
