@@ -44,6 +44,7 @@ FROM (SELECT n, now() - (n % 525600) * interval '1 minute' - (n % 13) * interval
              1 + (n * 104729) % :buildings AS bn FROM generate_series(1::bigint, :rows) n) g
 JOIN (SELECT row_number() OVER (ORDER BY b.id) AS bn, b.geom, b.grid_id, g.community_id, c.street_id
       FROM building b JOIN grid g ON g.id = b.grid_id JOIN community c ON c.id = g.community_id) b USING (bn)
+ORDER BY g.t  -- stored in the order they arrive, as ingest jobs do
 """
 
 
