@@ -184,11 +184,10 @@ def register_monitor_callbacks(app: Dash, *, engine: Engine, weights: BoundaryCa
             raise PreventUpdate from None
         controls = Controls.parse(window=window, categories=cats, sources=sources, statuses=statuses, mode=mode, lang=lang)  # fmt: skip
         clock = now()
-        with engine.connect() as conn:
-            try:
-                data = monitor_data(conn, drill=drill, controls=controls, now=clock, weights=weights)
-            except ValueError:  # a unit that no longer exists (boundaries reloaded): back to the top
-                data = monitor_data(conn, drill=Drill(), controls=controls, now=clock, weights=weights)
+        try:
+            data = monitor_data(engine, drill=drill, controls=controls, now=clock, weights=weights)
+        except ValueError:  # a unit that no longer exists (boundaries reloaded): back to the top
+            data = monitor_data(engine, drill=Drill(), controls=controls, now=clock, weights=weights)
         key = L.view_key(data)
         outputs, digests = changed_outputs(
             data, hashes=hashes if isinstance(hashes, dict) else {}, same_view=key == view

@@ -36,8 +36,7 @@ def build(
     controls = Controls.parse(
         window=30, categories=(), sources=(), statuses=(), mode="heat", lang=_first(query, "lang")
     )
-    with engine.connect() as conn:
-        data = monitor_data(conn, drill=Drill(), controls=controls, now=now(), weights=weights)
+    data = monitor_data(engine, drill=Drill(), controls=controls, now=now(), weights=weights)
     return monitor_page(
         data,
         sources=sources(engine),

@@ -5,13 +5,15 @@ from __future__ import annotations
 import datetime as dt
 import json
 import threading
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 import pandas as pd
 import shapely
 import sqlalchemy as sa
-from sqlalchemy.engine import Connection
+from sqlalchemy.engine import Connection, Engine
 
 from dashboard.figure import view_for
 from dashboard.monitor import figures
@@ -24,6 +26,7 @@ from layers.extent import Extent
 from layers.hotspots import GridRates, GridWeights, grid_rates
 from layers.incident_filter import STATUSES, IncidentFilter
 
+T = TypeVar("T")
 WINDOWS = (30, 90, 365)
 MODES = ("heat", "rate", "hotspot")
 CELL_M = {"district": 150.0, "street": 80.0, "community": 40.0, "grid": 25.0}
@@ -140,27 +143,46 @@ class MonitorData:
     map: MapData = field(repr=False)
 
 
+QUERY_THREADS = 4  # the panels' queries run side by side, each on its own connection
+
+
 def monitor_data(
-    conn: Connection, *, drill: Drill, controls: Controls, now: dt.datetime, weights: BoundaryCache
+    engine: Engine, *, drill: Drill, controls: Controls, now: dt.datetime, weights: BoundaryCache
 ) -> MonitorData:
-    """Everything the wall screen shows for one drill and set of controls at ``now``."""
+    """Everything the wall screen shows for one drill and set of controls at ``now``.
+
+    Independent panels query in parallel on separate connections (PostgreSQL runs each in its
+    own process, so they use every core); each sees the data as of its own start.
+    """
     f = controls.incident_filter(drill, now)
-    assert f.since is not None and f.until is not None
-    rows = ranking.ranking(conn, f, since=f.since, until=f.until, now=now)
-    volumes = {r.unit_id: r.ind.reported for r in rows}
-    return MonitorData(
-        now=now,
-        drill=drill,
-        controls=controls,
-        crumbs=path(conn, drill),
-        tiles=kpis.tiles(conn, f, now=now),
-        ranking=rows,
-        latest=feeds.latest(conn, f),
-        alerts=feeds.overdue(conn, f),
-        daily=trend.daily_counts(conn, f),
-        grid=grid_info(conn, drill.unit_id) if drill.level == "grid" and drill.unit_id else None,
-        map=_map_data(conn, f, controls, weights, volumes),
-    )
+    since, until = f.since, f.until
+    assert since is not None and until is not None
+
+    def on(fn: Callable[[Connection], T]) -> Callable[[], T]:
+        def run() -> T:
+            with engine.connect() as conn:
+                return fn(conn)
+
+        return run
+
+    def places(conn: Connection) -> tuple[list[ranking.Row], MapData]:
+        rows = ranking.ranking(conn, f, since=since, until=until, now=now)
+        return rows, _map_data(conn, f, controls, weights, {r.unit_id: r.ind.reported for r in rows})
+
+    def lists(conn: Connection) -> tuple[Any, ...]:
+        grid = grid_info(conn, drill.unit_id) if drill.level == "grid" and drill.unit_id else None
+        return path(conn, drill), feeds.latest(conn, f), feeds.overdue(conn, f), grid
+
+    with ThreadPoolExecutor(max_workers=QUERY_THREADS) as pool:
+        placed = pool.submit(on(places))
+        tiles = pool.submit(on(lambda conn: kpis.tiles(conn, f, now=now)))
+        daily = pool.submit(on(lambda conn: trend.daily_counts(conn, f)))
+        crumbs, latest, alerts, grid = on(lists)()
+        rows, map_data = placed.result()
+        return MonitorData(
+            now=now, drill=drill, controls=controls, crumbs=crumbs, tiles=tiles.result(), ranking=rows,
+            latest=latest, alerts=alerts, daily=daily.result(), grid=grid, map=map_data,
+        )  # fmt: skip
 
 
 def _map_data(
