@@ -23,7 +23,7 @@ from bench.bench_ingest import bench_engine
 from dashboard.app import create_app
 from dashboard.monitor import layout as L
 from dashboard.monitor import page as monitor_page
-from dashboard.monitor.views import BoundaryCache
+from dashboard.monitor.views import MonitorCache
 from geo.settings import Settings
 
 DB = "gridgov_bench_monitor"
@@ -134,12 +134,13 @@ def callbacks(engine: sa.engine.Engine, repeats: int) -> None:
 
 def cold_page(engine: sa.engine.Engine) -> float:
     started = time.perf_counter()
-    component = monitor_page.build(engine, Settings.from_env(), BoundaryCache(), query={})
+    component = monitor_page.build(engine, Settings.from_env(), MonitorCache(), query={})
     payload = len(json.dumps(component.to_plotly_json(), cls=__import__("plotly").utils.PlotlyJSONEncoder))
     seconds = time.perf_counter() - started
-    warm = BoundaryCache()
+    warm = MonitorCache()
     with engine.connect() as conn:
         warm.weights(conn)
+        warm.facts(conn)
     started = time.perf_counter()
     monitor_page.build(engine, Settings.from_env(), warm, query={})
     print(

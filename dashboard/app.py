@@ -13,7 +13,7 @@ from dashboard.callbacks import register_callbacks
 from dashboard.layout import DEFAULT_WINDOW, TITLE, page
 from dashboard.monitor import page as monitor
 from dashboard.monitor.callbacks import register_monitor_callbacks
-from dashboard.monitor.views import BoundaryCache
+from dashboard.monitor.views import MonitorCache
 from dashboard.views import map_state
 from geo.settings import Settings
 from layers.boundaries import street_list
@@ -62,13 +62,13 @@ def create_app(settings: Settings, engine: Engine, *, registry: LayerRegistry | 
     map_page = page(registry, figure=go.Figure(), present=[], streets=[], as_of="")
     app.validation_layout = html.Div([_shell(), map_page, monitor.skeleton()])  # type: ignore[assignment]
     app.layout = _shell()
-    weights = BoundaryCache()
+    cache = MonitorCache()
 
     @app.callback(Output(PAGE, "children"), Input(URL, "pathname"), Input(URL, "search"))
     def route(pathname: str | None, search: str | None) -> html.Div:
         """``/`` and ``/monitor``: the wall screen; ``/map``: the layer map; else not found."""
         if pathname in (None, "/", "/monitor"):
-            return monitor.build(engine, settings, weights, query=parse_qs((search or "").lstrip("?")))
+            return monitor.build(engine, settings, cache, query=parse_qs((search or "").lstrip("?")))
         if pathname == "/map":
             return _page(engine=engine, registry=registry, tile_url=settings.tile_url)
         return html.Div(
@@ -76,7 +76,7 @@ def create_app(settings: Settings, engine: Engine, *, registry: LayerRegistry | 
         )
 
     register_callbacks(app, engine=engine, registry=registry, tile_url=settings.tile_url)
-    register_monitor_callbacks(app, engine=engine, weights=weights)
+    register_monitor_callbacks(app, engine=engine, cache=cache)
     return app
 
 

@@ -11,7 +11,6 @@ from typing import Any
 from gunicorn.app.base import BaseApplication
 
 from dashboard.app import create_app
-from dashboard.monitor.views import QUERY_THREADS
 from geo.db import database_url, make_engine
 from geo.settings import Settings
 
@@ -20,8 +19,7 @@ THREADS_PER_WORKER = 4
 
 def wsgi_app(settings: Settings) -> Any:
     """A fresh WSGI app with its own engine (called in each worker)."""
-    # each request thread may run the wall screen's queries side by side (QUERY_THREADS connections)
-    engine = make_engine(database_url(settings), pool_size=THREADS_PER_WORKER * QUERY_THREADS)
+    engine = make_engine(database_url(settings), pool_size=THREADS_PER_WORKER)
     app = create_app(settings, engine)
     _register_bundles(app.server)
     return app.server

@@ -180,6 +180,15 @@ class Incident(Base):
     geom: Mapped[Any] = _geom("POINT")
 
 
+class IncidentChange(Base):
+    """One row per statement that changed ``incident`` (written by triggers, migration 0004), in
+    the writer's transaction: readers that cache aggregates compare ``max(id)`` to know when."""
+
+    __tablename__ = "incident_change"
+    id: Mapped[int] = mapped_column(sa.BigInteger, primary_key=True)
+    at: Mapped[dt.datetime] = mapped_column(sa.DateTime(timezone=True), server_default=sa.func.now())
+
+
 class InspectionTarget(Base):
     """A site inspected in rounds (排查): scrap station, homestay, bungalow, canteen, …"""
 

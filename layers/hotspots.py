@@ -22,13 +22,12 @@ from esda.getisord import G_Local
 from libpysal.weights import Queen, W
 from sqlalchemy.engine import Connection
 
-from layers._sql import compose
 from layers.drill import Drill
+from layers.facts import Facts
 from layers.incident_filter import IncidentFilter
 
 LEVELS = ((0.01, "99"), (0.05, "95"), (0.10, "90"))  # (p below, label): most significant first
 _GRIDS = "SELECT id, residents, geom FROM grid WHERE valid_to IS NULL ORDER BY id"
-_COUNTS = "SELECT i.grid_id, count(*) FROM incident i WHERE {where} AND i.grid_id IS NOT NULL GROUP BY 1"
 
 
 @dataclass(frozen=True)
@@ -56,15 +55,16 @@ class GridRates:
     table: pd.DataFrame  # index grid_id; columns n, rate, z, p, cluster ('hot99' … 'cold90', '')
 
 
-def grid_counts(conn: Connection, f: IncidentFilter) -> pd.Series:
+def grid_counts(facts: Facts, f: IncidentFilter) -> pd.Series:
     """Incidents per grid for everything ``f`` selects except the place (the whole district)."""
-    where, params = f.at(Drill()).where()
-    rows = conn.execute(compose(_COUNTS, where=where), params).all()
-    return pd.Series({int(g): int(n) for g, n in rows}, dtype="int64")
+    grids = facts.grid[f.at(Drill()).rows(facts)]
+    counts = np.bincount(grids, minlength=int(grids.max(initial=0)) + 1)
+    nonzero = np.flatnonzero(counts)
+    return pd.Series(counts[nonzero], index=nonzero, dtype="int64")
 
 
-def grid_rates(conn: Connection, f: IncidentFilter, weights: GridWeights) -> GridRates:
-    counts = grid_counts(conn, f).reindex(weights.ids, fill_value=0).to_numpy(float)
+def grid_rates(facts: Facts, f: IncidentFilter, weights: GridWeights) -> GridRates:
+    counts = grid_counts(facts, f).reindex(weights.ids, fill_value=0).to_numpy(float)
     with np.errstate(divide="ignore", invalid="ignore"):
         rate = np.where(weights.residents > 0, counts / weights.residents * 1000.0, 0.0)
     z, p = gi_star(rate, weights.w)

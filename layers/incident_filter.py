@@ -12,7 +12,11 @@ import datetime as dt
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+import numpy as np
+from numpy.typing import NDArray
+
 from layers.drill import INCIDENT_KEY, Drill
+from layers.facts import Facts
 
 STATUSES = ("open", "overdue", "closed")  # what the status filter offers
 _STATUS_SQL = {
@@ -45,6 +49,29 @@ class IncidentFilter:
 
     def window(self, since: dt.datetime | None, until: dt.datetime | None) -> IncidentFilter:
         return replace(self, since=since, until=until)
+
+    def rows(self, facts: Facts, *, with_time: bool = True) -> NDArray[np.intp]:
+        """Positions in ``facts`` of the incidents this filter selects (the same rows as :meth:`where`)."""
+        keep = np.ones(len(facts), dtype=bool)
+        if self.drill.unit_id is not None:
+            keep &= getattr(facts, self.drill.level) == self.drill.unit_id
+        if with_time and self.since is not None:
+            keep &= facts.reported >= self.since.timestamp()
+        if with_time and self.until is not None:
+            keep &= facts.reported < self.until.timestamp()
+        if self.categories:
+            keep &= np.isin(facts.category, facts.codes("category", self.categories))
+        if self.sources:
+            keep &= np.isin(facts.source, facts.codes("source", self.sources))
+        if self.statuses:
+            keep &= self._status(facts)
+        return np.flatnonzero(keep)
+
+    def _status(self, facts: Facts) -> NDArray[np.bool_]:
+        is_open = np.isnan(facts.closed)
+        now = self.now.timestamp() if self.now else np.nan
+        masks = {"open": is_open, "overdue": is_open & (facts.deadline < now), "closed": ~is_open}
+        return np.logical_or.reduce([masks[s] for s in self.statuses])
 
     def where(self, *, with_time: bool = True) -> tuple[str, dict[str, Any]]:
         """``(sql, params)``: the condition on ``incident i``; ``with_time=False`` ignores the window."""

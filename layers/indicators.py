@@ -14,41 +14,45 @@ For a period ``[a, b)`` and the clock ``t`` (now), over the incidents a filter s
   in the period.
 
 A rate with nothing to divide by is ``None`` (shown as "—"), never 0 %. Deadlines come from the
-SLA clock (:mod:`geo.sla`); each is measured against that incident's own deadline.
+SLA clock (:mod:`geo.sla`); each is measured against that incident's own deadline. Computed with
+numpy over :class:`layers.facts.Facts` (a missing time is NaN and compares false, like NULL).
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy.engine import Connection
+import numpy as np
+from numpy.typing import NDArray
 
-from layers._sql import compose
-from layers.incident_filter import IncidentFilter
+from layers.facts import Facts
 
-# {a}, {b}, {t} name bind parameters; the text is fixed, never built from user input
-_HANDLED = "coalesce(i.handled_at, i.closed_at)"
-_START = "coalesce(i.registered_at, i.reported_at)"
-_IN = "i.reported_at >= :{a} AND i.reported_at < :{b}"
-_DUE = "i.deadline_at >= :{a} AND i.deadline_at < least(:{b}, :{t})"
-_OPEN_AT = "i.reported_at <= :{t} AND (i.closed_at IS NULL OR i.closed_at > :{t})"
-_COUNTS = {
-    "reported": f"count(*) FILTER (WHERE {_IN})",
-    "registered": f"count(*) FILTER (WHERE {_IN} AND i.registered_at IS NOT NULL)",
-    "closed": f"count(*) FILTER (WHERE {_IN} AND i.registered_at IS NOT NULL AND i.closed_at <= :{{t}})",
-    "due": f"count(*) FILTER (WHERE {_DUE})",
-    "handled_on_time": f"count(*) FILTER (WHERE {_DUE} AND i.handled_at <= i.deadline_at)",
-    "closed_on_time": f"count(*) FILTER (WHERE {_DUE} AND i.closed_at <= i.deadline_at)",
-    "open": f"count(*) FILTER (WHERE {_OPEN_AT})",
-    "overdue": f"count(*) FILTER (WHERE {_OPEN_AT} AND i.deadline_at < :{{t}})",
-    "rework": f"coalesce(sum(i.rework_count) FILTER (WHERE {_IN}), 0)",
-    "handling_hours": f"avg(extract(epoch FROM {_HANDLED} - {_START}) / 3600.0) "
-    f"FILTER (WHERE {_HANDLED} >= :{{a}} AND {_HANDLED} < :{{b}} AND {_HANDLED} <= :{{t}})",
-}
-# rows that can count towards any of the above in [a, b) at t: lets the planner skip the rest
-_RELEVANT = "(i.reported_at >= :{a} OR i.closed_at IS NULL OR i.closed_at >= :{a} OR i.deadline_at >= :{a})"
+COUNTS = (
+    "reported",
+    "registered",
+    "closed",
+    "due",
+    "handled_on_time",
+    "closed_on_time",
+    "open",
+    "overdue",
+    "rework",
+)
+
+
+@dataclass(frozen=True)
+class Period:
+    """``[a, b)`` judged at ``t``, as float seconds since 1970."""
+
+    a: float
+    b: float
+    t: float
+
+    @classmethod
+    def of(cls, a: dt.datetime, b: dt.datetime, t: dt.datetime) -> Period:
+        return cls(a.timestamp(), b.timestamp(), t.timestamp())
 
 
 @dataclass(frozen=True)
@@ -81,41 +85,60 @@ class Indicators:
         return _rate(self.closed_on_time, self.due)
 
 
+EMPTY = Indicators(0, 0, 0, 0, 0, 0, 0, 0, 0, None)
+
+
 def _rate(part: int, whole: int) -> float | None:
     return part / whole if whole else None
 
 
-def select_list(*, a: str, b: str, t: str, prefix: str = "") -> str:
-    """The aggregate columns of :class:`Indicators` for period params ``a``/``b`` at ``t``."""
-    return ", ".join(f"{expr.format(a=a, b=b, t=t)} AS {prefix}{name}" for name, expr in _COUNTS.items())
+def contributions(f: Facts, idx: NDArray[np.intp], p: Period) -> dict[str, NDArray[Any]]:
+    """What each selected incident (``idx``) adds to every indicator over ``p``."""
+    rep, reg, due_at = f.reported[idx], f.registered[idx], f.deadline[idx]
+    handled, closed = f.handled[idx], f.closed[idx]
+    in_p = (rep >= p.a) & (rep < p.b)
+    registered = in_p & ~np.isnan(reg)
+    due = (due_at >= p.a) & (due_at < min(p.b, p.t))
+    is_open = (rep <= p.t) & ~(closed <= p.t)
+    done = np.where(np.isnan(handled), closed, handled)
+    handled_in = (done >= p.a) & (done < p.b) & (done <= p.t)
+    start = np.where(np.isnan(reg), rep, reg)
+    return {
+        "reported": in_p,
+        "registered": registered,
+        "closed": registered & (closed <= p.t),
+        "due": due,
+        "handled_on_time": due & (handled <= due_at),
+        "closed_on_time": due & (closed <= due_at),
+        "open": is_open,
+        "overdue": is_open & (due_at < p.t),
+        "rework": np.where(in_p, f.rework[idx], 0),
+        "handled": handled_in,
+        "hours": np.where(handled_in, (done - start) / 3600.0, 0.0),
+    }
 
 
-def relevant(*, a: str) -> str:
-    return _RELEVANT.format(a=a)
-
-
-def from_row(row: Any, *, offset: int = 0) -> Indicators:
-    values = list(row)[offset : offset + len(_COUNTS)]
-    counts = dict(zip(_COUNTS, values, strict=True))
-    handling = counts.pop("handling_hours")
+def indicators(f: Facts, idx: NDArray[np.intp], p: Period) -> Indicators:
+    """Every indicator over the incidents ``idx`` for the period ``p``."""
+    c = contributions(f, idx, p)
+    handled = int(c["handled"].sum())
     return Indicators(
-        **{k: int(v) for k, v in counts.items()}, handling_hours=None if handling is None else float(handling)
+        **{k: int(c[k].sum()) for k in COUNTS},
+        handling_hours=float(c["hours"].sum()) / handled if handled else None,
     )
 
 
-def indicators(
-    conn: Connection, f: IncidentFilter, *, since: dt.datetime, until: dt.datetime, now: dt.datetime
-) -> Indicators:
-    """Every indicator for the incidents ``f`` selects (place, category, source), over ``[since, until)``."""
-    where, params = f.where(with_time=False)
-    query = compose(
-        "SELECT {cols} FROM incident i WHERE {where} AND {relevant}",
-        cols=select_list(a="a", b="b", t="t"),
-        where=where,
-        relevant=relevant(a="a"),
-    )
-    row = conn.execute(query, {**params, "a": since, "b": until, "t": now}).one()
-    return from_row(row)
-
-
-FIELDS = tuple(f.name for f in fields(Indicators))
+def by_unit(f: Facts, idx: NDArray[np.intp], p: Period, unit: NDArray[np.int32]) -> dict[int, Indicators]:
+    """Indicators per unit id (``unit`` gives each incident's unit; 0: none)."""
+    c = contributions(f, idx, p)
+    units = unit[idx]
+    size = int(units.max(initial=0)) + 1
+    sums = {k: np.bincount(units, weights=c[k], minlength=size) for k in (*COUNTS, "handled", "hours")}
+    out = {}
+    for u in np.flatnonzero(np.bincount(units, minlength=size)):
+        handled = int(sums["handled"][u])
+        out[int(u)] = Indicators(
+            **{k: int(sums[k][u]) for k in COUNTS},
+            handling_hours=float(sums["hours"][u]) / handled if handled else None,
+        )
+    return out

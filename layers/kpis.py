@@ -6,7 +6,7 @@
 - on-time closure rate this month, against last month;
 - average handling time (hours) this month, against last month.
 
-All five come from one scan in PostGIS; the formulas are :mod:`layers.indicators`'.
+All five come from numpy over the loaded facts; the formulas are :mod:`layers.indicators`'.
 """
 
 from __future__ import annotations
@@ -15,14 +15,11 @@ import datetime as dt
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
-from sqlalchemy.engine import Connection
-
-from layers._sql import compose
+from layers.facts import Facts
 from layers.incident_filter import IncidentFilter
-from layers.indicators import Indicators, from_row, relevant, select_list
+from layers.indicators import Indicators, Period, indicators
 
 BEIJING = ZoneInfo("Asia/Shanghai")
-_PERIODS = ("today", "yesterday", "month", "last_month")
 
 
 @dataclass(frozen=True)
@@ -57,34 +54,25 @@ class Periods:
         next_month = (month + dt.timedelta(days=32)).replace(day=1)
         return cls(now, day, month, last_month, next_month)
 
-    def params(self) -> dict[str, dt.datetime]:
+    def periods(self) -> dict[str, Period]:
         yesterday = self.now - dt.timedelta(days=1)
         return {
-            "today_a": self.day, "today_b": self.now, "today_t": self.now,
-            "yesterday_a": self.day - dt.timedelta(days=1), "yesterday_b": yesterday, "yesterday_t": yesterday,
-            "month_a": self.month, "month_b": self.next_month, "month_t": self.now,
-            "last_month_a": self.last_month, "last_month_b": self.month, "last_month_t": self.now,
-        }  # fmt: skip
+            "today": Period.of(self.day, self.now, self.now),
+            "yesterday": Period.of(self.day - dt.timedelta(days=1), yesterday, yesterday),
+            "month": Period.of(self.month, self.next_month, self.now),
+            "last_month": Period.of(self.last_month, self.month, self.now),
+        }
 
 
-def period_indicators(conn: Connection, f: IncidentFilter, *, now: dt.datetime) -> dict[str, Indicators]:
+def period_indicators(facts: Facts, f: IncidentFilter, *, now: dt.datetime) -> dict[str, Indicators]:
     """Indicators for today, yesterday (to the same time), this month and last month."""
-    where, params = f.where(with_time=False)
-    columns = ", ".join(select_list(a=f"{p}_a", b=f"{p}_b", t=f"{p}_t", prefix=f"{p}_") for p in _PERIODS)
-    query = compose(
-        "SELECT {cols} FROM incident i WHERE {where} AND {relevant}",
-        cols=columns,
-        where=where,
-        relevant=relevant(a="last_month_a"),
-    )
-    row = conn.execute(query, {**params, **Periods.at(now).params()}).one()
-    size = len(row) // len(_PERIODS)
-    return {p: from_row(row, offset=k * size) for k, p in enumerate(_PERIODS)}
+    idx = f.rows(facts, with_time=False)
+    return {name: indicators(facts, idx, p) for name, p in Periods.at(now).periods().items()}
 
 
-def tiles(conn: Connection, f: IncidentFilter, *, now: dt.datetime) -> list[Tile]:
+def tiles(facts: Facts, f: IncidentFilter, *, now: dt.datetime) -> list[Tile]:
     """The five KPI tiles for the place, categories and sources ``f`` selects."""
-    ind = period_indicators(conn, f, now=now)
+    ind = period_indicators(facts, f, now=now)
     today, yesterday, month, last = ind["today"], ind["yesterday"], ind["month"], ind["last_month"]
     return [
         Tile("open", today.open, yesterday.open),

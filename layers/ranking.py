@@ -9,14 +9,13 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from typing import Any
 
+import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from layers._sql import compose
-from layers.drill import INCIDENT_KEY
+from layers.facts import Facts
 from layers.incident_filter import IncidentFilter
-from layers.indicators import Indicators, from_row, relevant, select_list
+from layers.indicators import EMPTY, Indicators, Period, by_unit
 
 _UNITS = {
     "street": "SELECT id, name FROM street WHERE valid_to IS NULL",
@@ -33,32 +32,24 @@ class Row:
 
 
 def ranking(
-    conn: Connection, f: IncidentFilter, *, since: dt.datetime, until: dt.datetime, now: dt.datetime
+    conn: Connection,
+    facts: Facts,
+    f: IncidentFilter,
+    *,
+    since: dt.datetime,
+    until: dt.datetime,
+    now: dt.datetime,
 ) -> list[Row]:
     """One row per unit below ``f.drill`` (none below a grid), worst on-time closure first."""
     level = f.drill.child_level
     if level is None:
         return []
-    where, params = f.where(with_time=False)
-    query = compose(
-        """WITH u AS ({units}),
-        agg AS (SELECT i.{key} AS unit_id, {cols} FROM incident i WHERE {where} AND {relevant} GROUP BY 1)
-        SELECT u.id, u.name, agg.* FROM u LEFT JOIN agg ON agg.unit_id = u.id""",
-        units=_UNITS[level],
-        key=INCIDENT_KEY[level],
-        cols=select_list(a="a", b="b", t="t"),
-        where=where,
-        relevant=relevant(a="a"),
+    units = conn.execute(sa.text(_UNITS[level]), {"unit_id": f.drill.unit_id}).all()
+    per_unit = by_unit(
+        facts, f.rows(facts, with_time=False), Period.of(since, until, now), getattr(facts, level)
     )
-    rows = conn.execute(query, {**params, "a": since, "b": until, "t": now}).all()
-    out = [Row(int(r[0]), str(r[1]), _indicators(r)) for r in rows]
-    return sorted(out, key=_worst_first)
-
-
-def _indicators(row: Any) -> Indicators:
-    if row[2] is None:  # no incident at all in this unit
-        return Indicators(0, 0, 0, 0, 0, 0, 0, 0, 0, None)
-    return from_row(row, offset=3)
+    rows = [Row(int(u), str(name), per_unit.get(int(u), EMPTY)) for u, name in units]
+    return sorted(rows, key=_worst_first)
 
 
 def _worst_first(row: Row) -> tuple[float, int, str]:

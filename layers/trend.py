@@ -5,28 +5,29 @@ from __future__ import annotations
 
 import datetime as dt
 
+import numpy as np
 import pandas as pd
-from sqlalchemy.engine import Connection
 
-from layers._sql import compose
+from layers.facts import Facts
 from layers.incident_filter import IncidentFilter
 
-# Beijing days as whole numbers since 1970-01-01 (UTC+8 all year): arithmetic, not a time zone lookup per row
-_DAILY = """
-SELECT floor((extract(epoch FROM i.reported_at) + 28800) / 86400)::int AS day, i.category, count(*) AS n
-FROM incident i WHERE {where} GROUP BY 1, 2"""
+_CST = dt.timezone(dt.timedelta(hours=8))
+_DAY_S, _CST_S = 86400, 8 * 3600  # China keeps UTC+8 all year
 
 
-def daily_counts(conn: Connection, f: IncidentFilter) -> pd.DataFrame:
-    """Columns: one per category present, indexed by every day of the window (``f.since``–``f.until``)."""
-    where, params = f.where()
-    rows = pd.DataFrame(
-        conn.execute(compose(_DAILY, where=where), params).all(), columns=["day", "category", "n"]
-    )
-    rows["day"] = (pd.Timestamp("1970-01-01") + pd.to_timedelta(rows["day"], unit="D")).dt.date
-    table = rows.pivot_table(index="day", columns="category", values="n", aggfunc="sum", fill_value=0)
-    if f.since is not None and f.until is not None:
-        first = f.since.astimezone(dt.timezone(dt.timedelta(hours=8))).date()
-        last = (f.until - dt.timedelta(microseconds=1)).astimezone(dt.timezone(dt.timedelta(hours=8))).date()
-        table = table.reindex(pd.date_range(first, last, freq="D").date, fill_value=0)
-    return table.astype("int64")
+def daily_counts(facts: Facts, f: IncidentFilter) -> pd.DataFrame:
+    """One column per category with incidents, one row per day from ``f.since`` to ``f.until``."""
+    assert f.since is not None and f.until is not None
+    idx = f.rows(facts)
+    first = f.since.astimezone(_CST).date()
+    last = (f.until - dt.timedelta(microseconds=1)).astimezone(_CST).date()
+    days = (last - first).days + 1
+    day = ((facts.reported[idx] + _CST_S) // _DAY_S).astype(np.int64) - (first - dt.date(1970, 1, 1)).days
+    category = facts.category[idx]
+    ok = (day >= 0) & (day < days) & (category >= 0)
+    ncat = len(facts.categories)
+    counts = np.bincount(day[ok] * ncat + category[ok], minlength=days * ncat).reshape(days, ncat)
+    present = counts.sum(axis=0) > 0
+    index = pd.Index([first + dt.timedelta(days=k) for k in range(days)], name="day")
+    names = [c for c, keep in zip(facts.categories, present, strict=True) if keep]
+    return pd.DataFrame(counts[:, present], index=index, columns=pd.Index(names, name="category"))

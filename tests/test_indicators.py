@@ -12,7 +12,8 @@ from libpysal.weights import lat2W
 from layers.feeds import mask_phone
 from layers.hotspots import classify, gi_star
 from layers.incident_filter import IncidentFilter
-from layers.indicators import indicators
+from layers.facts import load
+from layers.indicators import Period, by_unit, indicators
 from layers.kpis import period_indicators, tiles
 from layers.trend import daily_counts
 
@@ -64,8 +65,13 @@ def hand(demo):
 FILTER = IncidentFilter(now=NOW, sources=("hand",))
 
 
+def over(conn, since, until):
+    facts = load(conn)
+    return indicators(facts, FILTER.rows(facts, with_time=False), Period.of(since, until, NOW))
+
+
 def test_each_indicator_over_a_month(hand):
-    ind = indicators(hand, FILTER, since=t("6-1", 0), until=t("7-1", 0), now=NOW)
+    ind = over(hand, t("6-1", 0), t("7-1", 0))
     assert (ind.reported, ind.registered, ind.closed) == (4, 3, 2)  # A B C D; A B C; A B
     assert ind.registration_rate == 3 / 4 and ind.closure_rate == 2 / 3
     assert ind.due == 4  # deadlines passed in June: A B C E (D is due on the 20th)
@@ -75,15 +81,26 @@ def test_each_indicator_over_a_month(hand):
     assert ind.handling_hours == pytest.approx((23 + 48) / 2)  # A and B were handled in June
 
 
+def test_indicators_by_unit_add_up_to_the_total(hand):
+    facts = load(hand)
+    idx, period = FILTER.rows(facts, with_time=False), Period.of(t("6-1", 0), t("7-1", 0), NOW)
+    units = (facts.reported > t("6-6", 0).timestamp()).astype("int32") + 1  # two made-up units
+    parts, whole = by_unit(facts, idx, period, units), indicators(facts, idx, period)
+    assert set(parts) == {1, 2}
+    assert parts[1].reported + parts[2].reported == whole.reported == 4
+    assert parts[1].due + parts[2].due == whole.due and parts[1].overdue + parts[2].overdue == whole.overdue
+
+
 def test_a_rate_with_nothing_to_divide_is_unknown_not_zero(hand):
-    ind = indicators(hand, FILTER, since=t("1-1", 0), until=t("2-1", 0), now=NOW)
+    ind = over(hand, t("1-1", 0), t("2-1", 0))
     assert ind.reported == 0 and ind.registration_rate is None and ind.on_time_closure_rate is None
 
 
 def test_kpi_tiles_compare_with_the_right_periods(hand):
-    periods = period_indicators(hand, FILTER, now=NOW)
+    facts = load(hand)
+    periods = period_indicators(facts, FILTER, now=NOW)
     assert periods["yesterday"].reported == 1  # D, reported yesterday before noon
-    values = {tile.key: (tile.value, tile.previous) for tile in tiles(hand, FILTER, now=NOW)}
+    values = {tile.key: (tile.value, tile.previous) for tile in tiles(facts, FILTER, now=NOW)}
     assert values["open"] == (2, 2)  # C and D now; C and D (reported 09:00) 24 h ago
     assert values["new_today"] == (0, 1)
     assert values["overdue"] == (1, 1)
@@ -93,7 +110,7 @@ def test_kpi_tiles_compare_with_the_right_periods(hand):
 
 def test_daily_trend_counts_each_beijing_day(hand):
     june = IncidentFilter(now=NOW, sources=("hand",), since=t("6-1", 0), until=t("6-15", 0))
-    daily = daily_counts(hand, june)
+    daily = daily_counts(load(hand), june)
     assert len(daily) == 14 and daily.index[0] == dt.date(2026, 6, 1)
     per_day = daily.sum(axis=1)
     assert {str(d): int(n) for d, n in per_day.items() if n} == {

@@ -18,7 +18,7 @@ from sqlalchemy.engine import Connection, Engine
 from dashboard.monitor import layout as L
 from dashboard.monitor.figures import GRID, HEAT, OVERDUE, UNITS, trend_figure
 from dashboard.monitor.i18n import text
-from dashboard.monitor.views import BoundaryCache, Controls, MonitorData, map_figure, map_traces, monitor_data
+from dashboard.monitor.views import Controls, MonitorCache, MonitorData, map_figure, map_traces, monitor_data
 from layers.drill import CHILD, Drill, unit_of_grid
 
 _PANELS = ("kpis", "crumbs", "grid", "rank_title", "ranking", "alerts", "latest", "trend", "legend", "map")
@@ -120,7 +120,7 @@ def _clicked(conn: Connection, click: Any, current: Drill) -> Drill:
     return Drill(level, target)
 
 
-def register_monitor_callbacks(app: Dash, *, engine: Engine, weights: BoundaryCache) -> None:
+def register_monitor_callbacks(app: Dash, *, engine: Engine, cache: MonitorCache) -> None:
     @app.callback(
         Output(L.DRILL, "data"),
         Output(L.KIOSK, "data"),
@@ -184,10 +184,11 @@ def register_monitor_callbacks(app: Dash, *, engine: Engine, weights: BoundaryCa
             raise PreventUpdate from None
         controls = Controls.parse(window=window, categories=cats, sources=sources, statuses=statuses, mode=mode, lang=lang)  # fmt: skip
         clock = now()
-        try:
-            data = monitor_data(engine, drill=drill, controls=controls, now=clock, weights=weights)
-        except ValueError:  # a unit that no longer exists (boundaries reloaded): back to the top
-            data = monitor_data(engine, drill=Drill(), controls=controls, now=clock, weights=weights)
+        with engine.connect() as conn:
+            try:
+                data = monitor_data(conn, drill=drill, controls=controls, now=clock, cache=cache)
+            except ValueError:  # a unit that no longer exists (boundaries reloaded): back to the top
+                data = monitor_data(conn, drill=Drill(), controls=controls, now=clock, cache=cache)
         key = L.view_key(data)
         outputs, digests = changed_outputs(
             data, hashes=hashes if isinstance(hashes, dict) else {}, same_view=key == view

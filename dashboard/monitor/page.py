@@ -13,7 +13,7 @@ from sqlalchemy.engine import Engine
 
 from dashboard.monitor.callbacks import digests_of, now, panels
 from dashboard.monitor.layout import monitor_page
-from dashboard.monitor.views import BoundaryCache, Controls, MapData, MonitorData, monitor_data
+from dashboard.monitor.views import Controls, MapData, MonitorCache, MonitorData, monitor_data
 from geo.settings import Settings
 from layers.density import Density
 from layers.drill import Drill
@@ -30,13 +30,14 @@ def sources(engine: Engine) -> list[str]:
 
 
 def build(
-    engine: Engine, settings: Settings, weights: BoundaryCache, *, query: Mapping[str, Sequence[str]]
+    engine: Engine, settings: Settings, cache: MonitorCache, *, query: Mapping[str, Sequence[str]]
 ) -> html.Div:
     """The wall screen with current data; ``?lang=en`` for English, ``?kiosk=1`` cycles the streets."""
     controls = Controls.parse(
         window=30, categories=(), sources=(), statuses=(), mode="heat", lang=_first(query, "lang")
     )
-    data = monitor_data(engine, drill=Drill(), controls=controls, now=now(), weights=weights)
+    with engine.connect() as conn:
+        data = monitor_data(conn, drill=Drill(), controls=controls, now=now(), cache=cache)
     return monitor_page(
         data,
         sources=sources(engine),

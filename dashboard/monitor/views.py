@@ -5,28 +5,26 @@ from __future__ import annotations
 import datetime as dt
 import json
 import threading
-from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from typing import Any
 
 import pandas as pd
 import shapely
 import sqlalchemy as sa
-from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.engine import Connection
 
 from dashboard.figure import view_for
 from dashboard.monitor import figures
 from dashboard.monitor.i18n import LANGS, category_name, short_name, text
 from geo.categories import CATEGORIES
 from layers import feeds, kpis, ranking, trend
-from layers.density import Density, filtered_density
+from layers.density import Density, facts_density
 from layers.drill import Drill, GridInfo, Outline, Unit, children, grid_info, grids_in, path
 from layers.extent import Extent
+from layers.facts import Facts, FactsCache
 from layers.hotspots import GridRates, GridWeights, grid_rates
 from layers.incident_filter import STATUSES, IncidentFilter
 
-T = TypeVar("T")
 WINDOWS = (30, 90, 365)
 MODES = ("heat", "rate", "hotspot")
 CELL_M = {"district": 150.0, "street": 80.0, "community": 40.0, "grid": 25.0}
@@ -79,20 +77,34 @@ _VERSION = sa.text(
 )
 
 
-class BoundaryCache:
-    """Grid weights and simplified outlines, kept while the current boundaries stay the same
-    (one per app; a boundary ingest changes the version and empties it)."""
+class MonitorCache:
+    """Per app: the incident facts (reloaded when incidents change), and grid weights and
+    simplified outlines (kept while the current boundaries stay the same)."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._version: tuple[Any, ...] | None = None
         self._weights: GridWeights | None = None
         self._outlines: dict[tuple[str, Drill], list[Outline]] = {}
+        self._latitude: float | None = None
+        self._facts = FactsCache()
+
+    def facts(self, conn: Connection) -> Facts:
+        return self._facts.get(conn)
+
+    def latitude(self, conn: Connection) -> float:
+        """The district's central latitude (heat cells are laid out for it)."""
+        with self._lock:
+            self._check(conn)
+            if self._latitude is None:
+                query = "SELECT coalesce(ST_Y(ST_Centroid(ST_Extent(geom))), 40.0) FROM district WHERE valid_to IS NULL"
+                self._latitude = float(conn.execute(sa.text(query)).scalar_one())
+            return self._latitude
 
     def _check(self, conn: Connection) -> None:
         version = tuple(conn.execute(_VERSION).one())
         if version != self._version:
-            self._version, self._weights, self._outlines = version, None, {}
+            self._version, self._weights, self._outlines, self._latitude = version, None, {}, None
 
     def weights(self, conn: Connection) -> GridWeights:
         with self._lock:
@@ -143,54 +155,42 @@ class MonitorData:
     map: MapData = field(repr=False)
 
 
-QUERY_THREADS = 4  # the panels' queries run side by side, each on its own connection
-
-
 def monitor_data(
-    engine: Engine, *, drill: Drill, controls: Controls, now: dt.datetime, weights: BoundaryCache
+    conn: Connection, *, drill: Drill, controls: Controls, now: dt.datetime, cache: MonitorCache
 ) -> MonitorData:
-    """Everything the wall screen shows for one drill and set of controls at ``now``.
-
-    Independent panels query in parallel on separate connections (PostgreSQL runs each in its
-    own process, so they use every core); each sees the data as of its own start.
-    """
+    """Everything the wall screen shows for one drill and set of controls at ``now``: counts from
+    the cached facts (numpy), names, lists and outlines from PostGIS."""
     f = controls.incident_filter(drill, now)
     since, until = f.since, f.until
     assert since is not None and until is not None
-
-    def on(fn: Callable[[Connection], T]) -> Callable[[], T]:
-        def run() -> T:
-            with engine.connect() as conn:
-                return fn(conn)
-
-        return run
-
-    def places(conn: Connection) -> tuple[list[ranking.Row], MapData]:
-        rows = ranking.ranking(conn, f, since=since, until=until, now=now)
-        return rows, _map_data(conn, f, controls, weights, {r.unit_id: r.ind.reported for r in rows})
-
-    def lists(conn: Connection) -> tuple[Any, ...]:
-        grid = grid_info(conn, drill.unit_id) if drill.level == "grid" and drill.unit_id else None
-        return path(conn, drill), feeds.latest(conn, f), feeds.overdue(conn, f), grid
-
-    with ThreadPoolExecutor(max_workers=QUERY_THREADS) as pool:
-        placed = pool.submit(on(places))
-        tiles = pool.submit(on(lambda conn: kpis.tiles(conn, f, now=now)))
-        daily = pool.submit(on(lambda conn: trend.daily_counts(conn, f)))
-        crumbs, latest, alerts, grid = on(lists)()
-        rows, map_data = placed.result()
-        return MonitorData(
-            now=now, drill=drill, controls=controls, crumbs=crumbs, tiles=tiles.result(), ranking=rows,
-            latest=latest, alerts=alerts, daily=daily.result(), grid=grid, map=map_data,
-        )  # fmt: skip
+    facts = cache.facts(conn)
+    rows = ranking.ranking(conn, facts, f, since=since, until=until, now=now)
+    return MonitorData(
+        now=now,
+        drill=drill,
+        controls=controls,
+        crumbs=path(conn, drill),
+        tiles=kpis.tiles(facts, f, now=now),
+        ranking=rows,
+        latest=feeds.latest(conn, f),
+        alerts=feeds.overdue(conn, f),
+        daily=trend.daily_counts(facts, f),
+        grid=grid_info(conn, drill.unit_id) if drill.level == "grid" and drill.unit_id else None,
+        map=_map_data(conn, facts, f, controls, cache, {r.unit_id: r.ind.reported for r in rows}),
+    )
 
 
 def _map_data(
-    conn: Connection, f: IncidentFilter, controls: Controls, weights: BoundaryCache, volumes: dict[int, int]
+    conn: Connection,
+    facts: Facts,
+    f: IncidentFilter,
+    controls: Controls,
+    weights: MonitorCache,
+    volumes: dict[int, int],
 ) -> MapData:
     units = weights.outlines(conn, "children", f.drill)
     want_grids = controls.mode in ("rate", "hotspot")
-    rates = grid_rates(conn, f, weights.weights(conn)) if want_grids else None
+    rates = grid_rates(facts, f, weights.weights(conn)) if want_grids else None
     grids = weights.outlines(conn, "grids", f.drill) if rates is not None else []
     if rates is not None and controls.mode == "hotspot":  # only the significant grids are drawn
         grids = [g for g in grids if rates.table.at[g.unit_id, "cluster"]]
@@ -203,7 +203,7 @@ def _map_data(
         unit_labels=labels,
         grids=grids,
         rates=rates,
-        density=filtered_density(conn, f, cell_m=CELL_M[f.drill.level]),
+        density=facts_density(facts, f, cell_m=CELL_M[f.drill.level], lat0=weights.latitude(conn)),
         overdue=feeds.overdue_points(conn, f),
         extent=_extent(units),
     )
