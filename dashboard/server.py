@@ -29,9 +29,24 @@ def _register_bundles(server: Any) -> None:
     """Serve the page once before the worker takes requests. Dash sets itself up (registers the
     JS/CSS bundles it may serve) on its first request, and a new worker's first requests are the
     page's scripts in parallel threads: those that overtake the set-up get HTTP 500."""
-    response = server.test_client().get("/")
+    client = server.test_client()
+    response = client.get("/")
     if response.status_code != 200:
         raise RuntimeError(f"the dashboard page does not render (HTTP {response.status_code})")
+    # build the wall screen once too: loads the incident facts, grid weights and outlines, so the
+    # first screen that connects gets a warm page (a cold process needs seconds for 1M incidents)
+    body = {
+        "output": "page.children",
+        "outputs": {"id": "page", "property": "children"},
+        "inputs": [
+            {"id": "url", "property": "pathname", "value": "/monitor"},
+            {"id": "url", "property": "search", "value": ""},
+        ],
+        "changedPropIds": ["url.pathname"],
+    }
+    response = client.post("/_dash-update-component", json=body)
+    if response.status_code != 200:
+        raise RuntimeError(f"the wall screen does not render (HTTP {response.status_code})")
 
 
 def _bind(host: str, port: int) -> str:

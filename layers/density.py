@@ -97,9 +97,16 @@ def facts_density(facts: Facts, f: IncidentFilter, *, cell_m: float, lat0: float
     phi = np.radians(lat0)
     dy = cell_m / (111132.954 - 559.822 * np.cos(2 * phi) + 1.175 * np.cos(4 * phi))
     dx = cell_m / (111412.84 * np.cos(phi) - 93.5 * np.cos(3 * phi))
-    cells = np.floor(np.column_stack([facts.lon[idx] / dx, facts.lat[idx] / dy])).astype(np.int64)
-    found, count = np.unique(cells, axis=0, return_counts=True)
-    return Density(lon=(found[:, 0] + 0.5) * dx, lat=(found[:, 1] + 0.5) * dy, count=count, cell_m=cell_m)
+    ix = np.floor(facts.lon[idx] / dx).astype(np.int64)
+    iy = np.floor(facts.lat[idx] / dy).astype(np.int64)
+    if not len(ix):
+        return Density(lon=np.zeros(0), lat=np.zeros(0), count=np.zeros(0, dtype=np.int64), cell_m=cell_m)
+    x0, y0, ny = ix.min(), iy.min(), int(iy.max() - iy.min()) + 1
+    counts = np.bincount((ix - x0) * ny + (iy - y0))  # one pass; cells ordered by column, then row
+    cell = np.flatnonzero(counts)
+    return Density(
+        lon=(cell // ny + x0 + 0.5) * dx, lat=(cell % ny + y0 + 0.5) * dy, count=counts[cell], cell_m=cell_m
+    )
 
 
 def latest_report(conn: Connection, scope: Scope) -> dt.datetime | None:

@@ -7,6 +7,7 @@ down, with their outlines for the map. Only current units (``valid_to IS NULL``)
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from typing import Any
 
@@ -97,7 +98,7 @@ class Outline:
     unit_id: int
     code: str
     name: str
-    geojson: str
+    geometry: dict[str, Any]  # GeoJSON geometry, parsed once
 
 
 def children(conn: Connection, drill: Drill, *, tolerance_m: float = 8.0) -> tuple[str | None, list[Outline]]:
@@ -109,7 +110,7 @@ def children(conn: Connection, drill: Drill, *, tolerance_m: float = 8.0) -> tup
     alias = (level or "grid")[0]
     sql = compose(query, geo=_GEO.format(t=alias))
     rows = conn.execute(sql, {"id": drill.unit_id, "tol": tolerance_m}).all()
-    return level, [Outline(*row) for row in rows]
+    return level, [_outline(row) for row in rows]
 
 
 _GRIDS_IN = {
@@ -127,7 +128,12 @@ def grids_in(conn: Connection, drill: Drill, *, tolerance_m: float = 8.0) -> lis
         geo=_GEO.format(t="g"),
         where=_GRIDS_IN[drill.level],
     )
-    return [Outline(*row) for row in conn.execute(sql, {"id": drill.unit_id, "tol": tolerance_m})]
+    return [_outline(row) for row in conn.execute(sql, {"id": drill.unit_id, "tol": tolerance_m})]
+
+
+def _outline(row: Any) -> Outline:
+    unit_id, code, name, geojson = row
+    return Outline(int(unit_id), str(code), str(name), json.loads(geojson))
 
 
 _GRID_INFO = sa.text("""

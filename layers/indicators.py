@@ -93,7 +93,9 @@ def _rate(part: int, whole: int) -> float | None:
 
 
 def contributions(f: Facts, idx: NDArray[np.intp], p: Period) -> dict[str, NDArray[Any]]:
-    """What each selected incident (``idx``) adds to every indicator over ``p``."""
+    """What each selected incident (``idx``) adds to every indicator over ``p``.
+
+    Only incidents that can count in ``p`` need to be passed: see :func:`relevant`."""
     rep, reg, due_at = f.reported[idx], f.registered[idx], f.deadline[idx]
     handled, closed = f.handled[idx], f.closed[idx]
     in_p = (rep >= p.a) & (rep < p.b)
@@ -116,6 +118,15 @@ def contributions(f: Facts, idx: NDArray[np.intp], p: Period) -> dict[str, NDArr
         "handled": handled_in,
         "hours": np.where(handled_in, (done - start) / 3600.0, 0.0),
     }
+
+
+def relevant(f: Facts, idx: NDArray[np.intp], *, since: float) -> NDArray[np.intp]:
+    """Of ``idx``, the incidents that can count in any period starting at ``since`` or later:
+    reported, due, handled or closed since then, or still open."""
+    closed = f.closed[idx]
+    keep = (f.reported[idx] >= since) | ~(closed < since) | (f.deadline[idx] >= since)
+    keep |= f.handled[idx] >= since
+    return idx[keep]
 
 
 def indicators(f: Facts, idx: NDArray[np.intp], p: Period) -> Indicators:

@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo
 
 from layers.facts import Facts
 from layers.incident_filter import IncidentFilter
-from layers.indicators import Indicators, Period, indicators
+from layers.indicators import Indicators, Period, indicators, relevant
 
 BEIJING = ZoneInfo("Asia/Shanghai")
 
@@ -66,8 +66,9 @@ class Periods:
 
 def period_indicators(facts: Facts, f: IncidentFilter, *, now: dt.datetime) -> dict[str, Indicators]:
     """Indicators for today, yesterday (to the same time), this month and last month."""
-    idx = f.rows(facts, with_time=False)
-    return {name: indicators(facts, idx, p) for name, p in Periods.at(now).periods().items()}
+    periods = Periods.at(now).periods()
+    idx = relevant(facts, f.rows(facts, with_time=False), since=periods["last_month"].a)
+    return {name: indicators(facts, idx, p) for name, p in periods.items()}
 
 
 def tiles(facts: Facts, f: IncidentFilter, *, now: dt.datetime) -> list[Tile]:

@@ -9,10 +9,10 @@ import pytest
 import sqlalchemy as sa
 from libpysal.weights import lat2W
 
+from layers.facts import load
 from layers.feeds import mask_phone
 from layers.hotspots import classify, gi_star
 from layers.incident_filter import IncidentFilter
-from layers.facts import load
 from layers.indicators import Period, by_unit, indicators
 from layers.kpis import period_indicators, tiles
 from layers.trend import daily_counts

@@ -8,7 +8,7 @@ import pytest
 
 from dashboard.app import create_app
 from dashboard.monitor import layout as L
-from tests.sql import one
+from tests.sql import all_rows, one
 from tests.test_dashboard import route
 
 UPDATE_OUT = [
@@ -146,3 +146,25 @@ def test_clicking_a_street_on_the_map_drills_down(client, demo):
     response = _call_with_crumbs(client, outputs, inputs, state, f"{L.MAP}.clickData")
     assert response.status_code == 200, response.text
     assert response.get_json()["response"][L.DRILL]["data"] == {"level": "street", "id": sid}
+
+
+def test_clicking_an_overdue_incident_drills_towards_its_grid(client, demo):
+    grid, street = all_rows(
+        demo,
+        "SELECT g.id, c.street_id FROM grid g JOIN community c ON c.id = g.community_id ORDER BY g.id LIMIT 1",
+    )[0]
+    click = {"points": [{"curveNumber": 3, "customdata": grid, "lon": 113.3, "lat": 40.1}]}
+    inputs = [(L.MAP, "clickData", click), (L.KIOSK_TICK, "n_intervals", None)]
+    state = [(L.DRILL, "data", {"level": "district", "id": None}), (L.KIOSK, "data", {"on": False})]
+    response = _call_with_crumbs(
+        client, [(L.DRILL, "data"), (L.KIOSK, "data")], inputs, state, f"{L.MAP}.clickData"
+    )
+    assert response.status_code == 200, response.text
+    assert response.get_json()["response"][L.DRILL]["data"] == {"level": "street", "id": street}
+
+
+def test_map_traces_keep_clickable_data_as_plain_lists(client):
+    """Dash leaves typed arrays out of clickData: what a click needs must stay a plain list."""
+    out = update(client, drill={"level": "district", "id": None}, view="").get_json()["response"]
+    overdue = out[L.MAP]["figure"]["data"][3]
+    assert isinstance(overdue["customdata"], list) and overdue["customdata"]

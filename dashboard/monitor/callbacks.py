@@ -8,9 +8,9 @@ import hashlib
 import json
 from typing import Any
 
-import plotly.graph_objects as go
 import plotly.utils
 import sqlalchemy as sa
+from _plotly_utils.utils import convert_to_base64
 from dash import ALL, Dash, Input, Output, Patch, State, ctx, no_update
 from dash.exceptions import PreventUpdate
 from sqlalchemy.engine import Connection, Engine
@@ -59,8 +59,9 @@ def _map_patch(traces: list[Any], *, with_grid_shapes: bool) -> Patch:
     """The map's new numbers (and the grids' shapes only when the set of grids drawn changed)."""
     grid_keys = ("z", "customdata", "zmax", *(("geojson", "locations") if with_grid_shapes else ()))
     patch = Patch()
-    for index, keys in ((GRID, grid_keys), (HEAT, ("lon", "lat", "z", "zmax")), (UNITS, ("customdata",)), (OVERDUE, ("lon", "lat", "text", "customdata"))):  # fmt: skip
-        trace = go.Figure(data=[traces[index]]).to_dict()["data"][0]  # numbers as base64 typed arrays
+    for index, keys in ((GRID, grid_keys), (HEAT, ("lon", "lat", "z", "zmax")), (UNITS, ("customdata",)), (OVERDUE, ("lon", "lat", "customdata"))):  # fmt: skip
+        trace = traces[index].to_plotly_json()
+        convert_to_base64(trace)  # numbers as typed arrays, as in a whole figure
         for key in keys:
             patch["data"][index][key] = trace.get(key)
     return patch

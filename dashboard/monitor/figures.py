@@ -7,7 +7,6 @@ down (outlines, hover with their numbers), 3 overdue incidents (pulsing).
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from typing import Any
 
@@ -46,7 +45,7 @@ def feature_collection(outlines: Sequence[Outline]) -> dict[str, Any]:
     return {
         "type": "FeatureCollection",
         "features": [
-            {"type": "Feature", "id": str(o.unit_id), "properties": {}, "geometry": json.loads(o.geojson)}
+            {"type": "Feature", "id": str(o.unit_id), "properties": {}, "geometry": o.geometry}
             for o in outlines
         ],
     }
@@ -76,11 +75,13 @@ def grid_trace(grids: Sequence[Outline], values: pd.DataFrame, *, mode: str, lan
 
 
 def heat_trace(density: Density, *, visible: bool) -> go.Densitymap:
+    """The heat layer; hidden, it carries no data (a mode switch sends it again)."""
+    keep = slice(None) if visible else slice(0)
     zmax = float(np.percentile(density.count, 98)) if len(density.count) else 1.0
     return go.Densitymap(
-        lon=density.lon.astype(np.float32),  # float32: ~1 m here, half the bytes
-        lat=density.lat.astype(np.float32),
-        z=density.count.astype(np.int32),
+        lon=density.lon[keep].astype(np.float32),  # float32: ~1 m here, half the bytes
+        lat=density.lat[keep].astype(np.float32),
+        z=density.count[keep].astype(np.int32),
         radius=16,
         zmin=0,
         zmax=max(zmax, 1.0),
@@ -108,16 +109,16 @@ def units_trace(units: Sequence[Outline], labels: Sequence[str]) -> go.Choroplet
     )
 
 
-def overdue_trace(points: Sequence[tuple[float, float, str, int]], labels: Sequence[str]) -> go.Scattermap:
-    """Overdue open incidents; ``customdata`` is the grid, so a click drills towards it."""
+def overdue_trace(points: Sequence[tuple[float, float, str, int]], label: str) -> go.Scattermap:
+    """Overdue open incidents; ``customdata`` is the grid, so a click drills towards it (the
+    alert list says what each one is)."""
     return go.Scattermap(
-        lon=[p[0] for p in points],
-        lat=[p[1] for p in points],
-        customdata=[p[3] for p in points],
+        lon=np.array([p[0] for p in points], dtype=np.float32),
+        lat=np.array([p[1] for p in points], dtype=np.float32),
+        customdata=[p[3] for p in points],  # a plain list: Dash leaves typed arrays out of clickData
         mode="markers",
         marker={"size": 11, "color": "#ff3b3b", "opacity": 0.9},
-        text=list(labels),
-        hovertemplate="%{text}<extra></extra>",
+        hovertemplate=f"{label}<extra></extra>",
         name="overdue",
     )
 

@@ -221,7 +221,7 @@ def legend(data: MonitorData) -> list[Any]:
     """What the map's colours mean in the current mode."""
     lang, mode = data.controls.lang, data.controls.mode
     if mode == "heat":
-        return [html.Div(text(lang, "heat_legend", m=f"{data.map.density.cell_m:g}"))]
+        return [html.Div(text(lang, "heat_legend", m=f"{data.map.density.cell_m:.0f}"))]
     if mode == "rate":
         return [html.Div(text(lang, "rate_legend"))]
     swatches = [("hot99", "#d7191c"), ("hot95", "#f46d43"), ("hot90", "#fdae61"), ("cold90", "#abd9e9"), ("cold95", "#74add1"), ("cold99", "#2c7bb6")]  # fmt: skip

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import json
 import threading
 from dataclasses import dataclass, field
 from typing import Any
@@ -15,7 +14,7 @@ from sqlalchemy.engine import Connection
 
 from dashboard.figure import view_for
 from dashboard.monitor import figures
-from dashboard.monitor.i18n import LANGS, category_name, short_name, text
+from dashboard.monitor.i18n import LANGS, short_name, text
 from geo.categories import CATEGORIES
 from layers import feeds, kpis, ranking, trend
 from layers.density import Density, facts_density
@@ -28,6 +27,8 @@ from layers.incident_filter import STATUSES, IncidentFilter
 WINDOWS = (30, 90, 365)
 MODES = ("heat", "rate", "hotspot")
 CELL_M = {"district": 150.0, "street": 80.0, "community": 40.0, "grid": 25.0}
+MAX_HEAT_CELLS = 8000
+OVERDUE_POINTS = 800  # the longest overdue; the alert list and KPI count them all
 
 
 @dataclass(frozen=True)
@@ -203,16 +204,27 @@ def _map_data(
         unit_labels=labels,
         grids=grids,
         rates=rates,
-        density=facts_density(facts, f, cell_m=CELL_M[f.drill.level], lat0=weights.latitude(conn)),
-        overdue=feeds.overdue_points(conn, f),
+        density=_heat(facts, f, lat0=weights.latitude(conn)),
+        overdue=feeds.overdue_points(conn, f, limit=OVERDUE_POINTS),
         extent=_extent(units),
     )
+
+
+def _heat(facts: Facts, f: IncidentFilter, *, lat0: float) -> Density:
+    """Heat cells for the level, coarsened (×1.5 at a time) until at most MAX_HEAT_CELLS remain,
+    so a year of a whole district stays a small payload."""
+    cell = CELL_M[f.drill.level]
+    density = facts_density(facts, f, cell_m=cell, lat0=lat0)
+    while len(density.count) > MAX_HEAT_CELLS and cell < 1000:
+        cell *= 1.5
+        density = facts_density(facts, f, cell_m=cell, lat0=lat0)
+    return density
 
 
 def _extent(units: list[Outline]) -> Extent | None:
     if not units:
         return None
-    geoms = [shapely.geometry.shape(json.loads(u.geojson)) for u in units]
+    geoms = [shapely.geometry.shape(u.geometry) for u in units]
     west, south, east, north = shapely.total_bounds(geoms)
     return Extent(float(west), float(south), float(east), float(north))
 
@@ -222,12 +234,11 @@ def map_traces(data: MonitorData) -> list[Any]:
     values = (
         m.rates.table if m.rates is not None else pd.DataFrame(columns=["n", "rate", "z", "p", "cluster"])
     )
-    labels = [f"{category_name(lang, c)} · {text(lang, 'overdue_s')}" for _, _, c, _ in m.overdue]
     return [
         figures.grid_trace(m.grids, values, mode=mode, lang=lang),
         figures.heat_trace(m.density, visible=mode == "heat"),
         figures.units_trace(m.units, m.unit_labels),
-        figures.overdue_trace(m.overdue, labels),
+        figures.overdue_trace(m.overdue, text(lang, "overdue_s")),
     ]
 
 
