@@ -73,7 +73,7 @@ def overdue(conn: Connection, f: IncidentFilter, *, limit: int = 12) -> list[Fee
 
 _POINTS = """
 SELECT ST_X(i.geom), ST_Y(i.geom), i.category, i.grid_id FROM incident i
-WHERE {where} AND i.closed_at IS NULL AND i.deadline_at < :now ORDER BY i.deadline_at LIMIT :limit"""
+WHERE {where} AND i.closed_at IS NULL AND i.deadline_at < :now ORDER BY i.deadline_at, i.id LIMIT :limit"""
 
 
 def overdue_points(
