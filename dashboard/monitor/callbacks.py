@@ -10,7 +10,6 @@ from typing import Any
 
 import plotly.utils
 import sqlalchemy as sa
-from _plotly_utils.utils import convert_to_base64
 from dash import ALL, Dash, Input, Output, Patch, State, ctx, no_update
 from dash.exceptions import PreventUpdate
 from sqlalchemy.engine import Connection, Engine
@@ -60,16 +59,22 @@ def _map_patch(traces: list[Any], *, with_grid_shapes: bool) -> Patch:
     grid_keys = ("z", "customdata", "zmax", *(("geojson", "locations") if with_grid_shapes else ()))
     patch = Patch()
     for index, keys in ((GRID, grid_keys), (HEAT, ("lon", "lat", "z", "zmax")), (UNITS, ("customdata",)), (OVERDUE, ("lon", "lat", "customdata"))):  # fmt: skip
-        trace = traces[index].to_plotly_json()
-        convert_to_base64(trace)  # numbers as typed arrays, as in a whole figure
+        trace = traces[index]
         for key in keys:
             patch["data"][index][key] = trace.get(key)
     return patch
 
 
 def digests_of(content: dict[str, Any]) -> dict[str, str]:
-    out = {k: _digest([_json(x) for x in v] if isinstance(v, list) else _json(v)) for k, v in content.items()}
-    out["grid_shapes"] = _digest(list(content["map"][GRID].locations or ()))
+    """A digest per panel; the map's leaves its outlines out (they follow from the view and
+    the grids drawn, whose ids are digested as ``grid_shapes``)."""
+    out = {
+        k: _digest([_json(x) for x in v]) if isinstance(v, list) else _digest(_json(v))
+        for k, v in content.items()
+        if k != "map"
+    }
+    out["map"] = _digest([{k: v for k, v in trace.items() if k != "geojson"} for trace in content["map"]])
+    out["grid_shapes"] = _digest(content["map"][GRID]["locations"])
     return out
 
 

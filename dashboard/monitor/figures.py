@@ -13,6 +13,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
+from _plotly_utils.utils import to_typed_array_spec
 
 from dashboard.figure import MapView
 from dashboard.monitor.i18n import category_name, text
@@ -51,91 +52,102 @@ def feature_collection(outlines: Sequence[Outline]) -> dict[str, Any]:
     }
 
 
-def grid_trace(grids: Sequence[Outline], values: pd.DataFrame, *, mode: str, lang: str) -> go.Choroplethmap:
+Trace = dict[str, Any]  # map traces are plain dicts: no validation copying every outline per request
+
+
+def _typed(values: Any, dtype: Any) -> Any:
+    """A numeric array as Plotly's base64 typed array (a third of the JSON of a list of numbers)."""
+    return to_typed_array_spec(np.asarray(values, dtype=dtype))
+
+
+def grid_trace(grids: Sequence[Outline], values: pd.DataFrame, *, mode: str, lang: str) -> Trace:
     """Grids coloured by rate per 1,000 residents, or by Gi* class (``values`` indexed by grid id)."""
     ids = [o.unit_id for o in grids]
     table = values.reindex(ids)
     hot = mode == "hotspot"
     z = [CLASSES.index(c) if isinstance(c, str) else 3 for c in table["cluster"]] if hot else table["rate"]
-    return go.Choroplethmap(
-        geojson=feature_collection(grids),
-        locations=[str(i) for i in ids],
-        z=np.round(np.asarray(z, float), 2),
-        customdata=np.column_stack([[o.code for o in grids], table["n"].fillna(0), table["rate"].round(1)]),
-        colorscale=_discrete(_CLASS_COLOURS) if hot else "YlOrRd",
-        zmin=-0.5 if hot else 0,
-        zmax=6.5 if hot else float(np.nanpercentile(table["rate"], 98)) if len(table) else 1.0,
-        marker={"line": {"width": 0.3, "color": "#0b1220"}, "opacity": 0.85},
-        showscale=not hot,
-        colorbar={"thickness": 10, "len": 0.4, "x": 0.99, "tickfont": {"color": INK}},
-        hovertemplate="%{customdata[0]}<br>%{customdata[1]} · %{customdata[2]}‰<extra></extra>",
-        visible=mode in ("rate", "hotspot"),
-        name="grids",
-    )
+    rates = table["rate"].astype(float)
+    return {
+        "type": "choroplethmap",
+        "name": "grids",
+        "geojson": feature_collection(grids),
+        "locations": [str(i) for i in ids],
+        "z": _typed(np.round(np.asarray(z, float), 2), np.float32),
+        "customdata": [[o.code, int(n), round(float(r), 1)] for o, n, r in zip(grids, table["n"].fillna(0), rates.fillna(0), strict=True)],
+        "colorscale": _discrete(_CLASS_COLOURS) if hot else "YlOrRd",
+        "zmin": -0.5 if hot else 0,
+        "zmax": 6.5 if hot else float(np.nanpercentile(rates, 98)) if len(table) else 1.0,
+        "marker": {"line": {"width": 0.3, "color": BG}, "opacity": 0.85},
+        "showscale": not hot,
+        "colorbar": {"thickness": 10, "len": 0.4, "x": 0.99, "tickfont": {"color": INK}},
+        "hovertemplate": "%{customdata[0]}<br>%{customdata[1]} · %{customdata[2]}‰<extra></extra>",
+        "visible": mode in ("rate", "hotspot"),
+    }  # fmt: skip
 
 
-def heat_trace(density: Density, *, visible: bool) -> go.Densitymap:
+def heat_trace(density: Density, *, visible: bool) -> Trace:
     """The heat layer; hidden, it carries no data (a mode switch sends it again)."""
     keep = slice(None) if visible else slice(0)
     zmax = float(np.percentile(density.count, 98)) if len(density.count) else 1.0
-    return go.Densitymap(
-        lon=density.lon[keep].astype(np.float32),  # float32: ~1 m here, half the bytes
-        lat=density.lat[keep].astype(np.float32),
-        z=density.count[keep].astype(np.int32),
-        radius=16,
-        zmin=0,
-        zmax=max(zmax, 1.0),
-        colorscale="Inferno",
-        opacity=0.8,
-        showscale=False,
-        hoverinfo="skip",
-        visible=visible,
-        name="heat",
-    )
+    return {
+        "type": "densitymap",
+        "name": "heat",
+        "lon": _typed(density.lon[keep], np.float32),  # float32: ~1 m here, half the bytes
+        "lat": _typed(density.lat[keep], np.float32),
+        "z": _typed(density.count[keep], np.int32),
+        "radius": 16,
+        "zmin": 0,
+        "zmax": max(zmax, 1.0),
+        "colorscale": "Inferno",
+        "opacity": 0.8,
+        "showscale": False,
+        "hoverinfo": "skip",
+        "visible": visible,
+    }
 
 
-def units_trace(units: Sequence[Outline], labels: Sequence[str]) -> go.Choroplethmap:
+def units_trace(units: Sequence[Outline], labels: Sequence[str]) -> Trace:
     """The units one level down: nearly transparent fill (so they take clicks), bright outline."""
-    return go.Choroplethmap(
-        geojson=feature_collection(units),
-        locations=[str(o.unit_id) for o in units],
-        z=[0] * len(units),
-        customdata=list(labels),
-        colorscale=[[0, "rgba(94,234,212,0.03)"], [1, "rgba(94,234,212,0.03)"]],
-        showscale=False,
-        marker={"line": {"width": 1.6, "color": "#5eead4"}},
-        hovertemplate="%{customdata}<extra></extra>",
-        name="units",
-    )
+    return {
+        "type": "choroplethmap",
+        "name": "units",
+        "geojson": feature_collection(units),
+        "locations": [str(o.unit_id) for o in units],
+        "z": [0] * len(units),
+        "customdata": list(labels),
+        "colorscale": [[0, "rgba(94,234,212,0.03)"], [1, "rgba(94,234,212,0.03)"]],
+        "showscale": False,
+        "marker": {"line": {"width": 1.6, "color": "#5eead4"}},
+        "hovertemplate": "%{customdata}<extra></extra>",
+    }
 
 
-def overdue_trace(points: Sequence[tuple[float, float, str, int]], label: str) -> go.Scattermap:
+def overdue_trace(points: Sequence[tuple[float, float, str, int]], label: str) -> Trace:
     """Overdue open incidents; ``customdata`` is the grid, so a click drills towards it (the
     alert list says what each one is)."""
-    return go.Scattermap(
-        lon=np.array([p[0] for p in points], dtype=np.float32),
-        lat=np.array([p[1] for p in points], dtype=np.float32),
-        customdata=[p[3] for p in points],  # a plain list: Dash leaves typed arrays out of clickData
-        mode="markers",
-        marker={"size": 11, "color": "#ff3b3b", "opacity": 0.9},
-        hovertemplate=f"{label}<extra></extra>",
-        name="overdue",
-    )
+    return {
+        "type": "scattermap",
+        "name": "overdue",
+        "lon": _typed([p[0] for p in points], np.float32),
+        "lat": _typed([p[1] for p in points], np.float32),
+        "customdata": [p[3] for p in points],  # a plain list: Dash leaves typed arrays out of clickData
+        "mode": "markers",
+        "marker": {"size": 11, "color": "#ff3b3b", "opacity": 0.9},
+        "hovertemplate": f"{label}<extra></extra>",
+    }
 
 
-def map_figure(traces: Sequence[Any], *, view: MapView, revision: str) -> go.Figure:
-    fig = go.Figure(data=list(traces))
-    fig.update_layout(
-        template="none",
-        map={"style": DARK_STYLE, "center": {"lon": view.lon, "lat": view.lat}, "zoom": view.zoom},
-        margin={"l": 0, "r": 0, "t": 0, "b": 0},
-        paper_bgcolor=BG,
-        showlegend=False,
-        uirevision=revision,
-        font={"family": FONT, "color": INK},
-        hoverlabel={"font": {"family": FONT, "size": 16}},
-    )
-    return fig
+def map_figure(traces: Sequence[Trace], *, view: MapView, revision: str) -> dict[str, Any]:
+    layout = {
+        "map": {"style": DARK_STYLE, "center": {"lon": view.lon, "lat": view.lat}, "zoom": view.zoom},
+        "margin": {"l": 0, "r": 0, "t": 0, "b": 0},
+        "paper_bgcolor": BG,
+        "showlegend": False,
+        "uirevision": revision,
+        "font": {"family": FONT, "color": INK},
+        "hoverlabel": {"font": {"family": FONT, "size": 16}},
+    }
+    return {"data": list(traces), "layout": layout}
 
 
 def trend_figure(daily: pd.DataFrame, *, lang: str) -> go.Figure:

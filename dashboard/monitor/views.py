@@ -229,7 +229,7 @@ def _extent(units: list[Outline]) -> Extent | None:
     return Extent(float(west), float(south), float(east), float(north))
 
 
-def map_traces(data: MonitorData) -> list[Any]:
+def map_traces(data: MonitorData) -> list[figures.Trace]:
     m, lang, mode = data.map, data.controls.lang, data.controls.mode
     values = (
         m.rates.table if m.rates is not None else pd.DataFrame(columns=["n", "rate", "z", "p", "cluster"])
