@@ -54,26 +54,34 @@ def panels(data: MonitorData) -> dict[str, Any]:
     }
 
 
-def _map_patch(traces: list[Any], *, with_grid_shapes: bool) -> Patch:
-    """The map's new numbers (and the grids' shapes only when the set of grids drawn changed)."""
-    grid_keys = ("z", "customdata", "zmax", *(("geojson", "locations") if with_grid_shapes else ()))
+_PATCHED = {GRID: ("z", "customdata", "zmax"), HEAT: ("lon", "lat", "z", "zmax"), UNITS: ("customdata",), OVERDUE: ("lon", "lat", "customdata")}  # fmt: skip
+
+
+def _map_patch(traces: list[Any], *, digests: dict[str, str], hashes: dict[str, str]) -> Patch:
+    """The new numbers of the traces that changed (the grids' shapes only when the set of grids
+    drawn changed)."""
     patch = Patch()
-    for index, keys in ((GRID, grid_keys), (HEAT, ("lon", "lat", "z", "zmax")), (UNITS, ("customdata",)), (OVERDUE, ("lon", "lat", "customdata"))):  # fmt: skip
-        trace = traces[index]
+    for index, keys in _PATCHED.items():
+        if digests[f"map{index}"] == hashes.get(f"map{index}"):
+            continue
+        if index == GRID and digests["grid_shapes"] != hashes.get("grid_shapes"):
+            keys = (*keys, "geojson", "locations")
         for key in keys:
-            patch["data"][index][key] = trace.get(key)
+            patch["data"][index][key] = traces[index].get(key)
     return patch
 
 
 def digests_of(content: dict[str, Any]) -> dict[str, str]:
-    """A digest per panel; the map's leaves its outlines out (they follow from the view and
+    """A digest per panel and per map trace; outlines are left out (they follow from the view and
     the grids drawn, whose ids are digested as ``grid_shapes``)."""
     out = {
         k: _digest([_json(x) for x in v]) if isinstance(v, list) else _digest(_json(v))
         for k, v in content.items()
         if k != "map"
     }
-    out["map"] = _digest([{k: v for k, v in trace.items() if k != "geojson"} for trace in content["map"]])
+    traces = [{k: v for k, v in trace.items() if k != "geojson"} for trace in content["map"]]
+    out |= {f"map{index}": _digest(trace) for index, trace in enumerate(traces)}
+    out["map"] = _digest(sorted(out[f"map{index}"] for index in range(len(traces))))
     out["grid_shapes"] = _digest(content["map"][GRID]["locations"])
     return out
 
@@ -89,11 +97,7 @@ def changed_outputs(
         if same_view and digests[key] == hashes.get(key):
             out.append(no_update)
         elif key == "map" and same_view:
-            out.append(
-                _map_patch(
-                    content["map"], with_grid_shapes=digests["grid_shapes"] != hashes.get("grid_shapes")
-                )
-            )
+            out.append(_map_patch(content["map"], digests=digests, hashes=hashes))
         elif key == "map":
             out.append(map_figure(data))
         else:
