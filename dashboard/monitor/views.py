@@ -23,6 +23,7 @@ from layers.extent import Extent
 from layers.facts import Facts, FactsCache
 from layers.hotspots import GridRates, GridWeights, grid_rates
 from layers.incident_filter import STATUSES, IncidentFilter
+from layers.kpis import BEIJING
 
 WINDOWS = (30, 90, 365)
 MODES = ("heat", "rate", "hotspot")
@@ -57,12 +58,13 @@ class Controls:
         )
 
     def incident_filter(self, drill: Drill, now: dt.datetime) -> IncidentFilter:
-        until = now
+        """The window is whole Beijing days: today and the ``window_days - 1`` days before it."""
+        today = now.astimezone(BEIJING).replace(hour=0, minute=0, second=0, microsecond=0)
         return IncidentFilter(
             drill=drill,
             now=now,
-            since=until - dt.timedelta(days=self.window_days),
-            until=until,
+            since=today - dt.timedelta(days=self.window_days - 1),
+            until=now,
             categories=self.categories,
             sources=self.sources,
             statuses=self.statuses,
@@ -89,9 +91,26 @@ class MonitorCache:
         self._outlines: dict[tuple[str, Drill], list[Outline]] = {}
         self._latitude: float | None = None
         self._facts = FactsCache()
+        self._rates: dict[tuple[Any, ...], GridRates] = {}
+        self._rates_of: tuple[Facts, GridWeights] | None = None
 
     def facts(self, conn: Connection) -> Facts:
         return self._facts.get(conn)
+
+    def rates(self, conn: Connection, facts: Facts, f: IncidentFilter) -> GridRates:
+        """Grid rates and Gi* for ``f`` over the whole district, kept for the same facts and window
+        (a window ends now and nothing is reported in the future, so its start decides it)."""
+        weights = self.weights(conn)
+        if "overdue" in f.statuses:  # changes as deadlines pass
+            return grid_rates(facts, f, weights)
+        key = (f.since, f.categories, f.sources, f.statuses)
+        with self._lock:
+            held = self._rates_of
+            if held is None or held[0] is not facts or held[1] is not weights or len(self._rates) >= 32:
+                self._rates_of, self._rates = (facts, weights), {}  # held, so never mistaken for new ones
+            if key not in self._rates:
+                self._rates[key] = grid_rates(facts, f, weights)
+            return self._rates[key]
 
     def latitude(self, conn: Connection) -> float:
         """The district's central latitude (heat cells are laid out for it)."""
@@ -191,7 +210,7 @@ def _map_data(
 ) -> MapData:
     units = weights.outlines(conn, "children", f.drill)
     want_grids = controls.mode in ("rate", "hotspot")
-    rates = grid_rates(facts, f, weights.weights(conn)) if want_grids else None
+    rates = weights.rates(conn, facts, f) if want_grids else None
     grids = weights.outlines(conn, "grids", f.drill) if rates is not None else []
     if rates is not None and controls.mode == "hotspot":  # only the significant grids are drawn
         grids = [g for g in grids if rates.table.at[g.unit_id, "cluster"]]
