@@ -26,8 +26,10 @@ import sqlalchemy as sa
 
 from bench.bench_ingest import bench_engine
 from dashboard.app import create_app
+from dashboard.callback_request import PATH, callback_body
 from dashboard.monitor import layout as L
 from dashboard.monitor import page as monitor_page
+from dashboard.monitor.callbacks import UPDATE_OUTPUTS
 from dashboard.monitor.views import MonitorCache
 from geo.settings import Settings
 
@@ -71,24 +73,10 @@ def fill(engine: sa.engine.Engine, rows: int) -> None:
 
 
 def _post(client, outputs, inputs, state, changed):  # type: ignore[no-untyped-def]
-    body = {
-        "output": ".." + "...".join(f"{i}.{p}" for i, p in outputs) + "..",
-        "outputs": [{"id": i, "property": p} for i, p in outputs],
-        "inputs": [{"id": i, "property": p, "value": v} for i, p, v in inputs],
-        "state": [{"id": i, "property": p, "value": v} for i, p, v in state],
-        "changedPropIds": [changed],
-    }
+    body = callback_body(outputs, inputs, state, changed=changed)
     started = time.perf_counter()
-    response = client.post("/_dash-update-component", json=body)
+    response = client.post(PATH, json=body)
     return time.perf_counter() - started, response
-
-
-UPDATE_OUT = [
-    (L.KPIS, "children"), (L.CRUMBS, "children"), (L.GRID_CARD, "children"), (L.RANK_TITLE, "children"),
-    (L.RANKING, "children"), (L.ALERTS, "children"), (L.LATEST, "children"), (L.TREND, "figure"),
-    (L.LEGEND, "children"), (L.MAP, "figure"), (L.AS_OF, "children"), (L.HASHES, "data"), (L.VIEW, "data"),
-    (L.NOW, "data"),
-]  # fmt: skip
 
 
 def update(client, *, drill, view, hashes, mode="heat", cats=(), window=30):  # type: ignore[no-untyped-def]
@@ -97,7 +85,7 @@ def update(client, *, drill, view, hashes, mode="heat", cats=(), window=30):  # 
         (L.SOURCE, "value", []), (L.STATUS, "value", []), (L.MODE, "value", mode), (L.REFRESH, "n_intervals", 1),
     ]  # fmt: skip
     state = [(L.LANG, "data", "zh"), (L.HASHES, "data", hashes), (L.VIEW, "data", view)]
-    seconds, response = _post(client, UPDATE_OUT, inputs, state, f"{L.REFRESH}.n_intervals")
+    seconds, response = _post(client, UPDATE_OUTPUTS, inputs, state, f"{L.REFRESH}.n_intervals")
     assert response.status_code == 200, response.text[:500]
     return seconds, len(response.data), response.get_json()["response"]
 

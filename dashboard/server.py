@@ -11,6 +11,7 @@ from typing import Any
 from gunicorn.app.base import BaseApplication
 
 from dashboard.app import create_app
+from dashboard.callback_request import PATH, route_body
 from geo.db import database_url, make_engine
 from geo.settings import Settings
 
@@ -35,16 +36,7 @@ def _register_bundles(server: Any) -> None:
         raise RuntimeError(f"the dashboard page does not render (HTTP {response.status_code})")
     # build the wall screen once too: loads the incident facts, grid weights and outlines, so the
     # first screen that connects gets a warm page (a cold process needs seconds for 1M incidents)
-    body = {
-        "output": "page.children",
-        "outputs": {"id": "page", "property": "children"},
-        "inputs": [
-            {"id": "url", "property": "pathname", "value": "/monitor"},
-            {"id": "url", "property": "search", "value": ""},
-        ],
-        "changedPropIds": ["url.pathname"],
-    }
-    response = client.post("/_dash-update-component", json=body)
+    response = client.post(PATH, json=route_body("/monitor"))
     if response.status_code != 200:
         raise RuntimeError(f"the wall screen does not render (HTTP {response.status_code})")
 

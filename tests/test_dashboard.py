@@ -9,6 +9,7 @@ import pytest
 from dash import Patch
 
 from dashboard.app import create_app
+from dashboard.callback_request import PATH, route_body
 from dashboard.figure import OFFLINE_STYLE, map_figure, view_for
 from dashboard.layout import DEMO_NOTE, TITLE
 from dashboard.patching import parse_present, patch_layers
@@ -35,16 +36,7 @@ def _figure(layout_json):
 
 def route(client, path, search=""):
     """What the router callback puts on the page for ``path`` (Dash's own request)."""
-    body = {
-        "output": "page.children",
-        "outputs": {"id": "page", "property": "children"},
-        "inputs": [
-            {"id": "url", "property": "pathname", "value": path},
-            {"id": "url", "property": "search", "value": search},
-        ],
-        "changedPropIds": ["url.pathname"],
-    }
-    response = client.post("/_dash-update-component", json=body)
+    response = client.post(PATH, json=route_body(path, search))
     assert response.status_code == 200, response.text
     return response.get_json()["response"]["page"]["children"], len(response.data)
 

@@ -7,16 +7,11 @@ import json
 import pytest
 
 from dashboard.app import create_app
+from dashboard.callback_request import PATH, callback_body
 from dashboard.monitor import layout as L
+from dashboard.monitor.callbacks import UPDATE_OUTPUTS
 from tests.sql import all_rows, one
 from tests.test_dashboard import route
-
-UPDATE_OUT = [
-    (L.KPIS, "children"), (L.CRUMBS, "children"), (L.GRID_CARD, "children"), (L.RANK_TITLE, "children"),
-    (L.RANKING, "children"), (L.ALERTS, "children"), (L.LATEST, "children"), (L.TREND, "figure"),
-    (L.LEGEND, "children"), (L.MAP, "figure"), (L.AS_OF, "children"), (L.HASHES, "data"), (L.VIEW, "data"),
-    (L.NOW, "data"),
-]  # fmt: skip
 
 
 @pytest.fixture(scope="module")
@@ -25,30 +20,13 @@ def client(settings, demo):
 
 
 def _call(client, outputs, inputs, state, changed):
-    body = {
-        "output": ".." + "...".join(f"{i}.{p}" for i, p in outputs) + "..",
-        "outputs": [{"id": i, "property": p} for i, p in outputs],
-        "inputs": [{"id": i, "property": p, "value": v} for i, p, v in inputs],
-        "state": [{"id": i, "property": p, "value": v} for i, p, v in state],
-        "changedPropIds": [changed],
-    }
-    return client.post("/_dash-update-component", json=body)
+    return client.post(PATH, json=callback_body(outputs, inputs, state, changed=changed))
 
 
 def _call_with_crumbs(client, outputs, inputs, state, changed):
     """The drill callback also listens to every breadcrumb button (a pattern-matching input)."""
-    body = {
-        "output": ".." + "...".join(f"{i}.{p}" for i, p in outputs) + "..",
-        "outputs": [{"id": i, "property": p} for i, p in outputs],
-        "inputs": [
-            {"id": inputs[0][0], "property": inputs[0][1], "value": inputs[0][2]},
-            [],  # no breadcrumb button clicked
-            {"id": inputs[1][0], "property": inputs[1][1], "value": inputs[1][2]},
-        ],
-        "state": [{"id": i, "property": p, "value": v} for i, p, v in state],
-        "changedPropIds": [changed],
-    }
-    return client.post("/_dash-update-component", json=body)
+    no_crumb_clicked: list = []
+    return _call(client, outputs, [inputs[0], no_crumb_clicked, inputs[1]], state, changed)
 
 
 def update(client, *, drill, mode="heat", window=30, cats=(), view="", hashes=None, lang="zh"):
@@ -57,7 +35,7 @@ def update(client, *, drill, mode="heat", window=30, cats=(), view="", hashes=No
         (L.SOURCE, "value", []), (L.STATUS, "value", []), (L.MODE, "value", mode), (L.REFRESH, "n_intervals", 1),
     ]  # fmt: skip
     state = [(L.LANG, "data", lang), (L.HASHES, "data", hashes or {}), (L.VIEW, "data", view)]
-    response = _call(client, UPDATE_OUT, inputs, state, f"{L.REFRESH}.n_intervals")
+    response = _call(client, UPDATE_OUTPUTS, inputs, state, f"{L.REFRESH}.n_intervals")
     return response
 
 
