@@ -38,6 +38,7 @@ def build(
     )
     with engine.connect() as conn:
         data = monitor_data(conn, drill=Drill(), controls=controls, now=now(), cache=cache)
+        cache.outlines(conn, "grids", Drill())  # ready for the first switch to a grid map (cached)
     return monitor_page(
         data,
         sources=sources(engine),
