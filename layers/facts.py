@@ -65,16 +65,6 @@ class Facts:
     def __len__(self) -> int:
         return len(self.reported)
 
-    @property
-    def start(self) -> NDArray[np.float64]:
-        """When the handling clock starts: registration, or the report if never registered."""
-        return np.where(np.isnan(self.registered), self.reported, self.registered)
-
-    @property
-    def done(self) -> NDArray[np.float64]:
-        """When handling ended: handled, or closed if no handling time was recorded."""
-        return np.where(np.isnan(self.handled), self.closed, self.handled)
-
     def codes(self, kind: str, values: tuple[str, ...]) -> NDArray[np.int32]:
         names = self.categories if kind == "category" else self.sources
         return np.array([names.index(v) for v in values if v in names], dtype=np.int32)
@@ -93,9 +83,7 @@ def load(conn: Connection) -> Facts:
             ("source", s, k) for k, s in enumerate(sources)
         ]
         cur.executemany("INSERT INTO fact_codes VALUES (%s, %s, %s)", rows)
-        times = ", ".join(
-            _TIME.format(c=c) for c in ("reported", "registered", "deadline", "handled", "closed")
-        )
+        times = ", ".join(_TIME.format(c=c) for c in _TIMES)  # the columns are named <time>_at
         query = sql.SQL("COPY ({}) TO STDOUT (FORMAT binary)").format(sql.SQL(_SELECT.format(times=times)))
         buffer = bytearray()
         with cur.copy(query) as copy:

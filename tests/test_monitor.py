@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import base64
 import json
 
+import numpy as np
 import pytest
 
 from dashboard.app import create_app
@@ -98,10 +100,6 @@ def test_the_hotspot_layer_draws_only_significant_grids(client, demo):
 def _numbers(value):
     """A Plotly array, plain or base64-encoded."""
     if isinstance(value, dict):
-        import base64
-
-        import numpy as np
-
         return np.frombuffer(base64.b64decode(value["bdata"]), dtype=value["dtype"]).tolist()
     return list(value)
 

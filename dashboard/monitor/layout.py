@@ -165,6 +165,20 @@ def as_of(now: dt.datetime, lang: str) -> str:
     return f"{text(lang, 'as_of')} {now.astimezone(BEIJING):%Y-%m-%d %H:%M:%S}"
 
 
+def _pick_many(
+    ident: str, labels: dict[str, str], value: Sequence[str], *, kind: str, lang: str
+) -> dcc.Dropdown:
+    """A multi-select of ``labels`` (value → label) whose empty state reads e.g. "事件类型: 全部"."""
+    return dcc.Dropdown(
+        id=ident,
+        options=[{"label": label, "value": key} for key, label in labels.items()],
+        value=list(value),
+        multi=True,
+        placeholder=f"{text(lang, kind)}: {text(lang, 'all')}",
+        className="dd",
+    )
+
+
 def filter_bar(controls: Controls, sources: Sequence[str]) -> html.Div:
     lang = controls.lang
     return html.Div(
@@ -175,21 +189,15 @@ def filter_bar(controls: Controls, sources: Sequence[str]) -> html.Div:
                 value=controls.window_days,
                 className="seg",
             ),
-            dcc.Dropdown(
-                id=CATEGORY,
-                options=[{"label": category_name(lang, k), "value": k} for k in CATEGORIES],
-                value=list(controls.categories),
-                multi=True,
-                placeholder=f"{text(lang, 'category')}: {text(lang, 'all')}",
-                className="dd",
+            _pick_many(
+                CATEGORY,
+                {k: category_name(lang, k) for k in CATEGORIES},
+                controls.categories,
+                kind="category",
+                lang=lang,
             ),
-            dcc.Dropdown(
-                id=SOURCE,
-                options=[{"label": source_name(lang, s), "value": s} for s in sources],
-                value=list(controls.sources),
-                multi=True,
-                placeholder=f"{text(lang, 'source')}: {text(lang, 'all')}",
-                className="dd",
+            _pick_many(
+                SOURCE, {s: source_name(lang, s) for s in sources}, controls.sources, kind="source", lang=lang
             ),
             dcc.Checklist(
                 id=STATUS,

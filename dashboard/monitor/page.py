@@ -7,7 +7,6 @@ from collections.abc import Mapping, Sequence
 
 import numpy as np
 import pandas as pd
-import sqlalchemy as sa
 from dash import html
 from sqlalchemy.engine import Engine
 
@@ -24,11 +23,6 @@ def _first(query: Mapping[str, Sequence[str]], key: str) -> str:
     return values[0]
 
 
-def sources(engine: Engine) -> list[str]:
-    with engine.connect() as conn:
-        return list(conn.execute(sa.text("SELECT DISTINCT source FROM incident ORDER BY 1")).scalars())
-
-
 def build(
     engine: Engine, settings: Settings, cache: MonitorCache, *, query: Mapping[str, Sequence[str]]
 ) -> html.Div:
@@ -39,9 +33,10 @@ def build(
     with engine.connect() as conn:
         data = monitor_data(conn, drill=Drill(), controls=controls, now=now(), cache=cache)
         cache.outlines(conn, "grids", Drill())  # ready for the first switch to a grid map (cached)
+        sources = cache.facts(conn).sources  # already loaded: no scan of the incident table
     return monitor_page(
         data,
-        sources=sources(engine),
+        sources=sources,
         refresh_ms=settings.refresh_seconds * 1000,
         kiosk_ms=settings.kiosk_seconds * 1000,
         kiosk=_first(query, "kiosk") in ("1", "true", "yes"),
