@@ -22,6 +22,7 @@ from rapidfuzz import fuzz, process
 
 from geo import migrate
 from geo.db import database_url, make_engine
+from geo.partitions import partition_name
 from geo.settings import Settings
 from ingest.demo import load_demo
 from ingest.demo.noisy import noisy_addresses
@@ -64,16 +65,27 @@ def write_csv(engine: sa.engine.Engine, rows: int, folder: Path) -> Path:
     return path
 
 
-def ours(engine: sa.engine.Engine, path: Path, rows: int) -> float:
+def forget(engine: sa.engine.Engine, source: str) -> None:
+    """Drop a source's partition (and the links pointing into it) so it loads as new again."""
     with engine.begin() as conn:
-        conn.execute(sa.text("DELETE FROM incident WHERE source = 'bench'"))
-    started = time.perf_counter()
-    result = run_file(
-        engine, kind=get_kind("incidents"), path=path, options=JobOptions(source="bench", crs="wgs84")
-    )
-    seconds = time.perf_counter() - started
-    assert result.inserted == rows, result
-    return seconds
+        conn.execute(sa.text(f'DROP TABLE IF EXISTS "{partition_name(source)}"'))
+        conn.execute(sa.text(
+            "UPDATE incident i SET duplicate_of = NULL WHERE duplicate_of IS NOT NULL "
+            "AND NOT EXISTS (SELECT FROM incident o WHERE o.id = i.duplicate_of)"))  # fmt: skip
+
+
+def ours(engine: sa.engine.Engine, path: Path, rows: int) -> tuple[float, float]:
+    """Seconds for a new source's first load, then for loading the same file again."""
+    forget(engine, "bench")
+    times = []
+    for expect_inserted in (rows, 0):
+        started = time.perf_counter()
+        result = run_file(
+            engine, kind=get_kind("incidents"), path=path, options=JobOptions(source="bench", crs="wgs84")
+        )
+        times.append(time.perf_counter() - started)
+        assert result.inserted == expect_inserted and result.quarantined == 0, result
+    return times[0], times[1]
 
 
 def baseline(engine: sa.engine.Engine, path: Path, rows: int) -> float:
@@ -136,9 +148,10 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as folder:
         for rows in args.rows:
             path = write_csv(engine, rows, Path(folder))
-            ours_s, base_s = ours(engine, path, rows), baseline(engine, path, rows)
+            (ours_s, again_s), base_s = ours(engine, path, rows), baseline(engine, path, rows)
             print(f"coordinates CSV → PostGIS with grid, {rows:,} rows: gridgov {rows / ours_s:,.0f} rows/s ({ours_s:.1f} s); "
                   f"baseline {rows / base_s:,.0f} rows/s ({base_s:.1f} s); ratio {base_s / ours_s:.1f}×")  # fmt: skip
+            print(f"  the same file again (all unchanged): {rows / again_s:,.0f} rows/s ({again_s:.1f} s)")
     geocoding(engine, args.addresses)
 
 

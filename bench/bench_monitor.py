@@ -31,6 +31,7 @@ from dashboard.monitor import layout as L
 from dashboard.monitor import page as monitor_page
 from dashboard.monitor.callbacks import UPDATE_OUTPUTS
 from dashboard.monitor.views import MonitorCache
+from geo import partitions
 from geo.settings import Settings
 
 DB = "gridgov_bench_monitor"
@@ -65,6 +66,7 @@ def fill(engine: sa.engine.Engine, rows: int) -> None:
     started = time.perf_counter()
     with engine.begin() as conn:
         conn.execute(sa.text("DELETE FROM incident WHERE source = :s"), {"s": SOURCE})
+        partitions.ensure(conn, SOURCE)
         buildings = conn.execute(sa.text("SELECT count(*) FROM building")).scalar_one()
         conn.execute(sa.text(_FILL), {"src": SOURCE, "rows": rows, "buildings": buildings})
     with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
@@ -72,14 +74,14 @@ def fill(engine: sa.engine.Engine, rows: int) -> None:
     print(f"generated {rows:,} incidents in {time.perf_counter() - started:.0f} s")
 
 
-def _post(client, outputs, inputs, state, changed):  # type: ignore[no-untyped-def]
+def _post(client, outputs, inputs, state, changed):
     body = callback_body(outputs, inputs, state, changed=changed)
     started = time.perf_counter()
     response = client.post(PATH, json=body)
     return time.perf_counter() - started, response
 
 
-def update(client, *, drill, view, hashes, mode="heat", cats=(), window=30):  # type: ignore[no-untyped-def]
+def update(client, *, drill, view, hashes, mode="heat", cats=(), window=30):
     inputs = [
         (L.DRILL, "data", drill), (L.WINDOW, "value", window), (L.CATEGORY, "value", list(cats)),
         (L.SOURCE, "value", []), (L.STATUS, "value", []), (L.MODE, "value", mode), (L.REFRESH, "n_intervals", 1),

@@ -9,10 +9,10 @@ from alembic.autogenerate import compare_metadata
 from alembic.config import Config
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from geoalchemy2 import alembic_helpers
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DBAPIError
 
+from geo import partitions
 from geo.errors import DatabaseError
 from geo.schema import Base
 
@@ -69,7 +69,7 @@ def pending_changes(engine: Engine) -> list[object]:
         ctx = MigrationContext.configure(
             conn,
             opts={
-                "include_object": alembic_helpers.include_object,
+                "include_object": partitions.include_object,
                 "compare_type": True,
             },
         )

@@ -35,8 +35,8 @@ class Base(DeclarativeBase):
     )
 
 
-def _geom(kind: str) -> Any:
-    return mapped_column(Geometry(kind, srid=WGS84, spatial_index=True), nullable=False)
+def _geom(kind: str, *, spatial_index: bool = True) -> Any:
+    return mapped_column(Geometry(kind, srid=WGS84, spatial_index=spatial_index), nullable=False)
 
 
 def _fk(target: str, *, nullable: bool = True, index: bool = True) -> Any:
@@ -138,9 +138,11 @@ class Incident(Base):
         sa.Index(
             "ix_incident_duplicate_of", "duplicate_of", postgresql_where=sa.text("duplicate_of IS NOT NULL")
         ),
+        # one partition per source (migration 0005, geo/partitions.py); keys include the source
+        {"postgresql_partition_by": "LIST (source)"},
     )
-    id: Mapped[int] = mapped_column(primary_key=True)
-    source: Mapped[str] = mapped_column(sa.Text)
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=True)
+    source: Mapped[str] = mapped_column(sa.Text, primary_key=True)
     source_id: Mapped[str] = mapped_column(sa.Text)
     category: Mapped[str] = mapped_column(sa.Text)
     description: Mapped[str | None] = mapped_column(sa.Text)
@@ -174,10 +176,11 @@ class Incident(Base):
     street_id: Mapped[int | None] = _fk("street", index=False)
     community_id: Mapped[int | None] = _fk("community", index=False)
     grid_id: Mapped[int | None] = _fk("grid", index=False)
-    duplicate_of: Mapped[int | None] = mapped_column(
-        sa.ForeignKey("incident.id", ondelete="SET NULL")
-    )  # probable duplicate of this earlier report (other source, 50 m, 24 h)
-    geom: Mapped[Any] = _geom("POINT")
+    # probable duplicate of this earlier report (other source, 50 m, 24 h); written by ingest
+    # only, so no foreign key (one would have to include the partition key)
+    duplicate_of: Mapped[int | None] = mapped_column()
+    # no spatial index: incidents are aggregated by their unit ids, never looked up by area
+    geom: Mapped[Any] = _geom("POINT", spatial_index=False)
 
 
 class IncidentChange(Base):

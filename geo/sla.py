@@ -61,14 +61,15 @@ class SlaRules:
         """Deadlines (tz-aware, Beijing time) for cases of ``categories`` starting at ``starts``."""
         starts = pd.to_datetime(starts, utc=True).dt.tz_convert(TZ)
         due = starts.copy()
-        rules = categories.map(lambda c: str(self.rule(str(c)))).to_numpy(str)
+        rules = self.rule_text(categories).to_numpy(str)
         for text in np.unique(rules):
             rule, rows = Deadline.parse(text), rules == text
             due[rows] = self._add(starts[rows], rule)
         return due
 
     def rule_text(self, categories: pd.Series) -> pd.Series:
-        return categories.map(lambda c: str(self.rule(str(c))))
+        """Each case's rule as text ('16wh'), looked up once per distinct category."""
+        return categories.map({c: str(self.rule(str(c))) for c in categories.unique()})
 
     def _add(self, start: pd.Series, rule: Deadline) -> pd.Series:
         if rule.unit == "h":  # to the second, as the database stores starts to the microsecond

@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import shapely
+from numpy.typing import NDArray
 
-from ingest.bulk import ewkb_hex
 from ingest.columns import ColumnMap
 from ingest.coords import CoordSystem
 from ingest.fields import WHAT, empty_mask, parse
@@ -45,18 +45,40 @@ def _parse_fields(batch: pd.DataFrame, kind: IngestKind, cmap: ColumnMap, reason
     return frame
 
 
-def _check_keys(frame: pd.DataFrame, seen: dict[str, int], reason: pd.Series) -> None:
+class KeyBook:
+    """The file row where each source_id first appeared, across the batches of one job.
+
+    Keys are remembered as 64-bit hashes in one sorted array per batch (vectorised lookups,
+    no per-key Python); a hash hit is confirmed against the key itself.
+    """
+
+    def __init__(self) -> None:
+        self._parts: list[tuple[NDArray[np.uint64], NDArray[np.object_], NDArray[np.int64]]] = []
+
+    def first_rows(self, keys: NDArray[np.object_], rows: NDArray[np.int64]) -> NDArray[np.int64]:
+        """For each key, the row it first appeared on (its own row if new); remembers the new."""
+        first = pd.Series(rows).groupby(keys, sort=False).transform("first").to_numpy(np.int64)
+        hashes = pd.util.hash_array(keys)
+        for part_hashes, part_keys, part_rows in self._parts:
+            at = np.minimum(np.searchsorted(part_hashes, hashes), len(part_hashes) - 1)
+            hit = (part_hashes[at] == hashes) & (part_keys[at] == keys)
+            first = np.where(hit, part_rows[at], first)
+        new = first == rows
+        if new.any():
+            order = np.argsort(hashes[new], kind="stable")
+            self._parts.append((hashes[new][order], keys[new][order], rows[new][order]))
+        return first
+
+
+def _check_keys(frame: pd.DataFrame, book: KeyBook, reason: pd.Series) -> None:
     """Later rows repeating an earlier row's source_id (in this file) are quarantined."""
     if "source_id" not in frame:
         return
     keys = frame["source_id"]
-    named = np.fromiter((isinstance(k, str) for k in keys), bool, len(keys))
-    live = reason.isna().to_numpy(bool) & named
-    mine, rows = keys[live].to_numpy(object), frame[ROW][live].to_numpy(np.int64)
-    first = pd.Series(rows).groupby(mine).transform("first").to_numpy(np.int64)
-    earlier = np.array([seen.get(k, f) for k, f in zip(mine, first, strict=True)], dtype=np.int64)
+    live = reason.isna().to_numpy(bool) & keys.notna().to_numpy(bool)
+    rows = frame[ROW][live].to_numpy(np.int64)
+    earlier = book.first_rows(keys[live].to_numpy(object), rows)
     repeated = earlier != rows
-    seen.update(zip(mine[~repeated], rows[~repeated].tolist(), strict=True))
     text = pd.Series(earlier[repeated]).astype(str)
     message = "编号与第 " + text + " 行重复 (same source_id as row " + text + ")"
     reason[frame.index[live][repeated]] = message.to_numpy()
@@ -85,7 +107,7 @@ def process_batch(
     ctx: JobContext,
     system: CoordSystem | None,
     geocoder: Geocoder | None,
-    seen: dict[str, int],
+    seen: KeyBook,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """(rows ready to stage, in ``kind.columns`` order; rejects with row_number/raw/reason)."""
     reason = pd.Series(None, index=batch.index, dtype=object)
@@ -105,8 +127,6 @@ def process_batch(
     _first(reason, built["reason"].reindex(reason.index).notna(), built["reason"].reindex(reason.index))
     good = built[reason[ok].isna().to_numpy()]
     rows = good[list(kind.columns)].copy()
-    if "geom" in rows:
-        rows["geom"] = ewkb_hex(rows["geom"].to_numpy(dtype=object))
     bad = reason.notna()
     rejects = pd.DataFrame(
         {
@@ -122,7 +142,10 @@ def _assign(frame: pd.DataFrame, ctx: JobContext) -> None:
     geoms = frame["geom"].to_numpy(dtype=object)
     has = ~shapely.is_missing(geoms)
     anchors = np.full(len(geoms), None, dtype=object)
-    anchors[has] = shapely.point_on_surface(geoms[has])
+    points = shapely.get_type_id(geoms[has]) == 0
+    anchors[has] = np.where(points, geoms[has], None)
+    if not points.all():
+        anchors[np.flatnonzero(has)[~points]] = shapely.point_on_surface(geoms[has][~points])
     ids = {k: np.full(len(geoms), np.nan) for k in ("street_id", "community_id", "grid_id")}
     if has.any():
         for key, values in ctx.locator.assign(anchors[has]).items():

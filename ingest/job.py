@@ -12,17 +12,20 @@ import datetime as dt
 import time
 from collections import Counter
 from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
+from geo import partitions
 from geo.errors import InputError
 from geo.sla import SlaRules
 from ingest import runs
-from ingest._rows import process_batch
+from ingest._rows import KeyBook, process_batch
 from ingest.columns import ColumnMap, resolve_columns
 from ingest.coords import CoordSystem, parse_crs
 from ingest.kinds import LOCATION_FIELDS, IngestKind, JobContext
@@ -148,6 +151,52 @@ def run_job(
     return result.with_seconds(time.perf_counter() - started)
 
 
+def _open_target(conn: Connection, kind: IngestKind, source: str) -> tuple[str, bool]:
+    """(table the batches are copied into, whether it is the source's fresh partition)."""
+    if kind.partitioned and not partitions.has_partition(conn, source):
+        # the source's first load: straight into a table of its own, indexed when attached
+        return partitions.create_detached(conn, source), True
+    return create_stage(conn, table=kind.table, columns=kind.columns), False
+
+
+def _load_batches(
+    conn: Connection,
+    plan: _Plan,
+    ctx: JobContext,
+    *,
+    run_id: int,
+    target: str,
+    geocoder: Geocoder | None,
+    progress: Callable[[int], None] | None,
+) -> Counter[str]:
+    """Parse, place and copy every batch; a pipelined kind copies in a second thread meanwhile
+    (the server parses one batch while Python prepares the next)."""
+    kind, counts, seen = plan.kind, Counter[str](), KeyBook()
+
+    def write(rows: pd.DataFrame, rejects: pd.DataFrame, read: int) -> None:
+        staged = stage_rows(conn, rows, table=target)
+        counts.update(read=read, staged=staged, quarantined=quarantine(conn, run_id=run_id, rejects=rejects))
+        if progress:
+            progress(read)
+
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        pending: Future[None] | None = None
+        for batch in plan.source.batches(plan.options.batch_size):
+            rows, rejects = process_batch(
+                batch, kind=kind, cmap=plan.cmap, ctx=ctx, system=plan.system, geocoder=geocoder, seen=seen
+            )
+            if kind.keep:
+                ctx.kept.append(rows[list(kind.keep)])
+            if pending:
+                pending.result()
+            pending = pool.submit(write, rows, rejects, len(batch))
+            if not kind.pipelined:
+                pending.result()
+        if pending:
+            pending.result()
+    return counts
+
+
 def _execute(
     engine: Engine,
     plan: _Plan,
@@ -175,27 +224,19 @@ def _execute(
             sla=options.sla,
         )
         geocoder = geocoder_factory(conn) if geocoder_factory and "address" in plan.cmap.columns else None
-        create_stage(conn, table=kind.table, columns=kind.columns)
-        counts: Counter[str] = Counter()
-        seen: dict[str, int] = {}
-        for batch in plan.source.batches(options.batch_size):
-            rows, rejects = process_batch(
-                batch, kind=kind, cmap=plan.cmap, ctx=ctx, system=plan.system, geocoder=geocoder, seen=seen
-            )
-            counts.update(
-                read=len(batch),
-                staged=stage_rows(conn, rows),
-                quarantined=quarantine(conn, run_id=run_id, rejects=rejects),
-            )
-            if progress:
-                progress(len(batch))
+        target, fresh = _open_target(conn, kind, options.source)
+        counts = _load_batches(
+            conn, plan, ctx, run_id=run_id, target=target, geocoder=geocoder, progress=progress
+        )
         if counts["read"] == 0:
             raise InputError(f"{plan.source.name} has a header but no rows")
-        inserted, updated = (
-            kind.merge(conn, kind.table, ctx)
-            if kind.merge
-            else upsert(conn, table=kind.table, columns=kind.columns, conflict=kind.conflict)
-        )
+        if fresh:
+            partitions.attach(conn, options.source)
+            inserted, updated = counts["staged"], 0
+        elif kind.merge:
+            inserted, updated = kind.merge(conn, kind.table, ctx)
+        else:
+            inserted, updated = upsert(conn, table=kind.table, columns=kind.columns, conflict=kind.conflict)
         if kind.after:
             kind.after(conn, run_id, ctx)
         result = JobResult(

@@ -85,39 +85,33 @@ def _from_wkt(frame: pd.DataFrame, system: CoordSystem | None) -> Placed:
 
 
 def _row_systems(frame: pd.DataFrame, system: CoordSystem | None) -> pd.Series:
-    """Each row's coordinate system: its own ``crs`` cell if the file has one, else the declared one."""
+    """Each row's coordinate system name: its own ``crs`` cell if the file has one, else the
+    declared one ("" when neither says)."""
+    declared = system.name if system else ""
     if "crs" not in frame:
-        return pd.Series(
-            [_need_crs(system, "the file has longitude/latitude")] * len(frame),
-            index=frame.index,
-            dtype=object,
-        )
+        return pd.Series(declared, index=frame.index, dtype=object)
     cells = clean_text(frame["crs"])
-    systems = {v: parse_crs(v) for v in cells.dropna().unique()}
-    return cells.map(lambda v: systems.get(v, system) if isinstance(v, str) else system)
+    names = {v: parse_crs(v).name for v in cells.dropna().unique()}
+    return cells.map(names).fillna(declared).astype(object)
 
 
 def _from_lonlat(frame: pd.DataFrame, system: CoordSystem | None) -> Placed:
     x = pd.to_numeric(clean_text(frame["lon"]), errors="coerce")
     y = pd.to_numeric(clean_text(frame["lat"]), errors="coerce")
-    systems = _row_systems(frame, system)
+    names = _row_systems(frame, system)
     placed = Placed(np.full(len(frame), None, dtype=object), _no_reason(frame))
-    for rows in frame.groupby(systems.map(lambda s: s.name if s else "")).groups.values():
-        row_system = _need_crs(systems.loc[rows].iloc[0], "the file has longitude/latitude")
+    for name, rows in frame.groupby(names).groups.items():
+        row_system = _need_crs(parse_crs(name) if name else None, "the file has longitude/latitude")
         _convert_points(placed, x.loc[rows], y.loc[rows], frame.loc[rows, "_row"], row_system)
     present = x.notna() & y.notna()
     placed.reason[~present] = "缺少经纬度 (no longitude/latitude)"
-    for name, values in (("lon", x), ("lat", y)):
-        cells = clean_text(frame[name])
+    for column, values in (("lon", x), ("lat", y)):
+        cells = clean_text(frame[column])
         unreadable = (cells.notna() & values.isna()).to_numpy()
         placed.reason[unreadable] = (
             "经纬度「" + cells[unreadable] + "」不是有效的数值 (unreadable coordinate)"
         )
-    placed.columns = {
-        "raw_x": x,
-        "raw_y": y,
-        "raw_crs": systems.map(lambda s: s.name if s else None).where(present),
-    }
+    placed.columns = {"raw_x": x, "raw_y": y, "raw_crs": names.mask(~present | (names == ""), None)}
     return placed
 
 

@@ -16,7 +16,7 @@ from ingest.bulk import copy_frame
 STAGE = "ingest_stage"
 
 
-def _raw(conn: Connection) -> psycopg.Connection[Any]:
+def raw_connection(conn: Connection) -> psycopg.Connection[Any]:
     raw = conn.connection.driver_connection
     assert raw is not None
     return raw
@@ -24,7 +24,7 @@ def _raw(conn: Connection) -> psycopg.Connection[Any]:
 
 def create_stage(conn: Connection, *, table: str, columns: Sequence[str]) -> str:
     """A temporary table with ``table``'s column types, dropped at commit."""
-    _raw(conn).execute(
+    raw_connection(conn).execute(
         sql.SQL("CREATE TEMP TABLE {s} ON COMMIT DROP AS SELECT {c} FROM {t} WITH NO DATA").format(
             s=sql.Identifier(STAGE),
             c=sql.SQL(", ").join(map(sql.Identifier, columns)),
@@ -34,33 +34,51 @@ def create_stage(conn: Connection, *, table: str, columns: Sequence[str]) -> str
     return STAGE
 
 
-def stage_rows(conn: Connection, frame: pd.DataFrame) -> int:
-    return copy_frame(conn, STAGE, frame)
+def stage_rows(conn: Connection, frame: pd.DataFrame, *, table: str = STAGE) -> int:
+    return copy_frame(conn, table, frame)
 
 
 def upsert(
     conn: Connection, *, table: str, columns: Sequence[str], conflict: Sequence[str]
 ) -> tuple[int, int]:
-    """Merge the stage into ``table``: (inserted, updated); identical rows are not rewritten."""
+    """Merge the stage into ``table``: (inserted, updated); identical rows are not rewritten.
+
+    New keys are counted before the merge (``RETURNING xmax`` is not allowed on partitioned
+    tables); the job's advisory lock keeps anyone else from adding the same keys meanwhile.
+    """
     cols = [sql.Identifier(c) for c in columns]
     changing = [sql.Identifier(c) for c in columns if c not in conflict]
+    names = {
+        "t": sql.Identifier(table),
+        "s": sql.Identifier(STAGE),
+        "key": sql.SQL(", ").join(map(sql.Identifier, conflict)),
+        "match": sql.SQL(" AND ").join(
+            sql.SQL("t.{c} = s.{c}").format(c=sql.Identifier(c)) for c in conflict
+        ),
+    }
+    new = sql.SQL("SELECT count(*) FROM {s} s WHERE NOT EXISTS (SELECT FROM {t} t WHERE {match})").format(
+        **names
+    )
     query = sql.SQL(
         "WITH up AS (INSERT INTO {t} AS t ({cols}) SELECT {cols} FROM {s} "
         "ON CONFLICT ({key}) DO UPDATE SET ({chg}) = ROW({exc}) "
-        "WHERE ({old}) IS DISTINCT FROM ({exc}) RETURNING (xmax = 0) AS inserted) "
-        "SELECT count(*) FILTER (WHERE inserted), count(*) FILTER (WHERE NOT inserted) FROM up"
+        "WHERE ({old}) IS DISTINCT FROM ({exc}) RETURNING 1) SELECT count(*) FROM up"
     ).format(
-        t=sql.Identifier(table),
-        s=sql.Identifier(STAGE),
         cols=sql.SQL(", ").join(cols),
-        key=sql.SQL(", ").join(map(sql.Identifier, conflict)),
         chg=sql.SQL(", ").join(changing),
         exc=sql.SQL(", ").join(sql.SQL("EXCLUDED.{}").format(c) for c in changing),
         old=sql.SQL(", ").join(sql.SQL("t.{}").format(c) for c in changing),
+        **names,
     )
-    row = _raw(conn).execute(query).fetchone()
+    raw = raw_connection(conn)
+    inserted = _count(raw, new)
+    return inserted, _count(raw, query) - inserted
+
+
+def _count(raw: psycopg.Connection[Any], query: sql.Composed) -> int:
+    row = raw.execute(query).fetchone()
     assert row is not None  # an aggregate always returns a row
-    return int(row[0]), int(row[1])
+    return int(row[0])
 
 
 def quarantine(conn: Connection, *, run_id: int, rejects: pd.DataFrame) -> int:

@@ -9,6 +9,7 @@ import pytest
 import sqlalchemy as sa
 from libpysal.weights import lat2W
 
+from geo import partitions
 from layers.facts import load
 from layers.feeds import mask_phone
 from layers.hotspots import classify, gi_star
@@ -41,6 +42,7 @@ def hand(demo):
     """The hand-built incidents, plus a duplicate of A that must never count, in a rolled-back transaction."""
     with demo.connect() as conn:
         trans = conn.begin()
+        partitions.ensure(conn, "hand")
         ids = {}
         for key, (rep, reg, due, handled, closed, rework) in INCIDENTS.items():
             ids[key] = conn.execute(

@@ -3,6 +3,7 @@
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
 import sqlalchemy as sa
 
@@ -181,3 +182,57 @@ def test_address_only_file_is_geocoded_and_unmatched_rows_say_why(demo, building
     assert "address not matched" in reason
     got = loaded(demo, "addr")
     assert max_error_m(got, buildings.iloc[1:]) < 0.01
+
+
+def _near(lon, lat, *, east_m):
+    t = metric_transformer()
+    x, y = t.transform(lon, lat)
+    return t.transform(x + east_m, y, direction="INVERSE")
+
+
+def test_probable_duplicates_across_sources_are_linked_not_deleted(demo, buildings, tmp_path):
+    (lon0, lat0), (lon1, lat1) = buildings[["lon", "lat"]].to_numpy()[:2]
+    t0 = pd.Timestamp("2023-05-10 09:00")
+
+    def rows(specs):  # (source_id, category, hours after t0, base building, metres east)
+        out = []
+        for sid, category, hours, (lon, lat), east in specs:
+            x, y = _near(lon, lat, east_m=east)
+            out.append({"source_id": sid, "category": category, "lon": x, "lat": y,
+                        "reported_at": (t0 + pd.Timedelta(hours=hours)).strftime("%Y-%m-%d %H:%M:%S")})  # fmt: skip
+        return pd.DataFrame(out)
+
+    hotline = rows([
+        ("a1", "环境卫生", 0, (lon0, lat0), 0),
+        ("a2", "环境卫生", 0, (lon1, lat1), 0),
+        ("a3", "环境卫生", 1, (lon0, lat0), 10),  # same source as a1: never its duplicate
+    ])  # fmt: skip
+    app = rows([
+        ("b1", "环境卫生", 2, (lon0, lat0), 40),  # 40 m, 2 h later: duplicate of a1
+        ("b2", "环境卫生", 2, (lon0, lat0), 60),  # 60 m: too far
+        ("b3", "环境卫生", 26, (lon0, lat0), 10),  # 25 h after a3, 26 h after a1: too late
+        ("b4", "物业", 3, (lon0, lat0), 10),  # another category
+        ("b5", "环境卫生", -3, (lon1, lat1), 20),  # 3 h before a2: a2 becomes its duplicate
+    ])  # fmt: skip
+    ingest(demo, write(hotline, tmp_path / "a.csv"), source="dup-hotline", crs="wgs84")
+    first = ingest(demo, write(app, tmp_path / "b.csv"), source="dup-app", crs="wgs84")
+    assert first.notes["probable duplicates linked (same category, 50 m, 24 h, other source)"] == 2
+    again = ingest(demo, write(app, tmp_path / "b.csv"), source="dup-app", crs="wgs84")
+    assert "probable duplicates linked (same category, 50 m, 24 h, other source)" not in again.notes
+    with demo.connect() as conn:
+        links = conn.execute(
+            sa.text(
+                "SELECT i.source_id, o.source_id FROM incident i LEFT JOIN incident o ON o.id = i.duplicate_of "
+                "WHERE i.source IN ('dup-hotline', 'dup-app') ORDER BY 1"
+            )
+        ).all()
+    assert dict(links) == {
+        "a1": None,
+        "a2": "b5",
+        "a3": None,
+        "b1": "a1",
+        "b2": None,
+        "b3": None,
+        "b4": None,
+        "b5": None,
+    }

@@ -5,6 +5,7 @@ from __future__ import annotations
 from alembic import context
 from geoalchemy2 import alembic_helpers
 
+from geo import partitions
 from geo.schema import Base
 
 config = context.config
@@ -13,7 +14,7 @@ connection = config.attributes["connection"]
 context.configure(
     connection=connection,
     target_metadata=Base.metadata,
-    include_object=alembic_helpers.include_object,
+    include_object=partitions.include_object,
     render_item=alembic_helpers.render_item,
     process_revision_directives=alembic_helpers.writer,
     compare_type=True,

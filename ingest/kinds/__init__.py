@@ -31,6 +31,7 @@ class JobContext:
     sla: SlaRules = field(default_factory=SlaRules)
     notes: Counter[str] = field(default_factory=Counter)
     report: dict[str, object] = field(default_factory=dict)  # anything else for the run's record
+    kept: list[pd.DataFrame] = field(default_factory=list)  # the kind's ``keep`` columns of loaded rows
 
 
 @dataclass(frozen=True)
@@ -39,7 +40,9 @@ class IngestKind:
 
     ``build`` turns parsed, placed rows into table rows and returns them with a ``reason``
     column (None = load the row). ``merge`` moves the staged rows into the table and returns
-    (inserted, updated); the default upserts on ``conflict``.
+    (inserted, updated); the default upserts on ``conflict``. A ``partitioned`` table has one
+    partition per source: a source's first load fills a fresh partition, skipping the merge.
+    ``after`` runs last, with the ``keep`` columns of every loaded row in ``JobContext.kept``.
     """
 
     key: str
@@ -53,6 +56,10 @@ class IngestKind:
     locate: bool = True  # assign street/community/grid from the geometry
     merge: Callable[[Connection, str, JobContext], tuple[int, int]] | None = None
     after: Callable[[Connection, int, JobContext], None] | None = None
+    keep: tuple[str, ...] = ()
+    partitioned: bool = False
+    # build never uses the connection: batch n+1 is parsed while batch n is copied
+    pipelined: bool = False
     variant: str | None = None  # e.g. boundaries --level street: command "boundaries", variant "street"
 
     @property

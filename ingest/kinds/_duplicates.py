@@ -1,74 +1,140 @@
 """Probable duplicates: the same problem reported through different channels.
 
 Incidents of the same category within ``RADIUS_M`` metres and ``WINDOW_HOURS`` of each other,
-from different sources, are linked: the later points at the earliest (``duplicate_of``).
-Nothing is deleted; counts and maps may leave linked rows out. Runs for the rows of one job:
-the other sources' incidents in the job's time span are indexed once in a temporary table,
-then each job row makes one GiST probe (rows of the job's own source never get in the way).
-A job whose time span no other source touches skips all of it.
+from different sources, are linked: the later points at the earliest (``duplicate_of``); on a
+tie in time the report already loaded counts as the earlier one. Nothing is deleted; counts and
+maps may leave linked rows out.
+
+Runs once per job, on the job's loaded rows (kept in memory by the job) and the other sources'
+incidents in the job's time span (one query). Pairs come from a k-d tree over (x, y, time)
+in metres per category, so 1M rows cost about a second; only the links are written back.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+import shapely
 import sqlalchemy as sa
+from numpy.typing import NDArray
+from scipy.spatial import cKDTree
 from sqlalchemy.engine import Connection
 
+from geo.crs import metric_transformer
 from ingest.kinds import JobContext
-from ingest.upsert import STAGE
-
-assert STAGE == "ingest_stage"  # named in the queries below
 
 RADIUS_M = 50.0
 WINDOW_HOURS = 24
-_ANY_OTHERS = """
-SELECT EXISTS (SELECT 1 FROM incident WHERE source <> :source
-  AND reported_at BETWEEN (SELECT min(reported_at) FROM ingest_stage) - make_interval(hours => :hours)
-                      AND (SELECT max(reported_at) FROM ingest_stage) + make_interval(hours => :hours))
-"""
-_JOB = """
-CREATE TEMP TABLE dup_job ON COMMIT DROP AS
-SELECT i.id, i.category, i.reported_at, i.geom FROM incident i
-JOIN ingest_stage s ON s.source = i.source AND s.source_id = i.source_id
-"""
+KEEP = ("source_id", "category", "reported_at", "geom")
+_SECOND_AS_M = RADIUS_M / (WINDOW_HOURS * 3600)  # the time window scaled to the radius
 _OTHERS = """
-CREATE TEMP TABLE dup_others ON COMMIT DROP AS
-SELECT id, category, reported_at, geom FROM incident
-WHERE source <> :source
-  AND reported_at BETWEEN (SELECT min(reported_at) FROM dup_job) - make_interval(hours => :hours)
-                      AND (SELECT max(reported_at) FROM dup_job) + make_interval(hours => :hours)
+SELECT id, category, extract(epoch FROM reported_at), ST_X(geom), ST_Y(geom) FROM incident
+WHERE source <> :source AND duplicate_of IS NULL AND reported_at BETWEEN :start AND :end
 """
-# 0.0007° is more than 50 m in latitude and in longitude at 40° N: the GiST pre-filter
-_NEAR = """
-    {o}.geom && ST_Expand({j}.geom, 0.0007) AND {o}.category = {j}.category
-    AND {o}.reported_at BETWEEN {j}.reported_at - make_interval(hours => :hours) AND {j}.reported_at
-    AND ({o}.reported_at, {o}.id) < ({j}.reported_at, {j}.id)
-    AND ST_DWithin({o}.geom::geography, {j}.geom::geography, :radius)
-"""
-# each later report points at the earliest earlier one nearby (LIMIT 1: bounded work per row)
 _LINK_JOB = """
-UPDATE incident i SET duplicate_of = e.id FROM dup_job j CROSS JOIN LATERAL (
-    SELECT o.id FROM dup_others o WHERE {near} ORDER BY o.reported_at, o.id LIMIT 1
-) e WHERE i.id = j.id AND i.duplicate_of IS NULL
-""".replace("{near}", _NEAR.format(o="o", j="j"))
+UPDATE incident i SET duplicate_of = v.original
+FROM unnest(CAST(:sids AS text[]), CAST(:originals AS integer[])) AS v(sid, original)
+WHERE i.source = :source AND i.source_id = v.sid AND i.duplicate_of IS NULL
+"""
 _LINK_OTHERS = """
-UPDATE incident i SET duplicate_of = e.id FROM dup_others o CROSS JOIN LATERAL (
-    SELECT j.id FROM dup_job j WHERE {near} ORDER BY j.reported_at, j.id LIMIT 1
-) e WHERE i.id = o.id AND i.duplicate_of IS NULL
-""".replace("{near}", _NEAR.format(o="j", j="o"))
+UPDATE incident i SET duplicate_of = j.id
+FROM unnest(CAST(:ids AS integer[]), CAST(:sids AS text[])) AS v(id, sid)
+JOIN incident j ON j.source = :source AND j.source_id = v.sid
+WHERE i.id = v.id AND i.duplicate_of IS NULL
+"""
+
+
+@dataclass(frozen=True)
+class Reports:
+    """Incidents as arrays: key (source_id or id), category, epoch seconds, x and y in metres."""
+
+    key: NDArray[np.object_]
+    category: NDArray[np.object_]
+    t: NDArray[np.float64]
+    x: NDArray[np.float64]
+    y: NDArray[np.float64]
+
+    @classmethod
+    def of(cls, key: object, category: object, t: object, lon: object, lat: object) -> Reports:
+        x, y = metric_transformer().transform(np.asarray(lon, float), np.asarray(lat, float))
+        return cls(np.asarray(key, object), np.asarray(category, object), np.asarray(t, float), x, y)
+
+
+def _job_reports(kept: pd.DataFrame) -> Reports:
+    t = kept["reported_at"].dt.tz_convert("UTC").dt.tz_localize(None).to_numpy("datetime64[us]")
+    geoms = kept["geom"].to_numpy(dtype=object)
+    return Reports.of(
+        kept["source_id"],
+        kept["category"],
+        t.astype(np.int64) / 1e6,
+        shapely.get_x(geoms),
+        shapely.get_y(geoms),
+    )
+
+
+def near_pairs(a: Reports, b: Reports) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
+    """Index pairs (i in a, j in b): same category, within the radius and the time window."""
+    found_a, found_b = [], []
+    for category in np.intersect1d(np.unique(a.category), np.unique(b.category)):
+        ia, ib = np.flatnonzero(a.category == category), np.flatnonzero(b.category == category)
+        pairs = cKDTree(np.column_stack([a.x[ia], a.y[ia], a.t[ia] * _SECOND_AS_M])).sparse_distance_matrix(
+            cKDTree(np.column_stack([b.x[ib], b.y[ib], b.t[ib] * _SECOND_AS_M])),
+            RADIUS_M,
+            p=np.inf,
+            output_type="ndarray",
+        )
+        pa, pb = ia[pairs["i"]], ib[pairs["j"]]
+        close = (a.x[pa] - b.x[pb]) ** 2 + (a.y[pa] - b.y[pb]) ** 2 <= RADIUS_M**2
+        found_a.append(pa[close])
+        found_b.append(pb[close])
+    if not found_a:
+        return np.array([], np.int64), np.array([], np.int64)
+    return np.concatenate(found_a), np.concatenate(found_b)
+
+
+def earliest(
+    later: NDArray[np.int64], earlier: NDArray[np.int64], t: NDArray[np.float64]
+) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
+    """For each distinct ``later`` index, the ``earlier`` index with the smallest time ``t``."""
+    order = np.lexsort((earlier, t[earlier], later))
+    first = np.unique(later[order], return_index=True)[1]
+    return later[order][first], earlier[order][first]
 
 
 def link_duplicates(conn: Connection, run_id: int, ctx: JobContext) -> None:
-    params = {"hours": WINDOW_HOURS, "radius": RADIUS_M, "source": ctx.source}
-    if not conn.execute(sa.text(_ANY_OTHERS), params).scalar_one():
+    kept = pd.concat(ctx.kept) if ctx.kept else pd.DataFrame(columns=list(KEEP))
+    if kept.empty:
+        return
+    job = _job_reports(kept)
+    window = pd.Timedelta(hours=WINDOW_HOURS)
+    span = {"start": kept["reported_at"].min() - window, "end": kept["reported_at"].max() + window}
+    rows = conn.execute(sa.text(_OTHERS), {"source": ctx.source, **span}).all()
+    if not rows:
         return  # no other source reported anything in this job's time span
-    conn.execute(sa.text(_JOB))
-    conn.execute(sa.text(_OTHERS), params)
-    for table in ("dup_job", "dup_others"):
-        conn.execute(sa.text(f"CREATE INDEX ON {table} USING gist (geom)"))
-        conn.execute(sa.text(f"ANALYZE {table}"))
-    linked = (
-        conn.execute(sa.text(_LINK_JOB), params).rowcount
-        + conn.execute(sa.text(_LINK_OTHERS), params).rowcount
-    )
-    conn.execute(sa.text("DROP TABLE dup_job, dup_others"))
+    ids, categories, t, lon, lat = (np.array(c) for c in zip(*rows, strict=True))
+    others = Reports.of(ids, categories, t.astype(float), lon, lat)
+    j, o = near_pairs(job, others)
+    job_first = others.t[o] <= job.t[j]  # a tie goes to the report already loaded
+    linked = _link_job(conn, ctx.source, job, others, *earliest(j[job_first], o[job_first], others.t))
+    linked += _link_others(conn, ctx.source, job, others, *earliest(o[~job_first], j[~job_first], job.t))
     ctx.notes["probable duplicates linked (same category, 50 m, 24 h, other source)"] += linked
+
+
+def _link_job(
+    conn: Connection, source: str, job: Reports, others: Reports, j: NDArray[np.int64], o: NDArray[np.int64]
+) -> int:
+    if not len(j):
+        return 0
+    params = {"sids": job.key[j].tolist(), "originals": others.key[o].astype(int).tolist(), "source": source}
+    return int(conn.execute(sa.text(_LINK_JOB), params).rowcount)
+
+
+def _link_others(
+    conn: Connection, source: str, job: Reports, others: Reports, o: NDArray[np.int64], j: NDArray[np.int64]
+) -> int:
+    if not len(o):
+        return 0
+    params = {"ids": others.key[o].astype(int).tolist(), "sids": job.key[j].tolist(), "source": source}
+    return int(conn.execute(sa.text(_LINK_OTHERS), params).rowcount)

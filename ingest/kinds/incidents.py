@@ -7,7 +7,7 @@ import pandas as pd
 from geo.categories import lookup
 from ingest.fields import Field
 from ingest.kinds import IngestKind, JobContext, register
-from ingest.kinds._duplicates import link_duplicates
+from ingest.kinds._duplicates import KEEP, link_duplicates
 
 STEPS = ("reported_at", "registered_at", "dispatched_at", "handled_at", "verified_at", "closed_at")
 LABELS = {
@@ -52,9 +52,10 @@ COLUMNS = (
 
 def _categories(frame: pd.DataFrame, ctx: JobContext) -> pd.Series:
     raw = frame["category"] if "category" in frame else pd.Series(None, index=frame.index, dtype=object)
-    found = raw.map(lambda t: lookup(t) if isinstance(t, str) else None)
+    keys = {t: getattr(lookup(t), "key", None) for t in raw.dropna().unique()}  # once per distinct text
+    found = raw.map(keys)
     ctx.notes["unknown or missing category → 其他 (other)"] += int(found.isna().sum())
-    return found.map(lambda c: c.key if c else "other")
+    return found.fillna("other").astype(object)
 
 
 def _order_reason(frame: pd.DataFrame) -> pd.Series:
@@ -77,10 +78,12 @@ def build(frame: pd.DataFrame, ctx: JobContext) -> pd.DataFrame:
     out["category"] = _categories(frame, ctx)
     start = frame["registered_at"] if "registered_at" in frame else frame["reported_at"]
     start = start.fillna(frame["reported_at"])
-    given = frame["deadline_at"] if "deadline_at" in frame else pd.Series(pd.NaT, index=frame.index)
-    computed = given.isna()
-    out["deadline_at"] = given.where(~computed, ctx.sla.due(out["category"], start))
-    out["deadline_rule"] = ctx.sla.rule_text(out["category"]).where(computed, None)
+    due = ctx.sla.due(out["category"], start)
+    rule = ctx.sla.rule_text(out["category"])
+    if "deadline_at" in frame:  # the source's own deadline wins; the rule is kept only where it set one
+        given = frame["deadline_at"]
+        due, rule = given.where(given.notna(), due), rule.where(given.isna(), None)
+    out["deadline_at"], out["deadline_rule"] = due, rule
     out["rework_count"] = frame["rework_count"].fillna(0) if "rework_count" in frame else 0
     if "address" in frame:
         out["raw_address"] = frame["address"]
@@ -98,5 +101,8 @@ register(
         columns=COLUMNS,
         build=build,
         after=link_duplicates,
+        keep=KEEP,
+        partitioned=True,
+        pipelined=True,
     )
 )
