@@ -48,25 +48,32 @@ def _parse_fields(batch: pd.DataFrame, kind: IngestKind, cmap: ColumnMap, reason
 class KeyBook:
     """The file row where each source_id first appeared, across the batches of one job.
 
-    Keys are remembered as 64-bit hashes in one sorted array per batch (vectorised lookups,
-    no per-key Python); a hash hit is confirmed against the key itself.
+    Keys are remembered as two independent 64-bit hashes (a collision of both is beyond
+    reach) in sorted arrays: vectorised lookups, no Python object per key.
     """
 
     def __init__(self) -> None:
-        self._parts: list[tuple[NDArray[np.uint64], NDArray[np.object_], NDArray[np.int64]]] = []
+        self._hashes = np.array([], dtype=np.uint64)
+        self._checks = np.array([], dtype=np.uint64)
+        self._rows = np.array([], dtype=np.int64)
 
     def first_rows(self, keys: NDArray[np.object_], rows: NDArray[np.int64]) -> NDArray[np.int64]:
         """For each key, the row it first appeared on (its own row if new); remembers the new."""
-        first = pd.Series(rows).groupby(keys, sort=False).transform("first").to_numpy(np.int64)
         hashes = pd.util.hash_array(keys)
-        for part_hashes, part_keys, part_rows in self._parts:
-            at = np.minimum(np.searchsorted(part_hashes, hashes), len(part_hashes) - 1)
-            hit = (part_hashes[at] == hashes) & (part_keys[at] == keys)
-            first = np.where(hit, part_rows[at], first)
+        checks = pd.util.hash_array(keys, hash_key="gridgov-keybook2")
+        _, first_index, inverse = np.unique(hashes, return_index=True, return_inverse=True)
+        within = first_index[inverse]  # the first row in this batch with the same hash
+        first = np.where(checks[within] == checks, rows[within], rows)
+        if len(self._hashes):
+            at = np.minimum(np.searchsorted(self._hashes, hashes), len(self._hashes) - 1)
+            hit = (self._hashes[at] == hashes) & (self._checks[at] == checks)
+            first[hit] = self._rows[at[hit]]
         new = first == rows
-        if new.any():
-            order = np.argsort(hashes[new], kind="stable")
-            self._parts.append((hashes[new][order], keys[new][order], rows[new][order]))
+        order = np.argsort(hashes[new], kind="stable")
+        at = np.searchsorted(self._hashes, hashes[new][order])
+        self._hashes = np.insert(self._hashes, at, hashes[new][order])
+        self._checks = np.insert(self._checks, at, checks[new][order])
+        self._rows = np.insert(self._rows, at, rows[new][order])
         return first
 
 

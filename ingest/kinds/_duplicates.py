@@ -74,17 +74,25 @@ def _job_reports(kept: pd.DataFrame) -> Reports:
     )
 
 
+def _xyt(r: Reports, rows: NDArray[np.int64]) -> NDArray[np.float64]:
+    return np.column_stack([r.x[rows], r.y[rows], r.t[rows] * _SECOND_AS_M])
+
+
 def near_pairs(a: Reports, b: Reports) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
-    """Index pairs (i in a, j in b): same category, within the radius and the time window."""
+    """Index pairs (i in a, j in b): same category, within the radius and the time window.
+
+    Per category, ``a``'s reports are first screened against a tree of ``b`` (nearest one
+    within the box); only the few with a neighbour take part in the exact pair search.
+    """
     found_a, found_b = [], []
     for category in np.intersect1d(np.unique(a.category), np.unique(b.category)):
         ia, ib = np.flatnonzero(a.category == category), np.flatnonzero(b.category == category)
-        pairs = cKDTree(np.column_stack([a.x[ia], a.y[ia], a.t[ia] * _SECOND_AS_M])).sparse_distance_matrix(
-            cKDTree(np.column_stack([b.x[ib], b.y[ib], b.t[ib] * _SECOND_AS_M])),
-            RADIUS_M,
-            p=np.inf,
-            output_type="ndarray",
-        )
+        tree_b = cKDTree(_xyt(b, ib))
+        near, _ = tree_b.query(_xyt(a, ia), k=1, p=np.inf, distance_upper_bound=RADIUS_M, workers=-1)
+        ia = ia[np.isfinite(near)]
+        if not len(ia):
+            continue
+        pairs = cKDTree(_xyt(a, ia)).sparse_distance_matrix(tree_b, RADIUS_M, p=np.inf, output_type="ndarray")
         pa, pb = ia[pairs["i"]], ib[pairs["j"]]
         close = (a.x[pa] - b.x[pb]) ** 2 + (a.y[pa] - b.y[pb]) ** 2 <= RADIUS_M**2
         found_a.append(pa[close])
