@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.exc import ArgumentError, OperationalError
@@ -31,6 +34,17 @@ def database_url(settings: Settings) -> str:
 def make_engine(url: str, *, pool_size: int = 5) -> Engine:
     """An engine with a small pool; connections are checked before use (servers restart)."""
     return sa.create_engine(url, pool_size=pool_size, pool_pre_ping=True)
+
+
+@contextmanager
+def checked_engine(url: str) -> Iterator[Engine]:
+    """A one-connection engine for a command: the server checked first, the pool closed after."""
+    engine = make_engine(url, pool_size=1)
+    try:
+        check_database(engine)
+        yield engine
+    finally:
+        engine.dispose()
 
 
 def check_database(engine: Engine) -> None:

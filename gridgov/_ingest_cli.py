@@ -5,10 +5,9 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from sqlalchemy.engine import Engine
 from tqdm import tqdm
 
-from geo.db import check_database, database_url, make_engine
+from geo.db import checked_engine, database_url
 from geo.settings import Settings
 from geo.sla import SlaRules
 from ingest import runs
@@ -49,12 +48,6 @@ def add_ingest_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]
     rep.set_defaults(handler=_report)
 
 
-def _engine(settings: Settings) -> Engine:
-    engine = make_engine(database_url(settings), pool_size=1)
-    check_database(engine)
-    return engine
-
-
 def _ingest(args: argparse.Namespace, settings: Settings) -> int:
     options = JobOptions(
         source=args.source or args.kind,
@@ -67,9 +60,12 @@ def _ingest(args: argparse.Namespace, settings: Settings) -> int:
     from ingest.geocode import geocoder_for
     from ingest.kinds import get_kind
 
-    with tqdm(unit=" rows", delay=2, disable=args.quiet, desc=args.file.name) as bar:
+    with (
+        checked_engine(database_url(settings)) as engine,
+        tqdm(unit=" rows", delay=2, disable=args.quiet, desc=args.file.name) as bar,
+    ):
         result = run_file(
-            _engine(settings),
+            engine,
             kind=get_kind(args.kind),
             path=args.file,
             options=options,
@@ -101,13 +97,13 @@ def _summary(result: JobResult) -> str:
 
 
 def _runs(args: argparse.Namespace, settings: Settings) -> int:
-    with _engine(settings).connect() as conn:
+    with checked_engine(database_url(settings)) as engine, engine.connect() as conn:
         print(runs.format_runs(runs.recent(conn)))
     return 0
 
 
 def _report(args: argparse.Namespace, settings: Settings) -> int:
-    with _engine(settings).connect() as conn:
+    with checked_engine(database_url(settings)) as engine, engine.connect() as conn:
         rep = runs.report(conn, args.run_id)
         r = rep.run
         print(

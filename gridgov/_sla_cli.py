@@ -6,7 +6,7 @@ import argparse
 from typing import Any
 
 from geo.categories import CATEGORIES
-from geo.db import check_database, database_url, make_engine
+from geo.db import checked_engine, database_url
 from geo.settings import Settings
 from geo.sla import UNITS, SlaRules
 
@@ -39,8 +39,7 @@ def _apply(args: argparse.Namespace, settings: Settings) -> int:
     from ingest.deadlines import apply_rules
 
     rules = SlaRules.from_file(settings.district_file)
-    engine = make_engine(database_url(settings), pool_size=1)
-    check_database(engine)
-    total, changed = apply_rules(engine, rules)
+    with checked_engine(database_url(settings)) as engine:
+        total, changed = apply_rules(engine, rules)
     print(f"{total} incidents have deadlines set by the SLA rules; {changed} changed")
     return 0

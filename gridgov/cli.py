@@ -8,7 +8,7 @@ from collections.abc import Callable, Sequence
 
 from geo import migrate
 from geo.cluster import EmbeddedCluster
-from geo.db import check_database, database_url, make_engine
+from geo.db import checked_engine, database_url
 from geo.errors import GridgovError
 from geo.settings import Settings
 from geo.sla import SlaRules
@@ -20,12 +20,14 @@ Handler = Callable[[argparse.Namespace, Settings], int]
 
 def _db_start(args: argparse.Namespace, settings: Settings) -> int:
     if settings.database_url:
-        check_database(make_engine(database_url(settings), pool_size=1))
+        with checked_engine(database_url(settings)):
+            pass
         print("DATABASE_URL is set: using that server; nothing to start")
         return 0
     cluster = EmbeddedCluster.from_settings(settings)
     cluster.start()
-    check_database(make_engine(cluster.url, pool_size=1))
+    with checked_engine(cluster.url):
+        pass
     print(f"PostgreSQL running in {cluster.root} (socket {cluster.socket_dir})")
     return 0
 
@@ -48,9 +50,8 @@ def _db_status(args: argparse.Namespace, settings: Settings) -> int:
         print(f"embedded cluster in {cluster.root}: {state}")
         if state == "stopped":
             return 3
-    engine = make_engine(database_url(settings), pool_size=1)
-    check_database(engine)
-    rev = migrate.current(engine)
+    with checked_engine(database_url(settings)) as engine:
+        rev = migrate.current(engine)
     print(f"schema revision: {rev or 'none'} (code expects {migrate.head()})")
     return 0
 
@@ -61,25 +62,23 @@ def _db_url(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _db_migrate(args: argparse.Namespace, settings: Settings) -> int:
-    engine = make_engine(database_url(settings), pool_size=1)
-    check_database(engine)
-    migrate.upgrade(engine)
-    print(f"schema at revision {migrate.current(engine)}")
+    with checked_engine(database_url(settings)) as engine:
+        migrate.upgrade(engine)
+        print(f"schema at revision {migrate.current(engine)}")
     return 0
 
 
 def _demo(args: argparse.Namespace, settings: Settings) -> int:
     from ingest.demo import load_demo
 
-    engine = make_engine(database_url(settings), pool_size=1)
-    check_database(engine)
-    migrate.upgrade(engine)
-    summary = load_demo(
-        engine,
-        force=args.force,
-        sla=SlaRules.from_file(settings.district_file),
-        progress=lambda step: print(f"loading {step} …", flush=True),
-    )
+    with checked_engine(database_url(settings)) as engine:
+        migrate.upgrade(engine)
+        summary = load_demo(
+            engine,
+            force=args.force,
+            sla=SlaRules.from_file(settings.district_file),
+            progress=lambda step: print(f"loading {step} …", flush=True),
+        )
     print(summary)
     return 0
 
@@ -87,10 +86,8 @@ def _demo(args: argparse.Namespace, settings: Settings) -> int:
 def _serve(args: argparse.Namespace, settings: Settings) -> int:
     from dashboard.server import serve
 
-    engine = make_engine(database_url(settings), pool_size=1)
-    check_database(engine)
-    current = migrate.current(engine)
-    engine.dispose()  # the gunicorn workers fork from this process: share no connection with them
+    with checked_engine(database_url(settings)) as engine:  # disposed: the gunicorn workers fork
+        current = migrate.current(engine)
     if current != migrate.head():
         raise GridgovError("the database schema is not up to date; run `gridgov db migrate` first")
     serve(settings, host=args.host or settings.host, port=args.port or settings.port)
