@@ -1,0 +1,126 @@
+"""The walkable road network in memory: a scipy sparse graph, shortest paths from many sources.
+
+Nodes are the ends of ``road_segment`` rows (ids from ingest), edges are undirected with their
+length in metres. Points are linked to the network at their nearest node (a k-d tree in
+EPSG:4547 metres). With no network loaded, callers fall back to straight lines and say so.
+One copy per process, reloaded when the table changes (count, max id, total length).
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+
+import numpy as np
+import sqlalchemy as sa
+from numpy.typing import NDArray
+from scipy.sparse import csr_matrix
+from scipy.sparse.csgraph import dijkstra
+from scipy.spatial import cKDTree
+from sqlalchemy.engine import Connection
+
+from geo.crs import metric_transformer
+
+_EDGES = """
+SELECT source_node, target_node, length_m,
+       ST_X(ST_StartPoint(geom)), ST_Y(ST_StartPoint(geom)), ST_X(ST_EndPoint(geom)), ST_Y(ST_EndPoint(geom))
+FROM road_segment
+"""
+_VERSION = "SELECT count(*), coalesce(max(id), 0), coalesce(sum(length_m), 0) FROM road_segment"
+
+
+def to_metres(lon: NDArray[np.float64], lat: NDArray[np.float64]) -> NDArray[np.float64]:
+    """WGS-84 → EPSG:4547 (CGCS2000 3° Gauss-Krüger, 114° E) as an (n, 2) array in metres."""
+    x, y = metric_transformer().transform(np.asarray(lon, float), np.asarray(lat, float))
+    return np.column_stack([x, y])
+
+
+@dataclass(frozen=True)
+class Paths:
+    """Shortest paths from ``sources`` (node indices) to every node."""
+
+    sources: NDArray[np.int64]
+    dist: NDArray[np.float64]  # (len(sources), n_nodes), metres; inf where unreachable
+    pred: NDArray[np.int32]  # predecessor of each node on the path from each source; -9999 at the source
+
+    def nodes_between(self, i: int, target: int) -> list[int]:
+        """Node indices from source number ``i`` to node ``target`` (empty if unreachable)."""
+        if not np.isfinite(self.dist[i, target]):
+            return []
+        path, node = [target], target
+        while node != self.sources[i]:
+            node = int(self.pred[i, node])
+            path.append(node)
+        return path[::-1]
+
+
+@dataclass(frozen=True)
+class Network:
+    xy: NDArray[np.float64]  # node positions, metres (EPSG:4547)
+    lonlat: NDArray[np.float64]  # node positions, WGS-84
+    graph: csr_matrix  # symmetric, lengths in metres
+    tree: cKDTree | None
+
+    @property
+    def empty(self) -> bool:
+        return self.tree is None
+
+    @classmethod
+    def load(cls, conn: Connection) -> Network:
+        rows = conn.execute(sa.text(_EDGES)).all()
+        if not rows:
+            return cls(np.zeros((0, 2)), np.zeros((0, 2)), csr_matrix((0, 0)), None)
+        a = np.array(rows, dtype=float)
+        ids, index = np.unique(np.concatenate([a[:, 0], a[:, 1]]), return_inverse=True)
+        u, v = index[: len(a)], index[len(a) :]
+        lonlat = np.zeros((len(ids), 2))
+        lonlat[u], lonlat[v] = a[:, 3:5], a[:, 5:7]
+        xy = to_metres(lonlat[:, 0], lonlat[:, 1])
+        return cls(xy, lonlat, _graph(u, v, a[:, 2], len(ids)), cKDTree(xy))
+
+    def nearest(self, xy: NDArray[np.float64]) -> tuple[NDArray[np.int64], NDArray[np.float64]]:
+        """Nearest node of each point and the straight distance to it (metres)."""
+        assert self.tree is not None
+        gap, node = self.tree.query(xy)
+        return np.asarray(node, np.int64), np.asarray(gap, float)
+
+    def around(self, xy: NDArray[np.float64], *, margin: float) -> Network:
+        """The part of the network within ``margin`` metres of the bounding box of ``xy``."""
+        low, high = xy.min(axis=0) - margin, xy.max(axis=0) + margin
+        keep = np.flatnonzero(((self.xy >= low) & (self.xy <= high)).all(axis=1))
+        if not len(keep):
+            return self
+        sub = self.xy[keep]
+        return Network(sub, self.lonlat[keep], self.graph[keep][:, keep].tocsr(), cKDTree(sub))
+
+    def paths(self, sources: NDArray[np.int64], *, limit: float = np.inf) -> Paths:
+        dist, pred = dijkstra(
+            self.graph, directed=False, indices=sources, return_predecessors=True, limit=limit
+        )
+        return Paths(np.asarray(sources, np.int64), np.atleast_2d(dist), np.atleast_2d(pred))
+
+
+def _graph(u: NDArray[np.int64], v: NDArray[np.int64], length: NDArray[np.float64], n: int) -> csr_matrix:
+    """Symmetric adjacency; of parallel segments the shortest counts (csr would add them up)."""
+    rows, cols, vals = np.concatenate([u, v]), np.concatenate([v, u]), np.concatenate([length, length])
+    order = np.lexsort((vals, cols, rows))
+    rows, cols, vals = rows[order], cols[order], vals[order]
+    first = np.ones(len(rows), bool)
+    first[1:] = (rows[1:] != rows[:-1]) | (cols[1:] != cols[:-1])
+    return csr_matrix((vals[first], (rows[first], cols[first])), shape=(n, n))
+
+
+class NetworkCache:
+    """One network per process, reloaded when ``road_segment`` changes."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._version: tuple[object, ...] | None = None
+        self._network: Network | None = None
+
+    def get(self, conn: Connection) -> Network:
+        version = tuple(conn.execute(sa.text(_VERSION)).one())
+        with self._lock:
+            if self._network is None or version != self._version:
+                self._network, self._version = Network.load(conn), version
+            return self._network
