@@ -227,6 +227,7 @@ class Inspection(Base):
     findings: Mapped[list[str]] = mapped_column(JSONB, server_default=sa.text("'[]'::jsonb"))
     rectify_deadline: Mapped[dt.date | None] = mapped_column(sa.Date)
     rectified_at: Mapped[dt.datetime | None] = mapped_column(sa.DateTime(timezone=True))
+    notes: Mapped[str | None] = mapped_column(sa.Text)  # free text from the inspector
 
 
 class ServicePoint(Base):

@@ -13,6 +13,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
 from geo.errors import InputError
+from geo.spreadsheet import guard_formulas
 
 if TYPE_CHECKING:
     from ingest.job import JobResult
@@ -119,24 +120,12 @@ def export_quarantine(conn: Connection, run_id: int, path: Path) -> int:
     frame = quarantine_frame(conn, run_id)
     suffix = path.suffix.lower()
     if suffix == ".csv":
-        _safe_for_excel(frame).to_csv(path, index=False, encoding="utf-8-sig")
+        guard_formulas(frame).to_csv(path, index=False, encoding="utf-8-sig")
     elif suffix == ".xlsx":
-        _safe_for_excel(frame).to_excel(path, index=False, sheet_name="quarantine")
+        guard_formulas(frame).to_excel(path, index=False, sheet_name="quarantine")
     else:
         raise InputError(f"export to {path.name}: use a .csv or .xlsx file name")
     return len(frame)
-
-
-def _safe_for_excel(frame: pd.DataFrame) -> pd.DataFrame:
-    """Cells a spreadsheet would run as formulas (=…, @…, +…/-… that are not numbers) get a ' first."""
-
-    def guard(value: object) -> object:
-        if not isinstance(value, str) or not value:
-            return value
-        risky = value[0] in "=@\t\r" or (value[0] in "+-" and not _is_number(value))
-        return "'" + value if risky else value
-
-    return frame.map(guard)
 
 
 def format_runs(rows: Sequence[dict[str, Any]]) -> str:
@@ -148,11 +137,3 @@ def format_runs(rows: Sequence[dict[str, Any]]) -> str:
             f"{r['n_updated']:>7} {r['n_unchanged']:>8} {r['n_quarantined']:>6}  {r['file_name'] or ''}"
         )
     return "\n".join(lines)
-
-
-def _is_number(text: str) -> bool:
-    try:
-        float(text)
-    except ValueError:
-        return False
-    return True

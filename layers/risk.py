@@ -45,10 +45,13 @@ class RiskWeights:
 
 def days_since(last_visit: pd.Series, today: dt.date) -> pd.Series:
     """Whole Beijing days from each last visit to ``today`` (NaN: never visited)."""
-    last = pd.to_datetime(last_visit, utc=True).dt.tz_convert("Asia/Shanghai").dt.date
-    return pd.Series(
-        [(today - d).days if isinstance(d, dt.date) else np.nan for d in last], index=last_visit.index
+    day = (
+        pd.to_datetime(last_visit, utc=True)
+        .dt.tz_convert("Asia/Shanghai")
+        .dt.tz_localize(None)
+        .dt.normalize()
     )
+    return (pd.Timestamp(today) - day).dt.days.astype(float)
 
 
 def _points(facts: pd.DataFrame, days_since: pd.Series, w: RiskWeights) -> dict[str, pd.Series]:

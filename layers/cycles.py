@@ -1,0 +1,61 @@
+"""Round coverage (不漏一户): for the current round of each target kind, how many of a street's
+sites were visited, and which were not yet.
+
+Rounds are calendar-aligned: a kind inspected every N days has rounds of N days counted from
+1 January (a 30-day kind: 1–30 Jan, 31 Jan–1 Mar, …; the last round of a year ends on 31 Dec).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from geo.inspection_kinds import INSPECTION_KINDS
+
+_VISITED = """
+SELECT t.id, t.name, t.kind, EXISTS (
+    SELECT 1 FROM inspection i WHERE i.target_id = t.id AND i.inspected_at >= :start AND i.inspected_at < :until
+) AS visited
+FROM inspection_target t WHERE t.street_id = :street AND t.kind = :kind ORDER BY t.id
+"""
+_BEIJING = dt.timezone(dt.timedelta(hours=8))
+
+
+def round_of(interval_days: int, today: dt.date) -> tuple[dt.date, dt.date]:
+    """First and last day of the round of ``interval_days`` that contains ``today``."""
+    new_year = dt.date(today.year, 1, 1)
+    start = new_year + dt.timedelta(days=(today - new_year).days // interval_days * interval_days)
+    end = min(start + dt.timedelta(days=interval_days - 1), dt.date(today.year, 12, 31))
+    return start, end
+
+
+@dataclass(frozen=True)
+class RoundCoverage:
+    kind: str
+    start: dt.date
+    end: dt.date
+    due: int
+    visited: int
+    missing: tuple[tuple[int, str], ...]  # (target id, name) not visited yet this round
+
+
+def round_coverage(
+    conn: Connection, *, street: int, today: dt.date, kinds: tuple[str, ...] = ()
+) -> list[RoundCoverage]:
+    out = []
+    for key in kinds or tuple(INSPECTION_KINDS):
+        start, end = round_of(INSPECTION_KINDS[key].interval_days, today)
+        params = {
+            "street": street,
+            "kind": key,
+            "start": dt.datetime.combine(start, dt.time(), tzinfo=_BEIJING),
+            "until": dt.datetime.combine(today + dt.timedelta(days=1), dt.time(), tzinfo=_BEIJING),
+        }
+        rows = conn.execute(sa.text(_VISITED), params).all()
+        if rows:
+            missing = tuple((int(r.id), str(r.name)) for r in rows if not r.visited)
+            out.append(RoundCoverage(key, start, end, len(rows), len(rows) - len(missing), missing))
+    return out

@@ -1,0 +1,215 @@
+"""Inspection planning: risk scores, plans, follow-ups and exports, on hand-built data and the demo."""
+
+import datetime as dt
+import io
+import re
+
+import numpy as np
+import pandas as pd
+import pytest
+from openpyxl import load_workbook
+
+from geo.inspection_settings import InspectionSettings
+from layers import routing
+from layers.cycles import round_coverage, round_of
+from layers.network import NetworkCache
+from layers.plan import Plan, PlanRequest, Stop, TeamDay, make_plan
+from layers.plan_export import plan_html, plan_print, plan_workbook
+from layers.register import risk_register
+from layers.risk import score
+from layers.visits import VisitRecord, record_visit
+from tests.sql import one
+
+TODAY = dt.date(2026, 6, 10)
+SETTINGS = InspectionSettings()
+
+
+def _facts(**columns):
+    base = {
+        "last_visit": pd.Timestamp("2026-06-01 10:00", tz="Asia/Shanghai"),
+        "interval_days": 30,
+        "hazards": 0,
+        "rectifications_late": 0,
+        "incidents": 0,
+        "vulnerable": 0,
+        "risk_level": 1,
+    }
+    return pd.DataFrame([{**base, **columns}])
+
+
+@pytest.mark.parametrize(
+    ("columns", "points"),
+    [
+        ({}, {}),  # visited 9 days ago, every 30 days: nothing
+        ({"last_visit": pd.Timestamp("2026-04-26 09:00", tz="Asia/Shanghai")}, {"overdue": 40 * 15 / 30}),
+        ({"last_visit": pd.Timestamp("2025-01-01", tz="Asia/Shanghai")}, {"overdue": 40}),  # capped
+        ({"last_visit": pd.NaT}, {"overdue": 40}),  # never visited
+        ({"hazards": 2}, {"hazards": 16}),
+        ({"hazards": 9}, {"hazards": 24}),
+        ({"rectifications_late": 2}, {"rectification": 25}),
+        ({"incidents": 3}, {"incidents": 6}),
+        ({"vulnerable": 4}, {"vulnerable": 15}),
+        ({"risk_level": 3}, {"level": 10}),
+    ],
+)
+def test_each_risk_factor_and_its_cap(columns, points):
+    row = score(_facts(**columns), today=TODAY).iloc[0]
+    for factor in ("overdue", "hazards", "rectification", "incidents", "vulnerable", "level"):
+        assert row[f"pts_{factor}"] == pytest.approx(points.get(factor, 0), abs=0.05), factor
+    assert row["score"] == pytest.approx(sum(points.values()), abs=0.1)
+    assert (row["why"] == "—") == (not points)
+
+
+def test_the_score_explains_itself():
+    row = score(_facts(hazards=2, rectifications_late=1, risk_level=2), today=TODAY).iloc[0]
+    assert row["why"] == "既往隐患 2 次 times +16; 整改逾期 1 项 open +25; 风险等级 2 级 +5"
+    assert row["days_since"] == 9 and row["due_in"] == 21
+
+
+def _problem(n=40, *, teams=2, days=3, capacity=5, mandatory=(), last_day=None, seed=1):
+    rng = np.random.default_rng(seed)
+    xy = rng.uniform(0, 2000, (n + 1, 2))
+    matrix = np.rint(np.hypot(*(xy[:, None] - xy[None, :]).transpose(2, 0, 1))).astype(np.int64)
+    visits = tuple(
+        routing.Visit(
+            score=float(rng.uniform(0, 50)),
+            mandatory=i in mandatory,
+            last_day=(last_day if i in mandatory else None),
+        )
+        for i in range(n)
+    )
+    return routing.Problem(matrix, visits, teams, days, capacity)
+
+
+def _flat(routes):
+    return [s for day in routes for team in day for s in team]
+
+
+def test_a_plan_keeps_capacity_visits_each_target_once_and_keeps_every_mandatory_one():
+    problem = _problem(mandatory=set(range(0, 40, 4)), last_day=0)  # 10 mandatory, due on day 1
+    routes = routing.solve(problem, seconds=0.5)
+    visited = _flat(routes)
+    assert len(visited) == len(set(visited)) == 2 * 3 * 5  # full: 30 of 40
+    assert all(len(team) <= 5 for day in routes for team in day)
+    assert set(range(0, 40, 4)) <= set(visited)
+    assert set(range(0, 40, 4)) <= set(routes[0][0] + routes[0][1])  # on the first day, as due
+
+
+def test_mandatory_visits_beyond_capacity_are_the_only_ones_left_out():
+    problem = _problem(n=12, teams=1, days=1, capacity=5, mandatory=set(range(8)))
+    visited = _flat(routing.solve(problem, seconds=0.3))
+    assert len(visited) == 5 and set(visited) <= set(range(8))  # capacity first goes to mandatory ones
+
+
+def test_a_round_trip_is_no_longer_than_nearest_neighbour():
+    problem = _problem(n=10, teams=1, days=1, capacity=10)
+    stops = routing.solve(problem, seconds=0.3)[0][0]
+    left, here, greedy = set(range(10)), -1, []
+    while left:
+        here = min(left, key=lambda s: problem.matrix[here + 1, s + 1])
+        greedy.append(here)
+        left.remove(here)
+    assert routing.route_length(problem.matrix, stops) <= routing.route_length(problem.matrix, greedy)
+
+
+@pytest.fixture(scope="module")
+def street(demo):
+    return one(demo, "SELECT street_id FROM inspection_target GROUP BY 1 ORDER BY count(*) DESC, 1 LIMIT 1")
+
+
+def test_a_demo_street_plan_keeps_its_promises(demo, street):
+    request = PlanRequest(
+        street=street, start=dt.date.today(), days=3, teams=2, visits_per_day=6, seconds=0.5
+    )
+    with demo.connect() as conn:
+        plan = make_plan(conn, NetworkCache().get(conn), request, today=dt.date.today(), settings=SETTINGS)
+    targets = [s.target for r in plan.routes for s in r.stops]
+    assert plan.network and len(targets) == len(set(targets)) <= 2 * 3 * 6
+    assert all(len(r.stops) <= 6 for r in plan.routes)
+    assert not plan.missed_mandatory or len(targets) == 36  # a mandatory one is left out only when full
+    assert all(
+        r.distance_m > 0 and r.minutes > len(r.stops) * SETTINGS.minutes_per_visit for r in plan.routes
+    )
+    pinned, dropped = plan.left_out[:1], targets[:1]
+    again = PlanRequest(**{**request.__dict__, "pinned": frozenset(pinned), "dropped": frozenset(dropped)})
+    with demo.connect() as conn:
+        replanned = make_plan(conn, NetworkCache().get(conn), again, today=dt.date.today(), settings=SETTINGS)
+    now = [s.target for r in replanned.routes for s in r.stops]
+    assert set(pinned) <= set(now) and not set(dropped) & set(now)
+
+
+def test_a_recorded_hazard_schedules_its_follow_up_and_a_pass_closes_it(demo, street):
+    with demo.connect() as conn:
+        trans = conn.begin()
+        target = conn.exec_driver_sql(
+            "SELECT id FROM inspection_target t WHERE street_id = %(s)s AND NOT EXISTS (SELECT 1 FROM inspection i "
+            "WHERE i.target_id = t.id AND i.rectified_at IS NULL AND i.rectify_deadline IS NOT NULL) ORDER BY id LIMIT 1",
+            {"s": street},
+        ).scalar_one()
+        visit = dt.datetime.combine(TODAY, dt.time(10), tzinfo=dt.timezone(dt.timedelta(hours=8)))
+        record_visit(
+            conn, VisitRecord(target, visit, "hazard", inspector="王五", notes="灭火器过期"), recheck_days=7
+        )
+        row = risk_register(conn, street=street, today=TODAY).set_index("id").loc[target]
+        assert row["first_deadline"] == TODAY + dt.timedelta(days=7) and row["rectifications_open"] == 1
+        request = PlanRequest(
+            street=street, start=TODAY + dt.timedelta(days=1), days=7, teams=1, visits_per_day=3, seconds=0.3
+        )
+        plan = make_plan(conn, NetworkCache().get(conn), request, today=TODAY, settings=SETTINGS)
+        stop = next(s for r in plan.routes for s in r.stops if s.target == target)
+        assert stop.why == "rectification"
+        later = visit + dt.timedelta(days=5)
+        record_visit(conn, VisitRecord(target, later, "passed"), recheck_days=7)
+        row = (
+            risk_register(conn, street=street, today=TODAY + dt.timedelta(days=5)).set_index("id").loc[target]
+        )
+        assert row["rectifications_open"] == 0 and bool(row["last_passed"])
+        trans.rollback()
+
+
+def test_round_coverage_counts_every_site_of_the_round(demo, street):
+    assert round_of(30, dt.date(2026, 2, 3)) == (dt.date(2026, 1, 31), dt.date(2026, 3, 1))
+    assert round_of(90, dt.date(2026, 12, 30)) == (dt.date(2026, 12, 27), dt.date(2026, 12, 31))
+    with demo.connect() as conn:
+        rounds = round_coverage(conn, street=street, today=dt.date.today())
+        total = conn.exec_driver_sql(
+            "SELECT count(*) FROM inspection_target WHERE street_id = %(s)s", {"s": street}
+        ).scalar()
+    assert sum(r.due for r in rounds) == total
+    assert all(r.visited + len(r.missing) == r.due and r.start <= dt.date.today() <= r.end for r in rounds)
+
+
+EVIL = '<script>alert("x")</script><img src=x onerror=alert(1)>'
+
+
+def _plan_with(name):
+    stop = Stop(1, name, "market", "=1+2", "rectification", 55.0, 113.30, 40.08, 120.0)
+    route = TeamDay(
+        dt.date(2026, 6, 11), 1, (stop,), 240.0, 23.2, ((113.299, 40.079), (113.30, 40.08), (113.299, 40.079))
+    )
+    return Plan(
+        PlanRequest(street=1, start=dt.date(2026, 6, 11)), ("街道办<b>", 113.299, 40.079), (route,), True, 1
+    )
+
+
+def test_the_html_map_loads_nothing_from_outside_and_escapes_names():
+    page = plan_html(_plan_with(EVIL))
+    assert not re.search(r"<(script|link|img)[^>]+(src|href)\s*=\s*[\"']?(https?:)?//", page)
+    assert "url(http" not in page and "@import" not in page
+    assert EVIL not in page and "<img src=x" not in page and "&lt;script&gt;" in page
+    assert "L.map(" in page and "leaflet" in page.lower()
+
+
+def test_the_workbook_has_a_sheet_per_team_day_and_guards_formulas():
+    book = load_workbook(io.BytesIO(plan_workbook(_plan_with("=HYPERLINK(1)"))))
+    assert book.sheetnames == ["汇总 Summary", "06-11 T1"]
+    rows = list(book["06-11 T1"].values)
+    assert len(rows) == 2 and rows[1][1] == "'=HYPERLINK(1)" and rows[1][3] == "'=1+2"
+    assert list(book["汇总 Summary"].values)[1][:3] == ("2026-06-11", 1, 1)
+
+
+def test_the_print_pages_escape_and_break_per_team_day():
+    page = plan_print(_plan_with(EVIL))
+    assert (
+        page.count("<section>") == 1 and "size: A4" in page and EVIL not in page and "街道办&lt;b&gt;" in page
+    )
