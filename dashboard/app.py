@@ -10,13 +10,18 @@ from dash import Dash, Input, Output, dcc, html
 from sqlalchemy.engine import Engine
 
 from dashboard.callbacks import register_callbacks
+from dashboard.inspections import layout as inspections
+from dashboard.inspections.callbacks import register_inspection_callbacks, today
+from dashboard.inspections.views import streets as street_options
 from dashboard.layout import DEFAULT_WINDOW, TITLE, page
 from dashboard.monitor import page as monitor
 from dashboard.monitor.callbacks import register_monitor_callbacks
 from dashboard.monitor.views import MonitorCache
 from dashboard.views import map_state
+from geo.inspection_settings import InspectionSettings
 from geo.settings import Settings
 from layers.boundaries import street_list
+from layers.network import NetworkCache
 from layers.registry import LayerRegistry, default_registry
 from layers.scope import Scope
 
@@ -60,23 +65,34 @@ def create_app(settings: Settings, engine: Engine, *, registry: LayerRegistry | 
     # Dash embeds the validation layout in every HTML page: built without data, it names every
     # component id the callbacks use on either page.
     map_page = page(registry, figure=go.Figure(), present=[], streets=[], as_of="")
-    app.validation_layout = html.Div([_shell(), map_page, monitor.skeleton()])  # type: ignore[assignment]
+    planning_page = inspections.page([], today=today())
+    app.validation_layout = html.Div([_shell(), map_page, monitor.skeleton(), planning_page])  # type: ignore[assignment]
     app.layout = _shell()
     cache = MonitorCache()
 
     @app.callback(Output(PAGE, "children"), Input(URL, "pathname"), Input(URL, "search"))
     def route(pathname: str | None, search: str | None) -> html.Div:
-        """``/`` and ``/monitor``: the wall screen; ``/map``: the layer map; else not found."""
+        """``/`` and ``/monitor``: the wall screen; ``/map``: the layer map; ``/inspections``: the
+        street leader's planning page; else not found."""
         if pathname in (None, "/", "/monitor"):
             return monitor.build(engine, settings, cache, query=parse_qs((search or "").lstrip("?")))
         if pathname == "/map":
             return _page(engine=engine, registry=registry, tile_url=settings.tile_url)
+        if pathname == "/inspections":
+            with engine.connect() as conn:
+                return inspections.page(street_options(conn), today=today())
         return html.Div(
             [html.H1("404"), dcc.Link("平城区综治中心 / monitor", href="/monitor")], className="not-found"
         )
 
     register_callbacks(app, engine=engine, registry=registry, tile_url=settings.tile_url)
     register_monitor_callbacks(app, engine=engine, cache=cache)
+    register_inspection_callbacks(
+        app,
+        engine=engine,
+        networks=NetworkCache(),
+        settings=InspectionSettings.from_file(settings.district_file),
+    )
     return app
 
 

@@ -10,8 +10,10 @@ chooses and orders the visits.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
+import json
+from dataclasses import asdict, dataclass, field
 from itertools import pairwise
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -162,10 +164,17 @@ def _line(d: _Distances, lonlat: NDArray[np.float64], order: list[int]) -> tuple
 
 
 def make_plan(
-    conn: Connection, network: Network, request: PlanRequest, *, today: dt.date, settings: InspectionSettings
+    conn: Connection,
+    network: Network,
+    request: PlanRequest,
+    *,
+    today: dt.date,
+    settings: InspectionSettings,
+    register: pd.DataFrame | None = None,
 ) -> Plan:
-    """Plan ``request``: the register as of ``today``, routed over ``network``."""
-    register = risk_register(conn, street=request.street, today=today, kinds=request.kinds)
+    """Plan ``request``: the register as of ``today`` (read unless given), routed over ``network``."""
+    if register is None:
+        register = risk_register(conn, street=request.street, today=today, kinds=request.kinds)
     office = street_office(conn, request.street)
     chosen = candidates(register, request) if not register.empty else register
     lonlat = np.vstack([[office[1], office[2]], chosen[["lon", "lat"]].to_numpy(float).reshape(-1, 2)])
@@ -238,3 +247,45 @@ def _team_day(
     )
     total = sum(legs)
     return TeamDay(day, team, built, total, settings.minutes(total, len(stops)), _line(d, lonlat, order))
+
+
+def plan_to_dict(plan: Plan) -> dict[str, Any]:
+    """JSON-ready plan (dates as ISO text), for the page's store and the exports."""
+    return json.loads(
+        json.dumps(asdict(plan), default=lambda o: sorted(o) if isinstance(o, frozenset) else str(o))
+    )
+
+
+def _team_day_from(t: dict[str, Any]) -> TeamDay:
+    return TeamDay(
+        day=dt.date.fromisoformat(t["day"]),
+        team=t["team"],
+        stops=tuple(Stop(**s) for s in t["stops"]),
+        distance_m=t["distance_m"],
+        minutes=t["minutes"],
+        line=tuple((x, y) for x, y in t["line"]),
+    )
+
+
+def plan_from_dict(data: dict[str, Any]) -> Plan:
+    r = data["request"]
+    request = PlanRequest(
+        **{
+            **r,
+            "start": dt.date.fromisoformat(r["start"]),
+            "kinds": tuple(r["kinds"]),
+            "pinned": frozenset(r["pinned"]),
+            "dropped": frozenset(r["dropped"]),
+        }
+    )
+    name, lon, lat = data["office"]
+    return Plan(
+        request=request,
+        office=(name, lon, lat),
+        routes=tuple(_team_day_from(t) for t in data["routes"]),
+        network=data["network"],
+        candidates=data["candidates"],
+        left_out=tuple(data["left_out"]),
+        missed_mandatory=tuple(data["missed_mandatory"]),
+        notes=tuple(data["notes"]),
+    )

@@ -1,0 +1,242 @@
+"""The planning page's layout: pure functions of the data they show (no database here)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import dash_ag_grid as dag
+from dash import dcc, html
+
+from geo.inspection_kinds import INSPECTION_KINDS
+from layers.cycles import RoundCoverage
+from layers.plan import Plan
+from layers.plan_export import title
+from layers.risk import FACTORS
+from layers.visits import OUTCOMES
+
+P = "ins-"
+STREET, START, DAYS, TEAMS, VISITS, KINDS = (
+    P + k for k in ("street", "start", "days", "teams", "visits", "kinds")
+)
+PLAN_BUTTON, PIN, DROP, CLEAR, CHOICE = (P + k for k in ("plan", "pin", "drop", "clear", "choice"))
+GRID, MAP, SUMMARY, COVERAGE, MESSAGE, PLAN = (
+    P + k for k in ("grid", "map", "summary", "coverage", "message", "plan-data")
+)
+EXPORT_HTML, EXPORT_XLSX, EXPORT_PRINT, DOWNLOAD = (
+    P + k for k in ("export-html", "export-xlsx", "export-print", "download")
+)
+R_TARGET, R_OUTCOME, R_DATE, R_DUE, R_INSPECTOR, R_NOTES, R_SAVE, R_MESSAGE, SAVED = (
+    P + k
+    for k in (
+        "r-target",
+        "r-outcome",
+        "r-date",
+        "r-due",
+        "r-inspector",
+        "r-notes",
+        "r-save",
+        "r-message",
+        "saved",
+    )
+)
+WHY = {
+    "rectification": "整改复查 recheck",
+    "pinned": "指定 pinned",
+    "due": "到期 due",
+    "risk": "高风险 risky",
+}
+
+COLUMNS: list[dict[str, Any]] = [
+    {"field": "name", "headerName": "对象 Target", "minWidth": 220},
+    {"field": "kind_zh", "headerName": "类型 Kind", "width": 110},
+    {"field": "score", "headerName": "风险分 Score", "width": 110, "sort": "desc"},
+    {"field": "why", "headerName": "风险构成 Why", "minWidth": 320, "wrapText": False, "tooltipField": "why"},
+    {"field": "last_visit", "headerName": "上次检查 Last visit", "width": 140},
+    {"field": "last_result", "headerName": "结果 Result", "width": 100},
+    {"field": "due_in", "headerName": "距到期(天) Due in", "width": 120},
+    {"field": "rectifications_open", "headerName": "待整改 Open", "width": 100},
+    {"field": "first_deadline", "headerName": "整改期限 Deadline", "width": 130},
+    {"field": "choice", "headerName": "安排 Choice", "width": 100},
+]
+
+
+def _number(id_: str, label: str, value: int, low: int, high: int) -> html.Label:
+    return html.Label(
+        [label, dcc.Input(id=id_, type="number", value=value, min=low, max=high, step=1, debounce=True)]
+    )
+
+
+def controls(streets: list[tuple[int, str]], *, today: dt.date) -> html.Div:
+    kinds = [{"label": k.zh, "value": key} for key, k in INSPECTION_KINDS.items()]
+    return html.Div(
+        [
+            html.Label(["街道 Street", dcc.Dropdown(id=STREET, options=[{"label": n, "value": i} for i, n in streets],
+                                                     value=streets[0][0] if streets else None, clearable=False)]),
+            html.Label(["开始 Start", dcc.DatePickerSingle(id=START, date=(today + dt.timedelta(days=1)).isoformat(), display_format="YYYY-MM-DD")]),
+            _number(DAYS, "天数 Days", 5, 1, 14),
+            _number(TEAMS, "小组 Teams", 3, 1, 10),
+            _number(VISITS, "每组每天 Visits/team/day", 12, 1, 40),
+            html.Label(["类型 Kinds", dcc.Checklist(id=KINDS, options=kinds, value=[], inline=True)]),
+            html.Button("规划 Plan", id=PLAN_BUTTON, n_clicks=0, className="primary"),
+        ],
+        className="ins-controls",
+    )  # fmt: skip
+
+
+def register_grid() -> dag.AgGrid:
+    return dag.AgGrid(
+        id=GRID,
+        columnDefs=COLUMNS,
+        rowData=[],
+        defaultColDef={"sortable": True, "filter": True, "resizable": True},
+        dashGridOptions={
+            "rowSelection": {"mode": "multiRow", "checkboxes": True, "headerCheckbox": False},
+            "tooltipShowDelay": 300,
+        },
+        getRowId="String(params.data.id)",
+        style={"height": "420px"},
+        className="ag-theme-alpine",
+    )
+
+
+def register_rows(register: Any, plan: Plan | None) -> list[dict[str, Any]]:
+    """Rows for the grid: text fields stay text (the grid renders them as text, never HTML)."""
+    planned = {s.target: WHY.get(s.why, s.why) for r in plan.routes for s in r.stops} if plan else {}
+    pinned = plan.request.pinned if plan else frozenset()
+    dropped = plan.request.dropped if plan else frozenset()
+    rows = []
+    for r in register.itertuples():
+        last = (
+            r.last_visit.tz_convert("Asia/Shanghai").strftime("%Y-%m-%d")
+            if hasattr(r.last_visit, "tz_convert")
+            else "从未 never"
+        )
+        choice = (
+            "排除 dropped"
+            if r.id in dropped
+            else ("指定 pinned" if r.id in pinned else planned.get(r.id, ""))
+        )
+        rows.append({
+            "id": int(r.id), "name": r.name, "kind_zh": INSPECTION_KINDS[r.kind].zh if r.kind in INSPECTION_KINDS else r.kind,
+            "score": float(r.score), "why": r.why, "last_visit": last,
+            "last_result": "" if r.last_passed is None or r.last_passed != r.last_passed else ("合格" if r.last_passed else "隐患"),
+            "due_in": None if r.due_in != r.due_in else int(r.due_in), "rectifications_open": int(r.rectifications_open),
+            "first_deadline": str(r.first_deadline) if r.first_deadline is not None and r.first_deadline == r.first_deadline else "",
+            "choice": choice,
+        })  # fmt: skip
+    return rows
+
+
+def summary(plan: Plan | None) -> html.Div:
+    if plan is None:
+        return html.Div("选择街道并点击“规划” (choose a street and press Plan)", className="muted")
+    basis = (
+        "沿道路网络 along the road network"
+        if plan.network
+        else "直线距离（未加载路网）straight lines: no road network loaded"
+    )
+    head = html.P(
+        f"{len(plan.routes)} 个组日 team-days · {sum(len(r.stops) for r in plan.routes)} 站 stops of {plan.candidates} candidates · "
+        f"{plan.distance_m / 1000:.1f} km · {basis}"
+    )
+    rows = [
+        html.Tr(
+            [
+                html.Td(title(r)),
+                html.Td(len(r.stops)),
+                html.Td(f"{r.distance_m / 1000:.1f}"),
+                html.Td(f"{r.minutes / 60:.1f}"),
+            ]
+        )
+        for r in plan.routes
+    ]
+    warn = (
+        [
+            html.P(
+                f"{len(plan.missed_mandatory)} 个必查对象未能安排 mandatory visits did not fit: 增加小组或天数 add teams or days",
+                className="warn",
+            )
+        ]
+        if plan.missed_mandatory
+        else []
+    )
+    table = html.Table(
+        [html.Tr([html.Th(h) for h in ("组日 Team-day", "站 Stops", "km", "小时 Hours")]), *rows]
+    )
+    return html.Div([head, *warn, table], className="ins-summary")
+
+
+def coverage(rounds: list[RoundCoverage]) -> html.Div:
+    items = []
+    for c in rounds:
+        kind = INSPECTION_KINDS[c.kind].zh
+        missing = "、".join(n for _, n in c.missing[:5]) + (" …" if len(c.missing) > 5 else "")
+        items.append(html.Li([html.B(f"{kind} {c.visited}/{c.due}"), f" 本轮 {c.start:%m-%d}–{c.end:%m-%d}",
+                              html.Span(f" 未查: {missing}" if missing else " 全部完成 all done", className="muted")]))  # fmt: skip
+    return html.Div([html.H3("本轮覆盖 Round coverage"), html.Ul(items)], className="ins-coverage")
+
+
+def record_form(*, today: dt.date) -> html.Div:
+    outcomes = [{"label": f"{zh} {en}", "value": key} for key, (zh, en) in OUTCOMES.items()]
+    return html.Div(
+        [
+            html.H3("记录检查 Record a visit"),
+            dcc.Dropdown(id=R_TARGET, options=[], placeholder="对象 target"),
+            dcc.RadioItems(id=R_OUTCOME, options=outcomes, value="passed", inline=True),
+            html.Label(
+                [
+                    "日期 Date",
+                    dcc.DatePickerSingle(id=R_DATE, date=today.isoformat(), display_format="YYYY-MM-DD"),
+                ]
+            ),
+            html.Label(["整改期限 Due", dcc.DatePickerSingle(id=R_DUE, display_format="YYYY-MM-DD")]),
+            dcc.Input(id=R_INSPECTOR, placeholder="检查人 inspector", maxLength=100),
+            dcc.Textarea(id=R_NOTES, placeholder="情况说明 notes", maxLength=4000),
+            html.Button("保存 Save", id=R_SAVE, n_clicks=0),
+            html.Div(id=R_MESSAGE, className="muted"),
+        ],
+        className="ins-record",
+    )
+
+
+def page(streets: list[tuple[int, str]], *, today: dt.date) -> html.Div:
+    legend = " · ".join(f"{zh}" for zh, _ in FACTORS.values())
+    return html.Div(
+        [
+            html.H1("排查计划 Inspection planning"),
+            controls(streets, today=today),
+            html.Div(
+                [
+                    html.Div(
+                        [
+                            html.Div([html.H3("风险台账 Risk register"), html.Span(f"评分因素: {legend}", className="muted")]),
+                            html.Div([html.Button("固定 Pin", id=PIN, n_clicks=0), html.Button("排除 Drop", id=DROP, n_clicks=0),
+                                      html.Button("清除 Clear", id=CLEAR, n_clicks=0)], className="ins-buttons"),
+                            register_grid(),
+                            html.Div(id=COVERAGE),
+                            record_form(today=today),
+                        ],
+                        className="ins-left",
+                    ),
+                    html.Div(
+                        [
+                            dcc.Graph(id=MAP, figure={"data": [], "layout": {}}, style={"height": "560px"}, config={"displaylogo": False}),
+                            html.Div(id=SUMMARY, children=summary(None)),
+                            html.Div([html.Button("导出地图 HTML map", id=EXPORT_HTML, n_clicks=0),
+                                      html.Button("导出 Excel", id=EXPORT_XLSX, n_clicks=0),
+                                      html.Button("打印 A4 Print", id=EXPORT_PRINT, n_clicks=0)], className="ins-buttons"),
+                            html.Div(id=MESSAGE, className="muted"),
+                        ],
+                        className="ins-right",
+                    ),
+                ],
+                className="ins-body",
+            ),
+            dcc.Store(id=CHOICE, data={"pinned": [], "dropped": []}),
+            dcc.Store(id=PLAN),
+            dcc.Store(id=SAVED, data=0),
+            dcc.Download(id=DOWNLOAD),
+        ],
+        className="ins-page",
+    )  # fmt: skip

@@ -1,0 +1,93 @@
+"""What the planning page shows, assembled from layers/ (callbacks stay thin wrappers)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from dataclasses import dataclass
+from typing import Any
+
+import pandas as pd
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from geo.errors import InputError
+from geo.inspection_kinds import INSPECTION_KINDS
+from geo.inspection_settings import InspectionSettings
+from layers.cycles import RoundCoverage, round_coverage
+from layers.network import Network
+from layers.plan import Plan, PlanRequest, make_plan
+from layers.register import risk_register
+
+_STREETS = "SELECT id, name FROM street WHERE valid_to IS NULL ORDER BY code"
+_OUTLINE = "SELECT ST_AsGeoJSON(geom, 6) FROM street WHERE id = :s"
+
+
+def streets(conn: Connection) -> list[tuple[int, str]]:
+    return [(int(i), str(n)) for i, n in conn.execute(sa.text(_STREETS))]
+
+
+def street_outline(conn: Connection, street: int) -> dict[str, Any] | None:
+    text = conn.execute(sa.text(_OUTLINE), {"s": street}).scalar()
+    return json.loads(text) if text else None
+
+
+def _whole(value: object, *, name: str, low: int, high: int) -> int:
+    try:
+        number = int(value)  # type: ignore[call-overload]
+    except (TypeError, ValueError):
+        raise InputError(f"{name} must be a whole number from {low} to {high}") from None
+    if not low <= number <= high:
+        raise InputError(f"{name} must be from {low} to {high}")
+    return number
+
+
+def request_from(
+    *,
+    street: object,
+    start: object,
+    days: object,
+    teams: object,
+    visits: object,
+    kinds: object,
+    choice: object,
+) -> PlanRequest:
+    """A plan request from the page's inputs, every one checked (they come from the browser)."""
+    try:
+        first = dt.date.fromisoformat(str(start)[:10])
+    except ValueError:
+        raise InputError("the start date must look like 2026-11-24") from None
+    wanted = tuple(k for k in (kinds or []) if isinstance(k, str))  # type: ignore[attr-defined]
+    if set(wanted) - set(INSPECTION_KINDS):
+        raise InputError("unknown inspection kind")
+    chosen = choice if isinstance(choice, dict) else {}
+    return PlanRequest(
+        street=_whole(street, name="street", low=1, high=2**31 - 1),
+        start=first,
+        days=_whole(days, name="days", low=1, high=14),
+        teams=_whole(teams, name="teams", low=1, high=10),
+        visits_per_day=_whole(visits, name="visits per team per day", low=1, high=40),
+        kinds=wanted,
+        pinned=frozenset(int(i) for i in chosen.get("pinned", []) if isinstance(i, int)),
+        dropped=frozenset(int(i) for i in chosen.get("dropped", []) if isinstance(i, int)),
+    )
+
+
+@dataclass(frozen=True)
+class Planning:
+    register: pd.DataFrame
+    plan: Plan
+    outline: dict[str, Any] | None
+    rounds: list[RoundCoverage]
+
+
+def planning(
+    conn: Connection, network: Network, request: PlanRequest, *, today: dt.date, settings: InspectionSettings
+) -> Planning:
+    register = risk_register(conn, street=request.street, today=today, kinds=request.kinds)
+    return Planning(
+        register=register,
+        plan=make_plan(conn, network, request, today=today, settings=settings, register=register),
+        outline=street_outline(conn, request.street),
+        rounds=round_coverage(conn, street=request.street, today=today, kinds=request.kinds),
+    )
