@@ -94,7 +94,7 @@ def register_grid() -> dag.AgGrid:
             "rowSelection": {"mode": "multiRow", "checkboxes": True, "headerCheckbox": False},
             "tooltipShowDelay": 300,
         },
-        getRowId="String(params.data.id)",
+        getRowId="params.data.rid",
         style={"height": "420px"},
         className="ag-theme-alpine",
     )
@@ -118,7 +118,7 @@ def register_rows(register: Any, plan: Plan | None) -> list[dict[str, Any]]:
             else ("指定 pinned" if r.id in pinned else planned.get(r.id, ""))
         )
         rows.append({
-            "id": int(r.id), "name": r.name, "kind_zh": INSPECTION_KINDS[r.kind].zh if r.kind in INSPECTION_KINDS else r.kind,
+            "id": int(r.id), "rid": str(r.id), "name": r.name, "kind_zh": INSPECTION_KINDS[r.kind].zh if r.kind in INSPECTION_KINDS else r.kind,
             "score": float(r.score), "why": r.why, "last_visit": last,
             "last_result": "" if r.last_passed is None or r.last_passed != r.last_passed else ("合格" if r.last_passed else "隐患"),
             "due_in": None if r.due_in != r.due_in else int(r.due_in), "rectifications_open": int(r.rectifications_open),

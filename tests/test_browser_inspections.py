@@ -1,0 +1,86 @@
+"""The planning page in headless Chromium: plan a street, see numbered stops, pin a target,
+re-plan, export the offline map; the console stays clean and nothing leaves localhost."""
+
+import re
+from pathlib import Path
+from urllib.parse import urlparse
+
+import pytest
+from playwright.sync_api import sync_playwright
+
+from tests.test_browser import CHROMIUM, CHROMIUM_ARGS, LOCAL_HOSTS, save_screenshot, serving
+
+pytestmark = pytest.mark.browser
+STOPS_JS = """() => {
+    const gd = document.querySelector('#ins-map .js-plotly-plot');
+    return gd && gd.data ? gd.data.filter(t => t.mode === 'markers+text').map(t => t.text.join(',')) : [];
+}"""
+ROUTED_JS = """() => document.querySelector('#ins-map .js-plotly-plot').data
+    .filter(t => t.mode === 'markers+text').flatMap(t => t.customdata)"""
+UNPLANNED_JS = """() => {
+    let found = null;
+    dash_ag_grid.getApi('ins-grid').forEachNode(n => { if (!found && n.data.choice === '') found = n.data.rid; });
+    return found;
+}"""
+CHOICE_JS = """id => {
+    const node = dash_ag_grid.getApi('ins-grid').getRowNode(id);
+    return node ? node.data.choice : null;
+}"""
+
+
+@pytest.fixture
+def planner(settings, demo, tmp_path):
+    with serving(settings, tmp_path) as running:
+        yield running
+
+
+def test_plan_a_street_pin_a_target_replan_and_export(planner, tmp_path):
+    url, _log = planner
+    requests, problems = [], []
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        context = browser.new_context(viewport={"width": 1600, "height": 1100}, accept_downloads=True)
+        context.on("request", lambda r: requests.append(r.url))
+        page = context.new_page()
+        page.on(
+            "console", lambda m: problems.append(m.text) if m.type == "error" or "AG Grid" in m.text else None
+        )
+        page.on("pageerror", lambda e: problems.append(f"page error: {e}"))
+        page.goto(url + "inspections")
+        page.click("#ins-plan")
+        page.wait_for_function(f"() => ({STOPS_JS})().length > 0", timeout=60_000)
+        stops = page.evaluate(STOPS_JS)
+        assert all(s.startswith("1,2") or s == "1" for s in stops), stops  # numbered from 1 per team-day
+        assert "沿道路网络" in page.inner_text("#ins-summary")
+
+        # pin a target that is not in the plan, re-plan: it is in, and the grid says so
+        page.wait_for_selector("#ins-grid .ag-row")
+        target = page.evaluate(UNPLANNED_JS)
+        assert target, "every target is in the plan: nothing to pin"
+        page.evaluate(
+            "id => dash_ag_grid.getApi('ins-grid').ensureNodeVisible(dash_ag_grid.getApi('ins-grid').getRowNode(id))",
+            target,
+        )
+        page.locator(f'#ins-grid [row-id="{target}"] input.ag-checkbox-input').first.check()
+        page.click("#ins-pin")
+        page.wait_for_function(f"() => ({CHOICE_JS})({target!r}) === '指定 pinned'", timeout=60_000)
+        routed = page.evaluate(ROUTED_JS)
+        assert int(target) in routed
+        save_screenshot(page, "inspections-1600x1100.png", readme="inspections.png")
+
+        # the offline map export
+        with page.expect_download() as download:
+            page.click("#ins-export-html")
+        saved = Path(tmp_path / "plan.html")
+        download.value.save_as(saved)
+        exported = saved.read_text(encoding="utf-8")
+        assert "L.map(" in exported and not re.search(
+            r"<(script|link)[^>]+(src|href)=[\"']?https?:", exported
+        )
+        browser.close()
+    outside = [
+        u
+        for u in requests
+        if urlparse(u).hostname not in LOCAL_HOSTS and not u.startswith(("data:", "blob:"))
+    ]
+    assert outside == [] and problems == [], (outside, problems)
