@@ -27,7 +27,7 @@ from layers.network import Network, Paths, to_metres
 from layers.register import risk_register
 
 RISKY = 30.0
-MARGIN_M = 1500.0  # network kept around the street's targets and office
+MARGIN_M = 500.0  # network kept around the street's targets and office (detours rarely go further)
 _OFFICE = """
 SELECT name, ST_X(geom), ST_Y(geom) FROM service_point WHERE street_id = :s AND level = 'street'
 ORDER BY kind = 'service_window' DESC, kind = 'employment' DESC, id LIMIT 1

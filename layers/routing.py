@@ -4,8 +4,9 @@ Every (day, team) pair is one vehicle leaving the street office and coming back,
 ``capacity`` visits. Mandatory visits (a rectification falling due, a pinned target) carry a
 penalty no route can outweigh, and may be restricted to the days up to their deadline; other
 candidates carry a penalty that grows with their risk, so the solver drops the least risky
-first when capacity runs out. Solved by OR-Tools' routing library (cheapest-arc start, guided
-local search within a time limit).
+first when capacity runs out. Solved by OR-Tools' routing library: parallel cheapest insertion
+(the best first solution of four measured in bench/bench_plan.py), then guided local search
+within a time limit.
 """
 
 from __future__ import annotations
@@ -76,7 +77,7 @@ def solve(problem: Problem, *, seconds: float = 1.0) -> Routes:
         return routes
     manager, routing = _model(problem)
     params = pywrapcp.DefaultRoutingSearchParameters()
-    params.first_solution_strategy = routing_enums_pb2.FirstSolutionStrategy.PATH_CHEAPEST_ARC
+    params.first_solution_strategy = routing_enums_pb2.FirstSolutionStrategy.PARALLEL_CHEAPEST_INSERTION
     params.local_search_metaheuristic = routing_enums_pb2.LocalSearchMetaheuristic.GUIDED_LOCAL_SEARCH
     params.time_limit.FromMilliseconds(max(1, int(seconds * 1000)))
     solution = routing.SolveWithParameters(params)
