@@ -23,7 +23,7 @@ from bench.bench_ingest import bench_engine
 from geo.inspection_settings import InspectionSettings
 from layers import routing
 from layers.network import NetworkCache
-from layers.plan import PlanRequest, _distances, candidates, make_plan
+from layers.plan import Plan, PlanRequest, _distances, candidates, make_plan
 from layers.register import risk_register
 
 SOURCE = "bench-plan"
@@ -71,7 +71,7 @@ def nearest_neighbour(
     due that day or earlier (``last_day``) are taken first."""
     left, routes, due = set(stops), [], last_day or {}
     for vehicle in range(teams * days):
-        day, here, route = vehicle // teams, -1, []
+        day, here, route = vehicle // teams, -1, list[int]()
         while left and len(route) < capacity:
             pool = [s for s in left if due.get(s, days) <= day] or list(left)
             here = min(pool, key=lambda s: matrix[here + 1, s + 1])
@@ -95,7 +95,7 @@ def held_karp(matrix: np.ndarray) -> int:
     return min(best[(full, k)] + int(matrix[k, 0]) for k in range(1, n))
 
 
-def timed_plan(engine: sa.engine.Engine, request: PlanRequest) -> tuple[float, object]:
+def timed_plan(engine: sa.engine.Engine, request: PlanRequest) -> tuple[float, Plan]:
     networks = NetworkCache()
     with engine.connect() as conn:
         networks.get(conn)  # the network stays in memory between plans, as in the server
@@ -119,14 +119,14 @@ def main() -> None:
         register = risk_register(conn, street=street, today=TODAY)
         network = NetworkCache().get(conn)
     chosen = candidates(register, request)
-    print(f"street {street}: {len(register)} targets, {plan.candidates} candidates; plan 3 teams × 5 days × 12 visits "  # type: ignore[attr-defined]
-          f"in {seconds:.2f} s (solver limit {request.seconds} s); {sum(len(r.stops) for r in plan.routes)} stops, "  # type: ignore[attr-defined]
-          f"{plan.distance_m / 1000:.1f} km, mandatory left out: {len(plan.missed_mandatory)}")  # type: ignore[attr-defined]  # fmt: skip
+    print(f"street {street}: {len(register)} targets, {plan.candidates} candidates; plan 3 teams × 5 days × 12 visits "
+          f"in {seconds:.2f} s (solver limit {request.seconds} s); {sum(len(r.stops) for r in plan.routes)} stops, "
+          f"{plan.distance_m / 1000:.1f} km, mandatory left out: {len(plan.missed_mandatory)}")  # fmt: skip
     d = _distances(
         network, np.vstack([[plan.office[1], plan.office[2]], chosen[["lon", "lat"]].to_numpy(float)])
-    )  # type: ignore[attr-defined]
+    )
     ids = list(chosen["id"])
-    routed = [ids.index(s.target) for r in plan.routes for s in r.stops]  # type: ignore[attr-defined]
+    routed = [ids.index(s.target) for r in plan.routes for s in r.stops]
     sub = d.matrix[np.ix_([0, *(i + 1 for i in routed)], [0, *(i + 1 for i in routed)])]
     due = {k: int(v) for k, v in enumerate(chosen["last_day"].iloc[routed]) if v == v}
     for label, deadlines in (("with the rectification deadlines", due), ("routing alone (no deadlines)", {})):
