@@ -75,8 +75,24 @@ class Network:
         u, v = index[: len(a)], index[len(a) :]
         lonlat = np.zeros((len(ids), 2))
         lonlat[u], lonlat[v] = a[:, 3:5], a[:, 5:7]
+        return cls.from_edges(lonlat, u, v, a[:, 2])
+
+    @classmethod
+    def from_edges(
+        cls,
+        lonlat: NDArray[np.float64],
+        u: NDArray[np.int64],
+        v: NDArray[np.int64],
+        length: NDArray[np.float64],
+    ) -> Network:
+        """A network of nodes at ``lonlat`` joined by undirected edges (u, v) of ``length`` metres."""
         xy = to_metres(lonlat[:, 0], lonlat[:, 1])
-        return cls(xy, lonlat, _graph(u, v, a[:, 2], len(ids)), cKDTree(xy))
+        return cls(
+            xy,
+            lonlat,
+            _graph(np.asarray(u), np.asarray(v), np.asarray(length, float), len(lonlat)),
+            cKDTree(xy),
+        )
 
     def nearest(self, xy: NDArray[np.float64]) -> tuple[NDArray[np.int64], NDArray[np.float64]]:
         """Nearest node of each point and the straight distance to it (metres)."""
