@@ -10,6 +10,9 @@ from dash import Dash, Input, Output, dcc, html
 from sqlalchemy.engine import Engine
 
 from dashboard.callbacks import register_callbacks
+from dashboard.coverage import layout as coverage_page
+from dashboard.coverage.callbacks import register_coverage_callbacks
+from dashboard.coverage.views import CoverageCache, type_options
 from dashboard.inspections import layout as inspections
 from dashboard.inspections.callbacks import register_inspection_callbacks, today
 from dashboard.inspections.views import streets as street_options
@@ -19,6 +22,7 @@ from dashboard.monitor.callbacks import register_monitor_callbacks
 from dashboard.monitor.views import MonitorCache
 from dashboard.views import map_state
 from geo.inspection_settings import InspectionSettings
+from geo.service_types import service_types_from_file
 from geo.settings import Settings
 from layers.boundaries import street_list
 from layers.network import NetworkCache
@@ -66,18 +70,24 @@ def create_app(settings: Settings, engine: Engine, *, registry: LayerRegistry | 
     # component id the callbacks use on either page.
     map_page = page(registry, figure=go.Figure(), present=[], streets=[], as_of="")
     planning_page = inspections.page([], today=today())
-    app.validation_layout = html.Div([_shell(), map_page, monitor.skeleton(), planning_page])  # type: ignore[assignment]
+    coverage = coverage_page.page([], default=None)
+    app.validation_layout = html.Div([_shell(), map_page, monitor.skeleton(), planning_page, coverage])  # type: ignore[assignment]
+    service_types = service_types_from_file(settings.district_file)
     app.layout = _shell()
     cache = MonitorCache()
 
     @app.callback(Output(PAGE, "children"), Input(URL, "pathname"), Input(URL, "search"))
     def route(pathname: str | None, search: str | None) -> html.Div:
         """``/`` and ``/monitor``: the wall screen; ``/map``: the layer map; ``/inspections``: the
-        street leader's planning page; else not found."""
+        street leader's planning page; ``/coverage``: the planners' coverage page; else not found."""
         if pathname in (None, "/", "/monitor"):
             return monitor.build(engine, settings, cache, query=parse_qs((search or "").lstrip("?")))
         if pathname == "/map":
             return _page(engine=engine, registry=registry, tile_url=settings.tile_url)
+        if pathname == "/coverage":
+            with engine.connect() as conn:
+                options = type_options(conn, service_types)
+            return coverage_page.page(options, default=options[0]["value"] if options else None)
         if pathname == "/inspections":
             with engine.connect() as conn:
                 return inspections.page(street_options(conn), today=today())
@@ -87,6 +97,7 @@ def create_app(settings: Settings, engine: Engine, *, registry: LayerRegistry | 
 
     register_callbacks(app, engine=engine, registry=registry, tile_url=settings.tile_url)
     register_monitor_callbacks(app, engine=engine, cache=cache)
+    register_coverage_callbacks(app, engine=engine, cache=CoverageCache(), types=service_types)
     register_inspection_callbacks(
         app,
         engine=engine,

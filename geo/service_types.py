@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import tomllib
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+from geo.errors import ConfigError
 
 
 @dataclass(frozen=True)
 class ServiceType:
-    key: str
+    key: str  # set by the registry (or the settings file's table name), not by [service_types.KEY]
     zh: str
     en: str
     opening_hours: str
@@ -33,3 +37,24 @@ for _t in (
     ServiceType("service_window", "便民服务窗口", "Citizen service window", "08:30-17:30", 15),
 ):
     register(_t)
+
+
+def service_types_from_file(path: Path) -> dict[str, ServiceType]:
+    """The built-in types plus the ``[service_types.KEY]`` tables of the district settings file:
+    a district adds a type (or changes a threshold) there, with no code."""
+    try:
+        table = tomllib.loads(path.read_text(encoding="utf-8")).get("service_types", {})
+    except (OSError, tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"cannot read the district settings file {path}: {exc}") from None
+    types = dict(SERVICE_TYPES)
+    for key, spec in table.items():
+        base = types.get(key, ServiceType(key, key, key, "", 15))
+        try:
+            types[key] = replace(base, **spec)
+        except TypeError:
+            raise ConfigError(
+                f"{path}: [service_types.{key}] may set zh, en, opening_hours and walk_minutes only"
+            ) from None
+        if not isinstance(types[key].walk_minutes, int) or types[key].walk_minutes <= 0:
+            raise ConfigError(f"{path}: [service_types.{key}] walk_minutes must be a positive whole number")
+    return types

@@ -8,6 +8,7 @@ from pathlib import Path
 from tqdm import tqdm
 
 from geo.db import checked_engine, database_url
+from geo.service_types import service_types_from_file
 from geo.settings import Settings
 from geo.sla import SlaRules
 from ingest import runs
@@ -56,6 +57,7 @@ def _ingest(args: argparse.Namespace, settings: Settings) -> int:
         encoding=args.encoding,
         dry_run=args.dry_run,
         sla=SlaRules.from_file(settings.district_file),
+        service_types=service_types_from_file(settings.district_file),
     )
     from ingest.geocode import geocoder_for
     from ingest.kinds import get_kind

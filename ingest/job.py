@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import time
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -23,6 +23,7 @@ from sqlalchemy.engine import Connection, Engine
 
 from geo import partitions
 from geo.errors import InputError
+from geo.service_types import SERVICE_TYPES, ServiceType
 from geo.sla import SlaRules
 from ingest import runs
 from ingest._rows import KeyBook, process_batch
@@ -46,6 +47,8 @@ class JobOptions:
     dry_run: bool = False
     batch_size: int = 50_000
     sla: SlaRules = field(default_factory=SlaRules)  # deadlines for incidents that come without one
+    # service-point types (the built-ins and the district file's [service_types])
+    service_types: Mapping[str, ServiceType] = field(default_factory=lambda: SERVICE_TYPES)
 
 
 @dataclass(frozen=True)
@@ -222,6 +225,7 @@ def _execute(
             locator=Locator.load(conn),
             now=dt.datetime.now(TZ),
             sla=options.sla,
+            service_types=options.service_types,
         )
         geocoder = geocoder_factory(conn) if geocoder_factory and "address" in plan.cmap.columns else None
         target, fresh = _open_target(conn, kind, options.source)

@@ -23,6 +23,7 @@ from sqlalchemy.engine import Connection
 
 from layers.network import Network, to_metres
 
+WALK_M_PER_MIN = 80.0  # 4.8 km/h: a "15-minute life circle" is 1,200 m
 _BUILDINGS = """
 SELECT b.id, ST_X(ST_Centroid(b.geom)), ST_Y(ST_Centroid(b.geom)), b.residents, c.street_id, b.community_id,
        c.kind = 'village'
@@ -82,6 +83,29 @@ def _with_source(graph: csr_matrix, nodes: NDArray[np.int64], gaps: NDArray[np.f
     top = hstack([graph, link.T])
     bottom = hstack([link, csr_matrix((1, 1))])
     return vstack([top, bottom]).tocsr()
+
+
+def catchments(
+    network: Network, demand: Demand, points_lonlat: NDArray[np.float64], *, limit: float
+) -> NDArray[np.int64]:
+    """For each building, the number of the point it walks to (by the network from the points'
+    nodes; -1 beyond ``limit``): what each point serves, for drawing catchments."""
+    points = np.asarray(points_lonlat, float).reshape(-1, 2)
+    if not len(points):
+        return np.full(len(demand.ids), -1)
+    xy = to_metres(points[:, 0], points[:, 1])
+    if network.empty:
+        gap, nearest = cKDTree(xy).query(demand.xy, distance_upper_bound=limit)
+        return np.where(np.isfinite(gap), nearest, -1)
+    point_node, _ = network.nearest(xy)
+    home_node, home_gap = network.nearest(demand.xy)
+    dist, _, source = dijkstra(network.graph, directed=False, indices=point_node, limit=limit, min_only=True,
+                               return_predecessors=True)  # fmt: skip
+    point_of = np.full(network.graph.shape[0], -1)
+    point_of[point_node] = np.arange(len(point_node))
+    reached = source[home_node]  # -9999 where no point reaches
+    owner = np.where(reached >= 0, point_of[np.maximum(reached, 0)], -1)
+    return np.where(dist[home_node] + home_gap <= limit, owner, -1)
 
 
 def walks(network: Network, demand: Demand, points_lonlat: NDArray[np.float64], *, limit: float) -> Walks:

@@ -9,18 +9,16 @@ from __future__ import annotations
 
 import html
 import io
-from pathlib import Path
-from typing import Any, cast
+from typing import Any
 
 import folium
-from branca.element import Element, Figure
 from openpyxl import Workbook
 from openpyxl.styles import Font
 
 from geo.spreadsheet import guard_cell
+from layers.offline_map import offline_map
 from layers.plan import Plan, Stop, TeamDay
 
-VENDOR = Path(__file__).resolve().parent.parent / "data" / "vendor" / "leaflet"
 COLOURS = ("#d62728", "#1f77b4", "#2ca02c", "#9467bd", "#ff7f0e", "#17becf", "#8c564b", "#e377c2")
 WHY = {"rectification": "整改复查", "pinned": "指定", "due": "到期", "risk": "高风险"}
 HEADERS = (
@@ -34,29 +32,8 @@ HEADERS = (
 )
 
 
-class _OfflineMap(folium.Map):
-    """folium.Map without its CDN scripts and styles (Leaflet is inlined instead)."""
-
-    default_js = []  # noqa: RUF012 (folium reads these as class attributes)
-    default_css = []  # noqa: RUF012
-
-
 def title(route: TeamDay) -> str:
     return f"{route.day:%m-%d} 第{route.team}组 team {route.team}"
-
-
-def _inline_leaflet(m: folium.Map) -> None:
-    css = (VENDOR / "leaflet.css").read_text(encoding="utf-8")
-    js = (VENDOR / "leaflet.js").read_text(encoding="utf-8")
-    style = ".stop{border-radius:50%;color:#fff;font:bold 12px sans-serif;text-align:center;line-height:22px;width:22px}"
-    cast(Figure, m.get_root()).header.add_child(
-        # markers start with a plain div icon, not Leaflet's default image (a file beside the page)
-        Element(
-            f"<style>{css}\n{style}</style><script>{js}\n"
-            "L.Marker.prototype.options.icon = L.divIcon({className: 'empty'});</script>"
-        ),
-        index=0,
-    )
 
 
 def _stop_marker(number: int, stop: Stop, colour: str, route: TeamDay) -> folium.Marker:
@@ -73,8 +50,12 @@ def _stop_marker(number: int, stop: Stop, colour: str, route: TeamDay) -> folium
 def plan_html(plan: Plan, *, outline: dict[str, Any] | None = None) -> str:
     """A standalone HTML page: outline, the office, numbered stops and route lines per team-day."""
     name, lon, lat = plan.office
-    m = _OfflineMap(location=(lat, lon), zoom_start=15, tiles=None, attribution_control=False)
-    _inline_leaflet(m)
+    m = offline_map(
+        (lat, lon),
+        zoom=15,
+        style=".stop{border-radius:50%;color:#fff;font:bold 12px sans-serif;"
+        "text-align:center;line-height:22px;width:22px}",
+    )
     if outline:
         folium.GeoJson(
             outline, style_function=lambda _: {"color": "#555", "weight": 2, "fill": False}

@@ -6,13 +6,14 @@ from __future__ import annotations
 import datetime as dt
 import importlib
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
 import pandas as pd
 from sqlalchemy.engine import Connection
 
 from geo.errors import InputError
+from geo.service_types import SERVICE_TYPES, ServiceType
 from geo.sla import SlaRules
 from ingest.fields import Field
 from ingest.locate import Locator
@@ -29,6 +30,7 @@ class JobContext:
     locator: Locator
     now: dt.datetime
     sla: SlaRules = field(default_factory=SlaRules)
+    service_types: Mapping[str, ServiceType] = field(default_factory=lambda: SERVICE_TYPES)
     notes: Counter[str] = field(default_factory=Counter)
     report: dict[str, object] = field(default_factory=dict)  # anything else for the run's record
     kept: list[pd.DataFrame] = field(default_factory=list)  # the kind's ``keep`` columns of loaded rows

@@ -7,7 +7,6 @@ from collections.abc import Callable, Mapping
 import pandas as pd
 
 from geo.inspection_kinds import INSPECTION_KINDS
-from geo.service_types import SERVICE_TYPES
 from ingest.fields import Field
 from ingest.kinds import IngestKind, JobContext, register
 from ingest.kinds._common import lookup_column, start_frame
@@ -59,7 +58,7 @@ def build_service_points(frame: pd.DataFrame, ctx: JobContext) -> pd.DataFrame:
     out = start_frame(frame, ctx, SERVICE_COLUMNS)
     out["kind"] = lookup_column(
         frame["kind"],  # a required field: always there
-        _registry_finder(SERVICE_TYPES),
+        _registry_finder(ctx.service_types),
         what="服务类型 service type",
         out=out,
     )
@@ -68,7 +67,8 @@ def build_service_points(frame: pd.DataFrame, ctx: JobContext) -> pd.DataFrame:
         lambda t: next((v for k, v in _LEVELS.items() if isinstance(t, str) and (k in t or v == t)), None)
     )
     out["level"] = out["level"].fillna("community")
-    hours = out["kind"].map(lambda k: SERVICE_TYPES[k].opening_hours if k in SERVICE_TYPES else None)
+    types = ctx.service_types
+    hours = out["kind"].map(lambda k: types[k].opening_hours or None if k in types else None)
     out["opening_hours"] = out["opening_hours"].fillna(hours) if "opening_hours" in frame else hours
     return out
 

@@ -1,0 +1,69 @@
+"""The coverage map: every building (faint, clickable to add a point there), the uncovered ones,
+each point's catchment, the service points (click one to leave it out), what-if points and
+suggested sites. Plain Plotly dicts on the offline white style; names escaped for hover text."""
+
+from __future__ import annotations
+
+import html
+from typing import Any
+
+import numpy as np
+import shapely
+from _plotly_utils.utils import to_typed_array_spec
+from numpy.typing import NDArray
+
+from dashboard.coverage.views import CoverageView
+from dashboard.figure import OFFLINE_STYLE, view_for
+from layers.extent import Extent
+
+BUILDINGS, UNCOVERED, HULLS, POINTS, ADDED, SUGGESTED = range(6)
+
+
+def _typed(values: Any) -> Any:
+    return to_typed_array_spec(np.asarray(values, np.float32))
+
+
+def _hull_lines(hulls: list[Any]) -> tuple[list[float | None], list[float | None]]:
+    lon: list[float | None] = []
+    lat: list[float | None] = []
+    for hull in hulls:
+        ring = shapely.get_coordinates(shapely.get_exterior_ring(hull)) if hull.geom_type == "Polygon" else []
+        lon += [float(x) for x, _ in ring] + [None]
+        lat += [float(y) for _, y in ring] + [None]
+    return lon, lat
+
+
+def coverage_figure(
+    view: CoverageView, *, suggested: NDArray[np.float64] | None = None, revision: str
+) -> dict[str, Any]:
+    demand, covered = view.result.demand, view.result.covered
+    lon, lat = _hull_lines(view.hulls)
+    points = view.points
+    traces: list[dict[str, Any]] = [
+        {"type": "scattermap", "mode": "markers", "lon": _typed(demand.lonlat[:, 0]), "lat": _typed(demand.lonlat[:, 1]),
+         "marker": {"size": 4, "color": "#9fb3c8", "opacity": 0.35}, "hoverinfo": "none", "name": "buildings"},
+        {"type": "scattermap", "mode": "markers", "lon": _typed(demand.lonlat[~covered, 0]),
+         "lat": _typed(demand.lonlat[~covered, 1]), "marker": {"size": 5, "color": "#d62728"}, "hoverinfo": "none",
+         "name": "uncovered"},
+        {"type": "scattermap", "mode": "lines", "lon": lon, "lat": lat, "line": {"color": "#1f77b4", "width": 1},
+         "hoverinfo": "skip", "name": "catchments"},
+        {"type": "scattermap", "mode": "markers", "lon": list(points["lon"]), "lat": list(points["lat"]),
+         "marker": {"size": 11, "color": ["#aaaaaa" if r else "#1f4e99" for r in points["removed"]]},
+         "hovertext": [html.escape(f"{n}{' (已移除 removed)' if r else ''}") for n, r in zip(points["name"], points["removed"], strict=True)],
+         "hoverinfo": "text", "customdata": [int(i) for i in points["id"]], "name": "points"},
+        {"type": "scattermap", "mode": "markers", "lon": list(view.added[:, 0]), "lat": list(view.added[:, 1]),
+         "marker": {"size": 13, "color": "#2ca02c"}, "hovertext": ["新增(假设) what-if"] * len(view.added), "hoverinfo": "text",
+         "name": "added"},
+        {"type": "scattermap", "mode": "markers+text", "lon": [] if suggested is None else list(suggested[:, 0]),
+         "lat": [] if suggested is None else list(suggested[:, 1]), "marker": {"size": 15, "color": "#ff7f0e"},
+         "text": [] if suggested is None else [str(i + 1) for i in range(len(suggested))], "hoverinfo": "text",
+         "hovertext": [] if suggested is None else [f"建议 suggestion {i + 1}" for i in range(len(suggested))],
+         "name": "suggested"},
+    ]  # fmt: skip
+    box = Extent(*demand.lonlat.min(axis=0), *demand.lonlat.max(axis=0)) if len(demand.ids) else None
+    view_ = view_for(box, size_px=(1000, 700))
+    layout = {
+        "map": {"style": OFFLINE_STYLE, "center": {"lon": view_.lon, "lat": view_.lat}, "zoom": view_.zoom},
+        "margin": {"l": 0, "r": 0, "t": 0, "b": 0}, "showlegend": False, "uirevision": revision, "clickmode": "event",
+    }  # fmt: skip
+    return {"data": traces, "layout": layout}

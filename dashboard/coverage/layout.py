@@ -1,0 +1,116 @@
+"""The coverage page's layout: pure functions of the data they show (no database here)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pandas as pd
+from dash import dcc, html
+
+from layers.suggest import Suggestion
+
+P = "cov-"
+TYPE, VALUE, UNIT, MAP, KPIS, WORST, STREETS, MESSAGE, WHATIF = (
+    P + k for k in ("type", "value", "unit", "map", "kpis", "worst", "streets", "message", "whatif")
+)
+K, SITES, SUGGEST, SUGGESTIONS, SUGGESTED, RESET = (
+    P + k for k in ("k", "sites", "suggest", "suggestions", "suggested", "reset")
+)
+EXPORT_GEOJSON, EXPORT_XLSX, EXPORT_HTML, DOWNLOAD = (
+    P + k for k in ("export-geojson", "export-xlsx", "export-html", "download")
+)
+
+
+def _pct(x: float) -> str:
+    return "—" if x != x else f"{x:.1%}"
+
+
+def kpis(
+    share: float, before: float | None, villages: pd.DataFrame, *, along_network: bool, metres: float
+) -> html.Div:
+    residents = float(villages["residents"].sum())
+    change = "" if before is None else f" ({(share - before) * residents:+,.0f} 人 residents, what-if)"
+    by = {bool(r.village): r for r in villages.itertuples()}
+    side = [html.Span(f"{label} {_pct(by[v].share) if v in by else '—'}", className="cov-side")
+            for v, label in ((False, "城市社区 urban"), (True, "农村 villages"))]  # fmt: skip
+    basis = (
+        "沿步行路网 along the walking network"
+        if along_network
+        else "直线距离（未加载路网）straight lines: no network loaded"
+    )
+    return html.Div(
+        [html.Div([html.B("覆盖居民 Residents covered "), html.Span(_pct(share) + change, id=P + "share")]),
+         html.Div(side), html.Div(f"{metres:,.0f} m · {basis}", className="muted")],
+        className="cov-kpis",
+    )  # fmt: skip
+
+
+def units_table(frame: pd.DataFrame, *, title: str, top: int = 15) -> html.Div:
+    rows = [
+        html.Tr(
+            [
+                html.Td(str(r.name)),
+                html.Td(f"{r.residents:,.0f}"),
+                html.Td(f"{r.beyond:,.0f}"),
+                html.Td(_pct(r.share)),
+            ]
+        )
+        for r in frame.head(top).itertuples()
+    ]
+    head = html.Tr([html.Th(h) for h in ("名称 Name", "居民 Residents", "超出 Beyond", "覆盖 Covered")])
+    return html.Div([html.H3(title), html.Table([head, *rows])], className="cov-table")
+
+
+def suggestion_table(s: Suggestion, labels: list[str]) -> html.Div:
+    rows = [
+        html.Tr([html.Td(n), html.Td(labels[j]), html.Td(f"+{g:,.0f}")])
+        for n, (j, g) in enumerate(zip(s.chosen, s.gains, strict=True), 1)
+    ]
+    note = (f"求解 HiGHS via spopt (maximal covering): {s.status}, gap {s.gap:.2%} · 选址后覆盖 {_pct(s.covered_after)} · "
+            f"全覆盖最少需新增 {s.minimum_points} 处 (set covering) · 任何候选都够不到 {s.unreachable:,.0f} 人")  # fmt: skip
+    head = html.Tr([html.Th(h) for h in ("No.", "候选点 Site", "新增覆盖 Gain")])
+    return html.Div([html.Table([head, *rows]), html.P(note, className="muted")])
+
+
+def page(types: list[dict[str, str]], *, default: str | None) -> html.Div:
+    return html.Div(
+        [
+            html.H1("服务覆盖 Service coverage"),
+            html.Div([
+                html.Label(["服务类型 Type", dcc.Dropdown(id=TYPE, options=types, value=default, clearable=False)]),
+                html.Label(["阈值 Threshold", dcc.Input(id=VALUE, type="number", value=1000, min=1, max=5000, debounce=True)]),
+                dcc.RadioItems(id=UNIT, options=[{"label": "米 m", "value": "m"}, {"label": "分钟 min", "value": "min"}], value="m", inline=True),
+                html.Button("撤销假设 Reset what-if", id=RESET, n_clicks=0),
+            ], className="ins-controls"),
+            html.Div([
+                html.Div([
+                    html.Div(id=KPIS),
+                    html.P("点击楼栋添加假设服务点，点击服务点将其移除 (click a building to add a point there, a point to remove it)", className="muted"),
+                    dcc.Graph(id=MAP, figure={"data": [], "layout": {}}, style={"height": "640px"}, config={"displaylogo": False}),
+                    html.Div([html.Button("导出 GeoJSON", id=EXPORT_GEOJSON, n_clicks=0), html.Button("导出 Excel", id=EXPORT_XLSX, n_clicks=0),
+                              html.Button("导出地图 HTML map", id=EXPORT_HTML, n_clicks=0)], className="ins-buttons"),
+                    html.Div(id=MESSAGE, className="muted"),
+                ], className="ins-right"),
+                html.Div([
+                    html.Div(id=WORST), html.Div(id=STREETS),
+                    html.H3("建议选址 Suggest sites"),
+                    html.Div([html.Label(["新增 k", dcc.Input(id=K, type="number", value=5, min=1, max=20)]),
+                              dcc.RadioItems(id=SITES, options=[{"label": "社区办公点 community offices", "value": "offices"},
+                                                               {"label": "任意楼栋 any building", "value": "buildings"}], value="offices"),
+                              html.Button("计算 Suggest", id=SUGGEST, n_clicks=0, className="primary")], className="ins-controls"),
+                    dcc.Loading(html.Div(id=SUGGESTIONS)),
+                ], className="ins-left"),
+            ], className="cov-body"),
+            dcc.Store(id=WHATIF, data={"added": [], "removed": []}),
+            dcc.Store(id=SUGGESTED),
+            dcc.Download(id=DOWNLOAD),
+        ],
+        className="ins-page",
+    )  # fmt: skip
+
+
+def suggested_rows(sites: Any, labels: list[str], s: Suggestion) -> list[list[Any]]:
+    """[lon, lat, label, gain] per suggested site, best first (what the page keeps)."""
+    return [
+        [float(sites[j][0]), float(sites[j][1]), labels[j], g] for j, g in zip(s.chosen, s.gains, strict=True)
+    ]

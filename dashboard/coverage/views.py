@@ -1,0 +1,152 @@
+"""What the coverage page shows, assembled from layers/ (callbacks stay thin wrappers)."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import shapely
+import sqlalchemy as sa
+from numpy.typing import NDArray
+from sqlalchemy.engine import Connection
+
+from geo.errors import InputError
+from geo.service_types import ServiceType
+from layers.coverage import WALK_M_PER_MIN, Coverage, Demand, catchments, coverage
+from layers.network import NetworkCache
+from layers.suggest import Suggestion, suggest
+
+MAX_CANDIDATES = 400
+_POINTS = "SELECT id, name, ST_X(geom), ST_Y(geom) FROM service_point WHERE kind = :k ORDER BY id"
+_OFFICES = """
+SELECT DISTINCT ON (community_id) name, ST_X(geom), ST_Y(geom) FROM service_point
+WHERE level IN ('community', 'village') AND community_id IS NOT NULL ORDER BY community_id, id
+"""
+_UNITS = "SELECT id, name FROM {table} WHERE valid_to IS NULL"
+_KINDS = "SELECT DISTINCT kind FROM service_point ORDER BY 1"
+_VERSION = "SELECT count(*), coalesce(max(id), 0), coalesce(sum(residents), 0) FROM building"
+
+
+class CoverageCache:
+    """Per process: the network and the buildings, reloaded when their tables change."""
+
+    def __init__(self) -> None:
+        self.networks = NetworkCache()
+        self._lock = threading.Lock()
+        self._demand: tuple[tuple[Any, ...], Demand] | None = None
+
+    def demand(self, conn: Connection) -> Demand:
+        version = tuple(conn.execute(sa.text(_VERSION)).one())
+        with self._lock:
+            if self._demand is None or self._demand[0] != version:
+                self._demand = (version, Demand.load(conn))
+            return self._demand[1]
+
+
+def type_options(conn: Connection, types: Mapping[str, ServiceType]) -> list[dict[str, str]]:
+    """The registry's types and any other kind found in the data (labelled by its key)."""
+    keys = list(types) + [k for k in conn.execute(sa.text(_KINDS)).scalars() if k not in types]
+    return [{"label": f"{types[k].zh} {types[k].en}" if k in types else k, "value": k} for k in keys]
+
+
+def threshold_m(value: object, unit: object) -> float:
+    """The threshold in metres from the page's number and unit (checked: it comes from a browser)."""
+    try:
+        number = float(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        raise InputError("the threshold must be a number") from None
+    metres = number * WALK_M_PER_MIN if unit == "min" else number
+    if not 50 <= metres <= 5000:
+        raise InputError("the threshold must be 50–5,000 m (about 1–60 minutes' walk)")
+    return metres
+
+
+@dataclass(frozen=True)
+class WhatIf:
+    added: tuple[tuple[float, float], ...] = ()  # hypothetical points (lon, lat)
+    removed: frozenset[int] = frozenset()  # service point ids left out
+
+    @classmethod
+    def parse(cls, data: object) -> WhatIf:
+        if not isinstance(data, dict):
+            return cls()
+        added = tuple(
+            (float(p[0]), float(p[1]))
+            for p in data.get("added", [])
+            if isinstance(p, list | tuple) and len(p) == 2
+        )
+        removed = frozenset(int(i) for i in data.get("removed", []) if isinstance(i, int))
+        return cls(added[:50], removed)
+
+
+@dataclass(frozen=True)
+class CoverageView:
+    result: Coverage
+    points: pd.DataFrame  # id, name, lon, lat, removed
+    added: NDArray[np.float64]
+    hulls: list[Any]  # catchment outlines (shapely polygons, lon/lat)
+    streets: pd.DataFrame
+    communities: pd.DataFrame
+    villages: pd.DataFrame
+
+
+def _points(conn: Connection, kind: str) -> pd.DataFrame:
+    rows = conn.execute(sa.text(_POINTS), {"k": kind}).all()
+    return pd.DataFrame(rows, columns=["id", "name", "lon", "lat"])
+
+
+def _named(conn: Connection, frame: pd.DataFrame, level: str) -> pd.DataFrame:
+    names: dict[int, str] = dict(conn.execute(sa.text(_UNITS.format(table=level))).all())
+    return frame.assign(name=frame[level].map(names))
+
+
+def _hulls(demand: Demand, owner: NDArray[np.int64], n: int) -> list[Any]:
+    hulls = []
+    for point in range(n):
+        mine = demand.lonlat[owner == point]
+        if len(mine) >= 3:
+            hulls.append(shapely.convex_hull(shapely.multipoints(mine)))
+    return hulls
+
+
+def coverage_view(
+    conn: Connection, cache: CoverageCache, *, kind: str, metres: float, what_if: WhatIf
+) -> CoverageView:
+    network, demand = cache.networks.get(conn), cache.demand(conn)
+    points = _points(conn, kind)
+    points["removed"] = points["id"].isin(what_if.removed)
+    kept = points.loc[~points["removed"], ["lon", "lat"]].to_numpy(float).reshape(-1, 2)
+    added = np.array(what_if.added, float).reshape(-1, 2)
+    everything = np.vstack([kept, added])
+    result = coverage(network, demand, everything, max_walk_m=metres)
+    owner = catchments(network, demand, everything, limit=metres)
+    return CoverageView(
+        result, points, added, _hulls(demand, owner, len(everything)),
+        _named(conn, result.by("street"), "street"), _named(conn, result.by("community"), "community"),
+        result.by("village"),
+    )  # fmt: skip
+
+
+def candidate_sites(conn: Connection, demand: Demand, which: str) -> tuple[NDArray[np.float64], list[str]]:
+    """Sites new points may go: community offices (a community's own service point), or
+    buildings (the most populous of each group of 60 by id, up to ``MAX_CANDIDATES``)."""
+    if which == "offices":
+        rows = conn.execute(sa.text(_OFFICES)).all()
+        return np.array([(r[1], r[2]) for r in rows], float).reshape(-1, 2), [str(r[0]) for r in rows]
+    group = max(1, len(demand.ids) // MAX_CANDIDATES + 1)
+    picks = [
+        i * group + int(np.argmax(demand.residents[i * group : (i + 1) * group]))
+        for i in range((len(demand.ids) + group - 1) // group)
+    ]
+    return demand.lonlat[picks], [f"楼栋 building {demand.ids[i]}" for i in picks]
+
+
+def suggestions(
+    conn: Connection, cache: CoverageCache, view: CoverageView, *, which: str, k: int
+) -> tuple[Suggestion, NDArray[np.float64], list[str]]:
+    sites, labels = candidate_sites(conn, view.result.demand, which)
+    return suggest(cache.networks.get(conn), view.result, sites, k=k), sites, labels
