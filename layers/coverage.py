@@ -14,14 +14,13 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-import sqlalchemy as sa
 from numpy.typing import NDArray
-from scipy.sparse import csr_matrix, hstack, vstack
+from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import dijkstra
 from scipy.spatial import cKDTree
 from sqlalchemy.engine import Connection
 
-from layers.network import Network, to_metres
+from layers.network import Network, float_rows, to_metres
 
 WALK_M_PER_MIN = 80.0  # 4.8 km/h: a "15-minute life circle" is 1,200 m
 _BUILDINGS = """
@@ -46,8 +45,7 @@ class Demand:
 
     @classmethod
     def load(cls, conn: Connection) -> Demand:
-        rows = conn.execute(sa.text(_BUILDINGS)).all()
-        a = np.array(rows, dtype=float).reshape(-1, 7)
+        a = float_rows(conn, _BUILDINGS, columns=7)
         return cls.of(a[:, 0], a[:, 1:3], a[:, 3], a[:, 4], a[:, 5], a[:, 6].astype(bool))
 
     @classmethod
@@ -76,17 +74,32 @@ class Walks:
 
 
 def _with_source(graph: csr_matrix, nodes: NDArray[np.int64], gaps: NDArray[np.float64]) -> csr_matrix:
-    """``graph`` plus one more node (the last) joined to ``nodes`` by edges of ``gaps`` metres."""
+    """``graph`` plus one more node (the last) with edges to ``nodes`` of ``gaps`` metres; built
+    from the arrays directly (the graph is stored both ways, so one-way edges out of the new node
+    are enough for a directed search from it)."""
     n = graph.shape[0]
+    indptr = np.append(graph.indptr, graph.indptr[-1] + len(nodes))
+    indices = np.concatenate([graph.indices, nodes])
     # a zero-length edge would read as "no edge": a millimetre instead
-    link = csr_matrix((np.maximum(gaps, 1e-3), (np.zeros(len(nodes), int), nodes)), shape=(1, n))
-    top = hstack([graph, link.T])
-    bottom = hstack([link, csr_matrix((1, 1))])
-    return vstack([top, bottom]).tocsr()
+    data = np.concatenate([graph.data, np.maximum(gaps, 1e-3)])
+    return csr_matrix((data, indices, indptr), shape=(n + 1, n + 1))
+
+
+Homes = tuple[NDArray[np.int64], NDArray[np.float64]]  # each building's nearest node and its distance to it
+
+
+def link_homes(network: Network, demand: Demand) -> Homes:
+    """Where each building joins the network (callers keep this while both stay the same)."""
+    return network.nearest(demand.xy)
 
 
 def catchments(
-    network: Network, demand: Demand, points_lonlat: NDArray[np.float64], *, limit: float
+    network: Network,
+    demand: Demand,
+    points_lonlat: NDArray[np.float64],
+    *,
+    limit: float,
+    homes: Homes | None = None,
 ) -> NDArray[np.int64]:
     """For each building, the number of the point it walks to (by the network from the points'
     nodes; -1 beyond ``limit``): what each point serves, for drawing catchments."""
@@ -98,8 +111,8 @@ def catchments(
         gap, nearest = cKDTree(xy).query(demand.xy, distance_upper_bound=limit)
         return np.where(np.isfinite(gap), nearest, -1)
     point_node, _ = network.nearest(xy)
-    home_node, home_gap = network.nearest(demand.xy)
-    dist, _, source = dijkstra(network.graph, directed=False, indices=point_node, limit=limit, min_only=True,
+    home_node, home_gap = homes or link_homes(network, demand)
+    dist, _, source = dijkstra(network.graph, directed=True, indices=point_node, limit=limit, min_only=True,
                                return_predecessors=True)  # fmt: skip
     point_of = np.full(network.graph.shape[0], -1)
     point_of[point_node] = np.arange(len(point_node))
@@ -108,7 +121,14 @@ def catchments(
     return np.where(dist[home_node] + home_gap <= limit, owner, -1)
 
 
-def walks(network: Network, demand: Demand, points_lonlat: NDArray[np.float64], *, limit: float) -> Walks:
+def walks(
+    network: Network,
+    demand: Demand,
+    points_lonlat: NDArray[np.float64],
+    *,
+    limit: float,
+    homes: Homes | None = None,
+) -> Walks:
     """Each building's walk to its nearest point (inf beyond ``limit`` metres)."""
     points = np.asarray(points_lonlat, float).reshape(-1, 2)
     out = np.full(len(demand.ids), np.inf)
@@ -119,9 +139,9 @@ def walks(network: Network, demand: Demand, points_lonlat: NDArray[np.float64], 
         gap, _ = cKDTree(xy).query(demand.xy, distance_upper_bound=limit)
         return Walks(np.where(gap <= limit, gap, np.inf), False)
     point_node, point_gap = network.nearest(xy)
-    home_node, home_gap = network.nearest(demand.xy)
+    home_node, home_gap = homes or link_homes(network, demand)
     graph = _with_source(network.graph, point_node, point_gap)
-    along = dijkstra(graph, directed=False, indices=graph.shape[0] - 1, limit=limit)
+    along = dijkstra(graph, directed=True, indices=graph.shape[0] - 1, limit=limit)
     total = along[home_node] + home_gap
     return Walks(np.where(total <= limit, total, np.inf), True)
 
@@ -160,7 +180,12 @@ class Coverage:
 
 
 def coverage(
-    network: Network, demand: Demand, points_lonlat: NDArray[np.float64], *, max_walk_m: float
+    network: Network,
+    demand: Demand,
+    points_lonlat: NDArray[np.float64],
+    *,
+    max_walk_m: float,
+    homes: Homes | None = None,
 ) -> Coverage:
     """Who is within ``max_walk_m`` metres' walk of one of the points."""
-    return Coverage(demand, walks(network, demand, points_lonlat, limit=max_walk_m), max_walk_m)
+    return Coverage(demand, walks(network, demand, points_lonlat, limit=max_walk_m, homes=homes), max_walk_m)

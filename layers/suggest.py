@@ -47,7 +47,7 @@ def cost_matrix(
     cost = np.full((len(demand.ids), len(sites)), np.inf)
     for start in range(0, len(sites), CHUNK):
         part = slice(start, start + CHUNK)
-        along = dijkstra(network.graph, directed=False, indices=site_node[part], limit=limit)
+        along = dijkstra(network.graph, directed=True, indices=site_node[part], limit=limit)
         cost[:, part] = (along[:, home_node] + site_gap[part, None] + home_gap[None, :]).T
     return np.where(cost <= limit, cost, np.inf)
 

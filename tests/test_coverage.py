@@ -6,11 +6,21 @@ point stands on the south bank at x = 0. Building N (900 residents) is just acro
 south bank. With a 500 m threshold: by network only S is covered (10 %), by straight lines both.
 """
 
-import numpy as np
-import pytest
+import io
+import json
+import re
 
+import numpy as np
+import pandas as pd
+import pytest
+from openpyxl import load_workbook
+
+from dashboard.coverage.views import WhatIf, threshold_m
 from geo.crs import metric_transformer
+from geo.errors import ConfigError, InputError
+from geo.service_types import SERVICE_TYPES, service_types_from_file
 from layers.coverage import Demand, coverage
+from layers.coverage_export import coverage_html, gaps_geojson, gaps_workbook
 from layers.network import Network
 from layers.suggest import cost_matrix, suggest
 
@@ -81,3 +91,60 @@ def test_the_suggested_site_for_k_1_is_the_known_best():
     best = suggest(network, current, sites, k=1, seconds=5)
     assert best.chosen == (1,) and best.gains == (900.0,) and best.status == "Optimal" and best.gap == 0
     assert best.covered_after == pytest.approx(1.0) and best.minimum_points == 1 and best.unreachable == 0
+
+
+EVIL = '<script>alert("x")</script><img src=x onerror=alert(1)>'
+
+
+def test_exports_list_the_gaps_load_nothing_from_outside_and_escape_names():
+
+    network, demand = river_town()
+    result = coverage(network, demand, lonlat((0, 0)), max_walk_m=500)
+    site = (*lonlat((0, 200))[0], EVIL, 900.0)
+    data = json.loads(gaps_geojson(result, [site]))
+    kinds = [(f["properties"]["kind"], f["properties"].get("building")) for f in data["features"]]
+    assert kinds == [("uncovered", 1), ("suggested", None)] and data["gridgov"][
+        "covered_share"
+    ] == pytest.approx(0.1)
+    points = pd.DataFrame(
+        {
+            "id": [1],
+            "name": [EVIL],
+            "lon": [lonlat((0, 0))[0, 0]],
+            "lat": [lonlat((0, 0))[0, 1]],
+            "removed": [False],
+        }
+    )
+    page = coverage_html(result, points, np.zeros((0, 2)), [site])
+    assert EVIL not in page and "&lt;script&gt;" in page and "L.map(" in page
+    assert not re.search(r"<(script|link|img)[^>]+(src|href)\s*=\s*[\"']?(https?:)?//", page)
+    book = load_workbook(
+        io.BytesIO(gaps_workbook({"streets": result.by("street"), "odd": pd.DataFrame({"name": ["=1+1"]})}))
+    )
+    assert [r[0] for r in book["streets"].values] == ["street", 7, 8] and book["odd"]["A2"].value == "'=1+1"
+
+
+def test_a_new_service_type_needs_only_the_district_file(tmp_path):
+
+    settings = tmp_path / "district.toml"
+    settings.write_text('[service_types.legal_aid]\nzh = "法律服务站"\nen = "Legal aid"\nwalk_minutes = 12\n'
+                        '[service_types.employment]\nwalk_minutes = 10\n', encoding="utf-8")  # fmt: skip
+    types = service_types_from_file(settings)
+    assert types["legal_aid"].zh == "法律服务站" and types["legal_aid"].walk_minutes == 12
+    assert (
+        types["employment"].walk_minutes == 10 and SERVICE_TYPES["employment"].walk_minutes == 15
+    )  # registry untouched
+    settings.write_text("[service_types.bad]\ncolour = 1\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match="may set zh, en"):
+        service_types_from_file(settings)
+
+
+def test_page_inputs_are_checked_on_the_server():
+
+    assert threshold_m(15, "min") == 1200 and threshold_m("500", "m") == 500
+    for bad in ("1e9", "x", None, -5):
+        with pytest.raises(InputError):
+            threshold_m(bad, "m")
+    parsed = WhatIf.parse({"added": [[113.3, 40.1], "junk", [1]], "removed": [3, "4; DROP TABLE x", None]})
+    assert parsed.added == ((113.3, 40.1),) and parsed.removed == frozenset({3})
+    assert WhatIf.parse("nonsense") == WhatIf()

@@ -13,7 +13,14 @@ from sqlalchemy.engine import Engine
 
 from dashboard.coverage import layout as L
 from dashboard.coverage.figures import ADDED, BUILDINGS, POINTS, UNCOVERED, coverage_figure
-from dashboard.coverage.views import CoverageCache, WhatIf, coverage_view, suggestions, threshold_m
+from dashboard.coverage.views import (
+    CoverageCache,
+    WhatIf,
+    base_share,
+    coverage_view,
+    suggestions,
+    threshold_m,
+)
 from geo.errors import InputError
 from geo.service_types import ServiceType
 from layers.coverage_export import coverage_html, gaps_geojson, gaps_workbook
@@ -86,7 +93,8 @@ def register_coverage_callbacks(
             return (*(no_update,) * 4, f"⚠ {exc}")
         base = None
         if WhatIf.parse(what_if) != WhatIf():
-            base = view(kind, value, unit, None).result.share
+            with engine.connect() as conn:
+                base = base_share(conn, cache, kind=str(kind), metres=v.result.threshold_m)
         rows = _suggested(suggested)
         marks = np.array([(r[0], r[1]) for r in rows], float).reshape(-1, 2) if rows else None
         return (

@@ -16,8 +16,8 @@ from sqlalchemy.engine import Connection
 
 from geo.errors import InputError
 from geo.service_types import ServiceType
-from layers.coverage import WALK_M_PER_MIN, Coverage, Demand, catchments, coverage
-from layers.network import NetworkCache
+from layers.coverage import WALK_M_PER_MIN, Coverage, Demand, Homes, catchments, coverage, link_homes
+from layers.network import Network, NetworkCache
 from layers.suggest import Suggestion, suggest
 
 MAX_CANDIDATES = 400
@@ -38,6 +38,7 @@ class CoverageCache:
         self.networks = NetworkCache()
         self._lock = threading.Lock()
         self._demand: tuple[tuple[Any, ...], Demand] | None = None
+        self._homes: tuple[int, int, Homes] | None = None
 
     def demand(self, conn: Connection) -> Demand:
         version = tuple(conn.execute(sa.text(_VERSION)).one())
@@ -45,6 +46,13 @@ class CoverageCache:
             if self._demand is None or self._demand[0] != version:
                 self._demand = (version, Demand.load(conn))
             return self._demand[1]
+
+    def homes(self, network: Network, demand: Demand) -> Homes:
+        """Where the buildings join the network, kept while both are the same objects."""
+        with self._lock:
+            if self._homes is None or self._homes[:2] != (id(network), id(demand)):
+                self._homes = (id(network), id(demand), link_homes(network, demand))
+            return self._homes[2]
 
 
 def type_options(conn: Connection, types: Mapping[str, ServiceType]) -> list[dict[str, str]]:
@@ -104,28 +112,29 @@ def _named(conn: Connection, frame: pd.DataFrame, level: str) -> pd.DataFrame:
     return frame.assign(name=frame[level].map(names))
 
 
-def _hulls(demand: Demand, owner: NDArray[np.int64], n: int) -> list[Any]:
-    hulls = []
-    for point in range(n):
-        mine = demand.lonlat[owner == point]
-        if len(mine) >= 3:
-            hulls.append(shapely.convex_hull(shapely.multipoints(mine)))
-    return hulls
+def _hulls(demand: Demand, owner: NDArray[np.int64]) -> list[Any]:
+    """The convex hull of the buildings each point serves (grouped by one sort, not a scan each)."""
+    served = owner >= 0
+    order = np.argsort(owner[served], kind="stable")
+    points = shapely.points(demand.lonlat[served][order])
+    groups = shapely.multipoints(points, indices=owner[served][order])
+    return [h for h in shapely.convex_hull(groups) if h.geom_type == "Polygon"]
 
 
 def coverage_view(
     conn: Connection, cache: CoverageCache, *, kind: str, metres: float, what_if: WhatIf
 ) -> CoverageView:
     network, demand = cache.networks.get(conn), cache.demand(conn)
+    homes = cache.homes(network, demand)
     points = _points(conn, kind)
     points["removed"] = points["id"].isin(what_if.removed)
     kept = points.loc[~points["removed"], ["lon", "lat"]].to_numpy(float).reshape(-1, 2)
     added = np.array(what_if.added, float).reshape(-1, 2)
     everything = np.vstack([kept, added])
-    result = coverage(network, demand, everything, max_walk_m=metres)
-    owner = catchments(network, demand, everything, limit=metres)
+    result = coverage(network, demand, everything, max_walk_m=metres, homes=homes)
+    owner = catchments(network, demand, everything, limit=metres, homes=homes)
     return CoverageView(
-        result, points, added, _hulls(demand, owner, len(everything)),
+        result, points, added, _hulls(demand, owner),
         _named(conn, result.by("street"), "street"), _named(conn, result.by("community"), "community"),
         result.by("village"),
     )  # fmt: skip
@@ -150,3 +159,10 @@ def suggestions(
 ) -> tuple[Suggestion, NDArray[np.float64], list[str]]:
     sites, labels = candidate_sites(conn, view.result.demand, which)
     return suggest(cache.networks.get(conn), view.result, sites, k=k), sites, labels
+
+
+def base_share(conn: Connection, cache: CoverageCache, *, kind: str, metres: float) -> float:
+    """The share with the real points only (what a what-if is compared with)."""
+    network, demand = cache.networks.get(conn), cache.demand(conn)
+    points = _points(conn, kind)[["lon", "lat"]].to_numpy(float).reshape(-1, 2)
+    return coverage(network, demand, points, max_walk_m=metres, homes=cache.homes(network, demand)).share
