@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import statistics
 import time
+from collections.abc import Callable
+from typing import TypeVar
 
 import networkx as nx
 import numpy as np
@@ -25,10 +27,11 @@ from layers.network import Network, to_metres
 from layers.suggest import suggest
 
 KIND, METRES = "employment", 1000.0
+T = TypeVar("T")
 
 
-def _best(runs: int, fn) -> tuple[float, object]:  # type: ignore[no-untyped-def]
-    times, out = [], None
+def _best(runs: int, fn: Callable[[], T]) -> tuple[float, T]:
+    times = []
     for _ in range(runs):
         started = time.perf_counter()
         out = fn()
@@ -67,7 +70,7 @@ def main() -> None:
         cold = time.perf_counter() - started
         warm, view = _best(10, lambda: coverage_view(conn, cache, kind=KIND, metres=METRES, what_if=WhatIf()))
         network, demand = cache.networks.get(conn), cache.demand(conn)
-        points = view.points[["lon", "lat"]].to_numpy(float)  # type: ignore[attr-defined]
+        points = view.points[["lon", "lat"]].to_numpy(float)
         homes = cache.homes(network, demand)  # kept by the page's cache, as here
         core, result = _best(20, lambda: coverage(network, demand, points, max_walk_m=METRES, homes=homes))
         extra = np.vstack([points, demand.lonlat[:1]])
@@ -78,18 +81,18 @@ def main() -> None:
           f"{n_nodes:,} network nodes, {METRES:.0f} m")  # fmt: skip
     print(f"  page data cold (network + buildings loaded) {cold:.2f} s; warm {warm * 1000:.0f} ms; "
           f"coverage alone {core * 1000:.0f} ms; what-if update {what_if * 1000:.0f} ms; "
-          f"covered {result.share:.1%}")  # type: ignore[attr-defined]  # fmt: skip
+          f"covered {result.share:.1%}")  # fmt: skip
     nx_s, nx_share = networkx_share(network, demand, points)
     buf_s, buf_share = buffers_share(demand, points)
     print(
         f"  networkx multi-source Dijkstra {nx_s * 1000:.0f} ms (covered {nx_share:.1%}): ours {nx_s / core:.0f}× faster"
     )
     print(f"  straight-line buffers {buf_s * 1000:.0f} ms, covered {buf_share:.1%}: they overstate coverage by "
-          f"{(buf_share - result.share) * 100:.1f} points")  # type: ignore[attr-defined]  # fmt: skip
+          f"{(buf_share - result.share) * 100:.1f} points")  # fmt: skip
     started = time.perf_counter()
-    best = suggest(network, result, sites, k=20)  # type: ignore[arg-type]
+    best = suggest(network, result, sites, k=20)
     print(f"  k = 20 from {len(sites)} candidate buildings: {time.perf_counter() - started:.1f} s, {best.status}, "
-          f"gap {best.gap:.2%}; covered {result.share:.1%} → {best.covered_after:.1%}; "  # type: ignore[attr-defined]
+          f"gap {best.gap:.2%}; covered {result.share:.1%} → {best.covered_after:.1%}; "
           f"fewest new points for everyone reachable: {best.minimum_points}")  # fmt: skip
 
 
