@@ -1,8 +1,8 @@
 """Who lives within walking distance of a service point, weighted by residents.
 
 Buildings (the demand, with their residents) and service points are linked to the walking
-network at their nearest node; the walk is the straight stretch to that node plus the way
-along the network. One Dijkstra from a virtual source joined to every point's node (by the
+network at the nearest point of their nearest segment; the walk is the straight stretch to it,
+on along the segment to one of its ends, and along the network from there. One Dijkstra from a virtual source joined to every point's node (by the
 point's own stretch) gives each node its distance to the nearest point, cut off at the
 threshold, so a whole district costs milliseconds. With no network loaded, straight-line
 distances are used, and the result says so.
@@ -20,7 +20,7 @@ from scipy.sparse.csgraph import dijkstra
 from scipy.spatial import cKDTree
 from sqlalchemy.engine import Connection
 
-from layers.network import Network, float_rows, to_metres
+from layers.network import Links, Network, float_rows, to_metres
 
 WALK_M_PER_MIN = 80.0  # 4.8 km/h: a "15-minute life circle" is 1,200 m
 _BUILDINGS = """
@@ -85,12 +85,12 @@ def _with_source(graph: csr_matrix, nodes: NDArray[np.int64], gaps: NDArray[np.f
     return csr_matrix((data, indices, indptr), shape=(n + 1, n + 1))
 
 
-Homes = tuple[NDArray[np.int64], NDArray[np.float64]]  # each building's nearest node and its distance to it
+Homes = Links  # where each building joins the network
 
 
 def link_homes(network: Network, demand: Demand) -> Homes:
     """Where each building joins the network (callers keep this while both stay the same)."""
-    return network.nearest(demand.xy)
+    return network.links(demand.xy)
 
 
 def catchments(
@@ -111,14 +111,15 @@ def catchments(
         gap, nearest = cKDTree(xy).query(demand.xy, distance_upper_bound=limit)
         return np.where(np.isfinite(gap), nearest, -1)
     point_node, _ = network.nearest(xy)
-    home_node, home_gap = homes or link_homes(network, demand)
+    home = homes or link_homes(network, demand)
     dist, _, source = dijkstra(network.graph, directed=True, indices=point_node, limit=limit, min_only=True,
                                return_predecessors=True)  # fmt: skip
     point_of = np.full(network.graph.shape[0], -1)
     point_of[point_node] = np.arange(len(point_node))
-    reached = source[home_node]  # -9999 where no point reaches
+    end = np.where(dist[home.a] + home.to_a <= dist[home.b] + home.to_b, home.a, home.b)
+    reached = source[end]  # -9999 where no point reaches
     owner = np.where(reached >= 0, point_of[np.maximum(reached, 0)], -1)
-    return np.where(dist[home_node] + home_gap <= limit, owner, -1)
+    return np.where(home.walk(dist) <= limit, owner, -1)
 
 
 def walks(
@@ -138,11 +139,12 @@ def walks(
     if network.empty:
         gap, _ = cKDTree(xy).query(demand.xy, distance_upper_bound=limit)
         return Walks(np.where(gap <= limit, gap, np.inf), False)
-    point_node, point_gap = network.nearest(xy)
-    home_node, home_gap = homes or link_homes(network, demand)
-    graph = _with_source(network.graph, point_node, point_gap)
-    along = dijkstra(graph, directed=True, indices=graph.shape[0] - 1, limit=limit)
-    total = along[home_node] + home_gap
+    start = network.links(xy)
+    graph = _with_source(
+        network.graph, np.concatenate([start.a, start.b]), np.concatenate([start.to_a, start.to_b])
+    )
+    along = dijkstra(graph, directed=True, indices=graph.shape[0] - 1, limit=limit)[:-1]
+    total = (homes or link_homes(network, demand)).walk(along)
     return Walks(np.where(total <= limit, total, np.inf), True)
 
 

@@ -10,11 +10,14 @@ from __future__ import annotations
 
 import threading
 from dataclasses import dataclass
+from functools import cached_property
+from typing import Any
 
 import numpy as np
+import shapely
 import sqlalchemy as sa
 from numpy.typing import NDArray
-from scipy.sparse import csr_matrix
+from scipy.sparse import csr_matrix, triu
 from scipy.sparse.csgraph import dijkstra
 from scipy.spatial import cKDTree
 from sqlalchemy.engine import Connection
@@ -43,6 +46,20 @@ def float_rows(conn: Connection, query: str, *, columns: int) -> NDArray[np.floa
     with raw.cursor(binary=True) as cur:
         cur.execute(query)
         return np.array(cur.fetchall(), dtype=float).reshape(-1, columns)
+
+
+@dataclass(frozen=True)
+class Links:
+    """Points joined to the network inside a segment: its two end nodes and the walk to each."""
+
+    a: NDArray[np.int64]
+    b: NDArray[np.int64]
+    to_a: NDArray[np.float64]
+    to_b: NDArray[np.float64]
+
+    def walk(self, along: NDArray[np.float64]) -> NDArray[np.float64]:
+        """Each point's walk given ``along``, a distance per node (the last axis)."""
+        return np.minimum(along[..., self.a] + self.to_a, along[..., self.b] + self.to_b)
 
 
 @dataclass(frozen=True)
@@ -103,6 +120,27 @@ class Network:
             _graph(np.asarray(u), np.asarray(v), np.asarray(length, float), len(lonlat)),
             cKDTree(xy),
         )
+
+    @cached_property
+    def _segments(
+        self,
+    ) -> tuple[NDArray[np.int64], NDArray[np.int64], NDArray[np.float64], NDArray[np.object_], Any]:
+        """Each edge once (u < v) as a straight segment, and a tree of them (built on first use)."""
+        upper = triu(self.graph).tocoo()
+        u, v = upper.row.astype(np.int64), upper.col.astype(np.int64)
+        segments = shapely.linestrings(np.stack([self.xy[u], self.xy[v]], axis=1))
+        return u, v, upper.data, segments, shapely.STRtree(segments)
+
+    def links(self, xy: NDArray[np.float64]) -> Links:
+        """Where points join the network: at the nearest point of the nearest segment (edges are
+        taken as straight between their nodes, their length shared out in proportion)."""
+        u, v, length, segments, tree = self._segments
+        near = tree.query_nearest(shapely.points(xy), return_distance=True, all_matches=False)
+        (point, edge), gap = near[0], near[1]
+        order = np.argsort(point)
+        edge, gap = edge[order], gap[order]
+        t = shapely.line_locate_point(segments[edge], shapely.points(xy), normalized=True)
+        return Links(u[edge], v[edge], gap + t * length[edge], gap + (1 - t) * length[edge])
 
     def nearest(self, xy: NDArray[np.float64]) -> tuple[NDArray[np.int64], NDArray[np.float64]]:
         """Nearest node of each point and the straight distance to it (metres)."""

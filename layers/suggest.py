@@ -42,13 +42,13 @@ def cost_matrix(
     if network.empty:
         cost = np.hypot(*(demand.xy[:, None, :] - xy[None, :, :]).transpose(2, 0, 1))
         return np.where(cost <= limit, cost, np.inf)
-    site_node, site_gap = network.nearest(xy)
-    home_node, home_gap = network.nearest(demand.xy)
+    site_node, site_gap = network.nearest(xy)  # a candidate site starts at its nearest node
+    homes = network.links(demand.xy)
     cost = np.full((len(demand.ids), len(sites)), np.inf)
     for start in range(0, len(sites), CHUNK):
         part = slice(start, start + CHUNK)
         along = dijkstra(network.graph, directed=True, indices=site_node[part], limit=limit)
-        cost[:, part] = (along[:, home_node] + site_gap[part, None] + home_gap[None, :]).T
+        cost[:, part] = (homes.walk(along) + site_gap[part, None]).T
     return np.where(cost <= limit, cost, np.inf)
 
 
