@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from gunicorn.app.base import BaseApplication
+from sqlalchemy.engine import Engine
 
 from dashboard.app import create_app
 from dashboard.callback_request import PATH, route_body
@@ -18,10 +19,10 @@ from geo.settings import Settings
 THREADS_PER_WORKER = 4
 
 
-def wsgi_app(settings: Settings) -> Any:
-    """A fresh WSGI app with its own engine (called in each worker)."""
-    engine = make_engine(database_url(settings), pool_size=THREADS_PER_WORKER)
-    app = create_app(settings, engine)
+def wsgi_app(settings: Settings, *, engine: Engine | None = None) -> Any:
+    """A fresh WSGI app, with an engine of its own unless given one (called in each worker; the
+    engine lives as long as the worker)."""
+    app = create_app(settings, engine or make_engine(database_url(settings), pool_size=THREADS_PER_WORKER))
     _register_bundles(app.server)
     return app.server
 

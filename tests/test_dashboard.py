@@ -178,7 +178,7 @@ def test_a_fresh_worker_serves_concurrent_bundle_requests(settings, demo):
     not a registered library") while another thread is still setting up."""
     urls = _bundle_urls(create_app(settings, demo).server.test_client())
     assert len(urls) >= 5
-    fresh = wsgi_app(settings)
+    fresh = wsgi_app(settings, engine=demo)  # the session's engine: closed when the tests end
     with ThreadPoolExecutor(len(urls)) as pool:
         codes = list(pool.map(lambda url: fresh.test_client().get(url).status_code, urls))
     assert codes == [200] * len(urls)
