@@ -3,10 +3,10 @@ district settings file (data/district.toml)."""
 
 from __future__ import annotations
 
-import tomllib
 from dataclasses import dataclass, fields
 from pathlib import Path
 
+from geo.district_file import district_table
 from geo.errors import ConfigError
 
 
@@ -22,10 +22,7 @@ class InspectionSettings:
 
     @classmethod
     def from_file(cls, path: Path) -> InspectionSettings:
-        try:
-            table = tomllib.loads(path.read_text(encoding="utf-8")).get("inspections", {})
-        except (OSError, tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-            raise ConfigError(f"cannot read the district settings file {path}: {exc}") from None
+        table = district_table(path, "inspections")
         known = {f.name: f.type for f in fields(cls)}
         unknown = set(table) - set(known)
         bad = [k for k, v in table.items() if k in known and (not isinstance(v, int | float) or v <= 0)]

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import tomllib
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+from geo.district_file import district_table
 from geo.errors import ConfigError
 
 
@@ -42,10 +42,7 @@ for _t in (
 def service_types_from_file(path: Path) -> dict[str, ServiceType]:
     """The built-in types plus the ``[service_types.KEY]`` tables of the district settings file:
     a district adds a type (or changes a threshold) there, with no code."""
-    try:
-        table = tomllib.loads(path.read_text(encoding="utf-8")).get("service_types", {})
-    except (OSError, tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"cannot read the district settings file {path}: {exc}") from None
+    table = district_table(path, "service_types")
     types = dict(SERVICE_TYPES)
     for key, spec in table.items():
         base = types.get(key, ServiceType(key, key, key, "", 15))

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,6 +20,7 @@ import numpy as np
 import pandas as pd
 
 from geo.categories import CATEGORIES
+from geo.district_file import district_table
 from geo.errors import ConfigError
 from geo.workcal import WorkCalendar, parse_periods
 
@@ -84,10 +84,7 @@ class SlaRules:
     @classmethod
     def from_file(cls, path: Path) -> SlaRules:
         """Read the ``[sla]`` table of a district settings file (ConfigError says what is wrong)."""
-        try:
-            table = tomllib.loads(path.read_text(encoding="utf-8")).get("sla", {})
-        except (OSError, tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-            raise ConfigError(f"cannot read the district settings file {path}: {exc}") from None
+        table = district_table(path, "sla")
         try:
             return cls._from_table(table)
         except (ValueError, TypeError) as exc:
