@@ -13,7 +13,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from geoalchemy2 import Geometry
-from sqlalchemy.dialects.postgresql import JSON, JSONB
+from sqlalchemy.dialects.postgresql import ARRAY, JSON, JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 WGS84 = 4326
@@ -296,3 +296,33 @@ class Quarantine(Base):
     row_number: Mapped[int] = mapped_column()
     raw: Mapped[dict[str, Any]] = mapped_column(JSON)  # json, not jsonb: keeps the file's column order
     reason: Mapped[str] = mapped_column(sa.Text)
+
+
+class AppUser(Base):
+    """A person (or wall screen) who may use the dashboard; see geo/users.py for the roles."""
+
+    __tablename__ = "app_user"
+    __table_args__ = (
+        sa.CheckConstraint("role IN ('admin', 'street_leader', 'planner', 'wall_screen')", name="role"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(sa.Text, unique=True)
+    password_hash: Mapped[str] = mapped_column(sa.Text)  # Argon2id
+    role: Mapped[str] = mapped_column(sa.Text)
+    # the streets (12-digit codes: they outlive redrawn boundaries, ids do not) a leader may see
+    streets: Mapped[list[str]] = mapped_column(ARRAY(sa.Text), server_default=sa.text("'{}'"))
+    disabled: Mapped[bool] = mapped_column(server_default=sa.false())
+    created_at: Mapped[dt.datetime] = mapped_column(sa.DateTime(timezone=True), server_default=sa.func.now())
+
+
+class AuditEntry(Base):
+    """Who did what, append-only (a trigger refuses UPDATE, DELETE and TRUNCATE; migration 0007)."""
+
+    __tablename__ = "audit_log"
+    id: Mapped[int] = mapped_column(sa.BigInteger, primary_key=True)
+    at: Mapped[dt.datetime] = mapped_column(
+        sa.DateTime(timezone=True), server_default=sa.func.now(), index=True
+    )
+    username: Mapped[str | None] = mapped_column(sa.Text)
+    action: Mapped[str] = mapped_column(sa.Text)
+    detail: Mapped[dict[str, Any]] = mapped_column(JSONB, server_default=sa.text("'{}'::jsonb"))

@@ -14,6 +14,7 @@ from geo.settings import Settings
 from geo.sla import SlaRules
 from gridgov._ingest_cli import add_ingest_commands
 from gridgov._sla_cli import add_sla_commands
+from gridgov._users_cli import add_users_commands
 
 Handler = Callable[[argparse.Namespace, Settings], int]
 
@@ -113,6 +114,7 @@ def build_parser() -> argparse.ArgumentParser:
     demo.set_defaults(handler=_demo)
     add_ingest_commands(sub)
     add_sla_commands(sub)
+    add_users_commands(sub)
     serve = sub.add_parser("serve", help="serve the dashboard with a production WSGI server")
     serve.add_argument("--host", help="address to listen on (default GRIDGOV_HOST)")
     serve.add_argument("--port", type=int, help="port to listen on (default GRIDGOV_PORT)")
