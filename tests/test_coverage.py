@@ -145,6 +145,11 @@ def test_page_inputs_are_checked_on_the_server():
     for bad in ("1e9", "x", None, -5):
         with pytest.raises(InputError):
             threshold_m(bad, "m")
-    parsed = WhatIf.parse({"added": [[113.3, 40.1], "junk", [1]], "removed": [3, "4; DROP TABLE x", None]})
+    parsed = WhatIf.parse(
+        {
+            "added": [[113.3, 40.1], "junk", [1], [float("nan"), 40], [0, 0], ["113", 40]],
+            "removed": [3, "4; DROP TABLE x", None],
+        }
+    )
     assert parsed.added == ((113.3, 40.1),) and parsed.removed == frozenset({3})
     assert WhatIf.parse("nonsense") == WhatIf()

@@ -73,6 +73,13 @@ def threshold_m(value: object, unit: object) -> float:
     return metres
 
 
+def _lonlat_in_china(p: object) -> bool:
+    """A [lon, lat] pair of numbers inside China's extent (anything else from a browser is dropped)."""
+    if not isinstance(p, list | tuple) or len(p) != 2 or not all(isinstance(v, int | float) for v in p):
+        return False
+    return 73 <= float(p[0]) <= 136 and 3 <= float(p[1]) <= 54  # NaN compares false: dropped too
+
+
 @dataclass(frozen=True)
 class WhatIf:
     added: tuple[tuple[float, float], ...] = ()  # hypothetical points (lon, lat)
@@ -82,11 +89,7 @@ class WhatIf:
     def parse(cls, data: object) -> WhatIf:
         if not isinstance(data, dict):
             return cls()
-        added = tuple(
-            (float(p[0]), float(p[1]))
-            for p in data.get("added", [])
-            if isinstance(p, list | tuple) and len(p) == 2
-        )
+        added = tuple((float(p[0]), float(p[1])) for p in data.get("added", []) if _lonlat_in_china(p))
         removed = frozenset(int(i) for i in data.get("removed", []) if isinstance(i, int))
         return cls(added[:50], removed)
 
