@@ -93,6 +93,19 @@ def link_homes(network: Network, demand: Demand) -> Homes:
     return network.links(demand.xy)
 
 
+def _metres(points_lonlat: NDArray[np.float64]) -> NDArray[np.float64]:
+    points = np.asarray(points_lonlat, float).reshape(-1, 2)
+    return to_metres(points[:, 0], points[:, 1])
+
+
+def _straight(
+    xy: NDArray[np.float64], demand: Demand, limit: float
+) -> tuple[NDArray[np.float64], NDArray[np.int64]]:
+    """Straight-line distance to the nearest point and its number (inf and n beyond ``limit``)."""
+    gap, nearest = cKDTree(xy).query(demand.xy, distance_upper_bound=limit)
+    return np.asarray(gap, float), np.asarray(nearest, np.int64)
+
+
 def catchments(
     network: Network,
     demand: Demand,
@@ -103,12 +116,11 @@ def catchments(
 ) -> NDArray[np.int64]:
     """For each building, the number of the point it walks to (by the network from the points'
     nodes; -1 beyond ``limit``): what each point serves, for drawing catchments."""
-    points = np.asarray(points_lonlat, float).reshape(-1, 2)
-    if not len(points):
+    xy = _metres(points_lonlat)
+    if not len(xy):
         return np.full(len(demand.ids), -1)
-    xy = to_metres(points[:, 0], points[:, 1])
     if network.empty:
-        gap, nearest = cKDTree(xy).query(demand.xy, distance_upper_bound=limit)
+        gap, nearest = _straight(xy, demand, limit)
         return np.where(np.isfinite(gap), nearest, -1)
     point_node, _ = network.nearest(xy)
     home = homes or link_homes(network, demand)
@@ -131,13 +143,11 @@ def walks(
     homes: Homes | None = None,
 ) -> Walks:
     """Each building's walk to its nearest point (inf beyond ``limit`` metres)."""
-    points = np.asarray(points_lonlat, float).reshape(-1, 2)
-    out = np.full(len(demand.ids), np.inf)
-    if not len(points) or not len(demand.ids):
-        return Walks(out, not network.empty)
-    xy = to_metres(points[:, 0], points[:, 1])
+    xy = _metres(points_lonlat)
+    if not len(xy) or not len(demand.ids):
+        return Walks(np.full(len(demand.ids), np.inf), not network.empty)
     if network.empty:
-        gap, _ = cKDTree(xy).query(demand.xy, distance_upper_bound=limit)
+        gap, _ = _straight(xy, demand, limit)
         return Walks(np.where(gap <= limit, gap, np.inf), False)
     start = network.links(xy)
     graph = _with_source(

@@ -21,6 +21,7 @@ import sqlalchemy as sa
 from numpy.typing import NDArray
 from sqlalchemy.engine import Connection
 
+from geo.errors import InputError
 from geo.inspection_settings import InspectionSettings
 from layers import routing
 from layers.network import Network, Paths, to_metres
@@ -93,8 +94,10 @@ def street_office(conn: Connection, street: int) -> tuple[str, float, float]:
     """The street office: its street-level service point, else a point inside the street."""
     row = (
         conn.execute(sa.text(_OFFICE), {"s": street}).first()
-        or conn.execute(sa.text(_STREET), {"s": street}).one()
+        or conn.execute(sa.text(_STREET), {"s": street}).first()
     )
+    if row is None:
+        raise InputError(f"no street {street}: choose one from the list")
     return str(row[0]), float(row[1]), float(row[2])
 
 

@@ -9,6 +9,7 @@ import pandas as pd
 import pytest
 from openpyxl import load_workbook
 
+from geo.errors import InputError
 from geo.inspection_settings import InspectionSettings
 from layers import routing
 from layers.cycles import round_coverage, round_of
@@ -136,6 +137,17 @@ def test_a_demo_street_plan_keeps_its_promises(demo, street):
         replanned = make_plan(conn, NetworkCache().get(conn), again, today=dt.date.today(), settings=SETTINGS)
     now = [s.target for r in replanned.routes for s in r.stops]
     assert set(pinned) <= set(now) and not set(dropped) & set(now)
+
+
+def test_an_unknown_street_gets_a_clear_error(demo):
+    with demo.connect() as conn, pytest.raises(InputError, match="no street"):
+        make_plan(
+            conn,
+            NetworkCache().get(conn),
+            PlanRequest(street=2_000_000_000, start=TODAY),
+            today=TODAY,
+            settings=SETTINGS,
+        )
 
 
 def test_a_recorded_hazard_schedules_its_follow_up_and_a_pass_closes_it(demo, street):

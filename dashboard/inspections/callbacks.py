@@ -59,10 +59,10 @@ def register_inspection_callbacks(
             request = request_from(
                 street=street, start=start, days=days, teams=teams, visits=visits, kinds=kinds, choice=choice
             )
+            with engine.connect() as conn:
+                data = planning(conn, networks.get(conn), request, today=today(), settings=settings)
         except InputError as exc:
             return (*(no_update,) * 6, f"⚠ {exc}")
-        with engine.connect() as conn:
-            data = planning(conn, networks.get(conn), request, today=today(), settings=settings)
         targets = [{"label": str(r.name), "value": int(r.id)} for r in data.register.itertuples()]
         return (
             L.register_rows(data.register, data.plan), plan_figure(data.plan, data.outline), L.summary(data.plan),
