@@ -61,9 +61,9 @@ class SlaRules:
         """Deadlines (tz-aware, Beijing time) for cases of ``categories`` starting at ``starts``."""
         starts = pd.to_datetime(starts, utc=True).dt.tz_convert(TZ)
         due = starts.copy()
-        rules = self.rule_text(categories).to_numpy(str)
-        for text in np.unique(rules):
-            rule, rows = Deadline.parse(text), rules == text
+        rules = self.rule_text(categories)
+        for text in rules.unique():  # hashing, not sorting strings
+            rule, rows = Deadline.parse(text), (rules == text).to_numpy()
             due[rows] = self._add(starts[rows], rule)
         return due
 

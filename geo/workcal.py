@@ -52,10 +52,21 @@ class WorkCalendar:
 
     def _table(self, first: dt.date, last: dt.date) -> tuple[NDArray[np.int64], NDArray[np.bool_]]:
         """Working minutes before each day from ``first`` to ``last``, and whether it is worked."""
-        days = [first + dt.timedelta(days=i) for i in range((last - first).days + 1)]
-        worked = np.array([self.is_workday(d) for d in days], dtype=bool)
+        days = np.arange(np.datetime64(first, "D"), np.datetime64(last, "D") + 1)
+        worked = self.workdays(days)
         before = np.concatenate([[0], np.cumsum(worked * self.minutes_per_day)[:-1]])
         return before.astype(np.int64), worked
+
+    def workdays(self, days: NDArray[np.datetime64]) -> NDArray[np.bool_]:
+        """:meth:`is_workday` for an array of ``datetime64[D]`` days, at once."""
+        weekday = (days.astype(np.int64) + 3) % 7  # 1970-01-01 was a Thursday; Monday is 0
+        worked = weekday < 5
+        known = days <= np.datetime64(self.known_until, "D")
+        worked[known & _isin(days, chinese_calendar.holidays)] = False
+        worked[known & _isin(days, chinese_calendar.workdays)] = True
+        worked[_isin(days, self.extra_holidays)] = False
+        worked[_isin(days, self.extra_workdays)] = True
+        return worked
 
     def _within_day(self, minute: NDArray[np.int64]) -> NDArray[np.int64]:
         """Working minutes from midnight to ``minute`` (of a worked day)."""
@@ -108,6 +119,10 @@ class WorkCalendar:
             return before[day] + np.where(worked[day], self._within_day(_minute_of_day(t)), 0)
 
         return np.maximum(clock(end) - clock(start), 0)
+
+
+def _isin(days: NDArray[np.datetime64], dates: Iterable[dt.date]) -> NDArray[np.bool_]:
+    return np.isin(days, np.array(sorted(dates), dtype="datetime64[D]"))
 
 
 def _span(times: Minutes, *, extra_days: int) -> tuple[dt.date, dt.date]:

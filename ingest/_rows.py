@@ -18,7 +18,7 @@ from ingest.reading import ROW
 def _first(reason: pd.Series, bad: pd.Series, text: pd.Series | str) -> None:
     """Set ``text`` as the reason of ``bad`` rows that have none yet (the first problem wins)."""
     mask = bad.to_numpy(bool) & reason.isna().to_numpy()
-    reason[mask] = text if isinstance(text, str) else text[mask].to_numpy()
+    reason[mask] = text if isinstance(text, str) else text.reindex(reason.index)[mask].to_numpy()
 
 
 def _parse_fields(batch: pd.DataFrame, kind: IngestKind, cmap: ColumnMap, reason: pd.Series) -> pd.DataFrame:
@@ -32,8 +32,11 @@ def _parse_fields(batch: pd.DataFrame, kind: IngestKind, cmap: ColumnMap, reason
                 )
             continue
         values, bad = parse(batch[column], field)
-        cells = batch[column].astype(str)
-        _first(reason, bad, f"{field.title}「" + cells + f"」不是有效的{WHAT.get(field.type, field.type)}")
+        if bad.any():  # messages only for the bad cells
+            cells = batch.loc[bad.to_numpy(bool), column].astype(str)
+            _first(
+                reason, bad, f"{field.title}「" + cells + f"」不是有效的{WHAT.get(field.type, field.type)}"
+            )
         if field.required:
             _first(reason, empty_mask(values), f"缺少{field.title} (missing {field.name})")
         frame[field.name] = values
@@ -59,8 +62,8 @@ class KeyBook:
 
     def first_rows(self, keys: NDArray[np.object_], rows: NDArray[np.int64]) -> NDArray[np.int64]:
         """For each key, the row it first appeared on (its own row if new); remembers the new."""
-        hashes = pd.util.hash_array(keys)
-        checks = pd.util.hash_array(keys, hash_key="gridgov-keybook2")
+        hashes = pd.util.hash_array(keys, categorize=False)  # keys are mostly distinct
+        checks = pd.util.hash_array(keys, hash_key="gridgov-keybook2", categorize=False)
         _, first_index, inverse = np.unique(hashes, return_index=True, return_inverse=True)
         within = first_index[inverse]  # the first row in this batch with the same hash
         first = np.where(checks[within] == checks, rows[within], rows)

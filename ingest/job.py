@@ -200,6 +200,17 @@ def _load_batches(
     return counts
 
 
+def _merge(conn: Connection, plan: _Plan, ctx: JobContext, *, fresh: bool, staged: int) -> tuple[int, int]:
+    """Bring the copied rows into the table: (inserted, updated)."""
+    kind = plan.kind
+    if fresh:
+        partitions.attach(conn, plan.options.source)
+        return staged, 0
+    if kind.merge:
+        return kind.merge(conn, kind.table, ctx)
+    return upsert(conn, table=kind.table, columns=kind.columns, conflict=kind.conflict)
+
+
 def _execute(
     engine: Engine,
     plan: _Plan,
@@ -234,13 +245,10 @@ def _execute(
         )
         if counts["read"] == 0:
             raise InputError(f"{plan.source.name} has a header but no rows")
-        if fresh:
-            partitions.attach(conn, options.source)
-            inserted, updated = counts["staged"], 0
-        elif kind.merge:
-            inserted, updated = kind.merge(conn, kind.table, ctx)
-        else:
-            inserted, updated = upsert(conn, table=kind.table, columns=kind.columns, conflict=kind.conflict)
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            prepared = pool.submit(kind.prepare(conn, ctx)) if kind.prepare else None
+            inserted, updated = _merge(conn, plan, ctx, fresh=fresh, staged=counts["staged"])
+            ctx.prepared = prepared.result() if prepared else None
         if kind.after:
             kind.after(conn, run_id, ctx)
         result = JobResult(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -101,3 +102,13 @@ def test_ingest_sets_deadlines_by_rule_and_apply_recomputes_only_those(demo, tmp
         assert one(demo, gap) == dt.timedelta(hours=2)  # round the clock, to the second
     finally:
         apply_rules(demo, RULES)
+
+
+def test_the_calendar_table_agrees_day_by_day_with_the_holiday_library_and_district_days():
+    extra = WorkCalendar(
+        extra_holidays=frozenset({dt.date(2025, 3, 3)}), extra_workdays=frozenset({dt.date(2025, 3, 8)})
+    )
+    days = pd.date_range("2004-01-01", "2031-12-31", freq="D").to_numpy().astype("datetime64[D]")
+    table = extra.workdays(days)
+    assert table.tolist() == [extra.is_workday(d.astype(dt.date)) for d in days]
+    assert not table[days == np.datetime64("2025-03-03")][0] and table[days == np.datetime64("2025-03-08")][0]

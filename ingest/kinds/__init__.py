@@ -34,6 +34,7 @@ class JobContext:
     notes: Counter[str] = field(default_factory=Counter)
     report: dict[str, object] = field(default_factory=dict)  # anything else for the run's record
     kept: list[pd.DataFrame] = field(default_factory=list)  # the kind's ``keep`` columns of loaded rows
+    prepared: object = None  # what the kind's ``prepare`` computed, for its ``after``
 
 
 @dataclass(frozen=True)
@@ -45,6 +46,9 @@ class IngestKind:
     (inserted, updated); the default upserts on ``conflict``. A ``partitioned`` table has one
     partition per source: a source's first load fills a fresh partition, skipping the merge.
     ``after`` runs last, with the ``keep`` columns of every loaded row in ``JobContext.kept``.
+    ``prepare``, if given, runs before the merge (or the partition's attach): it reads what it
+    needs and returns a computation that runs in a thread while the server merges or builds
+    indexes; its result reaches ``after`` as ``JobContext.prepared``.
     """
 
     key: str
@@ -58,6 +62,7 @@ class IngestKind:
     locate: bool = True  # assign street/community/grid from the geometry
     merge: Callable[[Connection, str, JobContext], tuple[int, int]] | None = None
     after: Callable[[Connection, int, JobContext], None] | None = None
+    prepare: Callable[[Connection, JobContext], Callable[[], object]] | None = None
     keep: tuple[str, ...] = ()
     partitioned: bool = False
     # build never uses the connection: batch n+1 is parsed while batch n is copied

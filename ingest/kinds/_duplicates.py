@@ -6,12 +6,14 @@ tie in time the report already loaded counts as the earlier one. Nothing is dele
 maps may leave linked rows out.
 
 Runs once per job, on the job's loaded rows (kept in memory by the job) and the other sources'
-incidents in the job's time span (one query). Pairs come from a k-d tree over (x, y, time)
-in metres per category, so 1M rows cost about a second; only the links are written back.
+incidents in the job's time span (one query, before the merge). Pairs come from a k-d tree over
+(x, y, time) in metres per category, found while the server merges the job's rows; only the
+links are written back.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -111,19 +113,39 @@ def earliest(
     return later[order][first], earlier[order][first]
 
 
-def link_duplicates(conn: Connection, run_id: int, ctx: JobContext) -> None:
+@dataclass(frozen=True)
+class _Links:
+    job: Reports
+    others: Reports
+    j: NDArray[np.int64]  # pairs: job index, others index
+    o: NDArray[np.int64]
+
+
+def prepare_links(conn: Connection, ctx: JobContext) -> Callable[[], _Links | None]:
+    """Reads the other sources' reports in the job's time span now; the pairs are found in the
+    returned computation (run while the server merges the job's rows)."""
     kept = pd.concat(ctx.kept) if ctx.kept else pd.DataFrame(columns=list(KEEP))
     if kept.empty:
-        return
-    job = _job_reports(kept)
+        return lambda: None
     window = pd.Timedelta(hours=WINDOW_HOURS)
     span = {"start": kept["reported_at"].min() - window, "end": kept["reported_at"].max() + window}
     rows = conn.execute(sa.text(_OTHERS), {"source": ctx.source, **span}).all()
     if not rows:
-        return  # no other source reported anything in this job's time span
-    ids, categories, t, lon, lat = (np.array(c) for c in zip(*rows, strict=True))
-    others = Reports.of(ids, categories, t.astype(float), lon, lat)
-    j, o = near_pairs(job, others)
+        return lambda: None  # no other source reported anything in this job's time span
+
+    def pairs() -> _Links:
+        ids, categories, t, lon, lat = (np.array(c) for c in zip(*rows, strict=True))
+        job, others = _job_reports(kept), Reports.of(ids, categories, t.astype(float), lon, lat)
+        return _Links(job, others, *near_pairs(job, others))
+
+    return pairs
+
+
+def link_duplicates(conn: Connection, run_id: int, ctx: JobContext) -> None:
+    """Write the links :func:`prepare_links` found."""
+    if not isinstance(ctx.prepared, _Links):
+        return
+    job, others, j, o = ctx.prepared.job, ctx.prepared.others, ctx.prepared.j, ctx.prepared.o
     job_first = others.t[o] <= job.t[j]  # a tie goes to the report already loaded
     linked = _link_job(conn, ctx.source, job, others, *earliest(j[job_first], o[job_first], others.t))
     linked += _link_others(conn, ctx.source, job, others, *earliest(o[~job_first], j[~job_first], job.t))

@@ -7,7 +7,7 @@ import pandas as pd
 from geo.categories import lookup
 from ingest.fields import Field
 from ingest.kinds import IngestKind, JobContext, register
-from ingest.kinds._duplicates import KEEP, link_duplicates
+from ingest.kinds._duplicates import KEEP, link_duplicates, prepare_links
 
 STEPS = ("reported_at", "registered_at", "dispatched_at", "handled_at", "verified_at", "closed_at")
 LABELS = {
@@ -101,6 +101,7 @@ register(
         columns=COLUMNS,
         build=build,
         after=link_duplicates,
+        prepare=prepare_links,
         keep=KEEP,
         partitioned=True,
         pipelined=True,
