@@ -16,8 +16,10 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
+import pyarrow as pa
 
 from geo.errors import InputError
+from ingest._csv import text_batches
 from ingest._encoding import detect_encoding
 
 ROW = "_row"
@@ -124,26 +126,19 @@ def _csv(path: Path, encoding: str) -> Source:
     def batches(size: int) -> Iterator[pd.DataFrame]:
         row = 2
         try:
-            options = {
-                "dtype": str,
-                "keep_default_na": False,
-                "encoding": encoding,
-                "sep": sep,
-                "chunksize": size,
-            }
-            with pd.read_csv(path, **options) as reader:  # closes the file if the job stops early
-                for chunk in reader:
-                    yield _numbered(chunk.reset_index(drop=True), row)
-                    row += len(chunk)
-        except UnicodeDecodeError as exc:
-            raise InputError(
-                f"{path.name} is not valid {encoding} near row {row}: {exc.reason}; "
-                "pass --encoding gb18030 or utf-8"
-            ) from None
-        except pd.errors.ParserError as exc:
+            for chunk in text_batches(path, encoding=encoding, sep=sep, columns=columns, size=size):
+                yield _numbered(chunk, row)
+                row += len(chunk)
+        except (UnicodeDecodeError, pa.ArrowInvalid) as exc:
+            if isinstance(exc, UnicodeDecodeError) or "UTF8" in str(exc):
+                raise InputError(
+                    f"{path.name} is not valid {encoding} near row {row}: "
+                    f"{getattr(exc, 'reason', 'invalid bytes')}; pass --encoding gb18030 or utf-8"
+                ) from None
             raise InputError(f"{path.name}: malformed CSV near row {row}: {exc}") from None
 
-    return Source(path.name, "csv", encoding, tuple(map(str, header.columns)), None, batches)
+    columns = tuple(map(str, header.columns))
+    return Source(path.name, "csv", encoding, columns, None, batches)
 
 
 def _sniff_sep(path: Path, encoding: str) -> str:

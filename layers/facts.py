@@ -108,16 +108,23 @@ def _parse(data: bytes, categories: tuple[str, ...], sources: tuple[str, ...]) -
 
 
 class FactsCache:
-    """The current :class:`Facts`, reloaded when ``incident_change`` says the table changed."""
+    """The current :class:`Facts` per row scope (a street leader's transaction sees only their
+    streets' incidents: see geo/row_scope.py), reloaded when ``incident_change`` says the table
+    changed."""
+
+    MAX_SCOPES = 32
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._version: int | None = None
-        self._facts: Facts | None = None
+        self._held: dict[str, tuple[int, Facts]] = {}
 
     def get(self, conn: Connection) -> Facts:
+        query = "SELECT coalesce(max(id), 0), coalesce(current_setting('gridgov.scope', true), '') FROM incident_change"
+        version, scope = conn.execute(sa.text(query)).one()
         with self._lock:
-            version = conn.execute(sa.text("SELECT coalesce(max(id), 0) FROM incident_change")).scalar_one()
-            if self._facts is None or version != self._version:
-                self._facts, self._version = load(conn), int(version)
-            return self._facts
+            held = self._held.get(scope)
+            if held is None or held[0] != version:
+                if len(self._held) >= self.MAX_SCOPES:
+                    self._held.pop(next(iter(self._held)))
+                held = self._held[scope] = (int(version), load(conn))
+            return held[1]

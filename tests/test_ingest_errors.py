@@ -41,6 +41,11 @@ def rows(demo):
         ("no_id.csv", "受理时间,经度,纬度\n2025-01-01,113.3,40.09\n".encode(), "工单编号"),
         ("no_place.csv", "工单编号,受理时间\nA,2025-01-01\n".encode(), "no location"),
         ("garbage.csv", bytes(range(128, 256)) * 50, "encoding"),
+        (
+            "ragged.csv",
+            "工单编号,受理时间,经度,纬度\nA,2025-01-01,113.3,40.09\nB,2025-01-01,113.3\n".encode(),
+            "3 cells but the header has 4",
+        ),
     ],
 )
 def test_bad_files_get_one_clear_message(demo, tmp_path, name, content, needle):

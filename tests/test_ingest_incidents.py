@@ -236,3 +236,26 @@ def test_probable_duplicates_across_sources_are_linked_not_deleted(demo, buildin
         "b4": None,
         "b5": None,
     }
+
+
+def test_quoted_cells_keep_their_commas_and_line_breaks_and_rows_keep_their_numbers(
+    demo, buildings, tmp_path
+):
+    b = buildings.iloc[0]
+    text = (
+        "工单编号,诉求内容,受理时间,经度,纬度\n"
+        f'Q1,"楼道堆物, 影响通行\n第二行",2025-03-01 09:00,{b.lon},{b.lat}\n'
+        f"Q2,噪音,不是日期,{b.lon},{b.lat}\n"
+    )
+    path = tmp_path / "quoted.csv"
+    path.write_text(text, encoding="utf-8")
+    result = ingest(demo, path, source="quoted", crs="wgs84")
+    assert (result.inserted, result.quarantined) == (1, 1)
+    with demo.connect() as conn:
+        description = conn.execute(
+            sa.text("SELECT description FROM incident WHERE source = 'quoted'")
+        ).scalar_one()
+        row = conn.execute(
+            sa.text("SELECT row_number FROM quarantine WHERE run_id = :r"), {"r": result.run_id}
+        ).scalar_one()
+    assert description == "楼道堆物, 影响通行\n第二行" and row == 3  # the header is row 1

@@ -53,7 +53,7 @@ COLUMNS = (
 def _categories(frame: pd.DataFrame, ctx: JobContext) -> pd.Series:
     raw = frame["category"] if "category" in frame else pd.Series(None, index=frame.index, dtype=object)
     keys = {t: getattr(lookup(t), "key", None) for t in raw.dropna().unique()}  # once per distinct text
-    found = raw.map(keys)
+    found = raw.map(keys).astype(object)  # all-missing maps to float NaN
     ctx.notes["unknown or missing category → 其他 (other)"] += int(found.isna().sum())
     return found.fillna("other").astype(object)
 
