@@ -69,7 +69,9 @@ class SlaRules:
 
     def rule_text(self, categories: pd.Series) -> pd.Series:
         """Each case's rule as text ('16wh'), looked up once per distinct category."""
-        return categories.map({c: str(self.rule(str(c))) for c in categories.unique()})
+        codes, distinct = pd.factorize(categories)
+        texts = np.array([str(self.rule(str(c))) for c in distinct] + [None], dtype=object)
+        return pd.Series(texts[codes], index=categories.index, dtype=object)  # code -1 (missing) → None
 
     def _add(self, start: pd.Series, rule: Deadline) -> pd.Series:
         if rule.unit == "h":  # to the second, as the database stores starts to the microsecond

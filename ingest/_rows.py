@@ -48,36 +48,48 @@ def _parse_fields(batch: pd.DataFrame, kind: IngestKind, cmap: ColumnMap, reason
     return frame
 
 
+_Segment = tuple[NDArray[np.uint64], NDArray[np.uint64], NDArray[np.int64]]  # hashes (sorted), checks, rows
+
+
 class KeyBook:
     """The file row where each source_id first appeared, across the batches of one job.
 
     Keys are remembered as two independent 64-bit hashes (a collision of both is beyond
-    reach) in sorted arrays: vectorised lookups, no Python object per key.
+    reach) in a few sorted segments, merged like a binary counter: vectorised lookups of sorted
+    queries, no Python object per key, no re-sorting of everything per batch.
     """
 
     def __init__(self) -> None:
-        self._hashes = np.array([], dtype=np.uint64)
-        self._checks = np.array([], dtype=np.uint64)
-        self._rows = np.array([], dtype=np.int64)
+        self._segments: list[_Segment] = []
 
     def first_rows(self, keys: NDArray[np.object_], rows: NDArray[np.int64]) -> NDArray[np.int64]:
         """For each key, the row it first appeared on (its own row if new); remembers the new."""
         hashes = pd.util.hash_array(keys, categorize=False)  # keys are mostly distinct
-        checks = pd.util.hash_array(keys, hash_key="gridgov-keybook2", categorize=False)
-        _, first_index, inverse = np.unique(hashes, return_index=True, return_inverse=True)
-        within = first_index[inverse]  # the first row in this batch with the same hash
-        first = np.where(checks[within] == checks, rows[within], rows)
-        if len(self._hashes):
-            at = np.minimum(np.searchsorted(self._hashes, hashes), len(self._hashes) - 1)
-            hit = (self._hashes[at] == hashes) & (self._checks[at] == checks)
-            first[hit] = self._rows[at[hit]]
-        new = first == rows
-        order = np.argsort(hashes[new], kind="stable")
-        at = np.searchsorted(self._hashes, hashes[new][order])
-        self._hashes = np.insert(self._hashes, at, hashes[new][order])
-        self._checks = np.insert(self._checks, at, checks[new][order])
-        self._rows = np.insert(self._rows, at, rows[new][order])
-        return first
+        order = np.argsort(hashes, kind="stable")  # equal hashes stay in file order
+        h = hashes[order]
+        c = pd.util.hash_array(keys[order], hash_key="gridgov-keybook2", categorize=False)
+        r = rows[order]
+        lead = np.maximum.accumulate(np.where(np.r_[True, h[1:] != h[:-1]], np.arange(len(h)), 0))
+        first = np.where(c[lead] == c, r[lead], r)  # the first row in this batch with the same key
+        for seen_h, seen_c, seen_r in self._segments:
+            at = np.minimum(np.searchsorted(seen_h, h), len(seen_h) - 1)
+            hit = (seen_h[at] == h) & (seen_c[at] == c)
+            first[hit] = seen_r[at[hit]]
+        new = first == r
+        self._add((h[new], c[new], r[new]))
+        out = np.empty_like(first)
+        out[order] = first
+        return out
+
+    def _add(self, segment: _Segment) -> None:
+        self._segments.append(segment)
+        while len(self._segments) > 1 and (
+            len(self._segments[-1][0]) * 2 >= len(self._segments[-2][0]) or len(self._segments) > 8
+        ):
+            later, earlier = self._segments.pop(), self._segments.pop()
+            h, c, r = (np.concatenate([a, b]) for a, b in zip(earlier, later, strict=True))
+            order = np.argsort(h, kind="stable")
+            self._segments.append((h[order], c[order], r[order]))
 
 
 def _check_keys(frame: pd.DataFrame, book: KeyBook, reason: pd.Series) -> None:

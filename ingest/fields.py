@@ -66,6 +66,18 @@ def clean_text(column: pd.Series) -> pd.Series:
     return pd.Series(pd.arrays.ArrowStringArray(text), index=column.index)
 
 
+_DECIMAL = r"^[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?$"
+
+
+def to_float(text: pd.Series) -> pd.Series:
+    """Cleaned text cells as float64: NaN where empty or not a decimal number (Arrow kernels: a
+    regular-expression check, then a cast of what passed)."""
+    cells = pa.array(text.astype("string"))
+    number = pc.if_else(pc.match_substring_regex(cells, _DECIMAL), cells, pa.scalar(None, pa.string()))
+    values = pc.cast(number, pa.float64()).to_numpy(zero_copy_only=False)
+    return pd.Series(values, index=text.index, dtype=np.float64)
+
+
 def _text(column: pd.Series) -> Parsed:
     text = clean_text(column)
     return text, pd.Series(False, index=column.index)
@@ -73,7 +85,7 @@ def _text(column: pd.Series) -> Parsed:
 
 def _number(column: pd.Series, *, integer: bool) -> Parsed:
     text = clean_text(column).str.replace(",", "", regex=False)
-    value = pd.to_numeric(text, errors="coerce")
+    value = to_float(text)
     bad = (text.notna() & value.isna()).astype(bool)
     if integer:
         bad |= value.notna() & (value % 1 != 0)

@@ -17,7 +17,7 @@ from numpy.typing import NDArray
 
 from geo.errors import InputError
 from ingest.coords import CRS_CHOICES, CoordSystem, check_not_mixed, parse_crs, swapped
-from ingest.fields import clean_text
+from ingest.fields import clean_text, to_float
 from ingest.locate import Locator
 
 GEOMETRY_TYPES = {
@@ -96,8 +96,7 @@ def _row_systems(frame: pd.DataFrame, system: CoordSystem | None) -> pd.Series:
 
 
 def _from_lonlat(frame: pd.DataFrame, system: CoordSystem | None) -> Placed:
-    x = pd.to_numeric(clean_text(frame["lon"]), errors="coerce")
-    y = pd.to_numeric(clean_text(frame["lat"]), errors="coerce")
+    x, y = to_float(clean_text(frame["lon"])), to_float(clean_text(frame["lat"]))
     names = _row_systems(frame, system)
     placed = Placed(np.full(len(frame), None, dtype=object), _no_reason(frame))
     for name, rows in frame.groupby(names).groups.items():

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 from geo.categories import lookup
@@ -52,8 +53,9 @@ COLUMNS = (
 
 def _categories(frame: pd.DataFrame, ctx: JobContext) -> pd.Series:
     raw = frame["category"] if "category" in frame else pd.Series(None, index=frame.index, dtype=object)
-    keys = {t: getattr(lookup(t), "key", None) for t in raw.dropna().unique()}  # once per distinct text
-    found = raw.map(keys).astype(object)  # all-missing maps to float NaN
+    codes, distinct = pd.factorize(raw)  # looked up once per distinct text
+    keys = np.array([getattr(lookup(t), "key", None) for t in distinct] + [None], dtype=object)
+    found = pd.Series(keys[codes], index=raw.index, dtype=object)  # code -1: missing
     ctx.notes["unknown or missing category → 其他 (other)"] += int(found.isna().sum())
     return found.fillna("other").astype(object)
 
