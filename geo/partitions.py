@@ -50,11 +50,21 @@ def create_detached(conn: Connection, source: str) -> str:
     """A bare table shaped like ``incident`` (defaults and generated columns, no indexes)."""
     name = partition_name(source)
     _raw(conn).execute(
-        sql.SQL("CREATE TABLE {} (LIKE {} INCLUDING DEFAULTS INCLUDING GENERATED)").format(
-            sql.Identifier(name), sql.Identifier(PARENT)
+        sql.SQL(
+            "CREATE TABLE {} (LIKE {} INCLUDING DEFAULTS INCLUDING GENERATED, CONSTRAINT {} CHECK (source = {}))"
+        ).format(
+            sql.Identifier(name),
+            sql.Identifier(PARENT),
+            sql.Identifier(_check_name(source)),
+            sql.Literal(source),
         )
     )
     return name
+
+
+def _check_name(source: str) -> str:
+    """A CHECK that implies the partition's bound: ATTACH then skips its scan to prove it."""
+    return f"{partition_name(source)}_source"
 
 
 def attach(conn: Connection, source: str) -> None:
@@ -66,6 +76,11 @@ def attach(conn: Connection, source: str) -> None:
             sql.Identifier(PARENT), sql.Identifier(partition_name(source)), sql.Literal(source)
         )
     )
+    raw.execute(
+        sql.SQL("ALTER TABLE {} DROP CONSTRAINT {}").format(
+            sql.Identifier(partition_name(source)), sql.Identifier(_check_name(source))
+        )
+    )  # the partition bound says the same from now on
     raw.execute("INSERT INTO incident_change DEFAULT VALUES")  # ATTACH fires no statement trigger
     # statistics now, not whenever autovacuum comes: later statements in the job plan with them
     raw.execute(sql.SQL("ANALYZE {}").format(sql.Identifier(partition_name(source))))

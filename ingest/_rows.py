@@ -7,6 +7,7 @@ import pandas as pd
 import shapely
 from numpy.typing import NDArray
 
+from ingest import _xy
 from ingest.columns import ColumnMap
 from ingest.coords import CoordSystem
 from ingest.fields import WHAT, empty_mask, parse
@@ -135,7 +136,14 @@ def process_batch(
     reason = pd.Series(None, index=batch.index, dtype=object)
     frame = _parse_fields(batch, kind, cmap, reason)
     if kind.geometry != "none":
-        placed = place(frame, system=system, geometry=kind.geometry, locator=ctx.locator, geocoder=geocoder)
+        placed = place(
+            frame,
+            system=system,
+            geometry=kind.geometry,
+            locator=ctx.locator,
+            geocoder=geocoder,
+            xy_points=kind.xy_points,
+        )
         ctx.notes.update(placed.notes)
         _first(reason, placed.reason.notna(), placed.reason)
         frame["geom"] = placed.geom
@@ -161,16 +169,22 @@ def process_batch(
 
 
 def _assign(frame: pd.DataFrame, ctx: JobContext) -> None:
-    geoms = frame["geom"].to_numpy(dtype=object)
-    has = ~shapely.is_missing(geoms)
-    anchors = np.full(len(geoms), None, dtype=object)
-    points = shapely.get_type_id(geoms[has]) == 0
-    anchors[has] = np.where(points, geoms[has], None)
-    if not points.all():
-        anchors[np.flatnonzero(has)[~points]] = shapely.point_on_surface(geoms[has][~points])
+    geoms = frame["geom"].to_numpy()
+    has = ~_xy.missing(geoms)
     ids = {k: np.full(len(geoms), np.nan) for k in ("street_id", "community_id", "grid_id")}
     if has.any():
-        for key, values in ctx.locator.assign(anchors[has]).items():
+        for key, values in ctx.locator.assign(_anchors(geoms[has])).items():
             ids[key][has] = values
     for key, values in ids.items():
         frame[key] = pd.array(values, dtype="Float64").astype("Int64")  # NaN → <NA>
+
+
+def _anchors(geoms: _xy.Geoms) -> _xy.Geoms:
+    """A point for each geometry: itself if a point, else a point on its surface."""
+    if _xy.is_xy(geoms):
+        return geoms
+    points = shapely.get_type_id(geoms) == 0
+    anchors = geoms.astype(object)
+    if not points.all():
+        anchors[~points] = shapely.point_on_surface(geoms[~points])
+    return anchors

@@ -23,6 +23,7 @@ from sqlalchemy.engine import Connection
 
 from geo.crs import geographic_transformer
 from geo.schema import WGS84
+from ingest import _xy
 
 # little-endian EWKB point with an SRID: byte order, type | 0x20000000, srid, x, y
 _POINT = np.dtype([("order", "u1"), ("type", "<u4"), ("srid", "<u4"), ("x", "<f8"), ("y", "<f8")])
@@ -46,9 +47,13 @@ WHERE attrelid = to_regclass(:table) AND attnum > 0 AND NOT attisdropped
 
 
 def _points_ewkb(geoms: np.ndarray) -> pa.Array:
-    """EWKB of WGS-84 points (None stays null), without a Python object per point."""
-    present = ~shapely.is_missing(geoms)
-    xy = shapely.get_coordinates(geoms[present])
+    """EWKB of WGS-84 points, shapely or x + y·i (None/NaN stays null), without a Python
+    object per point."""
+    present = ~_xy.missing(geoms)
+    if _xy.is_xy(geoms):
+        xy = np.column_stack([geoms.real[present], geoms.imag[present]])
+    else:
+        xy = shapely.get_coordinates(geoms[present])
     records = np.zeros(len(xy), dtype=_POINT)
     records["order"], records["type"], records["srid"] = 1, 0x20000001, WGS84
     records["x"], records["y"] = xy[:, 0], xy[:, 1]
@@ -94,6 +99,8 @@ def _json(column: pd.Series) -> pa.Array:
 def _arrow(column: pd.Series, pg_type: str) -> pa.Array:
     """``column`` as the Arrow array whose binary COPY encoding a ``pg_type`` column reads."""
     if pg_type == "geometry":
+        if _xy.is_xy(column.to_numpy()):
+            return _points_ewkb(column.to_numpy())
         first = _first(column)
         if first is None or isinstance(first, shapely.Geometry):
             return ewkb(column.to_numpy(dtype=object))

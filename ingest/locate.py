@@ -19,6 +19,7 @@ from shapely.geometry.base import BaseGeometry
 from sqlalchemy.engine import Connection
 
 from geo.crs import metric_transformer
+from ingest import _xy
 from ingest._raster import LabelRaster
 
 # level → its parent's id column
@@ -27,7 +28,7 @@ RASTER_FROM = 20_000  # points in a batch from which the grid raster pays for it
 RASTER_CELL = 0.0001  # degrees, about 9 × 11 m in northern China
 
 
-def _plain_points(geoms: NDArray[np.object_]) -> bool:
+def _plain_points(geoms: _xy.Geoms) -> bool:
     """All non-empty points (so their coordinates line up with them)."""
     return bool((shapely.get_type_id(geoms) == 0).all() and not shapely.is_empty(geoms).any())
 
@@ -73,32 +74,32 @@ class Locator:
         """Built on first use (about 0.15 s for 1,500 grids), kept for the job."""
         return LabelRaster.over(self.levels["grid"].tree, cell=RASTER_CELL)
 
-    def assign(self, points: NDArray[np.object_]) -> dict[str, NDArray[np.float64]]:
+    def assign(self, points: _xy.Geoms) -> dict[str, NDArray[np.float64]]:
         """``street_id``, ``community_id``, ``grid_id`` per point (NaN where none contains it).
 
-        Grids first; a point in a grid takes that grid's community and street, so the slower
-        community and street lookups only run for points outside every grid.
+        Points are shapely points or x + y·i numbers. Grids first; a point in a grid takes that
+        grid's community and street, so the slower community and street lookups only run for
+        points outside every grid.
         """
         out = {f"{t}_id": np.full(len(points), np.nan) for t in _LEVELS}
         todo = np.arange(len(points))
-        if len(points) >= RASTER_FROM and len(self.levels["grid"].ids) and _plain_points(points):
-            todo = self._from_raster(points, out)
+        xy = _xy.is_xy(points) or _plain_points(points)
+        if len(points) >= RASTER_FROM and len(self.levels["grid"].ids) and xy:
+            todo = self._from_raster(_coordinates(points), out)
+        exact = _xy.points(points[todo]) if _xy.is_xy(points) else points[todo]
         for table in ("grid", "community", "street"):
             level = self.levels[table]
-            hit_point, hit_poly = (
-                level.tree.query(points[todo], predicate="within") if len(level.ids) else ([], [])
-            )
-            rows, polys = todo[np.asarray(hit_point, dtype=np.int64)], np.asarray(hit_poly, dtype=np.int64)
+            hit_point, hit_poly = level.tree.query(exact, predicate="within") if len(level.ids) else ([], [])
+            hit = np.asarray(hit_point, dtype=np.int64)
+            rows, polys = todo[hit], np.asarray(hit_poly, dtype=np.int64)
             out[f"{table}_id"][rows] = level.ids[polys]
             self._fill_parents(out, table, rows, level.parent[polys])
-            todo = todo[np.isnan(out[f"{table}_id"][todo])]
+            left = np.isnan(out[f"{table}_id"][todo])
+            todo, exact = todo[left], exact[left]
         return out
 
-    def _from_raster(
-        self, points: NDArray[np.object_], out: dict[str, NDArray[np.float64]]
-    ) -> NDArray[np.int64]:
+    def _from_raster(self, xy: NDArray[np.float64], out: dict[str, NDArray[np.float64]]) -> NDArray[np.int64]:
         """Fill the points the raster places in a grid; the rest (indices) still need the trees."""
-        xy = shapely.get_coordinates(points)
         found = self.grid_raster.lookup(xy[:, 0], xy[:, 1])
         rows = np.flatnonzero(found >= 0)
         level = self.levels["grid"]
@@ -120,20 +121,29 @@ class Locator:
         elif table == "community":
             out["street_id"][rows] = parent
 
-    def outside(self, points: NDArray[np.object_]) -> NDArray[np.float64]:
-        """Distance in metres from each point to the district (0 inside; NaN with no district)."""
+    def outside(self, points: _xy.Geoms) -> NDArray[np.float64]:
+        """Distance in metres from each point (shapely, or x + y·i) to the district (0 inside;
+        NaN with no district)."""
         if self.district is None:
             return np.full(len(points), np.nan)
-        if _plain_points(points):  # a prepared test on their coordinates
-            xy = shapely.get_coordinates(points)
+        if _xy.is_xy(points) or _plain_points(points):  # a prepared test on their coordinates
+            xy = _coordinates(points)
             inside = shapely.contains_xy(self.district, xy[:, 0], xy[:, 1])
         else:
             inside = shapely.contains(self.district, points)
         dist = np.zeros(len(points))
         if (~inside).any():
+            away = _xy.points(points[~inside]) if _xy.is_xy(points) else points[~inside]
             t = metric_transformer()
             to_m = lambda c: np.column_stack(t.transform(c[:, 0], c[:, 1]))  # noqa: E731
             dist[~inside] = shapely.distance(
-                shapely.transform(self.district, to_m), shapely.transform(points[~inside], to_m)
+                shapely.transform(self.district, to_m), shapely.transform(away, to_m)
             )
         return dist
+
+
+def _coordinates(points: _xy.Geoms) -> NDArray[np.float64]:
+    """(n, 2) coordinates of x + y·i numbers or plain shapely points."""
+    if _xy.is_xy(points):
+        return np.column_stack([points.real, points.imag])
+    return shapely.get_coordinates(points)

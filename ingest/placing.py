@@ -1,6 +1,7 @@
 """Where each input row is: a file geometry, a WKT cell, lon/lat cells or an address.
 
-Everything ends in WGS-84 shapely geometries. Rows that cannot be placed get a reason; the
+Everything ends in WGS-84: shapely geometries, or x + y·i numbers for a kind that takes its
+lon/lat points so (``ingest/_xy.py``). Rows that cannot be placed get a reason; the
 file as a whole is refused only when it cannot be placed at all (no CRS for coordinates).
 """
 
@@ -16,6 +17,7 @@ import shapely
 from numpy.typing import NDArray
 
 from geo.errors import InputError
+from ingest import _xy
 from ingest.coords import CRS_CHOICES, CoordSystem, check_not_mixed, parse_crs, swapped
 from ingest.fields import clean_text, to_float
 from ingest.locate import Locator
@@ -35,7 +37,7 @@ class Geocoder(Protocol):
 
 @dataclass
 class Placed:
-    geom: NDArray[np.object_]
+    geom: _xy.Geoms
     reason: pd.Series
     columns: dict[str, pd.Series] = field(
         default_factory=dict
@@ -95,10 +97,11 @@ def _row_systems(frame: pd.DataFrame, system: CoordSystem | None) -> pd.Series:
     return cells.map(names).fillna(declared).astype(object)
 
 
-def _from_lonlat(frame: pd.DataFrame, system: CoordSystem | None) -> Placed:
+def _from_lonlat(frame: pd.DataFrame, system: CoordSystem | None, *, xy_points: bool) -> Placed:
     x, y = to_float(clean_text(frame["lon"])), to_float(clean_text(frame["lat"]))
     names = _row_systems(frame, system)
-    placed = Placed(np.full(len(frame), None, dtype=object), _no_reason(frame))
+    geom = _xy.empty(len(frame)) if xy_points else np.full(len(frame), None, dtype=object)
+    placed = Placed(geom, _no_reason(frame))
     for name, rows in frame.groupby(names).groups.items():
         row_system = _need_crs(parse_crs(name) if name else None, "the file has longitude/latitude")
         _convert_points(placed, x.loc[rows], y.loc[rows], frame.loc[rows, "_row"], row_system)
@@ -123,7 +126,8 @@ def _convert_points(placed: Placed, x: pd.Series, y: pd.Series, rows: pd.Series,
     ok = ~(np.isnan(lon) | np.isnan(lat))
     wlon, wlat = system.to_wgs84(lon[ok], lat[ok])
     positions = placed.reason.index.get_indexer(x.index)
-    placed.geom[positions[ok]] = shapely.points(wlon, wlat)
+    at = positions[ok]
+    placed.geom[at] = wlon + 1j * wlat if _xy.is_xy(placed.geom) else shapely.points(wlon, wlat)
 
 
 def place(
@@ -133,14 +137,17 @@ def place(
     geometry: str,
     locator: Locator,
     geocoder: Geocoder | None,
+    xy_points: bool = False,
 ) -> Placed:
-    """Geometry (WGS-84) and a reason for every row that cannot be placed inside the district."""
+    """Geometry (WGS-84) and a reason for every row that cannot be placed inside the district.
+    With ``xy_points``, lon/lat rows come as x + y·i numbers (unless addresses fill the gaps)."""
     if "geometry" in frame:
         placed = _from_file(frame, system)
     elif "wkt" in frame:
         placed = _from_wkt(frame, system)
     elif "lon" in frame and "lat" in frame:
-        placed = _from_lonlat(frame, system)
+        geocoding = "address" in frame and geocoder is not None
+        placed = _from_lonlat(frame, system, xy_points=xy_points and not geocoding)
     else:
         placed = Placed(
             np.full(len(frame), None, dtype=object),
@@ -170,6 +177,11 @@ def _geocode_rest(placed: Placed, frame: pd.DataFrame, geocoder: Geocoder) -> No
 
 def _check_types(placed: Placed, geometry: str) -> None:
     wanted = GEOMETRY_TYPES[geometry]
+    if _xy.is_xy(placed.geom):
+        if "Point" not in wanted:
+            placed.geom = _xy.points(placed.geom)  # checked (and refused) as geometries below
+        else:
+            return
     types = shapely.get_type_id(placed.geom)
     names = np.array(
         [
@@ -192,11 +204,11 @@ def _check_types(placed: Placed, geometry: str) -> None:
 
 
 def _check_inside(placed: Placed, locator: Locator) -> None:
-    has = ~shapely.is_missing(placed.geom)
+    has = ~_xy.missing(placed.geom)
     if not has.any() or locator.district is None:
         return
     dist = np.zeros(len(placed.geom))
     dist[has] = locator.outside(placed.geom[has])
     out = dist > 0
     placed.reason[out] = [f"位于辖区外 {d:,.0f} 米 (outside the district by {d:,.0f} m)" for d in dist[out]]
-    placed.geom[out] = None
+    placed.geom[out] = complex(np.nan, np.nan) if _xy.is_xy(placed.geom) else None

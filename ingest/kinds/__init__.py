@@ -67,6 +67,8 @@ class IngestKind:
     partitioned: bool = False
     # build never uses the connection: batch n+1 is parsed while batch n is copied
     pipelined: bool = False
+    # lon/lat points reach build, after and the COPY as x + y·i numbers (see ingest/_xy.py)
+    xy_points: bool = False
     variant: str | None = None  # e.g. boundaries --level street: command "boundaries", variant "street"
 
     @property

@@ -25,6 +25,7 @@ from scipy.spatial import cKDTree
 from sqlalchemy.engine import Connection
 
 from geo.crs import metric_transformer
+from ingest import _xy
 from ingest.kinds import JobContext
 
 RADIUS_M = 50.0
@@ -66,14 +67,9 @@ class Reports:
 
 def _job_reports(kept: pd.DataFrame) -> Reports:
     t = kept["reported_at"].dt.tz_convert("UTC").dt.tz_localize(None).to_numpy("datetime64[us]")
-    geoms = kept["geom"].to_numpy(dtype=object)
-    return Reports.of(
-        kept["source_id"],
-        kept["category"],
-        t.astype(np.int64) / 1e6,
-        shapely.get_x(geoms),
-        shapely.get_y(geoms),
-    )
+    geoms = kept["geom"].to_numpy()
+    x, y = (geoms.real, geoms.imag) if _xy.is_xy(geoms) else (shapely.get_x(geoms), shapely.get_y(geoms))
+    return Reports.of(kept["source_id"], kept["category"], t.astype(np.int64) / 1e6, x, y)
 
 
 def _xyt(r: Reports, rows: NDArray[np.int64]) -> NDArray[np.float64]:

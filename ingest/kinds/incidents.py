@@ -107,5 +107,6 @@ register(
         keep=KEEP,
         partitioned=True,
         pipelined=True,
+        xy_points=True,
     )
 )
