@@ -21,7 +21,7 @@ SELECT count(*) FILTER (WHERE username = :u) AS by_user,
 FROM audit_log WHERE action = :a AND at > now() - :w"""
 
 
-def throttled(conn: Connection, *, username: str, ip: str) -> bool:
-    """Whether this username or address has failed too often lately."""
+def throttled(conn: Connection, *, username: str | None, ip: str) -> bool:
+    """Whether this username (None: any) or address has failed too often lately."""
     row = conn.execute(sa.text(_COUNT), {"u": username, "ip": ip, "a": FAILED, "w": WINDOW}).one()
     return bool(row.by_user >= PER_USER or row.by_address >= PER_ADDRESS)

@@ -15,7 +15,8 @@ from dashboard.auth.web import auth_blueprint
 from geo.sessions import Lifetimes
 from geo.settings import Settings
 
-__all__ = ["current_user", "install_auth"]
+__all__ = ["CALLBACK_PAGES", "current_user", "install_auth"]
+CALLBACK_PAGES = "gridgov_callback_pages"
 
 
 def install_auth(
@@ -34,6 +35,7 @@ def install_auth(
         SESSION_COOKIE_SAMESITE="Lax",
         SESSION_COOKIE_SECURE=settings.cookie_secure,
     )
+    server.extensions[CALLBACK_PAGES] = callback_pages  # for inspection (tests, a future admin page)
     server.register_blueprint(auth_blueprint(engine))
     server.before_request(
         make_gate(engine=engine, lifetimes=Lifetimes.from_settings(settings), callback_pages=callback_pages)

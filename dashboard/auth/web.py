@@ -92,7 +92,7 @@ def auth_blueprint(engine: Engine) -> Blueprint:
     def kiosk() -> Any:
         token = request.args.get("token", "")[:256]
         with engine.begin() as conn:
-            if throttled(conn, username="(kiosk)", ip=request.remote_addr or ""):
+            if throttled(conn, username=None, ip=request.remote_addr or ""):
                 return _page(error="throttled", status=429)
             user = sessions.kiosk_user(conn, token) if token else None
         if user is None:
