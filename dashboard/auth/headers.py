@@ -2,8 +2,9 @@
 
 The Content-Security-Policy allows only our own origin. Dash's inline scripts are allowed by
 their hashes (``Dash.csp_hashes``); plotly.js's map (MapLibre) starts its workers from
-``blob:`` URLs and draws into ``data:``/``blob:`` images; plotly.js adds ``<style>`` elements
-for its own rules, which is why styles (and only styles) allow ``'unsafe-inline'``.
+``blob:`` URLs; AG Grid draws its icons from ``data:`` SVG images; plotly.js adds ``<style>``
+elements for its own rules, which is why styles (and only styles) allow ``'unsafe-inline'``.
+Each of these was found by the browser tests, which fail on any CSP violation in the console.
 """
 
 from __future__ import annotations
@@ -20,11 +21,10 @@ def content_security_policy(script_hashes: Sequence[str]) -> str:
         "default-src": ["'self'"],
         "script-src": ["'self'", *script_hashes],
         "style-src": ["'self'", "'unsafe-inline'"],
-        "img-src": ["'self'", "data:", "blob:"],
-        "font-src": ["'self'", "data:"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
         "connect-src": ["'self'"],
         "worker-src": ["'self'", "blob:"],
-        "child-src": ["'self'", "blob:"],
         "object-src": ["'none'"],
         "base-uri": ["'self'"],
         "form-action": ["'self'"],
