@@ -3,6 +3,7 @@ script, our own CSS. Every outcome goes to the audit log."""
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 from flask import Blueprint, redirect, render_template, request, session
@@ -68,48 +69,53 @@ def _check_password(engine: Engine, username: str, password: str) -> users.User 
     return user
 
 
+def _login_form() -> Any:
+    return _page()
+
+
+def _login(engine: Engine) -> Any:
+    if not form_token_ok(request.form.get("csrf")):
+        return _page(error="form", status=400)
+    username = request.form.get("username", "")[:64]
+    outcome = _check_password(engine, username, request.form.get("password", "")[:1024])
+    if isinstance(outcome, str):
+        return _page(error=outcome, status=429 if outcome == "throttled" else 401)
+    _begin(engine, outcome, "password")
+    return redirect(_safe_next(request.form.get("next")), code=303)
+
+
+def _kiosk(engine: Engine) -> Any:
+    token = request.args.get("token", "")[:256]
+    with engine.begin() as conn:
+        if throttled(conn, username=None, ip=request.remote_addr or ""):  # by address only
+            return _page(error="throttled", status=429)
+        user = sessions.kiosk_user(conn, token) if token else None
+    if user is None:
+        _fail(engine, "(kiosk)", "unknown kiosk token")
+        return _page(error="kiosk", status=401)
+    _begin(engine, user, "kiosk")
+    return redirect("/monitor?kiosk=1", code=303)  # the token leaves the address bar
+
+
+def _logout(engine: Engine) -> Any:
+    """Behind the gate: only a signed-in, same-origin request gets here."""
+    token, user = session.get(SESSION_KEY), current_user()
+    with engine.begin() as conn:
+        if isinstance(token, str):
+            sessions.end(conn, token)
+        users.audit(conn, user.username if user else None, "logout", {"ip": request.remote_addr})
+    session.clear()
+    return redirect("/login", code=303)
+
+
 def auth_blueprint(engine: Engine) -> Blueprint:
+    """``GET /login`` (the form), ``POST /login``, ``GET /kiosk?token=``, ``POST /logout`` and
+    the login page's CSS under ``/auth/static/``."""
     bp = Blueprint(
         "auth", __name__, template_folder="templates", static_folder="static", static_url_path="/auth/static"
     )
-
-    @bp.get("/login", endpoint="login_form")
-    def login_form() -> Any:
-        return _page()
-
-    @bp.post("/login", endpoint="login")
-    def login() -> Any:
-        if not form_token_ok(request.form.get("csrf")):
-            return _page(error="form", status=400)
-        username = request.form.get("username", "")[:64]
-        outcome = _check_password(engine, username, request.form.get("password", "")[:1024])
-        if isinstance(outcome, str):
-            return _page(error=outcome, status=429 if outcome == "throttled" else 401)
-        _begin(engine, outcome, "password")
-        return redirect(_safe_next(request.form.get("next")), code=303)
-
-    @bp.get("/kiosk", endpoint="kiosk")
-    def kiosk() -> Any:
-        token = request.args.get("token", "")[:256]
-        with engine.begin() as conn:
-            if throttled(conn, username=None, ip=request.remote_addr or ""):
-                return _page(error="throttled", status=429)
-            user = sessions.kiosk_user(conn, token) if token else None
-        if user is None:
-            _fail(engine, "(kiosk)", "unknown kiosk token")
-            return _page(error="kiosk", status=401)
-        _begin(engine, user, "kiosk")
-        return redirect("/monitor?kiosk=1", code=303)  # the token leaves the address bar
-
-    @bp.post("/logout", endpoint="logout")
-    def logout() -> Any:
-        """Behind the gate: only a signed-in, same-origin request gets here."""
-        token, user = session.get(SESSION_KEY), current_user()
-        with engine.begin() as conn:
-            if isinstance(token, str):
-                sessions.end(conn, token)
-            users.audit(conn, user.username if user else None, "logout", {"ip": request.remote_addr})
-        session.clear()
-        return redirect("/login", code=303)
-
+    bp.add_url_rule("/login", "login_form", _login_form, methods=["GET"])
+    bp.add_url_rule("/login", "login", partial(_login, engine), methods=["POST"])
+    bp.add_url_rule("/kiosk", "kiosk", partial(_kiosk, engine), methods=["GET"])
+    bp.add_url_rule("/logout", "logout", partial(_logout, engine), methods=["POST"])
     return bp
