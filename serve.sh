@@ -8,5 +8,6 @@ cd "$ROOT"
 "$VENV/bin/gridgov" db start
 "$VENV/bin/gridgov" db migrate
 "$VENV/bin/gridgov" demo
+"$VENV/bin/gridgov" users first-admin
 say "dashboard at http://${GRIDGOV_HOST:-127.0.0.1}:${GRIDGOV_PORT:-8050} (Ctrl-C stops it)"
 exec "$VENV/bin/gridgov" serve "$@"

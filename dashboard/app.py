@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from urllib.parse import parse_qs
 
 import plotly.graph_objects as go
 from dash import Dash, Input, Output, dcc, html
+from dash.development.base_component import Component
 from sqlalchemy.engine import Engine
 
+from dashboard.auth import current_user, install_auth
+from dashboard.auth.access import SHELL, callback_pages, may_use, page_for_path
 from dashboard.callbacks import register_callbacks
 from dashboard.coverage import layout as coverage_page
 from dashboard.coverage.callbacks import register_coverage_callbacks
@@ -22,7 +26,7 @@ from dashboard.monitor.callbacks import register_monitor_callbacks
 from dashboard.monitor.views import MonitorCache
 from dashboard.views import map_state
 from geo.inspection_settings import InspectionSettings
-from geo.service_types import service_types_from_file
+from geo.service_types import ServiceType, service_types_from_file
 from geo.settings import Settings
 from layers.boundaries import street_list
 from layers.network import NetworkCache
@@ -54,8 +58,18 @@ def _page(*, engine: Engine, registry: LayerRegistry, tile_url: str | None) -> h
     return page(registry, figure=state.figure, present=state.present, streets=streets, as_of=state.as_of)
 
 
-def create_app(settings: Settings, engine: Engine, *, registry: LayerRegistry | None = None) -> Dash:
-    """A new dashboard app reading from ``engine``; assets are served locally, no CDN."""
+PageBuilder = Callable[[str | None], html.Div]
+
+
+def create_app(
+    settings: Settings,
+    engine: Engine,
+    *,
+    registry: LayerRegistry | None = None,
+    monitor_cache: MonitorCache | None = None,
+) -> Dash:
+    """A new dashboard app reading from ``engine``; assets are served locally, no CDN. Every
+    route and callback is behind the login gate (``dashboard/auth``)."""
     registry = default_registry() if registry is None else registry
     app = Dash(
         __name__,
@@ -67,33 +81,24 @@ def create_app(settings: Settings, engine: Engine, *, registry: LayerRegistry | 
         index_string=INDEX,
     )
     # Dash embeds the validation layout in every HTML page: built without data, it names every
-    # component id the callbacks use on either page.
-    map_page = page(registry, figure=go.Figure(), present=[], streets=[], as_of="")
-    planning_page = inspections.page([], today=today())
-    coverage = coverage_page.page([], default=None)
-    app.validation_layout = html.Div([_shell(), map_page, monitor.skeleton(), planning_page, coverage])  # type: ignore[assignment]
+    # component id the callbacks use on any page; the same layouts tell each callback's page.
+    layouts = _skeletons(registry)
+    app.validation_layout = html.Div(list(layouts.values()))  # type: ignore[assignment]
     service_types = service_types_from_file(settings.district_file)
     app.layout = _shell()
-    cache = MonitorCache()
+    cache = MonitorCache() if monitor_cache is None else monitor_cache
+    builders = _builders(settings, engine, registry=registry, cache=cache, service_types=service_types)
 
     @app.callback(Output(PAGE, "children"), Input(URL, "pathname"), Input(URL, "search"))
     def route(pathname: str | None, search: str | None) -> html.Div:
-        """``/`` and ``/monitor``: the wall screen; ``/map``: the layer map; ``/inspections``: the
-        street leader's planning page; ``/coverage``: the planners' coverage page; else not found."""
-        if pathname in (None, "/", "/monitor"):
-            return monitor.build(engine, settings, cache, query=parse_qs((search or "").lstrip("?")))
-        if pathname == "/map":
-            return _page(engine=engine, registry=registry, tile_url=settings.tile_url)
-        if pathname == "/coverage":
-            with engine.connect() as conn:
-                options = type_options(conn, service_types)
-            return coverage_page.page(options, default=options[0]["value"] if options else None)
-        if pathname == "/inspections":
-            with engine.connect() as conn:
-                return inspections.page(street_options(conn), today=today())
-        return html.Div(
-            [html.H1("404"), dcc.Link("平城区综治中心 / monitor", href="/monitor")], className="not-found"
-        )
+        """The page for the path (see ``dashboard/auth/access.PATHS``) if the account's role may
+        use it; a "no access" note if not; not found otherwise."""
+        page, user = page_for_path(pathname), current_user()
+        if page is None:
+            return _message("404", "页面不存在 Page not found")
+        if user is None or not may_use(user.role, page):
+            return _message("无权访问 No access", "此账号无权查看此页面 This account may not see this page.")
+        return builders[page](search)
 
     register_callbacks(app, engine=engine, registry=registry, tile_url=settings.tile_url)
     register_monitor_callbacks(app, engine=engine, cache=cache)
@@ -104,11 +109,73 @@ def create_app(settings: Settings, engine: Engine, *, registry: LayerRegistry | 
         networks=NetworkCache(),
         settings=InspectionSettings.from_file(settings.district_file),
     )
+    install_auth(
+        app.server,
+        settings=settings,
+        engine=engine,
+        callback_pages=callback_pages(app.callback_map, layouts),
+        script_hashes=app.csp_hashes(),
+    )
     return app
 
 
-URL, PAGE = "url", "page"
+def _skeletons(registry: LayerRegistry) -> dict[str, Component]:
+    """Each page's layout without data, by page key (see ``dashboard/auth/access.PAGE_ROLES``)."""
+    return {
+        SHELL: _shell(),
+        "map": page(registry, figure=go.Figure(), present=[], streets=[], as_of=""),
+        "monitor": monitor.skeleton(),
+        "inspections": inspections.page([], today=today()),
+        "coverage": coverage_page.page([], default=None),
+    }
+
+
+def _builders(
+    settings: Settings,
+    engine: Engine,
+    *,
+    registry: LayerRegistry,
+    cache: MonitorCache,
+    service_types: Mapping[str, ServiceType],
+) -> dict[str, PageBuilder]:
+    """Each page's builder with current data, by page key; given the URL's query string."""
+
+    def coverage(_search: str | None) -> html.Div:
+        with engine.connect() as conn:
+            options = type_options(conn, service_types)
+        return coverage_page.page(options, default=options[0]["value"] if options else None)
+
+    def planning(_search: str | None) -> html.Div:
+        with engine.connect() as conn:
+            return inspections.page(street_options(conn), today=today())
+
+    return {
+        "monitor": lambda search: monitor.build(
+            engine, settings, cache, query=parse_qs((search or "").lstrip("?"))
+        ),
+        "map": lambda _search: _page(engine=engine, registry=registry, tile_url=settings.tile_url),
+        "coverage": coverage,
+        "inspections": planning,
+    }
+
+
+def _message(title: str, text: str) -> html.Div:
+    return html.Div(
+        [html.H1(title), html.P(text), dcc.Link("平城区综治中心 / monitor", href="/monitor")],
+        className="not-found",
+    )
+
+
+URL, PAGE, LOGOUT = "url", "page", "logout"
 
 
 def _shell() -> html.Div:
-    return html.Div([dcc.Location(id=URL), html.Div(id=PAGE)])
+    """The frame around every page: the router's location and target, and a logout button
+    (a plain form POST: no script; the gate checks its origin)."""
+    logout = html.Form(
+        html.Button("退出 Log out", type="submit", id=LOGOUT),
+        action="/logout",
+        method="POST",
+        className="logout",
+    )
+    return html.Div([dcc.Location(id=URL), html.Div(id=PAGE), logout])

@@ -12,7 +12,8 @@ from gunicorn.app.base import BaseApplication
 from sqlalchemy.engine import Engine
 
 from dashboard.app import create_app
-from dashboard.callback_request import PATH, route_body
+from dashboard.monitor import page as monitor
+from dashboard.monitor.views import MonitorCache
 from geo.db import database_url, make_engine
 from geo.settings import Settings
 
@@ -22,24 +23,24 @@ THREADS_PER_WORKER = 4
 def wsgi_app(settings: Settings, *, engine: Engine | None = None) -> Any:
     """A fresh WSGI app, with an engine of its own unless given one (called in each worker; the
     engine lives as long as the worker)."""
-    app = create_app(settings, engine or make_engine(database_url(settings), pool_size=THREADS_PER_WORKER))
-    _register_bundles(app.server)
+    engine = engine or make_engine(database_url(settings), pool_size=THREADS_PER_WORKER)
+    cache = MonitorCache()
+    app = create_app(settings, engine, monitor_cache=cache)
+    _warm_up(app.server, settings=settings, engine=engine, cache=cache)
     return app.server
 
 
-def _register_bundles(server: Any) -> None:
-    """Serve the page once before the worker takes requests. Dash sets itself up (registers the
+def _warm_up(server: Any, *, settings: Settings, engine: Engine, cache: MonitorCache) -> None:
+    """Serve a page once before the worker takes requests. Dash sets itself up (registers the
     JS/CSS bundles it may serve) on its first request, and a new worker's first requests are the
-    page's scripts in parallel threads: those that overtake the set-up get HTTP 500."""
-    client = server.test_client()
-    response = client.get("/")
+    page's scripts in parallel threads: those that overtake the set-up get HTTP 500. The login
+    page is the one page open without a session."""
+    response = server.test_client().get("/login")
     if response.status_code != 200:
-        raise RuntimeError(f"the dashboard page does not render (HTTP {response.status_code})")
+        raise RuntimeError(f"the login page does not render (HTTP {response.status_code})")
     # build the wall screen once too: loads the incident facts, grid weights and outlines, so the
     # first screen that connects gets a warm page (a cold process needs seconds for 1M incidents)
-    response = client.post(PATH, json=route_body("/monitor"))
-    if response.status_code != 200:
-        raise RuntimeError(f"the wall screen does not render (HTTP {response.status_code})")
+    monitor.build(engine, settings, cache, query={})
 
 
 def _bind(host: str, port: int) -> str:

@@ -313,6 +313,22 @@ class AppUser(Base):
     streets: Mapped[list[str]] = mapped_column(ARRAY(sa.Text), server_default=sa.text("'{}'"))
     disabled: Mapped[bool] = mapped_column(server_default=sa.false())
     created_at: Mapped[dt.datetime] = mapped_column(sa.DateTime(timezone=True), server_default=sa.func.now())
+    # wall screens only: SHA-256 of the long-lived kiosk token (`gridgov users token NAME`)
+    kiosk_token_hash: Mapped[str | None] = mapped_column(sa.Text, unique=True)
+
+
+class UserSession(Base):
+    """A login: the cookie holds a random token, the table its SHA-256 (migration 0008). Logout,
+    idle and absolute expiry end it here, so a copied cookie dies with it."""
+
+    __tablename__ = "user_session"
+    __table_args__ = (sa.CheckConstraint("kind IN ('password', 'kiosk')", name="kind"),)
+    token_hash: Mapped[str] = mapped_column(sa.Text, primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("app_user.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(sa.Text)
+    issued_at: Mapped[dt.datetime] = mapped_column(sa.DateTime(timezone=True), server_default=sa.func.now())
+    seen_at: Mapped[dt.datetime] = mapped_column(sa.DateTime(timezone=True), server_default=sa.func.now())
+    ended_at: Mapped[dt.datetime | None] = mapped_column(sa.DateTime(timezone=True))
 
 
 class AuditEntry(Base):

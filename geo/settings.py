@@ -15,13 +15,23 @@ Every setting is documented in README.md (a test checks this). Names and default
   holidays (default ``<project>/data/district.toml``).
 - ``GRIDGOV_REFRESH_SECONDS``: how often the wall screen refreshes its data (default ``60``).
 - ``GRIDGOV_KIOSK_SECONDS``: how long kiosk mode shows each street (default ``20``).
+- ``GRIDGOV_SECRET_KEY``: the key that signs session cookies (default: generated once into
+  ``<data dir>/secret_key``, mode 0600, shared by every worker).
+- ``GRIDGOV_SESSION_IDLE_MINUTES``: a session ends after this long without a request (``30``).
+- ``GRIDGOV_SESSION_MAX_HOURS``: a password session ends this long after login (``12``).
+- ``GRIDGOV_KIOSK_SESSION_DAYS``: a wall screen's kiosk-token session ends this long after it
+  started (``30``).
+- ``GRIDGOV_COOKIE_SECURE``: ``1`` when users reach the dashboard over HTTPS (a TLS proxy in
+  front): cookies get the Secure flag and responses HSTS (default ``0``).
+- ``GRIDGOV_ADMIN_PASSWORD``: the first admin's password when ``gridgov serve`` creates it
+  (default: a random one, printed once).
 """
 
 from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from geo.errors import ConfigError
@@ -44,6 +54,12 @@ class Settings:
     district_file: Path = PROJECT_ROOT / "data" / "district.toml"
     refresh_seconds: int = 60
     kiosk_seconds: int = 20
+    secret_key: str | None = field(default=None, repr=False)
+    session_idle_minutes: int = 30
+    session_max_hours: int = 12
+    kiosk_session_days: int = 30
+    cookie_secure: bool = False
+    admin_password: str | None = field(default=None, repr=False)
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -62,6 +78,12 @@ class Settings:
             district_file=Path(env.get("GRIDGOV_DISTRICT_FILE") or PROJECT_ROOT / "data" / "district.toml"),
             refresh_seconds=_int(env, "GRIDGOV_REFRESH_SECONDS", 60),
             kiosk_seconds=_int(env, "GRIDGOV_KIOSK_SECONDS", 20),
+            secret_key=env.get("GRIDGOV_SECRET_KEY") or None,
+            session_idle_minutes=_int(env, "GRIDGOV_SESSION_IDLE_MINUTES", 30),
+            session_max_hours=_int(env, "GRIDGOV_SESSION_MAX_HOURS", 12),
+            kiosk_session_days=_int(env, "GRIDGOV_KIOSK_SESSION_DAYS", 30),
+            cookie_secure=_bool(env, "GRIDGOV_COOKIE_SECURE"),
+            admin_password=env.get("GRIDGOV_ADMIN_PASSWORD") or None,
         )
 
 
@@ -76,3 +98,13 @@ def _int(env: Mapping[str, str], name: str, default: int) -> int:
     if value <= 0:
         raise ConfigError(f"{name}={raw!r} must be positive; set it to e.g. {default}")
     return value
+
+
+_BOOLS = {"1": True, "true": True, "yes": True, "0": False, "false": False, "no": False, "": False}
+
+
+def _bool(env: Mapping[str, str], name: str) -> bool:
+    raw = env.get(name, "")
+    if raw.strip().lower() not in _BOOLS:
+        raise ConfigError(f"{name}={raw!r} is not a yes/no value; set it to 1 or 0")
+    return _BOOLS[raw.strip().lower()]

@@ -136,3 +136,18 @@ def audit(conn: Connection, username: str | None, action: str, detail: dict[str,
         sa.text("INSERT INTO audit_log (username, action, detail) VALUES (:u, :a, CAST(:d AS jsonb))"),
         {"u": username, "a": action, "d": json.dumps(detail, ensure_ascii=False, default=str)},
     )
+
+
+FIRST_ADMIN = "admin"
+
+
+def ensure_admin(conn: Connection, *, password: str | None) -> str | None:
+    """Create the ``admin`` account if no admin account exists (enabled or not); returns the
+    password it was given (``password``, else a new random one), or None if nothing was done.
+    A transaction-scoped advisory lock makes two concurrent starts create only one."""
+    conn.execute(sa.text("SELECT pg_advisory_xact_lock(hashtext('gridgov.ensure_admin'))"))
+    if conn.execute(sa.text("SELECT 1 FROM app_user WHERE role = 'admin' LIMIT 1")).first():
+        return None
+    chosen = password or new_password()
+    add_user(conn, username=FIRST_ADMIN, role="admin", password=chosen, streets=[])
+    return chosen

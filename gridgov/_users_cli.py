@@ -6,7 +6,9 @@ import argparse
 import sys
 from typing import Any
 
-from geo import users
+from sqlalchemy.engine import Engine
+
+from geo import sessions, users
 from geo.db import checked_engine, database_url
 from geo.settings import Settings
 
@@ -34,6 +36,16 @@ def add_users_commands(sub: Any) -> None:
     role.add_argument("role", choices=list(users.ROLES))
     role.add_argument("--street", action="append", default=[], help="a street's 12-digit code (repeatable)")
     role.set_defaults(handler=_set_role)
+    token = cmds.add_parser(
+        "token", help="print a new kiosk token for a wall_screen account (the old one stops working)"
+    )
+    token.add_argument("username")
+    token.set_defaults(handler=_token)
+    cmds.add_parser(
+        "first-admin",
+        help="create the `admin` account if there is no admin yet (password: GRIDGOV_ADMIN_PASSWORD, "
+        "else printed once); `gridgov serve` does this itself",
+    ).set_defaults(handler=_first_admin)
 
 
 def _add(args: argparse.Namespace, settings: Settings) -> int:
@@ -66,4 +78,31 @@ def _set_role(args: argparse.Namespace, settings: Settings) -> int:
     with checked_engine(database_url(settings)) as engine, engine.begin() as conn:
         users.set_role(conn, args.username, args.role, users.street_codes(conn, args.street))
     print(f"{args.username} is now {args.role}")
+    return 0
+
+
+def _token(args: argparse.Namespace, settings: Settings) -> int:
+    with checked_engine(database_url(settings)) as engine, engine.begin() as conn:
+        token = sessions.new_kiosk_token(conn, args.username)
+    print(f"kiosk token for {args.username} (shown once; the previous one no longer works):")
+    print(token)
+    print(f"open the wall screen at http://HOST:PORT/kiosk?token={token}")
+    return 0
+
+
+def first_admin(engine: Engine, settings: Settings) -> None:
+    """Create the first admin account if none exists, and say so once."""
+    with engine.begin() as conn:
+        password = users.ensure_admin(conn, password=settings.admin_password)
+    if password is None:
+        return
+    if settings.admin_password:
+        print(f"created the admin account {users.FIRST_ADMIN!r} with the password in GRIDGOV_ADMIN_PASSWORD")
+    else:
+        print(f"created the admin account {users.FIRST_ADMIN!r}; password (shown once): {password}")
+
+
+def _first_admin(args: argparse.Namespace, settings: Settings) -> int:
+    with checked_engine(database_url(settings)) as engine:
+        first_admin(engine, settings)
     return 0

@@ -14,7 +14,7 @@ from geo.settings import Settings
 from geo.sla import SlaRules
 from gridgov._ingest_cli import add_ingest_commands
 from gridgov._sla_cli import add_sla_commands
-from gridgov._users_cli import add_users_commands
+from gridgov._users_cli import add_users_commands, first_admin
 
 Handler = Callable[[argparse.Namespace, Settings], int]
 
@@ -88,9 +88,9 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
     from dashboard.server import serve
 
     with checked_engine(database_url(settings)) as engine:  # disposed: the gunicorn workers fork
-        current = migrate.current(engine)
-    if current != migrate.head():
-        raise GridgovError("the database schema is not up to date; run `gridgov db migrate` first")
+        if migrate.current(engine) != migrate.head():
+            raise GridgovError("the database schema is not up to date; run `gridgov db migrate` first")
+        first_admin(engine, settings)
     serve(settings, host=args.host or settings.host, port=args.port or settings.port)
     return 0
 

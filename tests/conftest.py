@@ -71,3 +71,17 @@ def scratch_engine(cluster: EmbeddedCluster) -> Iterator[Engine]:
     engine.dispose()
     with psycopg.connect(conninfo, autocommit=True) as conn:
         conn.execute(f"DROP DATABASE {name} WITH (FORCE)")
+
+
+@pytest.fixture(scope="session")
+def accounts(demo: Engine) -> dict[str, tuple[str, str]]:
+    """One account per role in the demo database: role → (username, password). The street
+    leader is bound to the first street."""
+    from tests.auth import make_account
+
+    with demo.connect() as conn:
+        street = conn.exec_driver_sql("SELECT min(code) FROM street WHERE valid_to IS NULL").scalar_one()
+    return {
+        role: make_account(demo, f"test_{role}", role, streets=[street] if role == "street_leader" else [])
+        for role in ("admin", "street_leader", "planner", "wall_screen")
+    }

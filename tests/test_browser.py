@@ -64,7 +64,7 @@ def _wait_for_http(url, server, log, timeout=90.0):
             pytest.fail(f"gridgov serve exited with {server.returncode}:\n{log.read_text()}")
         try:
             with urllib.request.urlopen(url, timeout=5) as response:
-                if response.status == 200:
+                if response.status == 200:  # the login page: the server is up
                     return
         except (urllib.error.URLError, ConnectionError, TimeoutError):
             pass
@@ -90,7 +90,7 @@ def serving(settings, tmp_path, **env_extra):
         )
     url = f"http://127.0.0.1:{port}/"
     try:
-        _wait_for_http(url, proc, log)
+        _wait_for_http(url + "login", proc, log)
         yield url, log
     finally:
         proc.terminate()
@@ -102,9 +102,19 @@ def serving(settings, tmp_path, **env_extra):
 
 
 @pytest.fixture
-def server(settings, demo, tmp_path):
+def server(settings, demo, accounts, tmp_path):
     with serving(settings, tmp_path) as running:
         yield running
+
+
+def sign_in(page, url, account, *, then=""):
+    """Log in through the real login form, landing on ``url + then``."""
+    page.goto(f"{url}login?next=/{then}")
+    page.fill("#username", account[0])
+    page.fill("#password", account[1])
+    with page.expect_navigation():
+        page.click("button[type=submit]")
+    assert "/login" not in page.url, page.inner_text("body")
 
 
 def _host(url):
@@ -138,7 +148,7 @@ def _wait_for_map(page, console, log):
         pytest.fail(f"the map did not render: {exc}\nconsole: {console}\npage: {body}\nserver: {server_log}")
 
 
-def test_the_dashboard_renders_pingcheng_offline_without_errors(server):
+def test_the_dashboard_renders_pingcheng_offline_without_errors(server, accounts):
     url, log = server
     requests, problems, console = [], [], []
     with sync_playwright() as pw:
@@ -150,7 +160,7 @@ def test_the_dashboard_renders_pingcheng_offline_without_errors(server):
         page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
         page.on("pageerror", lambda e: problems.append(f"page error: {e}"))
         page.on("requestfailed", lambda r: problems.append(f"failed: {r.url} {r.failure}"))
-        page.goto(url + "map")
+        sign_in(page, url, accounts["planner"], then="map")
         _wait_for_map(page, console, log)
 
         assert page.title() == "平城区网格治理"

@@ -7,7 +7,7 @@ from urllib.parse import urlparse
 import pytest
 from playwright.sync_api import sync_playwright
 
-from tests.test_browser import CHROMIUM, CHROMIUM_ARGS, LOCAL_HOSTS, save_screenshot, serving
+from tests.test_browser import CHROMIUM, CHROMIUM_ARGS, LOCAL_HOSTS, save_screenshot, serving, sign_in
 
 pytestmark = pytest.mark.browser
 SHARE = "() => { const e = document.querySelector('#cov-share'); return e ? e.innerText : null; }"
@@ -32,7 +32,7 @@ READY = """() => {
 
 
 @pytest.fixture
-def planner(settings, demo, tmp_path):
+def planner(settings, demo, accounts, tmp_path):
     with serving(settings, tmp_path) as running:
         yield running
 
@@ -41,7 +41,7 @@ def _percent(text: str) -> float:
     return float(text.split("%")[0])
 
 
-def test_choose_a_type_and_threshold_add_a_point_and_see_coverage_change(planner):
+def test_choose_a_type_and_threshold_add_a_point_and_see_coverage_change(accounts, planner):
     url, _log = planner
     requests, problems = [], []
     with sync_playwright() as pw:
@@ -51,7 +51,7 @@ def test_choose_a_type_and_threshold_add_a_point_and_see_coverage_change(planner
         page = context.new_page()
         page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
         page.on("pageerror", lambda e: problems.append(f"page error: {e}"))
-        page.goto(url + "coverage")
+        sign_in(page, url, accounts["planner"], then="coverage")
         page.wait_for_function(f"() => ({SHARE})() !== null", timeout=60_000)
         wide = _percent(page.evaluate(SHARE))
         page.fill("#cov-value", "400")

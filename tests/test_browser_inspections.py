@@ -8,7 +8,7 @@ from urllib.parse import urlparse
 import pytest
 from playwright.sync_api import sync_playwright
 
-from tests.test_browser import CHROMIUM, CHROMIUM_ARGS, LOCAL_HOSTS, save_screenshot, serving
+from tests.test_browser import CHROMIUM, CHROMIUM_ARGS, LOCAL_HOSTS, save_screenshot, serving, sign_in
 
 pytestmark = pytest.mark.browser
 STOPS_JS = """() => {
@@ -29,12 +29,12 @@ CHOICE_JS = """id => {
 
 
 @pytest.fixture
-def planner(settings, demo, tmp_path):
+def planner(settings, demo, accounts, tmp_path):
     with serving(settings, tmp_path) as running:
         yield running
 
 
-def test_plan_a_street_pin_a_target_replan_and_export(planner, tmp_path):
+def test_plan_a_street_pin_a_target_replan_and_export(accounts, planner, tmp_path):
     url, _log = planner
     requests, problems = [], []
     with sync_playwright() as pw:
@@ -46,7 +46,7 @@ def test_plan_a_street_pin_a_target_replan_and_export(planner, tmp_path):
             "console", lambda m: problems.append(m.text) if m.type == "error" or "AG Grid" in m.text else None
         )
         page.on("pageerror", lambda e: problems.append(f"page error: {e}"))
-        page.goto(url + "inspections")
+        sign_in(page, url, accounts["street_leader"], then="inspections")
         page.click("#ins-plan")
         page.wait_for_function(f"() => ({STOPS_JS})().length > 0", timeout=60_000)
         stops = page.evaluate(STOPS_JS)

@@ -14,7 +14,7 @@ import pytest
 from playwright.sync_api import sync_playwright
 
 from tests.sql import all_rows, one
-from tests.test_browser import CHROMIUM, CHROMIUM_ARGS, LOCAL_HOSTS, _host, save_screenshot, serving
+from tests.test_browser import CHROMIUM, CHROMIUM_ARGS, LOCAL_HOSTS, _host, save_screenshot, serving, sign_in
 
 pytestmark = pytest.mark.browser
 CST = dt.timezone(dt.timedelta(hours=8))
@@ -82,12 +82,12 @@ def _wait_map(page):
 
 
 @pytest.fixture
-def monitor(settings, demo, tmp_path):
+def monitor(settings, demo, accounts, tmp_path):
     with serving(settings, tmp_path, GRIDGOV_REFRESH_SECONDS="4", GRIDGOV_KIOSK_SECONDS="3") as running:
         yield running
 
 
-def test_the_wall_screen_kpis_drill_down_refresh_and_kiosk(monitor, demo):
+def test_the_wall_screen_kpis_drill_down_refresh_and_kiosk(monitor, demo, accounts):
     url, _log = monitor
     requests, problems = [], []
     street_id, street_name, lon, lat = all_rows(
@@ -103,7 +103,7 @@ def test_the_wall_screen_kpis_drill_down_refresh_and_kiosk(monitor, demo):
         page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
         page.on("pageerror", lambda e: problems.append(f"page error: {e}"))
         page.on("requestfailed", lambda r: problems.append(f"failed: {r.url} {r.failure}"))
-        page.goto(url)
+        sign_in(page, url, accounts["admin"])
         _wait_map(page)
 
         # fits 1920×1080 without scrolling, and every KPI matches the database

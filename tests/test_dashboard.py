@@ -16,14 +16,15 @@ from dashboard.patching import parse_present, patch_layers
 from dashboard.server import wsgi_app
 from geo.settings import Settings
 from layers.extent import Extent
+from tests.auth import COOKIE, client_for, session_cookie
 
 GUCHENG = "140213051000"
 MAPBOX_TYPES = {"scattermapbox", "densitymapbox", "choroplethmapbox"}
 
 
 @pytest.fixture(scope="module")
-def client(settings, demo):
-    return create_app(settings, demo).server.test_client()
+def client(settings, demo, accounts):
+    return client_for(create_app(settings, demo).server, accounts["admin"])
 
 
 def _figure(layout_json):
@@ -172,13 +173,20 @@ def _bundle_urls(client):
     return re.findall(r'src="(/_dash-component-suites/[^"]+)"', html)
 
 
-def test_a_fresh_worker_serves_concurrent_bundle_requests(settings, demo):
+def test_a_fresh_worker_serves_concurrent_bundle_requests(settings, demo, accounts):
     """A new worker's first requests are the page's scripts, in parallel. Dash sets itself up on
     the first request and, without the warm-up in wsgi_app, answers most of them 500 ("dash is
     not a registered library") while another thread is still setting up."""
-    urls = _bundle_urls(create_app(settings, demo).server.test_client())
+    signed_in = client_for(create_app(settings, demo).server, accounts["admin"])
+    urls, cookie = _bundle_urls(signed_in), session_cookie(signed_in)
     assert len(urls) >= 5
     fresh = wsgi_app(settings, engine=demo)  # the session's engine: closed when the tests end
+
+    def get(url):
+        client = fresh.test_client()
+        client.set_cookie(COOKIE, cookie)
+        return client.get(url).status_code
+
     with ThreadPoolExecutor(len(urls)) as pool:
-        codes = list(pool.map(lambda url: fresh.test_client().get(url).status_code, urls))
+        codes = list(pool.map(get, urls))
     assert codes == [200] * len(urls)

@@ -12,13 +12,14 @@ from dashboard.app import create_app
 from dashboard.callback_request import PATH, callback_body
 from dashboard.monitor import layout as L
 from dashboard.monitor.callbacks import UPDATE_OUTPUTS
+from tests.auth import client_for
 from tests.sql import all_rows, one
 from tests.test_dashboard import route
 
 
 @pytest.fixture(scope="module")
-def client(settings, demo):
-    return create_app(settings, demo).server.test_client()
+def client(settings, demo, accounts):
+    return client_for(create_app(settings, demo).server, accounts["admin"])
 
 
 def _call(client, outputs, inputs, state, changed):

@@ -3,8 +3,9 @@
 import pytest
 import sqlalchemy as sa
 
-from geo import users
+from geo import sessions, users
 from geo.errors import InputError
+from geo.settings import Settings
 from tests.sql import one
 from tests.test_cli import gridgov
 
@@ -67,3 +68,57 @@ def test_the_audit_log_is_append_only(demo):
                 conn.execute(sa.text(statement))
             nested.rollback()
         trans.rollback()
+
+
+def test_the_first_admin_is_created_once(scratch_engine, tmp_path):
+    from geo import migrate
+
+    migrate.upgrade(scratch_engine)
+    env = {"DATABASE_URL": scratch_engine.url.render_as_string(hide_password=False)}
+    first = gridgov("users", "first-admin", env=env)
+    assert first.returncode == 0, first.stderr
+    password = first.stdout.split("password (shown once): ")[1].strip()
+    again = gridgov("users", "first-admin", env=env)
+    assert again.returncode == 0 and again.stdout == ""
+    with scratch_engine.begin() as conn:
+        assert users.verify(conn, "admin", password).role == "admin"
+        assert [u.username for u in users.users(conn) if u.role == "admin"] == ["admin"]
+        assert one(scratch_engine, "SELECT count(*) FROM audit_log WHERE action = 'user.add'") == 1
+
+
+def test_the_first_admin_password_can_come_from_a_setting(scratch_engine):
+    from geo import migrate
+
+    migrate.upgrade(scratch_engine)
+    env = {
+        "DATABASE_URL": scratch_engine.url.render_as_string(hide_password=False),
+        "GRIDGOV_ADMIN_PASSWORD": "from the environment",
+    }
+    result = gridgov("users", "first-admin", env=env)
+    assert result.returncode == 0 and "from the environment" not in result.stdout
+    with scratch_engine.begin() as conn:
+        assert users.verify(conn, "admin", "from the environment") is not None
+
+
+def test_kiosk_tokens_from_the_command_line(settings, demo):
+    env = {"GRIDGOV_DATA_DIR": str(settings.data_dir)}
+    assert gridgov("users", "add", "screen_cli", "--role", "wall_screen", env=env).returncode == 0
+    result = gridgov("users", "token", "screen_cli", env=env)
+    assert result.returncode == 0, result.stderr
+    token = result.stdout.splitlines()[1].strip()
+    assert f"/kiosk?token={token}" in result.stdout
+    with demo.begin() as conn:
+        assert sessions.kiosk_user(conn, token).username == "screen_cli"
+    refused = gridgov("users", "token", "leader_cli", env=env)
+    assert refused.returncode == 2 and "wall screens only" in refused.stderr
+
+
+def test_the_secret_key_is_made_once_private_and_shared(tmp_path):
+    from dashboard.auth.secret import FILE_NAME, secret_key
+
+    generated = Settings.from_env({"GRIDGOV_DATA_DIR": str(tmp_path)})
+    key = secret_key(generated)
+    assert len(key) >= 32 and secret_key(generated) == key
+    assert (tmp_path / FILE_NAME).stat().st_mode & 0o777 == 0o600
+    given = Settings.from_env({"GRIDGOV_DATA_DIR": str(tmp_path), "GRIDGOV_SECRET_KEY": "k" * 40})
+    assert secret_key(given) == "k" * 40

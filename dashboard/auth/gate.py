@@ -1,0 +1,73 @@
+"""The gate in front of every route: no session, no answer.
+
+Runs before every request. The login page, its CSS and the kiosk-token login are the only
+routes open without a session. Any other request needs a live session (read afresh from the
+database, see ``geo/sessions.py``); state-changing requests must also come from our own
+origin; a Dash callback (``POST /_dash-update-component``) must belong to a page the
+account's role may use (``dashboard/auth/access.py``). Refusals: page loads are redirected
+to the login page, everything else gets JSON 401 (no session) or 403 (not allowed).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any
+from urllib.parse import quote
+
+from flask import Response, jsonify, redirect, request, session
+from sqlalchemy.engine import Engine
+
+from dashboard.auth.access import may_use
+from dashboard.auth.csrf import SAFE_METHODS, same_origin
+from dashboard.auth.current import set_current_user
+from dashboard.auth.web import PUBLIC_ENDPOINTS, SESSION_KEY
+from dashboard.callback_request import PATH as CALLBACK_PATH
+from geo import sessions
+from geo.users import User
+
+Gate = Callable[[], Any]
+
+
+def _refuse(status: int, message: str) -> Response:
+    response = jsonify(error=message)
+    response.status_code = status
+    return response
+
+
+def _anonymous() -> Any:
+    if request.method in ("GET", "HEAD") and request.accept_mimetypes.accept_html:
+        return redirect("/login?next=" + quote(request.full_path.rstrip("?"), safe="/"), code=302)
+    return _refuse(401, "login required")
+
+
+def _session_user(engine: Engine, lifetimes: sessions.Lifetimes) -> User | None:
+    token = session.get(SESSION_KEY)
+    if not isinstance(token, str):
+        return None
+    with engine.begin() as conn:
+        return sessions.resolve(conn, token, lifetimes)
+
+
+def _callback_allowed(user: User, pages: Mapping[str, str]) -> bool:
+    body = request.get_json(silent=True)
+    output = body.get("output") if isinstance(body, dict) else None
+    return isinstance(output, str) and may_use(user.role, pages.get(output))
+
+
+def make_gate(*, engine: Engine, lifetimes: sessions.Lifetimes, callback_pages: Mapping[str, str]) -> Gate:
+    """A ``before_request`` hook; ``callback_pages`` maps each Dash callback to its page."""
+
+    def gate() -> Any:
+        if request.endpoint in PUBLIC_ENDPOINTS:
+            return None
+        if request.method not in SAFE_METHODS and not same_origin(request):
+            return _refuse(403, "cross-site request refused")
+        user = _session_user(engine, lifetimes)
+        if user is None:
+            return _anonymous()
+        set_current_user(user)
+        if request.path == CALLBACK_PATH and not _callback_allowed(user, callback_pages):
+            return _refuse(403, "this account may not use that page")
+        return None
+
+    return gate

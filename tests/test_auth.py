@@ -1,0 +1,325 @@
+"""Login, sessions and the gate, through Flask's test client on the demo database.
+
+The key acceptance tests walk the app's own routes (``url_map``) and registered callbacks
+(``callback_map``): each must refuse an anonymous request, so a route or callback added later
+without protection fails here.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+import sqlalchemy as sa
+from dash import Input, Output
+
+from dashboard.app import create_app
+from dashboard.auth import CALLBACK_PAGES
+from dashboard.auth.access import PAGE_ROLES, PATHS, may_use
+from dashboard.auth.web import PUBLIC_ENDPOINTS
+from dashboard.callback_request import PATH, route_body
+from geo import sessions, users
+from geo.errors import InputError
+from geo.settings import Settings
+from tests.auth import COOKIE, ORIGIN, client_for, csrf_token, login, make_account, session_cookie
+from tests.sql import one
+
+NO_ACCESS = "无权访问"
+
+
+@pytest.fixture(scope="module")
+def app(settings, demo):
+    return create_app(settings, demo)
+
+
+def _anonymous(app):
+    return client_for(app.server)  # sends our Origin: refused for want of a session, not of CSRF
+
+
+def _callback(client, key):
+    """A minimal request for the callback registered under ``key`` (the gate looks at ``output``)."""
+    return client.post(PATH, json={"output": key, "outputs": [], "inputs": [], "changedPropIds": []})
+
+
+def _text(response):
+    return json.dumps(response.get_json(), ensure_ascii=False)
+
+
+def _paths(rule):
+    return re.sub(r"<[^>]+>", "x", rule.rule)
+
+
+def test_every_route_refuses_an_anonymous_request(app, accounts):
+    rules = list(app.server.url_map.iter_rules())
+    assert {r.endpoint for r in rules} >= PUBLIC_ENDPOINTS
+    client, checked = _anonymous(app), 0
+    for rule in rules:
+        if rule.endpoint in PUBLIC_ENDPOINTS:
+            continue
+        for method in sorted(rule.methods):
+            for accept in ("text/html", "application/json"):
+                response = client.open(_paths(rule), method=method, headers={"Accept": accept})
+                redirected = response.status_code == 302 and response.location.startswith("/login")
+                assert redirected or response.status_code == 401, (rule.rule, method, response.status_code)
+                assert b"<script" not in response.data and b"figure" not in response.data
+                checked += 1
+    assert checked >= 20
+    # the real files behind those rules too: Dash's bundles, our assets
+    signed_in = client_for(app.server, accounts["admin"])
+    html = signed_in.get("/").get_data(as_text=True)
+    files = re.findall(r'(?:src|href)="(/[^"]+)"', html)
+    assert any("_dash-component-suites" in f for f in files) and any("/assets/" in f for f in files)
+    for path in files:
+        assert _status(signed_in, path) == 200, path
+        assert _status(client, path) == 401, path
+
+
+def _status(client, path):
+    with client.get(path) as response:  # closes the file a static response streams
+        return response.status_code
+
+
+def test_only_the_login_page_and_its_css_are_open(app):
+    client = _anonymous(app)
+    page = client.get("/login")
+    assert page.status_code == 200 and 'name="csrf"' in page.get_data(as_text=True)
+    assert "<script" not in page.get_data(as_text=True)
+    css = re.search(r'href="(/auth/static/[^"]+\.css)"', page.get_data(as_text=True))
+    assert css and _status(client, css.group(1)) == 200
+    assert client.get("/").status_code == 401
+    html = client.get("/map", headers={"Accept": "text/html"})
+    assert html.status_code == 302 and html.location == "/login?next=/map"
+
+
+def test_every_callback_refuses_an_anonymous_request(app):
+    client = _anonymous(app)
+    assert len(app.callback_map) >= 10
+    for key in app.callback_map:
+        response = _callback(client, key)
+        assert response.status_code == 401, key
+
+
+def test_every_callback_belongs_to_a_page(app):
+    """A callback whose outputs are on no page would be refused for everyone: register its page."""
+    pages = app.server.extensions[CALLBACK_PAGES]
+    assert set(pages) == set(app.callback_map), set(app.callback_map) - set(pages)
+    assert set(pages.values()) <= set(PAGE_ROLES)
+
+
+@pytest.mark.parametrize("role", ["street_leader", "planner", "wall_screen"])
+def test_each_role_is_refused_the_pages_and_callbacks_it_may_not_use(app, demo, accounts, role):
+    client = (
+        _kiosk_client(app, demo, accounts)
+        if role == "wall_screen"
+        else client_for(app.server, accounts[role])
+    )
+    pages = app.server.extensions[CALLBACK_PAGES]
+    refused = [key for key, page in pages.items() if not may_use(role, page)]
+    assert refused or role == "street_leader"
+    for key in refused:
+        assert _callback(client, key).status_code == 403, (role, key)
+    for path, page in PATHS.items():
+        if may_use(role, page):
+            continue
+        response = client.post(PATH, json=route_body(path))
+        assert response.status_code == 200
+        text = _text(response)
+        assert NO_ACCESS in text and "figure" not in text and len(text) < 2_000
+
+
+def _kiosk_client(app, demo, accounts):
+    client = client_for(app.server)
+    with demo.begin() as conn:
+        token = sessions.new_kiosk_token(conn, accounts["wall_screen"][0])
+    response = client.get(f"/kiosk?token={token}")
+    assert response.status_code == 303 and response.location == "/monitor?kiosk=1"
+    return client
+
+
+def test_the_wall_screen_sees_the_monitor(app, demo, accounts):
+    client = _kiosk_client(app, demo, accounts)
+    page = client.post(PATH, json=route_body("/monitor", "?kiosk=1"))
+    assert page.status_code == 200 and "在办事件" in _text(page)
+
+
+def test_a_callback_added_without_its_page_is_refused(settings, demo, accounts):
+    late = create_app(settings, demo)
+
+    @late.callback(Output("late-out", "children"), Input("late-in", "value"))
+    def leak(value):  # pragma: no cover - must never run
+        return "secret"
+
+    client = client_for(late.server, accounts["admin"])
+    assert _callback(client, "late-out.children").status_code == 403
+
+
+def test_a_disabled_account_is_cut_off_at_once(app, demo):
+    account = make_account(demo, "soon_disabled", "planner")
+    client = client_for(app.server, account)
+    assert client.get("/_dash-layout").status_code == 200
+    with demo.begin() as conn:
+        users.disable(conn, account[0])
+    assert client.get("/_dash-layout").status_code == 401
+
+
+def test_a_changed_role_applies_to_the_next_request(app, demo):
+    account = make_account(demo, "role_changes", "admin")
+    client = client_for(app.server, account)
+    pages = app.server.extensions[CALLBACK_PAGES]
+    inspections = next(k for k, p in pages.items() if p == "inspections")
+    assert _callback(client, inspections).status_code != 403
+    with demo.begin() as conn:
+        users.set_role(conn, account[0], "planner", [])
+    assert _callback(client, inspections).status_code == 403
+
+
+@pytest.mark.parametrize(
+    "column", ["seen_at = now() - interval '31 minutes'", "issued_at = now() - interval '13 hours'"]
+)
+def test_expired_sessions_are_refused(app, demo, accounts, column):
+    client = client_for(app.server, accounts["planner"])
+    token = _token_of(app, client)
+    with demo.begin() as conn:
+        conn.execute(
+            sa.text(f"UPDATE user_session SET {column} WHERE token_hash = :h"),
+            {"h": sessions.token_hash(token)},
+        )
+    assert client.get("/_dash-layout").status_code == 401
+    with demo.connect() as conn:
+        ended = conn.execute(
+            sa.text("SELECT ended_at IS NOT NULL FROM user_session WHERE token_hash = :h"),
+            {"h": sessions.token_hash(token)},
+        ).scalar_one()
+    assert ended
+
+
+def _token_of(app, client):
+    """The session token inside the signed cookie."""
+    serializer = app.server.session_interface.get_signing_serializer(app.server)
+    return serializer.loads(session_cookie(client))["sid"]
+
+
+def test_logout_ends_the_session_even_for_a_copied_cookie(app, demo, accounts):
+    client = client_for(app.server, accounts["planner"])
+    copied = session_cookie(client)
+    before = one(demo, "SELECT count(*) FROM audit_log WHERE action = 'logout'")
+    response = client.post("/logout")
+    assert response.status_code == 303 and response.location == "/login"
+    assert client.get("/_dash-layout").status_code == 401
+    replay = client_for(app.server)
+    replay.set_cookie(COOKIE, copied)
+    assert replay.get("/_dash-layout").status_code == 401
+    assert one(demo, "SELECT count(*) FROM audit_log WHERE action = 'logout'") == before + 1
+
+
+def test_logout_is_a_post_from_our_own_origin(app, accounts):
+    client = client_for(app.server, accounts["planner"])
+    client.get("/logout")  # only Dash's page shell answers a GET
+    assert client.post("/logout", headers={"Origin": "http://evil.example"}).status_code == 403
+    assert client.get("/_dash-layout").status_code == 200  # still signed in
+
+
+def test_wrong_passwords_and_unknown_users_are_refused_and_audited(app, demo, accounts):
+    client = client_for(app.server)
+    for username, password in ((accounts["admin"][0], "not the password"), ("nobody_here", "whatever123")):
+        response = login(client, username, password)
+        assert response.status_code == 401 and "用户名或密码错误" in response.get_data(as_text=True)
+        assert client.get("/_dash-layout").status_code == 401
+        assert one(
+            demo,
+            "SELECT count(*) FROM audit_log WHERE action = 'login.failed' AND username = :u AND detail->>'ip' = '127.0.0.1'",
+            u=username,
+        )
+    admin = accounts["admin"][0]
+    assert one(demo, "SELECT count(*) FROM audit_log WHERE action = 'login' AND username = :u", u=admin) >= 1
+
+
+def test_a_wall_screen_cannot_log_in_with_a_password(app, accounts):
+    response = login(client_for(app.server), *accounts["wall_screen"])
+    assert response.status_code == 401
+
+
+def test_repeated_failures_lock_the_username_for_a_while(app, demo):
+    account = make_account(demo, "guessed_at", "planner")
+    client = client_for(app.server)
+    for _ in range(5):
+        assert login(client, account[0], "wrong password!").status_code == 401
+    response = login(client, *account)  # even the right password
+    assert response.status_code == 429 and client.get("/_dash-layout").status_code == 401
+    assert one(
+        demo,
+        "SELECT count(*) FROM audit_log WHERE action = 'login.throttled' AND username = :u",
+        u=account[0],
+    )
+
+
+def test_login_needs_the_form_token(app, accounts):
+    client = client_for(app.server)
+    csrf_token(client)
+    data = {"username": accounts["admin"][0], "password": accounts["admin"][1]}
+    assert client.post("/login", data=data).status_code == 400
+    assert client.post("/login", data={**data, "csrf": "forged"}).status_code == 400
+    assert client.get("/_dash-layout").status_code == 401
+
+
+def test_login_goes_back_only_to_our_own_pages(app, accounts):
+    for target, expected in (
+        ("/coverage", "/coverage"),
+        ("//evil.example/x", "/"),
+        ("https://evil.example", "/"),
+    ):
+        client = client_for(app.server)
+        response = login(client, *accounts["admin"], next_path=target)
+        assert response.status_code == 303 and response.location == expected
+
+
+def test_a_callback_from_a_foreign_origin_is_refused(app, accounts):
+    client = client_for(app.server, accounts["admin"])
+    body = route_body("/monitor")
+    assert client.post(PATH, json=body, headers={"Origin": "http://evil.example"}).status_code == 403
+    del client.environ_base["HTTP_ORIGIN"]
+    assert client.post(PATH, json=body).status_code == 403  # no Origin, no Sec-Fetch-Site
+    assert client.post(PATH, json=body, headers={"Sec-Fetch-Site": "cross-site"}).status_code == 403
+    assert client.post(PATH, json=body, headers={"Sec-Fetch-Site": "same-origin"}).status_code == 200
+    assert client.post(PATH, json=body, headers={"Origin": ORIGIN}).status_code == 200
+
+
+def test_every_response_carries_the_security_headers(app, accounts):
+    signed_in = client_for(app.server, accounts["admin"])
+    for response in (_anonymous(app).get("/login"), _anonymous(app).get("/"), signed_in.get("/")):
+        csp = response.headers["Content-Security-Policy"]
+        assert "default-src 'self'" in csp and "frame-ancestors 'none'" in csp and "'sha256-" in csp
+        assert "unsafe-eval" not in csp and "script-src 'self' 'sha256-" in csp
+        assert response.headers["X-Content-Type-Options"] == "nosniff"
+        assert response.headers["Referrer-Policy"] == "same-origin"
+        assert "Strict-Transport-Security" not in response.headers
+    cookie = _anonymous(app).get("/login").headers["Set-Cookie"]
+    assert "HttpOnly" in cookie and "SameSite=Lax" in cookie and "Secure" not in cookie
+
+
+def test_over_https_cookies_are_secure_and_hsts_is_sent(settings, demo):
+    https = Settings.from_env({"GRIDGOV_DATA_DIR": str(settings.data_dir), "GRIDGOV_COOKIE_SECURE": "1"})
+    response = create_app(https, demo).server.test_client().get("/login")
+    assert "Secure" in response.headers["Set-Cookie"]
+    assert response.headers["Strict-Transport-Security"].startswith("max-age=")
+
+
+def test_kiosk_tokens_are_stored_hashed_and_only_for_wall_screens(demo, accounts):
+    with demo.begin() as conn:
+        token = sessions.new_kiosk_token(conn, accounts["wall_screen"][0])
+        stored = conn.execute(
+            sa.text("SELECT kiosk_token_hash FROM app_user WHERE username = :u"),
+            {"u": accounts["wall_screen"][0]},
+        ).scalar_one()
+        assert stored == sessions.token_hash(token) and token not in stored
+        assert sessions.kiosk_user(conn, token).role == "wall_screen"
+        assert sessions.kiosk_user(conn, token + "x") is None
+        with pytest.raises(InputError, match="wall screens only"):
+            sessions.new_kiosk_token(conn, accounts["planner"][0])
+
+
+def test_a_wrong_kiosk_token_is_refused(app):
+    client = client_for(app.server)
+    response = client.get("/kiosk?token=not-a-token")
+    assert response.status_code == 401 and client.get("/_dash-layout").status_code == 401

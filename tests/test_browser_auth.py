@@ -1,0 +1,84 @@
+"""Logging in through the real form in headless Chromium, served by the real `gridgov serve`:
+anonymous visits land on the login page, a wrong password says so, the right one opens the
+wall screen, logout ends it; a wall screen's kiosk link opens the monitor and nothing else.
+The console stays clean throughout: a Content-Security-Policy violation would show there."""
+
+from __future__ import annotations
+
+import pytest
+from playwright.sync_api import sync_playwright
+
+from geo import sessions
+from tests.test_browser import CHROMIUM, CHROMIUM_ARGS, LOCAL_HOSTS, _host, serving
+
+pytestmark = pytest.mark.browser
+MAP_DRAWN = "#m-map .maplibregl-canvas"
+
+
+@pytest.fixture
+def server(settings, demo, accounts, tmp_path):
+    with serving(settings, tmp_path) as running:
+        yield running
+
+
+def _watch(context, page, requests, problems):
+    context.on("request", lambda r: requests.append(r.url))
+    page.on(
+        "console",
+        lambda m: problems.append(m.text) if m.type == "error" or "Security Policy" in m.text else None,
+    )
+    page.on("pageerror", lambda e: problems.append(f"page error: {e}"))
+
+
+def test_log_in_see_the_monitor_and_log_out(server, accounts):
+    url, _log = server
+    requests, problems = [], []
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        context = browser.new_context(viewport={"width": 1920, "height": 1080}, locale="zh-CN")
+        page = context.new_page()
+        page.goto(url + "coverage")
+        assert "/login?next=/coverage" in page.url
+        page.fill("#username", accounts["admin"][0])
+        page.fill("#password", "not the password")
+        with page.expect_navigation():
+            page.click("button[type=submit]")
+        assert "用户名或密码错误" in page.inner_text(".error")
+
+        _watch(context, page, requests, problems)  # from here on: a clean console
+        page.goto(url + "login?next=/monitor")
+        page.fill("#username", accounts["admin"][0])
+        page.fill("#password", accounts["admin"][1])
+        with page.expect_navigation():
+            page.click("button[type=submit]")
+        page.wait_for_selector(MAP_DRAWN, timeout=60_000)
+        assert page.url == url + "monitor" and "在办事件" in page.inner_text("body")
+
+        with page.expect_navigation():
+            page.click(".logout button")
+        assert page.url.startswith(url + "login")
+        page.goto(url + "monitor")
+        assert "/login" in page.url
+        browser.close()
+    assert requests and not problems, problems
+    assert not [u for u in requests if _host(u) not in LOCAL_HOSTS]
+
+
+def test_the_kiosk_link_opens_the_monitor_and_only_the_monitor(server, demo, accounts):
+    url, _log = server
+    with demo.begin() as conn:
+        token = sessions.new_kiosk_token(conn, accounts["wall_screen"][0])
+    requests, problems = [], []
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        context = browser.new_context(viewport={"width": 1920, "height": 1080}, locale="zh-CN")
+        page = context.new_page()
+        _watch(context, page, requests, problems)
+        page.goto(f"{url}kiosk?token={token}")
+        assert page.url == url + "monitor?kiosk=1"  # the token is gone from the address bar
+        page.wait_for_selector(MAP_DRAWN, timeout=60_000)
+        page.goto(url + "map")
+        page.wait_for_selector(".not-found")
+        assert "无权访问" in page.inner_text(".not-found")
+        browser.close()
+    assert requests and not problems, problems
