@@ -13,6 +13,7 @@ from sqlalchemy.engine import Engine
 
 from dashboard.auth import current_user, install_auth
 from dashboard.auth.access import SHELL, callback_pages, may_use, page_for_path
+from dashboard.auth.current import current_row_scope, may_see_street
 from dashboard.callbacks import register_callbacks
 from dashboard.coverage import layout as coverage_page
 from dashboard.coverage.callbacks import register_coverage_callbacks
@@ -25,6 +26,7 @@ from dashboard.monitor import page as monitor
 from dashboard.monitor.callbacks import register_monitor_callbacks
 from dashboard.monitor.views import MonitorCache
 from dashboard.views import map_state
+from geo import row_scope
 from geo.inspection_settings import InspectionSettings
 from geo.service_types import ServiceType, service_types_from_file
 from geo.settings import Settings
@@ -54,7 +56,7 @@ def _page(*, engine: Engine, registry: LayerRegistry, tile_url: str | None) -> h
             window_key=DEFAULT_WINDOW,
             tile_url=tile_url,
         )
-        streets = street_list(conn, scope)
+        streets = [(code, name) for code, name in street_list(conn, scope) if may_see_street(code)]
     return page(registry, figure=state.figure, present=state.present, streets=streets, as_of=state.as_of)
 
 
@@ -69,8 +71,12 @@ def create_app(
     monitor_cache: MonitorCache | None = None,
 ) -> Dash:
     """A new dashboard app reading from ``engine``; assets are served locally, no CDN. Every
-    route and callback is behind the login gate (``dashboard/auth``)."""
+    route and callback is behind the login gate (``dashboard/auth``), and every transaction
+    runs in the caller's row scope (``geo/row_scope.py``) on a copy of ``engine`` that shares
+    its pool (``engine`` itself is left as it was)."""
     registry = default_registry() if registry is None else registry
+    engine = engine.execution_options()
+    row_scope.install(engine, current_row_scope)
     app = Dash(
         __name__,
         title=TITLE,
@@ -147,7 +153,9 @@ def _builders(
 
     def planning(_search: str | None) -> html.Div:
         with engine.connect() as conn:
-            return inspections.page(street_options(conn), today=today())
+            allowed = current_row_scope()
+            options = [(i, name) for i, name in street_options(conn) if allowed.allows(i)]
+            return inspections.page(options, today=today())
 
     return {
         "monitor": lambda search: monitor.build(

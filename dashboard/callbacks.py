@@ -9,6 +9,7 @@ from dash import Dash, Input, Output, State, ctx, no_update
 from dash.exceptions import PreventUpdate
 from sqlalchemy.engine import Connection, Engine
 
+from dashboard.auth.current import may_see_street
 from dashboard.layout import AS_OF, LAYERS, MAP, PRESENT, STREET, WINDOW
 from dashboard.patching import Present, parse_present, patch_layers
 from dashboard.views import map_state, scope_from, window_from
@@ -68,6 +69,8 @@ def register_callbacks(app: Dash, *, engine: Engine, registry: LayerRegistry, ti
             scope = scope_from(street)
         except ValueError:
             raise PreventUpdate from None
+        if not scope.is_district and not may_see_street(scope.street_code):
+            raise PreventUpdate  # another street's code, sent by hand: a leader's picker lists only theirs
         keys = [str(key) for key in layers or []]
         record = _record(present) if ctx.triggered_id == LAYERS else None
         with engine.connect() as conn:

@@ -1,6 +1,6 @@
 """The database's own wall: row-level security on the tables that hold residents' data.
 
-Migration 0009 puts policies on ``incident``, ``inspection_target`` and ``inspection`` (through
+Migration 0010 puts policies on ``incident``, ``inspection_target`` and ``inspection`` (through
 its target) with FORCE ROW LEVEL SECURITY, so the table owner (the app's own login) is held to
 them too. A transaction sees the rows of the streets its ``gridgov.scope`` setting names:
 
@@ -9,9 +9,10 @@ them too. A transaction sees the rows of the streets its ``gridgov.scope`` setti
 - ``streets:3,17``: the ids of street rows (every version of the account's streets);
 - ``none``: nothing (the web app without a signed-in user).
 
-The web app sets it at the start of every transaction (:func:`install`), from the request's
-account, with ``set_config(..., true)``: it ends with the transaction, so a pooled connection
-never carries one request's scope into the next.
+The web app starts every transaction (:func:`install`) with ``SET LOCAL ROLE gridgov_web`` (a
+role that is neither superuser nor owner: superusers bypass every policy) and the request's
+scope, both transaction-local: they end with the transaction, so a pooled connection never
+carries one request's scope into the next.
 """
 
 from __future__ import annotations
@@ -26,8 +27,11 @@ from sqlalchemy.engine import Connection, Engine
 from geo.users import User
 
 SETTING = "gridgov.scope"
+ROLE = "gridgov_web"
 SCOPED_TABLES = ("incident", "inspection_target", "inspection")
 DISTRICT_ROLES = frozenset({"admin", "planner", "wall_screen"})
+_SET_ROLE = f"SET LOCAL ROLE {ROLE}"
+_SET_SCOPE = f"SELECT set_config('{SETTING}', %s, true)"
 
 
 @dataclass(frozen=True)
@@ -43,6 +47,9 @@ class RowScope:
     @classmethod
     def nothing(cls) -> RowScope:
         return cls(())
+
+    def allows(self, street_id: int) -> bool:
+        return self.street_ids is None or street_id in self.street_ids
 
     @property
     def setting(self) -> str:
@@ -63,8 +70,9 @@ def row_scope(conn: Connection, user: User | None) -> RowScope:
 
 
 def apply(conn: Connection, scope: RowScope) -> None:
-    """Scope the current transaction of ``conn`` (SQL level, for tests and scripts)."""
-    conn.execute(sa.text("SELECT set_config(:name, :value, true)"), {"name": SETTING, "value": scope.setting})
+    """Scope the current transaction of ``conn`` as the web app does (for tests and scripts)."""
+    conn.execute(sa.text(_SET_ROLE))
+    conn.execute(sa.text(_SET_SCOPE.replace("%s", ":value")), {"value": scope.setting})
 
 
 def install(engine: Engine, scope_now: Callable[[], RowScope]) -> None:
@@ -74,7 +82,8 @@ def install(engine: Engine, scope_now: Callable[[], RowScope]) -> None:
     def begin(conn: Connection) -> None:
         # on the driver's connection: a statement through ``conn`` would begin again, recursively
         cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
-        cursor.execute("SELECT set_config(%s, %s, true)", (SETTING, scope_now().setting))
+        cursor.execute(_SET_ROLE)
+        cursor.execute(_SET_SCOPE, (scope_now().setting,))
         cursor.close()
 
     event.listen(engine, "begin", begin)

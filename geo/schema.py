@@ -143,7 +143,7 @@ class Incident(Base):
     )
     id: Mapped[int] = mapped_column(primary_key=True, autoincrement=True)
     source: Mapped[str] = mapped_column(sa.Text, primary_key=True)
-    source_id: Mapped[str] = mapped_column(sa.Text(collation="C"))  # an identifier: bytewise (0008)
+    source_id: Mapped[str] = mapped_column(sa.Text(collation="C"))  # an identifier: bytewise (0009)
     category: Mapped[str] = mapped_column(sa.Text)
     description: Mapped[str | None] = mapped_column(sa.Text)
     reporter_phone: Mapped[str | None] = mapped_column(sa.Text)

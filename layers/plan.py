@@ -179,7 +179,9 @@ def make_plan(
     if register is None:
         register = risk_register(conn, street=request.street, today=today, kinds=request.kinds)
     office = street_office(conn, request.street)
-    chosen = candidates(register, request) if not register.empty else register
+    if register.empty:  # no target (of these kinds) in the street, or none this account may see
+        return Plan(request=request, office=office, routes=(), network=not network.empty, candidates=0)
+    chosen = candidates(register, request)
     lonlat = np.vstack([[office[1], office[2]], chosen[["lon", "lat"]].to_numpy(float).reshape(-1, 2)])
     d = _distances(network, lonlat)
     visits = tuple(

@@ -82,7 +82,8 @@ def risk_register(
         "until": until,
         "year_ago": until - dt.timedelta(days=365),
     }
-    frame = pd.DataFrame(conn.execute(sa.text(_TARGETS), params).mappings().all())
+    result = conn.execute(sa.text(_TARGETS), params)
+    frame = pd.DataFrame(result.all(), columns=list(result.keys()))  # columns even with no rows
     if frame.empty:
         return frame
     frame["vulnerable"] = _vulnerable(frame["attributes"])

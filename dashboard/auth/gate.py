@@ -23,6 +23,7 @@ from dashboard.auth.current import set_current_user
 from dashboard.auth.web import PUBLIC_ENDPOINTS, SESSION_KEY
 from dashboard.callback_request import PATH as CALLBACK_PATH
 from geo import sessions
+from geo.row_scope import RowScope, row_scope
 from geo.users import User
 
 Gate = Callable[[], Any]
@@ -40,12 +41,14 @@ def _anonymous() -> Any:
     return _refuse(401, "login required")
 
 
-def _session_user(engine: Engine, lifetimes: sessions.Lifetimes) -> User | None:
+def _session_user(engine: Engine, lifetimes: sessions.Lifetimes) -> tuple[User, RowScope] | None:
+    """The session's account and the rows it may see, or None."""
     token = session.get(SESSION_KEY)
     if not isinstance(token, str):
         return None
     with engine.begin() as conn:
-        return sessions.resolve(conn, token, lifetimes)
+        user = sessions.resolve(conn, token, lifetimes)
+        return None if user is None else (user, row_scope(conn, user))
 
 
 def _callback_allowed(user: User, pages: Mapping[str, str]) -> bool:
@@ -62,10 +65,11 @@ def make_gate(*, engine: Engine, lifetimes: sessions.Lifetimes, callback_pages: 
             return None
         if request.method not in SAFE_METHODS and not same_origin(request):
             return _refuse(403, "cross-site request refused")
-        user = _session_user(engine, lifetimes)
-        if user is None:
+        found = _session_user(engine, lifetimes)
+        if found is None:
             return _anonymous()
-        set_current_user(user)
+        user, scope = found
+        set_current_user(user, scope)
         if request.path == CALLBACK_PATH and not _callback_allowed(user, callback_pages):
             return _refuse(403, "this account may not use that page")
         return None

@@ -13,6 +13,7 @@ from dash import Dash, Input, Output, State, ctx, dcc, no_update
 from dash.exceptions import PreventUpdate
 from sqlalchemy.engine import Engine
 
+from dashboard.auth.current import current_row_scope
 from dashboard.inspections import layout as L
 from dashboard.inspections.figures import plan_figure
 from dashboard.inspections.views import planning, request_from, street_outline
@@ -59,6 +60,8 @@ def register_inspection_callbacks(
             request = request_from(
                 street=street, start=start, days=days, teams=teams, visits=visits, kinds=kinds, choice=choice
             )
+            if not current_row_scope().allows(request.street):
+                raise InputError("this account plans only its own streets; pick one from the list")
             with engine.connect() as conn:
                 data = planning(conn, networks.get(conn), request, today=today(), settings=settings)
         except InputError as exc:

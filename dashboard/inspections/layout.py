@@ -6,6 +6,7 @@ import datetime as dt
 from typing import Any
 
 import dash_ag_grid as dag
+import pandas as pd
 from dash import dcc, html
 
 from geo.inspection_kinds import INSPECTION_KINDS
@@ -109,8 +110,8 @@ def register_rows(register: Any, plan: Plan | None) -> list[dict[str, Any]]:
     for r in register.itertuples():
         last = (
             r.last_visit.tz_convert("Asia/Shanghai").strftime("%Y-%m-%d")
-            if hasattr(r.last_visit, "tz_convert")
-            else "从未 never"
+            if hasattr(r.last_visit, "tz_convert") and not pd.isna(r.last_visit)
+            else "从未 never"  # no visit: None, or NaT when another target in the register has one
         )
         choice = (
             "排除 dropped"

@@ -1,0 +1,100 @@
+"""The database's own wall: row-level security holds even when the Python checks are bypassed."""
+
+from __future__ import annotations
+
+import pytest
+import sqlalchemy as sa
+
+from geo import row_scope
+from geo.db import make_engine
+from geo.row_scope import RowScope
+from geo.users import User
+
+_COUNTS = {
+    "incident": "SELECT count(*) FROM incident WHERE street_id = ANY(:ids)",
+    "inspection_target": "SELECT count(*) FROM inspection_target WHERE street_id = ANY(:ids)",
+    "inspection": (
+        "SELECT count(*) FROM inspection i JOIN inspection_target t ON t.id = i.target_id "
+        "WHERE t.street_id = ANY(:ids)"
+    ),
+}
+
+
+@pytest.fixture(scope="module")
+def streets(demo):
+    """Two streets with incidents, targets and inspections: (street A ids, street B ids, A's code)."""
+    with demo.connect() as conn:
+        rows = conn.execute(
+            sa.text(
+                "SELECT s.code, array_agg(DISTINCT s.id) FROM street s JOIN inspection_target t ON t.street_id = s.id "
+                "JOIN inspection i ON i.target_id = t.id JOIN incident n ON n.street_id = s.id "
+                "GROUP BY s.code ORDER BY s.code LIMIT 2"
+            )
+        ).all()
+    assert len(rows) == 2, "the demo district has two streets with every kind of row"
+    return list(rows[0][1]), list(rows[1][1]), rows[0][0]
+
+
+def _counts(conn, ids):
+    return {table: conn.execute(sa.text(sql), {"ids": ids}).scalar_one() for table, sql in _COUNTS.items()}
+
+
+def test_a_street_scope_sees_none_of_another_streets_rows_even_as_the_table_owner(demo, streets):
+    a, b, _ = streets
+    with demo.connect() as conn:
+        everything = {"a": _counts(conn, a), "b": _counts(conn, b)}  # unset: a job outside the web app
+        assert conn.execute(
+            sa.text("SELECT tableowner = current_user FROM pg_tables WHERE tablename = 'inspection'")
+        ).scalar()
+    with demo.begin() as conn:
+        row_scope.apply(conn, RowScope(tuple(a)))
+        assert _counts(conn, b) == {t: 0 for t in _COUNTS}
+        assert _counts(conn, a) == everything["a"] and min(everything["a"].values()) > 0
+        assert (
+            conn.execute(sa.text("SELECT count(*) FROM incident WHERE street_id IS NULL")).scalar_one() == 0
+        )
+    with demo.begin() as conn:
+        row_scope.apply(conn, RowScope.nothing())
+        assert _counts(conn, a + b) == {t: 0 for t in _COUNTS}
+    with demo.begin() as conn:
+        row_scope.apply(conn, RowScope.everything())
+        assert _counts(conn, b) == everything["b"]
+
+
+def test_a_street_scope_cannot_change_or_add_another_streets_rows(demo, streets):
+    a, b, _ = streets
+    with demo.connect() as conn, conn.begin() as trans:
+        row_scope.apply(conn, RowScope(tuple(a)))
+        changed = conn.execute(
+            sa.text("UPDATE incident SET rework_count = rework_count WHERE street_id = ANY(:b)"), {"b": b}
+        )
+        assert changed.rowcount == 0
+        with pytest.raises(sa.exc.ProgrammingError, match="row-level security"):
+            conn.execute(
+                sa.text(
+                    "INSERT INTO inspection_target (source, source_id, kind, name, street_id, geom) "
+                    "SELECT 'rls-test', 'x1', kind, name, :b, geom FROM inspection_target LIMIT 1"
+                ),
+                {"b": b[0]},
+            )
+        trans.rollback()
+
+
+def test_the_web_engine_scopes_every_transaction_from_the_current_account(demo, streets):
+    a, b, code_a = streets
+    leader = User(id=0, username="leader", role="street_leader", streets=(code_a,), disabled=False)
+    with demo.connect() as conn:
+        scope = row_scope.row_scope(conn, leader)
+        assert set(scope.street_ids or ()) == set(a)
+        assert row_scope.row_scope(conn, None) == RowScope.nothing()
+        assert row_scope.row_scope(conn, User(0, "p", "planner", (), False)) == RowScope.everything()
+    web = make_engine(demo.url.render_as_string(hide_password=False), pool_size=1)
+    try:
+        row_scope.install(web, lambda: scope)
+        for _ in range(2):  # autobegun and explicit transactions alike, on the same pooled connection
+            with web.connect() as conn:
+                assert _counts(conn, b) == {t: 0 for t in _COUNTS} and _counts(conn, a)["incident"] > 0
+            with web.begin() as conn:
+                assert _counts(conn, b)["incident"] == 0
+    finally:
+        web.dispose()

@@ -1,0 +1,170 @@
+"""A street leader sees only their own streets, however the requests are made (issue #7).
+
+Street B gets rows with a marker text nobody else has: incidents (newest, so they lead the
+wall screen's feed) and an inspection target. Every data callback a street leader of street A
+may use is then called with street B's identifiers put in wherever the page takes one; no
+response may carry a marker. The same sweep as an admin must show them (else the test proves
+nothing).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+
+import pytest
+import sqlalchemy as sa
+
+from dashboard.app import create_app
+from dashboard.auth.access import may_use
+from dashboard.callback_request import PATH, route_body
+from ingest.job import JobOptions, run_file
+from ingest.kinds import get_kind
+from tests.auth import client_for, make_account
+
+MARK = "MARKER-B-7f3a"
+PAGES = {"map": "/map", "monitor": "/monitor", "inspections": "/inspections", "coverage": "/coverage"}
+
+
+@pytest.fixture(scope="module")
+def streets(demo, tmp_path_factory):
+    """(A's code, B's code, B's current id, B's marked target id), after adding B's marked rows."""
+    with demo.begin() as conn:
+        (a_code, _), (b_code, b_id) = conn.execute(
+            sa.text("SELECT code, id FROM street WHERE valid_to IS NULL ORDER BY code LIMIT 2")
+        ).all()
+        lon, lat = conn.execute(
+            sa.text("SELECT ST_X(p), ST_Y(p) FROM (SELECT ST_PointOnSurface(g.geom) p FROM grid g "
+                    "JOIN community c ON c.id = g.community_id WHERE c.street_id = :b LIMIT 1) s"),
+            {"b": b_id},
+        ).one()  # fmt: skip
+        target = conn.execute(
+            sa.text("INSERT INTO inspection_target (source, source_id, kind, name, address, risk_level, "
+                    "interval_days, attributes, street_id, community_id, grid_id, geom) "
+                    "SELECT 'scoping', 'T1', kind, :name, :name, 3, 1, attributes, street_id, community_id, "
+                    "grid_id, geom FROM inspection_target WHERE street_id = :b LIMIT 1 RETURNING id"),
+            {"name": f"{MARK} 独居老人", "b": b_id},
+        ).scalar_one()  # fmt: skip
+    now = dt.datetime.now(dt.timezone(dt.timedelta(hours=8)))
+    rows = "".join(
+        f"S{i},{MARK} 楼道堆物,{(now - dt.timedelta(minutes=i)):%Y-%m-%d %H:%M:%S},{lon},{lat}\n"
+        for i in range(3)
+    )
+    path = tmp_path_factory.mktemp("scoping") / "b.csv"
+    path.write_text("工单编号,诉求内容,受理时间,经度,纬度\n" + rows, encoding="utf-8")
+    result = run_file(
+        demo, kind=get_kind("incidents"), path=path, options=JobOptions(source="scoping", crs="wgs84")
+    )
+    assert result.inserted == 3
+    return a_code, b_code, b_id, target
+
+
+@pytest.fixture(scope="module")
+def app(settings, demo):
+    return create_app(settings, demo)
+
+
+def _components(node, found):
+    """(id, property) → value of every component in a layout's JSON."""
+    if isinstance(node, list):
+        for item in node:
+            _components(item, found)
+    elif isinstance(node, dict):
+        props = node.get("props", {})
+        if isinstance(props.get("id"), str):
+            found.update({(props["id"], k): v for k, v in props.items() if k not in ("id", "children")})
+        for value in props.values():
+            _components(value, found)
+    return found
+
+
+def _page_values(client, path):
+    response = client.post(PATH, json=route_body(path))
+    assert response.status_code == 200, response.get_data(as_text=True)[:500]
+    return _components(response.get_json()["response"]["page"]["children"], {})
+
+
+def _overrides(streets):
+    _, b_code, b_id, target = streets
+    return {
+        ("street", "value"): b_code,
+        ("ins-street", "value"): b_id,
+        ("m-drill", "data"): {"level": "street", "id": b_id},
+        ("ins-r-target", "value"): target,
+        ("ins-grid", "selectedRows"): [{"id": target}],
+        ("ins-choice", "data"): {"pin": [target], "drop": []},
+        ("ins-r-notes", "value"): "checked",
+    }
+
+
+def _body(key, spec, values, overrides):
+    def prop(item):
+        if item["id"].startswith("{"):
+            return []  # a pattern-matching group: none on the page
+        ident, name = item["id"], item["property"]
+        value = overrides.get((ident, name), values.get((ident, name)))
+        if name == "n_clicks":
+            value = 1
+        return {"id": ident, "property": name, "value": value}
+
+    outputs = [
+        dict(zip(("id", "property"), part.rsplit(".", 1), strict=True))
+        for part in key.strip(".").split("...")
+    ]
+    inputs = [prop(i) for i in spec["inputs"]]
+    changed = next((f"{i['id']}.{i['property']}" for i in inputs if isinstance(i, dict)), "")
+    return {
+        "output": key,
+        "outputs": outputs if key.startswith("..") else outputs[0],
+        "inputs": inputs,
+        "state": [prop(s) for s in spec.get("state", [])],
+        "changedPropIds": [changed],
+    }
+
+
+def _sweep(app, client, role, streets):
+    """Every callback of every page ``role`` may use, with street B's identifiers: their texts."""
+    texts = []
+    for page, path in PAGES.items():
+        if not may_use(role, page):
+            continue
+        values = _page_values(client, path)
+        texts.append(json.dumps(list(values.values()), ensure_ascii=False, default=str))
+        for key, spec in app.callback_map.items():
+            response = client.post(PATH, json=_body(key, spec, values, _overrides(streets)))
+            assert response.status_code in (200, 204, 403), (key, response.status_code)
+            texts.append(response.get_data(as_text=True))
+    return "\n".join(texts)
+
+
+def test_a_street_leader_gets_no_row_of_another_street_from_any_callback(app, demo, streets):
+    a_code = streets[0]
+    leader = client_for(app.server, make_account(demo, "leader_scoping", "street_leader", streets=[a_code]))
+    admin = client_for(app.server, make_account(demo, "admin_scoping", "admin"))
+    assert MARK in _sweep(app, admin, "admin", streets)  # the markers are there to be found
+    assert MARK not in _sweep(app, leader, "street_leader", streets)
+
+
+def test_a_street_leaders_pickers_list_only_their_streets(app, demo, streets):
+    a_code, b_code, b_id, _ = streets
+    leader = client_for(app.server, make_account(demo, "leader_pickers", "street_leader", streets=[a_code]))
+    map_streets = [o["value"] for o in _page_values(leader, "/map")[("street", "options")] if o["value"]]
+    planning = [o["value"] for o in _page_values(leader, "/inspections")[("ins-street", "options")]]
+    assert b_code not in map_streets and a_code in map_streets
+    assert b_id not in planning and len(planning) >= 1
+
+
+def test_with_the_python_checks_switched_off_the_database_still_hides_another_street(
+    app, demo, streets, monkeypatch
+):
+    """The second wall alone: the pages' street checks let everything through, row-level
+    security in PostgreSQL must still keep street B's rows from a leader of street A."""
+    monkeypatch.setattr("dashboard.callbacks.may_see_street", lambda code: True)
+    monkeypatch.setattr("dashboard.app.may_see_street", lambda code: True)
+    monkeypatch.setattr("geo.row_scope.RowScope.allows", lambda self, street_id: True)
+    leader = client_for(
+        app.server, make_account(demo, "leader_rls_only", "street_leader", streets=[streets[0]])
+    )
+    planning = [o["value"] for o in _page_values(leader, "/inspections")[("ins-street", "options")]]
+    assert streets[2] in planning  # the first wall is really off
+    assert MARK not in _sweep(app, leader, "street_leader", streets)
