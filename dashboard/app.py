@@ -11,6 +11,7 @@ from dash import Dash, Input, Output, dcc, html
 from dash.development.base_component import Component
 from sqlalchemy.engine import Engine
 
+from dashboard import audit_page
 from dashboard.auth import current_user, install_auth
 from dashboard.auth.access import SHELL, callback_pages, may_use, page_for_path
 from dashboard.auth.current import current_row_scope, may_see_street
@@ -133,6 +134,7 @@ def _skeletons(registry: LayerRegistry) -> dict[str, Component]:
         "monitor": monitor.skeleton(),
         "inspections": inspections.page([], today=today()),
         "coverage": coverage_page.page([], default=None),
+        "audit": audit_page.page([]),
     }
 
 
@@ -151,6 +153,10 @@ def _builders(
             options = type_options(conn, service_types)
         return coverage_page.page(options, default=options[0]["value"] if options else None)
 
+    def audit_log(_search: str | None) -> html.Div:
+        with engine.connect() as conn:
+            return audit_page.page(audit_page.entries(conn))
+
     def planning(_search: str | None) -> html.Div:
         with engine.connect() as conn:
             allowed = current_row_scope()
@@ -164,6 +170,7 @@ def _builders(
         "map": lambda _search: _page(engine=engine, registry=registry, tile_url=settings.tile_url),
         "coverage": coverage,
         "inspections": planning,
+        "audit": audit_log,
     }
 
 

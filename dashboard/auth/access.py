@@ -27,6 +27,7 @@ PAGE_ROLES: Mapping[str, frozenset[str]] = MappingProxyType(
         "map": _DESK,
         "inspections": frozenset({"admin", "street_leader"}),
         "coverage": _DESK,
+        "audit": frozenset({"admin"}),
     }
 )
 PATHS: Mapping[str, str] = MappingProxyType(
@@ -36,6 +37,7 @@ PATHS: Mapping[str, str] = MappingProxyType(
         "/map": "map",
         "/inspections": "inspections",
         "/coverage": "coverage",
+        "/audit": "audit",
     }
 )
 

@@ -11,6 +11,7 @@ from dash import Dash, Input, Output, State, ctx, dcc, no_update
 from dash.exceptions import PreventUpdate
 from sqlalchemy.engine import Engine
 
+from dashboard.auth import trail
 from dashboard.coverage import layout as L
 from dashboard.coverage.figures import ADDED, BUILDINGS, POINTS, UNCOVERED, coverage_figure
 from dashboard.coverage.views import (
@@ -156,6 +157,14 @@ def register_coverage_callbacks(
             raise PreventUpdate from None
         rows = _suggested(suggested)
         stem = f"coverage-{kind}-{v.result.threshold_m:.0f}m"
+        trail.record(
+            engine,
+            "export",
+            what="coverage",
+            button=ctx.triggered_id,
+            service=kind,
+            threshold_m=v.result.threshold_m,
+        )
         if ctx.triggered_id == L.EXPORT_GEOJSON:
             return dcc.send_string(gaps_geojson(v.result, rows), f"{stem}.geojson")
         if ctx.triggered_id == L.EXPORT_XLSX:

@@ -13,6 +13,7 @@ from dash import Dash, Input, Output, State, ctx, dcc, no_update
 from dash.exceptions import PreventUpdate
 from sqlalchemy.engine import Engine
 
+from dashboard.auth import trail
 from dashboard.auth.current import current_row_scope
 from dashboard.inspections import layout as L
 from dashboard.inspections.figures import plan_figure
@@ -64,6 +65,9 @@ def register_inspection_callbacks(
                 raise InputError("this account plans only its own streets; pick one from the list")
             with engine.connect() as conn:
                 data = planning(conn, networks.get(conn), request, today=today(), settings=settings)
+            trail.record(
+                engine, "view", what="inspection register", street=request.street, targets=len(data.register)
+            )
         except InputError as exc:
             return (*(no_update,) * 6, f"⚠ {exc}")
         targets = [{"label": str(r.name), "value": int(r.id)} for r in data.register.itertuples()]
@@ -107,7 +111,18 @@ def register_inspection_callbacks(
             plan_ = plan_from_dict(data)
         except (KeyError, TypeError, ValueError):
             raise PreventUpdate from None
+        if not current_row_scope().allows(plan_.request.street):
+            raise PreventUpdate  # a plan for another street, made up in the browser
         stem = f"inspection-plan-{plan_.request.start.isoformat()}"
+        stops = sum(len(r.stops) for r in plan_.routes)
+        trail.record(
+            engine,
+            "export",
+            what="inspection plan",
+            button=ctx.triggered_id,
+            street=plan_.request.street,
+            stops=stops,
+        )
         if ctx.triggered_id == L.EXPORT_XLSX:
             return dcc.send_bytes(plan_workbook(plan_), f"{stem}.xlsx")
         if ctx.triggered_id == L.EXPORT_PRINT:
@@ -129,7 +144,8 @@ def register_inspection_callbacks(
         try:
             record = _record(target, outcome, day, due, inspector, notes)
             with engine.begin() as conn:
-                record_visit(conn, record, recheck_days=settings.recheck_days)
+                visit = record_visit(conn, record, recheck_days=settings.recheck_days)
+                trail.record_in(conn, "change", what="inspection visit", visit=visit, target=record.target)
         except InputError as exc:
             return f"⚠ {exc}", no_update
         return "已保存 saved", (saved or 0) + 1
