@@ -6,10 +6,11 @@ The console stays clean throughout: a Content-Security-Policy violation would sh
 from __future__ import annotations
 
 import pytest
+import sqlalchemy as sa
 from playwright.sync_api import sync_playwright
 
 from geo import sessions
-from tests.test_browser import CHROMIUM, CHROMIUM_ARGS, LOCAL_HOSTS, _host, serving
+from tests.test_browser import CHROMIUM, CHROMIUM_ARGS, LOCAL_HOSTS, _host, serving, sign_in
 
 pytestmark = pytest.mark.browser
 MAP_DRAWN = "#m-map .maplibregl-canvas"
@@ -82,3 +83,21 @@ def test_the_kiosk_link_opens_the_monitor_and_only_the_monitor(server, demo, acc
         assert "无权访问" in page.inner_text(".not-found")
         browser.close()
     assert requests and not problems, problems
+
+
+def test_a_session_ended_elsewhere_sends_the_open_page_to_the_login(settings, demo, accounts, tmp_path):
+    """The wall screen refreshes by itself: when its session ends (here: every session of the
+    account closed in the database), the next refresh lands on the login page, not a frozen map."""
+    with serving(settings, tmp_path, GRIDGOV_REFRESH_SECONDS="2") as (url, _log), sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        page = browser.new_page()
+        sign_in(page, url, accounts["planner"], then="monitor")
+        page.wait_for_selector(MAP_DRAWN, timeout=60_000)
+        with demo.begin() as conn:
+            conn.execute(
+                sa.text("UPDATE user_session SET ended_at = now() WHERE ended_at IS NULL AND user_id = "
+                        "(SELECT id FROM app_user WHERE username = :u)"),
+                {"u": accounts["planner"][0]},
+            )  # fmt: skip
+        page.wait_for_url("**/login?next=%2Fmonitor", timeout=30_000)
+        browser.close()
