@@ -18,6 +18,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from numpy.typing import NDArray
 
 from geo.categories import CATEGORIES
 from geo.district_file import district_table
@@ -58,14 +59,17 @@ class SlaRules:
         return self.deadlines.get(category) or self.deadlines["other"]
 
     def due(self, categories: pd.Series, starts: pd.Series) -> pd.Series:
-        """Deadlines (tz-aware, Beijing time) for cases of ``categories`` starting at ``starts``."""
-        starts = pd.to_datetime(starts, utc=True).dt.tz_convert(TZ)
-        due = starts.copy()
-        rules = self.rule_text(categories)
-        for text in rules.unique():  # hashing, not sorting strings
-            rule, rows = Deadline.parse(text), (rules == text).to_numpy()
-            due[rows] = self._add(starts[rows], rule)
-        return due
+        """Deadlines (tz-aware, Beijing time) for cases of ``categories`` starting at ``starts``.
+        Computed on numpy arrays of naive Beijing time (China has no daylight saving)."""
+        local = (
+            pd.to_datetime(starts, utc=True).dt.tz_convert(TZ).dt.tz_localize(None).to_numpy("datetime64[ns]")
+        )
+        due = local.copy()
+        codes, texts = pd.factorize(self.rule_text(categories))  # hashing, not sorting strings
+        for k, text in enumerate(texts):
+            rows = (codes == k) & ~np.isnat(local)
+            due[rows] = self._add(local[rows], Deadline.parse(text))
+        return pd.Series(pd.DatetimeIndex(due).tz_localize(TZ), index=categories.index)
 
     def rule_text(self, categories: pd.Series) -> pd.Series:
         """Each case's rule as text ('16wh'), looked up once per distinct category."""
@@ -73,15 +77,20 @@ class SlaRules:
         texts = np.array([str(self.rule(str(c))) for c in distinct] + [None], dtype=object)
         return pd.Series(texts[codes], index=categories.index, dtype=object)  # code -1 (missing) → None
 
-    def _add(self, start: pd.Series, rule: Deadline) -> pd.Series:
+    def _add(self, local: NDArray[np.datetime64], rule: Deadline) -> NDArray[np.datetime64]:
+        """Naive Beijing ``datetime64[ns]`` starts plus ``rule``."""
         if rule.unit == "h":  # to the second, as the database stores starts to the microsecond
-            return start.dt.round("us").dt.floor("s") + pd.Timedelta(hours=rule.amount)
-        local = start.dt.ceil("min").dt.tz_localize(None).to_numpy(dtype="datetime64[m]")
+            seconds = (local + np.timedelta64(500, "ns")).astype("datetime64[us]").astype("datetime64[s]")
+            return (seconds + np.timedelta64(round(rule.amount * 3600), "s")).astype("datetime64[ns]")
+        floor = local.astype("datetime64[m]")
+        minutes: NDArray[np.datetime64] = np.where(
+            local > floor, floor + np.timedelta64(1, "m"), floor
+        )  # ceil
         if rule.unit == "wh":
-            due = self.calendar.add_hours(local, np.full(len(local), rule.amount))
+            due = self.calendar.add_hours(minutes, np.full(len(minutes), rule.amount))
         else:
-            due = self.calendar.add_days(local, np.full(len(local), int(rule.amount), dtype=np.int64))
-        return pd.Series(pd.to_datetime(due).tz_localize(TZ), index=start.index)
+            due = self.calendar.add_days(minutes, np.full(len(minutes), int(rule.amount), dtype=np.int64))
+        return due.astype("datetime64[ns]")
 
     @classmethod
     def from_file(cls, path: Path) -> SlaRules:
