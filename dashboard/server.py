@@ -6,6 +6,7 @@ the fork, so no connection is ever shared between processes.
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from gunicorn.app.base import BaseApplication
@@ -14,10 +15,13 @@ from sqlalchemy.engine import Engine
 from dashboard.app import create_app
 from dashboard.monitor import page as monitor
 from dashboard.monitor.views import MonitorCache
+from dashboard.ops.db_down import UNAVAILABLE, reason
+from dashboard.ops.logs import configure_logging
 from geo.db import database_url, make_engine
 from geo.settings import Settings
 
 THREADS_PER_WORKER = 4
+log = logging.getLogger("gridgov.server")
 
 
 def wsgi_app(settings: Settings, *, engine: Engine | None = None) -> Any:
@@ -39,8 +43,12 @@ def _warm_up(server: Any, *, settings: Settings, engine: Engine, cache: MonitorC
     if response.status_code != 200:
         raise RuntimeError(f"the login page does not render (HTTP {response.status_code})")
     # build the wall screen once too: loads the incident facts, grid weights and outlines, so the
-    # first screen that connects gets a warm page (a cold process needs seconds for 1M incidents)
-    monitor.build(engine, settings, cache, query={})
+    # first screen that connects gets a warm page (a cold process needs seconds for 1M incidents).
+    # A database that is down now must not stop the worker: pages say so until it is back.
+    try:
+        monitor.build(engine, settings, cache, query={})
+    except UNAVAILABLE as error:
+        log.warning("warm-up skipped: database unavailable", extra={"reason": reason(error)})
 
 
 def _bind(host: str, port: int) -> str:
@@ -55,7 +63,7 @@ def gunicorn_options(settings: Settings, *, host: str, port: int) -> dict[str, A
         "threads": THREADS_PER_WORKER,
         "timeout": 120,
         "preload_app": False,
-        "accesslog": "-",
+        "accesslog": None,  # the app logs each request itself, as JSON with its request id
         "errorlog": "-",
         "control_socket_disable": True,  # else every gunicorn on the host shares ~/.gunicorn/gunicorn.ctl
         "proc_name": "gridgov",
@@ -73,6 +81,7 @@ class _Server(BaseApplication):
             self.cfg.set(key, value)
 
     def load(self) -> Any:
+        configure_logging()
         return wsgi_app(self._settings)
 
 
