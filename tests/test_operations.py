@@ -12,13 +12,14 @@ from collections.abc import Iterator
 import pytest
 
 from dashboard.app import create_app
-from dashboard.callback_request import PATH
+from dashboard.callback_request import PATH, route_body
+from dashboard.ops.db_down import MESSAGE
 from dashboard.ops.health import BEHIND, UNREACHABLE, readiness
 from dashboard.ops.logs import JsonFormatter
 from dashboard.ops.request_log import HEADER, request_id_from
 from geo import migrate
 from geo.db import make_engine
-from tests.auth import client_for
+from tests.auth import COOKIE, client_for, csrf_token, session_cookie
 
 
 @pytest.fixture(scope="module")
@@ -98,3 +99,31 @@ def test_an_exception_is_logged_with_its_id_and_never_shown(app, accounts, log_l
     assert "Traceback" not in body
     errors = [r for r in _records(log_lines) if r["level"] == "ERROR"]
     assert errors and errors[-1]["request_id"] == "broken-cb-1" and "Traceback" in errors[-1]["exception"]
+
+
+def test_an_unreachable_database_answers_503_and_keeps_the_session(settings, app, accounts, tmp_path):
+    """The same app on an engine whose server is gone, with a session cookie signed in on the live
+    one: pages, the login form and callbacks say "unavailable, retrying"; nobody is logged out."""
+    gone = make_engine(f"postgresql+psycopg://gridgov@/gridgov?host={tmp_path}&port=5432")
+    down = client_for(create_app(settings, gone).server)
+    down.set_cookie(COOKIE, session_cookie(client_for(app.server, accounts["admin"])))
+    page = down.get("/monitor", headers={"Accept": "text/html,application/xhtml+xml,*/*;q=0.8"})
+    form = down.post(
+        "/login",
+        data={"csrf": csrf_token(down), "username": "a", "password": "b"},
+        headers={"Accept": "text/html"},
+    )
+    callback = down.post(PATH, json=route_body("/monitor"), headers={"Accept": "*/*"})
+    for response in (page, form):
+        assert response.status_code == 503 and response.mimetype == "text/html"
+        assert MESSAGE in response.get_data(as_text=True) and 'http-equiv="refresh"' in response.get_data(
+            as_text=True
+        )
+    assert (callback.status_code, callback.get_json()) == (
+        503,
+        {"error": "database_unavailable", "message": MESSAGE},
+    )
+    for response in (page, form, callback):
+        assert response.headers["Retry-After"] == "5" and "Set-Cookie" not in response.headers
+        assert "Traceback" not in response.get_data(as_text=True)
+    gone.dispose()

@@ -18,6 +18,8 @@ import psycopg
 import sqlalchemy.exc
 from flask import Flask, Response, jsonify, request
 
+from dashboard.callback_request import PATH as CALLBACK_PATH
+
 MESSAGE = "数据库暂不可用，正在重试 database unavailable, retrying"
 RETRY_SECONDS = 5
 # what the driver raises when the server is gone: refused, reset, shut down, or a dead pooled
@@ -45,8 +47,14 @@ def is_unavailable(error: BaseException) -> bool:
     return isinstance(error, UNAVAILABLE) or isinstance(getattr(error, "orig", None), UNAVAILABLE)
 
 
+def _wants_page() -> bool:
+    """A browser navigating (a page load, the login form's POST), not a script's request."""
+    best = request.accept_mimetypes.best_match(["application/json", "text/html"])
+    return best == "text/html" and request.path != CALLBACK_PATH
+
+
 def unavailable_response() -> Response:
-    if request.method == "GET" and request.accept_mimetypes.accept_html:
+    if _wants_page():
         response = Response(_PAGE, status=503, mimetype="text/html")
     else:
         response = jsonify(error="database_unavailable", message=MESSAGE)
