@@ -33,6 +33,8 @@ from dashboard.monitor.callbacks import UPDATE_OUTPUTS
 from dashboard.monitor.views import MonitorCache
 from geo import partitions
 from geo.settings import Settings
+from tests.auth import client_for, ensure_account
+from tests.test_browser import sign_in
 
 DB = "gridgov_bench_monitor"
 SOURCE = "bench-monitor"
@@ -103,7 +105,7 @@ def _stats(name: str, samples: list[tuple[float, int]]) -> None:
 
 def callbacks(engine: sa.engine.Engine, repeats: int) -> None:
     app = create_app(Settings.from_env(), engine)
-    client = app.server.test_client()
+    client = client_for(app.server, ensure_account(engine, "bench", "admin"))  # every route needs a login
     district = {"level": "district", "id": None}
     with engine.connect() as conn:
         street = conn.execute(
@@ -177,7 +179,7 @@ def browser(engine: sa.engine.Engine) -> None:
     try:
         for _ in range(240):
             try:
-                urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=2)
+                urllib.request.urlopen(f"http://127.0.0.1:{port}/readyz", timeout=2)
                 break
             except OSError:
                 time.sleep(0.5)
@@ -186,6 +188,7 @@ def browser(engine: sa.engine.Engine) -> None:
                 executable_path="/usr/bin/chromium", args=["--headless", "--no-sandbox"]
             )
             page = chromium.new_context(viewport={"width": 1920, "height": 1080}).new_page()
+            sign_in(page, f"http://127.0.0.1:{port}/", ensure_account(engine, "bench", "admin"))
             for attempt in ("first", "second"):
                 started = time.perf_counter()
                 page.goto(f"http://127.0.0.1:{port}/monitor")

@@ -26,6 +26,7 @@ from dashboard.layout import DEFAULT_WINDOW, TITLE, page
 from dashboard.monitor import page as monitor
 from dashboard.monitor.callbacks import register_monitor_callbacks
 from dashboard.monitor.views import MonitorCache
+from dashboard.ops import install_operations
 from dashboard.views import map_state
 from geo import row_scope
 from geo.inspection_settings import InspectionSettings
@@ -76,7 +77,7 @@ def create_app(
     runs in the caller's row scope (``geo/row_scope.py``) on a copy of ``engine`` that shares
     its pool (``engine`` itself is left as it was)."""
     registry = default_registry() if registry is None else registry
-    engine = engine.execution_options()
+    unscoped, engine = engine, engine.execution_options()
     row_scope.install(engine, current_row_scope)
     app = Dash(
         __name__,
@@ -87,6 +88,7 @@ def create_app(
         assets_folder=str(ASSETS),
         index_string=INDEX,
     )
+    install_operations(app.server, engine=unscoped)  # before the gate: every request gets an id
     # Dash embeds the validation layout in every HTML page: built without data, it names every
     # component id the callbacks use on any page; the same layouts tell each callback's page.
     layouts = _skeletons(registry)

@@ -6,6 +6,7 @@ the fork, so no connection is ever shared between processes.
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from gunicorn.app.base import BaseApplication
@@ -14,16 +15,18 @@ from sqlalchemy.engine import Engine
 from dashboard.app import create_app
 from dashboard.monitor import page as monitor
 from dashboard.monitor.views import MonitorCache
+from dashboard.ops.db_down import UNAVAILABLE, reason
+from dashboard.ops.logs import configure_logging
 from geo.db import database_url, make_engine
 from geo.settings import Settings
 
-THREADS_PER_WORKER = 4
+log = logging.getLogger("gridgov.server")
 
 
 def wsgi_app(settings: Settings, *, engine: Engine | None = None) -> Any:
     """A fresh WSGI app, with an engine of its own unless given one (called in each worker; the
     engine lives as long as the worker)."""
-    engine = engine or make_engine(database_url(settings), pool_size=THREADS_PER_WORKER)
+    engine = engine or make_engine(database_url(settings), pool_size=settings.threads)
     cache = MonitorCache()
     app = create_app(settings, engine, monitor_cache=cache)
     _warm_up(app.server, settings=settings, engine=engine, cache=cache)
@@ -39,8 +42,12 @@ def _warm_up(server: Any, *, settings: Settings, engine: Engine, cache: MonitorC
     if response.status_code != 200:
         raise RuntimeError(f"the login page does not render (HTTP {response.status_code})")
     # build the wall screen once too: loads the incident facts, grid weights and outlines, so the
-    # first screen that connects gets a warm page (a cold process needs seconds for 1M incidents)
-    monitor.build(engine, settings, cache, query={})
+    # first screen that connects gets a warm page (a cold process needs seconds for 1M incidents).
+    # A database that is down now must not stop the worker: pages say so until it is back.
+    try:
+        monitor.build(engine, settings, cache, query={})
+    except UNAVAILABLE as error:
+        log.warning("warm-up skipped: database unavailable", extra={"reason": reason(error)})
 
 
 def _bind(host: str, port: int) -> str:
@@ -52,10 +59,16 @@ def gunicorn_options(settings: Settings, *, host: str, port: int) -> dict[str, A
         "bind": _bind(host, port),
         "workers": settings.workers,
         "worker_class": "gthread",
-        "threads": THREADS_PER_WORKER,
-        "timeout": 120,
+        "threads": settings.threads,
+        # from bench/bench_load.py (50 users, 1M incidents, 2 cores): requests are CPU-bound, so
+        # workers = cores (settings.workers) and threads 4; 8 threads moved p95 within the noise
+        # of a shared machine but raised p50 and memory by a quarter
+        "timeout": 60,  # a worker silent this long is restarted; the slowest request seen took 12 s
+        # longer than a load balancer's idle timeout (60 s is usual, and the wall screen's refresh):
+        # idle connections are closed by the client side, never under a request being sent
+        "keepalive": 75,
         "preload_app": False,
-        "accesslog": "-",
+        "accesslog": None,  # the app logs each request itself, as JSON with its request id
         "errorlog": "-",
         "control_socket_disable": True,  # else every gunicorn on the host shares ~/.gunicorn/gunicorn.ctl
         "proc_name": "gridgov",
@@ -73,6 +86,7 @@ class _Server(BaseApplication):
             self.cfg.set(key, value)
 
     def load(self) -> Any:
+        configure_logging()
         return wsgi_app(self._settings)
 
 

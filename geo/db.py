@@ -31,9 +31,20 @@ def database_url(settings: Settings) -> str:
     return url.set(drivername="postgresql+psycopg").render_as_string(hide_password=False)
 
 
+CONNECT_TIMEOUT_SECONDS = 5
+
+
 def make_engine(url: str, *, pool_size: int = 5) -> Engine:
-    """An engine with a small pool; connections are checked before use (servers restart)."""
-    return sa.create_engine(url, pool_size=pool_size, pool_pre_ping=True)
+    """An engine with a small pool. Connections are checked before use (``pool_pre_ping``): after
+    a server restart the first check finds the pool's connections dead, drops them all and
+    connects anew, so no request sees a stale one. A server that does not answer fails a
+    connection attempt after ``CONNECT_TIMEOUT_SECONDS`` instead of hanging a worker thread."""
+    return sa.create_engine(
+        url,
+        pool_size=pool_size,
+        pool_pre_ping=True,
+        connect_args={"connect_timeout": CONNECT_TIMEOUT_SECONDS},
+    )
 
 
 @contextmanager

@@ -9,7 +9,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.config import Config
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import DBAPIError
 
 from geo import partitions
@@ -53,7 +53,12 @@ def downgrade(engine: Engine, *, revision: str = "base") -> None:
 def current(engine: Engine) -> str | None:
     """The revision the database is at, or None before the first migration."""
     with engine.connect() as conn:
-        return MigrationContext.configure(conn).get_current_revision()
+        return current_on(conn)
+
+
+def current_on(conn: Connection) -> str | None:
+    """``current`` on an open connection."""
+    return MigrationContext.configure(conn).get_current_revision()
 
 
 def head() -> str:

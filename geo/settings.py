@@ -9,6 +9,7 @@ Every setting is documented in README.md (a test checks this). Names and default
   root (default ``postgres``).
 - ``GRIDGOV_HOST`` / ``GRIDGOV_PORT``: where ``gridgov serve`` listens (``127.0.0.1`` / ``8050``).
 - ``GRIDGOV_WORKERS``: WSGI worker processes (default ``2``).
+- ``GRIDGOV_THREADS``: request threads per worker, each with a pooled connection (default ``4``).
 - ``GRIDGOV_TILE_URL``: optional raster tile URL template for a base map (default: none; the
   map is drawn from our own layers only, so nothing leaves the machine).
 - ``GRIDGOV_DISTRICT_FILE``: the district's settings file: SLA deadlines, office hours, local
@@ -51,6 +52,7 @@ class Settings:
     port: int
     workers: int
     tile_url: str | None
+    threads: int = 4
     district_file: Path = PROJECT_ROOT / "data" / "district.toml"
     refresh_seconds: int = 60
     kiosk_seconds: int = 20
@@ -75,6 +77,7 @@ class Settings:
             port=_int(env, "GRIDGOV_PORT", 8050),
             workers=_int(env, "GRIDGOV_WORKERS", 2),
             tile_url=env.get("GRIDGOV_TILE_URL") or None,
+            threads=_int(env, "GRIDGOV_THREADS", 4),
             district_file=Path(env.get("GRIDGOV_DISTRICT_FILE") or PROJECT_ROOT / "data" / "district.toml"),
             refresh_seconds=_int(env, "GRIDGOV_REFRESH_SECONDS", 60),
             kiosk_seconds=_int(env, "GRIDGOV_KIOSK_SECONDS", 20),

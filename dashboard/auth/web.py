@@ -15,7 +15,12 @@ from geo import sessions, users
 from geo.login_throttle import FAILED, throttled
 
 SESSION_KEY = "sid"
-PUBLIC_ENDPOINTS = frozenset({"auth.login", "auth.login_form", "auth.static", "auth.kiosk"})
+PUBLIC_ENDPOINTS = frozenset({
+    "auth.login", "auth.login_form", "auth.static", "auth.kiosk",
+    # deliberately open: a load balancer's probes carry no session. They read no session and
+    # answer only a fixed status word and reason (dashboard/ops/health.py)
+    "health.healthz", "health.readyz",
+})  # fmt: skip
 MESSAGES = {
     "wrong": "用户名或密码错误 Wrong username or password.",
     "throttled": "尝试次数过多，请15分钟后再试 Too many attempts: try again in 15 minutes.",

@@ -1,0 +1,75 @@
+"""A request id for every request, in the ``X-Request-ID`` response header and in every log line.
+
+A sane incoming ``X-Request-ID`` (a proxy's, 1–64 letters, digits and ``._:-``) is kept, so
+one id follows a request through the load balancer and gridgov; anything else is replaced by
+a fresh random one. Each response is logged as one line (method, path, status, milliseconds;
+never the query string, which can carry a kiosk token). An unhandled exception is logged with
+its traceback and the browser gets a plain page naming only the request id.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import time
+import uuid
+from typing import Any
+
+from flask import Flask, Response, g, jsonify, request
+from werkzeug.exceptions import InternalServerError
+
+from dashboard.auth.current import current_user
+from dashboard.ops.logs import REQUEST_ID, current_request_id
+
+HEADER = "X-Request-ID"
+_SANE = re.compile(r"[A-Za-z0-9._:-]{1,64}")
+_STARTED = "gridgov_started"
+access_log = logging.getLogger("gridgov.access")
+
+
+def request_id_from(incoming: str | None) -> str:
+    """``incoming`` if it is a sane id, else a new one (32 hex digits)."""
+    if incoming and _SANE.fullmatch(incoming):
+        return incoming
+    return uuid.uuid4().hex
+
+
+def _begin() -> None:
+    request.environ[REQUEST_ID] = request_id_from(request.headers.get(HEADER))
+    setattr(g, _STARTED, time.perf_counter())
+
+
+def _finish(response: Response) -> Response:
+    request_id = current_request_id() or request_id_from(None)
+    response.headers[HEADER] = request_id
+    started = g.get(_STARTED)
+    user = current_user()
+    access_log.info(
+        "request",
+        extra={
+            "method": request.method,
+            "path": request.path,
+            "status": response.status_code,
+            "ms": round((time.perf_counter() - started) * 1000, 1) if started else None,
+            "user": user.username if user else None,
+        },
+    )
+    return response
+
+
+def _server_error(error: InternalServerError) -> Any:
+    """Flask has logged the exception (with the request id); the browser learns only the id."""
+    message = f"服务器内部错误 Internal server error (request {current_request_id()})"
+    if request.accept_mimetypes.accept_html and request.method == "GET":
+        return f"<!DOCTYPE html><title>500</title><p>{message}</p>", 500
+    response = jsonify(error="internal error", request_id=current_request_id())
+    response.status_code = 500
+    return response
+
+
+def install_request_log(server: Flask) -> None:
+    """Install on ``server`` before any other ``before_request`` hook (the login gate), so that
+    refused requests get an id too."""
+    server.before_request(_begin)
+    server.after_request(_finish)
+    server.register_error_handler(InternalServerError, _server_error)
