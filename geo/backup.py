@@ -28,7 +28,7 @@ from geo.errors import BackupError, ClusterError
 
 MAGIC = b"PGDMP"  # the first bytes of a custom-format archive
 
-# relations, types and functions that are the database's own (not PostgreSQL's or an extension's)
+# tables, views and sequences that are the database's own (not PostgreSQL's or an extension's)
 _USER_OBJECTS = """
 SELECT count(*) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
 WHERE n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg\\_%'

@@ -97,7 +97,9 @@ def _row_systems(frame: pd.DataFrame, system: CoordSystem | None) -> pd.Series:
         return pd.Series(declared, index=frame.index, dtype=object)
     cells = clean_text(frame["crs"])
     names = {v: parse_crs(v).name for v in cells.dropna().unique()}
-    return cells.map(names).fillna(declared).astype(object)
+    named = cells.astype(object).map(names).astype(object)  # a batch with no crs cell maps to float
+    named[named.isna()] = declared
+    return named
 
 
 def _from_lonlat(frame: pd.DataFrame, system: CoordSystem | None, *, xy_points: bool) -> Placed:

@@ -54,11 +54,17 @@ class Source:
 
 
 def file_sha256(path: Path) -> str:
-    digest = hashlib.sha256()
+    return _digest(path)[0]
+
+
+def _digest(path: Path) -> tuple[str, bool]:
+    """The file's SHA-256, and whether it holds a NUL byte."""
+    digest, nul = hashlib.sha256(), False
     with path.open("rb") as fh:
         while chunk := fh.read(1 << 20):
             digest.update(chunk)
-    return digest.hexdigest()
+            nul = nul or b"\x00" in chunk
+    return digest.hexdigest(), nul
 
 
 def frame_source(frame: pd.DataFrame, *, name: str, crs: str | None = None) -> Source:
@@ -110,7 +116,11 @@ def open_source(path: Path, *, encoding: str | None = None) -> Source:
         source = _xlsx(path)
     else:
         source = _vector(path, fmt, encoding=encoding)
-    return replace(_without_nul(source), sha256=file_sha256(path))
+    sha256, nul = _digest(path)
+    # NUL in a cell: a NUL byte in a CSV, or a \u0000 escape in a vector file (XML cannot hold one)
+    if (fmt == "csv" and nul) or fmt not in ("csv", "xlsx"):
+        source = _without_nul(source)
+    return replace(source, sha256=sha256)
 
 
 def _without_nul(source: Source) -> Source:

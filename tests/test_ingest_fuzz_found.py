@@ -126,3 +126,11 @@ def test_geojson_with_unreadable_geometries(demo, tmp_path):
     result = ingest(demo, path, "found-geojson", crs=None)
     assert (result.read, result.inserted, result.quarantined) == (3, 1, 2)
     assert all("no geometry" in r for r in reasons(demo, result))
+
+
+def test_an_empty_crs_column_falls_back_to_the_declared_one(demo, tmp_path):
+    path = tmp_path / "empty-crs.csv"  # pandas mapped the all-empty column to floats, then refused "wgs84"
+    path.write_text("工单编号,受理时间,经度,纬度,坐标系\nC1,2025-03-01,113.30,40.09,\n", encoding="utf-8")
+    result = ingest(demo, path, "found-empty-crs")
+    assert (result.read, result.inserted) == (1, 1)
+    assert one(demo, "SELECT raw_crs FROM incident WHERE source = 'found-empty-crs'") == "wgs84"
