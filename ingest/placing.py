@@ -239,5 +239,11 @@ def _check_inside(placed: Placed, locator: Locator) -> None:
     dist = np.zeros(len(placed.geom))
     dist[has] = locator.outside(placed.geom[has])
     out = dist > 0
-    placed.reason[out] = [f"位于辖区外 {d:,.0f} 米 (outside the district by {d:,.0f} m)" for d in dist[out]]
+    placed.reason[out] = [_outside(d) for d in dist[out]]
     placed.geom[out] = complex(np.nan, np.nan) if _xy.is_xy(placed.geom) else None
+
+
+def _outside(metres: float) -> str:
+    if not np.isfinite(metres):  # beyond what the district's metric projection can measure
+        return "位于辖区外很远 (far outside the district)"
+    return f"位于辖区外 {metres:,.0f} 米 (outside the district by {metres:,.0f} m)"

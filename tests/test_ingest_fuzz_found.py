@@ -41,6 +41,7 @@ def reasons(engine, result: JobResult) -> list[str]:
         ("huge-int", "A,2025-03-01,113.30,40.09,x,1E20", "返工次数"),  # Int64 overflow
         ("inf-lon", "A,2025-03-01,1e400,40.09,x,0", "unreadable coordinate"),
         ("lat-113", "A,2025-03-01,113.25,113.25,x,0", "beyond ±180/±90"),  # distance NaN: "inside"
+        ("far-away", "A,2025-03-01,15.0,0.0,x,0", "far outside the district"),  # the same, in range
     ],
 )
 def test_bad_cells_are_quarantined(demo, tmp_path, name, row, needle):
