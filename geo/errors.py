@@ -19,3 +19,7 @@ class DatabaseError(GridgovError):
 
 class InputError(GridgovError):
     """An input file cannot be ingested as a whole (format, encoding, columns, CRS, emptiness)."""
+
+
+class BackupError(GridgovError):
+    """A dump or restore cannot be made (missing programs, a bad archive, a non-empty target)."""

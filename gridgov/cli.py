@@ -12,6 +12,7 @@ from geo.db import checked_engine, database_url
 from geo.errors import GridgovError
 from geo.settings import Settings
 from geo.sla import SlaRules
+from gridgov._db_cli import add_backup_commands
 from gridgov._ingest_cli import add_ingest_commands
 from gridgov._sla_cli import add_sla_commands
 from gridgov._users_cli import add_users_commands, first_admin
@@ -109,6 +110,7 @@ def build_parser() -> argparse.ArgumentParser:
         ("migrate", _db_migrate, "upgrade the schema to the newest revision"),
     ):
         db_sub.add_parser(name, help=text).set_defaults(handler=handler)
+    add_backup_commands(db_sub)
     demo = sub.add_parser("demo", help="load the Pingcheng demo district (first time only)")
     demo.add_argument("--force", action="store_true", help="replace an existing demo district")
     demo.set_defaults(handler=_demo)

@@ -70,11 +70,12 @@ _DECIMAL = r"^[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?$"
 
 
 def to_float(text: pd.Series) -> pd.Series:
-    """Cleaned text cells as float64: NaN where empty or not a decimal number (Arrow kernels: a
-    regular-expression check, then a cast of what passed)."""
+    """Cleaned text cells as float64: NaN where empty, not a decimal number or beyond float64
+    (Arrow kernels: a regular-expression check, then a cast of what passed)."""
     cells = pa.array(text.astype("string"))
     number = pc.if_else(pc.match_substring_regex(cells, _DECIMAL), cells, pa.scalar(None, pa.string()))
     values = pc.cast(number, pa.float64()).to_numpy(zero_copy_only=False)
+    values = np.where(np.isinf(values), np.nan, values)  # "1e400" is no number a clerk meant
     return pd.Series(values, index=text.index, dtype=np.float64)
 
 
@@ -83,12 +84,15 @@ def _text(column: pd.Series) -> Parsed:
     return text, pd.Series(False, index=column.index)
 
 
+_INT_MAX = 2**31 - 1
+
+
 def _number(column: pd.Series, *, integer: bool) -> Parsed:
     text = clean_text(column).str.replace(",", "", regex=False)
     value = to_float(text)
     bad = (text.notna() & value.isna()).astype(bool)
-    if integer:
-        bad |= value.notna() & (value % 1 != 0)
+    if integer:  # whole, and within a PostgreSQL integer (counts: households, floors, reworks)
+        bad |= value.notna() & ((value % 1 != 0) | (value.abs() > _INT_MAX))
         value = value.where(~bad).astype("Int64")
     return value, bad.fillna(False).astype(bool)
 
@@ -96,9 +100,14 @@ def _number(column: pd.Series, *, integer: bool) -> Parsed:
 _OFFSET = r"(?:[+-]\d{2}:?\d{2}|Z)$"
 
 
+# what the column's nanosecond times can hold (pandas parses 2263-01-01 at a coarser unit)
+_EARLIEST, _LATEST = pd.Timestamp("1678-01-01", tz=TZ), pd.Timestamp("2262-01-01", tz=TZ)
+
+
 def _fill(value: pd.Series, todo: pd.Series, parsed: pd.Series) -> pd.Series:
-    """Write the parsed cells into ``value``; return what is still to do."""
-    ok = parsed.notna()
+    """Write the parsed cells into ``value``; return what is still to do (a time beyond the
+    column's range stays to do, and so ends as a bad cell)."""
+    ok = parsed.notna() & parsed.between(_EARLIEST, _LATEST)
     value.loc[ok[ok].index] = parsed[ok]
     return todo & value.isna()
 

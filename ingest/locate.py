@@ -136,9 +136,11 @@ class Locator:
             away = _xy.points(points[~inside]) if _xy.is_xy(points) else points[~inside]
             t = metric_transformer()
             to_m = lambda c: np.column_stack(t.transform(c[:, 0], c[:, 1]))  # noqa: E731
-            dist[~inside] = shapely.distance(
-                shapely.transform(self.district, to_m), shapely.transform(away, to_m)
-            )
+            with np.errstate(invalid="ignore"):  # points a world away project to inf
+                metres = shapely.distance(
+                    shapely.transform(self.district, to_m), shapely.transform(away, to_m)
+                )
+            dist[~inside] = np.where(np.isnan(metres), np.inf, metres)  # far, not inside
         return dist
 
 

@@ -76,11 +76,14 @@ def _from_file(frame: pd.DataFrame, system: CoordSystem | None) -> Placed:
 def _from_wkt(frame: pd.DataFrame, system: CoordSystem | None) -> Placed:
     text = clean_text(frame["wkt"])
     absent = text.isna().to_numpy()
-    geoms = shapely.from_wkt(text.fillna("").to_numpy(dtype=object), on_invalid="ignore")
-    geoms[absent] = None
+    with np.errstate(over="ignore"):  # POINT(1e400 40) reads as inf, refused by _check_finite
+        geoms = shapely.from_wkt(text.fillna("").to_numpy(dtype=object), on_invalid="ignore")
+    empty = shapely.is_empty(geoms)
+    geoms[absent | empty] = None
     reason = _no_reason(frame)
     reason[absent] = "缺少 WKT (no WKT)"
     reason[~absent & shapely.is_missing(geoms)] = "WKT 无法解析 (unreadable WKT)"
+    reason[empty] = "WKT 为空几何 (empty WKT geometry)"
     if (~shapely.is_missing(geoms)).any():
         geoms = _to_wgs84(geoms, _need_crs(system, "the file has WKT coordinates"))
     return Placed(geoms, reason)
@@ -94,7 +97,9 @@ def _row_systems(frame: pd.DataFrame, system: CoordSystem | None) -> pd.Series:
         return pd.Series(declared, index=frame.index, dtype=object)
     cells = clean_text(frame["crs"])
     names = {v: parse_crs(v).name for v in cells.dropna().unique()}
-    return cells.map(names).fillna(declared).astype(object)
+    named = cells.astype(object).map(names).astype(object)  # a batch with no crs cell maps to float
+    named[named.isna()] = declared
+    return named
 
 
 def _from_lonlat(frame: pd.DataFrame, system: CoordSystem | None, *, xy_points: bool) -> Placed:
@@ -155,9 +160,32 @@ def place(
         )
     if "address" in frame and geocoder is not None:
         _geocode_rest(placed, frame, geocoder)
+    _check_finite(placed)
     _check_types(placed, geometry)
     _check_inside(placed, locator)
     return placed
+
+
+def _check_finite(placed: Placed) -> None:
+    """Coordinates that are NaN, infinite or beyond ±180/±90 after conversion (``POINT(nan
+    nan)``, a file's NaN, a latitude of 113) place nothing: the row gets a reason instead."""
+    geoms = placed.geom
+    if _xy.is_xy(geoms):
+        lon, lat, rows = geoms.real, geoms.imag, np.arange(len(geoms))
+        has = ~_xy.missing(geoms)
+        lon, lat, rows = lon[has], lat[has], rows[has]
+    else:
+        coords, rows = shapely.get_coordinates(geoms, return_index=True)
+        lon, lat = coords[:, 0], coords[:, 1]
+    with np.errstate(invalid="ignore"):
+        wrong = ~((np.abs(lon) <= 180) & (np.abs(lat) <= 90))  # NaN compares False
+    bad = np.zeros(len(geoms), dtype=bool)
+    bad[rows[wrong]] = True
+    if bad.any():
+        placed.reason[bad & placed.reason.isna().to_numpy()] = (
+            "坐标不是有效的经纬度 (coordinate NaN, infinite or beyond ±180/±90)"
+        )
+        placed.geom[bad] = complex(np.nan, np.nan) if _xy.is_xy(geoms) else None
 
 
 def _geocode_rest(placed: Placed, frame: pd.DataFrame, geocoder: Geocoder) -> None:
@@ -170,7 +198,8 @@ def _geocode_rest(placed: Placed, frame: pd.DataFrame, geocoder: Geocoder) -> No
         found = geocoder.locate(frame.loc[todo, "address"])
         placed.geom[todo] = found["geom"].to_numpy(dtype=object)
         placed.reason[todo] = found["reason"].to_numpy(dtype=object)
-        level[todo], score[todo] = found["match_level"].to_numpy(), found["match_score"].to_numpy()
+        level[todo] = found["match_level"].to_numpy(dtype=object)
+        score[todo] = found["match_score"].to_numpy(dtype=float, na_value=np.nan)  # None where unmatched
         placed.notes["geocoded from address"] += int((~shapely.is_missing(placed.geom[todo])).sum())
     placed.columns.update({"match_level": level, "match_score": score})
 
@@ -210,5 +239,11 @@ def _check_inside(placed: Placed, locator: Locator) -> None:
     dist = np.zeros(len(placed.geom))
     dist[has] = locator.outside(placed.geom[has])
     out = dist > 0
-    placed.reason[out] = [f"位于辖区外 {d:,.0f} 米 (outside the district by {d:,.0f} m)" for d in dist[out]]
+    placed.reason[out] = [_outside(d) for d in dist[out]]
     placed.geom[out] = complex(np.nan, np.nan) if _xy.is_xy(placed.geom) else None
+
+
+def _outside(metres: float) -> str:
+    if not np.isfinite(metres):  # beyond what the district's metric projection can measure
+        return "位于辖区外很远 (far outside the district)"
+    return f"位于辖区外 {metres:,.0f} 米 (outside the district by {metres:,.0f} m)"

@@ -7,7 +7,9 @@ batch has a ``_row`` column: the row's line in the file as a clerk sees it (head
 
 from __future__ import annotations
 
+import csv
 import hashlib
+import warnings
 import zipfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
@@ -52,11 +54,17 @@ class Source:
 
 
 def file_sha256(path: Path) -> str:
-    digest = hashlib.sha256()
+    return _digest(path)[0]
+
+
+def _digest(path: Path) -> tuple[str, bool]:
+    """The file's SHA-256, and whether it holds a NUL byte."""
+    digest, nul = hashlib.sha256(), False
     with path.open("rb") as fh:
         while chunk := fh.read(1 << 20):
             digest.update(chunk)
-    return digest.hexdigest()
+            nul = nul or b"\x00" in chunk
+    return digest.hexdigest(), nul
 
 
 def frame_source(frame: pd.DataFrame, *, name: str, crs: str | None = None) -> Source:
@@ -108,7 +116,36 @@ def open_source(path: Path, *, encoding: str | None = None) -> Source:
         source = _xlsx(path)
     else:
         source = _vector(path, fmt, encoding=encoding)
-    return replace(source, sha256=file_sha256(path))
+    sha256, nul = _digest(path)
+    # NUL in a cell: a NUL byte in a CSV, or a \u0000 escape in a vector file (XML cannot hold one)
+    if (fmt == "csv" and nul) or fmt not in ("csv", "xlsx"):
+        source = _without_nul(source)
+    return replace(source, sha256=sha256)
+
+
+def _without_nul(source: Source) -> Source:
+    """PostgreSQL text cannot hold NUL (U+0000), and no clerk meant one: it is dropped from
+    headers and cells (a cell of only NULs is then empty)."""
+    columns = _unique([c.replace("\x00", "") for c in source.columns])
+    renamed = dict(zip(source.columns, columns, strict=True))
+
+    def batches(size: int) -> Iterator[pd.DataFrame]:
+        for batch in source.batches(size):
+            for column in batch.columns.drop([ROW, "geometry"], errors="ignore"):
+                batch[column] = _strip_nul(batch[column])
+            yield batch.rename(columns=renamed)
+
+    return replace(source, columns=columns, batches=batches)
+
+
+def _strip_nul(cells: pd.Series) -> pd.Series:
+    if isinstance(cells.dtype, pd.StringDtype):
+        return (
+            cells.str.replace("\x00", "", regex=False)
+            if cells.str.contains("\x00", regex=False).any()
+            else cells
+        )
+    return cells.map(lambda v: v.replace("\x00", "") if isinstance(v, str) else v)
 
 
 def _numbered(frame: pd.DataFrame, first_row: int) -> pd.DataFrame:
@@ -116,12 +153,21 @@ def _numbered(frame: pd.DataFrame, first_row: int) -> pd.DataFrame:
     return frame
 
 
-def _csv(path: Path, encoding: str) -> Source:
+def _header(path: Path, encoding: str) -> tuple[pd.DataFrame, str | None]:
+    """The header row, and the delimiter if one was sniffed from it."""
     try:
-        header = pd.read_csv(path, dtype=str, nrows=0, encoding=encoding, sep=None, engine="python")
-    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
+        try:
+            return pd.read_csv(path, dtype=str, nrows=0, encoding=encoding, sep=None, engine="python"), None
+        except csv.Error:  # nothing to sniff a delimiter from (e.g. a file of one column)
+            sep = _sniff_sep(path, encoding)
+            return pd.read_csv(path, dtype=str, nrows=0, encoding=encoding, sep=sep, engine="python"), sep
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError, csv.Error) as exc:
         raise InputError(f"{path.name} is not a readable CSV file: {exc}") from None
-    sep = header.attrs.get("sep") or _sniff_sep(path, encoding)
+
+
+def _csv(path: Path, encoding: str) -> Source:
+    header, sep = _header(path, encoding)
+    sep = sep or header.attrs.get("sep") or _sniff_sep(path, encoding)
 
     def batches(size: int) -> Iterator[pd.DataFrame]:
         row = 2
@@ -165,7 +211,7 @@ def _xlsx(path: Path) -> Source:
         book.close()
     if not header or all(h is None for h in header):
         raise InputError(f"{path.name}: the first sheet has no header row")
-    columns = tuple("" if h is None else str(h).strip() for h in header)
+    columns = _unique(["" if h is None else str(h).strip() for h in header])
 
     def batches(size: int) -> Iterator[pd.DataFrame]:
         book = _open_book(path)
@@ -182,6 +228,21 @@ def _xlsx(path: Path) -> Source:
             book.close()
 
     return Source(path.name, "xlsx", None, columns, None, batches)
+
+
+def _unique(names: list[str]) -> tuple[str, ...]:
+    """Repeated headers numbered as pandas numbers a CSV's (经度, 经度.1): a sheet may repeat a
+    header, and a table cannot."""
+    taken: set[str] = set()
+    out = []
+    for name in names:
+        unique, n = name, 0
+        while unique in taken:
+            n += 1
+            unique = f"{name}.{n}"
+        taken.add(unique)
+        out.append(unique)
+    return tuple(out)
 
 
 def _text(value: object) -> str:
@@ -204,11 +265,15 @@ def _vector(path: Path, fmt: str, *, encoding: str | None) -> Source:
         if fmt == "geoparquet":
             frame = gpd.read_parquet(path)
         else:  # a shapefile's .cpg names its encoding; --encoding overrides a missing or wrong one
-            frame = (
-                pyogrio.read_dataframe(target, encoding=encoding)
-                if encoding
-                else pyogrio.read_dataframe(target)
-            )
+            # GDAL warns of each unreadable geometry (it reads as none, and the row then says so),
+            # pyogrio of properties that are not JSON after all (they stay text)
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                frame = (
+                    pyogrio.read_dataframe(target, encoding=encoding)
+                    if encoding
+                    else pyogrio.read_dataframe(target)
+                )
     except Exception as exc:  # GDAL and pyarrow raise many kinds; all mean "cannot read this file"
         raise InputError(f"{path.name} is not a readable {fmt} file: {str(exc).splitlines()[0]}") from None
     if frame.empty:

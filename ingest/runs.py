@@ -61,7 +61,8 @@ def record_failure(
                 "INSERT INTO ingest_run (kind, source, file_name, sha256, status, finished_at, message) "
                 "VALUES (:k, :s, :f, :h, 'failed', now(), :m)"
             ),
-            {"k": kind, "s": source, "f": name, "h": sha256, "m": message},
+            # a message may quote the offending row, NUL bytes and all; PostgreSQL text holds none
+            {"k": kind, "s": source, "f": name, "h": sha256, "m": message.replace("\x00", "")},
         )
 
 

@@ -11,13 +11,14 @@ import itertools
 import shutil
 import tempfile
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import psycopg
 import pytest
 from sqlalchemy.engine import Engine
 
-from geo import migrate
+from geo import backup, migrate
 from geo.cluster import EmbeddedCluster
 from geo.db import make_engine
 from geo.settings import Settings
@@ -59,18 +60,45 @@ def demo(engine: Engine) -> Engine:
     return engine
 
 
-@pytest.fixture
-def scratch_engine(cluster: EmbeddedCluster) -> Iterator[Engine]:
-    """A fresh, empty database of its own, dropped after the test."""
+@contextmanager
+def fresh_database(cluster: EmbeddedCluster) -> Iterator[Engine]:
+    """A new, empty database of the test cluster, dropped afterwards."""
     name = f"scratch_{next(_counter)}"
     conninfo = f"host={cluster.socket_dir} port=5432 user=gridgov dbname=postgres"
     with psycopg.connect(conninfo, autocommit=True) as conn:
         conn.execute(f"CREATE DATABASE {name} TEMPLATE template0 ENCODING 'UTF8'")
     engine = make_engine(cluster.url.replace("/gridgov?", f"/{name}?"))
-    yield engine
-    engine.dispose()
-    with psycopg.connect(conninfo, autocommit=True) as conn:
-        conn.execute(f"DROP DATABASE {name} WITH (FORCE)")
+    try:
+        yield engine
+    finally:
+        engine.dispose()
+        with psycopg.connect(conninfo, autocommit=True) as conn:
+            conn.execute(f"DROP DATABASE {name} WITH (FORCE)")
+
+
+@pytest.fixture
+def scratch_engine(cluster: EmbeddedCluster) -> Iterator[Engine]:
+    """A fresh, empty database of its own, dropped after the test."""
+    with fresh_database(cluster) as engine:
+        yield engine
+
+
+@pytest.fixture(scope="session")
+def demo_archive(demo: Engine, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The demo database as a `gridgov db dump` archive."""
+    path = tmp_path_factory.mktemp("demo-archive") / "demo.dump"
+    backup.dump(demo.url.render_as_string(hide_password=False), path, bindir=backup.client_bindir(None))
+    return path
+
+
+@contextmanager
+def demo_copy(cluster: EmbeddedCluster, archive: Path) -> Iterator[Engine]:
+    """A private copy of the demo database (restored from ``archive``), for tests that write a
+    lot or must see no one else's writes; dropped afterwards."""
+    with fresh_database(cluster) as engine:
+        url = engine.url.render_as_string(hide_password=False)
+        backup.restore(url, archive, bindir=backup.client_bindir(None), engine=engine)
+        yield engine
 
 
 @pytest.fixture(scope="session")

@@ -1,0 +1,137 @@
+"""What fuzzing found (tests/test_ingest_fuzz.py), one case each: every one used to crash a job
+with something other than an InputError, or to load an impossible coordinate."""
+
+import json
+from pathlib import Path
+
+import pytest
+from openpyxl import Workbook
+
+from geo.errors import InputError
+from ingest.geocode import geocoder_for
+from ingest.job import JobOptions, JobResult, run_file
+from ingest.kinds import get_kind
+from tests.sql import all_rows, one
+
+KIND = get_kind("incidents")
+HEAD = "工单编号,受理时间,经度,纬度,诉求内容,返工次数\n"
+
+
+def ingest(engine, path: Path, source: str, *, crs: str | None = "wgs84") -> JobResult:
+    return run_file(
+        engine,
+        kind=KIND,
+        path=path,
+        options=JobOptions(source=source, crs=crs),
+        geocoder_factory=geocoder_for,
+    )
+
+
+def reasons(engine, result: JobResult) -> list[str]:
+    rows = all_rows(
+        engine, "SELECT reason FROM quarantine WHERE run_id = :r ORDER BY row_number", r=result.run_id
+    )
+    return [r[0] for r in rows]
+
+
+@pytest.mark.parametrize(
+    ("name", "row", "needle"),
+    [
+        ("far-future", "A,2263-01-01 00:00:00,113.30,40.09,x,0", "2263-01-01"),  # pandas: AssertionError
+        ("huge-int", "A,2025-03-01,113.30,40.09,x,1E20", "返工次数"),  # Int64 overflow
+        ("inf-lon", "A,2025-03-01,1e400,40.09,x,0", "unreadable coordinate"),
+        ("lat-113", "A,2025-03-01,113.25,113.25,x,0", "beyond ±180/±90"),  # distance NaN: "inside"
+        ("far-away", "A,2025-03-01,15.0,0.0,x,0", "far outside the district"),  # the same, in range
+    ],
+)
+def test_bad_cells_are_quarantined(demo, tmp_path, name, row, needle):
+    path = tmp_path / f"{name}.csv"
+    path.write_text(HEAD + "OK1,2025-03-01,113.30,40.09,ok,0\n" + row + "\n", encoding="utf-8")
+    result = ingest(demo, path, f"found-{name}")
+    assert (result.read, result.inserted, result.quarantined) == (2, 1, 1)
+    assert needle in reasons(demo, result)[0]
+
+
+@pytest.mark.parametrize(
+    ("wkt", "needle"),
+    [
+        ("POINT EMPTY", "empty WKT"),  # the COPY encoder's buffers did not add up: ArrowInvalid
+        ("POINT(nan nan)", "NaN"),  # RuntimeWarning, and a NaN point counted as inside
+        ("POINT(1e400 40)", "infinite"),  # overflow warning from GEOS
+    ],
+)
+def test_unusable_wkt_is_quarantined(demo, tmp_path, wkt, needle):
+    path = tmp_path / "wkt.csv"
+    path.write_text(
+        f'工单编号,受理时间,wkt\nOK1,2025-03-01,POINT(113.3 40.09)\nA,2025-03-01,"{wkt}"\n', encoding="utf-8"
+    )
+    result = ingest(demo, path, "found-wkt")
+    assert result.quarantined == 1 and result.read == 2
+    assert needle in reasons(demo, result)[0]
+
+
+def test_a_one_column_csv_gets_a_clear_message(demo, tmp_path):
+    path = tmp_path / "one.csv"
+    path.write_text("工单编号\nA\n", encoding="utf-8")  # csv.Sniffer: "Could not determine delimiter"
+    with pytest.raises(InputError, match="no column for 受理时间"):
+        ingest(demo, path, "found-one-column")
+
+
+def test_nul_bytes_are_dropped_from_cells_and_messages(demo, tmp_path):
+    path = tmp_path / "nul.csv"
+    path.write_bytes((HEAD + "A1,2025-03-01,113.30,40.09,x\x00y,0\n").encode())  # COPY refused NUL
+    result = ingest(demo, path, "found-nul")
+    assert result.inserted == 1
+    assert one(demo, "SELECT description FROM incident WHERE source = 'found-nul'") == "xy"
+    ragged = tmp_path / "nul-ragged.csv"
+    ragged.write_bytes((HEAD + "A1,2025-03-01,113.30,40.09,\x00,0,extra\n").encode())
+    with pytest.raises(InputError, match="cells but the header has"):  # the ledger refused the message
+        ingest(demo, ragged, "found-nul-ragged")
+    sql = "SELECT count(*) FROM ingest_run WHERE source = 'found-nul-ragged' AND status = 'failed'"
+    assert one(demo, sql) == 1
+
+
+def test_addresses_that_all_fail_to_match(demo, tmp_path):
+    path = tmp_path / "nowhere.csv"  # a batch with no match at all: pandas refused None scores
+    path.write_text(
+        "工单编号,受理时间,事发地址\nA1,2025-03-01,火星基地1号楼\nA2,2025-03-01,无此地址\n", encoding="utf-8"
+    )
+    result = ingest(demo, path, "found-nowhere")
+    assert (result.read, result.quarantined) == (2, 2)
+    assert all(reasons(demo, result))
+
+
+def test_a_sheet_with_a_repeated_header(demo, tmp_path):
+    book = Workbook()
+    book.active.append(["工单编号", "受理时间", "经度", "纬度", "经度"])  # pandas: "Cannot set a DataFrame"
+    book.active.append(["A1", "2025-03-01", 113.30, 40.09, 113.31])
+    path = tmp_path / "repeated.xlsx"
+    book.save(path)
+    result = ingest(demo, path, "found-repeated")
+    assert (result.read, result.inserted) == (1, 1)
+
+
+def test_geojson_with_unreadable_geometries(demo, tmp_path):
+    features = [
+        {"type": "Feature", "properties": {"工单编号": "G1", "受理时间": "2025-03-01"}, "geometry": g}
+        for g in (
+            {"type": "Point", "coordinates": [113.30, 40.09]},
+            {"type": "Point", "coordinates": []},  # GDAL's warning escaped as a RuntimeWarning
+            {"type": "Nonsense", "coordinates": [1, 2]},
+        )
+    ]
+    for i, feature in enumerate(features):
+        feature["properties"]["工单编号"] = f"G{i}"
+    path = tmp_path / "bad.geojson"
+    path.write_text(json.dumps({"type": "FeatureCollection", "features": features}), encoding="utf-8")
+    result = ingest(demo, path, "found-geojson", crs=None)
+    assert (result.read, result.inserted, result.quarantined) == (3, 1, 2)
+    assert all("no geometry" in r for r in reasons(demo, result))
+
+
+def test_an_empty_crs_column_falls_back_to_the_declared_one(demo, tmp_path):
+    path = tmp_path / "empty-crs.csv"  # pandas mapped the all-empty column to floats, then refused "wgs84"
+    path.write_text("工单编号,受理时间,经度,纬度,坐标系\nC1,2025-03-01,113.30,40.09,\n", encoding="utf-8")
+    result = ingest(demo, path, "found-empty-crs")
+    assert (result.read, result.inserted) == (1, 1)
+    assert one(demo, "SELECT raw_crs FROM incident WHERE source = 'found-empty-crs'") == "wgs84"
