@@ -12,6 +12,7 @@ from dashboard.app import create_app
 from dashboard.callback_request import PATH, callback_body
 from dashboard.monitor import layout as L
 from dashboard.monitor.callbacks import UPDATE_OUTPUTS
+from dashboard.monitor.views import MonitorCache
 from tests.auth import client_for
 from tests.sql import all_rows, one
 from tests.test_dashboard import route
@@ -145,3 +146,16 @@ def test_map_traces_keep_clickable_data_as_plain_lists(client):
     out = update(client, drill={"level": "district", "id": None}, view="").get_json()["response"]
     overdue = out[L.MAP]["figure"]["data"][3]
     assert isinstance(overdue["customdata"], list) and overdue["customdata"]
+
+
+def test_one_view_serves_every_screen_for_a_few_seconds_and_each_row_scope_its_own():
+    cache, made = MonitorCache(), []
+
+    def make():
+        made.append(1)
+        return len(made)
+
+    assert [cache.shared(("all", "district"), make) for _ in range(3)] == [1, 1, 1]
+    assert cache.shared(("streets:3", "district"), make) == 2  # a leader's scope never gets the district's
+    cache.VIEW_SECONDS = 0.0  # once the view is older than that, it is made again
+    assert cache.shared(("all", "district"), make) == 3

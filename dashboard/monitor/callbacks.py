@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+from dataclasses import dataclass
 from typing import Any
 
 import plotly.utils
@@ -14,6 +15,7 @@ from dash import ALL, Dash, Input, Output, Patch, State, ctx, no_update
 from dash.exceptions import PreventUpdate
 from sqlalchemy.engine import Connection, Engine
 
+from dashboard.auth.current import current_row_scope
 from dashboard.monitor import layout as L
 from dashboard.monitor.figures import GRID, HEAT, OVERDUE, UNITS, trend_figure
 from dashboard.monitor.i18n import text
@@ -93,12 +95,23 @@ def digests_of(content: dict[str, Any]) -> dict[str, str]:
     return out
 
 
-def changed_outputs(
-    data: MonitorData, *, hashes: dict[str, str], same_view: bool
-) -> tuple[list[Any], dict[str, str]]:
-    """Outputs in _PANELS order (``no_update`` where nothing changed) and the new digests."""
-    content = panels(data)
-    digests = digests_of(content)
+@dataclass(frozen=True)
+class View:
+    """One computed wall-screen view: its data, its panels and their digests."""
+
+    data: MonitorData
+    content: dict[str, Any]
+    digests: dict[str, str]
+
+    @classmethod
+    def of(cls, data: MonitorData) -> View:
+        content = panels(data)
+        return cls(data, content, digests_of(content))
+
+
+def changed_outputs(view: View, *, hashes: dict[str, str], same_view: bool) -> list[Any]:
+    """Outputs in _PANELS order (``no_update`` where nothing changed)."""
+    data, content, digests = view.data, view.content, view.digests
     out: list[Any] = []
     for key in _PANELS:
         if same_view and digests[key] == hashes.get(key):
@@ -109,7 +122,7 @@ def changed_outputs(
             out.append(map_figure(data))
         else:
             out.append(content[key])
-    return out, digests
+    return out
 
 
 def _next_street(conn: Connection, kiosk: dict[str, Any]) -> tuple[Drill, dict[str, Any]]:
@@ -187,14 +200,26 @@ def register_monitor_callbacks(app: Dash, *, engine: Engine, cache: MonitorCache
         except ValueError:
             raise PreventUpdate from None
         controls = Controls.parse(window=window, categories=cats, sources=sources, statuses=statuses, mode=mode, lang=lang)  # fmt: skip
-        clock = now()
-        with engine.connect() as conn:
-            try:
-                data = monitor_data(conn, drill=drill, controls=controls, now=clock, cache=cache)
-            except ValueError:  # a unit that no longer exists (boundaries reloaded): back to the top
-                data = monitor_data(conn, drill=Drill(), controls=controls, now=clock, cache=cache)
-        key = L.view_key(data)
-        outputs, digests = changed_outputs(
-            data, hashes=hashes if isinstance(hashes, dict) else {}, same_view=key == view
+        shared = shared_view(engine, cache, drill=drill, controls=controls)
+        key = L.view_key(shared.data)
+        outputs = changed_outputs(
+            shared, hashes=hashes if isinstance(hashes, dict) else {}, same_view=key == view
         )
-        return (*outputs, L.as_of(clock, controls.lang), digests, key, clock.isoformat())
+        clock = shared.data.now
+        return (*outputs, L.as_of(clock, controls.lang), shared.digests, key, clock.isoformat())
+
+
+def shared_view(engine: Engine, cache: MonitorCache, *, drill: Drill, controls: Controls) -> View:
+    """The view for ``drill`` and ``controls`` in this request's row scope, computed at most once
+    per ``MonitorCache.VIEW_SECONDS`` for every screen asking for it."""
+    key = (current_row_scope().setting, drill, controls)
+    return cache.shared(key, lambda: View.of(_monitor_data(engine, drill, controls, cache)))
+
+
+def _monitor_data(engine: Engine, drill: Drill, controls: Controls, cache: MonitorCache) -> MonitorData:
+    clock = now()
+    with engine.connect() as conn:
+        try:
+            return monitor_data(conn, drill=drill, controls=controls, now=clock, cache=cache)
+        except ValueError:  # a unit that no longer exists (boundaries reloaded): back to the top
+            return monitor_data(conn, drill=Drill(), controls=controls, now=clock, cache=cache)

@@ -10,9 +10,9 @@ import pandas as pd
 from dash import html
 from sqlalchemy.engine import Engine
 
-from dashboard.monitor.callbacks import digests_of, now, panels
+from dashboard.monitor.callbacks import shared_view
 from dashboard.monitor.layout import monitor_page
-from dashboard.monitor.views import Controls, MapData, MonitorCache, MonitorData, monitor_data
+from dashboard.monitor.views import Controls, MapData, MonitorCache, MonitorData
 from geo.settings import Settings
 from layers.density import Density
 from layers.drill import Drill
@@ -30,17 +30,17 @@ def build(
     controls = Controls.parse(
         window=30, categories=(), sources=(), statuses=(), mode="heat", lang=_first(query, "lang")
     )
+    view = shared_view(engine, cache, drill=Drill(), controls=controls)
     with engine.connect() as conn:
-        data = monitor_data(conn, drill=Drill(), controls=controls, now=now(), cache=cache)
         cache.outlines(conn, "grids", Drill())  # ready for the first switch to a grid map (cached)
         sources = cache.facts(conn).sources  # already loaded: no scan of the incident table
     return monitor_page(
-        data,
+        view.data,
         sources=sources,
         refresh_ms=settings.refresh_seconds * 1000,
         kiosk_ms=settings.kiosk_seconds * 1000,
         kiosk=_first(query, "kiosk") in ("1", "true", "yes"),
-        digests=digests_of(panels(data)),
+        digests=view.digests,
     )
 
 

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 import threading
+import time
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar, cast
 
 import pandas as pd
 import shapely
@@ -24,6 +26,8 @@ from layers.facts import Facts, FactsCache
 from layers.hotspots import GridRates, GridWeights, grid_rates
 from layers.incident_filter import STATUSES, IncidentFilter
 from layers.kpis import BEIJING
+
+T = TypeVar("T")
 
 WINDOWS = (30, 90, 365)
 MODES = ("heat", "rate", "hotspot")
@@ -84,8 +88,13 @@ class MonitorCache:
     """Per app: the incident facts (reloaded when incidents change), and grid weights and
     simplified outlines (kept while the current boundaries stay the same)."""
 
+    VIEW_SECONDS = 10.0  # how long one computed view serves every screen asking for it
+    MAX_VIEWS = 64
+
     def __init__(self) -> None:
         self._lock = threading.Lock()
+        self._views_lock = threading.Lock()
+        self._views: dict[Hashable, tuple[float, Any]] = {}
         self._version: tuple[Any, ...] | None = None
         self._weights: GridWeights | None = None
         self._outlines: dict[tuple[str, Drill], list[Outline]] = {}
@@ -93,6 +102,22 @@ class MonitorCache:
         self._facts = FactsCache()
         self._rates: dict[tuple[Any, ...], GridRates] = {}
         self._rates_of: tuple[Facts, GridWeights] | None = None
+
+    def shared(self, key: Hashable, compute: Callable[[], T]) -> T:
+        """``compute()``'s result for ``key``, computed at most once per ``VIEW_SECONDS``: the
+        wall screens of a centre (and its desks) mostly ask for the same view, and a view is
+        the costliest thing the server makes. The key must hold the caller's row scope."""
+        started = time.monotonic()
+        with self._views_lock:
+            held = self._views.get(key)
+        if held is not None and started - held[0] < self.VIEW_SECONDS:
+            return cast(T, held[1])
+        value = compute()  # outside the lock: other views go on meanwhile
+        with self._views_lock:
+            if len(self._views) >= self.MAX_VIEWS:
+                self._views.pop(next(iter(self._views)))
+            self._views[key] = (started, value)
+        return value
 
     def facts(self, conn: Connection) -> Facts:
         return self._facts.get(conn)
