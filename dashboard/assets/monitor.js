@@ -4,6 +4,9 @@
   setInterval(function () {
     var gd = document.querySelector("#m-map .js-plotly-plot");
     if (!gd || !gd.data || !window.Plotly) { return; }
+    // not before the map's style has loaded: a restyle then reads the style's layers (undefined)
+    var sub = gd._fullLayout && gd._fullLayout.map && gd._fullLayout.map._subplot;
+    if (!sub || !sub.map || !sub.map.isStyleLoaded()) { return; }
     var index = gd.data.findIndex(function (t) { return t.name === "overdue"; });
     if (index < 0 || !gd.data[index].lon || gd.data[index].lon.length === 0) { return; }
     big = !big;
