@@ -15,10 +15,10 @@ import pytest
 import sqlalchemy as sa
 from playwright.sync_api import sync_playwright
 
-from geo import partitions
 from ingest.job import JobOptions, run_file
 from ingest.kinds import get_kind
 from layers.visits import VisitRecord, record_visit
+from tests.sql import remove_marked
 from tests.test_browser import CHROMIUM, CHROMIUM_ARGS, serving, sign_in
 
 pytestmark = pytest.mark.browser
@@ -62,11 +62,7 @@ def hostile(demo, accounts, tmp_path):
             )
     run_file(demo, kind=get_kind("incidents"), path=path, options=JobOptions(source="xss", crs="wgs84"))
     yield target
-    with demo.begin() as conn:
-        conn.execute(sa.text("DELETE FROM inspection WHERE target_id = :t"), {"t": target})
-        conn.execute(sa.text("DELETE FROM inspection_target WHERE id = :t"), {"t": target})
-        conn.execute(sa.text(f'DROP TABLE "{partitions.partition_name("xss")}"'))
-        conn.execute(sa.text("INSERT INTO incident_change DEFAULT VALUES"))
+    remove_marked(demo, source="xss", target=target)
 
 
 def _check_export(page, button, folder: Path, name: str) -> str:

@@ -18,10 +18,10 @@ import sqlalchemy as sa
 from dashboard.app import create_app
 from dashboard.auth.access import may_use
 from dashboard.callback_request import PATH, route_body
-from geo import partitions
 from ingest.job import JobOptions, run_file
 from ingest.kinds import get_kind
 from tests.auth import client_for, make_account
+from tests.sql import remove_marked
 
 MARK = "MARKER-B-7f3a"
 PAGES = {"map": "/map", "monitor": "/monitor", "inspections": "/inspections", "coverage": "/coverage"}
@@ -58,11 +58,7 @@ def streets(demo, tmp_path_factory):
     )
     assert result.inserted == 3
     yield a_code, b_code, b_id, target
-    with demo.begin() as conn:  # other modules count the demo's rows
-        conn.execute(sa.text("DELETE FROM inspection WHERE target_id = :t"), {"t": target})
-        conn.execute(sa.text("DELETE FROM inspection_target WHERE id = :t"), {"t": target})
-        conn.execute(sa.text(f'DROP TABLE "{partitions.partition_name("scoping")}"'))
-        conn.execute(sa.text("INSERT INTO incident_change DEFAULT VALUES"))
+    remove_marked(demo, source="scoping", target=target)
 
 
 @pytest.fixture(scope="module")
