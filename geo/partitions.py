@@ -11,8 +11,10 @@ from __future__ import annotations
 import hashlib
 from typing import Any
 
+import numpy as np
 import psycopg
 from geoalchemy2 import alembic_helpers
+from numpy.typing import NDArray
 from psycopg import sql
 from sqlalchemy.engine import Connection
 
@@ -82,8 +84,59 @@ def attach(conn: Connection, source: str) -> None:
         )
     )  # the partition bound says the same from now on
     raw.execute("INSERT INTO incident_change DEFAULT VALUES")  # ATTACH fires no statement trigger
-    # statistics now, not whenever autovacuum comes: later statements in the job plan with them
-    raw.execute(sql.SQL("ANALYZE {}").format(sql.Identifier(partition_name(source))))
+    _analyze(raw, partition_name(source))
+
+
+# no query filters, joins or groups incidents on these: their statistics would cost half of
+# ANALYZE (the point's 2-D histogram, sorting free text) and never be read
+_UNANALYSED = (
+    "geom",
+    "description",
+    "reporter_phone",
+    "raw_address",
+    "raw_x",
+    "raw_y",
+    "raw_crs",
+    "match_score",
+)
+_COLUMNS = (
+    "SELECT attname FROM pg_attribute WHERE attrelid = %s::regclass AND attnum > 0 AND NOT attisdropped"
+)
+
+
+def _analyze(raw: psycopg.Connection[Any], table: str) -> None:
+    """Statistics now, not whenever autovacuum comes: later statements in the job plan with them."""
+    columns = [row[0] for row in raw.execute(_COLUMNS, (table,)) if row[0] not in _UNANALYSED]
+    raw.execute(
+        sql.SQL("ANALYZE {} ({})").format(
+            sql.Identifier(table), sql.SQL(", ").join(map(sql.Identifier, columns))
+        )
+    )
+
+
+_DRAW = """
+SELECT min(id), max(id), count(*) FROM (
+    SELECT nextval((SELECT pg_get_serial_sequence('incident', 'id')::regclass)) AS id
+    FROM generate_series(1, %s)
+) ids"""
+_DRAW_EACH = (
+    "SELECT nextval((SELECT pg_get_serial_sequence('incident', 'id')::regclass)) FROM generate_series(1, %s)"
+)
+
+
+def reserve_ids(conn: Connection, count: int, *, tries: int = 3) -> NDArray[np.int64]:
+    """``count`` new incident ids from the table's sequence, for a fresh partition's COPY.
+
+    Drawn in one statement they cost the server a third of what the column's default does
+    row by row in COPY. They come back as a range; if another writer drew ids meanwhile the
+    draw is not one range, its ids are left unused (a sequence may have gaps) and it is drawn
+    again, then, after ``tries``, fetched one by one."""
+    raw = _raw(conn)
+    for _ in range(tries):
+        low, high, drawn = raw.execute(_DRAW, (count,)).fetchone() or (0, -1, 0)
+        if high - low + 1 == drawn:
+            return np.arange(low, high + 1, dtype=np.int64)
+    return np.array([row[0] for row in raw.execute(_DRAW_EACH, (count,))], dtype=np.int64)
 
 
 def ensure(conn: Connection, source: str) -> None:

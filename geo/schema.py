@@ -131,7 +131,7 @@ class Incident(Base):
 
     __tablename__ = "incident"
     __table_args__ = (
-        sa.UniqueConstraint("source", "source_id"),
+        sa.UniqueConstraint("source_id", "source"),  # ticket number first: faster to build (0011)
         sa.Index("ix_incident_reported_at", "reported_at"),
         # few indexes, partial where they can be: every index costs each bulk-loaded row
         sa.Index("ix_incident_open", "deadline_at", postgresql_where=sa.text("closed_at IS NULL")),

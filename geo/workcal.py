@@ -62,10 +62,10 @@ class WorkCalendar:
         weekday = (days.astype(np.int64) + 3) % 7  # 1970-01-01 was a Thursday; Monday is 0
         worked = weekday < 5
         known = days <= np.datetime64(self.known_until, "D")
-        worked[known & _isin(days, chinese_calendar.holidays)] = False
-        worked[known & _isin(days, chinese_calendar.workdays)] = True
-        worked[_isin(days, self.extra_holidays)] = False
-        worked[_isin(days, self.extra_workdays)] = True
+        worked[known & np.isin(days, _NATIONAL_HOLIDAYS)] = False
+        worked[known & np.isin(days, _NATIONAL_WORKDAYS)] = True
+        worked[np.isin(days, _day_array(self.extra_holidays))] = False
+        worked[np.isin(days, _day_array(self.extra_workdays))] = True
         return worked
 
     def _within_day(self, minute: NDArray[np.int64]) -> NDArray[np.int64]:
@@ -121,8 +121,13 @@ class WorkCalendar:
         return np.maximum(clock(end) - clock(start), 0)
 
 
-def _isin(days: NDArray[np.datetime64], dates: Iterable[dt.date]) -> NDArray[np.bool_]:
-    return np.isin(days, np.array(sorted(dates), dtype="datetime64[D]"))
+def _day_array(dates: Iterable[dt.date]) -> NDArray[np.datetime64]:
+    return np.array(sorted(dates), dtype="datetime64[D]")
+
+
+# the national calendar as arrays once, not per call (it is a few thousand days)
+_NATIONAL_HOLIDAYS = _day_array(chinese_calendar.holidays)
+_NATIONAL_WORKDAYS = _day_array(chinese_calendar.workdays)
 
 
 def _span(times: Minutes, *, extra_days: int) -> tuple[dt.date, dt.date]:

@@ -14,6 +14,9 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
+from numpy.typing import NDArray
+
+from ingest import _isotime
 
 TZ = "Asia/Shanghai"
 _DATETIME_FORMATS = (
@@ -73,10 +76,22 @@ def to_float(text: pd.Series) -> pd.Series:
     """Cleaned text cells as float64: NaN where empty, not a decimal number or beyond float64
     (Arrow kernels: a regular-expression check, then a cast of what passed)."""
     cells = pa.array(text.astype("string"))
-    number = pc.if_else(pc.match_substring_regex(cells, _DECIMAL), cells, pa.scalar(None, pa.string()))
-    values = pc.cast(number, pa.float64()).to_numpy(zero_copy_only=False)
+    values = _cast_plain(cells)
+    if values is None:
+        number = pc.if_else(pc.match_substring_regex(cells, _DECIMAL), cells, pa.scalar(None, pa.string()))
+        values = pc.cast(number, pa.float64()).to_numpy(zero_copy_only=False)
     values = np.where(np.isinf(values), np.nan, values)  # "1e400" is no number a clerk meant
     return pd.Series(values, index=text.index, dtype=np.float64)
+
+
+def _cast_plain(cells: pa.Array | pa.ChunkedArray) -> NDArray[np.float64] | None:
+    """The usual column, every cell a decimal number, cast in one pass; None if any cell is
+    not (the cast refuses it, or reads "nan" as NaN), for the pattern check to sort out."""
+    try:
+        values = pc.cast(cells, pa.float64()).to_numpy(zero_copy_only=False)
+    except pa.ArrowInvalid:
+        return None
+    return None if int(np.isnan(values).sum()) != cells.null_count else values
 
 
 def _text(column: pd.Series) -> Parsed:
@@ -116,8 +131,11 @@ def _datetime(column: pd.Series) -> Parsed:
     """ISO 8601 first (one fast vectorised pass, with or without an offset), then the formats
     clerks type (2024/5/1 8:30, 2024年5月1日 …) on what is left. Naive times are Beijing time."""
     text = clean_text(column)
-    value = pd.Series(pd.NaT, index=column.index, dtype=f"datetime64[ns, {TZ}]")
-    todo = text.notna()
+    fixed, read = _isotime.parse(pa.array(text))  # the usual 2024-05-01 08:30:00, fast
+    value = pd.Series(fixed, index=column.index).dt.tz_localize(TZ)
+    todo = text.notna() & ~read
+    if not todo.any():
+        return value, todo
     offset = todo & text.str.contains(_OFFSET, regex=True).fillna(False).astype(bool)
     if offset.any():
         todo = _fill(

@@ -169,6 +169,7 @@ def _load_batches(
     *,
     run_id: int,
     target: str,
+    fresh: bool,
     geocoder: Geocoder | None,
     progress: Callable[[int], None] | None,
 ) -> Counter[str]:
@@ -177,6 +178,8 @@ def _load_batches(
     kind, counts, seen = plan.kind, Counter[str](), KeyBook()
 
     def write(rows: pd.DataFrame, rejects: pd.DataFrame, read: int) -> None:
+        if fresh and len(rows):  # ids drawn at once, not by the column's default row by row
+            rows = rows.assign(id=partitions.reserve_ids(conn, len(rows)))
         staged = stage_rows(conn, rows, table=target)
         counts.update(read=read, staged=staged, quarantined=quarantine(conn, run_id=run_id, rejects=rejects))
         if progress:
@@ -241,7 +244,7 @@ def _execute(
         geocoder = geocoder_factory(conn) if geocoder_factory and "address" in plan.cmap.columns else None
         target, fresh = _open_target(conn, kind, options.source)
         counts = _load_batches(
-            conn, plan, ctx, run_id=run_id, target=target, geocoder=geocoder, progress=progress
+            conn, plan, ctx, run_id=run_id, target=target, fresh=fresh, geocoder=geocoder, progress=progress
         )
         if counts["read"] == 0:
             raise InputError(f"{plan.source.name} has a header but no rows")

@@ -103,7 +103,8 @@ def _row_systems(frame: pd.DataFrame, system: CoordSystem | None) -> pd.Series:
 
 
 def _from_lonlat(frame: pd.DataFrame, system: CoordSystem | None, *, xy_points: bool) -> Placed:
-    x, y = to_float(clean_text(frame["lon"])), to_float(clean_text(frame["lat"]))
+    cells = {column: clean_text(frame[column]) for column in ("lon", "lat")}
+    x, y = to_float(cells["lon"]), to_float(cells["lat"])
     names = _row_systems(frame, system)
     geom = _xy.empty(len(frame)) if xy_points else np.full(len(frame), None, dtype=object)
     placed = Placed(geom, _no_reason(frame))
@@ -112,12 +113,9 @@ def _from_lonlat(frame: pd.DataFrame, system: CoordSystem | None, *, xy_points: 
         _convert_points(placed, x.loc[rows], y.loc[rows], frame.loc[rows, "_row"], row_system)
     present = x.notna() & y.notna()
     placed.reason[~present] = "缺少经纬度 (no longitude/latitude)"
-    for column, values in (("lon", x), ("lat", y)):
-        cells = clean_text(frame[column])
-        unreadable = (cells.notna() & values.isna()).to_numpy()
-        placed.reason[unreadable] = (
-            "经纬度「" + cells[unreadable] + "」不是有效的数值 (unreadable coordinate)"
-        )
+    for text, values in ((cells["lon"], x), (cells["lat"], y)):
+        unreadable = (text.notna() & values.isna()).to_numpy()
+        placed.reason[unreadable] = "经纬度「" + text[unreadable] + "」不是有效的数值 (unreadable coordinate)"
     placed.columns = {"raw_x": x, "raw_y": y, "raw_crs": names.mask(~present | (names == ""), None)}
     return placed
 
