@@ -21,7 +21,7 @@ _TEXT = pd.StringDtype("pyarrow")
 
 
 def _reader(
-    path: Path, *, encoding: str, sep: str, columns: Sequence[str], ragged: list[pacsv.InvalidRow]
+    path: Path, *, encoding: str, sep: str, columns: Sequence[str], skip: int, ragged: list[pacsv.InvalidRow]
 ) -> pacsv.CSVStreamingReader:
     """``ragged`` collects the row that made the reader stop (Arrow raises ArrowInvalid)."""
 
@@ -34,7 +34,7 @@ def _reader(
     return pacsv.open_csv(
         path,
         read_options=pacsv.ReadOptions(
-            column_names=list(columns), skip_rows=1, encoding=encoding, block_size=4 << 20
+            column_names=list(columns), skip_rows=skip, encoding=encoding, block_size=4 << 20
         ),
         parse_options=pacsv.ParseOptions(delimiter=sep, newlines_in_values=True, invalid_row_handler=refuse),
         convert_options=pacsv.ConvertOptions(
@@ -50,14 +50,15 @@ def _frame(batches: list[pa.RecordBatch]) -> pd.DataFrame:
 
 
 def text_batches(
-    path: Path, *, encoding: str, sep: str, columns: Sequence[str], size: int
+    path: Path, *, encoding: str, sep: str, columns: Sequence[str], size: int, skip: int = 1
 ) -> Iterator[pd.DataFrame]:
-    """The rows after the header, ``size`` at a time (InputError for a ragged row)."""
+    """The rows after the header (its first ``skip`` lines), ``size`` at a time (InputError
+    for a ragged row)."""
     ragged: list[pacsv.InvalidRow] = []
     try:
         pending: list[pa.RecordBatch] = []
         count = 0
-        for batch in _reader(path, encoding=encoding, sep=sep, columns=columns, ragged=ragged):
+        for batch in _reader(path, encoding=encoding, sep=sep, columns=columns, skip=skip, ragged=ragged):
             pending.append(batch)
             count += batch.num_rows
             while count >= size:

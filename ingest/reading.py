@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import hashlib
+import io
 import warnings
 import zipfile
 from collections.abc import Callable, Iterator
@@ -138,6 +139,9 @@ def _without_nul(source: Source) -> Source:
     return replace(source, columns=columns, batches=batches)
 
 
+_HEADER_LIMIT = 1 << 20
+
+
 def _strip_nul(cells: pd.Series) -> pd.Series:
     if isinstance(cells.dtype, pd.StringDtype):
         return (
@@ -153,26 +157,41 @@ def _numbered(frame: pd.DataFrame, first_row: int) -> pd.DataFrame:
     return frame
 
 
-def _header(path: Path, encoding: str) -> tuple[pd.DataFrame, str | None]:
-    """The header row, and the delimiter if one was sniffed from it."""
+def _header(path: Path, encoding: str) -> tuple[pd.DataFrame, str, int]:
+    """The header row, the delimiter (the one of , tab ; | it uses most) and how many lines
+    the header takes."""
     try:
-        try:
-            return pd.read_csv(path, dtype=str, nrows=0, encoding=encoding, sep=None, engine="python"), None
-        except csv.Error:  # nothing to sniff a delimiter from (e.g. a file of one column)
-            sep = _sniff_sep(path, encoding)
-            return pd.read_csv(path, dtype=str, nrows=0, encoding=encoding, sep=sep, engine="python"), sep
+        text = _header_text(path, encoding)
+        sep = max([",", "\t", ";", "|"], key=text.count)
+        lines = max(1, text.count("\n"))
+        return pd.read_csv(io.StringIO(text), dtype=str, nrows=0, sep=sep, engine="python"), sep, lines
     except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError, csv.Error) as exc:
         raise InputError(f"{path.name} is not a readable CSV file: {exc}") from None
 
 
+def _header_text(path: Path, encoding: str) -> str:
+    """The header's line(s) alone: Python's CSV module, which pandas sniffs with, refuses a
+    cell over 128 KB, and a long complaint further down must not stop the header being read.
+    A quoted header name may hold a line break, so lines are added while a quote is open."""
+    with path.open(encoding=encoding, newline="") as fh:
+        text = fh.readline()
+        while text.count('"') % 2 and len(text) < _HEADER_LIMIT:
+            line = fh.readline()
+            if not line:
+                break
+            text += line
+    return text
+
+
 def _csv(path: Path, encoding: str) -> Source:
-    header, sep = _header(path, encoding)
-    sep = sep or header.attrs.get("sep") or _sniff_sep(path, encoding)
+    header, sep, lines = _header(path, encoding)
 
     def batches(size: int) -> Iterator[pd.DataFrame]:
         row = 2
         try:
-            for chunk in text_batches(path, encoding=encoding, sep=sep, columns=columns, size=size):
+            for chunk in text_batches(
+                path, encoding=encoding, sep=sep, columns=columns, size=size, skip=lines
+            ):
                 yield _numbered(chunk, row)
                 row += len(chunk)
         except (UnicodeDecodeError, pa.ArrowInvalid) as exc:
@@ -185,12 +204,6 @@ def _csv(path: Path, encoding: str) -> Source:
 
     columns = tuple(map(str, header.columns))
     return Source(path.name, "csv", encoding, columns, None, batches)
-
-
-def _sniff_sep(path: Path, encoding: str) -> str:
-    with path.open(encoding=encoding, errors="replace") as fh:
-        line = fh.readline()
-    return max([",", "\t", ";", "|"], key=line.count)
 
 
 def _open_book(path: Path) -> Any:

@@ -77,6 +77,31 @@ def test_a_one_column_csv_gets_a_clear_message(demo, tmp_path):
         ingest(demo, path, "found-one-column")
 
 
+def test_a_cell_over_128_kb_is_loaded_whole(demo, tmp_path):
+    """Python's CSV module (which sniffed the header) refused any cell over 128 KB in the file."""
+    path = tmp_path / "long.csv"
+    text = "路灯不亮" * 50_000  # 600 KB of UTF-8
+    path.write_text(
+        HEAD + f'A1,2025-03-01,113.30,40.09,"{text}",0\nA2,2025-03-01,113.30,40.09,x,0\n', encoding="utf-8"
+    )
+    result = ingest(demo, path, "found-long-cell")
+    assert (result.read, result.inserted) == (2, 2)
+    sql = "SELECT length(description) FROM incident WHERE source = 'found-long-cell' AND source_id = 'A1'"
+    assert one(demo, sql) == len(text)
+
+
+def test_a_header_name_with_a_line_break_is_read(demo, tmp_path):
+    path = tmp_path / "broken-header.csv"
+    path.write_text('工单编号,"受理\n时间",经度,纬度\nA1,2025-03-01,113.30,40.09\n', encoding="utf-8")
+    result = run_file(
+        demo,
+        kind=KIND,
+        path=path,
+        options=JobOptions(source="found-broken-header", crs="wgs84", mapping={"受理\n时间": "reported_at"}),
+    )
+    assert result.inserted == 1
+
+
 def test_nul_bytes_are_dropped_from_cells_and_messages(demo, tmp_path):
     path = tmp_path / "nul.csv"
     path.write_bytes((HEAD + "A1,2025-03-01,113.30,40.09,x\x00y,0\n").encode())  # COPY refused NUL
