@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 import threading
-import time
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
-from typing import Any, TypeVar, cast
+from typing import Any, TypeVar
 
 import pandas as pd
 import shapely
@@ -17,6 +16,7 @@ from sqlalchemy.engine import Connection
 from dashboard.figure import view_for
 from dashboard.monitor import figures
 from dashboard.monitor.i18n import LANGS, short_name, text
+from dashboard.shared import SharedResults
 from geo.categories import CATEGORIES
 from layers import feeds, kpis, ranking, trend
 from layers.density import Density, facts_density
@@ -93,8 +93,7 @@ class MonitorCache:
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._views_lock = threading.Lock()
-        self._views: dict[Hashable, tuple[float, Any]] = {}
+        self._views = SharedResults(max_entries=self.MAX_VIEWS)
         self._version: tuple[Any, ...] | None = None
         self._weights: GridWeights | None = None
         self._outlines: dict[tuple[str, Drill], list[Outline]] = {}
@@ -106,18 +105,9 @@ class MonitorCache:
     def shared(self, key: Hashable, compute: Callable[[], T]) -> T:
         """``compute()``'s result for ``key``, computed at most once per ``VIEW_SECONDS``: the
         wall screens of a centre (and its desks) mostly ask for the same view, and a view is
-        the costliest thing the server makes. The key must hold the caller's row scope."""
-        started = time.monotonic()
-        with self._views_lock:
-            held = self._views.get(key)
-        if held is not None and started - held[0] < self.VIEW_SECONDS:
-            return cast(T, held[1])
-        value = compute()  # outside the lock: other views go on meanwhile
-        with self._views_lock:
-            if len(self._views) >= self.MAX_VIEWS:
-                self._views.pop(next(iter(self._views)))
-            self._views[key] = (started, value)
-        return value
+        the costliest thing the server makes; screens asking while it is being made wait for it
+        rather than make it again. The key must hold the caller's row scope."""
+        return self._views.get(key, compute, max_age=self.VIEW_SECONDS)
 
     def facts(self, conn: Connection) -> Facts:
         return self._facts.get(conn)
