@@ -21,6 +21,7 @@ from dashboard.coverage.callbacks import register_coverage_callbacks
 from dashboard.coverage.views import CoverageCache, type_options
 from dashboard.inspections import layout as inspections
 from dashboard.inspections.callbacks import register_inspection_callbacks, today
+from dashboard.inspections.solver import Solver
 from dashboard.inspections.views import streets as street_options
 from dashboard.layout import DEFAULT_WINDOW, TITLE, page
 from dashboard.monitor import page as monitor
@@ -71,6 +72,7 @@ def create_app(
     *,
     registry: LayerRegistry | None = None,
     monitor_cache: MonitorCache | None = None,
+    solver: Solver | None = None,
 ) -> Dash:
     """A new dashboard app reading from ``engine``; assets are served locally, no CDN. Every
     route and callback is behind the login gate (``dashboard/auth``), and every transaction
@@ -117,6 +119,7 @@ def create_app(
         engine=engine,
         networks=NetworkCache(),
         settings=InspectionSettings.from_file(settings.district_file),
+        solver=Solver() if solver is None else solver,
     )
     install_auth(
         app.server,

@@ -13,6 +13,7 @@ from gunicorn.app.base import BaseApplication
 from sqlalchemy.engine import Engine
 
 from dashboard.app import create_app
+from dashboard.inspections.solver import Solver
 from dashboard.monitor import page as monitor
 from dashboard.monitor.views import MonitorCache
 from dashboard.ops.db_down import UNAVAILABLE, reason
@@ -27,9 +28,10 @@ def wsgi_app(settings: Settings, *, engine: Engine | None = None) -> Any:
     """A fresh WSGI app, with an engine of its own unless given one (called in each worker; the
     engine lives as long as the worker)."""
     engine = engine or make_engine(database_url(settings), pool_size=settings.threads)
-    cache = MonitorCache()
-    app = create_app(settings, engine, monitor_cache=cache)
+    cache, solver = MonitorCache(), Solver()
+    app = create_app(settings, engine, monitor_cache=cache, solver=solver)
     _warm_up(app.server, settings=settings, engine=engine, cache=cache)
+    solver.warm_up()  # the route solver's process, with OR-Tools loaded
     return app.server
 
 
