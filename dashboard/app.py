@@ -28,7 +28,8 @@ from dashboard.monitor import page as monitor
 from dashboard.monitor.callbacks import register_monitor_callbacks
 from dashboard.monitor.views import MonitorCache
 from dashboard.ops import install_operations
-from dashboard.views import map_state
+from dashboard.shared import SharedResults
+from dashboard.views import shared_map_state
 from geo import row_scope
 from geo.inspection_settings import InspectionSettings
 from geo.service_types import ServiceType, service_types_from_file
@@ -47,18 +48,19 @@ INDEX = """<!DOCTYPE html>
 </html>"""
 
 
-def _page(*, engine: Engine, registry: LayerRegistry, tile_url: str | None) -> html.Div:
-    """Built on every page load, so the page always shows the current data."""
+def _page(*, engine: Engine, registry: LayerRegistry, tile_url: str | None, maps: SharedResults) -> html.Div:
+    """Built on every page load, with the current data (the map shared as the callback's is)."""
     scope = Scope.district()
+    state = shared_map_state(
+        maps,
+        engine,
+        registry,
+        keys=registry.defaults(),
+        scope=scope,
+        window_key=DEFAULT_WINDOW,
+        tile_url=tile_url,
+    )
     with engine.connect() as conn:
-        state = map_state(
-            conn,
-            registry,
-            keys=registry.defaults(),
-            scope=scope,
-            window_key=DEFAULT_WINDOW,
-            tile_url=tile_url,
-        )
         streets = [(code, name) for code, name in street_list(conn, scope) if may_see_street(code)]
     return page(registry, figure=state.figure, present=state.present, streets=streets, as_of=state.as_of)
 
@@ -98,7 +100,10 @@ def create_app(
     service_types = service_types_from_file(settings.district_file)
     app.layout = _shell()
     cache = MonitorCache() if monitor_cache is None else monitor_cache
-    builders = _builders(settings, engine, registry=registry, cache=cache, service_types=service_types)
+    maps = SharedResults()
+    builders = _builders(
+        settings, engine, registry=registry, cache=cache, service_types=service_types, maps=maps
+    )
 
     @app.callback(Output(PAGE, "children"), Input(URL, "pathname"), Input(URL, "search"))
     def route(pathname: str | None, search: str | None) -> html.Div:
@@ -111,7 +116,7 @@ def create_app(
             return _message("无权访问 No access", "此账号无权查看此页面 This account may not see this page.")
         return builders[page](search)
 
-    register_callbacks(app, engine=engine, registry=registry, tile_url=settings.tile_url)
+    register_callbacks(app, engine=engine, registry=registry, tile_url=settings.tile_url, maps=maps)
     register_monitor_callbacks(app, engine=engine, cache=cache)
     register_coverage_callbacks(app, engine=engine, cache=CoverageCache(), types=service_types)
     register_inspection_callbacks(
@@ -150,6 +155,7 @@ def _builders(
     registry: LayerRegistry,
     cache: MonitorCache,
     service_types: Mapping[str, ServiceType],
+    maps: SharedResults,
 ) -> dict[str, PageBuilder]:
     """Each page's builder with current data, by page key; given the URL's query string."""
 
@@ -172,7 +178,7 @@ def _builders(
         "monitor": lambda search: monitor.build(
             engine, settings, cache, query=parse_qs((search or "").lstrip("?"))
         ),
-        "map": lambda _search: _page(engine=engine, registry=registry, tile_url=settings.tile_url),
+        "map": lambda _search: _page(engine=engine, registry=registry, tile_url=settings.tile_url, maps=maps),
         "coverage": coverage,
         "inspections": planning,
         "audit": audit_log,

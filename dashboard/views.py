@@ -7,11 +7,13 @@ from dataclasses import dataclass
 
 import plotly.graph_objects as go
 from plotly.basedatatypes import BaseTraceType
-from sqlalchemy.engine import Connection
+from sqlalchemy.engine import Connection, Engine
 
+from dashboard.auth.current import current_row_scope
 from dashboard.figure import map_figure, view_for
 from dashboard.layout import DEFAULT_WINDOW, DISTRICT, WINDOWS
 from dashboard.patching import Present
+from dashboard.shared import SharedResults
 from layers.density import latest_report
 from layers.extent import extent
 from layers.registry import LayerRegistry
@@ -60,6 +62,30 @@ def build_layers(
         traces += built
         present.append((key, len(built)))
     return traces, present
+
+
+MAP_SECONDS = 10.0  # how long one computed map serves everyone asking for the same one
+
+
+def shared_map_state(
+    shared: SharedResults,
+    engine: Engine,
+    registry: LayerRegistry,
+    *,
+    keys: list[str],
+    scope: Scope,
+    window_key: object,
+    tile_url: str | None,
+) -> MapState:
+    """:func:`map_state`, computed at most once per ``MAP_SECONDS`` for every user asking for the
+    same layers, scope and window in the same row scope (the map reads incidents)."""
+    key = ("map", current_row_scope().setting, tuple(keys), scope, str(window_key), tile_url)
+
+    def compute() -> MapState:
+        with engine.connect() as conn:
+            return map_state(conn, registry, keys=keys, scope=scope, window_key=window_key, tile_url=tile_url)
+
+    return shared.get(key, compute, max_age=MAP_SECONDS)
 
 
 def map_state(

@@ -1,0 +1,86 @@
+"""The layer map and the coverage views are computed once for everyone asking alike, per row scope,
+and computed again when they are old (the map) or their data changed (coverage)."""
+
+from contextlib import contextmanager
+
+import flask
+import numpy as np
+import pytest
+import sqlalchemy as sa
+
+from dashboard import views
+from dashboard.auth.current import current_row_scope, set_current_user
+from dashboard.coverage.views import CoverageCache, WhatIf, coverage_view
+from dashboard.shared import SharedResults
+from geo import row_scope
+from geo.row_scope import RowScope
+from geo.users import User
+from layers.registry import default_registry
+from layers.scope import Scope
+
+
+@contextmanager
+def signed_in(scope: RowScope, role: str = "street_leader"):
+    """A request of an account whose transactions see ``scope``."""
+    with flask.Flask(__name__).test_request_context():
+        set_current_user(User(1, "someone", role, (), False), scope)
+        yield
+
+
+@pytest.fixture
+def scoped(demo):
+    """The demo's engine as the web app uses it: every transaction in the request's row scope."""
+    engine = demo.execution_options()
+    row_scope.install(engine, current_row_scope)
+    return engine
+
+
+def _street(engine) -> int:
+    with engine.connect() as conn:
+        return conn.execute(
+            sa.text("SELECT id FROM street WHERE valid_to IS NULL ORDER BY code LIMIT 1")
+        ).scalar_one()
+
+
+def _incidents_drawn(state) -> int:
+    return int(sum(np.asarray(t.z).sum() for t in state.figure.data if t.type == "densitymap"))
+
+
+def test_the_map_is_shared_within_a_row_scope_never_across_and_made_again_when_old(demo, scoped, monkeypatch):
+    shared, registry = SharedResults(), default_registry()
+    ask = dict(keys=registry.defaults(), scope=Scope.district(), window_key="all", tile_url=None)
+    with signed_in(RowScope.everything(), "admin"):
+        first = views.shared_map_state(shared, scoped, registry, **ask)
+        assert views.shared_map_state(shared, scoped, registry, **ask) is first
+    with signed_in(RowScope.everything(), "planner"):
+        assert views.shared_map_state(shared, scoped, registry, **ask) is first  # same rows, same map
+    with signed_in(RowScope((_street(demo),))):
+        leaders = views.shared_map_state(shared, scoped, registry, **ask)
+    assert leaders is not first
+    assert 0 < _incidents_drawn(leaders) < _incidents_drawn(first)  # only their street's incidents
+    monkeypatch.setattr(views, "MAP_SECONDS", 0.0)
+    with signed_in(RowScope.everything(), "admin"):
+        assert views.shared_map_state(shared, scoped, registry, **ask) is not first
+
+
+def test_a_coverage_view_is_shared_until_the_type_s_points_change_and_kept_per_row_scope(demo, scoped):
+    cache = CoverageCache()
+    with signed_in(RowScope.everything(), "planner"), demo.connect() as conn:
+        kind = conn.execute(sa.text("SELECT min(kind) FROM service_point")).scalar_one()
+        ask = dict(kind=kind, metres=800.0, what_if=WhatIf())
+        first = coverage_view(conn, cache, **ask)
+        assert coverage_view(conn, cache, **ask) is first
+        assert coverage_view(conn, cache, kind=kind, metres=900.0, what_if=WhatIf()) is not first
+        conn.execute(
+            sa.text(
+                "INSERT INTO service_point (source, source_id, kind, name, level, geom) "
+                "SELECT 'test-shared', 'new', kind, 'new point', level, geom FROM service_point "
+                "WHERE kind = :k ORDER BY id LIMIT 1"
+            ),
+            {"k": kind},
+        )  # seen by this transaction only, rolled back below
+        changed = coverage_view(conn, cache, **ask)
+        assert changed is not first and len(changed.points) == len(first.points) + 1
+        conn.rollback()
+    with signed_in(RowScope((_street(demo),))), scoped.connect() as conn:
+        assert coverage_view(conn, cache, **ask) is not first
