@@ -84,23 +84,35 @@ _VERSION = sa.text(
 )
 
 
+_STREET_IDS = sa.text("SELECT id FROM street WHERE valid_to IS NULL ORDER BY code")
+_LATITUDE = sa.text(
+    "SELECT coalesce(ST_Y(ST_Centroid(ST_Extent(geom))), 40.0) FROM district WHERE valid_to IS NULL"
+)
+
+
+def _load_outlines(conn: Connection, kind: str, drill: Drill) -> list[Outline]:
+    tolerance = TOLERANCE_M[drill.level]
+    if kind == "children":
+        return children(conn, drill, tolerance_m=tolerance)[1]
+    return grids_in(conn, drill, tolerance_m=tolerance)
+
+
 class MonitorCache:
     """Per app: the incident facts (reloaded when incidents change), and grid weights and
-    simplified outlines (kept while the current boundaries stay the same)."""
+    simplified outlines (kept while the current boundaries stay the same). Each is loaded once
+    (single flight) and without holding up requests that need something else: under load, one
+    lock around every load made all the wall screens wait for a street's outlines."""
 
     VIEW_SECONDS = 10.0  # how long one computed view serves every screen asking for it
     MAX_VIEWS = 64
+    MAX_BOUNDARY_VALUES = 1024  # outlines per drill (two kinds), grid weights, latitude
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._views = SharedResults(max_entries=self.MAX_VIEWS)
-        self._version: tuple[Any, ...] | None = None
-        self._weights: GridWeights | None = None
-        self._outlines: dict[tuple[str, Drill], list[Outline]] = {}
-        self._latitude: float | None = None
+        self._boundaries: tuple[tuple[Any, ...], SharedResults] | None = None
         self._facts = FactsCache()
-        self._rates: dict[tuple[Any, ...], GridRates] = {}
-        self._rates_of: tuple[Facts, GridWeights] | None = None
+        self._rates: tuple[Facts, GridWeights, SharedResults] | None = None
 
     def shared(self, key: Hashable, compute: Callable[[], T]) -> T:
         """``compute()``'s result for ``key``, computed at most once per ``VIEW_SECONDS``: the
@@ -112,56 +124,50 @@ class MonitorCache:
     def facts(self, conn: Connection) -> Facts:
         return self._facts.get(conn)
 
+    def fact_scopes(self) -> list[str]:
+        return self._facts.scopes()
+
     def rates(self, conn: Connection, facts: Facts, f: IncidentFilter) -> GridRates:
         """Grid rates and Gi* for ``f`` over the whole district, kept for the same facts and window
         (a window ends now and nothing is reported in the future, so its start decides it)."""
         weights = self.weights(conn)
         if "overdue" in f.statuses:  # changes as deadlines pass
             return grid_rates(facts, f, weights)
-        key = (f.since, f.categories, f.sources, f.statuses)
         with self._lock:
-            held = self._rates_of
-            if held is None or held[0] is not facts or held[1] is not weights or len(self._rates) >= 32:
-                self._rates_of, self._rates = (facts, weights), {}  # held, so never mistaken for new ones
-            if key not in self._rates:
-                self._rates[key] = grid_rates(facts, f, weights)
-            return self._rates[key]
+            held = self._rates
+            if held is None or held[0] is not facts or held[1] is not weights:
+                held = self._rates = (facts, weights, SharedResults(max_entries=32))  # held: ids never reused
+        key = (f.since, f.categories, f.sources, f.statuses)
+        return held[2].get(key, lambda: grid_rates(facts, f, weights))
+
+    def _current(self, conn: Connection) -> SharedResults:
+        """The values kept for the current boundaries (none yet if they changed)."""
+        version = tuple(conn.execute(_VERSION).one())  # outside the lock: a round trip
+        with self._lock:
+            if self._boundaries is None or self._boundaries[0] != version:
+                self._boundaries = (version, SharedResults(max_entries=self.MAX_BOUNDARY_VALUES))
+            return self._boundaries[1]
 
     def latitude(self, conn: Connection) -> float:
         """The district's central latitude (heat cells are laid out for it)."""
-        with self._lock:
-            self._check(conn)
-            if self._latitude is None:
-                query = "SELECT coalesce(ST_Y(ST_Centroid(ST_Extent(geom))), 40.0) FROM district WHERE valid_to IS NULL"
-                self._latitude = float(conn.execute(sa.text(query)).scalar_one())
-            return self._latitude
-
-    def _check(self, conn: Connection) -> None:
-        version = tuple(conn.execute(_VERSION).one())
-        if version != self._version:
-            self._version, self._weights, self._outlines, self._latitude = version, None, {}, None
+        return self._current(conn).get("latitude", lambda: float(conn.execute(_LATITUDE).scalar_one()))
 
     def weights(self, conn: Connection) -> GridWeights:
-        with self._lock:
-            self._check(conn)
-            if self._weights is None:
-                self._weights = GridWeights.load(conn)
-            return self._weights
+        return self._current(conn).get("weights", lambda: GridWeights.load(conn))
 
     def outlines(self, conn: Connection, kind: str, drill: Drill) -> list[Outline]:
         """``kind`` "children" (the units one level down) or "grids" (every grid inside)."""
-        with self._lock:
-            self._check(conn)
-            key = (kind, drill)
-            if key not in self._outlines:
-                tolerance = TOLERANCE_M[drill.level]
-                loaded = (
-                    children(conn, drill, tolerance_m=tolerance)[1]
-                    if kind == "children"
-                    else grids_in(conn, drill, tolerance_m=tolerance)
-                )
-                self._outlines[key] = loaded
-            return self._outlines[key]
+        return self._current(conn).get((kind, drill), lambda: _load_outlines(conn, kind, drill))
+
+    def warm(self, conn: Connection) -> None:
+        """Load what screens ask for first, before a worker takes requests: the facts, grid
+        weights, and the outlines of the district and of every street (kiosk mode visits them all)."""
+        self.facts(conn)
+        self.weights(conn)
+        self.latitude(conn)
+        for drill in [Drill(), *(Drill("street", int(i)) for i in conn.execute(_STREET_IDS).scalars())]:
+            self.outlines(conn, "children", drill)
+            self.outlines(conn, "grids", drill)
 
 
 @dataclass(frozen=True)
