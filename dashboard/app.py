@@ -35,7 +35,6 @@ from geo.inspection_settings import InspectionSettings
 from geo.service_types import ServiceType, service_types_from_file
 from geo.settings import Settings
 from layers.boundaries import street_list
-from layers.network import NetworkCache
 from layers.registry import LayerRegistry, default_registry
 from layers.scope import Scope
 
@@ -75,6 +74,7 @@ def create_app(
     registry: LayerRegistry | None = None,
     monitor_cache: MonitorCache | None = None,
     solver: Solver | None = None,
+    coverage_cache: CoverageCache | None = None,
 ) -> Dash:
     """A new dashboard app reading from ``engine``; assets are served locally, no CDN. Every
     route and callback is behind the login gate (``dashboard/auth``), and every transaction
@@ -118,11 +118,12 @@ def create_app(
 
     register_callbacks(app, engine=engine, registry=registry, tile_url=settings.tile_url, maps=maps)
     register_monitor_callbacks(app, engine=engine, cache=cache)
-    register_coverage_callbacks(app, engine=engine, cache=CoverageCache(), types=service_types)
+    coverage = CoverageCache() if coverage_cache is None else coverage_cache
+    register_coverage_callbacks(app, engine=engine, cache=coverage, types=service_types)
     register_inspection_callbacks(
         app,
         engine=engine,
-        networks=NetworkCache(),
+        networks=coverage.networks,  # one road network per process for both pages
         settings=InspectionSettings.from_file(settings.district_file),
         solver=Solver() if solver is None else solver,
     )

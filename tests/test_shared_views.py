@@ -8,9 +8,12 @@ import numpy as np
 import pytest
 import sqlalchemy as sa
 
-from dashboard import views
+from dashboard import server, views
+from dashboard.app import create_app
 from dashboard.auth.current import current_row_scope, set_current_user
 from dashboard.coverage.views import CoverageCache, WhatIf, coverage_view
+from dashboard.inspections.solver import Solver
+from dashboard.monitor.views import MonitorCache
 from dashboard.shared import SharedResults
 from geo import row_scope
 from geo.row_scope import RowScope
@@ -84,3 +87,13 @@ def test_a_coverage_view_is_shared_until_the_type_s_points_change_and_kept_per_r
         conn.rollback()
     with signed_in(RowScope((_street(demo),))), scoped.connect() as conn:
         assert coverage_view(conn, cache, **ask) is not first
+
+
+def test_a_worker_warms_its_caches_in_the_row_scope_its_screens_use(settings, demo):
+    """Facts are kept per row scope: warmed outside it, the first wall screens loaded them again."""
+    monitor, coverage = MonitorCache(), CoverageCache()
+    app = create_app(
+        settings, demo, monitor_cache=monitor, coverage_cache=coverage, solver=Solver(in_process=True)
+    )
+    server._warm_up(app.server, settings=settings, engine=demo, caches=(monitor, coverage))
+    assert monitor.fact_scopes() == [RowScope.everything().setting]

@@ -41,8 +41,8 @@ class CoverageCache:
 
     VIEW_SECONDS = 60.0  # unit names (read with a view) change only when boundaries are reloaded
 
-    def __init__(self) -> None:
-        self.networks = NetworkCache()
+    def __init__(self, *, networks: NetworkCache | None = None) -> None:
+        self.networks = NetworkCache() if networks is None else networks
         self._lock = threading.Lock()
         self._demand: tuple[tuple[Any, ...], Demand] | None = None
         self._homes: tuple[int, int, Homes] | None = None
@@ -62,6 +62,11 @@ class CoverageCache:
             if self._demand is None or self._demand[0] != version:
                 self._demand = (version, Demand.load(conn))
             return self._demand[1]
+
+    def warm(self, conn: Connection) -> None:
+        """Load the network and the buildings and join them, before a worker takes requests."""
+        network = self.networks.get(conn)
+        self.homes(network, self.demand(conn))
 
     def homes(self, network: Network, demand: Demand) -> Homes:
         """Where the buildings join the network, kept while both are the same objects."""
