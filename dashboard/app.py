@@ -28,8 +28,7 @@ from dashboard.monitor import page as monitor
 from dashboard.monitor.callbacks import register_monitor_callbacks
 from dashboard.monitor.views import MonitorCache
 from dashboard.ops import install_operations
-from dashboard.shared import SharedResults
-from dashboard.views import shared_map_state
+from dashboard.views import MapCaches, shared_map_state
 from geo import row_scope
 from geo.inspection_settings import InspectionSettings
 from geo.service_types import ServiceType, service_types_from_file
@@ -47,7 +46,7 @@ INDEX = """<!DOCTYPE html>
 </html>"""
 
 
-def _page(*, engine: Engine, registry: LayerRegistry, tile_url: str | None, maps: SharedResults) -> html.Div:
+def _page(*, engine: Engine, registry: LayerRegistry, tile_url: str | None, maps: MapCaches) -> html.Div:
     """Built on every page load, with the current data (the map shared as the callback's is)."""
     scope = Scope.district()
     state = shared_map_state(
@@ -100,7 +99,7 @@ def create_app(
     service_types = service_types_from_file(settings.district_file)
     app.layout = _shell()
     cache = MonitorCache() if monitor_cache is None else monitor_cache
-    maps = SharedResults()
+    maps = MapCaches()
     builders = _builders(
         settings, engine, registry=registry, cache=cache, service_types=service_types, maps=maps
     )
@@ -156,7 +155,7 @@ def _builders(
     registry: LayerRegistry,
     cache: MonitorCache,
     service_types: Mapping[str, ServiceType],
-    maps: SharedResults,
+    maps: MapCaches,
 ) -> dict[str, PageBuilder]:
     """Each page's builder with current data, by page key; given the URL's query string."""
 

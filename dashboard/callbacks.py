@@ -12,8 +12,7 @@ from sqlalchemy.engine import Connection, Engine
 from dashboard.auth.current import may_see_street
 from dashboard.layout import AS_OF, LAYERS, MAP, PRESENT, STREET, WINDOW
 from dashboard.patching import Present, parse_present, patch_layers
-from dashboard.shared import SharedResults
-from dashboard.views import scope_from, shared_map_state, window_from
+from dashboard.views import MapCaches, scope_from, shared_map_state, window_from
 from layers.registry import LayerRegistry
 from layers.scope import Scope
 
@@ -41,7 +40,7 @@ def _toggle(
 
 
 def register_callbacks(
-    app: Dash, *, engine: Engine, registry: LayerRegistry, tile_url: str | None, maps: SharedResults
+    app: Dash, *, engine: Engine, registry: LayerRegistry, tile_url: str | None, maps: MapCaches
 ) -> None:
     """Wire the controls to the map; ``engine``, ``registry`` and the shared maps are closed over."""
 

@@ -14,7 +14,6 @@ from dashboard.auth.current import current_row_scope, set_current_user
 from dashboard.coverage.views import CoverageCache, WhatIf, coverage_view
 from dashboard.inspections.solver import Solver
 from dashboard.monitor.views import MonitorCache
-from dashboard.shared import SharedResults
 from geo import row_scope
 from geo.row_scope import RowScope
 from geo.users import User
@@ -50,7 +49,7 @@ def _incidents_drawn(state) -> int:
 
 
 def test_the_map_is_shared_within_a_row_scope_never_across_and_made_again_when_old(demo, scoped, monkeypatch):
-    shared, registry = SharedResults(), default_registry()
+    shared, registry = views.MapCaches(), default_registry()
     ask = dict(keys=registry.defaults(), scope=Scope.district(), window_key="all", tile_url=None)
     with signed_in(RowScope.everything(), "admin"):
         first = views.shared_map_state(shared, scoped, registry, **ask)
@@ -97,3 +96,20 @@ def test_a_worker_warms_its_caches_in_the_row_scope_its_screens_use(settings, de
     )
     server._warm_up(app.server, settings=settings, engine=demo, caches=(monitor, coverage))
     assert monitor.fact_scopes() == [RowScope.everything().setting]
+
+
+def test_boundary_layers_are_kept_for_every_window_until_the_boundaries_change(demo):
+    kept, registry = views.LayerCache(), default_registry()
+    grids, density, district = registry["grids"], registry["density"], Scope.district()
+    with demo.connect() as conn:
+        week, month = views.window_from(conn, "7")[0], views.window_from(conn, "30")[0]
+        drawn = kept.build(conn, grids, district, week)
+        assert kept.build(conn, grids, district, month) is drawn
+        assert kept.build(conn, density, district, week) is not kept.build(conn, density, district, week)
+        conn.execute(
+            sa.text(
+                "UPDATE grid SET valid_to = now() WHERE id = (SELECT max(id) FROM grid WHERE valid_to IS NULL)"
+            )
+        )
+        assert kept.build(conn, grids, district, week) is not drawn  # one grid fewer: drawn anew
+        conn.rollback()

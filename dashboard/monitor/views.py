@@ -19,6 +19,7 @@ from dashboard.monitor.i18n import LANGS, short_name, text
 from dashboard.shared import SharedResults
 from geo.categories import CATEGORIES
 from layers import feeds, kpis, ranking, trend
+from layers.boundaries import boundary_version
 from layers.density import Density, facts_density
 from layers.drill import Drill, GridInfo, Outline, Unit, children, grid_info, grids_in, path
 from layers.extent import Extent
@@ -77,11 +78,6 @@ class Controls:
 
 # simplification tolerance of outlines drawn at each level (metres): about a pixel at its zoom
 TOLERANCE_M = {"district": 25.0, "street": 10.0, "community": 5.0, "grid": 2.0}
-_VERSION = sa.text(
-    "SELECT (SELECT count(*) || ':' || max(id) || ':' || max(valid_from) FROM street WHERE valid_to IS NULL), "
-    "(SELECT count(*) || ':' || max(id) || ':' || max(valid_from) FROM community WHERE valid_to IS NULL), "
-    "(SELECT count(*) || ':' || max(id) || ':' || max(valid_from) FROM grid WHERE valid_to IS NULL)"
-)
 
 
 _STREET_IDS = sa.text("SELECT id FROM street WHERE valid_to IS NULL ORDER BY code")
@@ -142,7 +138,7 @@ class MonitorCache:
 
     def _current(self, conn: Connection) -> SharedResults:
         """The values kept for the current boundaries (none yet if they changed)."""
-        version = tuple(conn.execute(_VERSION).one())  # outside the lock: a round trip
+        version = boundary_version(conn)  # outside the lock: a round trip
         with self._lock:
             if self._boundaries is None or self._boundaries[0] != version:
                 self._boundaries = (version, SharedResults(max_entries=self.MAX_BOUNDARY_VALUES))
