@@ -85,9 +85,9 @@ def gunicorn_options(settings: Settings, *, host: str, port: int) -> dict[str, A
         "worker_class": "gthread",
         "threads": settings.threads,
         # from bench/bench_load.py (50 users, 1M incidents, 2 cores): requests are CPU-bound, so
-        # workers = cores (settings.workers) and threads 4; 8 threads moved p95 within the noise
-        # of a shared machine but raised p50 and memory by a quarter
-        "timeout": 60,  # a worker silent this long is restarted; the slowest request seen took 12 s
+        # workers = cores (settings.workers) and threads 4 (p95 592 ms, 27.7 requests/s; an earlier
+        # round found 8 threads within the noise for p95 but a quarter more p50 and memory)
+        "timeout": 60,  # a worker silent this long is restarted; the slowest request seen took 1.7 s
         # longer than a load balancer's idle timeout (60 s is usual, and the wall screen's refresh):
         # idle connections are closed by the client side, never under a request being sent
         "keepalive": 75,
