@@ -17,6 +17,7 @@ from dashboard.monitor.views import MonitorCache
 from geo import row_scope
 from geo.row_scope import RowScope
 from geo.users import User
+from layers.drill import Drill
 from layers.registry import default_registry
 from layers.scope import Scope
 
@@ -112,4 +113,26 @@ def test_boundary_layers_are_kept_for_every_window_until_the_boundaries_change(d
             )
         )
         assert kept.build(conn, grids, district, week) is not drawn  # one grid fewer: drawn anew
+        conn.rollback()
+
+
+def test_the_wall_screen_keeps_outlines_until_the_boundaries_change_and_weights_past_many_drills(demo):
+    cache = MonitorCache()
+    cache.MAX_OUTLINES = 2
+    with demo.connect() as conn:
+        streets = conn.execute(
+            sa.text("SELECT id FROM street WHERE valid_to IS NULL ORDER BY code LIMIT 3")
+        ).scalars()
+        weights, grids = cache.weights(conn), cache.outlines(conn, "grids", Drill())
+        assert cache.outlines(conn, "grids", Drill()) is grids
+        for street in streets:  # more drills than outlines kept
+            cache.outlines(conn, "children", Drill("street", street))
+        assert cache.weights(conn) is weights
+        conn.execute(
+            sa.text(
+                "UPDATE grid SET valid_to = now() WHERE id = (SELECT max(id) FROM grid WHERE valid_to IS NULL)"
+            )
+        )
+        assert len(cache.outlines(conn, "grids", Drill())) == len(grids) - 1
+        assert cache.weights(conn) is not weights
         conn.rollback()

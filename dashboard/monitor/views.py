@@ -101,12 +101,12 @@ class MonitorCache:
 
     VIEW_SECONDS = 10.0  # how long one computed view serves every screen asking for it
     MAX_VIEWS = 64
-    MAX_BOUNDARY_VALUES = 1024  # outlines per drill (two kinds), grid weights, latitude
+    MAX_OUTLINES = 1024  # per drill and kind (children, grids): every street and community, many grids
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._views = SharedResults(max_entries=self.MAX_VIEWS)
-        self._boundaries: tuple[tuple[Any, ...], SharedResults] | None = None
+        self._boundaries: tuple[tuple[Any, ...], SharedResults, SharedResults] | None = None
         self._facts = FactsCache()
         self._rates: tuple[Facts, GridWeights, SharedResults] | None = None
 
@@ -136,24 +136,25 @@ class MonitorCache:
         key = (f.since, f.categories, f.sources, f.statuses)
         return held[2].get(key, lambda: grid_rates(facts, f, weights))
 
-    def _current(self, conn: Connection) -> SharedResults:
-        """The values kept for the current boundaries (none yet if they changed)."""
+    def _current(self, conn: Connection) -> tuple[SharedResults, SharedResults]:
+        """What is kept for the current boundaries (nothing yet if they changed): the district's
+        values (weights, latitude), and outlines (apart, so many drills never push those out)."""
         version = boundary_version(conn)  # outside the lock: a round trip
         with self._lock:
             if self._boundaries is None or self._boundaries[0] != version:
-                self._boundaries = (version, SharedResults(max_entries=self.MAX_BOUNDARY_VALUES))
-            return self._boundaries[1]
+                self._boundaries = (version, SharedResults(), SharedResults(max_entries=self.MAX_OUTLINES))
+            return self._boundaries[1:]
 
     def latitude(self, conn: Connection) -> float:
         """The district's central latitude (heat cells are laid out for it)."""
-        return self._current(conn).get("latitude", lambda: float(conn.execute(_LATITUDE).scalar_one()))
+        return self._current(conn)[0].get("latitude", lambda: float(conn.execute(_LATITUDE).scalar_one()))
 
     def weights(self, conn: Connection) -> GridWeights:
-        return self._current(conn).get("weights", lambda: GridWeights.load(conn))
+        return self._current(conn)[0].get("weights", lambda: GridWeights.load(conn))
 
     def outlines(self, conn: Connection, kind: str, drill: Drill) -> list[Outline]:
         """``kind`` "children" (the units one level down) or "grids" (every grid inside)."""
-        return self._current(conn).get((kind, drill), lambda: _load_outlines(conn, kind, drill))
+        return self._current(conn)[1].get((kind, drill), lambda: _load_outlines(conn, kind, drill))
 
     def warm(self, conn: Connection) -> None:
         """Load what screens ask for first, before a worker takes requests: the facts, grid
