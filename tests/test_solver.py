@@ -1,12 +1,18 @@
 """dashboard/inspections/solver.py: route solving in a process of its own, answers kept per problem."""
 
 import dataclasses
+import datetime as dt
 import threading
 
 import pytest
+import sqlalchemy as sa
 
 from dashboard.inspections.solver import Solver, problem_key
+from geo.inspection_settings import InspectionSettings
 from layers import routing
+from layers.network import NetworkCache
+from layers.plan import PlanRequest, make_plan
+from tests.sql import one
 from tests.test_inspections import _flat, _problem
 
 
@@ -77,3 +83,28 @@ def test_in_process_solving_gives_the_same_kind_of_answer():
     )
     assert len(_flat(routes)) == 5 and set(_flat(routes)) <= set(range(8))
     assert routing.route_length(_problem(n=12).matrix, routes[0][0]) > 0
+
+
+def test_a_street_plan_is_solved_again_only_when_its_targets_visits_or_choices_change(demo):
+    street = one(demo, "SELECT street_id FROM inspection_target GROUP BY 1 ORDER BY count(*) DESC, 1 LIMIT 1")
+    solver, today = Solver(in_process=True), dt.date.today()
+    request = PlanRequest(street=street, start=today, days=2, teams=2, visits_per_day=5, seconds=0.2)
+    with demo.connect() as conn:
+        network = NetworkCache().get(conn)
+
+        def plan(req):
+            return make_plan(
+                conn, network, req, today=today, settings=InspectionSettings(), solve=solver.solve
+            )
+
+        first = plan(request)
+        assert plan(request).routes == first.routes and solver.solved == 1  # pressed again
+        target = first.left_out[0]
+        pinned = plan(dataclasses.replace(request, pinned=frozenset({target})))
+        assert solver.solved == 2 and target in {s.target for r in pinned.routes for s in r.stops}
+        conn.execute(
+            sa.text("UPDATE inspection_target SET risk_level = 3 - risk_level WHERE id = :t"), {"t": target}
+        )
+        plan(request)  # the register changed (a target's risk level): a new problem
+        assert solver.solved == 3
+        conn.rollback()
