@@ -13,6 +13,7 @@ from __future__ import annotations
 import statistics
 import time
 from collections.abc import Callable
+from functools import partial
 from typing import TypeVar
 
 import networkx as nx
@@ -21,7 +22,7 @@ import shapely
 import sqlalchemy as sa
 
 from bench.bench_ingest import bench_engine
-from dashboard.coverage.views import CoverageCache, WhatIf, candidate_sites, coverage_view
+from dashboard.coverage.views import CoverageCache, WhatIf, candidate_sites, compute_view, coverage_view
 from layers.coverage import Demand, coverage
 from layers.network import Network, to_metres
 from layers.suggest import suggest
@@ -68,8 +69,12 @@ def main() -> None:
         started = time.perf_counter()
         view = coverage_view(conn, cache, kind=KIND, metres=METRES, what_if=WhatIf())
         cold = time.perf_counter() - started
-        warm, view = _best(10, lambda: coverage_view(conn, cache, kind=KIND, metres=METRES, what_if=WhatIf()))
         network, demand = cache.networks.get(conn), cache.demand(conn)
+        # computed each time (coverage_view would hand back the view it keeps for everyone)
+        again = partial(
+            compute_view, conn, cache, network, demand, points=view.points, metres=METRES, what_if=WhatIf()
+        )
+        warm, view = _best(10, again)
         points = view.points[["lon", "lat"]].to_numpy(float)
         homes = cache.homes(network, demand)  # kept by the page's cache, as here
         core, result = _best(20, lambda: coverage(network, demand, points, max_walk_m=METRES, homes=homes))

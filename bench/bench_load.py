@@ -11,7 +11,8 @@ requests (bench/load_user.py), waiting ``--think`` seconds on average between th
 exponential) and reloading its page now and then. Mix of 10: 3 wall screens and 3 admins on
 the wall screen, 1 planner on the layer map, 2 planners on coverage, 1 street leader planning.
 Prints requests, errors (HTTP ≥ 400 or no answer), p50/p95/p99 overall and per action, the
-server's RSS (gunicorn and its workers) at start, during and at the end, and the load average.
+server's RSS (gunicorn, its workers and their solver processes) at start, during and at the end,
+and the load average.
 """
 
 from __future__ import annotations
@@ -108,22 +109,29 @@ def start_server(
     raise SystemExit(f"the server did not become ready; see {log}")
 
 
-def rss_mb(pid: int) -> float:
-    """Resident memory of ``pid`` and its children (gunicorn's master and workers), in MB."""
-    pids, total = [pid], 0
+def _parents() -> dict[int, int]:
+    out: dict[int, int] = {}
     for entry in Path("/proc").iterdir():
         if entry.name.isdigit():
             try:
-                if int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1]) == pid:
-                    pids.append(int(entry.name))
+                out[int(entry.name)] = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
             except (OSError, IndexError, ValueError):
                 continue
+    return out
+
+
+def rss_mb(pid: int) -> float:
+    """Resident memory of ``pid`` and all its descendants (gunicorn's master, its workers and
+    their route-solver processes), in MB."""
+    parents, pids, total = _parents(), [pid], 0
+    for p in pids:  # grows while it is walked: children, then theirs
+        pids += [child for child, parent in parents.items() if parent == p]
     for p in pids:
         try:
             status = Path(f"/proc/{p}/status").read_text()
         except OSError:
             continue
-        total += next(int(line.split()[1]) for line in status.splitlines() if line.startswith("VmRSS:"))
+        total += next((int(line.split()[1]) for line in status.splitlines() if line.startswith("VmRSS:")), 0)
     return total / 1024
 
 

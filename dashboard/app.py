@@ -21,19 +21,19 @@ from dashboard.coverage.callbacks import register_coverage_callbacks
 from dashboard.coverage.views import CoverageCache, type_options
 from dashboard.inspections import layout as inspections
 from dashboard.inspections.callbacks import register_inspection_callbacks, today
+from dashboard.inspections.solver import Solver
 from dashboard.inspections.views import streets as street_options
 from dashboard.layout import DEFAULT_WINDOW, TITLE, page
 from dashboard.monitor import page as monitor
 from dashboard.monitor.callbacks import register_monitor_callbacks
 from dashboard.monitor.views import MonitorCache
 from dashboard.ops import install_operations
-from dashboard.views import map_state
+from dashboard.views import MapCaches, shared_map_state
 from geo import row_scope
 from geo.inspection_settings import InspectionSettings
 from geo.service_types import ServiceType, service_types_from_file
 from geo.settings import Settings
 from layers.boundaries import street_list
-from layers.network import NetworkCache
 from layers.registry import LayerRegistry, default_registry
 from layers.scope import Scope
 
@@ -46,18 +46,19 @@ INDEX = """<!DOCTYPE html>
 </html>"""
 
 
-def _page(*, engine: Engine, registry: LayerRegistry, tile_url: str | None) -> html.Div:
-    """Built on every page load, so the page always shows the current data."""
+def _page(*, engine: Engine, registry: LayerRegistry, tile_url: str | None, maps: MapCaches) -> html.Div:
+    """Built on every page load, with the current data (the map shared as the callback's is)."""
     scope = Scope.district()
+    state = shared_map_state(
+        maps,
+        engine,
+        registry,
+        keys=registry.defaults(),
+        scope=scope,
+        window_key=DEFAULT_WINDOW,
+        tile_url=tile_url,
+    )
     with engine.connect() as conn:
-        state = map_state(
-            conn,
-            registry,
-            keys=registry.defaults(),
-            scope=scope,
-            window_key=DEFAULT_WINDOW,
-            tile_url=tile_url,
-        )
         streets = [(code, name) for code, name in street_list(conn, scope) if may_see_street(code)]
     return page(registry, figure=state.figure, present=state.present, streets=streets, as_of=state.as_of)
 
@@ -71,6 +72,8 @@ def create_app(
     *,
     registry: LayerRegistry | None = None,
     monitor_cache: MonitorCache | None = None,
+    solver: Solver | None = None,
+    coverage_cache: CoverageCache | None = None,
 ) -> Dash:
     """A new dashboard app reading from ``engine``; assets are served locally, no CDN. Every
     route and callback is behind the login gate (``dashboard/auth``), and every transaction
@@ -96,7 +99,10 @@ def create_app(
     service_types = service_types_from_file(settings.district_file)
     app.layout = _shell()
     cache = MonitorCache() if monitor_cache is None else monitor_cache
-    builders = _builders(settings, engine, registry=registry, cache=cache, service_types=service_types)
+    maps = MapCaches()
+    builders = _builders(
+        settings, engine, registry=registry, cache=cache, service_types=service_types, maps=maps
+    )
 
     @app.callback(Output(PAGE, "children"), Input(URL, "pathname"), Input(URL, "search"))
     def route(pathname: str | None, search: str | None) -> html.Div:
@@ -109,14 +115,16 @@ def create_app(
             return _message("无权访问 No access", "此账号无权查看此页面 This account may not see this page.")
         return builders[page](search)
 
-    register_callbacks(app, engine=engine, registry=registry, tile_url=settings.tile_url)
+    register_callbacks(app, engine=engine, registry=registry, tile_url=settings.tile_url, maps=maps)
     register_monitor_callbacks(app, engine=engine, cache=cache)
-    register_coverage_callbacks(app, engine=engine, cache=CoverageCache(), types=service_types)
+    coverage = CoverageCache() if coverage_cache is None else coverage_cache
+    register_coverage_callbacks(app, engine=engine, cache=coverage, types=service_types)
     register_inspection_callbacks(
         app,
         engine=engine,
-        networks=NetworkCache(),
+        networks=coverage.networks,  # one road network per process for both pages
         settings=InspectionSettings.from_file(settings.district_file),
+        solver=Solver() if solver is None else solver,
     )
     install_auth(
         app.server,
@@ -147,6 +155,7 @@ def _builders(
     registry: LayerRegistry,
     cache: MonitorCache,
     service_types: Mapping[str, ServiceType],
+    maps: MapCaches,
 ) -> dict[str, PageBuilder]:
     """Each page's builder with current data, by page key; given the URL's query string."""
 
@@ -169,7 +178,7 @@ def _builders(
         "monitor": lambda search: monitor.build(
             engine, settings, cache, query=parse_qs((search or "").lstrip("?"))
         ),
-        "map": lambda _search: _page(engine=engine, registry=registry, tile_url=settings.tile_url),
+        "map": lambda _search: _page(engine=engine, registry=registry, tile_url=settings.tile_url, maps=maps),
         "coverage": coverage,
         "inspections": planning,
         "audit": audit_log,

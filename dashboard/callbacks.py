@@ -12,7 +12,7 @@ from sqlalchemy.engine import Connection, Engine
 from dashboard.auth.current import may_see_street
 from dashboard.layout import AS_OF, LAYERS, MAP, PRESENT, STREET, WINDOW
 from dashboard.patching import Present, parse_present, patch_layers
-from dashboard.views import map_state, scope_from, window_from
+from dashboard.views import MapCaches, scope_from, shared_map_state, window_from
 from layers.registry import LayerRegistry
 from layers.scope import Scope
 
@@ -39,20 +39,10 @@ def _toggle(
     return patch, [list(item) for item in now], no_update
 
 
-def _redraw(
-    conn: Connection,
-    registry: LayerRegistry,
-    layers: list[str],
-    scope: Scope,
-    window_key: object,
-    tile_url: str | None,
-) -> tuple[Any, ...]:
-    state = map_state(conn, registry, keys=layers, scope=scope, window_key=window_key, tile_url=tile_url)
-    return state.figure, [list(item) for item in state.present], state.as_of
-
-
-def register_callbacks(app: Dash, *, engine: Engine, registry: LayerRegistry, tile_url: str | None) -> None:
-    """Wire the controls to the map; ``engine`` and ``registry`` are closed over, not global."""
+def register_callbacks(
+    app: Dash, *, engine: Engine, registry: LayerRegistry, tile_url: str | None, maps: MapCaches
+) -> None:
+    """Wire the controls to the map; ``engine``, ``registry`` and the shared maps are closed over."""
 
     @app.callback(
         Output(MAP, "figure"),
@@ -73,7 +63,10 @@ def register_callbacks(app: Dash, *, engine: Engine, registry: LayerRegistry, ti
             raise PreventUpdate  # another street's code, sent by hand: a leader's picker lists only theirs
         keys = [str(key) for key in layers or []]
         record = _record(present) if ctx.triggered_id == LAYERS else None
-        with engine.connect() as conn:
-            if record is not None:  # only layers changed: patch them
+        if record is not None:  # only layers changed: patch them
+            with engine.connect() as conn:
                 return _toggle(conn, registry, keys, scope, window_key, record)
-            return _redraw(conn, registry, keys, scope, window_key, tile_url)
+        state = shared_map_state(
+            maps, engine, registry, keys=keys, scope=scope, window_key=window_key, tile_url=tile_url
+        )
+        return state.figure, [list(item) for item in state.present], state.as_of

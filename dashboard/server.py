@@ -13,10 +13,14 @@ from gunicorn.app.base import BaseApplication
 from sqlalchemy.engine import Engine
 
 from dashboard.app import create_app
+from dashboard.auth.current import current_row_scope
+from dashboard.coverage.views import CoverageCache
+from dashboard.inspections.solver import Solver
 from dashboard.monitor import page as monitor
 from dashboard.monitor.views import MonitorCache
 from dashboard.ops.db_down import UNAVAILABLE, reason
 from dashboard.ops.logs import configure_logging
+from geo import row_scope
 from geo.db import database_url, make_engine
 from geo.settings import Settings
 
@@ -27,13 +31,16 @@ def wsgi_app(settings: Settings, *, engine: Engine | None = None) -> Any:
     """A fresh WSGI app, with an engine of its own unless given one (called in each worker; the
     engine lives as long as the worker)."""
     engine = engine or make_engine(database_url(settings), pool_size=settings.threads)
-    cache = MonitorCache()
-    app = create_app(settings, engine, monitor_cache=cache)
-    _warm_up(app.server, settings=settings, engine=engine, cache=cache)
+    cache, solver, coverage = MonitorCache(), Solver(), CoverageCache()
+    app = create_app(settings, engine, monitor_cache=cache, solver=solver, coverage_cache=coverage)
+    _warm_up(app.server, settings=settings, engine=engine, caches=(cache, coverage))
+    solver.warm_up()  # the route solver's process, with OR-Tools loaded
     return app.server
 
 
-def _warm_up(server: Any, *, settings: Settings, engine: Engine, cache: MonitorCache) -> None:
+def _warm_up(
+    server: Any, *, settings: Settings, engine: Engine, caches: tuple[MonitorCache, CoverageCache]
+) -> None:
     """Serve a page once before the worker takes requests. Dash sets itself up (registers the
     JS/CSS bundles it may serve) on its first request, and a new worker's first requests are the
     page's scripts in parallel threads: those that overtake the set-up get HTTP 500. The login
@@ -41,13 +48,30 @@ def _warm_up(server: Any, *, settings: Settings, engine: Engine, cache: MonitorC
     response = server.test_client().get("/login")
     if response.status_code != 200:
         raise RuntimeError(f"the login page does not render (HTTP {response.status_code})")
-    # build the wall screen once too: loads the incident facts, grid weights and outlines, so the
-    # first screen that connects gets a warm page (a cold process needs seconds for 1M incidents).
+    # build the wall screen once too, and load what the first requests need: the incident facts,
+    # grid weights and outlines, the road network and buildings (a cold process needs seconds for
+    # 1M incidents, and the first requests waited for them). In the district-wide row scope the
+    # wall screens use (facts are kept per scope), as requests run: outside one that is everything.
     # A database that is down now must not stop the worker: pages say so until it is back.
+    scoped = engine.execution_options()
+    row_scope.install(scoped, current_row_scope)
     try:
-        monitor.build(engine, settings, cache, query={})
+        monitor.build(scoped, settings, caches[0], query={})
     except UNAVAILABLE as error:
         log.warning("warm-up skipped: database unavailable", extra={"reason": reason(error)})
+        return
+    _warm_caches(scoped, caches)
+
+
+def _warm_caches(engine: Engine, caches: tuple[MonitorCache, CoverageCache]) -> None:
+    """Load ahead what requests would load anyway; anything that fails here (a database gone
+    meanwhile, a district with no grids yet) fails the same way in the request that needs it."""
+    try:
+        with engine.connect() as conn:
+            caches[0].warm(conn)
+            caches[1].warm(conn)
+    except Exception as error:
+        log.warning("warm-up incomplete", extra={"reason": f"{type(error).__name__}: {error}"[:200]})
 
 
 def _bind(host: str, port: int) -> str:
@@ -61,9 +85,9 @@ def gunicorn_options(settings: Settings, *, host: str, port: int) -> dict[str, A
         "worker_class": "gthread",
         "threads": settings.threads,
         # from bench/bench_load.py (50 users, 1M incidents, 2 cores): requests are CPU-bound, so
-        # workers = cores (settings.workers) and threads 4; 8 threads moved p95 within the noise
-        # of a shared machine but raised p50 and memory by a quarter
-        "timeout": 60,  # a worker silent this long is restarted; the slowest request seen took 12 s
+        # workers = cores (settings.workers) and threads 4 (p95 592 ms, 27.7 requests/s; an earlier
+        # round found 8 threads within the noise for p95 but a quarter more p50 and memory)
+        "timeout": 60,  # a worker silent this long is restarted; the slowest request seen took 1.7 s
         # longer than a load balancer's idle timeout (60 s is usual, and the wall screen's refresh):
         # idle connections are closed by the client side, never under a request being sent
         "keepalive": 75,

@@ -3,18 +3,23 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+import threading
+from dataclasses import dataclass, field
+from typing import Any
 
 import plotly.graph_objects as go
 from plotly.basedatatypes import BaseTraceType
-from sqlalchemy.engine import Connection
+from sqlalchemy.engine import Connection, Engine
 
+from dashboard.auth.current import current_row_scope
 from dashboard.figure import map_figure, view_for
 from dashboard.layout import DEFAULT_WINDOW, DISTRICT, WINDOWS
 from dashboard.patching import Present
+from dashboard.shared import SharedResults
+from layers.boundaries import boundary_version
 from layers.density import latest_report
 from layers.extent import extent
-from layers.registry import LayerRegistry
+from layers.registry import LayerRegistry, MapLayer
 from layers.scope import Scope
 from layers.window import ALL_TIME, TimeWindow
 
@@ -49,17 +54,96 @@ def as_of_text(latest: dt.datetime | None) -> str:
     return f"数据截至 {latest.astimezone(dt.timezone(dt.timedelta(hours=8))):%Y-%m-%d %H:%M}（北京时间）"
 
 
+class LayerCache:
+    """Per app: traces of the layers built the same for every time window (the boundaries), per
+    scope, kept while the boundaries stay the same and ``SECONDS`` at most (grid workers and
+    households, in their hover text, are updated in place). A district's grid outlines are
+    ~0.2 s of SQL, asked for by every map that shows them."""
+
+    SECONDS = 60.0
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._held: tuple[tuple[Any, ...], SharedResults] | None = None
+
+    def build(
+        self, conn: Connection, layer: MapLayer, scope: Scope, window: TimeWindow
+    ) -> list[BaseTraceType]:
+        if not layer.timeless:
+            return layer.build(conn, scope, window=window)
+        version = boundary_version(conn)
+        with self._lock:
+            if self._held is None or self._held[0] != version:
+                self._held = (version, SharedResults(max_entries=256))
+            kept = self._held[1]
+        return kept.get(
+            (layer.key, scope), lambda: layer.build(conn, scope, window=window), max_age=self.SECONDS
+        )
+
+
 def build_layers(
-    conn: Connection, registry: LayerRegistry, keys: list[str], scope: Scope, window: TimeWindow
+    conn: Connection,
+    registry: LayerRegistry,
+    keys: list[str],
+    scope: Scope,
+    window: TimeWindow,
+    *,
+    kept: LayerCache | None = None,
 ) -> tuple[list[BaseTraceType], Present]:
-    """Traces of the known layers among ``keys``, bottom first, and how many each has."""
+    """Traces of the known layers among ``keys``, bottom first, and how many each has (the
+    timeless ones from ``kept``, when given)."""
     traces: list[BaseTraceType] = []
     present: Present = []
     for key in registry.drawing_order(keys):
-        built = registry[key].build(conn, scope, window=window)
+        layer = registry[key]
+        built = (
+            layer.build(conn, scope, window=window)
+            if kept is None
+            else kept.build(conn, layer, scope, window)
+        )
         traces += built
         present.append((key, len(built)))
     return traces, present
+
+
+MAP_SECONDS = 10.0  # how long one computed map serves everyone asking for the same one
+
+
+@dataclass(frozen=True)
+class MapCaches:
+    """Per app: whole maps, shared for ``MAP_SECONDS``, and the timeless layers' traces."""
+
+    states: SharedResults = field(default_factory=SharedResults)
+    layers: LayerCache = field(default_factory=LayerCache)
+
+
+def shared_map_state(
+    maps: MapCaches,
+    engine: Engine,
+    registry: LayerRegistry,
+    *,
+    keys: list[str],
+    scope: Scope,
+    window_key: object,
+    tile_url: str | None,
+) -> MapState:
+    """:func:`map_state`, computed at most once per ``MAP_SECONDS`` for every user asking for the
+    same layers, scope and window in the same row scope (the map reads incidents)."""
+    key = ("map", current_row_scope().setting, tuple(keys), scope, str(window_key), tile_url)
+
+    def compute() -> MapState:
+        with engine.connect() as conn:
+            return map_state(
+                conn,
+                registry,
+                keys=keys,
+                scope=scope,
+                window_key=window_key,
+                tile_url=tile_url,
+                kept=maps.layers,
+            )
+
+    return maps.states.get(key, compute, max_age=MAP_SECONDS)
 
 
 def map_state(
@@ -70,10 +154,11 @@ def map_state(
     scope: Scope,
     window_key: object,
     tile_url: str | None,
+    kept: LayerCache | None = None,
 ) -> MapState:
     """The full map for a scope and window (used on page load and when either changes)."""
     window, latest = window_from(conn, window_key)
-    traces, present = build_layers(conn, registry, keys, scope, window)
+    traces, present = build_layers(conn, registry, keys, scope, window, kept=kept)
     revision = scope.street_code or DISTRICT
     figure = map_figure(traces, view=view_for(extent(conn, scope)), tile_url=tile_url, revision=revision)
     return MapState(figure=figure, present=present, as_of=as_of_text(latest))

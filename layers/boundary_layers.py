@@ -72,7 +72,7 @@ def _traces(data: Boundaries, style: _Style, hover: str, rows: list[list[object]
     return [_outline_trace(data.outlines, style), _label_trace(data.areas, style, hover, rows)]
 
 
-@REGISTRY.layer(key="streets", label_zh="街道", label_en="Streets", z=50)
+@REGISTRY.layer(key="streets", label_zh="街道", label_en="Streets", z=50, timeless=True)
 def street_layer(conn: Connection, scope: Scope, *, window: TimeWindow) -> list[BaseTraceType]:
     data = streets(conn, scope)
     rows = [hover_row([a.name, a.code, a.attrs["units"]]) for a in data.areas]
@@ -85,7 +85,7 @@ def _community_row(a: Area) -> list[object]:
     return hover_row([a.name, kind, a.attrs["street"], a.code, a.attrs["grids"]])
 
 
-@REGISTRY.layer(key="communities", label_zh="社区/村", label_en="Communities / villages", z=40)
+@REGISTRY.layer(key="communities", label_zh="社区/村", label_en="Communities / villages", z=40, timeless=True)
 def community_layer(conn: Connection, scope: Scope, *, window: TimeWindow) -> list[BaseTraceType]:
     data = communities(conn, scope)
     style = _Style("社区/村", "#457b9d", 1.4, 6)
@@ -99,7 +99,7 @@ def _grid_row(a: Area) -> list[object]:
     return hover_row([a.name, a.code, at["community"], *people])
 
 
-@REGISTRY.layer(key="grids", label_zh="网格", label_en="Grids", z=30)
+@REGISTRY.layer(key="grids", label_zh="网格", label_en="Grids", z=30, timeless=True)
 def grid_layer(conn: Connection, scope: Scope, *, window: TimeWindow) -> list[BaseTraceType]:
     data = grids(conn, scope)
     style = _Style("网格", "#8fb3d0", 0.7, 4)

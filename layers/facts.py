@@ -118,6 +118,11 @@ class FactsCache:
         self._lock = threading.Lock()
         self._held: dict[str, tuple[int, Facts]] = {}
 
+    def scopes(self) -> list[str]:
+        """The row scopes (``gridgov.scope`` settings) whose facts are held."""
+        with self._lock:
+            return list(self._held)
+
     def get(self, conn: Connection) -> Facts:
         query = "SELECT coalesce(max(id), 0), coalesce(current_setting('gridgov.scope', true), '') FROM incident_change"
         version, scope = conn.execute(sa.text(query)).one()

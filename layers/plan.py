@@ -174,8 +174,10 @@ def make_plan(
     today: dt.date,
     settings: InspectionSettings,
     register: pd.DataFrame | None = None,
+    solve: routing.SolveFn = routing.solve,
 ) -> Plan:
-    """Plan ``request``: the register as of ``today`` (read unless given), routed over ``network``."""
+    """Plan ``request``: the register as of ``today`` (read unless given), routed over ``network``
+    by ``solve``."""
     if register is None:
         register = risk_register(conn, street=request.street, today=today, kinds=request.kinds)
     office = street_office(conn, request.street)
@@ -193,7 +195,7 @@ def make_plan(
         for r in chosen.itertuples()
     )
     problem = routing.Problem(d.matrix, visits, request.teams, request.days, request.visits_per_day)
-    solved = routing.solve(problem, seconds=request.seconds)
+    solved = solve(problem, seconds=request.seconds)
     routes = tuple(
         _team_day(
             chosen,

@@ -31,6 +31,7 @@ class MapLayer:
     default_on: bool
     z: int  # drawing order: higher is drawn on top and listed first
     build: LayerBuilder
+    timeless: bool = False  # built the same for every time window, from boundaries only
 
 
 class LayerRegistry:
@@ -46,12 +47,19 @@ class LayerRegistry:
         return layer
 
     def layer(
-        self, *, key: str, label_zh: str, label_en: str, z: int, default_on: bool = True
+        self,
+        *,
+        key: str,
+        label_zh: str,
+        label_en: str,
+        z: int,
+        default_on: bool = True,
+        timeless: bool = False,
     ) -> Callable[[LayerBuilder], LayerBuilder]:
         """Decorator: register the decorated function as the builder of a new layer."""
 
         def register(build: LayerBuilder) -> LayerBuilder:
-            self.add(MapLayer(key, label_zh, label_en, default_on, z, build))
+            self.add(MapLayer(key, label_zh, label_en, default_on, z, build, timeless))
             return build
 
         return register

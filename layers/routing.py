@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from itertools import pairwise
+from typing import Protocol
 
 import numpy as np
 from numpy.typing import NDArray
@@ -48,6 +49,12 @@ class Problem:
 
 
 Routes = list[list[list[int]]]  # [day][team] → visit numbers (0-based into Problem.visits) in order
+
+
+class SolveFn(Protocol):
+    """:func:`solve`, or something that answers as it does (e.g. in another process)."""
+
+    def __call__(self, problem: Problem, *, seconds: float) -> Routes: ...
 
 
 def _penalty(visit: Visit) -> int:

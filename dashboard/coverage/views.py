@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import hashlib
 import threading
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 import numpy as np
@@ -14,6 +16,8 @@ import sqlalchemy as sa
 from numpy.typing import NDArray
 from sqlalchemy.engine import Connection
 
+from dashboard.auth.current import current_row_scope
+from dashboard.shared import SharedResults
 from geo.errors import InputError
 from geo.service_types import ServiceType
 from layers.coverage import WALK_M_PER_MIN, Coverage, Demand, Homes, catchments, coverage, link_homes
@@ -32,13 +36,25 @@ _VERSION = "SELECT count(*), coalesce(max(id), 0), coalesce(sum(residents), 0) F
 
 
 class CoverageCache:
-    """Per process: the network and the buildings, reloaded when their tables change."""
+    """Per process: the network and the buildings, reloaded when their tables change, and the
+    views computed on them."""
 
-    def __init__(self) -> None:
-        self.networks = NetworkCache()
+    VIEW_SECONDS = 60.0  # unit names (read with a view) change only when boundaries are reloaded
+
+    def __init__(self, *, networks: NetworkCache | None = None) -> None:
+        self.networks = NetworkCache() if networks is None else networks
         self._lock = threading.Lock()
         self._demand: tuple[tuple[Any, ...], Demand] | None = None
         self._homes: tuple[int, int, Homes] | None = None
+        self._views: tuple[Network, Demand, SharedResults] | None = None
+
+    def views(self, network: Network, demand: Demand) -> SharedResults:
+        """Views on this network and these buildings (a new network or buildings: none yet)."""
+        with self._lock:
+            held = self._views
+            if held is None or held[0] is not network or held[1] is not demand:
+                held = self._views = (network, demand, SharedResults())
+            return held[2]
 
     def demand(self, conn: Connection) -> Demand:
         version = tuple(conn.execute(sa.text(_VERSION)).one())
@@ -46,6 +62,11 @@ class CoverageCache:
             if self._demand is None or self._demand[0] != version:
                 self._demand = (version, Demand.load(conn))
             return self._demand[1]
+
+    def warm(self, conn: Connection) -> None:
+        """Load the network and the buildings and join them, before a worker takes requests."""
+        network = self.networks.get(conn)
+        self.homes(network, self.demand(conn))
 
     def homes(self, network: Network, demand: Demand) -> Homes:
         """Where the buildings join the network, kept while both are the same objects."""
@@ -116,21 +137,45 @@ def _named(conn: Connection, frame: pd.DataFrame, level: str) -> pd.DataFrame:
 
 
 def _hulls(demand: Demand, owner: NDArray[np.int64]) -> list[Any]:
-    """The convex hull of the buildings each point serves (grouped by one sort, not a scan each)."""
+    """The convex hull of the buildings each point serves (grouped by one sort, not a scan each).
+    Points that serve no building (e.g. one beside another) have none: groups are numbered anew."""
     served = owner >= 0
-    order = np.argsort(owner[served], kind="stable")
+    group = np.unique(owner[served], return_inverse=True)[1]
+    order = np.argsort(group, kind="stable")
     points = shapely.points(demand.lonlat[served][order])
-    groups = shapely.multipoints(points, indices=owner[served][order])
+    groups = shapely.multipoints(points, indices=group[order])
     return [h for h in shapely.convex_hull(groups) if h.geom_type == "Polygon"]
 
 
 def coverage_view(
     conn: Connection, cache: CoverageCache, *, kind: str, metres: float, what_if: WhatIf
 ) -> CoverageView:
+    """The view for a type, threshold and what-if, computed once for everyone asking for it while
+    the network, the buildings and the type's points stay the same (and ``VIEW_SECONDS`` at most).
+    The key holds the request's row scope."""
     network, demand = cache.networks.get(conn), cache.demand(conn)
-    homes = cache.homes(network, demand)
     points = _points(conn, kind)
-    points["removed"] = points["id"].isin(what_if.removed)
+    digest = hashlib.sha256(pd.util.hash_pandas_object(points, index=False).to_numpy().tobytes()).hexdigest()
+    key = (current_row_scope().setting, kind, metres, what_if, digest)
+    compute = partial(
+        compute_view, conn, cache, network, demand, points=points, metres=metres, what_if=what_if
+    )
+    return cache.views(network, demand).get(key, compute, max_age=cache.VIEW_SECONDS)
+
+
+def compute_view(
+    conn: Connection,
+    cache: CoverageCache,
+    network: Network,
+    demand: Demand,
+    *,
+    points: pd.DataFrame,
+    metres: float,
+    what_if: WhatIf,
+) -> CoverageView:
+    """The view, computed now (``points``: the type's points, as read)."""
+    homes = cache.homes(network, demand)
+    points = points.assign(removed=points["id"].isin(what_if.removed))
     kept = points.loc[~points["removed"], ["lon", "lat"]].to_numpy(float).reshape(-1, 2)
     added = np.array(what_if.added, float).reshape(-1, 2)
     everything = np.vstack([kept, added])

@@ -17,6 +17,7 @@ from dashboard.auth import trail
 from dashboard.auth.current import current_row_scope
 from dashboard.inspections import layout as L
 from dashboard.inspections.figures import plan_figure
+from dashboard.inspections.solver import Solver
 from dashboard.inspections.views import planning, request_from, street_outline
 from geo.errors import InputError
 from geo.inspection_settings import InspectionSettings
@@ -37,7 +38,7 @@ def today() -> dt.date:
 
 
 def register_inspection_callbacks(
-    app: Dash, *, engine: Engine, networks: NetworkCache, settings: InspectionSettings
+    app: Dash, *, engine: Engine, networks: NetworkCache, settings: InspectionSettings, solver: Solver
 ) -> None:
     @app.callback(
         *PLAN_OUTPUTS,
@@ -64,7 +65,8 @@ def register_inspection_callbacks(
             if not current_row_scope().allows(request.street):
                 raise InputError("this account plans only its own streets; pick one from the list")
             with engine.connect() as conn:
-                data = planning(conn, networks.get(conn), request, today=today(), settings=settings)
+                network = networks.get(conn)
+                data = planning(conn, network, request, today=today(), settings=settings, solve=solver.solve)
             trail.record(
                 engine, "view", what="inspection register", street=request.street, targets=len(data.register)
             )

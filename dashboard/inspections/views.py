@@ -14,6 +14,7 @@ from sqlalchemy.engine import Connection
 from geo.errors import InputError
 from geo.inspection_kinds import INSPECTION_KINDS
 from geo.inspection_settings import InspectionSettings
+from layers import routing
 from layers.cycles import RoundCoverage, round_coverage
 from layers.network import Network
 from layers.plan import Plan, PlanRequest, make_plan
@@ -82,12 +83,19 @@ class Planning:
 
 
 def planning(
-    conn: Connection, network: Network, request: PlanRequest, *, today: dt.date, settings: InspectionSettings
+    conn: Connection,
+    network: Network,
+    request: PlanRequest,
+    *,
+    today: dt.date,
+    settings: InspectionSettings,
+    solve: routing.SolveFn = routing.solve,
 ) -> Planning:
     register = risk_register(conn, street=request.street, today=today, kinds=request.kinds)
+    plan = make_plan(conn, network, request, today=today, settings=settings, register=register, solve=solve)
     return Planning(
         register=register,
-        plan=make_plan(conn, network, request, today=today, settings=settings, register=register),
+        plan=plan,
         outline=street_outline(conn, request.street),
         rounds=round_coverage(conn, street=request.street, today=today, kinds=request.kinds),
     )

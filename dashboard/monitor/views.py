@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 import threading
-import time
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
-from typing import Any, TypeVar, cast
+from typing import Any, TypeVar
 
 import pandas as pd
 import shapely
@@ -17,8 +16,10 @@ from sqlalchemy.engine import Connection
 from dashboard.figure import view_for
 from dashboard.monitor import figures
 from dashboard.monitor.i18n import LANGS, short_name, text
+from dashboard.shared import SharedResults
 from geo.categories import CATEGORIES
 from layers import feeds, kpis, ranking, trend
+from layers.boundaries import boundary_version
 from layers.density import Density, facts_density
 from layers.drill import Drill, GridInfo, Outline, Unit, children, grid_info, grids_in, path
 from layers.extent import Extent
@@ -77,50 +78,50 @@ class Controls:
 
 # simplification tolerance of outlines drawn at each level (metres): about a pixel at its zoom
 TOLERANCE_M = {"district": 25.0, "street": 10.0, "community": 5.0, "grid": 2.0}
-_VERSION = sa.text(
-    "SELECT (SELECT count(*) || ':' || max(id) || ':' || max(valid_from) FROM street WHERE valid_to IS NULL), "
-    "(SELECT count(*) || ':' || max(id) || ':' || max(valid_from) FROM community WHERE valid_to IS NULL), "
-    "(SELECT count(*) || ':' || max(id) || ':' || max(valid_from) FROM grid WHERE valid_to IS NULL)"
+
+
+_STREET_IDS = sa.text("SELECT id FROM street WHERE valid_to IS NULL ORDER BY code")
+_LATITUDE = sa.text(
+    "SELECT coalesce(ST_Y(ST_Centroid(ST_Extent(geom))), 40.0) FROM district WHERE valid_to IS NULL"
 )
+
+
+def _load_outlines(conn: Connection, kind: str, drill: Drill) -> list[Outline]:
+    tolerance = TOLERANCE_M[drill.level]
+    if kind == "children":
+        return children(conn, drill, tolerance_m=tolerance)[1]
+    return grids_in(conn, drill, tolerance_m=tolerance)
 
 
 class MonitorCache:
     """Per app: the incident facts (reloaded when incidents change), and grid weights and
-    simplified outlines (kept while the current boundaries stay the same)."""
+    simplified outlines (kept while the current boundaries stay the same). Each is loaded once
+    (single flight) and without holding up requests that need something else: under load, one
+    lock around every load made all the wall screens wait for a street's outlines."""
 
     VIEW_SECONDS = 10.0  # how long one computed view serves every screen asking for it
     MAX_VIEWS = 64
+    MAX_OUTLINES = 1024  # per drill and kind (children, grids): every street and community, many grids
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._views_lock = threading.Lock()
-        self._views: dict[Hashable, tuple[float, Any]] = {}
-        self._version: tuple[Any, ...] | None = None
-        self._weights: GridWeights | None = None
-        self._outlines: dict[tuple[str, Drill], list[Outline]] = {}
-        self._latitude: float | None = None
+        self._views = SharedResults(max_entries=self.MAX_VIEWS)
+        self._boundaries: tuple[tuple[Any, ...], SharedResults, SharedResults] | None = None
         self._facts = FactsCache()
-        self._rates: dict[tuple[Any, ...], GridRates] = {}
-        self._rates_of: tuple[Facts, GridWeights] | None = None
+        self._rates: tuple[Facts, GridWeights, SharedResults] | None = None
 
     def shared(self, key: Hashable, compute: Callable[[], T]) -> T:
         """``compute()``'s result for ``key``, computed at most once per ``VIEW_SECONDS``: the
         wall screens of a centre (and its desks) mostly ask for the same view, and a view is
-        the costliest thing the server makes. The key must hold the caller's row scope."""
-        started = time.monotonic()
-        with self._views_lock:
-            held = self._views.get(key)
-        if held is not None and started - held[0] < self.VIEW_SECONDS:
-            return cast(T, held[1])
-        value = compute()  # outside the lock: other views go on meanwhile
-        with self._views_lock:
-            if len(self._views) >= self.MAX_VIEWS:
-                self._views.pop(next(iter(self._views)))
-            self._views[key] = (started, value)
-        return value
+        the costliest thing the server makes; screens asking while it is being made wait for it
+        rather than make it again. The key must hold the caller's row scope."""
+        return self._views.get(key, compute, max_age=self.VIEW_SECONDS)
 
     def facts(self, conn: Connection) -> Facts:
         return self._facts.get(conn)
+
+    def fact_scopes(self) -> list[str]:
+        return self._facts.scopes()
 
     def rates(self, conn: Connection, facts: Facts, f: IncidentFilter) -> GridRates:
         """Grid rates and Gi* for ``f`` over the whole district, kept for the same facts and window
@@ -128,50 +129,42 @@ class MonitorCache:
         weights = self.weights(conn)
         if "overdue" in f.statuses:  # changes as deadlines pass
             return grid_rates(facts, f, weights)
-        key = (f.since, f.categories, f.sources, f.statuses)
         with self._lock:
-            held = self._rates_of
-            if held is None or held[0] is not facts or held[1] is not weights or len(self._rates) >= 32:
-                self._rates_of, self._rates = (facts, weights), {}  # held, so never mistaken for new ones
-            if key not in self._rates:
-                self._rates[key] = grid_rates(facts, f, weights)
-            return self._rates[key]
+            held = self._rates
+            if held is None or held[0] is not facts or held[1] is not weights:
+                held = self._rates = (facts, weights, SharedResults(max_entries=32))  # held: ids never reused
+        key = (f.since, f.categories, f.sources, f.statuses)
+        return held[2].get(key, lambda: grid_rates(facts, f, weights))
+
+    def _current(self, conn: Connection) -> tuple[SharedResults, SharedResults]:
+        """What is kept for the current boundaries (nothing yet if they changed): the district's
+        values (weights, latitude), and outlines (apart, so many drills never push those out)."""
+        version = boundary_version(conn)  # outside the lock: a round trip
+        with self._lock:
+            if self._boundaries is None or self._boundaries[0] != version:
+                self._boundaries = (version, SharedResults(), SharedResults(max_entries=self.MAX_OUTLINES))
+            return self._boundaries[1:]
 
     def latitude(self, conn: Connection) -> float:
         """The district's central latitude (heat cells are laid out for it)."""
-        with self._lock:
-            self._check(conn)
-            if self._latitude is None:
-                query = "SELECT coalesce(ST_Y(ST_Centroid(ST_Extent(geom))), 40.0) FROM district WHERE valid_to IS NULL"
-                self._latitude = float(conn.execute(sa.text(query)).scalar_one())
-            return self._latitude
-
-    def _check(self, conn: Connection) -> None:
-        version = tuple(conn.execute(_VERSION).one())
-        if version != self._version:
-            self._version, self._weights, self._outlines, self._latitude = version, None, {}, None
+        return self._current(conn)[0].get("latitude", lambda: float(conn.execute(_LATITUDE).scalar_one()))
 
     def weights(self, conn: Connection) -> GridWeights:
-        with self._lock:
-            self._check(conn)
-            if self._weights is None:
-                self._weights = GridWeights.load(conn)
-            return self._weights
+        return self._current(conn)[0].get("weights", lambda: GridWeights.load(conn))
 
     def outlines(self, conn: Connection, kind: str, drill: Drill) -> list[Outline]:
         """``kind`` "children" (the units one level down) or "grids" (every grid inside)."""
-        with self._lock:
-            self._check(conn)
-            key = (kind, drill)
-            if key not in self._outlines:
-                tolerance = TOLERANCE_M[drill.level]
-                loaded = (
-                    children(conn, drill, tolerance_m=tolerance)[1]
-                    if kind == "children"
-                    else grids_in(conn, drill, tolerance_m=tolerance)
-                )
-                self._outlines[key] = loaded
-            return self._outlines[key]
+        return self._current(conn)[1].get((kind, drill), lambda: _load_outlines(conn, kind, drill))
+
+    def warm(self, conn: Connection) -> None:
+        """Load what screens ask for first, before a worker takes requests: the facts, grid
+        weights, and the outlines of the district and of every street (kiosk mode visits them all)."""
+        self.facts(conn)
+        self.weights(conn)
+        self.latitude(conn)
+        for drill in [Drill(), *(Drill("street", int(i)) for i in conn.execute(_STREET_IDS).scalars())]:
+            self.outlines(conn, "children", drill)
+            self.outlines(conn, "grids", drill)
 
 
 @dataclass(frozen=True)

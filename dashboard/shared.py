@@ -1,0 +1,80 @@
+"""Results that every request of a process asking for the same thing shares.
+
+Under load many users ask for the same thing at about the same time (the wall screens of a
+centre refresh together; a leader presses Plan twice). :class:`SharedResults` computes a key's
+value once and hands it to everyone asking while it is fresh; requests arriving while it is
+being computed wait for that computation instead of starting their own ("single flight"), so
+an expired view is rebuilt once, not once per screen.
+
+The key must hold everything the value depends on, the caller's row scope included: a value
+computed for one street leader must never reach another account.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable, Hashable
+from dataclasses import dataclass, field
+from typing import Any, TypeVar, cast
+
+T = TypeVar("T")
+
+
+@dataclass
+class _Entry:
+    started: float
+    done: threading.Event = field(default_factory=threading.Event)
+    value: Any = None
+    failed: bool = False
+
+
+class SharedResults:
+    """Per app: values by key, at most ``max_entries`` (the oldest go first)."""
+
+    def __init__(self, *, max_entries: int = 64, clock: Callable[[], float] = time.monotonic) -> None:
+        self._lock = threading.Lock()
+        self._entries: dict[Hashable, _Entry] = {}
+        self._max = max_entries
+        self._clock = clock
+
+    def get(self, key: Hashable, compute: Callable[[], T], *, max_age: float | None = None) -> T:
+        """``compute()``'s value for ``key``, computed again only when the held one started more
+        than ``max_age`` seconds ago (None: held until pushed out; the key says when it is stale)."""
+        entry, mine = self._claim(key, max_age)
+        if not mine:
+            entry.done.wait()
+            if not entry.failed:
+                return cast(T, entry.value)
+            return compute()  # the computation we waited for raised: try on our own
+        try:
+            entry.value = compute()
+        except BaseException:
+            entry.failed = True
+            self._forget(key, entry)
+            raise
+        finally:
+            entry.done.set()
+        return cast(T, entry.value)
+
+    def _claim(self, key: Hashable, max_age: float | None) -> tuple[_Entry, bool]:
+        """The entry to use, and whether this caller must compute it."""
+        now = self._clock()
+        with self._lock:
+            held = self._entries.get(key)
+            if held is not None and not held.failed and (max_age is None or now - held.started < max_age):
+                return held, False
+            self._entries.pop(key, None)  # a stale one: its replacement goes to the end
+            if len(self._entries) >= self._max:
+                self._entries.pop(next(iter(self._entries)))
+            entry = self._entries[key] = _Entry(now)
+            return entry, True
+
+    def _forget(self, key: Hashable, entry: _Entry) -> None:
+        with self._lock:
+            if self._entries.get(key) is entry:
+                del self._entries[key]
+
+    def __len__(self) -> int:
+        with self._lock:
+            return len(self._entries)

@@ -1,0 +1,95 @@
+"""dashboard/shared.py: values shared between requests, per key, computed once at a time."""
+
+from __future__ import annotations
+
+import threading
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+
+from dashboard.shared import SharedResults
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 100.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def counter():
+    calls: list[int] = []
+
+    def make() -> int:
+        calls.append(1)
+        return len(calls)
+
+    return calls, make
+
+
+def test_a_key_is_computed_once_while_fresh_and_again_when_older_than_max_age() -> None:
+    clock = Clock()
+    shared = SharedResults(clock=clock)
+    _, make = counter()
+    assert [shared.get(("all", "district"), make, max_age=10) for _ in range(3)] == [1, 1, 1]
+    clock.now += 9.9
+    assert shared.get(("all", "district"), make, max_age=10) == 1
+    clock.now += 0.2
+    assert shared.get(("all", "district"), make, max_age=10) == 2
+
+
+def test_keys_never_share_values_so_a_scope_in_the_key_keeps_accounts_apart() -> None:
+    shared = SharedResults()
+    assert shared.get(("streets:3", "district"), lambda: "street 3's") == "street 3's"
+    assert shared.get(("all", "district"), lambda: "everyone's") == "everyone's"
+    assert shared.get(("streets:4", "district"), lambda: "street 4's") == "street 4's"
+    assert shared.get(("streets:3", "district"), lambda: "other") == "street 3's"
+
+
+def test_without_max_age_a_value_stays_until_pushed_out_by_newer_keys() -> None:
+    shared = SharedResults(max_entries=2)
+    shared.get("a", lambda: 1)
+    shared.get("b", lambda: 2)
+    shared.get("c", lambda: 3)  # pushes out "a", the oldest
+    assert len(shared) == 2
+    assert shared.get("b", lambda: 20) == 2
+    assert shared.get("a", lambda: 10) == 10
+
+
+def test_callers_arriving_during_a_computation_wait_for_it_instead_of_computing_again() -> None:
+    shared, started, release = SharedResults(), threading.Event(), threading.Event()
+    calls: list[int] = []
+
+    def slow() -> str:
+        calls.append(1)
+        started.set()
+        release.wait(5)
+        return "view"
+
+    with ThreadPoolExecutor(8) as pool:
+        first = pool.submit(shared.get, "k", slow)
+        started.wait(5)
+        others = [pool.submit(shared.get, "k", slow) for _ in range(7)]
+        release.set()
+        assert {first.result(), *(f.result() for f in others)} == {"view"}
+    assert len(calls) == 1
+
+
+def test_a_failed_computation_is_not_kept_and_its_waiters_compute_on_their_own() -> None:
+    shared, started, release = SharedResults(), threading.Event(), threading.Event()
+
+    def broken() -> str:
+        started.set()
+        release.wait(5)
+        raise RuntimeError("database down")
+
+    with ThreadPoolExecutor(2) as pool:
+        first = pool.submit(shared.get, "k", broken)
+        started.wait(5)
+        waiter = pool.submit(shared.get, "k", lambda: "fine")
+        release.set()
+        with pytest.raises(RuntimeError):
+            first.result()
+        assert waiter.result() == "fine"
+    assert shared.get("k", lambda: "again") in ("again", "fine")  # the failure itself was not kept

@@ -1,0 +1,110 @@
+"""dashboard/inspections/solver.py: route solving in a process of its own, answers kept per problem."""
+
+import dataclasses
+import datetime as dt
+import threading
+
+import pytest
+import sqlalchemy as sa
+
+from dashboard.inspections.solver import Solver, problem_key
+from geo.inspection_settings import InspectionSettings
+from layers import routing
+from layers.network import NetworkCache
+from layers.plan import PlanRequest, make_plan
+from tests.sql import one
+from tests.test_inspections import _flat, _problem
+
+
+@pytest.fixture(scope="module")
+def solver():
+    s = Solver()
+    yield s
+    s.close()
+
+
+def test_the_process_answers_as_the_solver_does_and_an_identical_problem_is_solved_once(solver):
+    problem = _problem(mandatory=set(range(0, 40, 4)), last_day=0)
+    before = solver.solved
+    routes = solver.solve(problem, seconds=0.3)
+    visited = _flat(routes)
+    assert len(visited) == len(set(visited)) == 2 * 3 * 5
+    assert set(range(0, 40, 4)) <= set(routes[0][0] + routes[0][1])  # mandatory ones on day 1
+    again = solver.solve(_problem(mandatory=set(range(0, 40, 4)), last_day=0), seconds=0.3)
+    assert again == routes and solver.solved == before + 1
+    again[0][0].clear()  # a caller changing its answer changes no one else's
+    assert solver.solve(problem, seconds=0.3) == routes
+
+
+def test_any_change_to_the_problem_is_a_new_problem():
+    base = _problem()
+    key = problem_key(base, seconds=1.0)
+    pinned = dataclasses.replace(
+        base, visits=(dataclasses.replace(base.visits[0], mandatory=True), *base.visits[1:])
+    )
+    moved = base.matrix.copy()
+    moved[1, 2] += 1
+    changed = [
+        pinned,  # a pin
+        dataclasses.replace(base, visits=base.visits[1:], matrix=base.matrix[1:, 1:]),  # a drop
+        dataclasses.replace(base, matrix=moved),  # one distance
+        dataclasses.replace(base, teams=3),
+        dataclasses.replace(base, days=4),
+        dataclasses.replace(base, capacity=6),
+    ]
+    keys = {problem_key(p, seconds=1.0) for p in changed} | {problem_key(base, seconds=2.0)}
+    assert key not in keys and len(keys) == len(changed) + 1
+    assert problem_key(_problem(), seconds=1.0) == key
+
+
+def test_solving_in_the_process_leaves_the_other_threads_running(solver):
+    """OR-Tools holds the GIL while it searches: in-process, a thread beside it stands still."""
+    solver.solve(_problem(n=5, seed=9), seconds=0.05)  # the process is up
+    spins, stop = [0], threading.Event()
+
+    def spin():
+        while not stop.is_set():
+            spins[0] += 1
+
+    thread = threading.Thread(target=spin)
+    thread.start()
+    try:
+        solver.solve(_problem(n=60, seed=3), seconds=1.0)
+        during = spins[0]
+    finally:
+        stop.set()
+        thread.join()
+    assert during > 1_000_000  # ~10 million in practice; in-process, only what the model set-up leaves
+
+
+def test_in_process_solving_gives_the_same_kind_of_answer():
+    routes = Solver(in_process=True).solve(
+        _problem(n=12, teams=1, days=1, capacity=5, mandatory=set(range(8))), seconds=0.2
+    )
+    assert len(_flat(routes)) == 5 and set(_flat(routes)) <= set(range(8))
+    assert routing.route_length(_problem(n=12).matrix, routes[0][0]) > 0
+
+
+def test_a_street_plan_is_solved_again_only_when_its_targets_visits_or_choices_change(demo):
+    street = one(demo, "SELECT street_id FROM inspection_target GROUP BY 1 ORDER BY count(*) DESC, 1 LIMIT 1")
+    solver, today = Solver(in_process=True), dt.date.today()
+    request = PlanRequest(street=street, start=today, days=2, teams=2, visits_per_day=5, seconds=0.2)
+    with demo.connect() as conn:
+        network = NetworkCache().get(conn)
+
+        def plan(req):
+            return make_plan(
+                conn, network, req, today=today, settings=InspectionSettings(), solve=solver.solve
+            )
+
+        first = plan(request)
+        assert plan(request).routes == first.routes and solver.solved == 1  # pressed again
+        target = first.left_out[0]
+        pinned = plan(dataclasses.replace(request, pinned=frozenset({target})))
+        assert solver.solved == 2 and target in {s.target for r in pinned.routes for s in r.stops}
+        conn.execute(
+            sa.text("UPDATE inspection_target SET risk_level = 3 - risk_level WHERE id = :t"), {"t": target}
+        )
+        plan(request)  # the register changed (a target's risk level): a new problem
+        assert solver.solved == 3
+        conn.rollback()
