@@ -7,6 +7,7 @@ import io
 import json
 import logging
 import re
+import urllib.request
 from collections.abc import Iterator
 
 import pytest
@@ -20,6 +21,7 @@ from dashboard.ops.request_log import HEADER, request_id_from
 from geo import migrate
 from geo.db import make_engine
 from tests.auth import COOKIE, client_for, csrf_token, session_cookie
+from tests.test_browser import serving
 
 
 @pytest.fixture(scope="module")
@@ -127,3 +129,14 @@ def test_an_unreachable_database_answers_503_and_keeps_the_session(settings, app
         assert response.headers["Retry-After"] == "5" and "Set-Cookie" not in response.headers
         assert "Traceback" not in response.get_data(as_text=True)
     gone.dispose()
+
+
+def test_every_line_the_real_server_writes_is_json(settings, demo, tmp_path):
+    """gunicorn's own lines (starting, booting workers, the stop signal) included."""
+    with serving(settings, tmp_path) as (url, log):
+        assert urllib.request.urlopen(url + "healthz", timeout=10).status == 200
+    lines = [line for line in log.read_text(encoding="utf-8").splitlines() if line.strip()]
+    records = [json.loads(line) for line in lines]  # raises on any line that is not JSON
+    loggers = {r["logger"] for r in records}
+    messages = " ".join(r["message"] for r in records)
+    assert "gunicorn.error" in loggers and "Booting worker" in messages and "Handling signal" in messages

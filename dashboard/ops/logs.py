@@ -56,3 +56,19 @@ def configure_logging(*, level: int = logging.INFO) -> None:
     handler.setFormatter(JsonFormatter())
     root.addHandler(handler)
     root.setLevel(level)
+
+
+def gunicorn_logconfig() -> dict[str, Any]:
+    """gunicorn's own records (starting, workers booting and exiting, signals) as the same JSON
+    lines: its loggers hand them to the root logger's JSON handler."""
+    passing = {"level": "INFO", "handlers": [], "propagate": True}
+    return {
+        "version": 1,
+        "disable_existing_loggers": False,
+        "formatters": {"json": {"()": JsonFormatter}},
+        "handlers": {
+            "json": {"class": "logging.StreamHandler", "formatter": "json", "stream": "ext://sys.stderr"}
+        },
+        "root": {"level": "INFO", "handlers": ["json"]},
+        "loggers": {"gunicorn.error": passing, "gunicorn.access": dict(passing)},
+    }
