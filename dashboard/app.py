@@ -10,6 +10,7 @@ import plotly.graph_objects as go
 from dash import Dash, Input, Output, dcc, html
 from dash.development.base_component import Component
 from sqlalchemy.engine import Engine
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from dashboard import audit_page
 from dashboard.auth import current_user, install_auth
@@ -91,6 +92,9 @@ def create_app(
         assets_folder=str(ASSETS),
         index_string=INDEX,
     )
+    if settings.proxy_hops:  # the client's address and scheme as the trusted proxies saw them
+        hops = settings.proxy_hops
+        app.server.wsgi_app = ProxyFix(app.server.wsgi_app, x_for=hops, x_proto=hops)
     install_operations(app.server, engine=unscoped)  # before the gate: every request gets an id
     # Dash embeds the validation layout in every HTML page: built without data, it names every
     # component id the callbacks use on any page; the same layouts tell each callback's page.

@@ -26,6 +26,9 @@ Every setting is documented in README.md (a test checks this). Names and default
   front): cookies get the Secure flag and responses HSTS (default ``0``).
 - ``GRIDGOV_ADMIN_PASSWORD``: the first admin's password when ``gridgov serve`` creates it
   (default: a random one, printed once).
+- ``GRIDGOV_PROXY_HOPS``: how many reverse proxies in front of gunicorn set X-Forwarded-For and
+  X-Forwarded-Proto; the client's address (login throttle, audit log) comes from them (``0``:
+  no header is trusted).
 """
 
 from __future__ import annotations
@@ -62,6 +65,7 @@ class Settings:
     kiosk_session_days: int = 30
     cookie_secure: bool = False
     admin_password: str | None = field(default=None, repr=False)
+    proxy_hops: int = 0
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -87,6 +91,7 @@ class Settings:
             kiosk_session_days=_int(env, "GRIDGOV_KIOSK_SESSION_DAYS", 30),
             cookie_secure=_bool(env, "GRIDGOV_COOKIE_SECURE"),
             admin_password=env.get("GRIDGOV_ADMIN_PASSWORD") or None,
+            proxy_hops=_int(env, "GRIDGOV_PROXY_HOPS", 0),
         )
 
 

@@ -7,6 +7,7 @@ without protection fails here.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import re
 
@@ -323,3 +324,16 @@ def test_a_wrong_kiosk_token_is_refused(app):
     client = client_for(app.server)
     response = client.get("/kiosk?token=not-a-token")
     assert response.status_code == 401 and client.get("/_dash-layout").status_code == 401
+
+
+@pytest.mark.parametrize(("hops", "seen"), [(0, "127.0.0.1"), (1, "10.8.0.7")])
+def test_the_client_address_comes_from_a_proxy_only_when_proxies_are_trusted(settings, demo, hops, seen):
+    """Behind the intranet's nginx every request comes from the proxy; GRIDGOV_PROXY_HOPS=1
+    takes the client's address from its X-Forwarded-For, and 0 ignores the header (a client
+    could write one to dodge the login throttle)."""
+    client = client_for(create_app(dataclasses.replace(settings, proxy_hops=hops), demo).server)
+    client.environ_base["HTTP_X_FORWARDED_FOR"] = "10.8.0.7"
+    name = f"proxy_probe_{hops}"
+    assert login(client, name, "not the password").status_code == 401
+    sql = "SELECT detail->>'ip' FROM audit_log WHERE action = 'login.failed' AND username = :u"
+    assert one(demo, sql, u=name) == seen
