@@ -19,7 +19,7 @@ from dashboard.inspections.solver import Solver
 from dashboard.monitor import page as monitor
 from dashboard.monitor.views import MonitorCache
 from dashboard.ops.db_down import UNAVAILABLE, reason
-from dashboard.ops.logs import configure_logging, gunicorn_logconfig
+from dashboard.ops.logs import GunicornLogger, configure_logging
 from geo import row_scope
 from geo.db import database_url, make_engine
 from geo.settings import Settings
@@ -94,7 +94,7 @@ def gunicorn_options(settings: Settings, *, host: str, port: int) -> dict[str, A
         "preload_app": False,
         "accesslog": None,  # the app logs each request itself, as JSON with its request id
         "errorlog": "-",
-        "logconfig_dict": gunicorn_logconfig(),  # gunicorn's own lines as JSON too
+        "logger_class": GunicornLogger,  # gunicorn's own lines as JSON too
         "control_socket_disable": True,  # else every gunicorn on the host shares ~/.gunicorn/gunicorn.ctl
         "proc_name": "gridgov",
     }

@@ -14,6 +14,7 @@ import sys
 from typing import Any
 
 from flask import has_request_context, request
+from gunicorn import glogging
 
 REQUEST_ID = "gridgov.request_id"  # the WSGI environ key holding the request's id
 _STANDARD = frozenset(vars(logging.LogRecord("", 0, "", 0, "", None, None))) | {"message", "asctime"}
@@ -58,17 +59,14 @@ def configure_logging(*, level: int = logging.INFO) -> None:
     root.setLevel(level)
 
 
-def gunicorn_logconfig() -> dict[str, Any]:
-    """gunicorn's own records (starting, workers booting and exiting, signals) as the same JSON
-    lines: its loggers hand them to the root logger's JSON handler."""
-    passing = {"level": "INFO", "handlers": [], "propagate": True}
-    return {
-        "version": 1,
-        "disable_existing_loggers": False,
-        "formatters": {"json": {"()": JsonFormatter}},
-        "handlers": {
-            "json": {"class": "logging.StreamHandler", "formatter": "json", "stream": "ext://sys.stderr"}
-        },
-        "root": {"level": "INFO", "handlers": ["json"]},
-        "loggers": {"gunicorn.error": passing, "gunicorn.access": dict(passing)},
-    }
+class GunicornLogger(glogging.Logger):
+    """gunicorn's own lines (starting, workers booting and exiting, signals) as the same JSON.
+
+    Only its error log is kept; its access log stays off (``accesslog`` None): the app logs
+    each request itself, with its id and without the query string, which can hold a kiosk token.
+    """
+
+    def setup(self, cfg: Any) -> None:
+        super().setup(cfg)
+        for handler in self.error_log.handlers:
+            handler.setFormatter(JsonFormatter())
