@@ -184,8 +184,6 @@ def server_settings(*, ram_bytes: int | None = None) -> dict[str, str]:
         "max_wal_size": "4GB",
         "checkpoint_timeout": "15min",
         "jit": "off",
-        "wal_level": "minimal",
-        "max_wal_senders": "0",
     }
 
 

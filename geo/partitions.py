@@ -114,14 +114,11 @@ def _analyze(raw: psycopg.Connection[Any], table: str) -> None:
     )
 
 
-_DRAW = """
-SELECT min(id), max(id), count(*) FROM (
-    SELECT nextval((SELECT pg_get_serial_sequence('incident', 'id')::regclass)) AS id
-    FROM generate_series(1, %s)
-) ids"""
-_DRAW_EACH = (
+# the sequence is looked up once per statement, not per row
+_DRAW_EACH = sql.SQL(
     "SELECT nextval((SELECT pg_get_serial_sequence('incident', 'id')::regclass)) FROM generate_series(1, %s)"
 )
+_DRAW = sql.SQL("SELECT min(id), max(id), count(*) FROM ({}) AS ids(id)").format(_DRAW_EACH)
 
 
 def reserve_ids(conn: Connection, count: int, *, tries: int = 3) -> NDArray[np.int64]:

@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 from itertools import islice
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO
 
 import pandas as pd
 import pyarrow as pa
@@ -139,9 +139,6 @@ def _without_nul(source: Source) -> Source:
     return replace(source, columns=columns, batches=batches)
 
 
-_HEADER_LIMIT = 1 << 20
-
-
 def _strip_nul(cells: pd.Series) -> pd.Series:
     if isinstance(cells.dtype, pd.StringDtype):
         return (
@@ -158,29 +155,34 @@ def _numbered(frame: pd.DataFrame, first_row: int) -> pd.DataFrame:
 
 
 def _header(path: Path, encoding: str) -> tuple[pd.DataFrame, str, int]:
-    """The header row, the delimiter (the one of , tab ; | it uses most) and how many lines
-    the header takes."""
+    """The header row, the delimiter (the one of , tab ; | its first line uses most) and how
+    many lines the header takes."""
     try:
-        text = _header_text(path, encoding)
-        sep = max([",", "\t", ";", "|"], key=text.count)
-        lines = max(1, text.count("\n"))
-        return pd.read_csv(io.StringIO(text), dtype=str, nrows=0, sep=sep, engine="python"), sep, lines
+        lines, sep = _header_lines(path, encoding)
+        frame = pd.read_csv(io.StringIO("".join(lines)), dtype=str, nrows=0, sep=sep, engine="python")
+        return frame, sep, len(lines)
     except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError, csv.Error) as exc:
         raise InputError(f"{path.name} is not a readable CSV file: {exc}") from None
 
 
-def _header_text(path: Path, encoding: str) -> str:
-    """The header's line(s) alone: Python's CSV module, which pandas sniffs with, refuses a
-    cell over 128 KB, and a long complaint further down must not stop the header being read.
-    A quoted header name may hold a line break, so lines are added while a quote is open."""
+def _header_lines(path: Path, encoding: str) -> tuple[list[str], str]:
+    """The header record's lines, and the delimiter. Python's csv module reads that one record,
+    however many lines a quoted name spans (Excel's wrapped header cells); the rows below are
+    Arrow's to read (the csv module refuses a cell over 128 KB anywhere it reads)."""
     with path.open(encoding=encoding, newline="") as fh:
-        text = fh.readline()
-        while text.count('"') % 2 and len(text) < _HEADER_LIMIT:
-            line = fh.readline()
-            if not line:
-                break
-            text += line
-    return text
+        first = fh.readline()
+        sep = max([",", "\t", ";", "|"], key=first.count)
+        lines = [first]
+        next(csv.reader(_recorded(first, fh, lines), delimiter=sep), None)
+    return lines, sep
+
+
+def _recorded(first: str, rest: TextIO, lines: list[str]) -> Iterator[str]:
+    """``first``, then the lines of ``rest`` as they are read, each also added to ``lines``."""
+    yield first
+    for line in rest:
+        lines.append(line)
+        yield line
 
 
 def _csv(path: Path, encoding: str) -> Source:

@@ -102,6 +102,21 @@ def test_a_header_name_with_a_line_break_is_read(demo, tmp_path):
     assert result.inserted == 1
 
 
+def test_a_quote_inside_a_header_name_swallows_no_rows(demo, tmp_path):
+    """A quote in mid-name opens no quoted field (as in Excel); counting quotes would have read
+    the rows below into the header, and the reader would have skipped them."""
+    path = tmp_path / "stray-quote.csv"
+    rows = "".join(f"A{i},2025-03-01,113.30,40.09\n" for i in range(3))
+    path.write_text('工单编号,受理"时间,经度,纬度\n' + rows, encoding="utf-8")
+    result = run_file(
+        demo,
+        kind=KIND,
+        path=path,
+        options=JobOptions(source="found-stray-quote", crs="wgs84", mapping={'受理"时间': "reported_at"}),
+    )
+    assert (result.read, result.inserted) == (3, 3)
+
+
 def test_nul_bytes_are_dropped_from_cells_and_messages(demo, tmp_path):
     path = tmp_path / "nul.csv"
     path.write_bytes((HEAD + "A1,2025-03-01,113.30,40.09,x\x00y,0\n").encode())  # COPY refused NUL
