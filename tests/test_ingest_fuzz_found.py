@@ -117,6 +117,19 @@ def test_a_quote_inside_a_header_name_swallows_no_rows(demo, tmp_path):
     assert (result.read, result.inserted) == (3, 3)
 
 
+@pytest.mark.parametrize("declared", [None, "utf-8"])
+def test_a_file_ending_in_half_a_character_is_refused_for_its_encoding(demo, tmp_path, declared):
+    """Found by fuzzing: the cut character passed the encoding check (fine at the end of a
+    sample, not of the whole file), and Arrow could not hand the ragged last row's text to our
+    handler ('Exception ignored in ... refuse')."""
+    path = tmp_path / "cut.csv"
+    path.write_bytes("工单编号,受理时间,经度,纬度\nA1,".encode() + b"\xdc")
+    with pytest.raises(InputError, match=r"encoding|not valid utf-8"):
+        run_file(
+            demo, kind=KIND, path=path, options=JobOptions(source="found-cut", crs="wgs84", encoding=declared)
+        )
+
+
 def test_nul_bytes_are_dropped_from_cells_and_messages(demo, tmp_path):
     path = tmp_path / "nul.csv"
     path.write_bytes((HEAD + "A1,2025-03-01,113.30,40.09,x\x00y,0\n").encode())  # COPY refused NUL
