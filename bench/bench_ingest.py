@@ -29,7 +29,9 @@ from geo.db import database_url, make_engine
 from geo.partitions import partition_name
 from geo.settings import Settings
 from ingest.demo import load_demo
+from ingest.demo._reference import ALIASES_CSV
 from ingest.demo.noisy import noisy_addresses
+from ingest.geocode.gazetteer import read_aliases
 from ingest.geocode.matcher import AddressMatcher
 from ingest.job import JobOptions, run_file
 from ingest.kinds import get_kind
@@ -130,7 +132,7 @@ def geocoding(engine: sa.engine.Engine, n: int) -> None:
         b = pd.read_sql(sa.text(
             "SELECT b.id, s.name street, c.name community, b.compound, b.number, c.kind = 'village' village, b.address "
             "FROM building b JOIN community c ON c.id = b.community_id JOIN street s ON s.id = c.street_id"), conn)  # fmt: skip
-        matcher = AddressMatcher.load(conn)
+        matcher = AddressMatcher.load(conn, aliases=read_aliases(ALIASES_CSV))
     noisy = noisy_addresses(b, n, np.random.default_rng(7))
     truth_point = {bid: p for (_, _, _), (bid, p) in matcher.gazetteer.buildings.items()}
     started = time.perf_counter()

@@ -36,6 +36,10 @@ def add_ingest_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]
             "--map", action="append", default=[], metavar="HEADER=FIELD", help="use column HEADER as FIELD"
         )
         p.add_argument("--mapping", type=Path, help="TOML file with a [columns] table of HEADER = FIELD")
+        p.add_argument(
+            "--layer",
+            help="the layer (GeoPackage, zip of shapefiles) or sheet (XLSX) to read from a file with several",
+        )
         p.add_argument("--encoding", help="text encoding of a CSV file (default: detect UTF-8 / GBK)")
         p.add_argument("--dry-run", action="store_true", help="check and report everything, write nothing")
         p.add_argument("--quiet", action="store_true", help="no progress bar, only the summary")
@@ -55,11 +59,12 @@ def _ingest(args: argparse.Namespace, settings: Settings) -> int:
         crs=args.crs,
         mapping=parse_map_options(args.map, args.mapping),
         encoding=args.encoding,
+        layer=args.layer,
         dry_run=args.dry_run,
         sla=SlaRules.from_file(settings.district_file),
         service_types=service_types_from_file(settings.district_file),
     )
-    from ingest.geocode import geocoder_for
+    from ingest.geocode import district_aliases, geocoder_factory
     from ingest.kinds import get_kind
 
     with (
@@ -68,10 +73,10 @@ def _ingest(args: argparse.Namespace, settings: Settings) -> int:
     ):
         result = run_file(
             engine,
-            kind=get_kind(args.kind),
+            kind=get_kind(args.kind, getattr(args, "level", None)),
             path=args.file,
             options=options,
-            geocoder_factory=geocoder_for,
+            geocoder_factory=geocoder_factory(district_aliases(settings.district_file)),
             progress=bar.update,
         )
     print(_summary(result))

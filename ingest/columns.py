@@ -4,11 +4,15 @@
 
 from __future__ import annotations
 
+import re
 import tomllib
 import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from dataclasses import field as dataclass_field
 from pathlib import Path
+
+import pandas as pd
 
 from geo.errors import InputError
 
@@ -22,6 +26,9 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
         "受理编号",
         "楼栋编号",
         "楼栋编码",
+        "建筑编码",
+        "建筑物编码",
+        "房屋编码",
         "对象编号",
         "记录编号",
         "点位编号",
@@ -59,7 +66,24 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
     "deadline_at": ("办理时限", "截止时间", "处置时限", "deadline", "deadline_at"),
     "reporter_phone": ("来电号码", "联系电话", "联系方式", "电话", "手机号", "phone", "reporter_phone"),
     "rework_count": ("返工次数", "退回次数", "rework_count"),
-    "code": ("区划代码", "统计代码", "网格编码", "网格代码", "代码", "code", "adcode"),
+    "code": (
+        "区划代码",
+        "行政区划代码",
+        "统计代码",
+        "统计用区划代码",
+        "区县代码",
+        "街道代码",
+        "乡镇代码",
+        "社区代码",
+        "村代码",
+        "居委会代码",
+        "网格编码",
+        "网格代码",
+        "代码",
+        "编码",
+        "code",
+        "adcode",
+    ),
     "name": ("名称", "网格名称", "社区名称", "街道名称", "点位名称", "场所名称", "name"),
     "kind": ("种类", "对象类型", "服务类型", "kind"),
     "compound": ("小区", "小区名称", "院落", "compound"),
@@ -75,6 +99,16 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
     "findings": ("发现问题", "存在问题", "隐患", "findings"),
     "rectify_deadline": ("整改期限", "整改时限", "rectify_deadline"),
     "rectified_at": ("整改完成时间", "整改时间", "rectified_at"),
+    "worker_name": ("网格员", "网格员姓名", "专职网格员", "网格长", "worker", "worker_name"),
+    "worker_phone": (
+        "网格员电话",
+        "网格员手机",
+        "网格员联系电话",
+        "联系电话",
+        "手机号",
+        "电话",
+        "worker_phone",
+    ),
     "level": ("级别", "层级", "level"),
     "opening_hours": ("服务时间", "开放时间", "营业时间", "opening_hours", "hours"),
     "staff": ("工作人员数", "人员数", "staff"),
@@ -93,9 +127,44 @@ class ColumnMap:
 
     columns: dict[str, str]
     how: dict[str, str]  # field → "given" | "header"
+    set_aside: dict[str, str] = dataclass_field(default_factory=dict)  # header → why it was not used
 
     def describe(self) -> list[str]:
-        return [f"{col} → {field} ({self.how[field]})" for field, col in self.columns.items()]
+        used = [f"{col} → {field} ({self.how[field]})" for field, col in self.columns.items()]
+        return used + [f"{col} not used: {why}" for col, why in self.set_aside.items()]
+
+    def without(self, field: str, *, why: str) -> ColumnMap:
+        columns = {f: c for f, c in self.columns.items() if f != field}
+        how = {f: h for f, h in self.how.items() if f != field}
+        return ColumnMap(columns, how, {**self.set_aside, self.columns[field]: why})
+
+
+_COORDS = re.compile(r"^\s*[(\[]?\s*[-+]?\d+(?:\.\d+)?\s*[,;\s]\s*[-+]?\d+(?:\.\d+)?\s*[)\]]?\s*$")
+_WORDY = re.compile(r"[\u4e00-\u9fff]|[^\W\d_]{3,}")
+
+
+def looks_like_addresses(values: Iterable[object]) -> bool:
+    """Do most non-empty cells read as place text (Chinese characters or words), not as
+    coordinates or bare numbers? A 311 export's Location column holds "(40.66, -73.99)"."""
+    cells = [str(v) for v in values if isinstance(v, str) and v.strip()]
+    if not cells:
+        return True
+    wordy = sum(1 for c in cells if _WORDY.search(c) and not _COORDS.match(c))
+    return wordy * 2 >= len(cells)
+
+
+def check_address_column(cmap: ColumnMap, sample: pd.DataFrame | None) -> ColumnMap:
+    """An address column chosen by its header is kept only if its values look like addresses."""
+    column = cmap.columns.get("address")
+    if column is None or cmap.how.get("address") != "header" or sample is None or column not in sample:
+        return cmap
+    cells = sample[column].head(200)
+    if looks_like_addresses(cells):
+        return cmap
+    example = next((str(v) for v in cells if isinstance(v, str) and v.strip()), "")
+    return cmap.without(
+        "address", why=f"its values are not addresses (e.g. {example!r}); --map it if they are"
+    )
 
 
 def parse_map_options(pairs: Iterable[str], mapping_file: Path | None) -> dict[str, str]:

@@ -27,7 +27,7 @@ from geo.service_types import SERVICE_TYPES, ServiceType
 from geo.sla import SlaRules
 from ingest import runs
 from ingest._rows import KeyBook, process_batch
-from ingest.columns import ColumnMap, resolve_columns
+from ingest.columns import ColumnMap, check_address_column, resolve_columns
 from ingest.coords import CoordSystem, parse_crs
 from ingest.kinds import LOCATION_FIELDS, IngestKind, JobContext
 from ingest.locate import Locator
@@ -44,6 +44,7 @@ class JobOptions:
     crs: str | None = None
     mapping: dict[str, str] = field(default_factory=dict)
     encoding: str | None = None
+    layer: str | None = None  # the GeoPackage layer, zipped shapefile or sheet of a multi-table file
     dry_run: bool = False
     batch_size: int = 50_000
     sla: SlaRules = field(default_factory=SlaRules)  # deadlines for incidents that come without one
@@ -85,6 +86,8 @@ def _columns(source: Source, kind: IngestKind, options: JobOptions) -> ColumnMap
     fields = (*kind.field_names, *LOCATION_FIELDS)
     preferred = {f.name: f.headers for f in kind.fields if f.headers}
     cmap = resolve_columns(source.columns, fields=fields, given=options.mapping, preferred=preferred)
+    if "address" in cmap.columns:
+        cmap = check_address_column(cmap, next(source.batches(200), None))
     missing = [f for f in kind.fields if f.required and f.name not in cmap.columns]
     if missing:
         wanted = "; ".join(f"{f.title} ({f.name})" for f in missing)
@@ -122,7 +125,11 @@ class _Plan:
 def run_file(engine: Engine, *, kind: IngestKind, path: Path, options: JobOptions, **hooks: Any) -> JobResult:
     """Ingest the file at ``path`` (see :func:`run_job`)."""
     return run_job(
-        engine, kind=kind, source=open_source(path, encoding=options.encoding), options=options, **hooks
+        engine,
+        kind=kind,
+        source=open_source(path, encoding=options.encoding, layer=options.layer),
+        options=options,
+        **hooks,
     )
 
 

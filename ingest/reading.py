@@ -24,6 +24,7 @@ import pyarrow as pa
 from geo.errors import InputError
 from ingest._csv import text_batches
 from ingest._encoding import detect_encoding
+from ingest._multilayer import LayerInfo, choose, vector_layers
 
 ROW = "_row"
 FORMATS = {
@@ -109,14 +110,22 @@ def detect_format(path: Path) -> str:
     return FORMATS[suffix]
 
 
-def open_source(path: Path, *, encoding: str | None = None) -> Source:
+def open_source(path: Path, *, encoding: str | None = None, layer: str | None = None) -> Source:
+    """``layer`` names the GeoPackage layer, zipped shapefile or sheet to read; a file with more
+    than one must name it (the error lists them)."""
     fmt = detect_format(path)
+    if layer is not None and fmt in ("csv", "geoparquet"):
+        raise InputError(
+            f"{path.name} is a single table ({fmt}); --layer is for GeoPackages, zips and workbooks"
+        )
     if fmt == "csv":
         source = _csv(path, detect_encoding(path, declared=encoding))
     elif fmt == "xlsx":
-        source = _xlsx(path)
+        source = _xlsx(path, layer)
     else:
-        source = _vector(path, fmt, encoding=encoding)
+        source = _vector(path, fmt, encoding=encoding, layer=layer)
+    if layer is not None:
+        source = replace(source, name=f"{path.name}#{layer}")
     sha256, nul = _digest(path)
     # NUL in a cell: a NUL byte in a CSV, or a \u0000 escape in a vector file (XML cannot hold one)
     if (fmt == "csv" and nul) or fmt not in ("csv", "xlsx"):
@@ -217,21 +226,34 @@ def _open_book(path: Path) -> Any:
         raise InputError(f"{path.name} is not a readable .xlsx workbook ({exc})") from None
 
 
-def _xlsx(path: Path) -> Source:
-    """The first sheet; the workbook is open only while it is being read."""
+def _sheets(book: Any) -> list[LayerInfo]:
+    """The sheets that hold a header row (empty sheets, e.g. Excel's Sheet2, do not count)."""
+    out = []
+    for sheet in book.worksheets:
+        header = next(sheet.iter_rows(values_only=True), None)
+        if header and any(h is not None for h in header):
+            rows = sheet.max_row - 1 if sheet.max_row else None
+            out.append(LayerInfo(sheet.title, rows, tuple(str(h) for h in header if h is not None)))
+    return out
+
+
+def _xlsx(path: Path, layer: str | None) -> Source:
+    """One sheet (the only one with a header, or ``layer``); the workbook is open only while it is read."""
     book = _open_book(path)
     try:
-        header = next(book.worksheets[0].iter_rows(values_only=True), None)
+        sheets = _sheets(book)
+        if not sheets:
+            raise InputError(f"{path.name}: no sheet has a header row")
+        title = choose(sheets, layer, file_name=path.name, what="sheet") or sheets[0].name
+        header = next(book[title].iter_rows(values_only=True))
     finally:
         book.close()
-    if not header or all(h is None for h in header):
-        raise InputError(f"{path.name}: the first sheet has no header row")
     columns = _unique(["" if h is None else str(h).strip() for h in header])
 
     def batches(size: int) -> Iterator[pd.DataFrame]:
         book = _open_book(path)
         try:
-            data = book.worksheets[0].iter_rows(min_row=2, values_only=True)
+            data = book[title].iter_rows(min_row=2, values_only=True)
             row = 2
             while chunk := list(islice(data, size)):
                 frame = pd.DataFrame(
@@ -271,7 +293,7 @@ def _text(value: object) -> str:
     return str(value).strip()
 
 
-def _vector(path: Path, fmt: str, *, encoding: str | None) -> Source:
+def _vector(path: Path, fmt: str, *, encoding: str | None, layer: str | None) -> Source:
     import geopandas as gpd
     import pyogrio
 
@@ -279,20 +301,25 @@ def _vector(path: Path, fmt: str, *, encoding: str | None) -> Source:
     try:
         if fmt == "geoparquet":
             frame = gpd.read_parquet(path)
-        else:  # a shapefile's .cpg names its encoding; --encoding overrides a missing or wrong one
+        else:
+            layer = choose(
+                vector_layers(target), layer, file_name=path.name
+            )  # a shapefile's .cpg names its encoding; --encoding overrides a missing or wrong one
             # GDAL warns of each unreadable geometry (it reads as none, and the row then says so),
             # pyogrio of properties that are not JSON after all (they stay text)
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
                 frame = (
-                    pyogrio.read_dataframe(target, encoding=encoding)
+                    pyogrio.read_dataframe(target, layer=layer, encoding=encoding)
                     if encoding
-                    else pyogrio.read_dataframe(target)
+                    else pyogrio.read_dataframe(target, layer=layer)
                 )
+    except InputError:
+        raise
     except Exception as exc:  # GDAL and pyarrow raise many kinds; all mean "cannot read this file"
         raise InputError(f"{path.name} is not a readable {fmt} file: {str(exc).splitlines()[0]}") from None
     if frame.empty:
-        raise InputError(f"{path.name} holds no features")
+        raise InputError(f"{path.name}{f' layer {layer!r}' if layer else ''} holds no features")
     crs = frame.crs.to_string() if frame.crs is not None else None
     frame = pd.DataFrame(frame).rename(columns={frame.geometry.name: "geometry"})
 

@@ -5,9 +5,12 @@ import pandas as pd
 import pytest
 import sqlalchemy as sa
 
+from ingest.demo._reference import ALIASES_CSV
 from ingest.demo.noisy import noisy_addresses
+from ingest.geocode.gazetteer import read_aliases
 from ingest.geocode.matcher import AddressMatcher, compatible
 from ingest.geocode.normalise import chinese_number, normalise
+from ingest.geocode.region import Region
 
 
 @pytest.mark.parametrize(
@@ -19,7 +22,9 @@ def test_chinese_numbers(text, n):
 
 def test_normalise_width_numerals_prefixes_and_old_street_names():
     got = normalise(
-        "山西省大同市平城区 新华街街道 康吉社区（恒安小区）三号楼２单元", aliases={"新华街街道": "新华街道"}
+        "山西省大同市平城区 新华街街道 康吉社区（恒安小区）三号楼２单元",
+        aliases={"新华街街道": "新华街道"},
+        region=Region.of([("140213", "平城区")]),
     )
     assert got == "新华街道康吉社区恒安小区3号楼2单元"
 
@@ -34,7 +39,7 @@ def test_a_misspelt_phase_never_matches_another_phase():
 @pytest.fixture(scope="module")
 def matcher_and_truth(demo):
     with demo.connect() as conn:
-        matcher = AddressMatcher.load(conn)
+        matcher = AddressMatcher.load(conn, aliases=read_aliases(ALIASES_CSV))
         buildings = pd.read_sql(
             sa.text("SELECT b.id, s.name street, c.name community, b.compound, b.number, c.kind = 'village' village, "
                     "ST_X(ST_Centroid(b.geom)) x, ST_Y(ST_Centroid(b.geom)) y FROM building b "

@@ -97,3 +97,28 @@ def test_invalid_polygons_are_repaired_and_orphans_quarantined(scratch_engine, s
     assert (result.inserted, result.quarantined) == (1, 2)
     assert result.notes["invalid polygons repaired (make_valid)"] == 1
     assert one(scratch_engine, "SELECT bool_and(ST_IsValid(geom)) FROM community")
+
+
+def test_parents_by_column_then_by_location_when_codes_do_not_name_them(scratch_engine, survey, tmp_path):
+    """A bureau's own 12-digit codes that name no loaded street: the 所属街道 column (a name) places
+    the rows that have one, the rest are placed by where they lie; the notes say how many."""
+    folder, frames = survey
+    migrate.upgrade(scratch_engine)
+    for level in ("district", "street"):
+        load(scratch_engine, folder / f"{level}.gpkg", level)
+    with scratch_engine.connect() as conn:
+        names = dict(conn.execute(sa.text("SELECT code, name FROM street")).all())
+    local = frames["community"].copy()
+    truth = local["区划代码"].str.slice(0, 9) + "000"
+    local["所属街道"] = [names[c] if i % 2 == 0 else None for i, c in enumerate(truth)]
+    local["区划代码"] = "999999" + local["区划代码"].str.slice(6)
+    path = tmp_path / "local.gpkg"
+    local.to_file(path, engine="pyogrio")
+    result = load(scratch_engine, path, "community")
+    half = (len(local) + 1) // 2
+    assert (result.inserted, result.quarantined) == (len(local), 0)
+    assert result.notes["parent found by parent column"] == half
+    assert result.notes["parent found by location"] == len(local) - half
+    got = one(scratch_engine, "SELECT count(*) FROM community c JOIN street s ON s.id = c.street_id "
+                              "WHERE left(s.code, 9) = '140213' || substr(c.code, 7, 3)")  # fmt: skip
+    assert got == len(local)

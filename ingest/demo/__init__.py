@@ -27,10 +27,11 @@ from ingest.demo._incidents import build_incidents
 from ingest.demo._inputs import Generated, JobInput, job_inputs
 from ingest.demo._inspections import build_inspections, build_targets
 from ingest.demo._lattice import build_cells
-from ingest.demo._reference import read_divisions, read_outline_wgs84, to_metric
+from ingest.demo._reference import ALIASES_CSV, read_divisions, read_outline_wgs84, to_metric
 from ingest.demo._roads import build_roads
 from ingest.demo._services import build_service_points
-from ingest.geocode import geocoder_for
+from ingest.geocode import geocoder_factory
+from ingest.geocode.gazetteer import read_aliases
 from ingest.job import JobOptions, JobResult, run_job
 from ingest.kinds import get_kind
 from ingest.reading import frame_source
@@ -105,7 +106,8 @@ def _run(
     kind = get_kind(job.kind, job.variant)
     source = frame_source(job.frame, name=name, crs="EPSG:4326" if "geometry" in job.frame else None)
     options = JobOptions(source=job.source, crs=job.crs if "geometry" not in job.frame else None, sla=sla)
-    return kind.key, run_job(engine, kind=kind, source=source, options=options, geocoder_factory=geocoder_for)
+    geocoder = geocoder_factory(read_aliases(ALIASES_CSV))
+    return kind.key, run_job(engine, kind=kind, source=source, options=options, geocoder_factory=geocoder)
 
 
 def _by_kind(results: list[tuple[str, JobResult]]) -> dict[str, JobResult]:

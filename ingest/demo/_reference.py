@@ -17,6 +17,7 @@ from geo.crs import gcj02_to_wgs84, metric_transformer
 DATA = Path(__file__).resolve().parents[2] / "data"
 DIVISIONS_CSV = DATA / "pingcheng_divisions.csv"
 OUTLINE_GEOJSON = DATA / "pingcheng_district_gcj02.geojson"
+ALIASES_CSV = DATA / "street_aliases.csv"  # the demo district's old street names
 
 
 @dataclass(frozen=True)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from ingest.demo._reference import ALIASES_CSV
 from ingest.geocode.gazetteer import read_aliases, short_name
 
 _PREFIX = ("", "", "大同市", "平城区", "山西省大同市平城区", "大同市平城区")
@@ -73,7 +74,7 @@ def _one(
 def noisy_addresses(buildings: pd.DataFrame, n: int, rng: np.random.Generator) -> pd.DataFrame:
     """``n`` noisy addresses; ``buildings`` needs id, street, community, compound, number, village."""
     old_names: dict[str, list[str]] = {}
-    for alias, street in read_aliases().items():
+    for alias, street in read_aliases(ALIASES_CSV).items():
         old_names.setdefault(street, []).append(alias)
     pick = buildings.iloc[rng.integers(0, len(buildings), size=n)]
     taken = frozenset(buildings.compound)

@@ -4,31 +4,44 @@ from __future__ import annotations
 
 import csv
 from collections import defaultdict
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from ingest.geocode.normalise import normalise
+from geo.errors import ConfigError
+from ingest.geocode.normalise import canonical
+from ingest.geocode.region import Region
 
-ALIASES_CSV = Path(__file__).resolve().parents[2] / "data" / "street_aliases.csv"
 Point = tuple[float, float]
 
 
-def read_aliases(path: Path = ALIASES_CSV) -> dict[str, str]:
-    with path.open(encoding="utf-8", newline="") as fh:
-        return {row["alias"]: row["street"] for row in csv.DictReader(fh)}
+def read_aliases(path: Path) -> dict[str, str]:
+    """Old street names → current ones, from a CSV with ``alias`` and ``street`` columns."""
+    try:
+        with path.open(encoding="utf-8-sig", newline="") as fh:
+            return {canonical(row["alias"]): canonical(row["street"]) for row in csv.DictReader(fh)}
+    except (OSError, KeyError, UnicodeDecodeError) as exc:
+        raise ConfigError(
+            f"cannot read the street aliases file {path} ({exc}); it needs the columns alias,street"
+        ) from None
 
 
 def _key(name: str) -> str:
     """Names are stored the way addresses are normalised (三期 → 3期, 九号 → 9号)."""
-    return normalise(name, aliases={})
+    return canonical(name)
 
 
 def short_name(name: str) -> str:
     """社区居民委员会 → 社区, 村民委员会 → (nothing): the name residents write."""
     return name.replace("社区居民委员会", "社区").replace("居民委员会", "社区").replace("村民委员会", "")
+
+
+def _districts(conn: Connection) -> list[tuple[str, str]]:
+    rows = conn.execute(sa.text("SELECT code, name FROM district WHERE valid_to IS NULL")).all()
+    return [(str(code), str(name)) for code, name in rows]
 
 
 @dataclass
@@ -44,13 +57,27 @@ class Gazetteer:
     compound_point: dict[tuple[int, str], Point] = field(default_factory=dict)
     buildings: dict[tuple[int, str, str], tuple[int, Point]] = field(default_factory=dict)
     aliases: dict[str, str] = field(default_factory=dict)
+    region: Region = field(default_factory=Region)
 
     @classmethod
-    def load(cls, conn: Connection) -> Gazetteer:
-        g = cls(aliases=read_aliases())
+    def load(cls, conn: Connection, *, aliases: Mapping[str, str] | None = None) -> Gazetteer:
+        """The current boundaries and buildings; ``aliases`` maps the district's old street names."""
+        g = cls(aliases=dict(aliases or {}))
         g._load_streets(conn)
         g._load_communities(conn)
         g._load_buildings(conn)
+        g.region = Region.of(
+            _districts(conn), local_names=[*g.streets, *g.communities, *g.compounds, *g.aliases]
+        )
+        return g
+
+    @classmethod
+    def load_places(cls, conn: Connection) -> Gazetteer:
+        """Streets, communities and the district's prefixes only (to parse buildings' addresses)."""
+        g = cls()
+        g._load_streets(conn)
+        g._load_communities(conn)
+        g.region = Region.of(_districts(conn), local_names=[*g.streets, *g.communities])
         return g
 
     def _load_streets(self, conn: Connection) -> None:

@@ -8,6 +8,7 @@ within the resolved community or street, and only when the best clearly beats th
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -17,7 +18,7 @@ from rapidfuzz import fuzz, process
 from sqlalchemy.engine import Connection
 
 from ingest.geocode.gazetteer import Gazetteer, Point
-from ingest.geocode.normalise import chinese_number, normalise
+from ingest.geocode.normalise import canonical, chinese_number, with_aliases
 from ingest.geocode.parse import ParsedAddress, parse_address
 
 THRESHOLD = 0.8  # scores below this are quarantined
@@ -46,8 +47,11 @@ class Match:
     level: str | None
     score: float
     candidates: tuple[str, ...] = ()
+    foreign: str | None = None  # another district, prefecture or province the address names
 
     def reason(self) -> str | None:
+        if self.foreign is not None:
+            return f"地址属于其他行政区「{self.foreign}」 (address names another district: {self.foreign}; not matched here)"
         if self.point is not None and self.score >= THRESHOLD:
             return None
         best = f"最接近 closest: {'; '.join(self.candidates)}" if self.candidates else "无候选 no candidate"
@@ -63,13 +67,19 @@ class AddressMatcher:
     cache: dict[str, Match] = field(default_factory=dict)
 
     @classmethod
-    def load(cls, conn: Connection) -> AddressMatcher:
-        return cls(Gazetteer.load(conn))
+    def load(cls, conn: Connection, *, aliases: Mapping[str, str] | None = None) -> AddressMatcher:
+        return cls(Gazetteer.load(conn, aliases=aliases))
 
     def match(self, address: str) -> Match:
-        key = normalise(address, aliases=self.gazetteer.aliases)
+        key = canonical(address)
         if key not in self.cache:
-            self.cache[key] = self._match(parse_address(key, self.gazetteer))
+            g = self.gazetteer
+            rest, foreign = g.region.strip(key)
+            self.cache[key] = (
+                Match(None, None, 0.0, foreign=foreign)
+                if foreign
+                else self._match(parse_address(with_aliases(rest, g.aliases), g))
+            )
         return self.cache[key]
 
     def locate(self, addresses: pd.Series) -> pd.DataFrame:

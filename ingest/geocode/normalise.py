@@ -1,11 +1,14 @@
 """Address text → a canonical form: half-width, no spaces or punctuation, Arabic numbers
-before unit words (三号楼 → 3号楼), no province/city/district prefix, current street names."""
+before unit words (三号楼 → 3号楼), no prefix of the loaded district's province, prefecture and
+district (see region.py), current street names (the district's old-name aliases)."""
 
 from __future__ import annotations
 
 import re
 import unicodedata
 from collections.abc import Mapping
+
+from ingest.geocode.region import Region
 
 _PUNCT = re.compile(r"[\s,，。.、;；:：()（）\[\]【】{}<>《》\"'“”‘’#＃\-—_/\\|]+")
 _DIGITS = {
@@ -23,7 +26,6 @@ _DIGITS = {
     "九": 9,
 }
 _NUMERAL = re.compile(r"([零〇一二两三四五六七八九十百]+)(?=号|栋|幢|座|楼|单元|室|层|排|期|户)")
-_PREFIXES = ("山西省", "大同市", "平城区")
 
 
 def chinese_number(text: str) -> int:
@@ -43,18 +45,24 @@ def chinese_number(text: str) -> int:
     return total + current
 
 
-def normalise(text: str, *, aliases: Mapping[str, str]) -> str:
-    """The canonical form used for parsing; ``aliases`` maps old street names to current ones."""
+def canonical(text: str) -> str:
+    """Half-width, lower case, no spaces or punctuation, Arabic numbers before unit words."""
     out = unicodedata.normalize("NFKC", text).strip().lower()
     out = _PUNCT.sub("", out)
-    out = _NUMERAL.sub(lambda m: str(chinese_number(m.group(1))), out)
-    changed = True
-    while changed:
-        changed = False
-        for prefix in _PREFIXES:
-            if out.startswith(prefix) and len(out) > len(prefix):
-                out, changed = out[len(prefix) :], True
+    return _NUMERAL.sub(lambda m: str(chinese_number(m.group(1))), out)
+
+
+def with_aliases(text: str, aliases: Mapping[str, str]) -> str:
+    """An old street name at the start replaced by the current one."""
     for old, new in aliases.items():
-        if out.startswith(old):
-            return new + out[len(old) :]
-    return out
+        if text.startswith(old):
+            return new + text[len(old) :]
+    return text
+
+
+def normalise(text: str, *, aliases: Mapping[str, str], region: Region | None = None) -> str:
+    """The canonical form used for parsing (``region`` strips the district's own prefixes)."""
+    out = canonical(text)
+    if region is not None:
+        out = region.strip(out)[0]
+    return with_aliases(out, aliases)

@@ -22,6 +22,14 @@ from sqlalchemy.engine import Connection
 
 from ingest.fields import Field
 from ingest.kinds import IngestKind, JobContext, register
+from ingest.kinds._level_check import (
+    ZH,
+    areas_m2,
+    code_shape_reasons,
+    refuse_parent_sized,
+    refuse_wrong_level,
+)
+from ingest.kinds._parents import PARENT, find_parents, level_headers
 from ingest.kinds._topology import topology_report
 from ingest.upsert import STAGE
 
@@ -33,14 +41,19 @@ LEVELS: dict[str, tuple[str, int, str | None, str | None, Callable[[str], str] |
     "grid": ("grid", 15, "community", "community_id", lambda code: code[:12]),
 }
 EXTRA = {"community": ("kind",), "grid": ("worker_name", "worker_phone")}
-FIELDS = (
-    Field("code", required=True, label="区划代码"),
-    Field("name", required=True, label="名称"),
-    Field("kind", label="类型"),
-    Field("worker_name", label="网格员"),
-    Field("worker_phone", label="网格员电话"),
-    Field("valid_from", "date", label="生效日期"),
-)
+
+
+def _fields(level: str) -> tuple[Field, ...]:
+    headers = level_headers(level)
+    return (
+        Field("code", required=True, label="区划代码", headers=headers["code"]),
+        Field("name", required=True, label="名称", headers=headers["name"]),
+        *((Field("parent", label="上级", headers=headers["parent"]),) if level in PARENT else ()),
+        Field("kind", label="类型"),
+        Field("worker_name", label="网格员"),
+        Field("worker_phone", label="网格员电话"),
+        Field("valid_from", "date", label="生效日期"),
+    )
 
 
 def _columns(level: str) -> tuple[str, ...]:
@@ -76,40 +89,53 @@ def _community_kind(frame: pd.DataFrame) -> pd.Series:
     return village.map({True: "village", False: "community"})
 
 
-def _parents(ctx: JobContext, table: str) -> dict[str, int]:
-    current = sa.table(table, sa.column("code"), sa.column("id"), sa.column("valid_to"))
-    rows = ctx.conn.execute(sa.select(current.c.code, current.c.id).where(current.c.valid_to.is_(None))).all()
-    return {str(code): int(i) for code, i in rows}
+def _parents(ctx: JobContext, table: str) -> pd.DataFrame:
+    """Current rows of the parent level: code, name, id, area (m²) and a geometry for spatial look-ups."""
+    t = sa.table(table, *(sa.column(c) for c in ("code", "name", "id", "geom", "valid_to")))
+    area = sa.func.ST_Area(sa.func.geography(t.c.geom))
+    query = sa.select(t.c.code, t.c.name, t.c.id, area, sa.func.ST_AsBinary(t.c.geom))
+    rows = ctx.conn.execute(query.where(t.c.valid_to.is_(None))).all()
+    frame = pd.DataFrame(rows, columns=["code", "name", "id", "area", "wkb"])
+    frame["geom"] = shapely.from_wkb(frame["wkb"].map(bytes)) if len(frame) else []
+    return frame.drop(columns="wkb")
+
+
+def _build_common(frame: pd.DataFrame, level: str, ctx: JobContext) -> tuple[pd.DataFrame, pd.Series]:
+    out = pd.DataFrame(index=frame.index)
+    out["code"], out["name"] = frame["code"], frame["name"]
+    reason = code_shape_reasons(frame["code"].astype("string"), level)
+    refuse_wrong_level(reason, level, file_rows=len(frame))
+    if level == "community":
+        out["kind"] = _community_kind(frame)
+    for extra in EXTRA.get(level, ()):
+        if extra != "kind":
+            out[extra] = frame.get(extra)
+    today = ctx.now.date()
+    out["valid_from"] = frame["valid_from"].map(lambda d: d or today) if "valid_from" in frame else today
+    out["geom"] = _repair(frame["geom"].to_numpy(dtype=object), ctx)
+    return out, reason
 
 
 def _builder(level: str) -> Callable[[pd.DataFrame, JobContext], pd.DataFrame]:
-    _, digits, parent_table, parent_col, parent_code = LEVELS[level]
+    _, _digits, parent_table, parent_col, parent_code = LEVELS[level]
 
     def build(frame: pd.DataFrame, ctx: JobContext) -> pd.DataFrame:
-        out = pd.DataFrame(index=frame.index)
-        out["code"], out["name"] = frame["code"], frame["name"]
-        reason = pd.Series(None, index=frame.index, dtype=object)
-        reason[~frame["code"].str.fullmatch(rf"\d{{{digits}}}").fillna(False).to_numpy(bool)] = (
-            f"代码应为 {digits} 位数字 (code must have {digits} digits)"
-        )
-        if level == "community":
-            out["kind"] = _community_kind(frame)
-        for extra in EXTRA.get(level, ()):
-            if extra != "kind":
-                out[extra] = frame.get(extra)
+        out, reason = _build_common(frame, level, ctx)
         if parent_table and parent_col and parent_code:
             parents = _parents(ctx, parent_table)
-            wanted = frame["code"].map(lambda c: parent_code(c) if isinstance(c, str) else None)
-            out[parent_col] = pd.array(wanted.map(parents), dtype="Int64")
+            found = find_parents(frame, out["geom"].to_numpy(dtype=object), parents, parent_code, ctx=ctx)
+            out[parent_col] = pd.array(found, dtype="Int64")
+            area = parents.set_index("id")["area"]
+            refuse_parent_sized(
+                areas_m2(out["geom"].to_numpy(dtype=object)),
+                out[parent_col].map(area).astype(float).to_numpy(),
+                level,
+                parent_table,
+            )
             missing = out[parent_col].isna().to_numpy(bool) & reason.isna().to_numpy()
             reason[missing] = (
-                "上级 "
-                + wanted[missing].astype(str)
-                + f" 不存在 (no current {parent_table} with that code: load it first)"
+                f"找不到上级{ZH[parent_table]} (no current {parent_table} contains it: load the {parent_table}s first, or give a parent column)"
             )
-        today = ctx.now.date()
-        out["valid_from"] = frame["valid_from"].map(lambda d: d or today) if "valid_from" in frame else today
-        out["geom"] = _repair(frame["geom"].to_numpy(dtype=object), ctx)
         out["reason"] = reason
         return out
 
@@ -201,7 +227,7 @@ for _level, (_table, *_rest) in LEVELS.items():
             variant=_level,
             help="boundaries (district | street | community | grid) with official codes: GeoPackage, Shapefile, GeoJSON …",
             table=_table,
-            fields=FIELDS,
+            fields=_fields(_level),
             geometry="polygon",
             columns=_columns(_level),
             build=_builder(_level),

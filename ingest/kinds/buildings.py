@@ -10,6 +10,7 @@ from sqlalchemy.engine import Connection
 
 from ingest.fields import Field
 from ingest.kinds import IngestKind, JobContext, register
+from ingest.kinds._building_address import fill_from_address
 from ingest.kinds._common import start_frame
 
 PEOPLE_PER_HOUSEHOLD = 2.5  # when a survey gives households but not residents
@@ -49,6 +50,7 @@ def build(frame: pd.DataFrame, ctx: JobContext) -> pd.DataFrame:
     out.loc[negative.fillna(False).astype(bool), "reason"] = (
         "户数或人数为负 (negative households or residents)"
     )
+    fill_from_address(out, ctx)
     out["address"] = out["address"].fillna(
         out["compound"].fillna("") + out["number"].fillna("").astype(str) + "号楼"
     )
