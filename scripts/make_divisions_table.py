@@ -17,7 +17,9 @@ OUT = Path(__file__).resolve().parents[1] / "data" / "cn_divisions.csv"
 
 
 def rows(db: Path) -> list[tuple[str, str, str, str]]:
-    query = "SELECT province, city, district, path, level FROM ADMINISTRATIVE WHERE country = '中华人民共和国'"
+    query = (
+        "SELECT province, city, district, path, level FROM ADMINISTRATIVE WHERE country = '中华人民共和国'"
+    )
     out = []
     with sqlite3.connect(db) as conn:
         for province, city, district, path, level in conn.execute(query):
