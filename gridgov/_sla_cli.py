@@ -32,7 +32,8 @@ def _show(args: argparse.Namespace, settings: Settings) -> int:
     print(f"office hours: {hours}; national holiday calendar known until {rules.calendar.known_until}")
     for key, category in vocabulary.categories.items():
         rule = rules.rule(key)
-        print(f"  {category.zh} ({key}): {rule} = {rule.amount:g} {UNITS[rule.unit]}")
+        aliases = f"; aliases {', '.join(category.aliases)}" if category.aliases else ""
+        print(f"  {category.zh} ({key}): {rule} = {rule.amount:g} {UNITS[rule.unit]}{aliases}")
     return 0
 
 

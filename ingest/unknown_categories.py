@@ -46,7 +46,8 @@ def summary_lines(report: dict[str, Any], *, where: str) -> list[str]:
         f"add its lines to {where}, then ingest the file again:"
     ]
     for entry in entries[:SHOWN]:
-        lines.append(f"  「{entry['text']}」 {entry['rows']} rows:")
+        rows = entry["rows"]
+        lines.append(f"  「{entry['text']}」 {rows} row{'' if rows == 1 else 's'}:")
         lines += [f"    {line}" for line in str(entry["toml"]).splitlines()]
     if len(entries) > SHOWN:
         lines.append(f"  … and {len(entries) - SHOWN} more texts with fewer rows")
