@@ -3,6 +3,8 @@ district file, used by ingest (run as a user runs it), the SLA rules and the wal
 
 from __future__ import annotations
 
+import dataclasses
+import json
 import os
 import subprocess
 import sys
@@ -293,3 +295,37 @@ def test_the_wall_screen_names_and_colours_the_district_categories(district_file
     assert controls.categories == ("noise",)
     picker = filter_bar(controls, [], vocabulary).children[1]
     assert {"label": "市政设施", "value": "municipal"} in picker.options and picker.value == ["noise"]
+
+
+def test_the_dashboard_follows_the_district_file(settings, demo, accounts, tmp_path):
+    """An app whose district file renames a built-in, adds a category and a kind: the wall
+    screen's filter and trend and the planning page's kinds say so; the callbacks accept them."""
+    from dashboard.app import create_app
+    from dashboard.monitor import layout as L
+    from tests.auth import client_for
+    from tests.test_dashboard import route
+    from tests.test_monitor import update
+
+    path = tmp_path / "district.toml"
+    path.write_text(
+        DISTRICT + '[categories.environment]\nzh = "环境卫生"\nen = "Sanitation"\n', encoding="utf-8"
+    )
+    app = create_app(dataclasses.replace(settings, district_file=path), demo)
+    client = client_for(app.server, accounts["admin"])
+    page = json.dumps(route(client, "/monitor")[0], ensure_ascii=False)
+    assert (
+        '"label": "噪音扰民", "value": "noise"' in page
+        and '"label": "环境卫生", "value": "environment"' in page
+    )
+    out = update(client, drill={"level": "district", "id": None}, view="x", cats=["noise", "environment"])
+    assert out.status_code == 200, out.text
+    trend = out.get_json()["response"][L.TREND]["figure"]["data"]
+    assert [t["name"] for t in trend if t["type"] == "bar"] == ["环境卫生"]  # the demo has no noise
+    english = update(client, drill={"level": "district", "id": None}, view="x", lang="en")
+    names = {t["name"] for t in english.get_json()["response"][L.TREND]["figure"]["data"]}
+    assert "Sanitation" in names and "City appearance & environment" not in names
+    planning = json.dumps(route(client, "/inspections")[0], ensure_ascii=False)
+    assert (
+        '"label": "加油站", "value": "petrol"' in planning
+        and '"label": "民宿", "value": "homestay"' in planning
+    )
