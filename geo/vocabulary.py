@@ -33,7 +33,6 @@ class Vocabulary:
     inspection_kinds: Mapping[str, InspectionKind] = field(default_factory=lambda: INSPECTION_KINDS)
     declared: frozenset[str] = frozenset()  # categories with a table in the file
     file_deadlines: frozenset[str] = frozenset()  # categories whose table sets a deadline
-    source: str = "the district settings file"  # where to add what is missing
 
     @classmethod
     def from_file(cls, path: Path) -> Vocabulary:
@@ -44,7 +43,7 @@ class Vocabulary:
         deadlines = frozenset(
             k for k, spec in tables.items() if isinstance(spec, dict) and "deadline" in spec
         )
-        return cls(categories, kinds, frozenset(tables), deadlines, str(path))
+        return cls(categories, kinds, frozenset(tables), deadlines)
 
     def category(self, text: str) -> Category | None:
         """The category ``text`` names (key, label, alias, or a text containing one), if any."""
@@ -67,14 +66,10 @@ class Vocabulary:
             return category.colour
         return PALETTE[sum(key.encode()) % len(PALETTE)]  # stable for a category no longer declared
 
-    def kind_label(self, key: str) -> str:
-        kind = self.inspection_kinds.get(key)
-        return kind.zh if kind is not None else key
-
     def suggestion(self, text: str) -> str:
         """TOML to add to the district file so ``text`` gets a category of its own, and, when an
         existing category looks related, the alias line that would file it there instead."""
-        key = _key_for(text)
+        key = _key_for(text, taken={n for c in self.categories.values() for n in c.names})
         deadline = self.categories[FALLBACK].deadline or "5wd"
         block = [f"[categories.{key}]", f"zh = {_toml(text.strip())}", f"deadline = {_toml(deadline)}"]
         related = self._related(text)
@@ -109,10 +104,15 @@ class Vocabulary:
         return scores[0][1]
 
 
-def _key_for(text: str) -> str:
-    """A table key for a new category named ``text``: its words joined by "_", quoted if need be."""
-    words = re.findall(r"\w+", text)
-    return _bare("_".join(words)[:40] or "new_category")
+def _key_for(text: str, *, taken: set[str]) -> str:
+    """A table key for a new category named ``text``: its words joined by "_" (a number added
+    if that already names a category), quoted if need be."""
+    key = "_".join(re.findall(r"\w+", text))[:36] or "new_category"
+    stem, n = key, 1
+    while key.lower() in taken:
+        n += 1
+        key = f"{stem}_{n}"
+    return _bare(key)
 
 
 def _bare(key: str) -> str:

@@ -8,6 +8,7 @@ alerts. Once the district file knows the text, ingesting the file again updates 
 
 from __future__ import annotations
 
+from collections import Counter
 from typing import Any
 
 import pandas as pd
@@ -19,7 +20,9 @@ MAX_TEXTS = 200  # distinct texts kept in the run's record; any more are counted
 SHOWN = 20  # listed by the command line
 
 
-def note_unknown(report: dict[str, Any], notes: Any, texts: pd.Series, vocabulary: Vocabulary) -> None:
+def note_unknown(
+    report: dict[str, Any], notes: Counter[str], texts: pd.Series, vocabulary: Vocabulary
+) -> None:
     """Add the rows of ``texts`` (category texts that found no category) to the job's report."""
     entries: list[dict[str, Any]] = report.setdefault(REPORT_KEY, [])
     by_text = {e["text"]: e for e in entries}

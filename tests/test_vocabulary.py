@@ -329,3 +329,24 @@ def test_the_dashboard_follows_the_district_file(settings, demo, accounts, tmp_p
         '"label": "加油站", "value": "petrol"' in planning
         and '"label": "民宿", "value": "homestay"' in planning
     )
+
+
+@pytest.mark.parametrize(
+    "text", ["HELP!", "？？", "噪音扰民", "城市管理/占用 绿地", 'say "hi"\\now', "环境脏乱"]
+)
+def test_every_suggestion_pasted_as_printed_files_the_text(tmp_path, text):
+    """The suggested table makes the text a category of its own; the commented alternative, when
+    there is one, files it under the related category instead."""
+    suggestion = Vocabulary().suggestion(text)
+    path = tmp_path / "d.toml"
+    path.write_text(suggestion + "\n", encoding="utf-8")
+    own = Vocabulary.from_file(path).category(text)
+    assert own is not None and own.key not in CATEGORIES and own.zh == text.strip()
+    alternative = [line.removeprefix("# ") for line in suggestion.splitlines() if line.startswith("# [")]
+    alternative += [
+        line.removeprefix("# ") for line in suggestion.splitlines() if line.startswith("# aliases")
+    ]
+    if alternative:
+        path.write_text("\n".join(alternative) + "\n", encoding="utf-8")
+        related = Vocabulary.from_file(path).category(text)
+        assert related is not None and related.key in CATEGORIES and related.key != "other"
