@@ -33,6 +33,7 @@ from dashboard.monitor.callbacks import UPDATE_OUTPUTS
 from dashboard.monitor.views import MonitorCache
 from geo import partitions
 from geo.settings import Settings
+from geo.vocabulary import Vocabulary
 from tests.auth import client_for, ensure_account
 from tests.test_browser import sign_in
 
@@ -131,7 +132,9 @@ def callbacks(engine: sa.engine.Engine, repeats: int) -> None:
 
 def cold_page(engine: sa.engine.Engine) -> float:
     started = time.perf_counter()
-    component = monitor_page.build(engine, Settings.from_env(), MonitorCache(), query={})
+    settings = Settings.from_env()
+    vocabulary = Vocabulary.from_file(settings.district_file)
+    component = monitor_page.build(engine, settings, MonitorCache(), query={}, vocabulary=vocabulary)
     payload = len(json.dumps(component.to_plotly_json(), cls=__import__("plotly").utils.PlotlyJSONEncoder))
     seconds = time.perf_counter() - started
     warm = MonitorCache()
@@ -139,7 +142,7 @@ def cold_page(engine: sa.engine.Engine) -> float:
         warm.weights(conn)
         warm.facts(conn)
     started = time.perf_counter()
-    monitor_page.build(engine, Settings.from_env(), warm, query={})
+    monitor_page.build(engine, settings, warm, query={}, vocabulary=vocabulary)
     print(
         f"page data for a page load: {(time.perf_counter() - started) * 1000:.0f} ms in a running (warmed) server; "
         f"{seconds * 1000:.0f} ms in a new process (loads the incident facts and grid weights first); page JSON {payload / 1024:.0f} KB"

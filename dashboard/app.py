@@ -34,6 +34,7 @@ from geo import row_scope
 from geo.inspection_settings import InspectionSettings
 from geo.service_types import ServiceType, service_types_from_file
 from geo.settings import Settings
+from geo.vocabulary import Vocabulary
 from layers.boundaries import street_list
 from layers.registry import LayerRegistry, default_registry
 from layers.scope import Scope
@@ -75,11 +76,13 @@ def create_app(
     monitor_cache: MonitorCache | None = None,
     solver: Solver | None = None,
     coverage_cache: CoverageCache | None = None,
+    vocabulary: Vocabulary | None = None,
 ) -> Dash:
     """A new dashboard app reading from ``engine``; assets are served locally, no CDN. Every
     route and callback is behind the login gate (``dashboard/auth``), and every transaction
     runs in the caller's row scope (``geo/row_scope.py``) on a copy of ``engine`` that shares
-    its pool (``engine`` itself is left as it was)."""
+    its pool (``engine`` itself is left as it was). ``vocabulary`` (default: read from the
+    district file) names the categories and inspection kinds on every page."""
     registry = default_registry() if registry is None else registry
     unscoped, engine = engine, engine.execution_options()
     row_scope.install(engine, current_row_scope)
@@ -98,14 +101,21 @@ def create_app(
     install_operations(app.server, engine=unscoped)  # before the gate: every request gets an id
     # Dash embeds the validation layout in every HTML page: built without data, it names every
     # component id the callbacks use on any page; the same layouts tell each callback's page.
-    layouts = _skeletons(registry)
+    vocabulary = Vocabulary.from_file(settings.district_file) if vocabulary is None else vocabulary
+    layouts = _skeletons(registry, vocabulary)
     app.validation_layout = html.Div(list(layouts.values()))  # type: ignore[assignment]
     service_types = service_types_from_file(settings.district_file)
     app.layout = _shell()
     cache = MonitorCache() if monitor_cache is None else monitor_cache
     maps = MapCaches()
     builders = _builders(
-        settings, engine, registry=registry, cache=cache, service_types=service_types, maps=maps
+        settings,
+        engine,
+        registry=registry,
+        cache=cache,
+        service_types=service_types,
+        maps=maps,
+        vocabulary=vocabulary,
     )
 
     @app.callback(Output(PAGE, "children"), Input(URL, "pathname"), Input(URL, "search"))
@@ -120,7 +130,7 @@ def create_app(
         return builders[page](search)
 
     register_callbacks(app, engine=engine, registry=registry, tile_url=settings.tile_url, maps=maps)
-    register_monitor_callbacks(app, engine=engine, cache=cache)
+    register_monitor_callbacks(app, engine=engine, cache=cache, vocabulary=vocabulary)
     coverage = CoverageCache() if coverage_cache is None else coverage_cache
     register_coverage_callbacks(app, engine=engine, cache=coverage, types=service_types)
     register_inspection_callbacks(
@@ -129,6 +139,7 @@ def create_app(
         networks=coverage.networks,  # one road network per process for both pages
         settings=InspectionSettings.from_file(settings.district_file),
         solver=Solver() if solver is None else solver,
+        kinds=vocabulary.inspection_kinds,
     )
     install_auth(
         app.server,
@@ -140,13 +151,13 @@ def create_app(
     return app
 
 
-def _skeletons(registry: LayerRegistry) -> dict[str, Component]:
+def _skeletons(registry: LayerRegistry, vocabulary: Vocabulary) -> dict[str, Component]:
     """Each page's layout without data, by page key (see ``dashboard/auth/access.PAGE_ROLES``)."""
     return {
         SHELL: _shell(),
         "map": page(registry, figure=go.Figure(), present=[], streets=[], as_of=""),
         "monitor": monitor.skeleton(),
-        "inspections": inspections.page([], today=today()),
+        "inspections": inspections.page([], today=today(), kinds=vocabulary.inspection_kinds),
         "coverage": coverage_page.page([], default=None),
         "audit": audit_page.page([]),
     }
@@ -160,6 +171,7 @@ def _builders(
     cache: MonitorCache,
     service_types: Mapping[str, ServiceType],
     maps: MapCaches,
+    vocabulary: Vocabulary,
 ) -> dict[str, PageBuilder]:
     """Each page's builder with current data, by page key; given the URL's query string."""
 
@@ -176,11 +188,11 @@ def _builders(
         with engine.connect() as conn:
             allowed = current_row_scope()
             options = [(i, name) for i, name in street_options(conn) if allowed.allows(i)]
-            return inspections.page(options, today=today())
+            return inspections.page(options, today=today(), kinds=vocabulary.inspection_kinds)
 
     return {
         "monitor": lambda search: monitor.build(
-            engine, settings, cache, query=parse_qs((search or "").lstrip("?"))
+            engine, settings, cache, query=parse_qs((search or "").lstrip("?")), vocabulary=vocabulary
         ),
         "map": lambda _search: _page(engine=engine, registry=registry, tile_url=settings.tile_url, maps=maps),
         "coverage": coverage,

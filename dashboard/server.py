@@ -23,6 +23,7 @@ from dashboard.ops.logs import GunicornLogger, configure_logging
 from geo import row_scope
 from geo.db import database_url, make_engine
 from geo.settings import Settings
+from geo.vocabulary import Vocabulary
 
 log = logging.getLogger("gridgov.server")
 
@@ -32,14 +33,22 @@ def wsgi_app(settings: Settings, *, engine: Engine | None = None) -> Any:
     engine lives as long as the worker)."""
     engine = engine or make_engine(database_url(settings), pool_size=settings.threads)
     cache, solver, coverage = MonitorCache(), Solver(), CoverageCache()
-    app = create_app(settings, engine, monitor_cache=cache, solver=solver, coverage_cache=coverage)
-    _warm_up(app.server, settings=settings, engine=engine, caches=(cache, coverage))
+    vocabulary = Vocabulary.from_file(settings.district_file)  # the app and its warm-up share it
+    app = create_app(
+        settings, engine, monitor_cache=cache, solver=solver, coverage_cache=coverage, vocabulary=vocabulary
+    )
+    _warm_up(app.server, settings=settings, engine=engine, caches=(cache, coverage), vocabulary=vocabulary)
     solver.warm_up()  # the route solver's process, with OR-Tools loaded
     return app.server
 
 
 def _warm_up(
-    server: Any, *, settings: Settings, engine: Engine, caches: tuple[MonitorCache, CoverageCache]
+    server: Any,
+    *,
+    settings: Settings,
+    engine: Engine,
+    caches: tuple[MonitorCache, CoverageCache],
+    vocabulary: Vocabulary,
 ) -> None:
     """Serve a page once before the worker takes requests. Dash sets itself up (registers the
     JS/CSS bundles it may serve) on its first request, and a new worker's first requests are the
@@ -56,7 +65,7 @@ def _warm_up(
     scoped = engine.execution_options()
     row_scope.install(scoped, current_row_scope)
     try:
-        monitor.build(scoped, settings, caches[0], query={})
+        monitor.build(scoped, settings, caches[0], query={}, vocabulary=vocabulary)
     except UNAVAILABLE as error:
         log.warning("warm-up skipped: database unavailable", extra={"reason": reason(error)})
         return

@@ -3,8 +3,9 @@
 A deadline is written ``"16wh"`` (16 working hours: the clock runs only in office hours on
 working days), ``"5wd"`` (by the close of the 5th working day after the case arrives) or
 ``"4h"`` (4 hours round the clock, for emergencies). The clock starts at registration (立案),
-or at the report when a case has no registration time. Categories the file leaves out keep
-their defaults from :mod:`geo.categories`.
+or at the report when a case has no registration time. A category's deadline is set by its
+``[categories.KEY]`` table or by ``[sla.deadlines]`` (not both); one set by neither keeps its
+default (:mod:`geo.categories`), and a district category with none takes that of "other".
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -24,6 +25,9 @@ from geo.categories import CATEGORIES
 from geo.district_file import district_table
 from geo.errors import ConfigError
 from geo.workcal import WorkCalendar, parse_periods
+
+if TYPE_CHECKING:
+    from geo.vocabulary import Vocabulary
 
 TZ = "Asia/Shanghai"
 _RULE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(wh|wd|h)\s*$")
@@ -93,22 +97,35 @@ class SlaRules:
         return due.astype("datetime64[ns]")
 
     @classmethod
-    def from_file(cls, path: Path) -> SlaRules:
-        """Read the ``[sla]`` table of a district settings file (ConfigError says what is wrong)."""
+    def from_file(cls, path: Path, *, vocabulary: Vocabulary | None = None) -> SlaRules:
+        """Read the ``[sla]`` table of a district settings file (ConfigError says what is wrong);
+        the categories are ``vocabulary``'s (default: read from the same file)."""
+        from geo.vocabulary import Vocabulary
+
         table = district_table(path, "sla")
+        vocabulary = Vocabulary.from_file(path) if vocabulary is None else vocabulary
         try:
-            return cls._from_table(table)
+            return cls._from_table(table, vocabulary)
         except (ValueError, TypeError) as exc:
             raise ConfigError(f"{path}: [sla] {exc}; see the comments in data/district.toml") from None
 
     @classmethod
-    def _from_table(cls, table: Mapping[str, Any]) -> SlaRules:
-        default = cls()
-        unknown = set(table.get("deadlines", {})) - set(CATEGORIES)
+    def _from_table(cls, table: Mapping[str, Any], vocabulary: Vocabulary) -> SlaRules:
+        given = table.get("deadlines", {})
+        known = vocabulary.categories
+        unknown = set(given) - set(known)
         if unknown:
-            raise ValueError(f"unknown categories {sorted(unknown)}; known: {', '.join(CATEGORIES)}")
-        deadlines = dict(default.deadlines)
-        deadlines.update({k: Deadline.parse(v) for k, v in table.get("deadlines", {}).items()})
+            raise ValueError(
+                f"[sla.deadlines] names unknown categories {sorted(unknown)}; known: {', '.join(known)} "
+                "(declare a new one as a [categories.KEY] table)"
+            )
+        twice = sorted(set(given) & vocabulary.file_deadlines)
+        if twice:
+            raise ValueError(
+                f"the deadline of {twice} is set both in [sla.deadlines] and in [categories.KEY]: keep one"
+            )
+        deadlines = {k: Deadline.parse(c.deadline) for k, c in known.items() if c.deadline}
+        deadlines.update({k: Deadline.parse(v) for k, v in given.items()})
         calendar = WorkCalendar(
             periods=parse_periods(table.get("office_hours", ["08:30-12:00", "14:30-18:00"])),
             extra_holidays=_dates(table.get("extra_holidays", []), "extra_holidays"),

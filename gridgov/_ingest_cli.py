@@ -11,11 +11,13 @@ from geo.db import checked_engine, database_url
 from geo.service_types import service_types_from_file
 from geo.settings import Settings
 from geo.sla import SlaRules
+from geo.vocabulary import Vocabulary
 from ingest import runs
 from ingest.columns import parse_map_options
 from ingest.job import JobOptions, JobResult, run_file
 from ingest.kinds import commands
 from ingest.reading import FORMATS
+from ingest.unknown_categories import summary_lines
 
 
 def add_ingest_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -54,6 +56,7 @@ def add_ingest_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]
 
 
 def _ingest(args: argparse.Namespace, settings: Settings) -> int:
+    vocabulary = Vocabulary.from_file(settings.district_file)
     options = JobOptions(
         source=args.source or args.kind,
         crs=args.crs,
@@ -61,8 +64,9 @@ def _ingest(args: argparse.Namespace, settings: Settings) -> int:
         encoding=args.encoding,
         layer=args.layer,
         dry_run=args.dry_run,
-        sla=SlaRules.from_file(settings.district_file),
+        sla=SlaRules.from_file(settings.district_file, vocabulary=vocabulary),
         service_types=service_types_from_file(settings.district_file),
+        vocabulary=vocabulary,
     )
     from ingest.geocode import district_aliases, geocoder_factory
     from ingest.kinds import get_kind
@@ -79,7 +83,7 @@ def _ingest(args: argparse.Namespace, settings: Settings) -> int:
             geocoder_factory=geocoder_factory(district_aliases(settings.district_file)),
             progress=bar.update,
         )
-    print(_summary(result))
+    print("\n".join([_summary(result), *summary_lines(result.report, where=str(settings.district_file))]))
     return 0
 
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from geo.categories import CATEGORIES
 from geo.db import checked_engine, database_url
 from geo.settings import Settings
 from geo.sla import UNITS, SlaRules
+from geo.vocabulary import Vocabulary
 
 
 def add_sla_commands(sub: Any) -> None:
@@ -23,15 +23,17 @@ def add_sla_commands(sub: Any) -> None:
 
 
 def _show(args: argparse.Namespace, settings: Settings) -> int:
-    rules = SlaRules.from_file(settings.district_file)
+    vocabulary = Vocabulary.from_file(settings.district_file)
+    rules = SlaRules.from_file(settings.district_file, vocabulary=vocabulary)
     hours = ", ".join(
         f"{a // 60:02d}:{a % 60:02d}-{b // 60:02d}:{b % 60:02d}" for a, b in rules.calendar.periods
     )
     print(f"settings file: {settings.district_file}")
     print(f"office hours: {hours}; national holiday calendar known until {rules.calendar.known_until}")
-    for key, category in CATEGORIES.items():
+    for key, category in vocabulary.categories.items():
         rule = rules.rule(key)
-        print(f"  {category.zh} ({key}): {rule} = {rule.amount:g} {UNITS[rule.unit]}")
+        aliases = f"; aliases {', '.join(category.aliases)}" if category.aliases else ""
+        print(f"  {category.zh} ({key}): {rule} = {rule.amount:g} {UNITS[rule.unit]}{aliases}")
     return 0
 
 

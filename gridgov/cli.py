@@ -12,6 +12,7 @@ from geo.db import checked_engine, database_url
 from geo.errors import GridgovError
 from geo.settings import Settings
 from geo.sla import SlaRules
+from geo.vocabulary import Vocabulary
 from gridgov._db_cli import add_backup_commands
 from gridgov._ingest_cli import add_ingest_commands
 from gridgov._sla_cli import add_sla_commands
@@ -73,12 +74,14 @@ def _db_migrate(args: argparse.Namespace, settings: Settings) -> int:
 def _demo(args: argparse.Namespace, settings: Settings) -> int:
     from ingest.demo import load_demo
 
+    vocabulary = Vocabulary.from_file(settings.district_file)
     with checked_engine(database_url(settings)) as engine:
         migrate.upgrade(engine)
         summary = load_demo(
             engine,
             force=args.force,
-            sla=SlaRules.from_file(settings.district_file),
+            sla=SlaRules.from_file(settings.district_file, vocabulary=vocabulary),
+            vocabulary=vocabulary,
             progress=lambda step: print(f"loading {step} …", flush=True),
         )
     print(summary)

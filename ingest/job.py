@@ -25,6 +25,7 @@ from geo import partitions
 from geo.errors import InputError
 from geo.service_types import SERVICE_TYPES, ServiceType
 from geo.sla import SlaRules
+from geo.vocabulary import Vocabulary
 from ingest import runs
 from ingest._rows import KeyBook, process_batch
 from ingest.columns import ColumnMap, check_address_column, resolve_columns
@@ -50,6 +51,8 @@ class JobOptions:
     sla: SlaRules = field(default_factory=SlaRules)  # deadlines for incidents that come without one
     # service-point types (the built-ins and the district file's [service_types])
     service_types: Mapping[str, ServiceType] = field(default_factory=lambda: SERVICE_TYPES)
+    # incident categories and inspection kinds (the built-ins and the district file's tables)
+    vocabulary: Vocabulary = field(default_factory=Vocabulary)
 
 
 @dataclass(frozen=True)
@@ -247,6 +250,7 @@ def _execute(
             now=dt.datetime.now(TZ),
             sla=options.sla,
             service_types=options.service_types,
+            vocabulary=options.vocabulary,
         )
         geocoder = geocoder_factory(conn) if geocoder_factory and "address" in plan.cmap.columns else None
         target, fresh = _open_target(conn, kind, options.source)

@@ -8,12 +8,13 @@ Rounds are calendar-aligned: a kind inspected every N days has rounds of N days 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from geo.inspection_kinds import INSPECTION_KINDS
+from geo.inspection_kinds import InspectionKind
 
 _VISITED = """
 SELECT t.id, t.name, t.kind, EXISTS (
@@ -43,11 +44,17 @@ class RoundCoverage:
 
 
 def round_coverage(
-    conn: Connection, *, street: int, today: dt.date, kinds: tuple[str, ...] = ()
+    conn: Connection,
+    *,
+    street: int,
+    today: dt.date,
+    registry: Mapping[str, InspectionKind],
+    kinds: tuple[str, ...] = (),
 ) -> list[RoundCoverage]:
+    """Per kind of ``registry`` (the district's inspection kinds; only ``kinds`` if given)."""
     out = []
-    for key in kinds or tuple(INSPECTION_KINDS):
-        start, end = round_of(INSPECTION_KINDS[key].interval_days, today)
+    for key in kinds or tuple(registry):
+        start, end = round_of(registry[key].interval_days, today)
         params = {
             "street": street,
             "kind": key,

@@ -10,6 +10,7 @@ import pytest
 from openpyxl import load_workbook
 
 from geo.errors import InputError
+from geo.inspection_kinds import INSPECTION_KINDS
 from geo.inspection_settings import InspectionSettings
 from layers import routing
 from layers.cycles import round_coverage, round_of
@@ -183,7 +184,7 @@ def test_round_coverage_counts_every_site_of_the_round(demo, street):
     assert round_of(30, dt.date(2026, 2, 3)) == (dt.date(2026, 1, 31), dt.date(2026, 3, 1))
     assert round_of(90, dt.date(2026, 12, 30)) == (dt.date(2026, 12, 27), dt.date(2026, 12, 31))
     with demo.connect() as conn:
-        rounds = round_coverage(conn, street=street, today=dt.date.today())
+        rounds = round_coverage(conn, street=street, today=dt.date.today(), registry=INSPECTION_KINDS)
         total = conn.exec_driver_sql(
             "SELECT count(*) FROM inspection_target WHERE street_id = %(s)s", {"s": street}
         ).scalar()

@@ -7,6 +7,7 @@ Every input is re-checked here (the browser is not trusted): numbers and dates b
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from typing import Any
 
 from dash import Dash, Input, Output, State, ctx, dcc, no_update
@@ -20,6 +21,7 @@ from dashboard.inspections.figures import plan_figure
 from dashboard.inspections.solver import Solver
 from dashboard.inspections.views import planning, request_from, street_outline
 from geo.errors import InputError
+from geo.inspection_kinds import InspectionKind
 from geo.inspection_settings import InspectionSettings
 from layers.network import NetworkCache
 from layers.plan import plan_from_dict, plan_to_dict
@@ -38,7 +40,13 @@ def today() -> dt.date:
 
 
 def register_inspection_callbacks(
-    app: Dash, *, engine: Engine, networks: NetworkCache, settings: InspectionSettings, solver: Solver
+    app: Dash,
+    *,
+    engine: Engine,
+    networks: NetworkCache,
+    settings: InspectionSettings,
+    solver: Solver,
+    kinds: Mapping[str, InspectionKind],
 ) -> None:
     @app.callback(
         *PLAN_OUTPUTS,
@@ -56,17 +64,26 @@ def register_inspection_callbacks(
         days: Any,
         teams: Any,
         visits: Any,
-        kinds: Any,
+        wanted: Any,
     ) -> tuple[Any, ...]:
         try:
             request = request_from(
-                street=street, start=start, days=days, teams=teams, visits=visits, kinds=kinds, choice=choice
+                street=street,
+                start=start,
+                days=days,
+                teams=teams,
+                visits=visits,
+                kinds=wanted,
+                choice=choice,
+                known_kinds=kinds,
             )
             if not current_row_scope().allows(request.street):
                 raise InputError("this account plans only its own streets; pick one from the list")
             with engine.connect() as conn:
                 network = networks.get(conn)
-                data = planning(conn, network, request, today=today(), settings=settings, solve=solver.solve)
+                data = planning(
+                    conn, network, request, today=today(), settings=settings, kinds=kinds, solve=solver.solve
+                )
             trail.record(
                 engine, "view", what="inspection register", street=request.street, targets=len(data.register)
             )
@@ -74,8 +91,8 @@ def register_inspection_callbacks(
             return (*(no_update,) * 6, f"⚠ {exc}")
         targets = [{"label": str(r.name), "value": int(r.id)} for r in data.register.itertuples()]
         return (
-            L.register_rows(data.register, data.plan), plan_figure(data.plan, data.outline), L.summary(data.plan),
-            L.coverage(data.rounds), plan_to_dict(data.plan), targets, "",
+            L.register_rows(data.register, data.plan, kinds), plan_figure(data.plan, data.outline), L.summary(data.plan),
+            L.coverage(data.rounds, kinds), plan_to_dict(data.plan), targets, "",
         )  # fmt: skip
 
     @app.callback(

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from typing import Any
 
 import dash_ag_grid as dag
 import pandas as pd
 from dash import dcc, html
 
-from geo.inspection_kinds import INSPECTION_KINDS
+from geo.inspection_kinds import InspectionKind
 from layers.cycles import RoundCoverage
 from layers.plan import Plan
 from layers.plan_export import title
@@ -68,8 +69,10 @@ def _number(id_: str, label: str, value: int, low: int, high: int) -> html.Label
     )
 
 
-def controls(streets: list[tuple[int, str]], *, today: dt.date) -> html.Div:
-    kinds = [{"label": k.zh, "value": key} for key, k in INSPECTION_KINDS.items()]
+def controls(
+    streets: list[tuple[int, str]], *, today: dt.date, kinds: Mapping[str, InspectionKind]
+) -> html.Div:
+    kind_options = [{"label": k.zh, "value": key} for key, k in kinds.items()]
     return html.Div(
         [
             html.Label(["街道 Street", dcc.Dropdown(id=STREET, options=[{"label": n, "value": i} for i, n in streets],
@@ -78,7 +81,7 @@ def controls(streets: list[tuple[int, str]], *, today: dt.date) -> html.Div:
             _number(DAYS, "天数 Days", 5, 1, 14),
             _number(TEAMS, "小组 Teams", 3, 1, 10),
             _number(VISITS, "每组每天 Visits/team/day", 12, 1, 40),
-            html.Label(["类型 Kinds", dcc.Checklist(id=KINDS, options=kinds, value=[], inline=True)]),
+            html.Label(["类型 Kinds", dcc.Checklist(id=KINDS, options=kind_options, value=[], inline=True)]),
             html.Button("规划 Plan", id=PLAN_BUTTON, n_clicks=0, className="primary"),
         ],
         className="ins-controls",
@@ -101,7 +104,9 @@ def register_grid() -> dag.AgGrid:
     )
 
 
-def register_rows(register: Any, plan: Plan | None) -> list[dict[str, Any]]:
+def register_rows(
+    register: Any, plan: Plan | None, kinds: Mapping[str, InspectionKind]
+) -> list[dict[str, Any]]:
     """Rows for the grid: text fields stay text (the grid renders them as text, never HTML)."""
     planned = {s.target: WHY.get(s.why, s.why) for r in plan.routes for s in r.stops} if plan else {}
     pinned = plan.request.pinned if plan else frozenset()
@@ -119,7 +124,7 @@ def register_rows(register: Any, plan: Plan | None) -> list[dict[str, Any]]:
             else ("指定 pinned" if r.id in pinned else planned.get(r.id, ""))
         )
         rows.append({
-            "id": int(r.id), "rid": str(r.id), "name": r.name, "kind_zh": INSPECTION_KINDS[r.kind].zh if r.kind in INSPECTION_KINDS else r.kind,
+            "id": int(r.id), "rid": str(r.id), "name": r.name, "kind_zh": kinds[r.kind].zh if r.kind in kinds else r.kind,
             "score": float(r.score), "why": r.why, "last_visit": last,
             "last_result": "" if r.last_passed is None or r.last_passed != r.last_passed else ("合格" if r.last_passed else "隐患"),
             "due_in": None if r.due_in != r.due_in else int(r.due_in), "rectifications_open": int(r.rectifications_open),
@@ -168,10 +173,10 @@ def summary(plan: Plan | None) -> html.Div:
     return html.Div([head, *warn, table], className="ins-summary")
 
 
-def coverage(rounds: list[RoundCoverage]) -> html.Div:
+def coverage(rounds: list[RoundCoverage], kinds: Mapping[str, InspectionKind]) -> html.Div:
     items = []
     for c in rounds:
-        kind = INSPECTION_KINDS[c.kind].zh
+        kind = kinds[c.kind].zh if c.kind in kinds else c.kind
         missing = "、".join(n for _, n in c.missing[:5]) + (" …" if len(c.missing) > 5 else "")
         items.append(html.Li([html.B(f"{kind} {c.visited}/{c.due}"), f" 本轮 {c.start:%m-%d}–{c.end:%m-%d}",
                               html.Span(f" 未查: {missing}" if missing else " 全部完成 all done", className="muted")]))  # fmt: skip
@@ -201,12 +206,12 @@ def record_form(*, today: dt.date) -> html.Div:
     )
 
 
-def page(streets: list[tuple[int, str]], *, today: dt.date) -> html.Div:
+def page(streets: list[tuple[int, str]], *, today: dt.date, kinds: Mapping[str, InspectionKind]) -> html.Div:
     legend = " · ".join(f"{zh}" for zh, _ in FACTORS.values())
     return html.Div(
         [
             html.H1("排查计划 Inspection planning"),
-            controls(streets, today=today),
+            controls(streets, today=today, kinds=kinds),
             html.Div(
                 [
                     html.Div(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -12,7 +13,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from geo.errors import InputError
-from geo.inspection_kinds import INSPECTION_KINDS
+from geo.inspection_kinds import InspectionKind
 from geo.inspection_settings import InspectionSettings
 from layers import routing
 from layers.cycles import RoundCoverage, round_coverage
@@ -52,6 +53,7 @@ def request_from(
     visits: object,
     kinds: object,
     choice: object,
+    known_kinds: Collection[str],
 ) -> PlanRequest:
     """A plan request from the page's inputs, every one checked (they come from the browser)."""
     try:
@@ -59,7 +61,7 @@ def request_from(
     except ValueError:
         raise InputError("the start date must look like 2026-11-24") from None
     wanted = tuple(k for k in (kinds or []) if isinstance(k, str))  # type: ignore[attr-defined]
-    if set(wanted) - set(INSPECTION_KINDS):
+    if set(wanted) - set(known_kinds):
         raise InputError("unknown inspection kind")
     chosen = choice if isinstance(choice, dict) else {}
     return PlanRequest(
@@ -89,6 +91,7 @@ def planning(
     *,
     today: dt.date,
     settings: InspectionSettings,
+    kinds: Mapping[str, InspectionKind],
     solve: routing.SolveFn = routing.solve,
 ) -> Planning:
     register = risk_register(conn, street=request.street, today=today, kinds=request.kinds)
@@ -97,5 +100,5 @@ def planning(
         register=register,
         plan=plan,
         outline=street_outline(conn, request.street),
-        rounds=round_coverage(conn, street=request.street, today=today, kinds=request.kinds),
+        rounds=round_coverage(conn, street=request.street, today=today, kinds=request.kinds, registry=kinds),
     )

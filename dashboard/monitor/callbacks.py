@@ -20,6 +20,7 @@ from dashboard.monitor import layout as L
 from dashboard.monitor.figures import GRID, HEAT, OVERDUE, UNITS, trend_figure
 from dashboard.monitor.i18n import text
 from dashboard.monitor.views import Controls, MonitorCache, MonitorData, map_figure, map_traces, monitor_data
+from geo.vocabulary import Vocabulary
 from layers.drill import CHILD, Drill, unit_of_grid
 
 # what the update callback sets, in order (tests and benchmarks post to it over HTTP)
@@ -55,9 +56,9 @@ def panels(data: MonitorData) -> dict[str, Any]:
         "grid": L.grid_card(data),
         "rank_title": text(lang, f"ranking_{level}"),
         "ranking": L.ranking_table(data.ranking, lang),
-        "alerts": L.feed_list(data.alerts, lang, now=data.now),
-        "latest": L.feed_list(data.latest, lang),
-        "trend": trend_figure(data.daily, lang=lang),
+        "alerts": L.feed_list(data.alerts, lang, vocabulary=data.vocabulary, now=data.now),
+        "latest": L.feed_list(data.latest, lang, vocabulary=data.vocabulary),
+        "trend": trend_figure(data.daily, lang=lang, vocabulary=data.vocabulary),
         "legend": L.legend(data),
         "map": map_traces(data),
     }
@@ -150,7 +151,9 @@ def _clicked(conn: Connection, click: Any, current: Drill) -> Drill:
     return Drill(level, target)
 
 
-def register_monitor_callbacks(app: Dash, *, engine: Engine, cache: MonitorCache) -> None:
+def register_monitor_callbacks(
+    app: Dash, *, engine: Engine, cache: MonitorCache, vocabulary: Vocabulary
+) -> None:
     @app.callback(
         Output(L.DRILL, "data"),
         Output(L.KIOSK, "data"),
@@ -199,8 +202,8 @@ def register_monitor_callbacks(app: Dash, *, engine: Engine, cache: MonitorCache
             drill = Drill.parse(stored)
         except ValueError:
             raise PreventUpdate from None
-        controls = Controls.parse(window=window, categories=cats, sources=sources, statuses=statuses, mode=mode, lang=lang)  # fmt: skip
-        shared = shared_view(engine, cache, drill=drill, controls=controls)
+        controls = Controls.parse(window=window, categories=cats, sources=sources, statuses=statuses, mode=mode, lang=lang, known_categories=vocabulary.categories)  # fmt: skip
+        shared = shared_view(engine, cache, drill=drill, controls=controls, vocabulary=vocabulary)
         key = L.view_key(shared.data)
         outputs = changed_outputs(
             shared, hashes=hashes if isinstance(hashes, dict) else {}, same_view=key == view
@@ -209,17 +212,25 @@ def register_monitor_callbacks(app: Dash, *, engine: Engine, cache: MonitorCache
         return (*outputs, L.as_of(clock, controls.lang), shared.digests, key, clock.isoformat())
 
 
-def shared_view(engine: Engine, cache: MonitorCache, *, drill: Drill, controls: Controls) -> View:
+def shared_view(
+    engine: Engine, cache: MonitorCache, *, drill: Drill, controls: Controls, vocabulary: Vocabulary
+) -> View:
     """The view for ``drill`` and ``controls`` in this request's row scope, computed at most once
-    per ``MonitorCache.VIEW_SECONDS`` for every screen asking for it."""
+    per ``MonitorCache.VIEW_SECONDS`` for every screen asking for it (the app's one vocabulary)."""
     key = (current_row_scope().setting, drill, controls)
-    return cache.shared(key, lambda: View.of(_monitor_data(engine, drill, controls, cache)))
+    return cache.shared(key, lambda: View.of(_monitor_data(engine, drill, controls, cache, vocabulary)))
 
 
-def _monitor_data(engine: Engine, drill: Drill, controls: Controls, cache: MonitorCache) -> MonitorData:
+def _monitor_data(
+    engine: Engine, drill: Drill, controls: Controls, cache: MonitorCache, vocabulary: Vocabulary
+) -> MonitorData:
     clock = now()
     with engine.connect() as conn:
         try:
-            return monitor_data(conn, drill=drill, controls=controls, now=clock, cache=cache)
+            return monitor_data(
+                conn, drill=drill, controls=controls, now=clock, cache=cache, vocabulary=vocabulary
+            )
         except ValueError:  # a unit that no longer exists (boundaries reloaded): back to the top
-            return monitor_data(conn, drill=Drill(), controls=controls, now=clock, cache=cache)
+            return monitor_data(
+                conn, drill=Drill(), controls=controls, now=clock, cache=cache, vocabulary=vocabulary
+            )

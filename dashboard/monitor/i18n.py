@@ -1,8 +1,7 @@
-"""The wall screen's words in Chinese (default) and English; categories come from the registry."""
+"""The wall screen's words in Chinese (default) and English; category names come from the
+district's vocabulary (``geo.vocabulary.Vocabulary.label``)."""
 
 from __future__ import annotations
-
-from geo.categories import CATEGORIES
 
 LANGS = ("zh", "en")
 _TEXT: dict[str, tuple[str, str]] = {
@@ -65,13 +64,6 @@ _TEXT: dict[str, tuple[str, str]] = {
 def text(lang: str, key: str, **values: object) -> str:
     zh, en = _TEXT[key]
     return (en if lang == "en" else zh).format(**values)
-
-
-def category_name(lang: str, key: str) -> str:
-    category = CATEGORIES.get(key)
-    if category is None:
-        return key
-    return category.en if lang == "en" else category.zh
 
 
 def source_name(lang: str, key: str) -> str:

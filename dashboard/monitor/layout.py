@@ -13,9 +13,9 @@ from typing import Any
 from dash import dcc, html
 
 from dashboard.monitor.figures import trend_figure
-from dashboard.monitor.i18n import category_name, short_name, source_name, text
+from dashboard.monitor.i18n import short_name, source_name, text
 from dashboard.monitor.views import WINDOWS, Controls, MonitorData, map_figure
-from geo.categories import CATEGORIES
+from geo.vocabulary import Vocabulary
 from layers.drill import Unit
 from layers.feeds import FeedRow
 from layers.kpis import BEIJING, Tile
@@ -137,7 +137,9 @@ def _when(value: dt.datetime) -> str:
     return f"{value.astimezone(BEIJING):%m-%d %H:%M}"
 
 
-def feed_list(rows: Sequence[FeedRow], lang: str, *, now: dt.datetime | None = None) -> html.Ul | html.Div:
+def feed_list(
+    rows: Sequence[FeedRow], lang: str, *, vocabulary: Vocabulary, now: dt.datetime | None = None
+) -> html.Ul | html.Div:
     if not rows:
         return html.Div(text(lang, "none"), className="empty")
     items = []
@@ -152,7 +154,7 @@ def feed_list(rows: Sequence[FeedRow], lang: str, *, now: dt.datetime | None = N
         items.append(
             html.Li(
                 [
-                    html.Div([html.Span(_when(r.reported_at), className="when"), html.Span(category_name(lang, r.category), className="cat"), html.Span(late, className="late")], className="feed-top"),
+                    html.Div([html.Span(_when(r.reported_at), className="when"), html.Span(vocabulary.label(r.category, lang), className="cat"), html.Span(late, className="late")], className="feed-top"),
                     html.Div(r.description or "", className="desc"),
                     html.Div([where, html.Span(r.phone or "", className="phone")], className="where"),
                 ]
@@ -179,7 +181,7 @@ def _pick_many(
     )
 
 
-def filter_bar(controls: Controls, sources: Sequence[str]) -> html.Div:
+def filter_bar(controls: Controls, sources: Sequence[str], vocabulary: Vocabulary) -> html.Div:
     lang = controls.lang
     return html.Div(
         [
@@ -191,7 +193,7 @@ def filter_bar(controls: Controls, sources: Sequence[str]) -> html.Div:
             ),
             _pick_many(
                 CATEGORY,
-                {k: category_name(lang, k) for k in CATEGORIES},
+                {k: vocabulary.label(k, lang) for k in vocabulary.categories},
                 controls.categories,
                 kind="category",
                 lang=lang,
@@ -273,7 +275,7 @@ def monitor_page(
     )  # fmt: skip
     trend = dcc.Graph(
         id=TREND,
-        figure=trend_figure(data.daily, lang=lang),
+        figure=trend_figure(data.daily, lang=lang, vocabulary=data.vocabulary),
         config={"displayModeBar": False},
         className="m-trend",
     )
@@ -281,9 +283,9 @@ def monitor_page(
         [
             map_box,
             _panel(text(lang, f"ranking_{level}"), ranking_table(data.ranking, lang), ident=RANKING, extra="rank", title_id=RANK_TITLE),
-            _panel(text(lang, "alerts"), feed_list(data.alerts, lang, now=data.now), ident=ALERTS, extra="alerts"),
+            _panel(text(lang, "alerts"), feed_list(data.alerts, lang, vocabulary=data.vocabulary, now=data.now), ident=ALERTS, extra="alerts"),
             html.Section([html.H2(text(lang, "trend")), trend], className="panel trend"),
-            _panel(text(lang, "latest"), feed_list(data.latest, lang), ident=LATEST, extra="latest"),
+            _panel(text(lang, "latest"), feed_list(data.latest, lang, vocabulary=data.vocabulary), ident=LATEST, extra="latest"),
         ],
         className="m-body",
     )  # fmt: skip
@@ -298,7 +300,7 @@ def monitor_page(
         dcc.Interval(id=KIOSK_TICK, interval=kiosk_ms, disabled=not kiosk),
     ]
     classes = "monitor kiosk" if kiosk else "monitor"
-    return html.Div([header, filter_bar(data.controls, sources), html.Div(kpi_tiles(data.tiles, lang), id=KPIS, className="kpis"), body, *stores], className=classes, lang="en" if lang == "en" else "zh-CN")  # fmt: skip
+    return html.Div([header, filter_bar(data.controls, sources, data.vocabulary), html.Div(kpi_tiles(data.tiles, lang), id=KPIS, className="kpis"), body, *stores], className=classes, lang="en" if lang == "en" else "zh-CN")  # fmt: skip
 
 
 def view_key(data: MonitorData) -> str:

@@ -14,6 +14,7 @@ from dashboard.monitor.callbacks import shared_view
 from dashboard.monitor.layout import monitor_page
 from dashboard.monitor.views import Controls, MapData, MonitorCache, MonitorData
 from geo.settings import Settings
+from geo.vocabulary import Vocabulary
 from layers.density import Density
 from layers.drill import Drill
 
@@ -24,13 +25,19 @@ def _first(query: Mapping[str, Sequence[str]], key: str) -> str:
 
 
 def build(
-    engine: Engine, settings: Settings, cache: MonitorCache, *, query: Mapping[str, Sequence[str]]
+    engine: Engine,
+    settings: Settings,
+    cache: MonitorCache,
+    *,
+    query: Mapping[str, Sequence[str]],
+    vocabulary: Vocabulary,
 ) -> html.Div:
     """The wall screen with current data; ``?lang=en`` for English, ``?kiosk=1`` cycles the streets."""
     controls = Controls.parse(
-        window=30, categories=(), sources=(), statuses=(), mode="heat", lang=_first(query, "lang")
-    )
-    view = shared_view(engine, cache, drill=Drill(), controls=controls)
+        window=30, categories=(), sources=(), statuses=(), mode="heat", lang=_first(query, "lang"),
+        known_categories=vocabulary.categories,
+    )  # fmt: skip
+    view = shared_view(engine, cache, drill=Drill(), controls=controls, vocabulary=vocabulary)
     with engine.connect() as conn:
         cache.outlines(conn, "grids", Drill())  # ready for the first switch to a grid map (cached)
         sources = cache.facts(conn).sources  # already loaded: no scan of the incident table

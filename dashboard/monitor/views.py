@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import threading
-from collections.abc import Callable, Hashable
+from collections.abc import Callable, Collection, Hashable
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
@@ -17,7 +17,7 @@ from dashboard.figure import view_for
 from dashboard.monitor import figures
 from dashboard.monitor.i18n import LANGS, short_name, text
 from dashboard.shared import SharedResults
-from geo.categories import CATEGORIES
+from geo.vocabulary import Vocabulary
 from layers import feeds, kpis, ranking, trend
 from layers.boundaries import boundary_version
 from layers.density import Density, facts_density
@@ -50,12 +50,20 @@ class Controls:
 
     @classmethod
     def parse(
-        cls, *, window: Any, categories: Any, sources: Any, statuses: Any, mode: Any, lang: Any
+        cls,
+        *,
+        window: Any,
+        categories: Any,
+        sources: Any,
+        statuses: Any,
+        mode: Any,
+        lang: Any,
+        known_categories: Collection[str],
     ) -> Controls:
         days = int(window) if str(window).isdigit() and int(window) in WINDOWS else 30
         return cls(
             window_days=days,
-            categories=tuple(c for c in categories or () if c in CATEGORIES),
+            categories=tuple(c for c in categories or () if isinstance(c, str) and c in known_categories),
             sources=tuple(str(s) for s in sources or () if isinstance(s, str))[:20],
             statuses=tuple(s for s in statuses or () if s in STATUSES),
             mode=mode if mode in MODES else "heat",
@@ -191,10 +199,17 @@ class MonitorData:
     daily: pd.DataFrame
     grid: GridInfo | None
     map: MapData = field(repr=False)
+    vocabulary: Vocabulary = field(default_factory=Vocabulary, repr=False)  # category names, colours
 
 
 def monitor_data(
-    conn: Connection, *, drill: Drill, controls: Controls, now: dt.datetime, cache: MonitorCache
+    conn: Connection,
+    *,
+    drill: Drill,
+    controls: Controls,
+    now: dt.datetime,
+    cache: MonitorCache,
+    vocabulary: Vocabulary,
 ) -> MonitorData:
     """Everything the wall screen shows for one drill and set of controls at ``now``: counts from
     the cached facts (numpy), names, lists and outlines from PostGIS."""
@@ -215,6 +230,7 @@ def monitor_data(
         daily=trend.daily_counts(facts, f),
         grid=grid_info(conn, drill.unit_id) if drill.level == "grid" and drill.unit_id else None,
         map=_map_data(conn, facts, f, controls, cache, {r.unit_id: r.ind.reported for r in rows}),
+        vocabulary=vocabulary,
     )
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import time
 from collections.abc import Callable
+from dataclasses import replace
 from zoneinfo import ZoneInfo
 
 import numpy as np
@@ -19,6 +20,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
 from geo.sla import SlaRules
+from geo.vocabulary import Vocabulary
 from ingest.bulk import metric_to_wgs84
 from ingest.demo._buildings import build_buildings
 from ingest.demo._grids import build_grids
@@ -42,8 +44,12 @@ TABLES = ("district", "street", "community", "grid", "building", "road_segment",
           "inspection_target", "inspection", "service_point", "quarantine", "ingest_run")  # fmt: skip
 
 
-def generate(*, now: dt.datetime, sla: SlaRules, seed: int = SEED) -> Generated:
-    """Build the whole demo district in memory (metric geometry, no database)."""
+def generate(
+    *, now: dt.datetime, sla: SlaRules, vocabulary: Vocabulary | None = None, seed: int = SEED
+) -> Generated:
+    """Build the whole demo district in memory (metric geometry, no database); inspection
+    targets are named and checked as ``vocabulary``'s kinds say (default: the built-ins)."""
+    kinds = (vocabulary or Vocabulary()).inspection_kinds
     rng = np.random.default_rng(seed)
     divisions = read_divisions()
     outline_wgs84 = read_outline_wgs84()
@@ -56,11 +62,11 @@ def generate(*, now: dt.datetime, sla: SlaRules, seed: int = SEED) -> Generated:
     built[buildings.cell.to_numpy()] = True
     roads = build_roads(cells, built, outline)
     incidents = build_incidents(buildings, now=now, rng=rng, to_lonlat=_lonlat, sla=sla)
-    targets = build_targets(buildings, rng)
+    targets = build_targets(buildings, rng, kinds=kinds)
     return Generated(
         district=next(d for d in divisions if d.kind == "district"), outline_wgs84=outline_wgs84, cells=cells,
         hierarchy=h, buildings=buildings, building_grid=building_grid, grids=grids, roads=roads,
-        incidents=incidents, targets=targets, inspections=build_inspections(targets, now=now, rng=rng),
+        incidents=incidents, targets=targets, inspections=build_inspections(targets, now=now, rng=rng, kinds=kinds),
         services=build_service_points(buildings, h, rng),
     )  # fmt: skip
 
@@ -77,7 +83,7 @@ def is_loaded(conn: Connection) -> bool:
 
 
 def load_demo(engine: Engine, *, force: bool = False, now: dt.datetime | None = None, sla: SlaRules | None = None,
-              progress: Callable[[str], None] | None = None) -> str:  # fmt: skip
+              vocabulary: Vocabulary | None = None, progress: Callable[[str], None] | None = None) -> str:  # fmt: skip
     """Load the demo district unless it is there; ``force`` empties every gridgov table first."""
     with engine.connect() as conn:
         if is_loaded(conn) and not force:
@@ -87,8 +93,12 @@ def load_demo(engine: Engine, *, force: bool = False, now: dt.datetime | None = 
             conn.execute(sa.text(f"TRUNCATE {', '.join(TABLES)} RESTART IDENTITY CASCADE"))
     started = time.perf_counter()
     now = now or dt.datetime.now(TZ)
-    sla = sla or SlaRules()
-    results = [_run(engine, job, sla, progress) for job in job_inputs(generate(now=now, sla=sla))]
+    sla, vocabulary = sla or SlaRules(), vocabulary or Vocabulary()
+    generated = generate(now=now, sla=sla, vocabulary=vocabulary)
+    results = [
+        _run(engine, job, JobOptions(source=job.source, sla=sla, vocabulary=vocabulary), progress)
+        for job in job_inputs(generated)
+    ]
     _record(engine, results, now=now, seconds=time.perf_counter() - started)
     with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
         conn.execute(sa.text("ANALYZE"))
@@ -98,14 +108,14 @@ def load_demo(engine: Engine, *, force: bool = False, now: dt.datetime | None = 
 
 
 def _run(
-    engine: Engine, job: JobInput, sla: SlaRules, progress: Callable[[str], None] | None
+    engine: Engine, job: JobInput, base: JobOptions, progress: Callable[[str], None] | None
 ) -> tuple[str, JobResult]:
     name = f"demo {job.kind}{':' + job.variant if job.variant else ''} ({job.source})"
     if progress:
         progress(name)
     kind = get_kind(job.kind, job.variant)
     source = frame_source(job.frame, name=name, crs="EPSG:4326" if "geometry" in job.frame else None)
-    options = JobOptions(source=job.source, crs=job.crs if "geometry" not in job.frame else None, sla=sla)
+    options = replace(base, crs=job.crs if "geometry" not in job.frame else None)
     geocoder = geocoder_factory(read_aliases(ALIASES_CSV))
     return kind.key, run_job(engine, kind=kind, source=source, options=options, geocoder_factory=geocoder)
 

@@ -1,4 +1,4 @@
-"""Synthetic inspection targets of every registered kind and a year of past rounds.
+"""Synthetic inspection targets of every built-in kind and a year of past rounds.
 
 Riskier sites fail more often and are visited twice as often; failed visits list findings
 from the kind's checklist, with a rectification deadline that is usually, not always, met.
@@ -7,11 +7,12 @@ from the kind's checklist, with a rectification deadline that is usually, not al
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 
 import numpy as np
 import pandas as pd
 
-from geo.inspection_kinds import INSPECTION_KINDS
+from geo.inspection_kinds import InspectionKind
 from ingest.demo._names import person_name
 
 # kind → (how many, which buildings qualify)
@@ -39,10 +40,12 @@ def _eligible(buildings: pd.DataFrame, kind: str) -> np.ndarray:
     return rules.get(kind, b != "courtyard")
 
 
-def build_targets(buildings: pd.DataFrame, rng: np.random.Generator) -> pd.DataFrame:
+def build_targets(
+    buildings: pd.DataFrame, rng: np.random.Generator, *, kinds: Mapping[str, InspectionKind]
+) -> pd.DataFrame:
     frames = []
     for key, n in _COUNTS.items():
-        kind = INSPECTION_KINDS[key]
+        kind = kinds[key]
         pool = np.flatnonzero(_eligible(buildings, key))
         where = rng.choice(pool, size=min(n, len(pool)), replace=False)
         risk = rng.choice([1, 2, 3], size=len(where), p=[0.5, 0.35, 0.15])
@@ -67,10 +70,12 @@ def build_targets(buildings: pd.DataFrame, rng: np.random.Generator) -> pd.DataF
     return pd.concat(frames, ignore_index=True)
 
 
-def build_inspections(targets: pd.DataFrame, *, now: dt.datetime, rng: np.random.Generator) -> pd.DataFrame:
+def build_inspections(
+    targets: pd.DataFrame, *, now: dt.datetime, rng: np.random.Generator, kinds: Mapping[str, InspectionKind]
+) -> pd.DataFrame:
     rows = []
     for t in targets.itertuples():
-        checks = INSPECTION_KINDS[t.kind].checks
+        checks = kinds[t.kind].checks
         when = now - dt.timedelta(days=365 - float(rng.uniform(0, t.interval_days)))
         while when < now - dt.timedelta(days=float(rng.uniform(0, t.interval_days * 0.6))):
             passed = bool(rng.uniform() > 0.08 * t.risk_level + 0.05)

@@ -15,6 +15,7 @@ from sqlalchemy.engine import Connection
 from geo.errors import InputError
 from geo.service_types import SERVICE_TYPES, ServiceType
 from geo.sla import SlaRules
+from geo.vocabulary import Vocabulary
 from ingest.fields import Field
 from ingest.locate import Locator
 
@@ -23,7 +24,8 @@ LOCATION_FIELDS = ("lon", "lat", "wkt", "crs", "address")
 
 @dataclass
 class JobContext:
-    """What a kind's ``build`` may use: the job's source name, boundaries, clock, SLA rules, notes."""
+    """What a kind's ``build`` may use: the job's source name, boundaries, clock, SLA rules,
+    the district's vocabulary, notes."""
 
     conn: Connection
     source: str
@@ -31,6 +33,7 @@ class JobContext:
     now: dt.datetime
     sla: SlaRules = field(default_factory=SlaRules)
     service_types: Mapping[str, ServiceType] = field(default_factory=lambda: SERVICE_TYPES)
+    vocabulary: Vocabulary = field(default_factory=Vocabulary)  # categories and inspection kinds
     notes: Counter[str] = field(default_factory=Counter)
     report: dict[str, object] = field(default_factory=dict)  # anything else for the run's record
     kept: list[pd.DataFrame] = field(default_factory=list)  # the kind's ``keep`` columns of loaded rows

@@ -5,10 +5,11 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from geo.categories import lookup
+from geo.categories import FALLBACK
 from ingest.fields import Field
 from ingest.kinds import IngestKind, JobContext, register
 from ingest.kinds._duplicates import KEEP, link_duplicates, prepare_links
+from ingest.unknown_categories import note_unknown
 
 STEPS = ("reported_at", "registered_at", "dispatched_at", "handled_at", "verified_at", "closed_at")
 LABELS = {
@@ -52,12 +53,18 @@ COLUMNS = (
 
 
 def _categories(frame: pd.DataFrame, ctx: JobContext) -> pd.Series:
+    """Category keys from the district's vocabulary; a text it does not know becomes 其他 (other)
+    and is counted, with the TOML that would declare it, in the job's report."""
     raw = frame["category"] if "category" in frame else pd.Series(None, index=frame.index, dtype=object)
     codes, distinct = pd.factorize(raw)  # looked up once per distinct text
-    keys = np.array([getattr(lookup(t), "key", None) for t in distinct] + [None], dtype=object)
-    found = pd.Series(keys[codes], index=raw.index, dtype=object)  # code -1: missing
-    ctx.notes["unknown or missing category → 其他 (other)"] += int(found.isna().sum())
-    return found.fillna("other").astype(object)
+    found = [ctx.vocabulary.category(str(t)) for t in distinct]
+    keys = np.array([getattr(c, "key", None) for c in found] + [None], dtype=object)
+    out = pd.Series(keys[codes], index=raw.index, dtype=object)  # code -1: missing
+    ctx.notes["unknown or missing category → 其他 (other)"] += int(out.isna().sum())
+    unknown = out.isna() & raw.notna() & (raw.astype(str).str.strip() != "")
+    if unknown.any():
+        note_unknown(ctx.report, ctx.notes, raw[unknown], ctx.vocabulary)
+    return out.fillna(FALLBACK).astype(object)
 
 
 def _order_reason(frame: pd.DataFrame) -> pd.Series:

@@ -6,7 +6,6 @@ from collections.abc import Callable, Mapping
 
 import pandas as pd
 
-from geo.inspection_kinds import INSPECTION_KINDS
 from ingest.fields import Field
 from ingest.kinds import IngestKind, JobContext, register
 from ingest.kinds._common import lookup_column, start_frame
@@ -92,13 +91,14 @@ def build_targets(frame: pd.DataFrame, ctx: JobContext) -> pd.DataFrame:
     out = start_frame(frame, ctx, TARGET_COLUMNS)
     out["kind"] = lookup_column(
         frame["kind"],
-        _registry_finder(INSPECTION_KINDS),
+        ctx.vocabulary.kind,
         what="排查对象类型 target kind",
         out=out,
     )
     risk = frame["risk_level"] if "risk_level" in frame else pd.Series(None, index=frame.index, dtype=object)
     out["risk_level"] = risk.map(lambda t: _RISK.get(str(t).strip().lower(), 1) if isinstance(t, str) else 1)
-    default = out["kind"].map(lambda k: INSPECTION_KINDS[k].interval_days if k in INSPECTION_KINDS else None)
+    kinds = ctx.vocabulary.inspection_kinds
+    default = out["kind"].map(lambda k: kinds[k].interval_days if k in kinds else None)
     given = (
         frame["interval_days"]
         if "interval_days" in frame
