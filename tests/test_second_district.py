@@ -156,3 +156,42 @@ def test_streets_loaded_as_communities_are_refused(district):
     result = run(f"gridgov ingest boundaries {shlex.quote(copy.name)} --level community", cwd=work, env=env)
     assert result.returncode == 2, result.stdout
     assert "street code" in result.stderr and "--level community" in result.stderr
+
+
+PAGES = ("monitor", "map", "inspections", "coverage", "audit")
+
+
+@pytest.mark.browser
+def test_every_page_shows_this_district_in_a_browser_with_a_clean_console(district, settings, tmp_path):
+    """Every page, as an admin: HTTP 200 and no 5xx from any callback, the district's own name, no
+    demo name, nothing fetched from another host, no console error."""
+    from playwright.sync_api import sync_playwright
+
+    from tests.auth import make_account
+    from tests.test_browser import CHROMIUM, CHROMIUM_ARGS, LOCAL_HOSTS, _host, serving, sign_in
+
+    engine, _, _, _, env = district
+    admin = make_account(engine, "wuhou_admin", "admin")
+    problems: list[str] = []
+    requests: list[str] = []
+    with (
+        serving(settings, tmp_path, DATABASE_URL=env["DATABASE_URL"]) as (url, _log),
+        sync_playwright() as pw,
+    ):
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        page = browser.new_context(viewport={"width": 1920, "height": 1080}, locale="zh-CN").new_page()
+        page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
+        page.on("pageerror", lambda e: problems.append(f"page error: {e}"))
+        page.on("request", lambda r: requests.append(r.url))
+        page.on("response", lambda r: problems.append(f"{r.status} {r.url}") if r.status >= 500 else None)
+        sign_in(page, url, admin, then="monitor")
+        for path in PAGES:
+            response = page.goto(f"{url}{path}")
+            assert response is not None and response.status == 200, path
+            page.wait_for_load_state("networkidle")
+            text = page.inner_text("body")
+            assert "武侯区" in page.title() + text, (path, text[:500])
+            assert "平城" not in page.content(), path
+        browser.close()
+    assert not problems, problems
+    assert {_host(r) for r in requests} <= LOCAL_HOSTS
