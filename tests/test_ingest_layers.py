@@ -81,3 +81,5 @@ def test_region_strips_own_prefixes_and_names_the_other_district():
     assert region.strip("成都市锦江区浆洗街道")[1] == "锦江区"
     assert region.strip("山西省大同市平城区浆洗街道")[1] == "山西省大同市平城区"
     assert region.strip("锦江花园3号楼") == ("锦江花园3号楼", None)  # a local name, not 锦江区
+    assert region.strip("东区小学旁") == ("东区小学旁", None)  # 东区 (攀枝花) only after a prefix
+    assert region.strip("四川省东区炳草岗")[1] == "东区"

@@ -74,16 +74,18 @@ class Region:
         )
 
     def strip(self, text: str) -> tuple[str, str | None]:
-        """``text`` without the own prefixes, and the other division it names instead (or None)."""
-        changed = True
+        """``text`` without the own prefixes, and the other division it names instead (or None).
+        A two-character name (城区, 东区, 矿区 …) counts only right after a stripped prefix: alone
+        at the start it is as likely a place inside the district."""
+        changed, stripped = True, False
         while changed:
             changed = False
             for prefix in self.own:
                 if text.startswith(prefix) and len(text) > len(prefix):
-                    text, changed = text[len(prefix) :], True
+                    text, changed, stripped = text[len(prefix) :], True, True
                     break
         foreign = self._division_at(text)
-        if foreign is None:
+        if foreign is None or (len(foreign) == 2 and not stripped):
             return text, None
         named = foreign  # 山西省大同市平城区: name the whole chain, not only its first link
         while (more := self._division_at(text[len(named) :], own_too=True)) is not None:
