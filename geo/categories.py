@@ -1,4 +1,4 @@
-"""Incident categories (GB/T 30428 event classes plus those the Pingcheng articles add).
+"""Incident categories (GB/T 30428 event classes plus those the district articles add).
 
 A registry: each category registers itself once with its labels and default deadline, and
 ingest validation, the demo generator and the dashboard legend are all built from it.

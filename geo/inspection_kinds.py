@@ -1,4 +1,4 @@
-"""Kinds of inspection targets (排查对象) and what a round checks, from the Pingcheng articles.
+"""Kinds of inspection targets (排查对象) and what a round checks, from the district articles.
 
 Each kind registers itself; the demo, ingest validation and the planning page use the registry.
 """

@@ -68,7 +68,7 @@ def _ingest(args: argparse.Namespace, settings: Settings) -> int:
     ):
         result = run_file(
             engine,
-            kind=get_kind(args.kind),
+            kind=get_kind(args.kind, getattr(args, "level", None)),
             path=args.file,
             options=options,
             geocoder_factory=geocoder_for,

@@ -111,7 +111,7 @@ def build_parser() -> argparse.ArgumentParser:
     ):
         db_sub.add_parser(name, help=text).set_defaults(handler=handler)
     add_backup_commands(db_sub)
-    demo = sub.add_parser("demo", help="load the Pingcheng demo district (first time only)")
+    demo = sub.add_parser("demo", help="load the demo district (first time only)")
     demo.add_argument("--force", action="store_true", help="replace an existing demo district")
     demo.set_defaults(handler=_demo)
     add_ingest_commands(sub)
