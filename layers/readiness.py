@@ -30,7 +30,7 @@ NEEDS = {
              "gridgov ingest boundaries FILE --level district|street|community|grid"),
         Need("incidents", "事件", "incidents", "gridgov ingest incidents FILE --source NAME"),
         Need("buildings", "楼栋（含户数/人数）", "buildings with households/residents", "gridgov ingest buildings FILE"),
-        Need("roads", "步行路网", "the walking road network", "gridgov ingest roads FILE"),
+        Need("roads", "步行路网", "walking road network", "gridgov ingest roads FILE"),
         Need("targets", "排查对象", "inspection targets", "gridgov ingest inspection-targets FILE"),
         Need("service_points", "服务点", "service points", "gridgov ingest service-points FILE"),
     )

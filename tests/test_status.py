@@ -51,7 +51,7 @@ def test_status_without_roads_says_planning_and_coverage_use_straight_lines(no_r
     assert "民宿 homestay 2" in _line(out, "排查对象") and "0 visits recorded" in _line(out, "排查对象")
     assert _line(out, "/coverage").startswith("/coverage    ready:")
     assert _line(out, "/inspections").startswith("/inspections ready:")
-    assert out.count("without the walking road network: ") == 2  # planning and coverage
+    assert out.count("without walking road network: ") == 2  # planning and coverage
 
 
 def test_status_on_the_demo_says_every_page_is_ready(demo):
