@@ -84,6 +84,7 @@ def test_every_page_is_named_after_the_loaded_district(bare):
         _no_foreign_name(text)
         if page in ("monitor", "map"):
             assert "测试区" in text, page
+    _no_foreign_name(_page_text(client, "/audit"))
     assert "测试区综治中心 · 网格治理态势" in _page_text(client, "/monitor")
     assert "数据说明" not in _page_text(client, "/map")  # the demo note: not the demo
     assert "测试区 Governance Centre · Live Grid Monitor" in _page_text(client, "/monitor", "?lang=en")
