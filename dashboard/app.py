@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from html import escape
 from pathlib import Path
+from typing import Any
 from urllib.parse import parse_qs
 
 import plotly.graph_objects as go
@@ -20,22 +22,27 @@ from dashboard.callbacks import register_callbacks
 from dashboard.coverage import layout as coverage_page
 from dashboard.coverage.callbacks import register_coverage_callbacks
 from dashboard.coverage.views import CoverageCache, type_options
+from dashboard.empty import empty_state
+from dashboard.identity import IdentityCache
 from dashboard.inspections import layout as inspections
 from dashboard.inspections.callbacks import register_inspection_callbacks, today
 from dashboard.inspections.solver import Solver
 from dashboard.inspections.views import streets as street_options
-from dashboard.layout import DEFAULT_WINDOW, TITLE, page
+from dashboard.layout import DEFAULT_WINDOW, page
 from dashboard.monitor import page as monitor
 from dashboard.monitor.callbacks import register_monitor_callbacks
 from dashboard.monitor.views import MonitorCache
 from dashboard.ops import install_operations
 from dashboard.views import MapCaches, shared_map_state
 from geo import row_scope
+from geo.district_names import DistrictNames
 from geo.inspection_settings import InspectionSettings
 from geo.service_types import ServiceType, service_types_from_file
 from geo.settings import Settings
 from geo.vocabulary import Vocabulary
 from layers.boundaries import street_list
+from layers.identity import Identity
+from layers.inventory import Presence, presence
 from layers.registry import LayerRegistry, default_registry
 from layers.scope import Scope
 
@@ -48,7 +55,27 @@ INDEX = """<!DOCTYPE html>
 </html>"""
 
 
-def _page(*, engine: Engine, registry: LayerRegistry, tile_url: str | None, maps: MapCaches) -> html.Div:
+class _Dash(Dash):
+    """Dash whose HTML page is titled after the loaded district (asked on every page load)."""
+
+    def __init__(self, *args: Any, title_of: Callable[[], str], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._title_of = title_of
+
+    def interpolate_index(self, **kwargs: Any) -> Any:  # type: ignore[override]  # Dash names each keyword
+        kwargs["title"] = escape(self._title_of())
+        return super().interpolate_index(**kwargs)
+
+
+def _page(
+    *,
+    engine: Engine,
+    registry: LayerRegistry,
+    tile_url: str | None,
+    maps: MapCaches,
+    identity: Identity,
+    loaded: Presence,
+) -> html.Div:
     """Built on every page load, with the current data (the map shared as the callback's is)."""
     scope = Scope.district()
     state = shared_map_state(
@@ -62,7 +89,15 @@ def _page(*, engine: Engine, registry: LayerRegistry, tile_url: str | None, maps
     )
     with engine.connect() as conn:
         streets = [(code, name) for code, name in street_list(conn, scope) if may_see_street(code)]
-    return page(registry, figure=state.figure, present=state.present, streets=streets, as_of=state.as_of)
+    return page(
+        registry,
+        figure=state.figure,
+        present=state.present,
+        streets=streets,
+        as_of=state.as_of,
+        identity=identity,
+        notice=empty_state("map", loaded),
+    )
 
 
 PageBuilder = Callable[[str | None], html.Div]
@@ -77,6 +112,7 @@ def create_app(
     solver: Solver | None = None,
     coverage_cache: CoverageCache | None = None,
     vocabulary: Vocabulary | None = None,
+    identity_cache: IdentityCache | None = None,
 ) -> Dash:
     """A new dashboard app reading from ``engine``; assets are served locally, no CDN. Every
     route and callback is behind the login gate (``dashboard/auth``), and every transaction
@@ -86,9 +122,14 @@ def create_app(
     registry = default_registry() if registry is None else registry
     unscoped, engine = engine, engine.execution_options()
     row_scope.install(engine, current_row_scope)
-    app = Dash(
+    identity = (
+        IdentityCache(unscoped, DistrictNames.from_file(settings.district_file))
+        if identity_cache is None
+        else identity_cache
+    )
+    app = _Dash(
         __name__,
-        title=TITLE,
+        title_of=lambda: identity.get().title,
         update_title="",
         serve_locally=True,
         compress=True,  # flask-compress: plotly.js 4.8 MB → ~1.4 MB, figures ~5× smaller
@@ -98,7 +139,9 @@ def create_app(
     if settings.proxy_hops:  # the client's address and scheme as the trusted proxies saw them
         hops = settings.proxy_hops
         app.server.wsgi_app = ProxyFix(app.server.wsgi_app, x_for=hops, x_proto=hops)
-    install_operations(app.server, engine=unscoped)  # before the gate: every request gets an id
+    # before the gate: every request gets an id
+    install_operations(app.server, engine=unscoped, heading=lambda: identity.last().title_zh)
+    app.server.context_processor(lambda: _login_names(identity.get()))  # the login page's title
     # Dash embeds the validation layout in every HTML page: built without data, it names every
     # component id the callbacks use on any page; the same layouts tell each callback's page.
     vocabulary = Vocabulary.from_file(settings.district_file) if vocabulary is None else vocabulary
@@ -116,6 +159,8 @@ def create_app(
         service_types=service_types,
         maps=maps,
         vocabulary=vocabulary,
+        identity=identity,
+        unscoped=unscoped,
     )
 
     @app.callback(Output(PAGE, "children"), Input(URL, "pathname"), Input(URL, "search"))
@@ -124,15 +169,16 @@ def create_app(
         use it; a "no access" note if not; not found otherwise."""
         page, user = page_for_path(pathname), current_user()
         if page is None:
-            return _message("404", "页面不存在 Page not found")
+            return _message("404", "页面不存在 Page not found", identity.get())
         if user is None or not may_use(user.role, page):
-            return _message("无权访问 No access", "此账号无权查看此页面 This account may not see this page.")
+            text = "此账号无权查看此页面 This account may not see this page."
+            return _message("无权访问 No access", text, identity.get())
         return builders[page](search)
 
     register_callbacks(app, engine=engine, registry=registry, tile_url=settings.tile_url, maps=maps)
     register_monitor_callbacks(app, engine=engine, cache=cache, vocabulary=vocabulary)
     coverage = CoverageCache() if coverage_cache is None else coverage_cache
-    register_coverage_callbacks(app, engine=engine, cache=coverage, types=service_types)
+    register_coverage_callbacks(app, engine=engine, cache=coverage, types=service_types, identity=identity)
     register_inspection_callbacks(
         app,
         engine=engine,
@@ -172,13 +218,22 @@ def _builders(
     service_types: Mapping[str, ServiceType],
     maps: MapCaches,
     vocabulary: Vocabulary,
+    identity: IdentityCache,
+    unscoped: Engine,
 ) -> dict[str, PageBuilder]:
-    """Each page's builder with current data, by page key; given the URL's query string."""
+    """Each page's builder with current data, by page key; given the URL's query string. What
+    is loaded is read outside the row scope (``unscoped``): a page says what to load only when
+    the database lacks it."""
+
+    def loaded() -> Presence:
+        with unscoped.connect() as conn:
+            return presence(conn)
 
     def coverage(_search: str | None) -> html.Div:
         with engine.connect() as conn:
             options = type_options(conn, service_types)
-        return coverage_page.page(options, default=options[0]["value"] if options else None)
+        default = options[0]["value"] if options else None
+        return coverage_page.page(options, default=default, notice=empty_state("coverage", loaded()))
 
     def audit_log(_search: str | None) -> html.Div:
         with engine.connect() as conn:
@@ -188,22 +243,46 @@ def _builders(
         with engine.connect() as conn:
             allowed = current_row_scope()
             options = [(i, name) for i, name in street_options(conn) if allowed.allows(i)]
-            return inspections.page(options, today=today(), kinds=vocabulary.inspection_kinds)
+            return inspections.page(
+                options,
+                today=today(),
+                kinds=vocabulary.inspection_kinds,
+                notice=empty_state("inspections", loaded()),
+            )
+
+    def monitor_page(search: str | None) -> html.Div:
+        query = parse_qs((search or "").lstrip("?"))
+        return monitor.build(
+            engine,
+            settings,
+            cache,
+            query=query,
+            vocabulary=vocabulary,
+            identity=identity.get(),
+            notice=empty_state("monitor", loaded()),
+        )
+
+    def map_page(_search: str | None) -> html.Div:
+        return _page(engine=engine, registry=registry, tile_url=settings.tile_url, maps=maps,
+                     identity=identity.get(), loaded=loaded())  # fmt: skip
 
     return {
-        "monitor": lambda search: monitor.build(
-            engine, settings, cache, query=parse_qs((search or "").lstrip("?")), vocabulary=vocabulary
-        ),
-        "map": lambda _search: _page(engine=engine, registry=registry, tile_url=settings.tile_url, maps=maps),
+        "monitor": monitor_page,
+        "map": map_page,
         "coverage": coverage,
         "inspections": planning,
         "audit": audit_log,
     }
 
 
-def _message(title: str, text: str) -> html.Div:
+def _login_names(identity: Identity) -> dict[str, str]:
+    """What the login page's template (dashboard/auth/templates) is titled with."""
+    return {"gridgov_title_zh": identity.title_zh, "gridgov_title_en": identity.title_en}
+
+
+def _message(title: str, text: str, identity: Identity) -> html.Div:
     return html.Div(
-        [html.H1(title), html.P(text), dcc.Link("平城区综治中心 / monitor", href="/monitor")],
+        [html.H1(title), html.P(text), dcc.Link(f"{identity.centre} / monitor", href="/monitor")],
         className="not-found",
     )
 

@@ -19,9 +19,10 @@ from plotly.basedatatypes import BaseTraceType
 
 from layers.extent import Extent
 
-# Pingcheng District, WGS-84: used until the database holds a district or street.
-DEFAULT_CENTER = (113.306, 40.079)
-DEFAULT_ZOOM = 11.0
+# With nothing to fit (no district loaded yet): all of China, WGS-84. Pages fit the loaded
+# district's or street's boundaries otherwise (layers/extent.py, layers/identity.py).
+DEFAULT_CENTER = (104.2, 35.9)
+DEFAULT_ZOOM = 3.0
 _MAP_PX = (1600, 1000)  # the map's typical size on a 1920×1080 screen, for fitting a scope
 _TILE_PX = 512  # MapLibre's world is 512 px wide at zoom 0
 

@@ -15,6 +15,7 @@ from sqlalchemy.engine import Engine
 from dashboard.app import create_app
 from dashboard.auth.current import current_row_scope
 from dashboard.coverage.views import CoverageCache
+from dashboard.identity import IdentityCache
 from dashboard.inspections.solver import Solver
 from dashboard.monitor import page as monitor
 from dashboard.monitor.views import MonitorCache
@@ -22,6 +23,7 @@ from dashboard.ops.db_down import UNAVAILABLE, reason
 from dashboard.ops.logs import GunicornLogger, configure_logging
 from geo import row_scope
 from geo.db import database_url, make_engine
+from geo.district_names import DistrictNames
 from geo.settings import Settings
 from geo.vocabulary import Vocabulary
 
@@ -34,10 +36,24 @@ def wsgi_app(settings: Settings, *, engine: Engine | None = None) -> Any:
     engine = engine or make_engine(database_url(settings), pool_size=settings.threads)
     cache, solver, coverage = MonitorCache(), Solver(), CoverageCache()
     vocabulary = Vocabulary.from_file(settings.district_file)  # the app and its warm-up share it
+    identity = IdentityCache(engine, DistrictNames.from_file(settings.district_file))
     app = create_app(
-        settings, engine, monitor_cache=cache, solver=solver, coverage_cache=coverage, vocabulary=vocabulary
+        settings,
+        engine,
+        monitor_cache=cache,
+        solver=solver,
+        coverage_cache=coverage,
+        vocabulary=vocabulary,
+        identity_cache=identity,
     )
-    _warm_up(app.server, settings=settings, engine=engine, caches=(cache, coverage), vocabulary=vocabulary)
+    _warm_up(
+        app.server,
+        settings=settings,
+        engine=engine,
+        caches=(cache, coverage),
+        vocabulary=vocabulary,
+        identity=identity,
+    )
     solver.warm_up()  # the route solver's process, with OR-Tools loaded
     return app.server
 
@@ -49,6 +65,7 @@ def _warm_up(
     engine: Engine,
     caches: tuple[MonitorCache, CoverageCache],
     vocabulary: Vocabulary,
+    identity: IdentityCache,
 ) -> None:
     """Serve a page once before the worker takes requests. Dash sets itself up (registers the
     JS/CSS bundles it may serve) on its first request, and a new worker's first requests are the
@@ -65,7 +82,7 @@ def _warm_up(
     scoped = engine.execution_options()
     row_scope.install(scoped, current_row_scope)
     try:
-        monitor.build(scoped, settings, caches[0], query={}, vocabulary=vocabulary)
+        monitor.build(scoped, settings, caches[0], query={}, vocabulary=vocabulary, identity=identity.get())
     except UNAVAILABLE as error:
         log.warning("warm-up skipped: database unavailable", extra={"reason": reason(error)})
         return

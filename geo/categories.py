@@ -1,4 +1,4 @@
-"""Incident categories (GB/T 30428 event classes plus those the Pingcheng articles add).
+"""Incident categories (GB/T 30428 event classes plus those the district articles add).
 
 The built-ins below are constants, the default list of every district. A district adds its own
 categories, or changes the labels, aliases and deadlines of these, with ``[categories.KEY]``

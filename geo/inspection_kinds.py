@@ -1,4 +1,4 @@
-"""Kinds of inspection targets (排查对象) and what a round checks, from the Pingcheng articles.
+"""Kinds of inspection targets (排查对象) and what a round checks, from the district articles.
 
 The built-ins below are constants, the default list of every district; a district adds kinds,
 or changes these, with ``[inspection_kinds.KEY]`` tables in its settings file (see

@@ -58,7 +58,15 @@ def street_codes(conn: Connection, codes: list[str]) -> list[str]:
     known = set(conn.execute(query, {"c": codes}).scalars())
     unknown = [c for c in codes if c not in known]
     if unknown:
-        raise InputError(f"unknown street codes {unknown}: give current 12-digit codes (e.g. 140213050000)")
+        some = conn.execute(
+            sa.text("SELECT code || ' ' || name FROM street WHERE valid_to IS NULL ORDER BY code LIMIT 3")
+        )
+        examples = (
+            "; ".join(some.scalars()) or "none loaded yet: gridgov ingest boundaries FILE --level street"
+        )
+        raise InputError(
+            f"unknown street codes {unknown}: give current 12-digit street codes (e.g. {examples})"
+        )
     return list(dict.fromkeys(codes))
 
 

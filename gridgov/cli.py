@@ -16,6 +16,7 @@ from geo.vocabulary import Vocabulary
 from gridgov._db_cli import add_backup_commands
 from gridgov._ingest_cli import add_ingest_commands
 from gridgov._sla_cli import add_sla_commands
+from gridgov._status_cli import add_status_command
 from gridgov._users_cli import add_users_commands, first_admin
 
 Handler = Callable[[argparse.Namespace, Settings], int]
@@ -114,11 +115,12 @@ def build_parser() -> argparse.ArgumentParser:
     ):
         db_sub.add_parser(name, help=text).set_defaults(handler=handler)
     add_backup_commands(db_sub)
-    demo = sub.add_parser("demo", help="load the Pingcheng demo district (first time only)")
+    demo = sub.add_parser("demo", help="load the demo district (first time only)")
     demo.add_argument("--force", action="store_true", help="replace an existing demo district")
     demo.set_defaults(handler=_demo)
     add_ingest_commands(sub)
     add_sla_commands(sub)
+    add_status_command(sub)
     add_users_commands(sub)
     serve = sub.add_parser("serve", help="serve the dashboard with a production WSGI server")
     serve.add_argument("--host", help="address to listen on (default GRIDGOV_HOST)")

@@ -133,7 +133,12 @@ class Network:
 
     def links(self, xy: NDArray[np.float64]) -> Links:
         """Where points join the network: at the nearest point of the nearest segment (edges are
-        taken as straight between their nodes, their length shared out in proportion)."""
+        taken as straight between their nodes, their length shared out in proportion). With no
+        network, or no points, nothing joins: every point's walk is infinite (callers with an
+        empty network use straight lines instead, see layers/coverage.py)."""
+        if self.empty or not len(xy):
+            unlinked = np.full(len(xy), -1, np.int64)
+            return Links(unlinked, unlinked, np.full(len(xy), np.inf), np.full(len(xy), np.inf))
         u, v, length, segments, tree = self._segments
         near = tree.query_nearest(shapely.points(xy), return_distance=True, all_matches=False)
         (point, edge), gap = near[0], near[1]

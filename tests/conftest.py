@@ -113,3 +113,29 @@ def accounts(demo: Engine) -> dict[str, tuple[str, str]]:
         role: make_account(demo, f"test_{role}", role, streets=[street] if role == "street_leader" else [])
         for role in ("admin", "street_leader", "planner", "wall_screen")
     }
+
+
+@pytest.fixture(scope="session")
+def boundaries_only(cluster: EmbeddedCluster, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Engine]:
+    """A database holding only the boundaries of a small district the demo never saw (测试区,
+    tests/small_district.py), loaded by `gridgov ingest boundaries FILE --level …`."""
+    from tests.small_district import load_boundaries
+
+    with fresh_database(cluster) as engine:
+        migrate.upgrade(engine)
+        load_boundaries(engine, tmp_path_factory.mktemp("boundaries-only"))
+        yield engine
+
+
+@pytest.fixture(scope="session")
+def no_roads(cluster: EmbeddedCluster, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Engine]:
+    """The small district with buildings, service points and inspection targets, but no road
+    network and no incidents."""
+    from tests.small_district import load_boundaries, load_sites
+
+    with fresh_database(cluster) as engine:
+        migrate.upgrade(engine)
+        folder = tmp_path_factory.mktemp("no-roads")
+        load_boundaries(engine, folder)
+        load_sites(engine, folder)
+        yield engine

@@ -14,12 +14,13 @@ import numpy as np
 import pandas as pd
 import pytest
 from openpyxl import load_workbook
+from scipy.sparse import csr_matrix
 
 from dashboard.coverage.views import WhatIf, threshold_m
 from geo.crs import metric_transformer
 from geo.errors import ConfigError, InputError
 from geo.service_types import SERVICE_TYPES, service_types_from_file
-from layers.coverage import Demand, coverage
+from layers.coverage import Demand, catchments, coverage, link_homes
 from layers.coverage_export import coverage_html, gaps_geojson, gaps_workbook
 from layers.network import Network
 from layers.suggest import cost_matrix, suggest
@@ -59,6 +60,19 @@ def test_the_river_makes_the_walk_longer_than_the_crow_flies():
     straight = coverage(NO_NETWORK, demand, point, max_walk_m=2000)
     assert not straight.walks.along_network
     assert straight.walks.metres == pytest.approx([210, np.hypot(300, 10)], abs=0.5)
+
+
+def test_with_no_network_loaded_homes_join_nothing_and_walks_are_straight_lines():
+    """What the page's cache does with a database holding no roads (it joins the buildings to
+    the network ahead): once a broadcasting error, a 500 and a failed warm-up."""
+    _, demand = river_town()
+    empty = Network(np.zeros((0, 2)), np.zeros((0, 2)), csr_matrix((0, 0)), None)  # as Network.load gives
+    homes = link_homes(empty, demand)
+    assert homes.a.tolist() == [-1, -1] and np.isinf(homes.to_a).all() and np.isinf(homes.to_b).all()
+    result = coverage(empty, demand, lonlat((0, 0)), max_walk_m=500, homes=homes)
+    assert not result.walks.along_network
+    assert result.walks.metres == pytest.approx([210, np.hypot(300, 10)], abs=0.5)
+    assert catchments(empty, demand, lonlat((0, 0)), limit=250, homes=homes).tolist() == [0, -1]
 
 
 def test_coverage_is_weighted_by_residents_and_sums_over_streets():

@@ -11,7 +11,6 @@ from dash import Patch
 from dashboard.app import create_app
 from dashboard.callback_request import PATH, route_body
 from dashboard.figure import OFFLINE_STYLE, map_figure, view_for
-from dashboard.layout import DEMO_NOTE, TITLE
 from dashboard.patching import parse_present, patch_layers
 from dashboard.server import wsgi_app
 from geo.settings import Settings
@@ -19,6 +18,8 @@ from layers.extent import Extent
 from tests.auth import COOKIE, client_for, session_cookie
 
 GUCHENG = "140213051000"
+TITLE = "平城区网格治理"  # the demo district's name, from its boundary
+DEMO_NOTE = "平城区及所辖18个街道、155个社区、47个村的代码和名称，以及区界，均为真实数据"
 MAPBOX_TYPES = {"scattermapbox", "densitymapbox", "choroplethmapbox"}
 
 

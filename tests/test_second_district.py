@@ -137,6 +137,15 @@ def test_addresses_of_other_districts_match_nothing(district):
         assert f"another district: {named}" in report, report
 
 
+def test_the_demo_is_never_loaded_over_this_district(district):
+    """./serve.sh runs `gridgov demo`: on a database holding a district of its own it loads nothing."""
+    engine, work, _, _, env = district
+    result = run("gridgov demo", cwd=work, env=env)
+    assert result.returncode == 0 and "holds 武侯区, not the demo; nothing loaded" in result.stdout
+    with engine.connect() as conn:
+        assert conn.execute(sa.text("SELECT count(*) FROM district")).scalar_one() == 1
+
+
 def test_a_multi_layer_file_without_layer_is_refused_with_its_layers(district):
     _, work, _, _, env = district
     result = run("gridgov ingest boundaries district.gpkg --level street", cwd=work, env=env)

@@ -12,9 +12,11 @@ from dashboard import server, views
 from dashboard.app import create_app
 from dashboard.auth.current import current_row_scope, set_current_user
 from dashboard.coverage.views import CoverageCache, WhatIf, coverage_view
+from dashboard.identity import IdentityCache
 from dashboard.inspections.solver import Solver
 from dashboard.monitor.views import MonitorCache
 from geo import row_scope
+from geo.district_names import DistrictNames
 from geo.row_scope import RowScope
 from geo.users import User
 from layers.drill import Drill
@@ -95,7 +97,8 @@ def test_a_worker_warms_its_caches_in_the_row_scope_its_screens_use(settings, de
     app = create_app(
         settings, demo, monitor_cache=monitor, coverage_cache=coverage, solver=Solver(in_process=True)
     )
-    server._warm_up(app.server, settings=settings, engine=demo, caches=(monitor, coverage))
+    identity = IdentityCache(demo, DistrictNames())
+    server._warm_up(app.server, settings=settings, engine=demo, caches=(monitor, coverage), identity=identity)
     assert monitor.fact_scopes() == [RowScope.everything().setting]
 
 

@@ -22,6 +22,7 @@ from dashboard.coverage.views import (
     suggestions,
     threshold_m,
 )
+from dashboard.identity import IdentityCache
 from geo.errors import InputError
 from geo.service_types import ServiceType
 from layers.coverage_export import coverage_html, gaps_geojson, gaps_workbook
@@ -68,7 +69,12 @@ def _clicked(
 
 
 def register_coverage_callbacks(
-    app: Dash, *, engine: Engine, cache: CoverageCache, types: Mapping[str, ServiceType]
+    app: Dash,
+    *,
+    engine: Engine,
+    cache: CoverageCache,
+    types: Mapping[str, ServiceType],
+    identity: IdentityCache,
 ) -> None:
     def known_kinds() -> set[str]:
         with engine.connect() as conn:
@@ -100,7 +106,7 @@ def register_coverage_callbacks(
         marks = np.array([(r[0], r[1]) for r in rows], float).reshape(-1, 2) if rows else None
         return (
             L.kpis(v.result.share, base, v.villages, along_network=v.result.walks.along_network, metres=v.result.threshold_m),
-            coverage_figure(v, suggested=marks, revision=str(kind)),
+            coverage_figure(v, suggested=marks, revision=str(kind), district=identity.get().extent),
             L.units_table(v.communities, title="最缺服务的社区/村 Worst-served communities and villages"),
             L.units_table(v.streets, title="街道 Streets", top=20), "",
         )  # fmt: skip

@@ -34,8 +34,13 @@ def _hull_lines(hulls: list[Any]) -> tuple[list[float | None], list[float | None
 
 
 def coverage_figure(
-    view: CoverageView, *, suggested: NDArray[np.float64] | None = None, revision: str
+    view: CoverageView,
+    *,
+    suggested: NDArray[np.float64] | None = None,
+    revision: str,
+    district: Extent | None = None,
 ) -> dict[str, Any]:
+    """The map of ``view``, fitted to its buildings (to ``district`` when there are none)."""
     demand, covered = view.result.demand, view.result.covered
     lon, lat = _hull_lines(view.hulls)
     points = view.points
@@ -60,7 +65,7 @@ def coverage_figure(
          "hovertext": [] if suggested is None else [f"建议 suggestion {i + 1}" for i in range(len(suggested))],
          "name": "suggested"},
     ]  # fmt: skip
-    box = Extent(*demand.lonlat.min(axis=0), *demand.lonlat.max(axis=0)) if len(demand.ids) else None
+    box = Extent(*demand.lonlat.min(axis=0), *demand.lonlat.max(axis=0)) if len(demand.ids) else district
     view_ = view_for(box, size_px=(1000, 700))
     layout = {
         "map": {"style": OFFLINE_STYLE, "center": {"lon": view_.lon, "lat": view_.lat}, "zoom": view_.zoom},

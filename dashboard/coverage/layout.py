@@ -72,10 +72,12 @@ def suggestion_table(s: Suggestion, labels: list[str]) -> html.Div:
     return html.Div([html.Table([head, *rows]), html.P(note, className="muted")])
 
 
-def page(types: list[dict[str, str]], *, default: str | None) -> html.Div:
+def page(types: list[dict[str, str]], *, default: str | None, notice: html.Div | None = None) -> html.Div:
+    """The coverage page; ``notice``, what is still to load, under its heading."""
     return html.Div(
         [
             html.H1("服务覆盖 Service coverage"),
+            notice,
             html.Div([
                 html.Label(["服务类型 Type", dcc.Dropdown(id=TYPE, options=types, value=default, clearable=False)]),
                 html.Label(["阈值 Threshold", dcc.Input(id=VALUE, type="number", value=1000, min=1, max=5000, debounce=True)]),

@@ -206,11 +206,19 @@ def record_form(*, today: dt.date) -> html.Div:
     )
 
 
-def page(streets: list[tuple[int, str]], *, today: dt.date, kinds: Mapping[str, InspectionKind]) -> html.Div:
+def page(
+    streets: list[tuple[int, str]],
+    *,
+    today: dt.date,
+    kinds: Mapping[str, InspectionKind],
+    notice: html.Div | None = None,
+) -> html.Div:
+    """The planning page; ``notice``, what is still to load, under its heading."""
     legend = " · ".join(f"{zh}" for zh, _ in FACTORS.values())
     return html.Div(
         [
             html.H1("排查计划 Inspection planning"),
+            notice,
             controls(streets, today=today, kinds=kinds),
             html.Div(
                 [

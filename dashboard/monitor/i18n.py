@@ -5,7 +5,7 @@ from __future__ import annotations
 
 LANGS = ("zh", "en")
 _TEXT: dict[str, tuple[str, str]] = {
-    "title": ("平城区综治中心 · 网格治理态势", "Pingcheng Governance Centre · Live Grid Monitor"),
+    "title": ("{centre} · 网格治理态势", "{centre} · Live Grid Monitor"),
     "open": ("在办事件", "Open incidents"),
     "new_today": ("今日新增", "New today"),
     "overdue": ("当前超期", "Overdue now"),

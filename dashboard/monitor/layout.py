@@ -18,6 +18,7 @@ from dashboard.monitor.views import WINDOWS, Controls, MonitorData, map_figure
 from geo.vocabulary import Vocabulary
 from layers.drill import Unit
 from layers.feeds import FeedRow
+from layers.identity import Identity
 from layers.kpis import BEIJING, Tile
 from layers.ranking import Row
 
@@ -249,15 +250,18 @@ def monitor_page(
     kiosk_ms: int,
     kiosk: bool,
     digests: dict[str, str],
+    identity: Identity,
+    notice: html.Div | None = None,
 ) -> html.Div:
-    """The whole wall screen for ``data`` (built on page load; callbacks update its parts)."""
+    """The whole wall screen for ``data``, headed for ``identity`` (built on page load;
+    callbacks update its parts); ``notice``, what is still to load, under the header."""
     lang = data.controls.lang
     level = data.drill.child_level or "grid"
     other = "en" if lang == "zh" else "zh"
     switch = f"?lang={other}" + ("&kiosk=1" if kiosk else "")
     header = html.Header(
         [
-            html.H1(text(lang, "title")),
+            html.H1(text(lang, "title", centre=identity.centre if lang == "zh" else identity.centre_en)),
             html.Nav(crumbs(data.crumbs, lang), id=CRUMBS, className="crumbs"),
             html.Div(as_of(data.now, lang), id=AS_OF, className="as-of"),
             html.A(text(lang, "switch"), href=switch, className="lang"),
@@ -300,7 +304,7 @@ def monitor_page(
         dcc.Interval(id=KIOSK_TICK, interval=kiosk_ms, disabled=not kiosk),
     ]
     classes = "monitor kiosk" if kiosk else "monitor"
-    return html.Div([header, filter_bar(data.controls, sources, data.vocabulary), html.Div(kpi_tiles(data.tiles, lang), id=KPIS, className="kpis"), body, *stores], className=classes, lang="en" if lang == "en" else "zh-CN")  # fmt: skip
+    return html.Div([header, notice, filter_bar(data.controls, sources, data.vocabulary), html.Div(kpi_tiles(data.tiles, lang), id=KPIS, className="kpis"), body, *stores], className=classes, lang="en" if lang == "en" else "zh-CN")  # fmt: skip
 
 
 def view_key(data: MonitorData) -> str:

@@ -17,6 +17,7 @@ from geo.settings import Settings
 from geo.vocabulary import Vocabulary
 from layers.density import Density
 from layers.drill import Drill
+from layers.identity import Identity
 
 
 def _first(query: Mapping[str, Sequence[str]], key: str) -> str:
@@ -31,8 +32,11 @@ def build(
     *,
     query: Mapping[str, Sequence[str]],
     vocabulary: Vocabulary,
+    identity: Identity,
+    notice: html.Div | None = None,
 ) -> html.Div:
-    """The wall screen with current data; ``?lang=en`` for English, ``?kiosk=1`` cycles the streets."""
+    """The wall screen with current data, headed for ``identity``, ``notice`` (what is still to
+    load) under the header; ``?lang=en`` for English, ``?kiosk=1`` cycles the streets."""
     controls = Controls.parse(
         window=30, categories=(), sources=(), statuses=(), mode="heat", lang=_first(query, "lang"),
         known_categories=vocabulary.categories,
@@ -48,6 +52,8 @@ def build(
         kiosk_ms=settings.kiosk_seconds * 1000,
         kiosk=_first(query, "kiosk") in ("1", "true", "yes"),
         digests=view.digests,
+        identity=identity,
+        notice=notice,
     )
 
 
@@ -59,4 +65,6 @@ def skeleton() -> html.Div:
         ranking=[], latest=[], alerts=[], daily=pd.DataFrame(), grid=None,
         map=MapData(units=[], unit_labels=[], grids=[], rates=None, density=empty, overdue=[], extent=None),
     )  # fmt: skip
-    return monitor_page(data, sources=[], refresh_ms=60_000, kiosk_ms=20_000, kiosk=False, digests={})
+    return monitor_page(
+        data, sources=[], refresh_ms=60_000, kiosk_ms=20_000, kiosk=False, digests={}, identity=Identity()
+    )

@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from flask import Flask
 from sqlalchemy.engine import Engine
 
@@ -13,10 +15,10 @@ from dashboard.ops.request_log import install_request_log
 __all__ = ["install_operations"]
 
 
-def install_operations(server: Flask, *, engine: Engine) -> None:
-    """Request ids and access lines, 503 while the database is unreachable, ``/healthz`` and
-    ``/readyz`` (on ``engine``, unscoped). Install before the login gate: its hooks run in
-    order, and refused requests get an id too."""
+def install_operations(server: Flask, *, engine: Engine, heading: Callable[[], str]) -> None:
+    """Request ids and access lines, 503 while the database is unreachable (a page headed
+    ``heading()``), ``/healthz`` and ``/readyz`` (on ``engine``, unscoped). Install before the
+    login gate: its hooks run in order, and refused requests get an id too."""
     install_request_log(server)
-    install_db_unavailable(server)
+    install_db_unavailable(server, heading=heading)
     server.register_blueprint(health_blueprint(engine))

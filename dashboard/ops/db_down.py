@@ -11,7 +11,10 @@ logged (with the request id), never sent to the browser.
 
 from __future__ import annotations
 
+import html
 import logging
+from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 import psycopg
@@ -36,7 +39,7 @@ _PAGE = f"""<!DOCTYPE html>
 <meta http-equiv="refresh" content="{RETRY_SECONDS}">
 <title>数据库暂不可用 Database unavailable</title>
 <link rel="stylesheet" href="/auth/static/login.css"></head>
-<body><main class="login"><h1>平城区网格治理</h1>
+<body><main class="login"><h1>{{heading}}</h1>
 <p class="error" role="alert" id="db-unavailable">{MESSAGE}</p>
 <p class="note">本页每{RETRY_SECONDS}秒自动重试。This page retries every {RETRY_SECONDS} s by itself.</p>
 </main></body></html>"""
@@ -53,9 +56,11 @@ def _wants_page() -> bool:
     return best == "text/html" and request.path != CALLBACK_PATH
 
 
-def unavailable_response() -> Response:
+def unavailable_response(*, heading: str = "网格治理") -> Response:
+    """503: the retrying page for a browser (headed ``heading``, escaped here), JSON otherwise."""
     if _wants_page():
-        response = Response(_PAGE, status=503, mimetype="text/html")
+        page = _PAGE.replace("{heading}", html.escape(heading))
+        response = Response(page, status=503, mimetype="text/html")
     else:
         response = jsonify(error="database_unavailable", message=MESSAGE)
         response.status_code = 503
@@ -72,13 +77,14 @@ def reason(error: BaseException) -> str:
     return lines[0][:300] if lines else type(orig).__name__
 
 
-def _handle(error: Exception) -> Any:
+def _handle(heading: Callable[[], str], error: Exception) -> Any:
     log.warning("database unavailable", extra={"error": type(error).__name__, "reason": reason(error)})
-    return unavailable_response()
+    return unavailable_response(heading=heading())
 
 
-def install_db_unavailable(server: Flask) -> None:
+def install_db_unavailable(server: Flask, *, heading: Callable[[], str] = lambda: "网格治理") -> None:
     """503 instead of 500 for every request that finds the database unreachable (the log line
-    carries the request id, see ``dashboard/ops/logs.py``)."""
+    carries the request id, see ``dashboard/ops/logs.py``); ``heading()`` names the page without
+    asking the database (the district's name as last read)."""
     for kind in UNAVAILABLE:
-        server.register_error_handler(kind, _handle)
+        server.register_error_handler(kind, partial(_handle, heading))

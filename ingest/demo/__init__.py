@@ -88,6 +88,9 @@ def load_demo(engine: Engine, *, force: bool = False, now: dt.datetime | None = 
     with engine.connect() as conn:
         if is_loaded(conn) and not force:
             return "the demo district is already loaded; nothing to do (use --force to reload it)"
+        other = conn.execute(sa.text("SELECT min(name) FROM district WHERE valid_to IS NULL")).scalar_one()
+        if other is not None and not force:  # ./serve.sh on a database holding your own district
+            return f"the database holds {other}, not the demo; nothing loaded (--force replaces everything with the demo)"
     if force:
         with engine.begin() as conn:
             conn.execute(sa.text(f"TRUNCATE {', '.join(TABLES)} RESTART IDENTITY CASCADE"))

@@ -33,7 +33,7 @@ def divisions(path: Path = DIVISIONS_CSV) -> tuple[Division, ...]:
 
 
 def _short(name: str) -> str:
-    """山西省 → 山西, 大同市 → 大同, 广西壮族自治区 → 广西 (what people also write)."""
+    """四川省 → 四川, 成都市 → 成都, 广西壮族自治区 → 广西 (what people also write)."""
     for suffix in sorted(_SUFFIXES, key=len, reverse=True):
         if name.endswith(suffix) and len(name) - len(suffix) >= 2:
             stem = name[: -len(suffix)]
@@ -87,7 +87,7 @@ class Region:
         foreign = self._division_at(text)
         if foreign is None or (len(foreign) == 2 and not stripped):
             return text, None
-        named = foreign  # 山西省大同市平城区: name the whole chain, not only its first link
+        named = foreign  # 四川省成都市锦江区: name the whole chain, not only its first link
         while (more := self._division_at(text[len(named) :], own_too=True)) is not None:
             named += more
         return text, named

@@ -1,4 +1,4 @@
-"""Buildings that come with a full address only (山西省…街道…社区…小区3号楼) get their compound and
+"""Buildings that come with a full address only (某省…街道…社区…小区3号楼) get their compound and
 building number from it, read by the same parser as incidents' addresses, so the geocoder can
 find them. Rows that give compound and number columns keep them."""
 

@@ -1,0 +1,121 @@
+"""``gridgov status``: what the database holds, and what each page is ready to show or still needs."""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Mapping
+from typing import Any
+
+from sqlalchemy.engine import Connection
+
+from geo import migrate
+from geo.db import checked_engine, database_url
+from geo.district_names import DistrictNames
+from geo.errors import GridgovError
+from geo.inspection_kinds import INSPECTION_KINDS
+from geo.service_types import service_types_from_file
+from geo.settings import Settings
+from ingest.kinds._topology import topology_report
+from layers.identity import Identity, read_identity
+from layers.inventory import LEVELS, Inventory, inventory, presence
+from layers.readiness import NEEDS, PAGES, Readiness, readiness
+
+_LEVEL_ZH = {"district": "区", "street": "街道", "community": "社区/村", "grid": "网格"}
+
+
+def add_status_command(sub: Any) -> None:
+    status = sub.add_parser(
+        "status", help="what is loaded, and what each page is ready to show or still needs"
+    )
+    status.set_defaults(handler=_status)
+
+
+def _status(args: argparse.Namespace, settings: Settings) -> int:
+    names = DistrictNames.from_file(settings.district_file)
+    labels = {key: f"{t.zh} {key}" for key, t in service_types_from_file(settings.district_file).items()}
+    with checked_engine(database_url(settings)) as engine:
+        if migrate.current(engine) != migrate.head():
+            raise GridgovError("the database schema is not up to date; run `gridgov db migrate` first")
+        with engine.connect() as conn:
+            lines = report(conn, names=names, service_labels=labels)
+    print("\n".join(lines))
+    return 0
+
+
+def report(conn: Connection, *, names: DistrictNames, service_labels: Mapping[str, str]) -> list[str]:
+    """The status report's lines."""
+    identity, counts, loaded = read_identity(conn, names), inventory(conn), presence(conn)
+    return [
+        _district(identity),
+        "",
+        "边界 boundaries (current):",
+        *(_level(conn, level, counts) for level in LEVELS),
+        *_data(counts, service_labels),
+        "",
+        "页面 pages:",
+        *(line for page in PAGES for line in _page(readiness(page, loaded))),
+    ]
+
+
+def _district(identity: Identity) -> str:
+    if identity.name is None:
+        return f"district: none loaded yet. Load: {NEEDS['boundaries'].command}"
+    demo = " · the demo district (gridgov demo)" if identity.demo else ""
+    return f"district: {identity.name} ({identity.code}) · {identity.name_en} · {identity.centre}{demo}"
+
+
+def _level(conn: Connection, level: str, counts: Inventory) -> str:
+    n = counts.levels.get(level, 0)
+    villages = f" ({counts.villages} villages)" if level == "community" and n else ""
+    head = f"  {level:<10}{n:>7,} {_LEVEL_ZH[level]}{villages}"
+    if not n:
+        return f"{head} · none. Load: gridgov ingest boundaries FILE --level {level}"
+    return f"{head} · topology: {_topology(topology_report(conn, level=level))}"
+
+
+def _topology(found: Mapping[str, Any]) -> str:
+    """'clean', or the totals of overlaps, gaps inside the parent and parts outside it."""
+    words = {"overlaps": "overlaps", "gaps": "gaps in parent", "spills": "outside parent"}
+    parts = [
+        f"{len(found[key])}{'+' if len(found[key]) == 20 else ''} {word} ({found['totals_m2'][key]:,.0f} m²)"
+        for key, word in words.items()
+        if found.get(key)
+    ]
+    return "; ".join(parts) or "clean (no overlaps, gaps or parts outside the parent)"
+
+
+def _none(key: str) -> str:
+    return f"none. Load: {NEEDS[key].command}"
+
+
+def _counted(counts: Mapping[str, int], labels: Mapping[str, str]) -> str:
+    return ", ".join(f"{labels.get(key, key)} {n:,}" for key, n in counts.items())
+
+
+def _data(c: Inventory, service_labels: Mapping[str, str]) -> list[str]:
+    kinds = {key: f"{k.zh} {key}" for key, k in INSPECTION_KINDS.items()}
+    sources = ", ".join(f"{s} {n:,} ({o:,} open)" for s, (n, o) in c.incidents.items())
+    return [
+        "楼栋 buildings: "
+        + (f"{c.buildings:,} ({c.households:,} households, {c.residents:,} residents)" if c.buildings else _none("buildings")),
+        "路网 roads: " + (f"{c.roads:,} segments, {c.road_km:,.1f} km" if c.roads else _none("roads") + " (pages use straight lines)"),
+        "事件 incidents: " + (f"{sum(n for n, _ in c.incidents.values()):,} — {sources}" if c.incidents else _none("incidents")),
+        "排查对象 inspection targets: "
+        + (f"{sum(c.targets.values()):,} — {_counted(c.targets, kinds)}; {c.visits:,} visits recorded" if c.targets else _none("targets")),
+        "服务点 service points: "
+        + (f"{sum(c.service_points.values()):,} — {_counted(c.service_points, service_labels)}" if c.service_points else _none("service_points")),
+    ]  # fmt: skip
+
+
+def _page(state: Readiness) -> list[str]:
+    """The page's path, then what it shows or each thing it needs, then what it does without
+    the optional data not loaded (each with the command that loads it)."""
+    lines = (
+        [f"ready: {state.page.shows}"]
+        if state.ready
+        else [f"needs {need.en}. Load: {need.command}" for need in state.missing]
+    )
+    lines += [
+        f"without {NEEDS[f.need].en}: {f.without_en}. Load: {NEEDS[f.need].command}" for f in state.degraded
+    ]
+    return [f"  {state.page.path if i == 0 else '':<13}{line}" for i, line in enumerate(lines)]
