@@ -130,8 +130,6 @@ PARSERS: dict[str, Callable[[pd.Series], Parsed]] = {
 WHAT = {
     "int": "整数 whole number",
     "float": "数值 number",
-    "datetime": "日期时间 date/time",
-    "date": "日期 date",
     "bool": "是/否 yes/no",
 }
 
