@@ -9,6 +9,7 @@ put together with numpy; Excel serial numbers are days since 1899-12-30.
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 import numpy as np
 import pandas as pd
@@ -42,6 +43,7 @@ _YEAR_FIRST_FORMATS = (
     "%Y年%m月%d日 %H时%M分",
     "%Y年%m月%d日",
 )
+_LITERALS = {fmt: set(re.sub("%.", "", fmt)) for fmt in _YEAR_FIRST_FORMATS}
 _OFFSET = r"(?:[+-]\d{2}:?\d{2}|Z)$"
 # what the column's nanosecond times can hold (pandas parses 2263-01-01 at a coarser unit)
 _EARLIEST, _LATEST = pd.Timestamp("1678-01-01", tz=TZ), pd.Timestamp("2262-01-01", tz=TZ)
@@ -72,10 +74,13 @@ def year_first(text: pd.Series) -> pd.Series:
     if naive.any():
         parsed = pd.to_datetime(text[naive], format="ISO8601", errors="coerce")
         todo = _fill(value, todo, parsed.dt.tz_localize(TZ))
+    present = set("".join(text[todo].unique()))
     for fmt in _YEAR_FIRST_FORMATS:
         if not todo.any():
             break
-        todo = _fill(value, todo, pd.to_datetime(text[todo], format=fmt, errors="coerce").dt.tz_localize(TZ))
+        if _LITERALS[fmt] <= present:  # a format whose 年 or / no cell holds reads none
+            parsed = pd.to_datetime(text[todo], format=fmt, errors="coerce")
+            todo = _fill(value, todo, parsed.dt.tz_localize(TZ))
     return value
 
 
