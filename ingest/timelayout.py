@@ -125,7 +125,8 @@ def _detect(text: pd.Series) -> Layout | str | None:
 
 
 _SHAPE = re.compile(
-    r"\d{1,2}(?P<sep>[/.-])\d{1,2}[/.-]\d{4}(?:[ T]+\d{1,2}:\d{1,2}(?P<sec>:\d{1,2})?(?P<p> ?[AaPp]\.?[Mm]\.?)?)?"
+    r"\d{1,2}(?P<sep>[/.-])\d{1,2}[/.-]\d{4}"
+    r"(?:(?P<gap>[ T]+)\d{1,2}:\d{1,2}(?P<sec>:\d{1,2})?(?P<p> ?[AaPp]\.?[Mm]\.?)?)?"
 )
 
 
@@ -144,9 +145,10 @@ def _formats(example: str) -> tuple[str, str]:
     assert shape is not None  # the example was read day first
     sep = shape["sep"]
     time = ""
-    if ":" in example:
-        time = " %I:%M" if shape["p"] else " %H:%M"
-        time += (":%S" if shape["sec"] else "") + (" %p" if shape["p"] else "")
+    if shape["gap"]:
+        twelve = shape["p"] or ""
+        time = shape["gap"] + ("%I:%M" if twelve else "%H:%M") + (":%S" if shape["sec"] else "")
+        time += (" %p" if twelve.startswith(" ") else "%p") if twelve else ""
     return f"%d{sep}%m{sep}%Y{time}", f"%m{sep}%d{sep}%Y{time}"
 
 
