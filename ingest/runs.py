@@ -76,8 +76,17 @@ class ReasonGroup:
 
     def describe(self) -> list[str]:
         """Two lines: the count and kind, then the sample rows with their values."""
-        shown = [f"row {row}" + (f"「{value}」" if value is not None else "") for row, value in self.samples]
+        shown = [
+            f"row {row}" + (f"「{_short(value)}」" if value is not None else "")
+            for row, value in self.samples
+        ]
         return [f"{self.count:>8}  {self.kind}", f"{'':>10}e.g. {', '.join(shown)}"]
+
+
+def _short(value: str, width: int = 60) -> str:
+    """A value on one line, cut to ``width`` characters (a cell may hold a page of text)."""
+    line = " ".join(value.split())
+    return line if len(line) <= width else line[: width - 1] + "…"
 
 
 @dataclass(frozen=True)

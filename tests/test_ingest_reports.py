@@ -103,6 +103,11 @@ def test_dry_run_prints_the_top_reasons_with_sample_rows(db: sa.engine.Engine, b
         assert conn.execute(sa.text("SELECT count(*) FROM incident")).scalar_one() == 0
 
 
+def test_sample_values_stay_on_one_short_line() -> None:
+    group = runs.ReasonGroup("备注「…」太长 (too long)", 1, ((7, "第一行\n" + "很长" * 100),))
+    assert group.describe()[1] == "          e.g. row 7「第一行 " + "很长" * 27 + "很…」"
+
+
 def test_runs_of_before_the_kinds_are_grouped_by_the_quoted_value_rule(
     scratch_engine: sa.engine.Engine,
 ) -> None:
