@@ -295,7 +295,9 @@ class Quarantine(Base):
     run_id: Mapped[int] = _fk("ingest_run", nullable=False)
     row_number: Mapped[int] = mapped_column()
     raw: Mapped[dict[str, Any]] = mapped_column(JSON)  # json, not jsonb: keeps the file's column order
-    reason: Mapped[str] = mapped_column(sa.Text)
+    reason: Mapped[str] = mapped_column(sa.Text)  # in full, the offending value quoted
+    reason_kind: Mapped[str | None] = mapped_column(sa.Text)  # the reason without the value (0012)
+    reason_value: Mapped[str | None] = mapped_column(sa.Text)  # the value taken out
 
 
 class AppUser(Base):

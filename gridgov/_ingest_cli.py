@@ -17,6 +17,7 @@ from ingest.columns import parse_map_options
 from ingest.job import JobOptions, JobResult, run_file
 from ingest.kinds import commands
 from ingest.reading import FORMATS
+from ingest.timelayout import parse_date_formats
 from ingest.unknown_categories import summary_lines
 
 
@@ -43,6 +44,14 @@ def add_ingest_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]
             help="the layer (GeoPackage, zip of shapefiles) or sheet (XLSX) to read from a file with several",
         )
         p.add_argument("--encoding", help="text encoding of a CSV file (default: detect UTF-8 / GBK)")
+        p.add_argument(
+            "--date-format",
+            action="append",
+            default=[],
+            metavar="[FIELD=]FORMAT",
+            help="strptime layout of the date/time columns, e.g. '%%m/%%d/%%Y %%I:%%M:%%S %%p' "
+            "(default: detected per column); FIELD=FORMAT for one column (repeatable)",
+        )
         p.add_argument("--dry-run", action="store_true", help="check and report everything, write nothing")
         p.add_argument("--quiet", action="store_true", help="no progress bar, only the summary")
         p.set_defaults(handler=_ingest)
@@ -63,6 +72,7 @@ def _ingest(args: argparse.Namespace, settings: Settings) -> int:
         mapping=parse_map_options(args.map, args.mapping),
         encoding=args.encoding,
         layer=args.layer,
+        date_formats=parse_date_formats(args.date_format),
         dry_run=args.dry_run,
         sla=SlaRules.from_file(settings.district_file, vocabulary=vocabulary),
         service_types=service_types_from_file(settings.district_file),
@@ -95,16 +105,31 @@ def _summary(result: JobResult) -> str:
         "columns: " + "; ".join(result.columns.describe()),
     ]
     lines += [f"note: {text}: {n}" for text, n in result.notes.items()]
+    dates = result.report.get("dates")
+    if isinstance(dates, dict):
+        lines.append("dates: " + "; ".join(f"{name} read as {how}" for name, how in dates.items()))
     topology = result.report.get("topology")
     if isinstance(topology, dict):
         totals = topology.get("totals_m2", {})
         lines.append("topology (m²): " + ", ".join(f"{k} {v:,.1f}" for k, v in totals.items()))
         lines += [f"  {k}: {row}" for k in ("overlaps", "gaps", "spills") for row in topology.get(k, [])[:5]]
+    lines += _listed(result.report, "buildings without compound or number")
+    if result.reasons:
+        lines.append(f"quarantined by reason (top {len(result.reasons)}, first rows of each):")
+        lines += [line for group in result.reasons for line in group.describe()]
     if result.quarantined and result.run_id is not None:
         lines.append(
-            f"see why: gridgov ingest report {result.run_id} (--export FILE.xlsx to fix and re-ingest)"
+            f"see all: gridgov ingest report {result.run_id} (--export FILE.xlsx to fix and re-ingest)"
         )
     return "\n".join(lines)
+
+
+def _listed(report: dict[str, object], key: str) -> list[str]:
+    """A report's list of examples (e.g. buildings the geocoder cannot find), a line each."""
+    items = report.get(key)
+    if not isinstance(items, list) or not items:
+        return []
+    return [f"{key} (first {len(items)}):", *(f"  {item}" for item in items)]
 
 
 def _runs(args: argparse.Namespace, settings: Settings) -> int:
@@ -124,8 +149,10 @@ def _report(args: argparse.Namespace, settings: Settings) -> int:
         )
         if r["message"]:
             print(f"message: {r['message']}")
-        for reason, n in rep.reasons:
-            print(f"{n:>8}  {reason}")
+        if rep.reasons:
+            print("quarantined by reason (first rows of each; --export FILE.xlsx for every row):")
+        for group in rep.reasons:
+            print("\n".join(group.describe()))
         if args.export:
             print(f"wrote {runs.export_quarantine(conn, args.run_id, args.export)} rows to {args.export}")
     return 0

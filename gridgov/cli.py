@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Callable, Sequence
 
@@ -129,11 +130,24 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _stdout_closed() -> int:
+    """The reader of our output went away (``gridgov ingest runs | head -1``): say nothing more.
+    Whatever is still buffered goes to /dev/null, so the exit flush cannot fail again."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+    os.close(devnull)
+    return 141  # 128 + SIGPIPE, as a shell reports a command its pipe closed on
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
-    handler: Handler = args.handler
     try:
-        return handler(args, Settings.from_env())
+        args = build_parser().parse_args(argv)  # -h prints, into a pipe too
+        handler: Handler = args.handler
+        status = handler(args, Settings.from_env())
+        sys.stdout.flush()  # here, where a closed pipe is caught, not at exit
+        return status
+    except BrokenPipeError:
+        return _stdout_closed()
     except GridgovError as exc:
         print(f"gridgov: {exc}", file=sys.stderr)
         return 2

@@ -54,6 +54,19 @@ def _compose(d: list[NDArray[np.int64]]) -> tuple[NDArray[np.datetime64], NDArra
     """Times from the 14 digit columns, and whether each row names a real time in range."""
     year = ((d[0] * 10 + d[1]) * 10 + d[2]) * 10 + d[3]
     month, day, hour, minute, second = (d[i] * 10 + d[i + 1] for i in range(4, 14, 2))
+    return compose(year, month, day, hour, minute, second)
+
+
+def compose(
+    year: NDArray[np.int64],
+    month: NDArray[np.int64],
+    day: NDArray[np.int64],
+    hour: NDArray[np.int64],
+    minute: NDArray[np.int64],
+    second: NDArray[np.int64],
+) -> tuple[NDArray[np.datetime64], NDArray[np.bool_]]:
+    """Naive ``datetime64[ns]`` times from their parts, and whether each names a real time
+    within the nanosecond range (times of invalid rows are meaningless)."""
     leap = (year % 4 == 0) & ((year % 100 != 0) | (year % 400 == 0))
     month_ok = (month >= 1) & (month <= 12)
     last_day = _MONTH_DAYS[np.where(month_ok, month, 0)] + (leap & (month == 2))

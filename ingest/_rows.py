@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import partial
+
 import numpy as np
 import pandas as pd
 import shapely
@@ -10,10 +12,12 @@ from numpy.typing import NDArray
 from ingest import _xy
 from ingest.columns import ColumnMap
 from ingest.coords import CoordSystem
-from ingest.fields import WHAT, empty_mask, parse
+from ingest.fields import TIME_TYPES, WHAT, Field, clean_text, empty_mask, parse
 from ingest.kinds import LOCATION_FIELDS, IngestKind, JobContext
 from ingest.placing import Geocoder, place
 from ingest.reading import ROW
+from ingest.reasons import split_reasons
+from ingest.timelayout import Layout, TimeColumns
 
 
 def _first(reason: pd.Series, bad: pd.Series, text: pd.Series | str) -> None:
@@ -22,8 +26,24 @@ def _first(reason: pd.Series, bad: pd.Series, text: pd.Series | str) -> None:
     reason[mask] = text if isinstance(text, str) else text.reindex(reason.index)[mask].to_numpy()
 
 
-def _parse_fields(batch: pd.DataFrame, kind: IngestKind, cmap: ColumnMap, reason: pd.Series) -> pd.DataFrame:
+def _bad_cells(field: Field, layout: Layout | None) -> str:
+    """What follows a bad cell's value in its reason (the same for every cell of the column)."""
+    if layout is not None:
+        return f"」时间格式无法识别 (unreadable time; column read as {layout.name})"
+    return f"」不是有效的{WHAT.get(field.type, field.type)}"
+
+
+def _parse_fields(
+    batch: pd.DataFrame, kind: IngestKind, cmap: ColumnMap, reason: pd.Series, times: TimeColumns
+) -> pd.DataFrame:
     frame = pd.DataFrame({ROW: batch[ROW]})
+    times.settle(
+        {
+            f.name: (f.title, partial(clean_text, batch[cmap.columns[f.name]]))
+            for f in kind.fields
+            if f.type in TIME_TYPES and f.name in cmap.columns
+        }
+    )
     for field in kind.fields:
         column = cmap.columns.get(field.name)
         if column is None:
@@ -32,12 +52,11 @@ def _parse_fields(batch: pd.DataFrame, kind: IngestKind, cmap: ColumnMap, reason
                     reason, pd.Series(True, index=batch.index), f"缺少{field.title} (missing {field.name})"
                 )
             continue
-        values, bad = parse(batch[column], field)
+        layout = times.layout(field.name) if field.type in TIME_TYPES else None
+        values, bad = parse(batch[column], field, layout=layout)
         if bad.any():  # messages only for the bad cells
-            cells = batch.loc[bad.to_numpy(bool), column].astype(str)
-            _first(
-                reason, bad, f"{field.title}「" + cells + f"」不是有效的{WHAT.get(field.type, field.type)}"
-            )
+            text = batch.loc[bad.to_numpy(bool), column].astype(str)
+            _first(reason, bad, f"{field.title}「" + text + _bad_cells(field, layout))
         if field.required:
             _first(reason, empty_mask(values), f"缺少{field.title} (missing {field.name})")
         frame[field.name] = values
@@ -131,10 +150,12 @@ def process_batch(
     system: CoordSystem | None,
     geocoder: Geocoder | None,
     seen: KeyBook,
+    times: TimeColumns,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """(rows ready to stage, in ``kind.columns`` order; rejects with row_number/raw/reason)."""
+    """(rows ready to stage, in ``kind.columns`` order; rejects with row_number, raw, reason
+    and the reason's kind and value apart)."""
     reason = pd.Series(None, index=batch.index, dtype=object)
-    frame = _parse_fields(batch, kind, cmap, reason)
+    frame = _parse_fields(batch, kind, cmap, reason, times)
     if kind.geometry != "none":
         placed = place(
             frame,
@@ -158,11 +179,14 @@ def process_batch(
     good = built[reason[ok].isna().to_numpy()]
     rows = good[list(kind.columns)].copy()
     bad = reason.notna()
+    kinds, values = split_reasons(reason[bad])
     rejects = pd.DataFrame(
         {
             "row_number": batch.loc[bad, ROW].to_numpy(),
             "raw": _raw_records(batch[bad]),
             "reason": reason[bad].to_numpy(),
+            "reason_kind": kinds,
+            "reason_value": values,
         }
     )
     return rows, rejects

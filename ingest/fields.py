@@ -16,28 +16,10 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from numpy.typing import NDArray
 
-from ingest import _isotime
+from ingest._timeread import TZ as TZ  # where callers have always found it
+from ingest.timelayout import YEAR_FIRST, Layout
 
-TZ = "Asia/Shanghai"
-_DATETIME_FORMATS = (
-    "%Y-%m-%d %H:%M:%S",
-    "%Y/%m/%d %H:%M:%S",
-    "%Y-%m-%d %H:%M",
-    "%Y/%m/%d %H:%M",
-    "%Y-%m-%dT%H:%M:%S",
-    "%Y-%m-%d",
-    "%Y/%m/%d",
-    "%Y.%m.%d %H:%M:%S",
-    "%Y.%m.%d",
-    "%Y%m%d%H%M%S",
-    "%Y%m%d",
-    "%Y年%m月%d日 %H:%M:%S",
-    "%Y年%m月%d日%H:%M:%S",
-    "%Y年%m月%d日 %H:%M",
-    "%Y年%m月%d日%H时%M分",
-    "%Y年%m月%d日 %H时%M分",
-    "%Y年%m月%d日",
-)
+TIME_TYPES = ("datetime", "date")
 _TRUE = {"1", "true", "yes", "y", "是", "合格", "通过", "正常", "无问题", "pass", "passed", "ok"}
 _FALSE = {"0", "false", "no", "n", "否", "不合格", "未通过", "异常", "有问题", "存在问题", "fail", "failed"}
 _LIST_SPLIT = re.compile(r"[;；、,，|/]+")
@@ -112,53 +94,14 @@ def _number(column: pd.Series, *, integer: bool) -> Parsed:
     return value, bad.fillna(False).astype(bool)
 
 
-_OFFSET = r"(?:[+-]\d{2}:?\d{2}|Z)$"
-
-
-# what the column's nanosecond times can hold (pandas parses 2263-01-01 at a coarser unit)
-_EARLIEST, _LATEST = pd.Timestamp("1678-01-01", tz=TZ), pd.Timestamp("2262-01-01", tz=TZ)
-
-
-def _fill(value: pd.Series, todo: pd.Series, parsed: pd.Series) -> pd.Series:
-    """Write the parsed cells into ``value``; return what is still to do (a time beyond the
-    column's range stays to do, and so ends as a bad cell)."""
-    ok = parsed.notna() & parsed.between(_EARLIEST, _LATEST)
-    value.loc[ok[ok].index] = parsed[ok]
-    return todo & value.isna()
-
-
-def _datetime(column: pd.Series) -> Parsed:
-    """The usual 2024-05-01 08:30:00 first (fixed-width bytes, ``_isotime``), then ISO 8601
-    (one vectorised pass, with or without an offset), then the formats clerks type
-    (2024/5/1 8:30, 2024年5月1日 …) on what is left. Naive times are Beijing time."""
+def _times(column: pd.Series, layout: Layout, *, date_only: bool) -> Parsed:
+    """Cells in the column's layout (see ``ingest.timelayout``); naive times are Beijing time."""
     text = clean_text(column)
-    fixed, read = _isotime.parse(pa.array(text))
-    value = pd.Series(fixed, index=column.index).dt.tz_localize(TZ)
-    todo = text.notna() & ~read
-    if not todo.any():
-        return value, todo
-    offset = todo & text.str.contains(_OFFSET, regex=True).fillna(False).astype(bool)
-    if offset.any():
-        todo = _fill(
-            value,
-            todo,
-            pd.to_datetime(text[offset], format="ISO8601", errors="coerce", utc=True).dt.tz_convert(TZ),
-        )
-    naive = todo & ~offset
-    if naive.any():
-        todo = _fill(
-            value, todo, pd.to_datetime(text[naive], format="ISO8601", errors="coerce").dt.tz_localize(TZ)
-        )
-    for fmt in _DATETIME_FORMATS:
-        if not todo.any():
-            break
-        todo = _fill(value, todo, pd.to_datetime(text[todo], format=fmt, errors="coerce").dt.tz_localize(TZ))
-    return value, todo
-
-
-def _date(column: pd.Series) -> Parsed:
-    value, bad = _datetime(column)
-    return value.dt.date.where(value.notna(), None), bad
+    value = layout.read(text)
+    bad = (text.notna() & value.isna()).astype(bool)
+    if date_only:
+        return value.dt.date.where(value.notna(), None), bad
+    return value, bad
 
 
 def _bool(column: pd.Series) -> Parsed:
@@ -181,21 +124,21 @@ PARSERS: dict[str, Callable[[pd.Series], Parsed]] = {
     "text": _text,
     "int": lambda c: _number(c, integer=True),
     "float": lambda c: _number(c, integer=False),
-    "datetime": _datetime,
-    "date": _date,
     "bool": _bool,
     "list": _list,
 }
 WHAT = {
     "int": "整数 whole number",
     "float": "数值 number",
-    "datetime": "日期时间 date/time",
-    "date": "日期 date",
     "bool": "是/否 yes/no",
 }
 
 
-def parse(column: pd.Series, field: Field) -> Parsed:
+def parse(column: pd.Series, field: Field, *, layout: Layout | None = None) -> Parsed:
+    """The field's values and bad-cell mask; a date/time column is read in ``layout``
+    (default: year first, 2024-05-01 08:30:00 and the like)."""
+    if field.type in TIME_TYPES:
+        return _times(column, layout or YEAR_FIRST, date_only=field.type == "date")
     return PARSERS[field.type](column)
 
 

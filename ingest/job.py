@@ -30,10 +30,12 @@ from ingest import runs
 from ingest._rows import KeyBook, process_batch
 from ingest.columns import ColumnMap, check_address_column, resolve_columns
 from ingest.coords import CoordSystem, parse_crs
+from ingest.fields import TIME_TYPES
 from ingest.kinds import LOCATION_FIELDS, IngestKind, JobContext
 from ingest.locate import Locator
 from ingest.placing import Geocoder
 from ingest.reading import Source, open_source
+from ingest.timelayout import Layout, TimeColumns, given_layouts
 from ingest.upsert import create_stage, quarantine, stage_rows, upsert
 
 TZ = dt.timezone(dt.timedelta(hours=8))
@@ -53,6 +55,8 @@ class JobOptions:
     service_types: Mapping[str, ServiceType] = field(default_factory=lambda: SERVICE_TYPES)
     # incident categories and inspection kinds (the built-ins and the district file's tables)
     vocabulary: Vocabulary = field(default_factory=Vocabulary)
+    # --date-format: field name or header → strptime format; "" for every date/time column
+    date_formats: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -68,6 +72,7 @@ class JobResult:
     notes: dict[str, int]
     dry_run: bool
     report: dict[str, object] = field(default_factory=dict)
+    reasons: tuple[runs.ReasonGroup, ...] = ()  # the quarantine by kind, most rows first
 
     def with_seconds(self, seconds: float) -> JobResult:
         return replace(self, seconds=seconds)
@@ -123,6 +128,13 @@ class _Plan:
     cmap: ColumnMap
     system: CoordSystem | None
     options: JobOptions
+    times: dict[str, Layout]  # date/time fields whose layout --date-format gives
+
+
+def _given_times(kind: IngestKind, cmap: ColumnMap, options: JobOptions) -> dict[str, Layout]:
+    fields = {f.name: f.title for f in kind.fields if f.type in TIME_TYPES}
+    headers = {header: name for name, header in cmap.columns.items()}
+    return given_layouts(options.date_formats, fields=fields, headers=headers)
 
 
 def run_file(engine: Engine, *, kind: IngestKind, path: Path, options: JobOptions, **hooks: Any) -> JobResult:
@@ -148,7 +160,9 @@ def run_job(
     """Ingest ``source`` as ``kind``; see the module docstring for what is guaranteed."""
     started = time.perf_counter()
     try:
-        plan = _Plan(kind, source, _columns(source, kind, options), _system(source, options), options)
+        cmap = _columns(source, kind, options)
+        times = _given_times(kind, cmap, options)
+        plan = _Plan(kind, source, cmap, _system(source, options), options, times)
         result = _execute(engine, plan, geocoder_factory=geocoder_factory, progress=progress)
     except InputError as exc:
         if not options.dry_run:
@@ -185,7 +199,7 @@ def _load_batches(
 ) -> Counter[str]:
     """Parse, place and copy every batch; a pipelined kind copies in a second thread meanwhile
     (the server parses one batch while Python prepares the next)."""
-    kind, counts, seen = plan.kind, Counter[str](), KeyBook()
+    kind, counts, seen, times = plan.kind, Counter[str](), KeyBook(), TimeColumns(plan.times)
 
     def write(rows: pd.DataFrame, rejects: pd.DataFrame, read: int) -> None:
         if fresh and len(rows):  # ids drawn at once, not by the column's default row by row
@@ -199,7 +213,14 @@ def _load_batches(
         pending: Future[None] | None = None
         for batch in plan.source.batches(plan.options.batch_size):
             rows, rejects = process_batch(
-                batch, kind=kind, cmap=plan.cmap, ctx=ctx, system=plan.system, geocoder=geocoder, seen=seen
+                batch,
+                kind=kind,
+                cmap=plan.cmap,
+                ctx=ctx,
+                system=plan.system,
+                geocoder=geocoder,
+                seen=seen,
+                times=times,
             )
             if kind.keep:
                 ctx.kept.append(rows[list(kind.keep)])
@@ -210,6 +231,9 @@ def _load_batches(
                 pending.result()
         if pending:
             pending.result()
+    layouts = {name: how for name, how in times.chosen().items() if name in plan.cmap.columns}
+    if layouts:
+        ctx.report["dates"] = layouts
     return counts
 
 
@@ -277,6 +301,7 @@ def _execute(
             notes={k: v for k, v in ctx.notes.items() if v},
             report=ctx.report,
             dry_run=options.dry_run,
+            reasons=tuple(runs.reason_groups(conn, run_id, kinds=10)) if counts["quarantined"] else (),
         )
         runs.finish(conn, run_id, result)
         trans.rollback() if options.dry_run else trans.commit()

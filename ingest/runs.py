@@ -67,10 +67,54 @@ def record_failure(
 
 
 @dataclass(frozen=True)
+class ReasonGroup:
+    """The quarantined rows of one reason kind: how many, and the first few (row, value)."""
+
+    kind: str
+    count: int
+    samples: tuple[tuple[int, str | None], ...]
+
+    def describe(self) -> list[str]:
+        """Two lines: the count and kind, then the sample rows with their values."""
+        shown = [
+            f"row {row}" + (f"「{_short(value)}」" if value is not None else "")
+            for row, value in self.samples
+        ]
+        return [f"{self.count:>8}  {self.kind}", f"{'':>10}e.g. {', '.join(shown)}"]
+
+
+def _short(value: str, width: int = 60) -> str:
+    """A value on one line, cut to ``width`` characters (a cell may hold a page of text)."""
+    line = " ".join(value.split())
+    return line if len(line) <= width else line[: width - 1] + "…"
+
+
+@dataclass(frozen=True)
 class RunReport:
     run: dict[str, Any]
-    reasons: list[tuple[str, int]]  # reason, how many rows
+    reasons: list[ReasonGroup]  # by kind, most rows first
     sample: list[dict[str, Any]]  # first quarantined rows
+
+
+_GROUPS = sa.text(
+    "WITH q AS (SELECT coalesce(reason_kind, reason) AS kind, row_number AS line, reason_value "
+    "FROM quarantine WHERE run_id = :id), "
+    "counted AS (SELECT kind, count(*) AS n FROM q GROUP BY kind ORDER BY n DESC, kind LIMIT :kinds), "
+    "ranked AS (SELECT kind, line, reason_value, row_number() OVER (PARTITION BY kind ORDER BY line) AS k "
+    "FROM q WHERE kind IN (SELECT kind FROM counted)) "
+    "SELECT c.kind, c.n, r.line, r.reason_value FROM counted c JOIN ranked r ON r.kind = c.kind AND r.k <= :samples "
+    "ORDER BY c.n DESC, c.kind, r.line"
+)
+
+
+def reason_groups(conn: Connection, run_id: int, *, kinds: int = 1000, samples: int = 3) -> list[ReasonGroup]:
+    """The run's quarantine by reason kind, most rows first (at most ``kinds`` of them), each
+    with its first ``samples`` rows and their offending values."""
+    rows = conn.execute(_GROUPS, {"id": run_id, "kinds": kinds, "samples": samples}).all()
+    groups: dict[str, tuple[int, list[tuple[int, str | None]]]] = {}
+    for kind, n, line, value in rows:
+        groups.setdefault(kind, (int(n), []))[1].append((int(line), value))
+    return [ReasonGroup(kind, n, tuple(found)) for kind, (n, found) in groups.items()]
 
 
 def recent(conn: Connection, *, limit: int = 20) -> list[dict[str, Any]]:
@@ -84,23 +128,22 @@ def recent(conn: Connection, *, limit: int = 20) -> list[dict[str, Any]]:
     return [dict(r._mapping) for r in rows]
 
 
-def report(conn: Connection, run_id: int, *, sample: int = 20) -> RunReport:
+def _run(conn: Connection, run_id: int) -> dict[str, Any]:
     run = conn.execute(sa.text("SELECT * FROM ingest_run WHERE id = :id"), {"id": run_id}).mappings().first()
     if run is None:
         raise InputError(f"there is no ingest run {run_id}; `gridgov ingest runs` lists them")
-    reasons = conn.execute(
-        sa.text(
-            "SELECT reason, count(*) FROM quarantine WHERE run_id = :id GROUP BY reason ORDER BY 2 DESC, 1"
-        ),
-        {"id": run_id},
-    ).all()
+    return dict(run)
+
+
+def report(conn: Connection, run_id: int, *, sample: int = 20) -> RunReport:
+    run = _run(conn, run_id)
     rows = conn.execute(
         sa.text(
             "SELECT row_number, reason, raw FROM quarantine WHERE run_id = :id ORDER BY row_number LIMIT :n"
         ),
         {"id": run_id, "n": sample},
     )
-    return RunReport(dict(run), [(r, int(n)) for r, n in reasons], [dict(r._mapping) for r in rows])
+    return RunReport(run, reason_groups(conn, run_id), [dict(r._mapping) for r in rows])
 
 
 def quarantine_frame(conn: Connection, run_id: int) -> pd.DataFrame:
@@ -117,7 +160,7 @@ def quarantine_frame(conn: Connection, run_id: int) -> pd.DataFrame:
 
 def export_quarantine(conn: Connection, run_id: int, path: Path) -> int:
     """Write the quarantine as CSV (UTF-8 with BOM, so Excel reads Chinese) or XLSX; rows written."""
-    report(conn, run_id, sample=0)  # a clear error for an unknown run
+    _run(conn, run_id)  # a clear error for an unknown run
     frame = quarantine_frame(conn, run_id)
     suffix = path.suffix.lower()
     if suffix == ".csv":

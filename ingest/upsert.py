@@ -82,8 +82,10 @@ def _count(raw: psycopg.Connection[Any], query: sql.Composed) -> int:
 
 
 def quarantine(conn: Connection, *, run_id: int, rejects: pd.DataFrame) -> int:
-    """Keep rejected rows raw, with their reasons (columns ``row_number``, ``raw``, ``reason``)."""
+    """Keep rejected rows raw, with their reasons (columns ``row_number``, ``raw``, ``reason``,
+    ``reason_kind``, ``reason_value``)."""
     if rejects.empty:
         return 0
-    frame = rejects.assign(run_id=run_id)[["run_id", "row_number", "raw", "reason"]]
+    columns = ["run_id", "row_number", "raw", "reason", "reason_kind", "reason_value"]
+    frame = rejects.assign(run_id=run_id)[columns]
     return copy_frame(conn, "quarantine", frame)

@@ -106,6 +106,9 @@ dates = st.one_of(
     st.sampled_from(
         ["2025-13-45 25:00", "0000-00-00", "2025年5月1日", "9999-12-31T23:59:59+14:00", "yesterday", "1e10"]
     ),
+    # the other layouts a column may be detected in (month first, day first, Excel serials)
+    st.datetimes().map(lambda d: d.strftime("%m/%d/%Y %I:%M:%S %p")),
+    st.sampled_from(["25/12/2024 08:30", "03/01/2011", "13/13/2024", "45231.5", "2024年5月1日 8时30分15秒"]),
 )
 wkts = st.sampled_from(
     [
