@@ -196,7 +196,10 @@ def write_geopackage(d: District, path: Path) -> None:
     d.streets.to_file(path, layer="街道界", driver="GPKG")
     d.communities.to_file(path, layer="社区界", driver="GPKG")
     d.grids.to_file(path, layer="网格", driver="GPKG")
-    d.buildings[["建筑编码", "地址", "户数", "人口", "geometry"]].to_file(path, layer="楼栋", driver="GPKG")
+    buildings = d.buildings[["建筑编码", "地址", "户数", "人口", "geometry"]]
+    shed = buildings.iloc[[0]].assign(建筑编码="B-NO-NUMBER", 地址="四川省成都市武侯区浆洗街道旁的仓库")
+    shed = shed.set_geometry(shed.geometry.translate(0.0001, 0.0))  # an address with no building number
+    pd.concat([buildings, shed]).to_file(path, layer="楼栋", driver="GPKG")
 
 
 def _points_in(polys: gpd.GeoSeries, n: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:

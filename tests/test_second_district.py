@@ -85,9 +85,10 @@ def test_the_hierarchy_is_loaded_with_every_parent(district):
                       "grid": len(truth.grids)}  # fmt: skip
     assert orphans == 0 and name == "武侯区" and workers == len(truth.grids)
     buildings_line = next(line for line in results if "ingest buildings" in line)
-    assert (
-        f"compound and number read from the address: {len(truth.buildings)}" in results[buildings_line].stdout
-    )
+    printed = results[buildings_line].stdout
+    assert f"compound and number read from the address: {len(truth.buildings)}" in printed
+    assert "address gave no compound or building number (the geocoder cannot find these): 1" in printed
+    assert "B-NO-NUMBER: 四川省成都市武侯区浆洗街道旁的仓库" in printed
 
 
 @pytest.mark.parametrize(("source", "key"), [("grid-app", "wgs84"), ("mini-program", "gcj02")])
