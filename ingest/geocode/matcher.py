@@ -126,9 +126,13 @@ class AddressMatcher:
             )
         if p.street is not None:
             return Match(
-                g.street_point[p.street], "street", LEVEL_SCORE["street"], tuple(f"{c}" for c in owners)[:3]
+                g.street_point[p.street], "street", LEVEL_SCORE["street"], self._named(owners, compound)
             )
-        return Match(None, None, 0.0, tuple(g.community_name[c] + (compound or "") for c in owners)[:3])
+        return Match(None, None, 0.0, self._named(owners, compound))
+
+    def _named(self, owners: list[int], compound: str | None) -> tuple[str, ...]:
+        """Candidates as a clerk reads them: community and compound names, not ids."""
+        return tuple(self.gazetteer.community_name[c] + (compound or "") for c in owners)[:3]
 
     def _communities_in_scope(self, p: ParsedAddress) -> list[int]:
         g = self.gazetteer
