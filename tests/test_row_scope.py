@@ -87,7 +87,10 @@ def test_the_web_engine_scopes_every_transaction_from_the_current_account(demo, 
         scope = row_scope.row_scope(conn, leader)
         assert set(scope.street_ids or ()) == set(a)
         assert row_scope.row_scope(conn, None) == RowScope.nothing()
-        assert row_scope.row_scope(conn, User(0, "p", "planner", (), False)) == RowScope.everything()
+        planner = row_scope.row_scope(conn, User(0, "p", "planner", (), False))
+        assert planner.street_ids is None and planner.contacts == ()  # every row, no worker's number
+        assert row_scope.row_scope(conn, User(0, "a", "admin", (), False)) == RowScope.everything()
+        assert scope.contacts == scope.street_ids  # a leader's own streets' workers
     web = make_engine(demo.url.render_as_string(hide_password=False), pool_size=1)
     try:
         row_scope.install(web, lambda: scope)
