@@ -455,3 +455,33 @@ def test_the_client_address_comes_from_a_proxy_only_when_proxies_are_trusted(set
     assert login(client, name, "not the password").status_code == 401
     sql = "SELECT detail->>'ip' FROM audit_log WHERE action = 'login.failed' AND username = :u"
     assert one(demo, sql, u=name) == seen
+
+
+def _audit_actions(response):
+    """The action cell of every row of the audit table in a page response."""
+    found = []
+
+    def walk(node):
+        if isinstance(node, dict):
+            if node.get("type") == "Tbody":
+                found.extend(
+                    row["props"]["children"][2]["props"]["children"] for row in node["props"]["children"]
+                )
+            for value in node.values():
+                walk(value)
+        elif isinstance(node, list):
+            for item in node:
+                walk(item)
+
+    walk(response.get_json())
+    return found
+
+
+def test_the_audit_page_filters_by_kind(app, accounts):
+    admin = client_for(app.server, accounts["admin"])
+    login(client_for(app.server), "audit_filter_probe", "not the password")
+    everything = admin.post(PATH, json=route_body("/audit"))
+    failed = admin.post(PATH, json=route_body("/audit", "?kind=login.failed"))
+    assert len(set(_audit_actions(everything))) > 1
+    assert set(_audit_actions(failed)) == {"login.failed"} and "audit_filter_probe" in _text(failed)
+    assert "/audit?kind=login.failed" in _text(everything)  # a link per kind
