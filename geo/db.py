@@ -38,9 +38,12 @@ def make_engine(url: str, *, pool_size: int = 5) -> Engine:
     """An engine with a small pool. Connections are checked before use (``pool_pre_ping``): after
     a server restart the first check finds the pool's connections dead, drops them all and
     connects anew, so no request sees a stale one. A server that does not answer fails a
-    connection attempt after ``CONNECT_TIMEOUT_SECONDS`` instead of hanging a worker thread."""
+    connection attempt after ``CONNECT_TIMEOUT_SECONDS`` instead of hanging a worker thread.
+    Errors never carry the statement's parameters (``hide_parameters``): a logged traceback
+    holds no password, token or personal data that was bound to a failing query."""
     return sa.create_engine(
         url,
+        hide_parameters=True,
         pool_size=pool_size,
         pool_pre_ping=True,
         connect_args={"connect_timeout": CONNECT_TIMEOUT_SECONDS},

@@ -23,7 +23,7 @@ from dashboard.auth.access import PAGE_ROLES, PATHS, may_use
 from dashboard.auth.web import PUBLIC_ENDPOINTS
 from dashboard.callback_request import PATH, route_body
 from geo import sessions, users
-from geo.errors import InputError
+from geo.errors import ConfigError, InputError
 from geo.login_throttle import POLICY
 from geo.settings import Settings
 from tests.auth import COOKIE, ORIGIN, client_for, csrf_token, login, make_account, session_cookie
@@ -485,3 +485,61 @@ def test_the_audit_page_filters_by_kind(app, accounts):
     assert len(set(_audit_actions(everything))) > 1
     assert set(_audit_actions(failed)) == {"login.failed"} and "audit_filter_probe" in _text(failed)
     assert "/audit?kind=login.failed" in _text(everything)  # a link per kind
+
+
+def test_the_origin_must_match_in_scheme_too(app, accounts):
+    client = client_for(app.server, accounts["admin"])
+    body = route_body("/monitor")
+    assert client.post(PATH, json=body, headers={"Origin": "https://localhost"}).status_code == 403
+    assert client.post(PATH, json=body, headers={"Origin": "http://localhost:8443"}).status_code == 403
+    assert client.post(PATH, json=body, headers={"Origin": ORIGIN}).status_code == 200
+
+
+def test_only_the_allowed_hosts_are_answered(settings, demo, accounts):
+    """DNS rebinding: a page on a name the attacker controls, resolved to our address."""
+    app = create_app(settings, demo)
+    client = client_for(app.server)
+    assert client.get("/login").status_code == 200  # localhost, a default
+    assert client.get("/login", headers={"Host": "127.0.0.1:8050"}).status_code == 200
+    for host in ("evil.example", "evil.example:8050", "localhost.evil.example"):
+        response = client.get("/login", headers={"Host": host})
+        assert response.status_code == 400 and "GRIDGOV_ALLOWED_HOSTS" in response.get_data(as_text=True)
+    assert client.get("/healthz", headers={"Host": "10.0.0.5:8050"}).status_code == 200  # probes by address
+    named = Settings.from_env({"GRIDGOV_DATA_DIR": str(settings.data_dir),
+                               "GRIDGOV_ALLOWED_HOSTS": "gridgov.district.gov, [fd00::5]"})  # fmt: skip
+    client = client_for(create_app(named, demo).server)
+    assert client.get("/login", headers={"Host": "gridgov.district.gov"}).status_code == 200
+    assert client.get("/login", headers={"Host": "[fd00::5]:8050"}).status_code == 200
+    assert client.get("/login").status_code == 400  # localhost is no longer in the list
+
+
+def test_allowed_hosts_are_checked_when_read():
+    assert Settings.from_env({}).allowed_hosts == ("localhost", "127.0.0.1", "::1")
+    assert "10.1.2.3" in Settings.from_env({"GRIDGOV_HOST": "10.1.2.3"}).allowed_hosts
+    with pytest.raises(ConfigError, match="GRIDGOV_ALLOWED_HOSTS"):
+        Settings.from_env({"GRIDGOV_ALLOWED_HOSTS": "https://gridgov.example"})
+
+
+def test_signed_in_responses_are_never_cached(app, accounts):
+    client = client_for(app.server, accounts["admin"])
+    html = client.get("/", headers={"Accept": "text/html"})
+    responses = [
+        html,
+        client.get("/_dash-layout"),
+        client.get("/_dash-dependencies"),
+        client.post(PATH, json=route_body("/monitor")),
+        client.post(PATH, json=route_body("/audit")),
+        _anonymous(app).get("/login"),
+    ]
+    for response in responses:
+        assert response.headers.get("Cache-Control") == "no-store", response.request.path
+    bundle = re.search(r'src="(/_dash-component-suites/[^"]+)"', html.get_data(as_text=True)).group(1)
+    with client.get(bundle) as static:
+        assert static.status_code == 200 and "no-store" not in static.headers.get("Cache-Control", "")
+
+
+def test_logged_errors_carry_no_query_parameters(demo):
+    secret = "pw-very-secret-parameter"
+    with pytest.raises(sa.exc.DBAPIError) as raised, demo.connect() as conn:
+        conn.execute(sa.text("SELECT 1 / (length(:p) - length(:p))"), {"p": secret})  # division by zero
+    assert secret not in str(raised.value) and "hidden" in str(raised.value)
