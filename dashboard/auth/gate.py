@@ -24,6 +24,7 @@ from dashboard.auth.current import set_current_user
 from dashboard.auth.hosts import host_allowed
 from dashboard.auth.web import PUBLIC_ENDPOINTS, SESSION_KEY
 from dashboard.callback_request import PATH as CALLBACK_PATH
+from dashboard.callback_request import well_formed
 from geo import sessions
 from geo.row_scope import RowScope, row_scope
 from geo.users import User
@@ -60,6 +61,14 @@ def _callback_allowed(user: User, pages: Mapping[str, str]) -> bool:
     return isinstance(output, str) and may_use(user.role, pages.get(output))
 
 
+def _callback_refusal(user: User, pages: Mapping[str, str]) -> Response | None:
+    if not _callback_allowed(user, pages):
+        return _refuse(403, "this account may not use that page")
+    if not well_formed(request.get_json(silent=True)):
+        return _refuse(400, "malformed callback request")
+    return None
+
+
 def make_gate(
     *,
     engine: Engine,
@@ -81,8 +90,8 @@ def make_gate(
             return _anonymous()
         user, scope = found
         set_current_user(user, scope)
-        if request.path == CALLBACK_PATH and not _callback_allowed(user, callback_pages):
-            return _refuse(403, "this account may not use that page")
+        if request.path == CALLBACK_PATH:
+            return _callback_refusal(user, callback_pages)
         return None
 
     return gate
