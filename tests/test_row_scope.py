@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 import sqlalchemy as sa
 
-from geo import row_scope
+from geo import migrate, row_scope
 from geo.db import make_engine
 from geo.row_scope import RowScope
 from geo.users import User
@@ -101,3 +101,48 @@ def test_the_web_engine_scopes_every_transaction_from_the_current_account(demo, 
                 assert _counts(conn, b)["incident"] == 0
     finally:
         web.dispose()
+
+
+_PARTITIONS = (
+    "SELECT c.relname FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid "
+    "WHERE i.inhparent = 'incident'::regclass ORDER BY c.relname"
+)
+
+
+def test_each_incident_partition_read_directly_keeps_to_the_scope(demo, streets):
+    """The parent's policies do not hold for a partition named in a query: each has its own."""
+    a, b, _ = streets
+    with demo.connect() as conn:
+        parts = conn.execute(sa.text(_PARTITIONS)).scalars().all()
+        counts = {p: conn.execute(sa.text(f'SELECT count(*) FROM "{p}" WHERE street_id = ANY(:b)'), {"b": b})
+                  .scalar_one() for p in parts}  # fmt: skip
+    assert len(parts) >= 2 and sum(counts.values()) > 0  # street B has rows in the partitions
+    with demo.begin() as conn:
+        row_scope.apply(conn, RowScope(tuple(a)))  # the web role, a leader of street A
+        for part in parts:
+            seen = conn.execute(
+                sa.text(f'SELECT count(*) FROM "{part}" WHERE street_id <> ALL(:a)'), {"a": a}
+            )
+            assert seen.scalar_one() == 0, part
+        mine = sum(conn.execute(sa.text(f'SELECT count(*) FROM "{p}"')).scalar_one() for p in parts)
+        assert mine > 0
+
+
+def test_the_migration_secures_partitions_made_before_it(scratch_engine):
+    migrate.upgrade(scratch_engine, revision="0012")
+    with scratch_engine.begin() as conn:
+        conn.execute(sa.text("CREATE TABLE incident__old PARTITION OF incident FOR VALUES IN ('old')"))
+    migrate.upgrade(scratch_engine)
+    with scratch_engine.connect() as conn:
+        flags = conn.execute(sa.text("SELECT relrowsecurity, relforcerowsecurity FROM pg_class "
+                                     "WHERE relname = 'incident__old'")).one()  # fmt: skip
+        policies = conn.execute(sa.text("SELECT count(*) FROM pg_policies WHERE tablename = 'incident__old'"))
+        assert tuple(flags) == (True, True) and policies.scalar_one() == 1
+    migrate.downgrade(scratch_engine, revision="0012")
+    with scratch_engine.connect() as conn:
+        assert (
+            conn.execute(
+                sa.text("SELECT count(*) FROM pg_policies WHERE tablename = 'incident__old'")
+            ).scalar()
+            == 0
+        )

@@ -107,7 +107,7 @@ def _login_form() -> Any:
 def _login(engine: Engine) -> Any:
     if not form_token_ok(request.form.get("csrf")):
         return _page(error="form", status=400)
-    username = request.form.get("username", "")[:64]
+    username = request.form.get("username", "")[:64].replace("\x00", "")  # text cannot hold NUL
     outcome = _check_password(engine, username, request.form.get("password", "")[:1024])
     if isinstance(outcome, Refused):
         return _throttled(outcome)
@@ -127,7 +127,7 @@ def _kiosk_form() -> Any:
 def _kiosk(engine: Engine) -> Any:
     if not form_token_ok(request.form.get("csrf")):
         return _page(error="form", status=400)
-    token, ip = request.form.get("token", "")[:256], request.remote_addr or ""
+    token, ip = request.form.get("token", "")[:256].replace("\x00", ""), request.remote_addr or ""
     with engine.begin() as conn:
         outcome = guarded(conn, Key.kiosk(ip), lambda: sessions.kiosk_user(conn, token) if token else None)
         if outcome is None:
