@@ -3,6 +3,9 @@
 Every setting is documented in README.md (a test checks this). Names and defaults:
 
 - ``DATABASE_URL``: an external PostgreSQL+PostGIS server; unset means the embedded cluster.
+- ``GRIDGOV_WEB_DATABASE_URL``: the web app's own login on that server, a role that is
+  neither superuser nor owner, a member of ``gridgov_web`` (default: ``gridgov_app`` on the
+  embedded cluster; ``DATABASE_URL`` on an external one).
 - ``GRIDGOV_DATA_DIR``: where the embedded cluster lives (default ``<project>/var``).
 - ``GRIDGOV_PG_BINDIR``: PostgreSQL server programs (default: newest ``/usr/lib/postgresql/*/bin``).
 - ``GRIDGOV_PG_OS_USER``: the unprivileged OS user that runs the server when gridgov runs as
@@ -70,6 +73,7 @@ class Settings:
     kiosk_session_days: int = 30
     cookie_secure: bool = False
     admin_password: str | None = field(default=None, repr=False)
+    web_database_url: str | None = field(default=None, repr=False)
     proxy_hops: int = 0
     allowed_hosts: tuple[str, ...] = LOCAL_HOSTS
 
@@ -98,6 +102,7 @@ class Settings:
             kiosk_session_days=_int(env, "GRIDGOV_KIOSK_SESSION_DAYS", 30),
             cookie_secure=_bool(env, "GRIDGOV_COOKIE_SECURE"),
             admin_password=env.get("GRIDGOV_ADMIN_PASSWORD") or None,
+            web_database_url=env.get("GRIDGOV_WEB_DATABASE_URL") or None,
             proxy_hops=_int(env, "GRIDGOV_PROXY_HOPS", 0),
             allowed_hosts=_hosts(env.get("GRIDGOV_ALLOWED_HOSTS"), listen=host),
         )

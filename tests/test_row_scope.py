@@ -6,7 +6,7 @@ import pytest
 import sqlalchemy as sa
 
 from geo import migrate, row_scope
-from geo.db import make_engine
+from geo.db import make_engine, web_database_url
 from geo.row_scope import RowScope
 from geo.users import User
 
@@ -146,3 +146,28 @@ def test_the_migration_secures_partitions_made_before_it(scratch_engine):
             ).scalar()
             == 0
         )
+
+
+def test_the_web_app_logs_in_as_a_role_that_is_neither_superuser_nor_owner(settings, demo, streets):
+    """An injected ``RESET ROLE`` must not leave the policies behind, and the web role reads no
+    password hash (it checks passwords through SECURITY DEFINER functions)."""
+    a, b, _ = streets
+    web = make_engine(web_database_url(settings), pool_size=1)
+    try:
+        with web.connect() as conn:
+            me = conn.execute(sa.text("SELECT rolname, rolsuper, rolbypassrls FROM pg_roles "
+                                      "WHERE rolname = current_user")).one()  # fmt: skip
+            owned = conn.execute(sa.text("SELECT count(*) FROM pg_class WHERE relowner = "
+                                         "(SELECT oid FROM pg_roles WHERE rolname = current_user)")).scalar()  # fmt: skip
+            assert me.rolname == "gridgov_app" and not me.rolsuper and not me.rolbypassrls and owned == 0
+        with web.begin() as conn:
+            row_scope.apply(conn, RowScope(tuple(a)))
+            conn.execute(sa.text("RESET ROLE"))
+            assert _counts(conn, b) == {t: 0 for t in _COUNTS} and _counts(conn, a)["incident"] > 0
+        for statement in ("SELECT password_hash FROM app_user", "UPDATE app_user SET role = 'admin'"):
+            with web.begin() as conn, pytest.raises(sa.exc.ProgrammingError, match="permission denied"):
+                conn.execute(sa.text(statement))
+        with web.connect() as conn:  # the login form's way: the hash of one name, for argon2
+            assert conn.execute(sa.text("SELECT gridgov_password_hash(:u)"), {"u": "nobody"}).scalar() is None
+    finally:
+        web.dispose()
