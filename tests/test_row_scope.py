@@ -62,22 +62,31 @@ def test_a_street_scope_sees_none_of_another_streets_rows_even_as_the_table_owne
 
 
 def test_a_street_scope_cannot_change_or_add_another_streets_rows(demo, streets):
+    """The web role writes visits only (a privilege), and only to its streets' targets (a policy)."""
     a, b, _ = streets
-    with demo.connect() as conn, conn.begin() as trans:
+    with demo.connect() as conn:
+        target_b = conn.execute(
+            sa.text("SELECT min(id) FROM inspection_target WHERE street_id = ANY(:b)"), {"b": b}
+        ).scalar_one()
+    with demo.connect() as conn, conn.begin() as trans:  # the web role: visits only, its streets' only
         row_scope.apply(conn, RowScope(tuple(a)))
-        changed = conn.execute(
-            sa.text("UPDATE incident SET rework_count = rework_count WHERE street_id = ANY(:b)"), {"b": b}
-        )
-        assert changed.rowcount == 0
         with pytest.raises(sa.exc.ProgrammingError, match="row-level security"):
             conn.execute(
-                sa.text(
-                    "INSERT INTO inspection_target (source, source_id, kind, name, street_id, geom) "
-                    "SELECT 'rls-test', 'x1', kind, name, :b, geom FROM inspection_target LIMIT 1"
-                ),
-                {"b": b[0]},
-            )
+                sa.text("INSERT INTO inspection (source, source_id, target_id, inspected_at, passed) "
+                        "VALUES ('rls-test', 'v1', :t, now(), true)"),
+                {"t": target_b},
+            )  # fmt: skip
         trans.rollback()
+    for statement in (
+        "UPDATE incident SET rework_count = rework_count WHERE street_id = ANY(:a)",
+        "INSERT INTO inspection_target (source, source_id, kind, name, street_id, geom) "
+        "SELECT 'rls-test', 'x1', kind, name, :a0, geom FROM inspection_target LIMIT 1",
+    ):
+        with demo.connect() as conn, conn.begin() as trans:
+            row_scope.apply(conn, RowScope(tuple(a)))
+            with pytest.raises(sa.exc.ProgrammingError, match="permission denied"):
+                conn.execute(sa.text(statement), {"a": a, "a0": a[0]})
+            trans.rollback()
 
 
 def test_the_web_engine_scopes_every_transaction_from_the_current_account(demo, streets):
@@ -164,7 +173,14 @@ def test_the_web_app_logs_in_as_a_role_that_is_neither_superuser_nor_owner(setti
             row_scope.apply(conn, RowScope(tuple(a)))
             conn.execute(sa.text("RESET ROLE"))
             assert _counts(conn, b) == {t: 0 for t in _COUNTS} and _counts(conn, a)["incident"] > 0
-        for statement in ("SELECT password_hash FROM app_user", "UPDATE app_user SET role = 'admin'"):
+        forbidden = (
+            "SELECT password_hash FROM app_user",
+            "UPDATE app_user SET role = 'admin'",
+            "SELECT count(*) FROM quarantine",
+            "DELETE FROM incident",
+            "UPDATE inspection_target SET name = 'x'",
+        )
+        for statement in forbidden:
             with web.begin() as conn, pytest.raises(sa.exc.ProgrammingError, match="permission denied"):
                 conn.execute(sa.text(statement))
         with web.connect() as conn:  # the login form's way: the hash of one name, for argon2

@@ -4,6 +4,9 @@
   ``gridgov_web`` (migration 0010), so it has exactly its privileges. The web app connects as
   it (``geo/db.web_database_url``): ``RESET ROLE`` in an injected statement leaves it where it
   was, held to every policy.
+- ``gridgov_web`` writes only what the pages write: sessions, the audit log (append, and the
+  count of a throttled entry), the login throttle and inspection visits; it reads no
+  quarantined rows, and new tables (incident partitions) give it SELECT only.
 - ``app_user``: ``gridgov_web`` may read every column but ``password_hash`` and write none.
   Passwords are checked through two ``SECURITY DEFINER`` functions (owner's rights, a fixed
   search_path): ``gridgov_password_hash(username)`` for the login form, and
@@ -30,6 +33,11 @@ DO $$ BEGIN
     END IF;
 END $$;
 GRANT gridgov_web TO gridgov_app;
+REVOKE INSERT, UPDATE, DELETE, TRUNCATE ON ALL TABLES IN SCHEMA public FROM gridgov_web;
+ALTER DEFAULT PRIVILEGES IN SCHEMA public REVOKE INSERT, UPDATE, DELETE ON TABLES FROM gridgov_web;
+GRANT INSERT, UPDATE ON user_session, audit_log, inspection TO gridgov_web;
+GRANT INSERT, UPDATE, DELETE ON login_throttle TO gridgov_web;
+REVOKE ALL ON quarantine FROM gridgov_web;
 REVOKE ALL ON app_user FROM gridgov_web;
 GRANT SELECT (id, username, role, streets, disabled, created_at, kiosk_token_hash) ON app_user TO gridgov_web;
 CREATE FUNCTION gridgov_password_hash(name text) RETURNS text
@@ -49,8 +57,8 @@ GRANT EXECUTE ON FUNCTION gridgov_rehash(integer, text, text) TO gridgov_web;
 _DOWN = """
 DROP FUNCTION gridgov_rehash(integer, text, text);
 DROP FUNCTION gridgov_password_hash(text);
-REVOKE ALL ON app_user FROM gridgov_web;
-GRANT SELECT, INSERT, UPDATE, DELETE ON app_user TO gridgov_web;
+GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO gridgov_web;
+ALTER DEFAULT PRIVILEGES IN SCHEMA public GRANT SELECT, INSERT, UPDATE, DELETE ON TABLES TO gridgov_web;
 """  # the login role is shared by every database of the server: it stays
 
 
