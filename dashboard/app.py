@@ -235,9 +235,11 @@ def _builders(
         default = options[0]["value"] if options else None
         return coverage_page.page(options, default=default, notice=empty_state("coverage", loaded()))
 
-    def audit_log(_search: str | None) -> html.Div:
+    def audit_log(search: str | None) -> html.Div:
+        kind = audit_page.kind_from(search)
         with engine.connect() as conn:
-            return audit_page.page(audit_page.entries(conn))
+            rows = audit_page.entries(conn, kind=kind)
+            return audit_page.page(rows, known=audit_page.kinds(conn), kind=kind)
 
     def planning(_search: str | None) -> html.Div:
         with engine.connect() as conn:

@@ -22,7 +22,7 @@ from dashboard.monitor.views import MonitorCache
 from dashboard.ops.db_down import UNAVAILABLE, reason
 from dashboard.ops.logs import GunicornLogger, configure_logging
 from geo import row_scope
-from geo.db import database_url, make_engine
+from geo.db import make_engine, web_database_url
 from geo.district_names import DistrictNames
 from geo.settings import Settings
 from geo.vocabulary import Vocabulary
@@ -32,8 +32,9 @@ log = logging.getLogger("gridgov.server")
 
 def wsgi_app(settings: Settings, *, engine: Engine | None = None) -> Any:
     """A fresh WSGI app, with an engine of its own unless given one (called in each worker; the
-    engine lives as long as the worker)."""
-    engine = engine or make_engine(database_url(settings), pool_size=settings.threads)
+    engine lives as long as the worker), logged in as the web's own role (``web_database_url``:
+    neither superuser nor owner)."""
+    engine = engine or make_engine(web_database_url(settings), pool_size=settings.threads)
     cache, solver, coverage = MonitorCache(), Solver(), CoverageCache()
     vocabulary = Vocabulary.from_file(settings.district_file)  # the app and its warm-up share it
     identity = IdentityCache(engine, DistrictNames.from_file(settings.district_file))

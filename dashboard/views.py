@@ -76,9 +76,8 @@ class LayerCache:
             if self._held is None or self._held[0] != version:
                 self._held = (version, SharedResults(max_entries=256))
             kept = self._held[1]
-        return kept.get(
-            (layer.key, scope), lambda: layer.build(conn, scope, window=window), max_age=self.SECONDS
-        )
+        key = (layer.key, scope, current_row_scope().contacts_setting)  # grid workers' numbers
+        return kept.get(key, lambda: layer.build(conn, scope, window=window), max_age=self.SECONDS)
 
 
 def build_layers(
@@ -129,7 +128,8 @@ def shared_map_state(
 ) -> MapState:
     """:func:`map_state`, computed at most once per ``MAP_SECONDS`` for every user asking for the
     same layers, scope and window in the same row scope (the map reads incidents)."""
-    key = ("map", current_row_scope().setting, tuple(keys), scope, str(window_key), tile_url)
+    rows = current_row_scope()  # what it may see, and whose grid workers' numbers in full
+    key = ("map", rows.setting, rows.contacts_setting, tuple(keys), scope, str(window_key), tile_url)
 
     def compute() -> MapState:
         with engine.connect() as conn:

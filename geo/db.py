@@ -16,18 +16,37 @@ from geo.settings import Settings
 REQUIRED_EXTENSIONS = ("postgis", "pg_trgm", "pgrouting")
 
 
+WEB_LOGIN = "gridgov_app"  # migration 0015: a login role, member of gridgov_web, owner of nothing
+
+
+def web_database_url(settings: Settings) -> str:
+    """The URL the web app connects with: ``GRIDGOV_WEB_DATABASE_URL`` when set; for the embedded
+    cluster, its socket as ``gridgov_app``; else (an external server without a web URL) the
+    owner's ``DATABASE_URL``, and the web app is only as safe as ``SET LOCAL ROLE`` makes it."""
+    if settings.web_database_url:
+        return _psycopg_url(settings.web_database_url, "GRIDGOV_WEB_DATABASE_URL")
+    if settings.database_url is None:
+        url = make_url(EmbeddedCluster.from_settings(settings).url).set(username=WEB_LOGIN)
+        return url.render_as_string(hide_password=False)
+    return database_url(settings)
+
+
 def database_url(settings: Settings) -> str:
     """``DATABASE_URL`` when set, else the embedded cluster's URL (psycopg 3 driver)."""
     if settings.database_url is None:
         return EmbeddedCluster.from_settings(settings).url
+    return _psycopg_url(settings.database_url, "DATABASE_URL")
+
+
+def _psycopg_url(raw: str, name: str) -> str:
     try:
-        url = make_url(settings.database_url)
+        url = make_url(raw)
     except ArgumentError:
         raise ConfigError(
-            "DATABASE_URL is not a database URL; use e.g. postgresql://user:password@host/dbname"
+            f"{name} is not a database URL; use e.g. postgresql://user:password@host/dbname"
         ) from None
     if url.get_backend_name() != "postgresql":
-        raise ConfigError(f"DATABASE_URL must point at PostgreSQL with PostGIS, not {url.drivername}")
+        raise ConfigError(f"{name} must point at PostgreSQL with PostGIS, not {url.drivername}")
     return url.set(drivername="postgresql+psycopg").render_as_string(hide_password=False)
 
 
@@ -38,9 +57,12 @@ def make_engine(url: str, *, pool_size: int = 5) -> Engine:
     """An engine with a small pool. Connections are checked before use (``pool_pre_ping``): after
     a server restart the first check finds the pool's connections dead, drops them all and
     connects anew, so no request sees a stale one. A server that does not answer fails a
-    connection attempt after ``CONNECT_TIMEOUT_SECONDS`` instead of hanging a worker thread."""
+    connection attempt after ``CONNECT_TIMEOUT_SECONDS`` instead of hanging a worker thread.
+    Errors never carry the statement's parameters (``hide_parameters``): a logged traceback
+    holds no password, token or personal data that was bound to a failing query."""
     return sa.create_engine(
         url,
+        hide_parameters=True,
         pool_size=pool_size,
         pool_pre_ping=True,
         connect_args={"connect_timeout": CONNECT_TIMEOUT_SECONDS},

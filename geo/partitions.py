@@ -4,6 +4,10 @@ A job for a source that has no partition yet loads into a fresh table with no in
 attaching it builds every index in one sorted pass; so the first, biggest load of a feed costs
 what its own rows cost, not what the rest of the table does. Partition names come from a hash
 of the source, so any source text is safe as a name.
+
+Row-level security on the parent holds for statements on the parent only: a partition read
+directly would show every street's rows. So each partition gets the parent's policy too,
+enabled and forced, when it is attached (:func:`secure`; migration 0014 for older ones).
 """
 
 from __future__ import annotations
@@ -84,7 +88,26 @@ def attach(conn: Connection, source: str) -> None:
         )
     )  # the partition bound says the same from now on
     raw.execute("INSERT INTO incident_change DEFAULT VALUES")  # ATTACH fires no statement trigger
+    secure(conn, partition_name(source))
     _analyze(raw, partition_name(source))
+
+
+# the parent's policy (migration 0010): the street scope of the transaction's gridgov.scope
+STREET_SCOPE = "(SELECT gridgov_scope_all()) OR street_id = ANY ((SELECT gridgov_scope_streets())::integer[])"
+
+
+def secure(conn: Connection, table: str) -> None:
+    """Row-level security on a partition, as on the parent: enabled, forced (the owner is held
+    to it too) and the same street-scope policy."""
+    raw, name = _raw(conn), sql.Identifier(table)
+    raw.execute(sql.SQL("ALTER TABLE {} ENABLE ROW LEVEL SECURITY").format(name))
+    raw.execute(sql.SQL("ALTER TABLE {} FORCE ROW LEVEL SECURITY").format(name))
+    raw.execute(sql.SQL("DROP POLICY IF EXISTS street_scope ON {}").format(name))
+    raw.execute(
+        sql.SQL("CREATE POLICY street_scope ON {} USING ({}) WITH CHECK ({})").format(
+            name, sql.SQL(STREET_SCOPE), sql.SQL(STREET_SCOPE)
+        )
+    )
 
 
 # no query filters, joins or groups incidents on these: their statistics would cost half of

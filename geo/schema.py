@@ -331,12 +331,33 @@ class UserSession(Base):
     issued_at: Mapped[dt.datetime] = mapped_column(sa.DateTime(timezone=True), server_default=sa.func.now())
     seen_at: Mapped[dt.datetime] = mapped_column(sa.DateTime(timezone=True), server_default=sa.func.now())
     ended_at: Mapped[dt.datetime | None] = mapped_column(sa.DateTime(timezone=True))
+    # kiosk sessions: SHA-256 of the kiosk token that opened it; dead once the token is replaced
+    opened_with: Mapped[str | None] = mapped_column(sa.Text)
+
+
+class LoginThrottle(Base):
+    """Failed logins per key in the current window, and the audit entry that counts the
+    attempts refused meanwhile (migration 0013, ``geo/login_throttle.py``)."""
+
+    __tablename__ = "login_throttle"
+    __table_args__ = (sa.CheckConstraint("kind IN ('account', 'address', 'kiosk')", name="kind"),)
+    kind: Mapped[str] = mapped_column(sa.Text, primary_key=True)
+    username: Mapped[str] = mapped_column(sa.Text, primary_key=True)  # '' for address and kiosk keys
+    address: Mapped[str] = mapped_column(sa.Text, primary_key=True)
+    failures: Mapped[int] = mapped_column(server_default=sa.text("0"))
+    first_at: Mapped[dt.datetime] = mapped_column(sa.DateTime(timezone=True), server_default=sa.func.now())
+    last_at: Mapped[dt.datetime] = mapped_column(
+        sa.DateTime(timezone=True), server_default=sa.func.now(), index=True
+    )
+    audit_id: Mapped[int | None] = mapped_column(sa.BigInteger)
 
 
 class AuditEntry(Base):
-    """Who did what, append-only (a trigger refuses UPDATE, DELETE and TRUNCATE; migration 0007)."""
+    """Who did what, append-only: a trigger refuses DELETE and TRUNCATE (migration 0007), and
+    UPDATE but for the growing count of a ``login.throttled`` entry (migration 0013)."""
 
     __tablename__ = "audit_log"
+    __table_args__ = (sa.Index("ix_audit_log_action_id", "action", "id"),)
     id: Mapped[int] = mapped_column(sa.BigInteger, primary_key=True)
     at: Mapped[dt.datetime] = mapped_column(
         sa.DateTime(timezone=True), server_default=sa.func.now(), index=True

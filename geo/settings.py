@@ -3,6 +3,9 @@
 Every setting is documented in README.md (a test checks this). Names and defaults:
 
 - ``DATABASE_URL``: an external PostgreSQL+PostGIS server; unset means the embedded cluster.
+- ``GRIDGOV_WEB_DATABASE_URL``: the web app's own login on that server, a role that is
+  neither superuser nor owner, a member of ``gridgov_web`` (default: ``gridgov_app`` on the
+  embedded cluster; ``DATABASE_URL`` on an external one).
 - ``GRIDGOV_DATA_DIR``: where the embedded cluster lives (default ``<project>/var``).
 - ``GRIDGOV_PG_BINDIR``: PostgreSQL server programs (default: newest ``/usr/lib/postgresql/*/bin``).
 - ``GRIDGOV_PG_OS_USER``: the unprivileged OS user that runs the server when gridgov runs as
@@ -29,6 +32,9 @@ Every setting is documented in README.md (a test checks this). Names and default
 - ``GRIDGOV_PROXY_HOPS``: how many reverse proxies in front of gunicorn set X-Forwarded-For and
   X-Forwarded-Proto; the client's address (login throttle, audit log) comes from them (``0``:
   no header is trusted).
+- ``GRIDGOV_ALLOWED_HOSTS``: the host names (comma-separated) requests may be addressed to, in
+  their ``Host`` header; others get 400 (DNS rebinding). Default: ``localhost``, ``127.0.0.1``,
+  ``::1`` and ``GRIDGOV_HOST`` when it is one address; ``*`` allows any.
 """
 
 from __future__ import annotations
@@ -41,6 +47,8 @@ from pathlib import Path
 from geo.errors import ConfigError
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
+LOCAL_HOSTS = ("localhost", "127.0.0.1", "::1")
+_ANY_ADDRESS = ("0.0.0.0", "::", "")  # noqa: S104 (compared with, not bound to)
 
 
 @dataclass(frozen=True)
@@ -65,19 +73,22 @@ class Settings:
     kiosk_session_days: int = 30
     cookie_secure: bool = False
     admin_password: str | None = field(default=None, repr=False)
+    web_database_url: str | None = field(default=None, repr=False)
     proxy_hops: int = 0
+    allowed_hosts: tuple[str, ...] = LOCAL_HOSTS
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
         """Read the settings from ``env`` (default: ``os.environ``)."""
         env = os.environ if env is None else env
         bindir = env.get("GRIDGOV_PG_BINDIR")
+        host = env.get("GRIDGOV_HOST") or "127.0.0.1"
         return cls(
             database_url=env.get("DATABASE_URL") or None,
             data_dir=Path(env.get("GRIDGOV_DATA_DIR") or PROJECT_ROOT / "var").absolute(),
             pg_bindir=Path(bindir) if bindir else None,
             pg_os_user=env.get("GRIDGOV_PG_OS_USER") or "postgres",
-            host=env.get("GRIDGOV_HOST") or "127.0.0.1",
+            host=host,
             port=_int(env, "GRIDGOV_PORT", 8050),
             workers=_int(env, "GRIDGOV_WORKERS", 2),
             tile_url=env.get("GRIDGOV_TILE_URL") or None,
@@ -91,7 +102,9 @@ class Settings:
             kiosk_session_days=_int(env, "GRIDGOV_KIOSK_SESSION_DAYS", 30),
             cookie_secure=_bool(env, "GRIDGOV_COOKIE_SECURE"),
             admin_password=env.get("GRIDGOV_ADMIN_PASSWORD") or None,
+            web_database_url=env.get("GRIDGOV_WEB_DATABASE_URL") or None,
             proxy_hops=_int(env, "GRIDGOV_PROXY_HOPS", 0),
+            allowed_hosts=_hosts(env.get("GRIDGOV_ALLOWED_HOSTS"), listen=host),
         )
 
 
@@ -116,3 +129,15 @@ def _bool(env: Mapping[str, str], name: str) -> bool:
     if raw.strip().lower() not in _BOOLS:
         raise ConfigError(f"{name}={raw!r} is not a yes/no value; set it to 1 or 0")
     return _BOOLS[raw.strip().lower()]
+
+
+def _hosts(raw: str | None, *, listen: str) -> tuple[str, ...]:
+    """The allowed host names, lower case, without brackets or ports."""
+    if raw is None or not raw.strip():
+        return LOCAL_HOSTS if listen in (*LOCAL_HOSTS, *_ANY_ADDRESS) else (*LOCAL_HOSTS, listen.lower())
+    names = tuple(n.strip().strip("[]").lower() for n in raw.replace(" ", ",").split(",") if n.strip())
+    bad = [n for n in names if n.count(":") == 1 or "/" in n]  # a port or a scheme
+    if bad:
+        raise ConfigError(f"GRIDGOV_ALLOWED_HOSTS: {bad} are not host names; give names without "
+                          "scheme or port, e.g. GRIDGOV_ALLOWED_HOSTS=gridgov.example.gov,10.1.2.3")  # fmt: skip
+    return names

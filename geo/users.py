@@ -115,14 +115,15 @@ def set_role(conn: Connection, username: str, role: str, streets: list[str]) -> 
     _update(conn, _SET_ROLE, {"u": username, "r": role, "s": streets}, "user.set_role")
 
 
+_ACCOUNT = (
+    "SELECT id, username, role, streets, disabled, gridgov_password_hash(username) AS password_hash "
+    "FROM app_user WHERE username = :u"
+)  # the web role may not read the column itself: the function reads it (migration 0015)
+
+
 def verify(conn: Connection, username: str, password: str) -> User | None:
     """The user if the password is right and the account enabled; None otherwise (no hint which)."""
-    row = conn.execute(
-        sa.text(
-            "SELECT id, username, role, streets, disabled, password_hash FROM app_user WHERE username = :u"
-        ),
-        {"u": username},
-    ).first()
+    row = conn.execute(sa.text(_ACCOUNT), {"u": username}).first()
     if row is None or row.disabled:
         _HASHER.hash(password)  # the same work either way: timing does not tell who exists
         return None
@@ -132,8 +133,8 @@ def verify(conn: Connection, username: str, password: str) -> User | None:
         return None
     if _HASHER.check_needs_rehash(row.password_hash):
         conn.execute(
-            sa.text("UPDATE app_user SET password_hash = :h WHERE id = :i"),
-            {"h": _HASHER.hash(password), "i": row.id},
+            sa.text("SELECT gridgov_rehash(:i, :old, :new)"),
+            {"i": row.id, "old": row.password_hash, "new": _HASHER.hash(password)},
         )
     return User(row.id, row.username, row.role, tuple(row.streets), row.disabled)
 

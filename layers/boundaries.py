@@ -108,6 +108,7 @@ def _grid_level() -> _Level:
         Grid.worker_phone,
         Grid.households,
         Grid.residents,
+        Street.id.label("street_id"),
     )
     return _Level(Grid, source, facts)
 
@@ -123,7 +124,8 @@ def communities(conn: Connection, scope: Scope, *, tolerance_m: float = 10.0) ->
 
 
 def grids(conn: Connection, scope: Scope, *, tolerance_m: float = 5.0) -> Boundaries:
-    """Current grids in scope; ``attrs``: community, worker_name, worker_phone, households, residents."""
+    """Current grids in scope; ``attrs``: community, worker_name, worker_phone, households,
+    residents, street_id."""
     return _fetch(conn, _grid_level(), scope, tolerance_m)
 
 

@@ -15,7 +15,9 @@ import plotly.graph_objects as go
 from plotly.basedatatypes import BaseTraceType
 from sqlalchemy.engine import Connection
 
+from geo.row_scope import contact_streets
 from layers.boundaries import Area, Boundaries, communities, grids, streets
+from layers.feeds import mask_phone
 from layers.geometry import Lines
 from layers.hover import hover_row, hover_template
 from layers.registry import REGISTRY
@@ -93,9 +95,14 @@ def community_layer(conn: Connection, scope: Scope, *, window: TimeWindow) -> li
     return _traces(data, style, _COMMUNITY_HOVER, rows)
 
 
-def _grid_row(a: Area) -> list[object]:
+def _grid_row(a: Area, contacts: frozenset[int] | None) -> list[object]:
+    """A grid's hover: its worker's number in full only for an account that manages the grid's
+    street (``contacts``, from ``geo/row_scope.contact_streets``), else masked (138****1234)."""
     at = a.attrs
-    people = (at["worker_name"], at["worker_phone"], at["households"], at["residents"])
+    phone = at["worker_phone"]
+    if contacts is not None and at["street_id"] not in contacts:
+        phone = mask_phone(phone)
+    people = (at["worker_name"], phone, at["households"], at["residents"])
     return hover_row([a.name, a.code, at["community"], *people])
 
 
@@ -103,5 +110,6 @@ def _grid_row(a: Area) -> list[object]:
 def grid_layer(conn: Connection, scope: Scope, *, window: TimeWindow) -> list[BaseTraceType]:
     data = grids(conn, scope)
     style = _Style("网格", "#8fb3d0", 0.7, 4)
-    rows = [_grid_row(a) for a in data.areas]
+    contacts = contact_streets(conn)
+    rows = [_grid_row(a, contacts) for a in data.areas]
     return _traces(data, style, _GRID_HOVER, rows)

@@ -1,9 +1,9 @@
 """Coverage gaps and suggested sites for planners to take away: GeoJSON, an Excel workbook and
-an offline HTML map (layers/offline_map.py). Names are escaped for HTML; cells guarded for Excel."""
+an offline HTML map (layers/offline_map.py). Names are escaped for where they land
+(``layers/escaping.py``); cells guarded for Excel."""
 
 from __future__ import annotations
 
-import html
 import io
 import json
 from collections.abc import Sequence
@@ -16,6 +16,7 @@ from numpy.typing import NDArray
 
 from geo.spreadsheet import guard_formulas
 from layers.coverage import Coverage
+from layers.escaping import html_text, tooltip
 from layers.offline_map import offline_map
 
 
@@ -66,17 +67,19 @@ def coverage_html(result: Coverage, points: pd.DataFrame, added: NDArray[np.floa
     centre = d.lonlat.mean(axis=0) if len(d.ids) else np.array([113.3, 40.08])
     m = offline_map((float(centre[1]), float(centre[0])), zoom=13)
     for (x, y), r in zip(d.lonlat[~result.covered], d.residents[~result.covered], strict=True):
-        folium.CircleMarker((y, x), radius=2, color="#d62728", tooltip=f"{r:.0f} 人 residents").add_to(m)
+        folium.CircleMarker(
+            (y, x), radius=2, color="#d62728", tooltip=tooltip(f"{r:.0f} 人 residents")
+        ).add_to(m)
     for row in points.itertuples():
         colour = "#aaaaaa" if row.removed else "#1f4e99"
         folium.CircleMarker(
-            (row.lat, row.lon), radius=6, color=colour, fill=True, tooltip=html.escape(str(row.name))
+            (row.lat, row.lon), radius=6, color=colour, fill=True, tooltip=tooltip(html_text(row.name))
         ).add_to(m)
     for x, y in added:
         folium.CircleMarker(
-            (y, x), radius=7, color="#2ca02c", fill=True, tooltip="新增(假设) what-if"
+            (y, x), radius=7, color="#2ca02c", fill=True, tooltip=tooltip("新增(假设) what-if")
         ).add_to(m)
     for n, (x, y, name, gain) in enumerate(suggested, start=1):
-        tip = html.escape(f"建议 {n}: {name} (+{gain:.0f} 人)")
+        tip = tooltip(html_text(f"建议 {n}: {name} (+{gain:.0f} 人)"))
         folium.CircleMarker((y, x), radius=8, color="#ff7f0e", fill=True, tooltip=tip).add_to(m)
     return str(m.get_root().render())

@@ -1,13 +1,13 @@
 """A plan for the teams to take along: an offline HTML map, an Excel workbook and A4 pages.
 
 The map is folium with Leaflet's JS and CSS inlined from ``data/vendor/leaflet`` (no CDN, no
-tiles: the street outline and the routes are the map); every name from the data is escaped
-before it reaches HTML. The workbook has one sheet per team-day, formula-like cells guarded.
+tiles: the street outline and the routes are the map); every name from the data is escaped for
+where it lands (``layers/escaping.py``: HTML text, and the tooltips' JavaScript template
+literal). The workbook has one sheet per team-day, formula-like cells guarded.
 """
 
 from __future__ import annotations
 
-import html
 import io
 from typing import Any
 
@@ -16,6 +16,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Font
 
 from geo.spreadsheet import guard_cell
+from layers.escaping import html_text, tooltip
 from layers.offline_map import offline_map
 from layers.plan import Plan, Stop, TeamDay
 
@@ -38,13 +39,13 @@ def title(route: TeamDay) -> str:
 
 def _stop_marker(number: int, stop: Stop, colour: str, route: TeamDay) -> folium.Marker:
     label = (  # a tooltip, not a folium Popup: those need jQuery
-        f"<b>{html.escape(f'{title(route)} · {number}. {stop.name}')}</b><br>"
-        f"{html.escape(stop.address or '')}<br>{html.escape(WHY.get(stop.why, stop.why))} · 风险分 {stop.score:.0f}"
+        f"<b>{html_text(f'{title(route)} · {number}. {stop.name}')}</b><br>"
+        f"{html_text(stop.address or '')}<br>{html_text(WHY.get(stop.why, stop.why))} · 风险分 {stop.score:.0f}"
     )
     icon = folium.DivIcon(
         html=f'<div class="stop" style="background:{colour}">{number}</div>', icon_size=(22, 22)
     )
-    return folium.Marker((stop.lat, stop.lon), icon=icon, tooltip=label)
+    return folium.Marker((stop.lat, stop.lon), icon=icon, tooltip=tooltip(label))
 
 
 def plan_html(plan: Plan, *, outline: dict[str, Any] | None = None) -> str:
@@ -61,12 +62,12 @@ def plan_html(plan: Plan, *, outline: dict[str, Any] | None = None) -> str:
             outline, style_function=lambda _: {"color": "#555", "weight": 2, "fill": False}
         ).add_to(m)
     folium.CircleMarker(
-        (lat, lon), radius=8, color="#000", fill=True, tooltip=html.escape(f"出发点 {name}")
+        (lat, lon), radius=8, color="#000", fill=True, tooltip=tooltip(html_text(f"出发点 {name}"))
     ).add_to(m)
     for i, route in enumerate(plan.routes):
         colour = COLOURS[i % len(COLOURS)]
         folium.PolyLine(
-            [(y, x) for x, y in route.line], color=colour, weight=3, tooltip=html.escape(title(route))
+            [(y, x) for x, y in route.line], color=colour, weight=3, tooltip=tooltip(html_text(title(route)))
         ).add_to(m)
         for number, stop in enumerate(route.stops, start=1):
             _stop_marker(number, stop, colour, route).add_to(m)
@@ -124,13 +125,13 @@ td.sign { width: 25mm; }
 
 def _print_section(route: TeamDay, office: str) -> str:
     rows = "".join(
-        f"<tr><td>{n}</td><td>{html.escape(s.name)}</td><td>{html.escape(s.address or '')}</td>"
-        f"<td>{html.escape(WHY.get(s.why, s.why))}</td><td>{s.score:.0f}</td><td class=sign></td></tr>"
+        f"<tr><td>{n}</td><td>{html_text(s.name)}</td><td>{html_text(s.address or '')}</td>"
+        f"<td>{html_text(WHY.get(s.why, s.why))}</td><td>{s.score:.0f}</td><td class=sign></td></tr>"
         for n, s in enumerate(route.stops, start=1)
     )
     return (
-        f"<section><h2>排查路线 {html.escape(title(route))}</h2>"
-        f"<p>出发/返回 {html.escape(office)} · {len(route.stops)} 站 · {route.distance_m / 1000:.1f} km · "
+        f"<section><h2>排查路线 {html_text(title(route))}</h2>"
+        f"<p>出发/返回 {html_text(office)} · {len(route.stops)} 站 · {route.distance_m / 1000:.1f} km · "
         f"约 {route.minutes / 60:.1f} 小时</p><table><tr><th>No.</th><th>对象</th><th>地址</th><th>原因</th>"
         f"<th>风险分</th><th>结果/签字</th></tr>{rows}</table></section>"
     )

@@ -10,6 +10,8 @@ from __future__ import annotations
 import dataclasses
 import json
 import re
+import threading
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 import sqlalchemy as sa
@@ -21,7 +23,8 @@ from dashboard.auth.access import PAGE_ROLES, PATHS, may_use
 from dashboard.auth.web import PUBLIC_ENDPOINTS
 from dashboard.callback_request import PATH, route_body
 from geo import sessions, users
-from geo.errors import InputError
+from geo.errors import ConfigError, InputError
+from geo.login_throttle import POLICY
 from geo.settings import Settings
 from tests.auth import COOKIE, ORIGIN, client_for, csrf_token, login, make_account, session_cookie
 from tests.sql import one
@@ -129,13 +132,61 @@ def test_each_role_is_refused_the_pages_and_callbacks_it_may_not_use(app, demo, 
         assert NO_ACCESS in text and "figure" not in text and len(text) < 2_000
 
 
-def _kiosk_client(app, demo, accounts):
+def _kiosk_login(client, token):
+    """``/kiosk?token=`` as a wall screen opens it: the page, then its button (a POST)."""
+    page = client.get(f"/kiosk?token={token}").get_data(as_text=True)
+    csrf = re.search(r'name="csrf" value="([^"]+)"', page).group(1)
+    return client.post("/kiosk", data={"csrf": csrf, "token": token})
+
+
+def _kiosk_client(app, demo, accounts, token=None):
     client = client_for(app.server)
-    with demo.begin() as conn:
-        token = sessions.new_kiosk_token(conn, accounts["wall_screen"][0])
-    response = client.get(f"/kiosk?token={token}")
+    if token is None:
+        with demo.begin() as conn:
+            token = sessions.new_kiosk_token(conn, accounts["wall_screen"][0])
+    response = _kiosk_login(client, token)
     assert response.status_code == 303 and response.location == "/monitor?kiosk=1"
     return client
+
+
+def test_a_kiosk_link_alone_logs_nobody_in(app, demo, accounts):
+    """Login CSRF: a page elsewhere linking to ``/kiosk?token=`` must not sign the browser in."""
+    with demo.begin() as conn:
+        token = sessions.new_kiosk_token(conn, accounts["wall_screen"][0])
+    client = client_for(app.server)
+    page = client.get(f"/kiosk?token={token}")
+    assert page.status_code == 200 and 'action="/kiosk"' in page.get_data(as_text=True)
+    assert client.get("/_dash-layout").status_code == 401
+    forged = client_for(app.server).post("/kiosk", data={"token": token})  # no form token
+    assert forged.status_code == 400
+    _kiosk_login(client, token)
+    assert client.get("/_dash-layout").status_code == 200
+
+
+def test_a_new_kiosk_token_ends_the_old_tokens_sessions(app, demo, accounts):
+    screen = make_account(demo, "screen_reissued", "wall_screen")[0]
+    with demo.begin() as conn:
+        old = sessions.new_kiosk_token(conn, screen)
+    client = _kiosk_client(app, demo, accounts, token=old)
+    assert client.get("/_dash-layout").status_code == 200
+    with demo.begin() as conn:
+        new = sessions.new_kiosk_token(conn, screen)
+    assert client.get("/_dash-layout").status_code == 401  # the old token's session is over
+    assert _kiosk_login(client_for(app.server), old).status_code == 401
+    assert _kiosk_client(app, demo, accounts, token=new).get("/_dash-layout").status_code == 200
+
+
+def test_a_kiosk_session_lives_only_as_long_as_its_token(app, demo, accounts):
+    """Bound to the token that opened it, even if the token was replaced without ending it."""
+    screen = make_account(demo, "screen_bound", "wall_screen")[0]
+    with demo.begin() as conn:
+        token = sessions.new_kiosk_token(conn, screen)
+    client = _kiosk_client(app, demo, accounts, token=token)
+    with demo.begin() as conn:
+        conn.execute(
+            sa.text("UPDATE app_user SET kiosk_token_hash = 'replaced' WHERE username = :u"), {"u": screen}
+        )
+    assert client.get("/_dash-layout").status_code == 401
 
 
 def test_the_wall_screen_sees_the_monitor(app, demo, accounts):
@@ -241,18 +292,71 @@ def test_a_wall_screen_cannot_log_in_with_a_password(app, accounts):
     assert response.status_code == 401
 
 
-def test_repeated_failures_lock_the_username_for_a_while(app, demo):
-    account = make_account(demo, "guessed_at", "planner")
+def _from(app, address):
     client = client_for(app.server)
+    client.environ_base["REMOTE_ADDR"] = address
+    return client
+
+
+def test_repeated_failures_slow_down_that_username_from_that_address_only(app, demo):
+    account = make_account(demo, "guessed_at", "planner")
+    client = _from(app, "10.20.0.1")
     for _ in range(5):
         assert login(client, account[0], "wrong password!").status_code == 401
-    response = login(client, *account)  # even the right password
+    response = login(client, *account)  # even the right password, from there
     assert response.status_code == 429 and client.get("/_dash-layout").status_code == 401
+    assert 0 < int(response.headers["Retry-After"]) <= 60
     assert one(
         demo,
         "SELECT count(*) FROM audit_log WHERE action = 'login.throttled' AND username = :u",
         u=account[0],
     )
+    elsewhere = _from(app, "10.20.0.2")  # nobody locks an account from everywhere
+    assert login(elsewhere, *account).status_code == 303
+
+
+def test_parallel_wrong_passwords_get_at_most_the_free_checks(app, demo):
+    """The check and the recorded failure are one transaction holding the key's lock: 24
+    attempts at once get 5 password checks (each failed check writes one login.failed row)."""
+    account = make_account(demo, "raced_at", "planner")
+    clients = [_from(app, "10.20.1.1") for _ in range(24)]
+    tokens = [csrf_token(c) for c in clients]
+    start = threading.Barrier(len(clients))
+
+    def attempt(pair):
+        client, token = pair
+        start.wait()
+        data = {"csrf": token, "username": account[0], "password": "wrong password!", "next": "/"}
+        return client.post("/login", data=data).status_code
+
+    with ThreadPoolExecutor(len(clients)) as pool:
+        codes = sorted(pool.map(attempt, zip(clients, tokens, strict=True)))
+    checked = one(demo, "SELECT count(*) FROM audit_log WHERE action = 'login.failed' AND username = :u",
+                  u=account[0])  # fmt: skip
+    assert codes.count(401) == checked == POLICY.free, codes
+    assert codes.count(429) == len(clients) - POLICY.free
+
+
+def test_a_flood_of_throttled_attempts_is_one_audit_entry_with_a_count(app, demo):
+    account = make_account(demo, "flooded", "planner")
+    client = _from(app, "10.20.2.1")
+    for _ in range(POLICY.free):
+        login(client, account[0], "wrong password!")
+    codes = [login(client, account[0], "wrong password!").status_code for _ in range(150)]
+    sql = "SELECT detail FROM audit_log WHERE action = 'login.throttled' AND username = :u"
+    with demo.connect() as conn:
+        entries = conn.execute(sa.text(sql), {"u": account[0]}).scalars().all()
+    assert len(entries) == 1, entries  # not one row per refused attempt
+    assert entries[0]["count"] == codes.count(429) and codes.count(429) >= 100
+    assert entries[0]["ip"] == "10.20.2.1" and entries[0]["key"] == "account"
+    with demo.begin() as conn, pytest.raises(sa.exc.DBAPIError, match="append-only"):
+        conn.execute(sa.text("UPDATE audit_log SET detail = detail || '{\"ip\": \"x\"}' WHERE action = "
+                             "'login.throttled' AND username = :u"), {"u": account[0]})  # fmt: skip
+
+
+def test_growing_delays():
+    delays = [POLICY.delay(n, free=5).total_seconds() for n in range(4, 12)]
+    assert delays == [0, 60, 120, 240, 480, 900, 900, 900]
 
 
 def test_login_needs_the_form_token(app, accounts):
@@ -269,10 +373,24 @@ def test_login_goes_back_only_to_our_own_pages(app, accounts):
         ("/coverage", "/coverage"),
         ("//evil.example/x", "/"),
         ("https://evil.example", "/"),
+        ("/\t/evil.example/x", "/"),  # a browser drops the tab: //evil.example/x
+        ("/%09/evil.example/x", "/"),
+        ("/\n/evil.example/x", "/"),
+        ("/%2F%2Fevil.example", "/"),
+        ("/%252F/evil.example", "/"),
+        ("/\\evil.example", "/"),
+        ("/%5Cevil.example", "/"),
+        ("/map\x00", "/"),
     ):
         client = client_for(app.server)
         response = login(client, *accounts["admin"], next_path=target)
-        assert response.status_code == 303 and response.location == expected
+        assert response.status_code == 303 and response.location == expected, target
+
+
+def test_the_login_form_carries_only_a_safe_next(app):
+    """``/login?next=/%09/evil.example/x`` reaches the form's hidden field decoded, with a tab."""
+    page = _anonymous(app).get("/login?next=/%09/evil.example/x").get_data(as_text=True)
+    assert 'name="next" value="/"' in page and "evil.example" not in page
 
 
 def test_a_callback_from_a_foreign_origin_is_refused(app, accounts):
@@ -322,7 +440,7 @@ def test_kiosk_tokens_are_stored_hashed_and_only_for_wall_screens(demo, accounts
 
 def test_a_wrong_kiosk_token_is_refused(app):
     client = client_for(app.server)
-    response = client.get("/kiosk?token=not-a-token")
+    response = _kiosk_login(client, "not-a-token")
     assert response.status_code == 401 and client.get("/_dash-layout").status_code == 401
 
 
@@ -337,3 +455,91 @@ def test_the_client_address_comes_from_a_proxy_only_when_proxies_are_trusted(set
     assert login(client, name, "not the password").status_code == 401
     sql = "SELECT detail->>'ip' FROM audit_log WHERE action = 'login.failed' AND username = :u"
     assert one(demo, sql, u=name) == seen
+
+
+def _audit_actions(response):
+    """The action cell of every row of the audit table in a page response."""
+    found = []
+
+    def walk(node):
+        if isinstance(node, dict):
+            if node.get("type") == "Tbody":
+                found.extend(
+                    row["props"]["children"][2]["props"]["children"] for row in node["props"]["children"]
+                )
+            for value in node.values():
+                walk(value)
+        elif isinstance(node, list):
+            for item in node:
+                walk(item)
+
+    walk(response.get_json())
+    return found
+
+
+def test_the_audit_page_filters_by_kind(app, accounts):
+    admin = client_for(app.server, accounts["admin"])
+    login(client_for(app.server), "audit_filter_probe", "not the password")
+    everything = admin.post(PATH, json=route_body("/audit"))
+    failed = admin.post(PATH, json=route_body("/audit", "?kind=login.failed"))
+    assert len(set(_audit_actions(everything))) > 1
+    assert set(_audit_actions(failed)) == {"login.failed"} and "audit_filter_probe" in _text(failed)
+    assert "/audit?kind=login.failed" in _text(everything)  # a link per kind
+
+
+def test_the_origin_must_match_in_scheme_too(app, accounts):
+    client = client_for(app.server, accounts["admin"])
+    body = route_body("/monitor")
+    assert client.post(PATH, json=body, headers={"Origin": "https://localhost"}).status_code == 403
+    assert client.post(PATH, json=body, headers={"Origin": "http://localhost:8443"}).status_code == 403
+    assert client.post(PATH, json=body, headers={"Origin": ORIGIN}).status_code == 200
+
+
+def test_only_the_allowed_hosts_are_answered(settings, demo, accounts):
+    """DNS rebinding: a page on a name the attacker controls, resolved to our address."""
+    app = create_app(settings, demo)
+    client = client_for(app.server)
+    assert client.get("/login").status_code == 200  # localhost, a default
+    assert client.get("/login", headers={"Host": "127.0.0.1:8050"}).status_code == 200
+    for host in ("evil.example", "evil.example:8050", "localhost.evil.example"):
+        response = client.get("/login", headers={"Host": host})
+        assert response.status_code == 400 and "GRIDGOV_ALLOWED_HOSTS" in response.get_data(as_text=True)
+    assert client.get("/healthz", headers={"Host": "10.0.0.5:8050"}).status_code == 200  # probes by address
+    named = Settings.from_env({"GRIDGOV_DATA_DIR": str(settings.data_dir),
+                               "GRIDGOV_ALLOWED_HOSTS": "gridgov.district.gov, [fd00::5]"})  # fmt: skip
+    client = client_for(create_app(named, demo).server)
+    assert client.get("/login", headers={"Host": "gridgov.district.gov"}).status_code == 200
+    assert client.get("/login", headers={"Host": "[fd00::5]:8050"}).status_code == 200
+    assert client.get("/login").status_code == 400  # localhost is no longer in the list
+
+
+def test_allowed_hosts_are_checked_when_read():
+    assert Settings.from_env({}).allowed_hosts == ("localhost", "127.0.0.1", "::1")
+    assert "10.1.2.3" in Settings.from_env({"GRIDGOV_HOST": "10.1.2.3"}).allowed_hosts
+    with pytest.raises(ConfigError, match="GRIDGOV_ALLOWED_HOSTS"):
+        Settings.from_env({"GRIDGOV_ALLOWED_HOSTS": "https://gridgov.example"})
+
+
+def test_signed_in_responses_are_never_cached(app, accounts):
+    client = client_for(app.server, accounts["admin"])
+    html = client.get("/", headers={"Accept": "text/html"})
+    responses = [
+        html,
+        client.get("/_dash-layout"),
+        client.get("/_dash-dependencies"),
+        client.post(PATH, json=route_body("/monitor")),
+        client.post(PATH, json=route_body("/audit")),
+        _anonymous(app).get("/login"),
+    ]
+    for response in responses:
+        assert response.headers.get("Cache-Control") == "no-store", response.request.path
+    bundle = re.search(r'src="(/_dash-component-suites/[^"]+)"', html.get_data(as_text=True)).group(1)
+    with client.get(bundle) as static:
+        assert static.status_code == 200 and "no-store" not in static.headers.get("Cache-Control", "")
+
+
+def test_logged_errors_carry_no_query_parameters(demo):
+    secret = "pw-very-secret-parameter"
+    with pytest.raises(sa.exc.DBAPIError) as raised, demo.connect() as conn:
+        conn.execute(sa.text("SELECT 1 / (length(:p) - length(:p))"), {"p": secret})  # division by zero
+    assert secret not in str(raised.value) and "hidden" in str(raised.value)

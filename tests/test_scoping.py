@@ -20,6 +20,7 @@ from dashboard.auth.access import may_use
 from dashboard.callback_request import PATH, route_body
 from ingest.job import JobOptions, run_file
 from ingest.kinds import get_kind
+from layers.feeds import mask_phone
 from tests.auth import client_for, make_account
 from tests.sql import remove_marked
 
@@ -210,3 +211,33 @@ def test_sql_injection_in_every_filter_is_harmless(app, demo, payload):
             sa.text("SELECT (SELECT count(*) FROM incident), (SELECT count(*) FROM app_user)")
         ).one()
     assert after == before and "$argon2" not in "".join(texts)
+
+
+def _worker_phones(demo, street_code):
+    sql = ("SELECT g.worker_phone FROM grid g JOIN community c ON c.id = g.community_id JOIN street s "
+           "ON s.id = c.street_id WHERE s.code = :c AND g.valid_to IS NULL AND g.worker_phone IS NOT NULL")  # fmt: skip
+    with demo.connect() as conn:
+        return set(conn.execute(sa.text(sql), {"c": street_code}).scalars())
+
+
+def test_grid_workers_numbers_are_masked_for_whoever_does_not_manage_them(app, demo, accounts, streets):
+    """The map's grid layer: full numbers for admins, and for a street leader in their own
+    street; masked (138****1234) for planners and for a leader's view of other streets. The
+    admin asks first, so a map shared from a cache would show here too."""
+    a_code, b_code, _, _ = streets
+    a_phones, b_phones = _worker_phones(demo, a_code), _worker_phones(demo, b_code)
+    assert a_phones and b_phones
+    maps = {}
+    for role in ("admin", "planner", "street_leader"):
+        response = client_for(app.server, accounts[role]).post(PATH, json=route_body("/map"))
+        assert response.status_code == 200
+        maps[role] = response.get_data(as_text=True)
+
+    def shown(role, phones):
+        return {p for p in phones if f'"{p}"' in maps[role]}
+
+    masked_b = {mask_phone(p) for p in b_phones}
+    assert shown("admin", a_phones) == a_phones and shown("admin", b_phones) == b_phones
+    assert shown("street_leader", a_phones) == a_phones and not shown("street_leader", b_phones)
+    assert shown("street_leader", masked_b) == masked_b
+    assert not shown("planner", a_phones | b_phones) and shown("planner", masked_b) == masked_b

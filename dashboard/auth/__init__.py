@@ -38,7 +38,12 @@ def install_auth(
     server.extensions[CALLBACK_PAGES] = callback_pages  # for inspection (tests, a future admin page)
     server.register_blueprint(auth_blueprint(engine))
     server.before_request(
-        make_gate(engine=engine, lifetimes=Lifetimes.from_settings(settings), callback_pages=callback_pages)
+        make_gate(
+            engine=engine,
+            lifetimes=Lifetimes.from_settings(settings),
+            callback_pages=callback_pages,
+            allowed_hosts=settings.allowed_hosts,
+        )
     )
     server.after_request(
         security_headers(csp=content_security_policy(script_hashes), https=settings.cookie_secure)

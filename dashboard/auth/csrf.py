@@ -1,6 +1,6 @@
 """Cross-site request forgery: the login form carries a token kept in the session cookie;
 every other state-changing request (Dash callbacks, logout) must come from our own origin,
-as the browser's ``Origin`` (or ``Sec-Fetch-Site``) header says. Session cookies are also
+as the browser's ``Origin`` (scheme, host and port) or ``Sec-Fetch-Site`` header says. Session cookies are also
 SameSite=Lax, so a cross-site POST carries no session at all."""
 
 from __future__ import annotations
@@ -35,5 +35,6 @@ def same_origin(request: Request) -> bool:
     """Whether a request says it comes from a page of ours (no header at all: refused)."""
     origin = request.headers.get("Origin")
     if origin and origin != "null":
-        return urlsplit(origin).netloc == request.host
+        parts = urlsplit(origin)
+        return parts.scheme == request.scheme and parts.netloc == request.host
     return request.headers.get("Sec-Fetch-Site") == "same-origin"

@@ -1,6 +1,7 @@
 """The gate in front of every route: no session, no answer.
 
-Runs before every request. The login page, its CSS and the kiosk-token login are the only
+Runs before every request. A request addressed to a host not in ``GRIDGOV_ALLOWED_HOSTS`` is
+refused (400) first, but for the health probes. The login page, its CSS and the kiosk-token login are the only
 routes open without a session. Any other request needs a live session (read afresh from the
 database, see ``geo/sessions.py``); state-changing requests must also come from our own
 origin; a Dash callback (``POST /_dash-update-component``) must belong to a page the
@@ -10,7 +11,7 @@ to the login page, everything else gets JSON 401 (no session) or 403 (not allowe
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 from urllib.parse import quote
 
@@ -20,13 +21,16 @@ from sqlalchemy.engine import Engine
 from dashboard.auth.access import may_use
 from dashboard.auth.csrf import SAFE_METHODS, same_origin
 from dashboard.auth.current import set_current_user
+from dashboard.auth.hosts import host_allowed
 from dashboard.auth.web import PUBLIC_ENDPOINTS, SESSION_KEY
 from dashboard.callback_request import PATH as CALLBACK_PATH
+from dashboard.callback_request import well_formed
 from geo import sessions
 from geo.row_scope import RowScope, row_scope
 from geo.users import User
 
 Gate = Callable[[], Any]
+ANY_HOST = frozenset({"health.healthz", "health.readyz"})  # a load balancer may probe by address
 
 
 def _refuse(status: int, message: str) -> Response:
@@ -57,10 +61,26 @@ def _callback_allowed(user: User, pages: Mapping[str, str]) -> bool:
     return isinstance(output, str) and may_use(user.role, pages.get(output))
 
 
-def make_gate(*, engine: Engine, lifetimes: sessions.Lifetimes, callback_pages: Mapping[str, str]) -> Gate:
+def _callback_refusal(user: User, pages: Mapping[str, str]) -> Response | None:
+    if not _callback_allowed(user, pages):
+        return _refuse(403, "this account may not use that page")
+    if not well_formed(request.get_json(silent=True)):
+        return _refuse(400, "malformed callback request")
+    return None
+
+
+def make_gate(
+    *,
+    engine: Engine,
+    lifetimes: sessions.Lifetimes,
+    callback_pages: Mapping[str, str],
+    allowed_hosts: Sequence[str],
+) -> Gate:
     """A ``before_request`` hook; ``callback_pages`` maps each Dash callback to its page."""
 
     def gate() -> Any:
+        if request.endpoint not in ANY_HOST and not host_allowed(request.headers.get("Host"), allowed_hosts):
+            return _refuse(400, "unknown host: add it to GRIDGOV_ALLOWED_HOSTS")
         if request.endpoint in PUBLIC_ENDPOINTS:
             return None
         if request.method not in SAFE_METHODS and not same_origin(request):
@@ -70,8 +90,8 @@ def make_gate(*, engine: Engine, lifetimes: sessions.Lifetimes, callback_pages: 
             return _anonymous()
         user, scope = found
         set_current_user(user, scope)
-        if request.path == CALLBACK_PATH and not _callback_allowed(user, callback_pages):
-            return _refuse(403, "this account may not use that page")
+        if request.path == CALLBACK_PATH:
+            return _callback_refusal(user, callback_pages)
         return None
 
     return gate
