@@ -26,7 +26,7 @@ from geo.errors import InputError
 from ingest.geocode import geocoder_for
 from ingest.job import JobOptions, JobResult, run_file
 from ingest.kinds import get_kind
-from tests.conftest import demo_copy
+from tests.databases import demo_copy
 from tests.sql import all_rows
 
 KIND = get_kind("incidents")
