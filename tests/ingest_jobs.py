@@ -89,12 +89,17 @@ class IngestJob:
         with self.process.stdout, self.process.stderr:
             return self.process.stdout.read()
 
-    def finish(self) -> str:
-        """Wait for the job's end; its summary (stdout). It must have succeeded."""
+    def end(self) -> tuple[int, str]:
+        """Wait for the job's end: its exit status and what it wrote on stdout."""
         while self.next_step() is not None:
             pass
         out = self._close()
-        assert self.process.wait(timeout=LIMIT) == 0, "".join(self.other_lines)
+        return self.process.wait(timeout=LIMIT), out
+
+    def finish(self) -> str:
+        """Wait for the job's end; its summary (stdout). It must have succeeded."""
+        status, out = self.end()
+        assert status == 0, "".join(self.other_lines)
         assert self.steps[-1]["phase"] == "done", self.steps
         return out
 

@@ -135,6 +135,23 @@ def test_killed_job_leaves_the_database_as_it_was_and_a_rerun_completes(ingest_d
     assert one(ingest_demo, "SELECT count(*) FROM incident WHERE source = 'kill'") == 12_000
 
 
+def test_progress_lines_name_each_step_then_done_or_failed(ingest_demo, rows, tmp_path):
+    path = write(rows, tmp_path / "progress.csv")
+    with IngestJob(ingest_demo, path, source="progress", app="progress", batch_size=10) as job:
+        assert "inserted 30" in job.finish()
+    phases = ["begun", "batch", "batch", "batch", "merge", "merged", "commit", "done"]
+    assert [step["phase"] for step in job.steps] == phases
+    assert [step.get("batches") for step in job.steps[1:4]] == [1, 2, 3]
+    assert {step["run"] for step in job.steps} == {one(ingest_demo, "SELECT max(id) FROM ingest_run")}
+    assert job.steps[-1] == {"phase": "done", "run": job.steps[0]["run"], "batches": 3, "read": 30}
+    empty = tmp_path / "header_only.csv"
+    empty.write_text("工单编号,受理时间,经度,纬度\n", encoding="utf-8")
+    with IngestJob(ingest_demo, empty, source="progress", app="refused", batch_size=10) as refused:
+        status, _out = refused.end()
+    assert status == 2 and refused.steps[-1]["phase"] == "failed"
+    assert "header but no rows" in refused.steps[-1]["message"]
+
+
 def _waits_for_the_source_lock(engine, key: str) -> bool:
     """Some session waits for the advisory lock on ``key`` (how a job's lock is named)."""
     sql = (

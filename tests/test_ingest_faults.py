@@ -43,9 +43,21 @@ def copy(cluster, demo_archive):
 
 
 @pytest.fixture(scope="module")
-def big_file(copy, tmp_path_factory):
-    rows = many_incidents(sample_buildings(copy, 3000, seed=21), ROWS, prefix="fault", seed=21)
+def rows(copy):
+    return many_incidents(sample_buildings(copy, 3000, seed=21), ROWS, prefix="fault", seed=21)
+
+
+@pytest.fixture(scope="module")
+def big_file(rows, tmp_path_factory):
     return write(rows, tmp_path_factory.mktemp("faults") / "big.csv")
+
+
+@pytest.fixture(scope="module")
+def changed_file(rows, tmp_path_factory):
+    """The same tickets, every other one with a new description: a reload updates them."""
+    changed = rows.copy()
+    changed.loc[::2, "description"] = changed.loc[::2, "description"] + " 已更新"
+    return write(changed, tmp_path_factory.mktemp("faults") / "changed.csv")
 
 
 def job(engine, path, *, source: str, app: str) -> IngestJob:
@@ -116,12 +128,21 @@ def clean(copy, big_file) -> tuple[int, str]:
     return reference
 
 
-def kill_trials(engine, path, *, trials: int, rng: random.Random, name: str) -> list[str]:
-    """``trials`` kills at points drawn from every one (each at least once when there are
-    enough trials); after each, the database is as it was. The steps the jobs were killed at."""
-    before, runs = state(engine), committed(engine)
-    points = [KILL_POINTS[i % len(KILL_POINTS)] for i in range(trials)]
+def kill_points(rng: random.Random, trials: int) -> list[tuple[str, int]]:
+    """``trials`` points in a seeded random order: the transaction's start and the merge's
+    (both where it begins and where it ends) always, then batches, each once until all are."""
+    ends = [p for p in KILL_POINTS if p[0] != "batch"]
+    batches = [p for p in KILL_POINTS if p[0] == "batch"]
+    rng.shuffle(batches)
+    points = ends + [batches[i % len(batches)] for i in range(trials - len(ends))]
     rng.shuffle(points)
+    return points
+
+
+def kill_trials(engine, path, *, points: list[tuple[str, int]], name: str) -> list[str]:
+    """A kill at each of ``points``; after each, the database is as it was. The last step each
+    job reported before its kill."""
+    before, runs = state(engine), committed(engine)
     reached = []
     for trial, point in enumerate(points):
         last = kill_trial(engine, path, app=f"{name}-{trial}", point=point)
@@ -132,13 +153,14 @@ def kill_trials(engine, path, *, trials: int, rng: random.Random, name: str) -> 
     return reached
 
 
-def test_kill_9_at_random_points_leaves_the_database_as_it_was(copy, big_file, clean):
+def test_kill_9_at_random_points_leaves_the_database_as_it_was(copy, big_file, changed_file, clean):
     rng = random.Random(8)  # seeded: a failing trial can be replayed
-    first = kill_trials(copy, big_file, trials=FIRST_LOADS, rng=rng, name="first")
+    first = kill_trials(copy, big_file, points=kill_points(rng, FIRST_LOADS), name="first")
     assert loaded(copy, SOURCE)[0] == 0
     assert f"inserted {ROWS}" in job(copy, big_file, source=SOURCE, app="fault-rerun").finish()
     assert loaded(copy, SOURCE) == clean
-    reloads = kill_trials(copy, big_file, trials=RELOADS, rng=rng, name="reload")
+    reloads = kill_trials(copy, changed_file, points=kill_points(rng, RELOADS), name="reload")
+    assert loaded(copy, SOURCE) == clean
     print(f"\nkill -9 trials: first loads killed after {first}; reloads after {reloads}")
     assert len(set(first)) == len(KILL_POINTS) - 1  # every step ("waiting" comes after "merge")
     done = all_rows(
