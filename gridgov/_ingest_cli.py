@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
 
 from tqdm import tqdm
@@ -16,6 +17,7 @@ from ingest import runs
 from ingest.columns import parse_map_options
 from ingest.job import JobOptions, JobResult, run_file
 from ingest.kinds import commands
+from ingest.progress import Step
 from ingest.reading import FORMATS
 from ingest.timelayout import parse_date_formats
 from ingest.unknown_categories import summary_lines
@@ -54,6 +56,18 @@ def add_ingest_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]
         )
         p.add_argument("--dry-run", action="store_true", help="check and report everything, write nothing")
         p.add_argument("--quiet", action="store_true", help="no progress bar, only the summary")
+        p.add_argument(
+            "--progress-json",
+            action="store_true",
+            help="instead of the bar, one JSON line per step on stderr: begun, batch, merge, merged, commit, done",
+        )
+        p.add_argument(
+            "--batch-size",
+            type=_positive,
+            default=JobOptions.batch_size,
+            metavar="ROWS",
+            help=f"rows read, checked and copied at a time (default: {JobOptions.batch_size})",
+        )
         p.set_defaults(handler=_ingest)
     kinds.add_parser("runs", help="recent ingest jobs").set_defaults(handler=_runs)
     rep = kinds.add_parser("report", help="one job: counts and quarantined rows with reasons")
@@ -74,6 +88,7 @@ def _ingest(args: argparse.Namespace, settings: Settings) -> int:
         layer=args.layer,
         date_formats=parse_date_formats(args.date_format),
         dry_run=args.dry_run,
+        batch_size=args.batch_size,
         sla=SlaRules.from_file(settings.district_file, vocabulary=vocabulary),
         service_types=service_types_from_file(settings.district_file),
         vocabulary=vocabulary,
@@ -83,7 +98,7 @@ def _ingest(args: argparse.Namespace, settings: Settings) -> int:
 
     with (
         checked_engine(database_url(settings)) as engine,
-        tqdm(unit=" rows", delay=2, disable=args.quiet, desc=args.file.name) as bar,
+        tqdm(unit=" rows", delay=2, disable=args.quiet or args.progress_json, desc=args.file.name) as bar,
     ):
         result = run_file(
             engine,
@@ -91,10 +106,20 @@ def _ingest(args: argparse.Namespace, settings: Settings) -> int:
             path=args.file,
             options=options,
             geocoder_factory=geocoder_factory(district_aliases(settings.district_file)),
-            progress=bar.update,
+            progress=_print_step if args.progress_json else lambda step: bar.update(step.rows),
         )
     print("\n".join([_summary(result), *summary_lines(result.report, where=str(settings.district_file))]))
     return 0
+
+
+def _positive(text: str) -> int:
+    if not text.isdigit() or int(text) == 0:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number above 0")
+    return int(text)
+
+
+def _print_step(step: Step) -> None:
+    print(step.json(), file=sys.stderr, flush=True)
 
 
 def _summary(result: JobResult) -> str:

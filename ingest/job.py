@@ -34,6 +34,7 @@ from ingest.fields import TIME_TYPES
 from ingest.kinds import LOCATION_FIELDS, IngestKind, JobContext
 from ingest.locate import Locator
 from ingest.placing import Geocoder
+from ingest.progress import Progress, Step
 from ingest.reading import Source, open_source
 from ingest.timelayout import Layout, TimeColumns, given_layouts
 from ingest.upsert import create_stage, quarantine, stage_rows, upsert
@@ -155,16 +156,19 @@ def run_job(
     source: Source,
     options: JobOptions,
     geocoder_factory: Callable[[Connection], Geocoder] | None = None,
-    progress: Callable[[int], None] | None = None,
+    progress: Progress | None = None,
 ) -> JobResult:
-    """Ingest ``source`` as ``kind``; see the module docstring for what is guaranteed."""
+    """Ingest ``source`` as ``kind``; see the module docstring for what is guaranteed, and
+    ingest/progress.py for the steps reported to ``progress``."""
     started = time.perf_counter()
+    report = progress or _ignore
     try:
         cmap = _columns(source, kind, options)
         times = _given_times(kind, cmap, options)
         plan = _Plan(kind, source, cmap, _system(source, options), options, times)
-        result = _execute(engine, plan, geocoder_factory=geocoder_factory, progress=progress)
+        result = _execute(engine, plan, geocoder_factory=geocoder_factory, progress=report)
     except InputError as exc:
+        report(Step("failed", message=str(exc)))
         if not options.dry_run:
             runs.record_failure(
                 engine,
@@ -176,6 +180,10 @@ def run_job(
             )
         raise
     return result.with_seconds(time.perf_counter() - started)
+
+
+def _ignore(_step: Step) -> None:
+    """The progress hook of a job nobody watches."""
 
 
 def _open_target(conn: Connection, kind: IngestKind, source: str) -> tuple[str, bool]:
@@ -195,7 +203,7 @@ def _load_batches(
     target: str,
     fresh: bool,
     geocoder: Geocoder | None,
-    progress: Callable[[int], None] | None,
+    progress: Progress,
 ) -> Counter[str]:
     """Parse, place and copy every batch; a pipelined kind copies in a second thread meanwhile
     (the server parses one batch while Python prepares the next)."""
@@ -206,8 +214,8 @@ def _load_batches(
             rows = rows.assign(id=partitions.reserve_ids(conn, len(rows)))
         staged = stage_rows(conn, rows, table=target)
         counts.update(read=read, staged=staged, quarantined=quarantine(conn, run_id=run_id, rejects=rejects))
-        if progress:
-            progress(read)
+        counts.update(batches=1)
+        progress(Step("batch", run_id, counts["batches"], counts["read"], counts["quarantined"], rows=read))
 
     with ThreadPoolExecutor(max_workers=1) as pool:
         pending: Future[None] | None = None
@@ -253,7 +261,7 @@ def _execute(
     plan: _Plan,
     *,
     geocoder_factory: Callable[[Connection], Geocoder] | None,
-    progress: Callable[[int], None] | None,
+    progress: Progress,
 ) -> JobResult:
     kind, options = plan.kind, plan.options
     with engine.connect() as conn:
@@ -267,6 +275,7 @@ def _execute(
         run_id = runs.start(
             conn, kind=kind.key, source=options.source, name=plan.source.name, sha256=plan.source.sha256
         )
+        progress(Step("begun", run_id))
         ctx = JobContext(
             conn=conn,
             source=options.source,
@@ -283,10 +292,13 @@ def _execute(
         )
         if counts["read"] == 0:
             raise InputError(f"{plan.source.name} has a header but no rows")
+        step = Step("merge", run_id, counts["batches"], counts["read"], counts["quarantined"])
+        progress(step)
         with ThreadPoolExecutor(max_workers=1) as pool:
             prepared = pool.submit(kind.prepare(conn, ctx)) if kind.prepare else None
             inserted, updated = _merge(conn, plan, ctx, fresh=fresh, staged=counts["staged"])
             ctx.prepared = prepared.result() if prepared else None
+        progress(replace(step, phase="merged"))
         if kind.after:
             kind.after(conn, run_id, ctx)
         result = JobResult(
@@ -304,5 +316,7 @@ def _execute(
             reasons=tuple(runs.reason_groups(conn, run_id, kinds=10)) if counts["quarantined"] else (),
         )
         runs.finish(conn, run_id, result)
+        progress(replace(step, phase="rollback" if options.dry_run else "commit"))
         trans.rollback() if options.dry_run else trans.commit()
+    progress(replace(step, phase="done", run=result.run_id))
     return result

@@ -7,14 +7,11 @@ the environment is ignored: tests never touch a real server.
 
 from __future__ import annotations
 
-import itertools
 import shutil
 import tempfile
 from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
-import psycopg
 import pytest
 from sqlalchemy.engine import Engine
 
@@ -22,8 +19,7 @@ from geo import backup, migrate
 from geo.cluster import EmbeddedCluster
 from geo.db import make_engine
 from geo.settings import Settings
-
-_counter = itertools.count()
+from tests.databases import demo_copy, fresh_database
 
 
 @pytest.fixture(scope="session")
@@ -60,22 +56,6 @@ def demo(engine: Engine) -> Engine:
     return engine
 
 
-@contextmanager
-def fresh_database(cluster: EmbeddedCluster) -> Iterator[Engine]:
-    """A new, empty database of the test cluster, dropped afterwards."""
-    name = f"scratch_{next(_counter)}"
-    conninfo = f"host={cluster.socket_dir} port=5432 user=gridgov dbname=postgres"
-    with psycopg.connect(conninfo, autocommit=True) as conn:
-        conn.execute(f"CREATE DATABASE {name} TEMPLATE template0 ENCODING 'UTF8'")
-    engine = make_engine(cluster.url.replace("/gridgov?", f"/{name}?"))
-    try:
-        yield engine
-    finally:
-        engine.dispose()
-        with psycopg.connect(conninfo, autocommit=True) as conn:
-            conn.execute(f"DROP DATABASE {name} WITH (FORCE)")
-
-
 @pytest.fixture
 def scratch_engine(cluster: EmbeddedCluster) -> Iterator[Engine]:
     """A fresh, empty database of its own, dropped after the test."""
@@ -91,13 +71,11 @@ def demo_archive(demo: Engine, tmp_path_factory: pytest.TempPathFactory) -> Path
     return path
 
 
-@contextmanager
-def demo_copy(cluster: EmbeddedCluster, archive: Path) -> Iterator[Engine]:
-    """A private copy of the demo database (restored from ``archive``), for tests that write a
-    lot or must see no one else's writes; dropped afterwards."""
-    with fresh_database(cluster) as engine:
-        url = engine.url.render_as_string(hide_password=False)
-        backup.restore(url, archive, bindir=backup.client_bindir(None), engine=engine)
+@pytest.fixture(scope="session")
+def ingest_demo(cluster: EmbeddedCluster, demo_archive: Path) -> Iterator[Engine]:
+    """A private copy of the demo district for the tests that load files into it (each its
+    own sources), so the shared ``demo`` stays as loaded; made once, dropped at the end."""
+    with demo_copy(cluster, demo_archive) as engine:
         yield engine
 
 

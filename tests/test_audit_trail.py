@@ -10,7 +10,8 @@ import sqlalchemy as sa
 from dashboard.app import create_app
 from dashboard.callback_request import PATH
 from tests.auth import client_for
-from tests.test_scoping import _body, _page_values
+from tests.callbacks import callback_request as _body
+from tests.callbacks import page_values as _page_values
 
 
 def _entries(demo, username):

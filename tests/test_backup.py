@@ -7,8 +7,8 @@ import sqlalchemy as sa
 
 from geo import backup
 from geo.errors import BackupError
+from tests.cli import assert_one_line_error, gridgov
 from tests.sql import all_rows
-from tests.test_cli import assert_one_line_error, gridgov
 
 # every table of schema public, partitioned ones through their parent (partitions are data, and
 # a policy on the parent, such as row-level security, applies there)

@@ -10,7 +10,8 @@ import sqlalchemy as sa
 from playwright.sync_api import sync_playwright
 
 from geo import sessions
-from tests.test_browser import CHROMIUM, CHROMIUM_ARGS, LOCAL_HOSTS, _host, serving, sign_in
+from tests.browser import CHROMIUM, CHROMIUM_ARGS, LOCAL_HOSTS, serving, sign_in
+from tests.browser import host as _host
 
 pytestmark = pytest.mark.browser
 MAP_DRAWN = "#m-map .maplibregl-canvas"

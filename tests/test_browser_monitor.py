@@ -13,8 +13,9 @@ import re
 import pytest
 from playwright.sync_api import sync_playwright
 
+from tests.browser import CHROMIUM, CHROMIUM_ARGS, LOCAL_HOSTS, save_screenshot, serving, sign_in
+from tests.browser import host as _host
 from tests.sql import all_rows, one
-from tests.test_browser import CHROMIUM, CHROMIUM_ARGS, LOCAL_HOSTS, _host, save_screenshot, serving, sign_in
 
 pytestmark = pytest.mark.browser
 CST = dt.timezone(dt.timedelta(hours=8))

@@ -18,8 +18,8 @@ from playwright.sync_api import sync_playwright
 from ingest.job import JobOptions, run_file
 from ingest.kinds import get_kind
 from layers.visits import VisitRecord, record_visit
+from tests.browser import CHROMIUM, CHROMIUM_ARGS, serving, sign_in
 from tests.sql import remove_marked
-from tests.test_browser import CHROMIUM, CHROMIUM_ARGS, serving, sign_in
 
 pytestmark = pytest.mark.browser
 SCRIPT = "<script>window.__xss=1</script>"

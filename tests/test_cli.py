@@ -1,8 +1,6 @@
 """The `gridgov` command as a user runs it: real processes, real clusters, one-line errors."""
 
-import os
 import subprocess
-import sys
 import tempfile
 from pathlib import Path
 
@@ -10,26 +8,7 @@ import psycopg
 import pytest
 
 from geo import migrate
-
-
-def gridgov(*args, env=None, timeout=120):
-    base = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
-    return subprocess.run(
-        [sys.executable, "-m", "gridgov", *args],
-        capture_output=True,
-        text=True,
-        env={**base, **(env or {})},
-        timeout=timeout,
-    )
-
-
-def assert_one_line_error(result, *needles):
-    assert result.returncode == 2
-    assert "Traceback" not in result.stderr
-    lines = result.stderr.strip().splitlines()
-    assert len(lines) == 1 and lines[0].startswith("gridgov: ")
-    for needle in needles:
-        assert needle in lines[0]
+from tests.cli import assert_one_line_error, gridgov  # others import them from here too
 
 
 def test_db_url_prints_the_embedded_cluster_url(settings, cluster):

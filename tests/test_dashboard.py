@@ -9,13 +9,13 @@ import pytest
 from dash import Patch
 
 from dashboard.app import create_app
-from dashboard.callback_request import PATH, route_body
 from dashboard.figure import OFFLINE_STYLE, map_figure, view_for
 from dashboard.patching import parse_present, patch_layers
 from dashboard.server import wsgi_app
 from geo.settings import Settings
 from layers.extent import Extent
 from tests.auth import COOKIE, client_for, session_cookie
+from tests.callbacks import route  # others import it from here too
 
 GUCHENG = "140213051000"
 TITLE = "平城区网格治理"  # the demo district's name, from its boundary
@@ -34,13 +34,6 @@ def _figure(layout_json):
     start = text.index('"figure": ') + len('"figure": ')
     figure, _ = json.JSONDecoder().raw_decode(text[start:])
     return figure
-
-
-def route(client, path, search=""):
-    """What the router callback puts on the page for ``path`` (Dash's own request)."""
-    response = client.post(PATH, json=route_body(path, search))
-    assert response.status_code == 200, response.text
-    return response.get_json()["response"]["page"]["children"], len(response.data)
 
 
 def _post(client, *, layers, street, window, present, changed):

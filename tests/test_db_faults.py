@@ -32,7 +32,7 @@ from geo.cluster import EmbeddedCluster
 from geo.db import make_engine
 from geo.settings import Settings
 from tests.auth import make_account
-from tests.test_browser import CHROMIUM, CHROMIUM_ARGS, serving
+from tests.browser import CHROMIUM, CHROMIUM_ARGS, serving
 
 pytestmark = pytest.mark.browser
 RECOVERY_BOUND_S = 5.0  # the requirement

@@ -1,20 +1,20 @@
-"""Every bad input gets one clear message and writes nothing (or is quarantined row by row)."""
+"""Every bad input gets one clear message and writes nothing (or is quarantined row by row).
 
-import os
-import signal
-import subprocess
-import sys
-import threading
-import time
+The jobs run on ``ingest_demo``, a private copy of the demo: the shared one stays as loaded.
+"""
+
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
 
+from geo import partitions
 from geo.errors import InputError
 from ingest.job import JobOptions, run_file
 from ingest.kinds import get_kind
 from tests.ingest_files import incident_rows, many_incidents, sample_buildings, write
+from tests.ingest_jobs import LIMIT, IngestJob, holding_back_commits, session_gone, wait_until
 from tests.sql import one
 
 KIND = get_kind("incidents")
@@ -25,8 +25,8 @@ def ingest(engine, path, **options):
 
 
 @pytest.fixture(scope="module")
-def rows(demo):
-    return incident_rows(sample_buildings(demo, 30, seed=11), prefix="bad")
+def rows(ingest_demo):
+    return incident_rows(sample_buildings(ingest_demo, 30, seed=11), prefix="bad")
 
 
 @pytest.mark.parametrize(
@@ -48,58 +48,60 @@ def rows(demo):
         ),
     ],
 )
-def test_bad_files_get_one_clear_message(demo, tmp_path, name, content, needle):
+def test_bad_files_get_one_clear_message(ingest_demo, tmp_path, name, content, needle):
     path = tmp_path / name
     path.write_bytes(content)
     with pytest.raises(InputError, match=needle):
-        ingest(demo, path, source="bad-files", crs="wgs84")
-    assert one(demo, "SELECT count(*) FROM incident WHERE source = 'bad-files'") == 0
+        ingest(ingest_demo, path, source="bad-files", crs="wgs84")
+    assert one(ingest_demo, "SELECT count(*) FROM incident WHERE source = 'bad-files'") == 0
 
 
-def test_a_failed_job_is_in_the_ledger(demo, tmp_path):
+def test_a_failed_job_is_in_the_ledger(ingest_demo, tmp_path):
     path = tmp_path / "header_only.csv"
     path.write_text("工单编号,受理时间,经度,纬度\n", encoding="utf-8")
     with pytest.raises(InputError):
-        ingest(demo, path, source="ledger", crs="wgs84")
-    assert one(demo, "SELECT count(*) FROM ingest_run WHERE source = 'ledger' AND status = 'failed'") == 1
+        ingest(ingest_demo, path, source="ledger", crs="wgs84")
+    assert (
+        one(ingest_demo, "SELECT count(*) FROM ingest_run WHERE source = 'ledger' AND status = 'failed'") == 1
+    )
 
 
-def test_wrong_declared_encoding(demo, rows, tmp_path):
+def test_wrong_declared_encoding(ingest_demo, rows, tmp_path):
     path = write(rows, tmp_path / "gbk.csv", encoding="gbk")
     with pytest.raises(InputError, match="not valid utf-8"):
-        ingest(demo, path, source="enc", crs="wgs84", encoding="utf-8")
-    assert ingest(demo, path, source="enc", crs="wgs84").inserted == 30  # detected when not declared
+        ingest(ingest_demo, path, source="enc", crs="wgs84", encoding="utf-8")
+    assert ingest(ingest_demo, path, source="enc", crs="wgs84").inserted == 30  # detected when not declared
 
 
-def test_coordinates_without_a_crs_are_refused(demo, rows, tmp_path):
+def test_coordinates_without_a_crs_are_refused(ingest_demo, rows, tmp_path):
     with pytest.raises(InputError, match="--crs"):
-        ingest(demo, write(rows, tmp_path / "nocrs.csv"), source="nocrs")
+        ingest(ingest_demo, write(rows, tmp_path / "nocrs.csv"), source="nocrs")
 
 
-def test_mixed_degrees_and_metres_are_refused(demo, rows, tmp_path):
+def test_mixed_degrees_and_metres_are_refused(ingest_demo, rows, tmp_path):
     mixed = rows.copy()
     mixed.loc[5, ["lon", "lat"]] = [440000.0, 4439000.0]
     with pytest.raises(InputError, match="mixed coordinate systems"):
-        ingest(demo, write(mixed, tmp_path / "mixed.csv"), source="mixed", crs="wgs84")
+        ingest(ingest_demo, write(mixed, tmp_path / "mixed.csv"), source="mixed", crs="wgs84")
 
 
-def test_unknown_crs_and_bad_mapping_are_refused(demo, rows, tmp_path):
+def test_unknown_crs_and_bad_mapping_are_refused(ingest_demo, rows, tmp_path):
     path = write(rows, tmp_path / "ok.csv")
     with pytest.raises(InputError, match="unknown coordinate system"):
-        ingest(demo, path, source="x", crs="mars")
+        ingest(ingest_demo, path, source="x", crs="mars")
     with pytest.raises(InputError, match="not in the file"):
-        ingest(demo, path, source="x", crs="wgs84", mapping={"没有这列": "address"})
+        ingest(ingest_demo, path, source="x", crs="wgs84", mapping={"没有这列": "address"})
     with pytest.raises(InputError, match="unknown field"):
-        ingest(demo, path, source="x", crs="wgs84", mapping={"事发地址": "addr"})
+        ingest(ingest_demo, path, source="x", crs="wgs84", mapping={"事发地址": "addr"})
 
 
-def test_unparseable_numbers_and_dates_are_quarantined_per_row(demo, rows, tmp_path):
+def test_unparseable_numbers_and_dates_are_quarantined_per_row(ingest_demo, rows, tmp_path):
     bad = rows.astype(object)
     bad.loc[0, "lon"] = "东经113度"
     bad.loc[1, "reported_at"] = "2025-13-45 25:00"
-    result = ingest(demo, write(bad, tmp_path / "cells.csv"), source="cells", crs="wgs84")
+    result = ingest(ingest_demo, write(bad, tmp_path / "cells.csv"), source="cells", crs="wgs84")
     assert (result.inserted, result.quarantined) == (28, 2)
-    with demo.connect() as conn:
+    with ingest_demo.connect() as conn:
         reasons = (
             conn.execute(
                 sa.text("SELECT reason FROM quarantine WHERE run_id = :r ORDER BY row_number"),
@@ -111,64 +113,68 @@ def test_unparseable_numbers_and_dates_are_quarantined_per_row(demo, rows, tmp_p
     assert "东经113度" in reasons[0] and "2025-13-45" in reasons[1]
 
 
-def _wait_for_job(engine, timeout=60.0):
-    """True once an ingest job holds its advisory lock, i.e. it is inside its transaction."""
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        if one(engine, "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted"):
-            return True
-        time.sleep(0.01)
-    return False
-
-
-def test_killed_job_leaves_the_database_as_it_was_and_a_rerun_completes(demo, settings, rows, tmp_path):
-    buildings = sample_buildings(demo, 3000, seed=12)
-    big = many_incidents(buildings, 120_000, prefix="kill")  # long enough to kill mid-way
+def test_killed_job_leaves_the_database_as_it_was_and_a_rerun_completes(ingest_demo, tmp_path):
+    big = many_incidents(sample_buildings(ingest_demo, 3000, seed=12), 12_000, prefix="kill")
     path = write(big, tmp_path / "big.csv")
-    before = {t: one(demo, f"SELECT count(*) FROM {t}") for t in ("incident", "ingest_run", "quarantine")}
-    env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"} | {
-        "GRIDGOV_DATA_DIR": str(settings.data_dir)
+    before = {
+        t: one(ingest_demo, f"SELECT count(*) FROM {t}") for t in ("incident", "ingest_run", "quarantine")
     }
-    cmd = [
-        sys.executable,
-        "-m",
-        "gridgov",
-        "ingest",
-        "incidents",
-        str(path),
-        "--source",
-        "kill",
-        "--crs",
-        "wgs84",
-        "--quiet",
-    ]
-    job = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    assert _wait_for_job(demo), "the job never started"
-    time.sleep(0.3)  # well inside the job
-    job.send_signal(signal.SIGKILL)
-    job.wait(timeout=30)
-    time.sleep(0.5)  # the server notices the dropped connection and rolls back
-    after = {t: one(demo, f"SELECT count(*) FROM {t}") for t in before}
+    # however slow the machine, the kill comes before the commit
+    with (
+        holding_back_commits(ingest_demo),
+        IngestJob(ingest_demo, path, source="kill", app="killed", batch_size=2_000) as job,
+    ):
+        job.reach("batch", batches=2)  # well inside the job: two of six batches copied
+        job.kill()
+    wait_until(lambda: session_gone(ingest_demo, "killed"), what="the server to roll the dead job back")
+    after = {t: one(ingest_demo, f"SELECT count(*) FROM {t}") for t in before}
     assert after == before
-    done = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=300)
-    assert done.returncode == 0, done.stderr
-    assert one(demo, "SELECT count(*) FROM incident WHERE source = 'kill'") == 120_000
-    assert "inserted 120000" in done.stdout
+    assert one(ingest_demo, "SELECT to_regclass(:p) IS NULL", p=partitions.partition_name("kill"))
+    with IngestJob(ingest_demo, path, source="kill", app="rerun", batch_size=2_000) as rerun:
+        assert "inserted 12000" in rerun.finish()
+    assert one(ingest_demo, "SELECT count(*) FROM incident WHERE source = 'kill'") == 12_000
 
 
-def test_jobs_on_the_same_source_do_not_interleave(demo, rows, tmp_path):
-    path = write(rows, tmp_path / "lock.csv")
-    finished = threading.Event()
-    with demo.connect() as holder:
-        holder.execute(sa.text("SELECT pg_advisory_lock(hashtext('ingest:incidents:locked'))"))
-        worker = threading.Thread(
-            target=lambda: (ingest(demo, path, source="locked", crs="wgs84"), finished.set())
-        )
-        worker.start()
-        time.sleep(1.5)
-        assert not finished.is_set(), "the job ran while another held the source's lock"
-        holder.execute(sa.text("SELECT pg_advisory_unlock(hashtext('ingest:incidents:locked'))"))
-        holder.commit()
-    worker.join(timeout=60)
-    assert finished.is_set()
-    assert one(demo, "SELECT count(*) FROM incident WHERE source = 'locked'") == 30
+def test_progress_lines_name_each_step_then_done_or_failed(ingest_demo, rows, tmp_path):
+    path = write(rows, tmp_path / "progress.csv")
+    with IngestJob(ingest_demo, path, source="progress", app="progress", batch_size=10) as job:
+        assert "inserted 30" in job.finish()
+    phases = ["begun", "batch", "batch", "batch", "merge", "merged", "commit", "done"]
+    assert [step["phase"] for step in job.steps] == phases
+    assert [step.get("batches") for step in job.steps[1:4]] == [1, 2, 3]
+    assert {step["run"] for step in job.steps} == {one(ingest_demo, "SELECT max(id) FROM ingest_run")}
+    assert job.steps[-1] == {"phase": "done", "run": job.steps[0]["run"], "batches": 3, "read": 30}
+    empty = tmp_path / "header_only.csv"
+    empty.write_text("工单编号,受理时间,经度,纬度\n", encoding="utf-8")
+    with IngestJob(ingest_demo, empty, source="progress", app="refused", batch_size=10) as refused:
+        status, _out = refused.end()
+    assert status == 2 and refused.steps[-1]["phase"] == "failed"
+    assert "header but no rows" in refused.steps[-1]["message"]
+
+
+def _waits_for_the_source_lock(engine, key: str) -> bool:
+    """Some session waits for the advisory lock on ``key`` (how a job's lock is named)."""
+    sql = (
+        "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted "
+        "AND database = (SELECT oid FROM pg_database WHERE datname = current_database()) "
+        "AND objid::bigint = (hashtext(:k)::bigint & 4294967295)"
+    )
+    return one(engine, sql, k=key) > 0
+
+
+def test_jobs_on_the_same_source_do_not_interleave(ingest_demo, rows, tmp_path):
+    """A job waits for another on the same source: here the other is a session holding the
+    source's lock. The job must be seen waiting for that lock (with the lock taken out of the
+    job, it runs through and this fails), and go on once it is released."""
+    path, key = write(rows, tmp_path / "lock.csv"), "ingest:incidents:locked"
+    with ingest_demo.connect() as holder, ThreadPoolExecutor(max_workers=1) as pool:
+        holder.execute(sa.text("SELECT pg_advisory_lock(hashtext(:k))"), {"k": key})
+        try:
+            job = pool.submit(ingest, ingest_demo, path, source="locked", crs="wgs84")
+            wait_until(lambda: _waits_for_the_source_lock(ingest_demo, key) or job.done(), what="the job")
+            assert not job.done(), "the job ran while another held the source's lock"
+        finally:
+            holder.execute(sa.text("SELECT pg_advisory_unlock(hashtext(:k))"), {"k": key})
+            holder.commit()
+        assert job.result(timeout=LIMIT).inserted == 30
+    assert one(ingest_demo, "SELECT count(*) FROM incident WHERE source = 'locked'") == 30

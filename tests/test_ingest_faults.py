@@ -1,34 +1,39 @@
 """Ingest under faults: kill -9 at random points, and two jobs on the same file at once.
 
 Runs on a private copy of the demo database, so the trials neither see nor leave anyone else's
-rows. A kill lands between the moment the job holds its source's advisory lock (its transaction
-has begun) and the moment a clean run of the same file finished: the only window in which a
-kill could leave something behind.
+rows. Kills are driven by the job's own progress, not by the clock: each trial kills the job
+when it reports a step drawn (seeded) from all it reports before its commit — its transaction
+has begun, the n-th batch is copied, the merge has begun — or when it is found waiting at the
+end of its merge. Meanwhile the test holds back every commit to ``incident`` (see
+tests/ingest_jobs.py), so however slow or fast the machine, no kill comes after the commit.
 """
 
-import os
 import random
-import subprocess
-import sys
-import time
-from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
 
-from tests.conftest import demo_copy
+from tests.databases import demo_copy
 from tests.ingest_files import many_incidents, sample_buildings, write
+from tests.ingest_jobs import IngestJob, holding_back_commits, session_gone, wait_until, waiting_for
 from tests.sql import all_rows, one
 
-ROWS = 50_000  # a job of about 1.5 s on the test machine
-TRIALS = 20
-SPARE = 6  # extra attempts for jobs that finish before their kill (a busy machine is not steady)
+ROWS, BATCH = 20_000, 2_000  # ten batches
+FIRST_LOADS, RELOADS = 14, 6  # kills of a source's first load (a fresh partition), then of a reload
 REFERENCE, SOURCE = "faults-clean", "faults"
 _COLUMNS = """
 SELECT string_agg(format('t.%I', column_name), ', ' ORDER BY ordinal_position)
 FROM information_schema.columns WHERE table_schema = 'public' AND table_name = 'incident'
   AND column_name NOT IN ('id', 'source', 'duplicate_of')
 """
+# where a trial kills its job: on a reported step (phase, batches), or ("waiting", 0) when the
+# job waits for the held-back commit at the end of its merge
+KILL_POINTS = [
+    ("begun", 0),
+    *(("batch", n) for n in range(1, ROWS // BATCH + 1)),
+    ("merge", 0),
+    ("waiting", 0),
+]
 
 
 @pytest.fixture(scope="module")
@@ -38,46 +43,40 @@ def copy(cluster, demo_archive):
 
 
 @pytest.fixture(scope="module")
-def big_file(copy, tmp_path_factory) -> Path:
-    rows = many_incidents(sample_buildings(copy, 3000, seed=21), ROWS, prefix="fault", seed=21)
+def rows(copy):
+    return many_incidents(sample_buildings(copy, 3000, seed=21), ROWS, prefix="fault", seed=21)
+
+
+@pytest.fixture(scope="module")
+def big_file(rows, tmp_path_factory):
     return write(rows, tmp_path_factory.mktemp("faults") / "big.csv")
 
 
-def start_job(engine, path: Path, *, source: str, app: str) -> subprocess.Popen:
-    """`gridgov ingest incidents` in a process of its own, named ``app`` on the server."""
-    env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
-    env |= {"DATABASE_URL": engine.url.render_as_string(hide_password=False), "PGAPPNAME": app}
-    cmd = [sys.executable, "-m", "gridgov", "ingest", "incidents", str(path), "--source", source]
-    return subprocess.Popen(
-        [*cmd, "--crs", "wgs84", "--quiet"],
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
+@pytest.fixture(scope="module")
+def changed_file(rows, tmp_path_factory):
+    """The same tickets, every other one with a new description: a reload updates them."""
+    changed = rows.copy()
+    changed.loc[::2, "description"] = changed.loc[::2, "description"] + " 已更新"
+    return write(changed, tmp_path_factory.mktemp("faults") / "changed.csv")
 
 
-def wait_until(check, *, timeout: float) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if check():
-            return True
-        time.sleep(0.005)
-    return False
+def job(engine, path, *, source: str, app: str) -> IngestJob:
+    return IngestJob(engine, path, source=source, app=app, batch_size=BATCH)
 
 
-def holds_lock(engine, app: str) -> bool:
-    """The job's transaction has begun: its connection holds the source's advisory lock."""
-    sql = (
-        "SELECT count(*) FROM pg_locks l JOIN pg_stat_activity a USING (pid) "
-        "WHERE l.locktype = 'advisory' AND l.granted AND a.application_name = :app"
-    )
-    return one(engine, sql, app=app) > 0
-
-
-def gone(engine, app: str) -> bool:
-    """The server has noticed the dead client and rolled its transaction back."""
-    return one(engine, "SELECT count(*) FROM pg_stat_activity WHERE application_name = :app", app=app) == 0
+def kill_trial(engine, path, *, app: str, point: tuple[str, int]) -> dict:
+    """Start a job, kill -9 it at ``point``, and wait until the server has rolled it back; the
+    last step the job reported."""
+    phase, batches = point
+    with holding_back_commits(engine), job(engine, path, source=SOURCE, app=app) as running:
+        if phase == "waiting":
+            running.reach("merge")
+            wait_until(lambda: waiting_for(engine, app, relation="incident_change"), what="the merge's end")
+        else:
+            running.reach(phase, batches=batches)
+        running.kill()
+    wait_until(lambda: session_gone(engine, app), what="the server to end the dead job's session")
+    return running.steps[-1]
 
 
 def state(engine) -> dict[str, object]:
@@ -116,78 +115,67 @@ def loaded(engine, source: str) -> tuple[int, str]:
     return int(count), str(digest)
 
 
-def run_clean(engine, path: Path, *, source: str, app: str) -> float:
-    """One uninterrupted job; the seconds from holding its lock to its end."""
-    job = start_job(engine, path, source=source, app=app)
-    assert wait_until(lambda: holds_lock(engine, app) or job.poll() is not None, timeout=60)
-    started = time.monotonic()
-    out, err = job.communicate(timeout=300)
-    assert job.returncode == 0, err
-    assert f"inserted {ROWS}" in out
-    return time.monotonic() - started
-
-
-def kill_trial(engine, path: Path, *, app: str, delay: float) -> None:
-    """Start a job and kill -9 it ``delay`` s into its transaction (or after, if it was quick)."""
-    job = start_job(engine, path, source=SOURCE, app=app)
-    assert wait_until(lambda: holds_lock(engine, app), timeout=60), job.communicate()[1]
-    time.sleep(delay)
-    job.kill()
-    job.communicate(timeout=30)
-    assert wait_until(lambda: gone(engine, app), timeout=30), "the server kept the dead job's session"
-
-
 def committed(engine) -> int:
     return one(engine, "SELECT count(*) FROM ingest_run WHERE source = :s AND status = 'done'", s=SOURCE)
 
 
 @pytest.fixture(scope="module")
-def clean(copy, big_file) -> tuple[float, tuple[int, str]]:
-    """One clean run of the file (under another source name): its length, and what it loaded."""
-    window = run_clean(copy, big_file, source=REFERENCE, app="fault-clean")
+def clean(copy, big_file) -> tuple[int, str]:
+    """What one clean run of the file loads (under another source name)."""
+    assert f"inserted {ROWS}" in job(copy, big_file, source=REFERENCE, app="fault-clean").finish()
     reference = loaded(copy, REFERENCE)
     assert reference[0] == ROWS
-    return window, reference
+    return reference
 
 
-def test_kill_9_at_random_points_leaves_the_database_as_it_was(copy, big_file, clean):
-    window, reference = clean
+def kill_points(rng: random.Random, trials: int) -> list[tuple[str, int]]:
+    """``trials`` points in a seeded random order: the transaction's start and the merge's
+    (both where it begins and where it ends) always, then batches, each once until all are."""
+    ends = [p for p in KILL_POINTS if p[0] != "batch"]
+    batches = [p for p in KILL_POINTS if p[0] == "batch"]
+    rng.shuffle(batches)
+    points = ends + [batches[i % len(batches)] for i in range(trials - len(ends))]
+    rng.shuffle(points)
+    return points
+
+
+def kill_trials(engine, path, *, points: list[tuple[str, int]], name: str) -> list[str]:
+    """A kill at each of ``points``; after each, the database is as it was. The last step each
+    job reported before its kill."""
+    before, runs = state(engine), committed(engine)
+    reached = []
+    for trial, point in enumerate(points):
+        last = kill_trial(engine, path, app=f"{name}-{trial}", point=point)
+        reached.append(f"{last['phase']} {last.get('batches', 0)}")
+        assert state(engine) == before, f"{name} {trial}: killed at {point}, the database changed"
+        assert committed(engine) == runs
+        assert one(engine, "SELECT count(*) FROM ingest_run WHERE status = 'running'") == 0
+    return reached
+
+
+def test_kill_9_at_random_points_leaves_the_database_as_it_was(copy, big_file, changed_file, clean):
     rng = random.Random(8)  # seeded: a failing trial can be replayed
-    before, kills, delays, completed = state(copy), 0, [], 0
-    for trial in range(TRIALS + SPARE):
-        delay = rng.uniform(0.0, window)
-        kill_trial(copy, big_file, app=f"fault-{trial}", delay=delay)
-        if committed(copy) > completed:  # the kill came after its commit: a complete run
-            completed, before = completed + 1, state(copy)
-            continue
-        kills, delays = kills + 1, [*delays, delay]
-        assert state(copy) == before, f"trial {trial}: killed {delay:.3f} s in, the database changed"
-        assert one(copy, "SELECT count(*) FROM ingest_run WHERE status = 'running'") == 0
-        assert completed or loaded(copy, SOURCE)[0] == 0
-        if kills == TRIALS:
-            break
-    print(
-        f"\nkill -9 trials: {kills} killed mid-job, {completed} after their commit; "
-        f"kills {min(delays):.2f}-{max(delays):.2f} s into a {window:.2f} s job"
-    )
-    assert kills == TRIALS
-    rerun = start_job(copy, big_file, source=SOURCE, app="fault-rerun")
-    assert rerun.communicate(timeout=300)[0] and rerun.returncode == 0
-    assert loaded(copy, SOURCE) == reference
+    first = kill_trials(copy, big_file, points=kill_points(rng, FIRST_LOADS), name="first")
+    assert loaded(copy, SOURCE)[0] == 0
+    assert f"inserted {ROWS}" in job(copy, big_file, source=SOURCE, app="fault-rerun").finish()
+    assert loaded(copy, SOURCE) == clean
+    reloads = kill_trials(copy, changed_file, points=kill_points(rng, RELOADS), name="reload")
+    assert loaded(copy, SOURCE) == clean
+    print(f"\nkill -9 trials: first loads killed after {first}; reloads after {reloads}")
+    assert len(set(first)) == len(KILL_POINTS) - 1  # every step ("waiting" comes after "merge")
     done = all_rows(
         copy,
         "SELECT n_read, n_inserted, n_quarantined FROM ingest_run WHERE source = :s "
         "AND status = 'done' ORDER BY id",
         s=SOURCE,
     )
-    assert done[0] == (ROWS, ROWS, 0)
+    assert done == [(ROWS, ROWS, 0)]
 
 
 def test_two_jobs_on_the_same_file_at_once(copy, big_file, clean):
-    jobs = [start_job(copy, big_file, source="twice", app=f"twice-{i}") for i in range(2)]
-    for job in jobs:
-        _out, err = job.communicate(timeout=300)
-        assert job.returncode == 0, err
+    jobs = [job(copy, big_file, source="twice", app=f"twice-{i}") for i in range(2)]
+    for running in jobs:
+        running.finish()
     runs = all_rows(
         copy,
         "SELECT n_read, n_inserted, n_updated, n_unchanged, n_quarantined FROM ingest_run "
@@ -198,4 +186,4 @@ def test_two_jobs_on_the_same_file_at_once(copy, big_file, clean):
     assert [r[1:4] for r in runs] == [(ROWS, 0, 0), (0, 0, ROWS)]  # the second waited, then found it all
     keys = all_rows(copy, "SELECT count(*), count(DISTINCT source_id) FROM incident WHERE source = 'twice'")
     assert keys[0] == (ROWS, ROWS)
-    assert loaded(copy, "twice") == clean[1]
+    assert loaded(copy, "twice") == clean

@@ -1,4 +1,7 @@
-"""Ingesting incidents: every format, CRS and header style, against the real PostGIS."""
+"""Ingesting incidents: every format, CRS and header style, against the real PostGIS.
+
+The jobs run on ``ingest_demo``, a private copy of the demo: the shared one stays as loaded.
+"""
 
 from pathlib import Path
 
@@ -39,8 +42,8 @@ def max_error_m(rows, truth):
 
 
 @pytest.fixture(scope="module")
-def buildings(demo):
-    return sample_buildings(demo, 40, seed=3)
+def buildings(ingest_demo):
+    return sample_buildings(ingest_demo, 40, seed=3)
 
 
 @pytest.mark.parametrize(
@@ -57,22 +60,24 @@ def buildings(demo):
         ("points.parquet", "wgs84", None),
     ],
 )
-def test_every_format_and_crs_lands_on_the_right_spot(demo, buildings, tmp_path, name, system, encoding):
+def test_every_format_and_crs_lands_on_the_right_spot(
+    ingest_demo, buildings, tmp_path, name, system, encoding
+):
     source = f"fmt-{name}"
     rows = incident_rows(buildings, prefix=source)
     path = write(in_crs(rows, system), tmp_path / name, encoding=encoding or "utf-8", system=system)
     vector = path.suffix not in (".csv", ".xlsx")
-    result = ingest(demo, path, source=source, crs=None if vector else system)
+    result = ingest(ingest_demo, path, source=source, crs=None if vector else system)
     assert (result.read, result.inserted, result.quarantined) == (40, 40, 0)
-    got = loaded(demo, source)
+    got = loaded(ingest_demo, source)
     assert max_error_m(got, buildings) < 0.01
     assert [r[3] for r in got] == buildings.grid_id.tolist()
     assert {r[4] for r in got} == {"environment", "property", "street_order", "safety"}
     assert {r[5] for r in got} == {"closed"}
 
 
-def test_grid_assignment_matches_postgis(demo, buildings):
-    with demo.connect() as conn:
+def test_grid_assignment_matches_postgis(ingest_demo, buildings):
+    with ingest_demo.connect() as conn:
         wrong = conn.execute(
             sa.text(
                 "SELECT count(*) FROM incident i JOIN grid g ON g.id = i.grid_id "
@@ -85,24 +90,24 @@ def test_grid_assignment_matches_postgis(demo, buildings):
     assert wrong == 0 and unassigned == 0
 
 
-def test_english_headers_and_a_user_mapping(demo, buildings, tmp_path):
+def test_english_headers_and_a_user_mapping(ingest_demo, buildings, tmp_path):
     rows = incident_rows(buildings, prefix="en")
     english = write(rows, tmp_path / "en.csv", headers=HEADERS_EN)
-    assert ingest(demo, english, source="en", crs="wgs84").inserted == 40
+    assert ingest(ingest_demo, english, source="en", crs="wgs84").inserted == 40
     odd = write(
         rows, tmp_path / "odd.csv", headers={**HEADERS_EN, "source_id": "单号", "reported_at": "时间"}
     )
     with pytest.raises(InputError, match="工单编号"):
-        ingest(demo, odd, source="odd", crs="wgs84")
+        ingest(ingest_demo, odd, source="odd", crs="wgs84")
     mapping = tmp_path / "map.toml"
     mapping.write_text('[columns]\n"时间" = "reported_at"\n', encoding="utf-8")
     given = parse_map_options(["单号=source_id"], mapping)
-    result = ingest(demo, odd, source="odd", crs="wgs84", mapping=given)
+    result = ingest(ingest_demo, odd, source="odd", crs="wgs84", mapping=given)
     assert result.inserted == 40
     assert "单号 → source_id (given)" in result.columns.describe()
 
 
-def test_messy_file_loses_nothing_and_reruns_insert_nothing(demo, buildings, tmp_path):
+def test_messy_file_loses_nothing_and_reruns_insert_nothing(ingest_demo, buildings, tmp_path):
     rows = incident_rows(buildings, prefix="messy")
     rows.loc[1, "reported_at"] = "yesterday"  # unparseable date
     rows.loc[2, "lon"], rows.loc[2, "lat"] = 113.9, 40.5  # far outside the district
@@ -111,11 +116,11 @@ def test_messy_file_loses_nothing_and_reruns_insert_nothing(demo, buildings, tmp
     rows.loc[6, "closed_at"] = "2020-01-01 00:00"  # closed before it was reported
     rows.loc[7, ["lon", "lat"]] = rows.loc[7, ["lat", "lon"]].to_numpy().copy()  # swapped: fixed, not lost
     path = write(rows, tmp_path / "messy.csv")
-    first = ingest(demo, path, source="messy", crs="wgs84")
+    first = ingest(ingest_demo, path, source="messy", crs="wgs84")
     assert first.read == first.inserted + first.updated + first.unchanged + first.quarantined == 40
     assert first.quarantined == 5 and first.inserted == 35
     assert first.notes["swapped longitude/latitude fixed"] == 1
-    with demo.connect() as conn:
+    with ingest_demo.connect() as conn:
         reasons = dict(
             conn.execute(
                 sa.text("SELECT row_number, reason FROM quarantine WHERE run_id = :r"), {"r": first.run_id}
@@ -124,21 +129,23 @@ def test_messy_file_loses_nothing_and_reruns_insert_nothing(demo, buildings, tmp
     assert set(reasons) == {3, 4, 6, 7, 8}  # file lines (header is line 1)
     assert "yesterday" in reasons[3] and "outside the district by" in reasons[4]
     assert "row 5" in reasons[6] and "missing source_id" in reasons[7] and "before" in reasons[8]
-    second = ingest(demo, path, source="messy", crs="wgs84")
+    second = ingest(ingest_demo, path, source="messy", crs="wgs84")
     assert (second.inserted, second.updated, second.unchanged, second.quarantined) == (0, 0, 35, 5)
     rows.loc[10, "description"] = "内容已更新"
-    changed = ingest(demo, write(rows, tmp_path / "messy2.csv"), source="messy", crs="wgs84")
+    changed = ingest(ingest_demo, write(rows, tmp_path / "messy2.csv"), source="messy", crs="wgs84")
     assert (changed.inserted, changed.updated, changed.unchanged) == (0, 1, 34)
-    assert len(loaded(demo, "messy")) == 35
+    assert len(loaded(ingest_demo, "messy")) == 35
 
 
-def test_a_ticket_repeated_in_a_later_batch_is_quarantined(demo, buildings, tmp_path):
+def test_a_ticket_repeated_in_a_later_batch_is_quarantined(ingest_demo, buildings, tmp_path):
     rows = incident_rows(buildings, prefix="batches")
     rows.loc[25, "source_id"] = rows.loc[2, "source_id"]  # batch 3 repeats batch 1
     rows.loc[26, "source_id"] = rows.loc[27, "source_id"]  # twice within batch 3
-    result = ingest(demo, write(rows, tmp_path / "b.csv"), source="batches", crs="wgs84", batch_size=10)
+    result = ingest(
+        ingest_demo, write(rows, tmp_path / "b.csv"), source="batches", crs="wgs84", batch_size=10
+    )
     assert (result.read, result.inserted, result.quarantined) == (40, 38, 2)
-    with demo.connect() as conn:
+    with ingest_demo.connect() as conn:
         reasons = dict(
             conn.execute(
                 sa.text("SELECT row_number, reason FROM quarantine WHERE run_id = :r"), {"r": result.run_id}
@@ -148,28 +155,28 @@ def test_a_ticket_repeated_in_a_later_batch_is_quarantined(demo, buildings, tmp_
     assert "row 4)" in reasons[27] and "row 28)" in reasons[29]
 
 
-def test_dry_run_writes_nothing(demo, buildings, tmp_path):
+def test_dry_run_writes_nothing(ingest_demo, buildings, tmp_path):
     path = write(incident_rows(buildings, prefix="dry"), tmp_path / "dry.csv")
-    with demo.connect() as conn:
+    with ingest_demo.connect() as conn:
         runs_before = conn.execute(sa.text("SELECT count(*) FROM ingest_run")).scalar_one()
-    result = ingest(demo, path, source="dry", crs="wgs84", dry_run=True)
+    result = ingest(ingest_demo, path, source="dry", crs="wgs84", dry_run=True)
     assert result.dry_run and result.inserted == 40 and result.run_id is None
-    with demo.connect() as conn:
+    with ingest_demo.connect() as conn:
         assert conn.execute(sa.text("SELECT count(*) FROM ingest_run")).scalar_one() == runs_before
-    assert loaded(demo, "dry") == []
+    assert loaded(ingest_demo, "dry") == []
 
 
-def test_address_only_file_is_geocoded_and_unmatched_rows_say_why(demo, buildings, tmp_path):
+def test_address_only_file_is_geocoded_and_unmatched_rows_say_why(ingest_demo, buildings, tmp_path):
     rows = incident_rows(buildings, prefix="addr").drop(columns=["lon", "lat"])
     rows.loc[0, "address"] = "平城区某某路不存在的地方"
     path = write(rows, tmp_path / "addr.csv")
     from ingest.geocode import geocoder_for
 
     result = run_file(
-        demo, kind=KIND, path=path, options=JobOptions(source="addr"), geocoder_factory=geocoder_for
+        ingest_demo, kind=KIND, path=path, options=JobOptions(source="addr"), geocoder_factory=geocoder_for
     )
     assert result.inserted == 39 and result.quarantined == 1
-    with demo.connect() as conn:
+    with ingest_demo.connect() as conn:
         levels = (
             conn.execute(sa.text("SELECT DISTINCT match_level FROM incident WHERE source = 'addr'"))
             .scalars()
@@ -180,7 +187,7 @@ def test_address_only_file_is_geocoded_and_unmatched_rows_say_why(demo, building
         ).scalar_one()
     assert levels == ["building"]
     assert "address not matched" in reason
-    got = loaded(demo, "addr")
+    got = loaded(ingest_demo, "addr")
     assert max_error_m(got, buildings.iloc[1:]) < 0.01
 
 
@@ -190,7 +197,7 @@ def _near(lon, lat, *, east_m):
     return t.transform(x + east_m, y, direction="INVERSE")
 
 
-def test_probable_duplicates_across_sources_are_linked_not_deleted(demo, buildings, tmp_path):
+def test_probable_duplicates_across_sources_are_linked_not_deleted(ingest_demo, buildings, tmp_path):
     (lon0, lat0), (lon1, lat1) = buildings[["lon", "lat"]].to_numpy()[:2]
     t0 = pd.Timestamp("2023-05-10 09:00")
 
@@ -214,12 +221,12 @@ def test_probable_duplicates_across_sources_are_linked_not_deleted(demo, buildin
         ("b4", "物业", 3, (lon0, lat0), 10),  # another category
         ("b5", "环境卫生", -3, (lon1, lat1), 20),  # 3 h before a2: a2 becomes its duplicate
     ])  # fmt: skip
-    ingest(demo, write(hotline, tmp_path / "a.csv"), source="dup-hotline", crs="wgs84")
-    first = ingest(demo, write(app, tmp_path / "b.csv"), source="dup-app", crs="wgs84")
+    ingest(ingest_demo, write(hotline, tmp_path / "a.csv"), source="dup-hotline", crs="wgs84")
+    first = ingest(ingest_demo, write(app, tmp_path / "b.csv"), source="dup-app", crs="wgs84")
     assert first.notes["probable duplicates linked (same category, 50 m, 24 h, other source)"] == 2
-    again = ingest(demo, write(app, tmp_path / "b.csv"), source="dup-app", crs="wgs84")
+    again = ingest(ingest_demo, write(app, tmp_path / "b.csv"), source="dup-app", crs="wgs84")
     assert "probable duplicates linked (same category, 50 m, 24 h, other source)" not in again.notes
-    with demo.connect() as conn:
+    with ingest_demo.connect() as conn:
         links = conn.execute(
             sa.text(
                 "SELECT i.source_id, o.source_id FROM incident i LEFT JOIN incident o ON o.id = i.duplicate_of "
@@ -239,7 +246,7 @@ def test_probable_duplicates_across_sources_are_linked_not_deleted(demo, buildin
 
 
 def test_quoted_cells_keep_their_commas_and_line_breaks_and_rows_keep_their_numbers(
-    demo, buildings, tmp_path
+    ingest_demo, buildings, tmp_path
 ):
     b = buildings.iloc[0]
     text = (
@@ -249,9 +256,9 @@ def test_quoted_cells_keep_their_commas_and_line_breaks_and_rows_keep_their_numb
     )
     path = tmp_path / "quoted.csv"
     path.write_text(text, encoding="utf-8")
-    result = ingest(demo, path, source="quoted", crs="wgs84")
+    result = ingest(ingest_demo, path, source="quoted", crs="wgs84")
     assert (result.inserted, result.quarantined) == (1, 1)
-    with demo.connect() as conn:
+    with ingest_demo.connect() as conn:
         description = conn.execute(
             sa.text("SELECT description FROM incident WHERE source = 'quoted'")
         ).scalar_one()

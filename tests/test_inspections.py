@@ -4,7 +4,6 @@ import datetime as dt
 import io
 import re
 
-import numpy as np
 import pandas as pd
 import pytest
 from openpyxl import load_workbook
@@ -20,6 +19,8 @@ from layers.plan_export import plan_html, plan_print, plan_workbook
 from layers.register import risk_register
 from layers.risk import score
 from layers.visits import VisitRecord, record_visit
+from tests.plans import flat as _flat  # others import _flat, _problem from here too
+from tests.plans import problem as _problem
 from tests.sql import one
 
 TODAY = dt.date(2026, 6, 10)
@@ -66,25 +67,6 @@ def test_the_score_explains_itself():
     row = score(_facts(hazards=2, rectifications_late=1, risk_level=2), today=TODAY).iloc[0]
     assert row["why"] == "既往隐患 2 次 times +16; 整改逾期 1 项 open +25; 风险等级 2 级 +5"
     assert row["days_since"] == 9 and row["due_in"] == 21
-
-
-def _problem(n=40, *, teams=2, days=3, capacity=5, mandatory=(), last_day=None, seed=1):
-    rng = np.random.default_rng(seed)
-    xy = rng.uniform(0, 2000, (n + 1, 2))
-    matrix = np.rint(np.hypot(*(xy[:, None] - xy[None, :]).transpose(2, 0, 1))).astype(np.int64)
-    visits = tuple(
-        routing.Visit(
-            score=float(rng.uniform(0, 50)),
-            mandatory=i in mandatory,
-            last_day=(last_day if i in mandatory else None),
-        )
-        for i in range(n)
-    )
-    return routing.Problem(matrix, visits, teams, days, capacity)
-
-
-def _flat(routes):
-    return [s for day in routes for team in day for s in team]
 
 
 def test_a_plan_keeps_capacity_visits_each_target_once_and_keeps_every_mandatory_one():

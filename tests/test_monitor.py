@@ -9,13 +9,13 @@ import numpy as np
 import pytest
 
 from dashboard.app import create_app
-from dashboard.callback_request import PATH, callback_body
 from dashboard.monitor import layout as L
-from dashboard.monitor.callbacks import UPDATE_OUTPUTS
 from dashboard.monitor.views import MonitorCache
 from tests.auth import client_for
+from tests.callbacks import call as _call
+from tests.callbacks import monitor_update as update  # others import it from here too
+from tests.callbacks import route
 from tests.sql import all_rows, one
-from tests.test_dashboard import route
 
 
 @pytest.fixture(scope="module")
@@ -23,24 +23,10 @@ def client(settings, demo, accounts):
     return client_for(create_app(settings, demo).server, accounts["admin"])
 
 
-def _call(client, outputs, inputs, state, changed):
-    return client.post(PATH, json=callback_body(outputs, inputs, state, changed=changed))
-
-
 def _call_with_crumbs(client, outputs, inputs, state, changed):
     """The drill callback also listens to every breadcrumb button (a pattern-matching input)."""
     no_crumb_clicked: list = []
     return _call(client, outputs, [inputs[0], no_crumb_clicked, inputs[1]], state, changed)
-
-
-def update(client, *, drill, mode="heat", window=30, cats=(), view="", hashes=None, lang="zh"):
-    inputs = [
-        (L.DRILL, "data", drill), (L.WINDOW, "value", window), (L.CATEGORY, "value", list(cats)),
-        (L.SOURCE, "value", []), (L.STATUS, "value", []), (L.MODE, "value", mode), (L.REFRESH, "n_intervals", 1),
-    ]  # fmt: skip
-    state = [(L.LANG, "data", lang), (L.HASHES, "data", hashes or {}), (L.VIEW, "data", view)]
-    response = _call(client, UPDATE_OUTPUTS, inputs, state, f"{L.REFRESH}.n_intervals")
-    return response
 
 
 def test_the_monitor_is_the_landing_page_in_chinese_or_english(client):

@@ -21,7 +21,7 @@ from dashboard.ops.request_log import HEADER, request_id_from
 from geo import migrate
 from geo.db import make_engine
 from tests.auth import COOKIE, client_for, csrf_token, session_cookie
-from tests.test_browser import serving
+from tests.browser import serving
 
 
 @pytest.fixture(scope="module")

@@ -22,6 +22,8 @@ from ingest.job import JobOptions, run_file
 from ingest.kinds import get_kind
 from layers.feeds import mask_phone
 from tests.auth import client_for, make_account
+from tests.callbacks import callback_request as _body  # others import _body, _page_values from here
+from tests.callbacks import page_values as _page_values
 from tests.sql import remove_marked
 
 MARK = "MARKER-B-7f3a"
@@ -67,26 +69,6 @@ def app(settings, demo):
     return create_app(settings, demo)
 
 
-def _components(node, found):
-    """(id, property) → value of every component in a layout's JSON."""
-    if isinstance(node, list):
-        for item in node:
-            _components(item, found)
-    elif isinstance(node, dict):
-        props = node.get("props", {})
-        if isinstance(props.get("id"), str):
-            found.update({(props["id"], k): v for k, v in props.items() if k not in ("id", "children")})
-        for value in props.values():
-            _components(value, found)
-    return found
-
-
-def _page_values(client, path):
-    response = client.post(PATH, json=route_body(path))
-    assert response.status_code == 200, response.get_data(as_text=True)[:500]
-    return _components(response.get_json()["response"]["page"]["children"], {})
-
-
 def _overrides(streets):
     _, b_code, b_id, target = streets
     return {
@@ -97,31 +79,6 @@ def _overrides(streets):
         ("ins-grid", "selectedRows"): [{"id": target}],
         ("ins-choice", "data"): {"pin": [target], "drop": []},
         ("ins-r-notes", "value"): "checked",
-    }
-
-
-def _body(key, spec, values, overrides):
-    def prop(item):
-        if item["id"].startswith("{"):
-            return []  # a pattern-matching group: none on the page
-        ident, name = item["id"], item["property"]
-        value = overrides.get((ident, name), values.get((ident, name)))
-        if name == "n_clicks":
-            value = 1
-        return {"id": ident, "property": name, "value": value}
-
-    outputs = [
-        dict(zip(("id", "property"), part.rsplit(".", 1), strict=True))
-        for part in key.strip(".").split("...")
-    ]
-    inputs = [prop(i) for i in spec["inputs"]]
-    changed = next((f"{i['id']}.{i['property']}" for i in inputs if isinstance(i, dict)), "")
-    return {
-        "output": key,
-        "outputs": outputs if key.startswith("..") else outputs[0],
-        "inputs": inputs,
-        "state": [prop(s) for s in spec.get("state", [])],
-        "changedPropIds": [changed],
     }
 
 

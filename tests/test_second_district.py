@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from tests.conftest import fresh_database
+from tests.databases import fresh_database
 from tests.second_district import write_all
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -12,8 +12,9 @@ from geo.inspection_settings import InspectionSettings
 from layers import routing
 from layers.network import NetworkCache
 from layers.plan import PlanRequest, make_plan
+from tests.plans import flat as _flat
+from tests.plans import problem as _problem
 from tests.sql import one
-from tests.test_inspections import _flat, _problem
 
 
 @pytest.fixture(scope="module")

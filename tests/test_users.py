@@ -6,8 +6,8 @@ import sqlalchemy as sa
 from geo import sessions, users
 from geo.errors import InputError
 from geo.settings import Settings
+from tests.cli import gridgov
 from tests.sql import one
-from tests.test_cli import gridgov
 
 
 def test_accounts_from_the_command_line(settings, demo):

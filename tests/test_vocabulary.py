@@ -303,8 +303,8 @@ def test_the_dashboard_follows_the_district_file(settings, demo, accounts, tmp_p
     from dashboard.app import create_app
     from dashboard.monitor import layout as L
     from tests.auth import client_for
-    from tests.test_dashboard import route
-    from tests.test_monitor import update
+    from tests.callbacks import monitor_update as update
+    from tests.callbacks import route
 
     path = tmp_path / "district.toml"
     path.write_text(
