@@ -19,6 +19,7 @@ from geo import row_scope
 from geo.district_names import DistrictNames
 from geo.row_scope import RowScope
 from geo.users import User
+from geo.vocabulary import Vocabulary
 from layers.drill import Drill
 from layers.registry import default_registry
 from layers.scope import Scope
@@ -98,7 +99,14 @@ def test_a_worker_warms_its_caches_in_the_row_scope_its_screens_use(settings, de
         settings, demo, monitor_cache=monitor, coverage_cache=coverage, solver=Solver(in_process=True)
     )
     identity = IdentityCache(demo, DistrictNames())
-    server._warm_up(app.server, settings=settings, engine=demo, caches=(monitor, coverage), identity=identity)
+    server._warm_up(
+        app.server,
+        settings=settings,
+        engine=demo,
+        caches=(monitor, coverage),
+        vocabulary=Vocabulary(),
+        identity=identity,
+    )
     assert monitor.fact_scopes() == [RowScope.everything().setting]
 
 
