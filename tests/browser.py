@@ -7,7 +7,7 @@ import shutil
 import socket
 import subprocess
 import sys
-import time
+import threading
 import urllib.error
 import urllib.request
 from pathlib import Path
@@ -49,19 +49,29 @@ def _free_port():
         return s.getsockname()[1]
 
 
-def _wait_for_http(url, server, log, timeout=90.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if server.poll() is not None:
-            pytest.fail(f"gridgov serve exited with {server.returncode}:\n{log.read_text()}")
-        try:
-            with urllib.request.urlopen(url, timeout=5) as response:
-                if response.status == 200:  # the login page: the server is up
-                    return
-        except (urllib.error.URLError, ConnectionError, TimeoutError):
-            pass
-        time.sleep(0.5)
-    pytest.fail(f"gridgov serve did not answer within {timeout:.0f} s:\n{log.read_text()}")
+READY = b"Listening at: "  # gunicorn's line once its socket is bound (requests queue for a worker)
+START_LIMIT = 90.0
+
+
+def _copy_lines(pipe, log: Path, ready: threading.Event) -> None:
+    """Copy the server's output into ``log`` line by line; set ``ready`` when it says it listens
+    (or when it ends, so the waiter looks at why)."""
+    with pipe, log.open("wb") as out:
+        for line in pipe:
+            out.write(line)
+            out.flush()
+            if READY in line:
+                ready.set()
+    ready.set()
+
+
+def _wait_until_serving(url, server, log, ready: threading.Event):
+    """Wait for the server to report its socket bound, then for its first answer (one request,
+    which waits for a worker): no polling."""
+    if not ready.wait(START_LIMIT) or server.poll() is not None:
+        pytest.fail(f"gridgov serve did not start listening (exit {server.poll()}):\n{log.read_text()}")
+    with urllib.request.urlopen(url, timeout=START_LIMIT) as response:
+        assert response.status == 200, log.read_text()
 
 
 @contextlib.contextmanager
@@ -72,17 +82,19 @@ def serving(settings, tmp_path, **env_extra):
     env["GRIDGOV_DATA_DIR"] = str(settings.data_dir)
     env.update(env_extra)
     log = tmp_path / "serve.log"
-    with log.open("wb") as out:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "gridgov", "serve", "--port", str(port)],
-            cwd=ROOT,
-            env=env,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-        )
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "gridgov", "serve", "--port", str(port)],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
+    ready = threading.Event()
+    copier = threading.Thread(target=_copy_lines, args=(proc.stdout, log, ready), daemon=True)
+    copier.start()
     url = f"http://127.0.0.1:{port}/"
     try:
-        _wait_for_http(url + "login", proc, log)
+        _wait_until_serving(url + "login", proc, log, ready)
         yield url, log
     finally:
         proc.terminate()
@@ -91,6 +103,7 @@ def serving(settings, tmp_path, **env_extra):
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait()
+        copier.join(timeout=30)
 
 
 def sign_in(page, url, account, *, then=""):

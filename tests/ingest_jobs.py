@@ -112,9 +112,13 @@ def wait_until(check: Callable[[], bool], *, what: str) -> None:
         time.sleep(0.01)
 
 
-def session_gone(engine: Engine, app: str) -> bool:
-    """The server has noticed the dead client and rolled its transaction back."""
-    return one(engine, "SELECT count(*) FROM pg_stat_activity WHERE application_name = :app", app=app) == 0
+def wait_rolled_back(engine: Engine, *, source: str, kind: str = "incidents") -> None:
+    """Block until a killed job's transaction has ended (rolled back: a dead client cannot
+    commit): take the advisory lock it held on its kind and source (ingest/job.py) and wait for
+    it, without polling."""
+    with engine.begin() as conn:
+        conn.execute(sa.text(f"SET LOCAL lock_timeout = '{int(LIMIT)}s'"))
+        conn.execute(sa.text("SELECT pg_advisory_xact_lock(hashtext(:k))"), {"k": f"ingest:{kind}:{source}"})
 
 
 def waiting_for(engine: Engine, app: str, *, relation: str) -> bool:

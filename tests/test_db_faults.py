@@ -15,7 +15,6 @@ import json
 import re
 import shutil
 import tempfile
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -35,7 +34,6 @@ from tests.auth import make_account
 from tests.browser import CHROMIUM, CHROMIUM_ARGS, serving
 
 pytestmark = pytest.mark.browser
-RECOVERY_BOUND_S = 5.0  # the issue's requirement
 REFRESH_S = 2
 
 
@@ -100,17 +98,13 @@ def _shown(html: str) -> str:
     return found.group(1)
 
 
-def _recovery_seconds(client: requests.Session, url: str, cluster: EmbeddedCluster) -> float:
+def _first_answer_after_restart(client: requests.Session, url: str, cluster: EmbeddedCluster) -> None:
+    """Start the database again (``cluster.start`` returns once it accepts connections): the very
+    next request must bring the wall screen back, still logged in: no retry, no restart."""
     cluster.start()
-    started = time.monotonic()
-    while time.monotonic() - started < 60:
-        answer = _route(client, url, "/monitor")
-        if answer.status_code == 200:
-            assert "m-kpis" in answer.text  # the wall screen itself: still logged in, data again
-            return time.monotonic() - started
-        assert answer.status_code == 503, answer.text[:300]
-        time.sleep(0.1)
-    pytest.fail("the dashboard did not recover within 60 s")
+    answer = _route(client, url, "/monitor")
+    assert answer.status_code == 200, answer.text[:300]
+    assert "m-kpis" in answer.text  # the wall screen itself: still logged in, data again
 
 
 def test_database_outage_shows_unavailable_and_recovers_by_itself(outage, tmp_path):
@@ -141,9 +135,7 @@ def test_database_outage_shows_unavailable_and_recovers_by_itself(outage, tmp_pa
             assert page.inner_text("#db-banner") == MESSAGE
             assert "Traceback" not in page.inner_text("body")
 
-            seconds = _recovery_seconds(client, url, cluster)
-            print(f"\nrecovered {seconds:.2f} s after the database was back")
-            assert seconds <= RECOVERY_BOUND_S
+            _first_answer_after_restart(client, url, cluster)
             page.wait_for_selector("#db-banner", state="hidden", timeout=10_000)
             page.wait_for_selector(".kpi-value", timeout=30_000)
             browser.close()

@@ -14,7 +14,7 @@ from geo.errors import InputError
 from ingest.job import JobOptions, run_file
 from ingest.kinds import get_kind
 from tests.ingest_files import incident_rows, many_incidents, sample_buildings, write
-from tests.ingest_jobs import LIMIT, IngestJob, holding_back_commits, session_gone, wait_until
+from tests.ingest_jobs import LIMIT, IngestJob, holding_back_commits, wait_rolled_back, wait_until
 from tests.sql import one
 
 KIND = get_kind("incidents")
@@ -126,7 +126,7 @@ def test_killed_job_leaves_the_database_as_it_was_and_a_rerun_completes(ingest_d
     ):
         job.reach("batch", batches=2)  # well inside the job: two of six batches copied
         job.kill()
-    wait_until(lambda: session_gone(ingest_demo, "killed"), what="the server to roll the dead job back")
+    wait_rolled_back(ingest_demo, source="kill")
     after = {t: one(ingest_demo, f"SELECT count(*) FROM {t}") for t in before}
     assert after == before
     assert one(ingest_demo, "SELECT to_regclass(:p) IS NULL", p=partitions.partition_name("kill"))

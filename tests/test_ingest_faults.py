@@ -15,7 +15,7 @@ import sqlalchemy as sa
 
 from tests.databases import demo_copy
 from tests.ingest_files import many_incidents, sample_buildings, write
-from tests.ingest_jobs import IngestJob, holding_back_commits, session_gone, wait_until, waiting_for
+from tests.ingest_jobs import IngestJob, holding_back_commits, wait_rolled_back, wait_until, waiting_for
 from tests.sql import all_rows, one
 
 ROWS, BATCH = 20_000, 2_000  # ten batches
@@ -75,7 +75,7 @@ def kill_trial(engine, path, *, app: str, point: tuple[str, int]) -> dict:
         else:
             running.reach(phase, batches=batches)
         running.kill()
-    wait_until(lambda: session_gone(engine, app), what="the server to end the dead job's session")
+    wait_rolled_back(engine, source=SOURCE)
     return running.steps[-1]
 
 
