@@ -105,7 +105,9 @@ class IngestJob:
 
 
 def wait_until(check: Callable[[], bool], *, what: str) -> None:
-    """Poll the server until ``check`` holds."""
+    """Poll the server's own report (pg_locks) until ``check`` holds. A session starting to wait
+    for a lock sends no event anyone could block on, so this asks every 10 ms; nothing depends on
+    how long the job takes (``LIMIT`` only ends a stuck job's test)."""
     deadline = time.monotonic() + LIMIT
     while not check():
         assert time.monotonic() < deadline, f"waited {LIMIT:.0f} s for {what}"
