@@ -23,3 +23,7 @@ class InputError(GridgovError):
 
 class BackupError(GridgovError):
     """A dump or restore cannot be made (missing programs, a bad archive, a non-empty target)."""
+
+
+class SearchError(GridgovError):
+    """A search text that cannot be searched for (not text, control characters, too long)."""

@@ -111,7 +111,16 @@ class Building(Base):
     """A building (楼栋) with the households and residents coverage is weighted by."""
 
     __tablename__ = "building"
-    __table_args__ = (sa.UniqueConstraint("source", "source_id"),)
+    __table_args__ = (
+        sa.UniqueConstraint("source", "source_id"),
+        # finding the cases at a building by its address (layers/case_search.py, migration 0019)
+        sa.Index(
+            "ix_building_address_trgm",
+            "address",
+            postgresql_using="gin",
+            postgresql_ops={"address": "gin_trgm_ops"},
+        ),
+    )
     id: Mapped[int] = mapped_column(primary_key=True)
     source: Mapped[str] = mapped_column(sa.Text)
     source_id: Mapped[str] = mapped_column(sa.Text)
@@ -138,6 +147,15 @@ class Incident(Base):
         sa.Index(
             "ix_incident_duplicate_of", "duplicate_of", postgresql_where=sa.text("duplicate_of IS NOT NULL")
         ),
+        # finding one case by address (layers/case_search.py, migration 0019)
+        sa.Index(
+            "ix_incident_raw_address_trgm",
+            "raw_address",
+            postgresql_using="gin",
+            postgresql_ops={"raw_address": "gin_trgm_ops"},
+            postgresql_where=sa.text("raw_address IS NOT NULL"),
+        ),
+        sa.Index("ix_incident_grid_unaddressed", "grid_id", postgresql_where=sa.text("raw_address IS NULL")),
         # one partition per source (migration 0005, geo/partitions.py); keys include the source
         {"postgresql_partition_by": "LIST (source)"},
     )
