@@ -155,7 +155,7 @@ class Incident(Base):
             postgresql_ops={"raw_address": "gin_trgm_ops"},
             postgresql_where=sa.text("raw_address IS NOT NULL"),
         ),
-        sa.Index("ix_incident_grid_unaddressed", "grid_id", postgresql_where=sa.text("raw_address IS NULL")),
+        sa.Index("ix_incident_grid", "grid_id"),
         # one partition per source (migration 0005, geo/partitions.py); keys include the source
         {"postgresql_partition_by": "LIST (source)"},
     )

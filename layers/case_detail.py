@@ -121,7 +121,7 @@ def _detail(
         deadline_at=case["deadline_at"],
         closed_at=case["closed_at"],
         rework_count=int(case["rework_count"] or 0),
-        address=case["raw_address"],
+        address=case["raw_address"] or None,
         building_address=case["building_address"],
         match_level=case["match_level"],
         street=case["street"],

@@ -12,9 +12,9 @@ Indexes: the ticket branches use the ``(source_id, source)`` unique index of eve
 indexes of migration 0019 (on ``incident.raw_address`` and ``building.address``) for a text of
 three or more characters (``ILIKE`` only when the text has letters with a case: ``LIKE`` is
 three times faster where the index cannot help). Incidents have no spatial index, so the
-building branch reaches the incidents placed by coordinates through the matched buildings'
-grids (``ix_incident_grid_unaddressed``, also 0019); those with a reported address are found by
-it. Measured figures are in the migration.
+building branch reaches incidents through the matched buildings' grids (``ix_incident_grid``,
+also 0019): a case is found by the address of the building it lies in, however its own address
+was written, or when it was placed by coordinates alone. Measured figures are in the migration.
 """
 
 from __future__ import annotations
@@ -53,15 +53,15 @@ WITH hits AS (
    FROM (SELECT b.geom, b.grid_id FROM building b
          WHERE :address AND b.address {like} :contains ESCAPE '\' AND b.grid_id IS NOT NULL
          LIMIT :buildings) b
-   JOIN incident i ON i.grid_id = b.grid_id AND i.raw_address IS NULL AND ST_Intersects(i.geom, b.geom)
+   JOIN incident i ON i.grid_id = b.grid_id AND ST_Intersects(i.geom, b.geom)
    ORDER BY i.reported_at DESC LIMIT :limit)
 ), best AS (SELECT source, id, min(rank) AS rank FROM hits GROUP BY source, id)
 SELECT i.source, i.id, i.source_id, best.rank, i.category, i.status, i.reported_at,
-       coalesce(i.raw_address, bd.address), s.name
+       coalesce(nullif(i.raw_address, ''), bd.address), s.name
 FROM best JOIN incident i ON i.source = best.source AND i.id = best.id
 LEFT JOIN street s ON s.id = i.street_id
 LEFT JOIN LATERAL (SELECT b.address FROM building b WHERE ST_Intersects(b.geom, i.geom) LIMIT 1) bd
-  ON i.raw_address IS NULL
+  ON coalesce(i.raw_address, '') = ''
 ORDER BY best.rank, i.reported_at DESC, i.source, i.id
 LIMIT :limit"""
 
