@@ -15,20 +15,24 @@ from sqlalchemy.engine import Engine
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from dashboard import audit_page
+from dashboard import layout as map_layout
 from dashboard.auth import current_user, install_auth
 from dashboard.auth.access import SHELL, callback_pages, may_use, page_for_path
 from dashboard.auth.current import current_row_scope, may_see_street
 from dashboard.callbacks import register_callbacks
+from dashboard.case_callbacks import CasePage, register_case_callbacks
 from dashboard.coverage import layout as coverage_page
 from dashboard.coverage.callbacks import register_coverage_callbacks
 from dashboard.coverage.views import CoverageCache, type_options
 from dashboard.empty import empty_state
+from dashboard.figure import tile_layers
 from dashboard.identity import IdentityCache
 from dashboard.inspections import layout as inspections
 from dashboard.inspections.callbacks import register_inspection_callbacks, today
 from dashboard.inspections.solver import Solver
 from dashboard.inspections.views import streets as street_options
 from dashboard.layout import DEFAULT_WINDOW, page
+from dashboard.monitor import layout as monitor_layout
 from dashboard.monitor import page as monitor
 from dashboard.monitor.callbacks import register_monitor_callbacks
 from dashboard.monitor.views import MonitorCache
@@ -177,6 +181,8 @@ def create_app(
 
     register_callbacks(app, engine=engine, registry=registry, tile_url=settings.tile_url, maps=maps)
     register_monitor_callbacks(app, engine=engine, cache=cache, vocabulary=vocabulary)
+    for case_page in _case_pages(settings):
+        register_case_callbacks(app, engine=engine, vocabulary=vocabulary, page=case_page)
     coverage = CoverageCache() if coverage_cache is None else coverage_cache
     register_coverage_callbacks(app, engine=engine, cache=coverage, types=service_types, identity=identity)
     register_inspection_callbacks(
@@ -195,6 +201,20 @@ def create_app(
         script_hashes=app.csp_hashes(),
     )
     return app
+
+
+def _case_pages(settings: Settings) -> list[CasePage]:
+    """The pages that find one case: the wall screen (its language store) and the map (Chinese,
+    its tile layer under the marker)."""
+    return [
+        CasePage(monitor_layout.CASE, monitor_layout.MAP, lang_store=monitor_layout.LANG),
+        CasePage(
+            map_layout.CASE,
+            map_layout.MAP,
+            base_layers=tile_layers(settings.tile_url),
+            colours=("#1d4ed8", "#e63946"),
+        ),
+    ]
 
 
 def _skeletons(registry: LayerRegistry, vocabulary: Vocabulary) -> dict[str, Component]:

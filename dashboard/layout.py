@@ -8,6 +8,8 @@ from typing import Any
 import plotly.graph_objects as go
 from dash import dcc, html
 
+from dashboard import case_panel
+from dashboard.case_panel import CaseIds
 from layers.identity import Identity
 from layers.registry import LayerRegistry
 
@@ -15,6 +17,7 @@ MAP, LAYERS, STREET, WINDOW, PRESENT, AS_OF = "map", "layers", "street", "window
 DISTRICT = "district"  # the street picker's value for the whole district
 WINDOWS = {"7": "近7天", "30": "近30天", "90": "近90天", "all": "全部"}
 DEFAULT_WINDOW = "30"
+CASE = CaseIds("case")  # finding one case (dashboard/case_panel.py); the page is in Chinese
 
 # shown only while the demo (`gridgov demo`) is what is loaded
 DEMO_NOTE = (
@@ -80,6 +83,7 @@ def side_panel(
     return html.Aside(
         [
             notice,
+            _section("查找事件", case_panel.search_box(CASE, "zh")),
             _section("范围", street_picker(streets)),
             _section("事件时间", window_picker(), html.Div(as_of, id=AS_OF, className="as-of")),
             _section("图层", layer_checklist(registry, layers)),
@@ -114,7 +118,7 @@ def page(
     return html.Div(
         [
             header(identity),
-            html.Main([panel, map_graph(figure)], className="body"),
+            html.Main([panel, map_graph(figure), case_panel.panel(CASE, "zh")], className="body"),
             dcc.Store(id=PRESENT, data=[list(item) for item in present]),
         ],
         className="page",

@@ -12,6 +12,8 @@ from typing import Any
 
 from dash import dcc, html
 
+from dashboard import case_panel
+from dashboard.case_panel import CaseIds
 from dashboard.monitor.figures import trend_figure
 from dashboard.monitor.i18n import short_name, source_name, text
 from dashboard.monitor.views import WINDOWS, Controls, MonitorData, map_figure
@@ -31,6 +33,7 @@ KPIS, MAP, CRUMBS, GRID_CARD, RANKING, ALERTS, LATEST, TREND, AS_OF = (
 )  # fmt: skip
 RANK_TITLE, LEGEND = "m-rank-title", "m-legend"
 CRUMB = "m-crumb"  # pattern-matching id type of breadcrumb buttons
+CASE = CaseIds("m-case")  # finding one case (dashboard/case_panel.py)
 # a rise is good news for these tiles, bad news for the others
 _GOOD_UP = {"on_time_closure"}
 _COMPARED = {"open": "vs_24h", "new_today": "vs_yesterday", "overdue": "vs_24h"}
@@ -263,6 +266,7 @@ def monitor_page(
         [
             html.H1(text(lang, "title", centre=identity.centre if lang == "zh" else identity.centre_en)),
             html.Nav(crumbs(data.crumbs, lang), id=CRUMBS, className="crumbs"),
+            case_panel.search_box(CASE, lang),
             html.Div(as_of(data.now, lang), id=AS_OF, className="as-of"),
             html.A(text(lang, "switch"), href=switch, className="lang"),
         ],
@@ -290,6 +294,7 @@ def monitor_page(
             _panel(text(lang, "alerts"), feed_list(data.alerts, lang, vocabulary=data.vocabulary, now=data.now), ident=ALERTS, extra="alerts"),
             html.Section([html.H2(text(lang, "trend")), trend], className="panel trend"),
             _panel(text(lang, "latest"), feed_list(data.latest, lang, vocabulary=data.vocabulary), ident=LATEST, extra="latest"),
+            case_panel.panel(CASE, lang),  # over the right-hand column when a case is open
         ],
         className="m-body",
     )  # fmt: skip
