@@ -15,6 +15,7 @@ from sqlalchemy.engine import Engine
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from dashboard import audit_page
+from dashboard.api import install_api
 from dashboard.auth import current_user, install_auth
 from dashboard.auth.access import SHELL, callback_pages, may_use, page_for_path
 from dashboard.auth.current import current_row_scope, may_see_street
@@ -35,6 +36,7 @@ from dashboard.monitor.views import MonitorCache
 from dashboard.ops import install_operations
 from dashboard.views import MapCaches, shared_map_state
 from geo import row_scope
+from geo.db import database_url, make_engine
 from geo.district_names import DistrictNames
 from geo.inspection_settings import InspectionSettings
 from geo.service_types import ServiceType, service_types_from_file
@@ -113,12 +115,14 @@ def create_app(
     coverage_cache: CoverageCache | None = None,
     vocabulary: Vocabulary | None = None,
     identity_cache: IdentityCache | None = None,
+    api_engine: Engine | None = None,
 ) -> Dash:
     """A new dashboard app reading from ``engine``; assets are served locally, no CDN. Every
     route and callback is behind the login gate (``dashboard/auth``), and every transaction
     runs in the caller's row scope (``geo/row_scope.py``) on a copy of ``engine`` that shares
     its pool (``engine`` itself is left as it was). ``vocabulary`` (default: read from the
-    district file) names the categories and inspection kinds on every page."""
+    district file) names the categories and inspection kinds on every page. The intake API
+    (``dashboard/api``) writes through ``api_engine`` (default: the owner's ``DATABASE_URL``)."""
     registry = default_registry() if registry is None else registry
     unscoped, engine = engine, engine.execution_options()
     row_scope.install(engine, current_row_scope)
@@ -186,6 +190,14 @@ def create_app(
         settings=InspectionSettings.from_file(settings.district_file),
         solver=Solver() if solver is None else solver,
         kinds=vocabulary.inspection_kinds,
+    )
+    install_api(
+        app.server,
+        settings=settings,
+        engine=make_engine(database_url(settings), pool_size=settings.threads)
+        if api_engine is None
+        else api_engine,
+        vocabulary=vocabulary,
     )
     install_auth(
         app.server,

@@ -1,0 +1,74 @@
+"""``POST /api/v1/<kind>``: batches of up to 10,000 items from systems that send many at once.
+
+Body: ``{"items": [{...}, ...], "crs": "gcj02"}`` (``crs`` optional: the items' coordinate system
+unless an item names its own). Each item has the fields of the kind's CSV columns. The answer
+(200, after the commit) counts the job and gives each item's outcome; refusals are
+``{"error": "..."}`` with 400 / 401 / 403 / 413 / 429 / 503.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, Response
+
+from dashboard.api import _body
+from dashboard.api.errors import ApiRefusal
+from dashboard.api.intake import Intake
+from dashboard.api.keys import authorise, check_source, presented_key
+from dashboard.api.responses import answer, refusals
+
+NAME = "api"
+KINDS = ("incidents",)  # the ingest kinds the batch endpoint takes, by their path
+
+
+def _error(status: int, message: str) -> dict[str, Any]:
+    return {"error": message, "status": status}
+
+
+def batch_blueprint(intake: Intake) -> Blueprint:
+    bp = Blueprint(NAME, __name__, url_prefix="/api/v1")
+
+    @bp.post("/<kind>")
+    @refusals(_error)
+    def post_items(kind: str) -> Response:
+        if kind not in KINDS:
+            raise ApiRefusal(404, f"no batch endpoint {kind!r}; there are {', '.join(KINDS)}")
+        key = authorise(intake.engine, presented_key())
+        body = _body.json_body()
+        for named in _body.named_sources(body):
+            check_source(key, named)
+        items = _body.items_of(body, fields=intake.fields(kind))
+        _body.check_crs(body, items)
+        crs = body.get("crs")
+        result, outcomes = intake.run(
+            key, kind, items, crs=str(crs) if crs else None, via=f"POST /api/v1/{kind}"
+        )
+        return answer(
+            {
+                "run_id": result.run_id,
+                "source": key.source,
+                "counts": {
+                    "items": result.read,
+                    "inserted": result.inserted,
+                    "updated": result.updated,
+                    "unchanged": result.unchanged,
+                    "quarantined": result.quarantined,
+                },
+                "items": [
+                    {
+                        "index": o.index,
+                        "source_id": _text(items[o.index].get("source_id")),
+                        "outcome": o.outcome,
+                    }
+                    | ({"reason": o.reason} if o.reason else {})
+                    for o in outcomes
+                ],
+            }
+        )
+
+    return bp
+
+
+def _text(value: object) -> str | None:
+    return None if value is None else str(value)
