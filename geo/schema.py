@@ -352,6 +352,32 @@ class LoginThrottle(Base):
     audit_id: Mapped[int | None] = mapped_column(sa.BigInteger)
 
 
+class ApiKey(Base):
+    """An intake source's API key, as its SHA-256 only, with its use and its throttle's token
+    bucket (migration 0018, ``geo/api_keys.py``). One live key per source."""
+
+    __tablename__ = "api_key"
+    __table_args__ = (
+        sa.CheckConstraint("per_minute > 0 AND burst > 0", name="rate"),
+        sa.CheckConstraint("source <> ''", name="source"),
+        sa.Index(
+            "uq_api_key_live_source", "source", unique=True, postgresql_where=sa.text("revoked_at IS NULL")
+        ),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    source: Mapped[str] = mapped_column(sa.Text)
+    key_hash: Mapped[str] = mapped_column(sa.Text, unique=True)
+    created_at: Mapped[dt.datetime] = mapped_column(sa.DateTime(timezone=True), server_default=sa.func.now())
+    revoked_at: Mapped[dt.datetime | None] = mapped_column(sa.DateTime(timezone=True))
+    last_used_at: Mapped[dt.datetime | None] = mapped_column(sa.DateTime(timezone=True))
+    requests: Mapped[int] = mapped_column(sa.BigInteger, server_default=sa.text("0"))
+    items: Mapped[int] = mapped_column(sa.BigInteger, server_default=sa.text("0"))
+    per_minute: Mapped[int] = mapped_column(server_default=sa.text("120"))
+    burst: Mapped[int] = mapped_column(server_default=sa.text("60"))
+    tokens: Mapped[float | None] = mapped_column(sa.Float)
+    tokens_at: Mapped[dt.datetime | None] = mapped_column(sa.DateTime(timezone=True))
+
+
 class AuditEntry(Base):
     """Who did what, append-only: a trigger refuses DELETE and TRUNCATE (migration 0007), and
     UPDATE but for the growing count of a ``login.throttled`` entry (migration 0013)."""
