@@ -8,17 +8,21 @@ Runs on ``ingest_demo`` (a private copy of the demo district), each test with so
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 import sqlalchemy as sa
 
 from dashboard.api._body import MAX_BYTES, MAX_ITEMS
 from dashboard.app import create_app
+from dashboard.auth.gate import KEYED_BLUEPRINTS
 from geo import api_keys
 from tests.api_client import count, items_at, new_key, post_items
 from tests.auth import client_for, make_account
 from tests.cli import assert_one_line_error, gridgov
 from tests.ingest_files import sample_buildings
+
+OPEN = {"open311.services"}  # Open311's list of services needs no key (the spec's clients read it first)
 
 
 @pytest.fixture(scope="module")
@@ -160,6 +164,22 @@ def test_the_pages_session_cookie_grants_nothing(server, ingest_demo, buildings)
     )
     assert response.status_code == 401 and response.get_json()[0]["code"] == 401
     assert "Set-Cookie" not in response.headers  # the API never touches the session
+
+
+def test_every_api_route_refuses_a_request_without_a_key(server):
+    """As tests/test_auth.py does for the pages: every route of the API, every method, with the
+    pages' Origin but no key, is refused (401), but for the open list of services."""
+    client, checked = server.test_client(), 0
+    for rule in server.url_map.iter_rules():
+        if rule.endpoint.split(".")[0] not in KEYED_BLUEPRINTS or rule.endpoint in OPEN:
+            continue
+        for method in sorted(rule.methods - {"OPTIONS"}):
+            response = client.open(
+                re.sub(r"<[^>]+>", "incidents", rule.rule), method=method, json={"items": [{}]}
+            )
+            assert response.status_code == 401, (rule.rule, method, response.status_code)
+            checked += 1
+    assert checked >= 5
 
 
 def test_each_key_is_throttled(server, ingest_demo, buildings):
