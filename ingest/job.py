@@ -270,7 +270,8 @@ def _merge(conn: Connection, plan: _Plan, ctx: JobContext, *, fresh: bool, stage
 
 def _outcomes(conn: Connection, kind: IngestKind, *, fresh: bool) -> dict[int, Outcome]:
     """What the merge will do to each staged row (asked before it runs)."""
-    return staged_outcomes(conn, table=kind.table, columns=kind.columns, conflict=kind.conflict, fresh=fresh)
+    compared = kind.compared or tuple(c for c in kind.columns if c not in kind.conflict)
+    return staged_outcomes(conn, table=kind.table, compared=compared, conflict=kind.conflict, fresh=fresh)
 
 
 def _execute(

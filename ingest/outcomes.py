@@ -3,7 +3,7 @@
 While a job copies its batches, the row number and key (``kind.conflict``) of every staged row
 go into a temporary table too; before the merge, one query compares the stage with the table:
 a key not there yet is ``inserted``, one whose columns differ is ``updated``, the rest are
-``unchanged`` (the same test as the upsert's). Quarantined rows are read back from the run's
+``unchanged`` (the same test as the merge's: ``kind.compared``, by default every other column). Quarantined rows are read back from the run's
 quarantine with their reasons. Only jobs that ask (``JobOptions.row_outcomes``) pay for this.
 """
 
@@ -45,8 +45,8 @@ def record_rows(
         copy_frame(conn, ROWS, keys)
 
 
-def _compare(table: str, columns: Sequence[str], conflict: Sequence[str]) -> sql.Composed:
-    changing = [sql.Identifier(c) for c in columns if c not in conflict]
+def _compare(table: str, compared: Sequence[str], conflict: Sequence[str]) -> sql.Composed:
+    changing = [sql.Identifier(c) for c in compared]
 
     def match(a: str, b: str) -> sql.Composed:
         return sql.SQL(" AND ").join(
@@ -71,13 +71,14 @@ def _compare(table: str, columns: Sequence[str], conflict: Sequence[str]) -> sql
 
 
 def staged_outcomes(
-    conn: Connection, *, table: str, columns: Sequence[str], conflict: Sequence[str], fresh: bool
+    conn: Connection, *, table: str, compared: Sequence[str], conflict: Sequence[str], fresh: bool
 ) -> dict[int, Outcome]:
-    """Row number → outcome of every staged row, before the merge (a fresh partition: all new)."""
+    """Row number → outcome of every staged row, before the merge (a fresh partition: all new);
+    a row whose ``compared`` columns differ from the stored row's is an update."""
     query = (
         sql.SQL("SELECT row_number, 'inserted' FROM {r}").format(r=sql.Identifier(ROWS))
         if fresh
-        else _compare(table, columns, conflict)
+        else _compare(table, compared, conflict)
     )
     return {int(row): (str(outcome), None) for row, outcome in raw_connection(conn).execute(query)}
 

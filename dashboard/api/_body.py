@@ -68,15 +68,22 @@ def _check_item(index: int, item: object, known: set[str], fields: Sequence[str]
         )
 
 
+SOURCE_FIELDS = (
+    "source",
+    "incident_source",
+)  # what names a source: the body's, an item's, an event's incident
+
+
 def named_sources(body: Mapping[str, object]) -> set[str]:
-    """Every source the body names (top level or in an item)."""
+    """Every source the body names (top level or in an item; empty values name none)."""
     items = body.get("items")
-    named = (
-        {str(i["source"]) for i in items if isinstance(i, dict) and "source" in i}
+    found = (
+        [i.get(f) for i in items if isinstance(i, dict) for f in SOURCE_FIELDS]
         if isinstance(items, list)
-        else set()
+        else []
     )
-    return named | ({str(body["source"])} if "source" in body else set())
+    found.append(body.get("source"))
+    return {str(v) for v in found if v not in (None, "")}
 
 
 def check_crs(body: Mapping[str, object], items: Sequence[Mapping[str, object]]) -> None:

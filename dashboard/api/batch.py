@@ -3,7 +3,10 @@
 Body: ``{"items": [{...}, ...], "crs": "gcj02"}`` (``crs`` optional: the items' coordinate system
 unless an item names its own). Each item has the fields of the kind's CSV columns. The answer
 (200, after the commit) counts the job and gives each item's outcome; refusals are
-``{"error": "..."}`` with 400 / 401 / 403 / 413 / 429 / 503.
+``{"error": "..."}`` with 400 / 401 / 403 / 404 / 413 / 429 / 503.
+
+``incident-events`` are the steps of the key's own incidents (``ingest/kinds/incident_events.py``):
+an item's ``incident_source``, if given, must be the key's source.
 """
 
 from __future__ import annotations
@@ -19,7 +22,8 @@ from dashboard.api.keys import authorise, check_source, presented_key
 from dashboard.api.responses import answer, refusals
 
 NAME = "api"
-KINDS = ("incidents",)  # the ingest kinds the batch endpoint takes, by their path
+# the ingest kinds the batch endpoint takes (path → the field that names an item in the answer)
+KINDS = {"incidents": "source_id", "incident-events": "ticket"}
 
 
 def _error(status: int, message: str) -> dict[str, Any]:
@@ -58,7 +62,7 @@ def batch_blueprint(intake: Intake) -> Blueprint:
                 "items": [
                     {
                         "index": o.index,
-                        "source_id": _text(items[o.index].get("source_id")),
+                        KINDS[kind]: _text(items[o.index].get(KINDS[kind])),
                         "outcome": o.outcome,
                     }
                     | ({"reason": o.reason} if o.reason else {})

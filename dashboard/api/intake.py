@@ -60,8 +60,9 @@ class Intake:
         return self.options.vocabulary
 
     def fields(self, kind_key: str) -> tuple[str, ...]:
-        """The item fields a kind takes: its CSV columns' fields and the location fields."""
-        return (*get_kind(kind_key).field_names, *LOCATION_FIELDS)
+        """The item fields a kind takes: its CSV columns' fields, and the location fields if it has one."""
+        kind = get_kind(kind_key)
+        return (*kind.field_names, *(LOCATION_FIELDS if kind.geometry != "none" else ()))
 
     def run(
         self,

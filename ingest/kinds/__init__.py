@@ -64,6 +64,8 @@ class IngestKind:
     columns: tuple[str, ...]  # table columns written, geometry last
     build: Callable[[pd.DataFrame, JobContext], pd.DataFrame]
     conflict: tuple[str, ...] = ("source", "source_id")
+    # the columns whose change makes a staged row an update (default: every column not in conflict)
+    compared: tuple[str, ...] | None = None
     locate: bool = True  # assign street/community/grid from the geometry
     merge: Callable[[Connection, str, JobContext], tuple[int, int]] | None = None
     after: Callable[[Connection, int, JobContext], None] | None = None

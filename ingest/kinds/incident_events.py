@@ -237,6 +237,14 @@ register(
         columns=COLUMNS,
         build=build,
         conflict=("incident_source", "ticket", "kind", "at"),
+        compared=(
+            "incident_id",
+            "department",
+            "satisfaction",
+            "resolved",
+            "deadline_at",
+            "note",
+        ),  # as _MERGE
         locate=False,
         merge=_merge,
         after=_after,
