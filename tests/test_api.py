@@ -254,3 +254,10 @@ def test_sources_commands(settings, ingest_demo):
     assert gridgov("sources", "revoke", "cli-src", env=env).returncode == 0
     assert "revoked" in gridgov("sources", "list", env=env).stdout
     assert_one_line_error(gridgov("sources", "revoke", "cli-src", env=env), "no live key")
+
+
+def test_the_pages_role_cannot_read_the_keys(ingest_demo):
+    new_key(ingest_demo, "hidden")
+    with ingest_demo.connect() as conn, pytest.raises(sa.exc.ProgrammingError, match="permission denied"):
+        conn.exec_driver_sql("SET LOCAL ROLE gridgov_web")
+        conn.exec_driver_sql("SELECT key_hash FROM api_key")

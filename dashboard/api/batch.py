@@ -17,9 +17,10 @@ from flask import Blueprint, Response
 
 from dashboard.api import _body
 from dashboard.api.errors import ApiRefusal
-from dashboard.api.intake import Intake
+from dashboard.api.intake import Intake, ItemOutcome
 from dashboard.api.keys import authorise, check_source, presented_key
 from dashboard.api.responses import answer, refusals
+from ingest.job import JobResult
 
 NAME = "api"
 # the ingest kinds the batch endpoint takes (path → the field that names an item in the answer)
@@ -48,30 +49,24 @@ def batch_blueprint(intake: Intake) -> Blueprint:
         result, outcomes = intake.run(
             key, kind, items, crs=str(crs) if crs else None, via=f"POST /api/v1/{kind}"
         )
-        return answer(
-            {
-                "run_id": result.run_id,
-                "source": key.source,
-                "counts": {
-                    "items": result.read,
-                    "inserted": result.inserted,
-                    "updated": result.updated,
-                    "unchanged": result.unchanged,
-                    "quarantined": result.quarantined,
-                },
-                "items": [
-                    {
-                        "index": o.index,
-                        KINDS[kind]: _text(items[o.index].get(KINDS[kind])),
-                        "outcome": o.outcome,
-                    }
-                    | ({"reason": o.reason} if o.reason else {})
-                    for o in outcomes
-                ],
-            }
-        )
+        return answer(_report(kind, key.source, items, result, outcomes))
 
     return bp
+
+
+def _report(
+    kind: str, source: str, items: list[dict[str, object]], result: JobResult, outcomes: list[ItemOutcome]
+) -> dict[str, object]:
+    """The job's counts and each item's outcome (named by its ticket), in the order sent."""
+    name = KINDS[kind]
+    counts = {"items": result.read, "inserted": result.inserted, "updated": result.updated}
+    counts |= {"unchanged": result.unchanged, "quarantined": result.quarantined}
+    answers = [
+        {"index": o.index, name: _text(items[o.index].get(name)), "outcome": o.outcome}
+        | ({"reason": o.reason} if o.reason else {})
+        for o in outcomes
+    ]
+    return {"run_id": result.run_id, "source": source, "counts": counts, "items": answers}
 
 
 def _text(value: object) -> str | None:
