@@ -261,3 +261,11 @@ def test_the_pages_role_cannot_read_the_keys(ingest_demo):
     with ingest_demo.connect() as conn, pytest.raises(sa.exc.ProgrammingError, match="permission denied"):
         conn.exec_driver_sql("SET LOCAL ROLE gridgov_web")
         conn.exec_driver_sql("SELECT key_hash FROM api_key")
+
+
+def test_a_full_batch_of_10000_items_is_one_job(server, ingest_demo):
+    key = new_key(ingest_demo, "batch-full")
+    items = items_at(sample_buildings(ingest_demo, MAX_ITEMS, seed=5), prefix="full")
+    response = post_items(server.test_client(), key, items)
+    assert response.status_code == 200
+    assert response.get_json()["counts"]["inserted"] == MAX_ITEMS == count(ingest_demo, "batch-full")

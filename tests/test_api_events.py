@@ -89,3 +89,15 @@ def test_a_key_sends_steps_only_for_its_own_incidents(server, ingest_demo):
     assert _lifecycle(ingest_demo, "ev-c", "evc-0000").signed is False
     located = _post_steps(client, key_a, [step | {"lon": 113.3}])
     assert located.status_code == 400 and "unknown field(s) 'lon'" in located.get_json()["error"]
+
+
+def test_open311_shows_the_department_a_step_dispatched_to(server, ingest_demo):
+    key, client = new_key(ingest_demo, "ev-d"), server.test_client()
+    assert (
+        post_items(client, key, items_at(sample_buildings(ingest_demo, 1, seed=47), prefix="evd")).status_code
+        == 200
+    )
+    step = {"ticket": "evd-0000", "step": "派遣", "at": "2026-11-01 10:00:00", "department": "城管局"}
+    assert _post_steps(client, key, [step]).get_json()["items"][0]["outcome"] == "inserted"
+    shown = client.get("/open311/v2/requests/evd-0000.json", query_string={"api_key": key}).get_json()
+    assert shown[0]["agency_responsible"] == "城管局"

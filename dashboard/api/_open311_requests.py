@@ -20,7 +20,7 @@ MAX_PAGE_SIZE = 1000
 STATUSES = ("open", "closed")
 
 _SELECT = """
-SELECT source_id, category, description, status, reported_at, deadline_at, raw_address,
+SELECT source_id, category, description, status, reported_at, deadline_at, raw_address, department,
        greatest(reported_at, registered_at, dispatched_at, handled_at, verified_at, closed_at) AS updated_at,
        ST_X(geom) AS lon, ST_Y(geom) AS lat
 FROM incident
@@ -123,7 +123,7 @@ def as_open311(row: Mapping[str, Any], vocabulary: Vocabulary) -> dict[str, obje
         "service_name": vocabulary.label(row["category"]),
         "service_code": row["category"],
         "description": row["description"],
-        "agency_responsible": None,
+        "agency_responsible": row["department"],  # 承办单位, from the case's 派遣 step
         "service_notice": None,
         "requested_datetime": _iso(row["reported_at"]),
         "updated_datetime": _iso(row["updated_at"]),
