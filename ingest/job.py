@@ -168,9 +168,9 @@ def run_job(
         plan = _Plan(kind, source, cmap, _system(source, options), options, times)
         result = _execute(engine, plan, geocoder_factory=geocoder_factory, progress=report)
     except InputError as exc:
-        report(Step("failed", message=str(exc)))
-        if not options.dry_run:
-            runs.record_failure(
+        failed = None
+        if not options.dry_run:  # the ledger's line first, so the step can name its run
+            failed = runs.record_failure(
                 engine,
                 kind=kind.key,
                 source=options.source,
@@ -178,6 +178,7 @@ def run_job(
                 sha256=source.sha256,
                 message=str(exc),
             )
+        report(Step("failed", run=failed, message=str(exc)))
         raise
     return result.with_seconds(time.perf_counter() - started)
 
