@@ -33,6 +33,8 @@ from dashboard.monitor import page as monitor
 from dashboard.monitor.callbacks import register_monitor_callbacks
 from dashboard.monitor.views import MonitorCache
 from dashboard.ops import install_operations
+from dashboard.uploads import layout as uploads_page
+from dashboard.uploads.callbacks import kind_options, register_upload_callbacks, upload_setup
 from dashboard.views import MapCaches, shared_map_state
 from geo import row_scope
 from geo.district_names import DistrictNames
@@ -187,6 +189,9 @@ def create_app(
         solver=Solver() if solver is None else solver,
         kinds=vocabulary.inspection_kinds,
     )
+    register_upload_callbacks(app, engine=engine, setup=upload_setup(settings, vocabulary=vocabulary))
+    # an upload arrives as base64 in one callback request: bound every request's body
+    app.server.config["MAX_CONTENT_LENGTH"] = max(settings.upload_max_mb * 1_400_000, 16_000_000)
     install_auth(
         app.server,
         settings=settings,
@@ -206,6 +211,7 @@ def _skeletons(registry: LayerRegistry, vocabulary: Vocabulary) -> dict[str, Com
         "inspections": inspections.page([], today=today(), kinds=vocabulary.inspection_kinds),
         "coverage": coverage_page.page([], default=None),
         "audit": audit_page.page([]),
+        "data": uploads_page.page(kind_options(), max_mb=1),
     }
 
 
@@ -268,12 +274,16 @@ def _builders(
         return _page(engine=engine, registry=registry, tile_url=settings.tile_url, maps=maps,
                      identity=identity.get(), loaded=loaded())  # fmt: skip
 
+    def data(_search: str | None) -> html.Div:
+        return uploads_page.page(kind_options(), max_mb=settings.upload_max_mb)
+
     return {
         "monitor": monitor_page,
         "map": map_page,
         "coverage": coverage,
         "inspections": planning,
         "audit": audit_log,
+        "data": data,
     }
 
 
