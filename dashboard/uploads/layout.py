@@ -81,7 +81,7 @@ def _choices(kinds: Sequence[tuple[str, str]]) -> html.Div:
                                                       value="incidents", id=KIND, clearable=False)], className=field),
             html.Label(["数据来源 Source", dcc.Input(id=SOURCE, type="text", placeholder="12345", maxLength=64)],
                        className=field),
-            html.Label(["坐标系 CRS", dcc.Dropdown(CRS_OPTIONS, value="", id=CRS, clearable=False)], className=field),
+            html.Div(["坐标系 CRS", dcc.RadioItems(CRS_OPTIONS, value="", id=CRS)], className=field),
             html.Label(["图层/工作表 Layer or sheet", dcc.Dropdown([], id=LAYER)], className=field),
         ],
         className="data-choices",
