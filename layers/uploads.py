@@ -80,10 +80,11 @@ def stage(folder: Path, *, contents: str, filename: str, max_bytes: int, user: s
     """Keep an upload (a ``data:…;base64,…`` URL, as the browser sends it) for ``user``."""
     name = _safe_name(filename)
     data = _decode(contents, max_bytes=max_bytes)
+    folder.mkdir(parents=True, exist_ok=True, mode=0o700)
     _forget_old(folder)
     token = secrets.token_hex(16)
     home = folder / token
-    home.mkdir(parents=True, mode=0o700)
+    home.mkdir(mode=0o700)
     path = home / name
     path.write_bytes(data)
     try:

@@ -65,6 +65,7 @@ def staged(tmp_path, frame: pd.DataFrame, *, user="admin1", name="工单.csv"):
 def test_an_upload_is_kept_with_its_sha256_and_bad_uploads_are_refused(tmp_path):
     kept = staged(tmp_path, incidents("s", N), name="../../etc/工单 导出.csv")
     path = tmp_path / kept.token / kept.name
+    assert (tmp_path / kept.token).stat().st_mode & 0o077 == 0
     assert kept.name == "工单_导出.csv" and path.is_file() and kept.layers == ()
     assert len(kept.sha256) == 64 and kept.size == path.stat().st_size
     for contents, filename, needle in (
@@ -214,3 +215,10 @@ def test_prevent_update_is_what_a_non_admin_gets():
 
     with pytest.raises(PreventUpdate):
         _admin()
+
+
+def test_a_request_body_beyond_the_upload_limit_is_refused_before_any_callback(app, district):
+    client = client_for(app.server, make_account(district, "data_admin_big", "admin"))
+    body = b'{"output": "' + b"x" * (app.server.config["MAX_CONTENT_LENGTH"] + 1) + b'"}'
+    response = client.post(PATH, data=body, content_type="application/json")
+    assert response.status_code == 413
