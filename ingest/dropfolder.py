@@ -75,7 +75,8 @@ class DropFolder:
                 ready.append(path)
             else:
                 changing.append(path)
-        self._remember(looks)
+        if looks != {name: tuple(look) for name, look in before.items()}:
+            self._remember(looks)
         return Seen(looks, ready, changing)
 
     def claim(self, path: Path) -> Path | None:

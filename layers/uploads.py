@@ -30,6 +30,7 @@ from ingest import runs
 from ingest.job import JobOptions, JobResult
 from ingest.kinds import get_kind
 from ingest.reading import file_sha256, layers_of
+from ingest.unknown_categories import summary_lines
 
 SUFFIXES = (".csv", ".xlsx", ".gpkg", ".geojson", ".zip")
 _TOKEN = re.compile(r"[0-9a-f]{32}")
@@ -183,15 +184,16 @@ def confirm(
     that was dry-run and shown (``shown``: the SHA-256 the page showed). Returns the result, the
     choice and the upload's record; the upload is deleted after."""
     home, record = _home(folder, token, user=user)
-    try:
-        review = json.loads((home / "review.json").read_text(encoding="utf-8"))
+    used = home / "review.used"
+    try:  # a dry run is confirmed once, whatever happens next: the rename is the claim
+        (home / "review.json").rename(used)
     except FileNotFoundError:
-        raise InputError("run the dry run first; then confirm what it showed") from None
+        raise InputError("run the dry run first (or again); then confirm what it showed") from None
+    review = json.loads(used.read_text(encoding="utf-8"))
     path = home / record["name"]
     if not (file_sha256(path) == review["sha256"] == record["sha256"] == shown):
         raise InputError("the file is not the one that was dry-run; upload it again and run the dry run")
     choice = Choice(**review["choice"])
-    (home / "review.json").unlink()  # used once, whatever happens next
     result = run(
         engine,
         kind=get_kind(*_kind(choice.kind)),
@@ -228,6 +230,8 @@ def summary(result: JobResult) -> dict[str, Any]:
             {"kind": g.kind, "count": g.count, "samples": [[row, value] for row, value in g.samples]}
             for g in result.reasons
         ],
+        # texts naming no category (loaded as 其他) and the district file's lines that would name one
+        "categories": summary_lines(result.report, where="the district file (GRIDGOV_DISTRICT_FILE)"),
     }
 
 

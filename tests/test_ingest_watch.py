@@ -8,6 +8,7 @@ from __future__ import annotations
 import pytest
 
 from geo import migrate
+from ingest.dropfolder import DropFolder
 from tests.databases import fresh_database
 from tests.ingest_jobs import holding_back_commits, wait_rolled_back
 from tests.small_district import load_boundaries
@@ -165,3 +166,15 @@ def test_a_missing_folder_is_a_one_line_error(district, tmp_path):
     status, _, err = watch_once(district, tmp_path / "nowhere", "watch-none")
     assert status == 2 and err.strip().startswith("gridgov: ") and "not a directory" in err
     assert len(err.strip().splitlines()) == 1
+
+
+def test_names_an_exporter_is_still_writing_are_never_candidates(tmp_path):
+    for name in ("a.csv", "b.csv.part", "c.xlsx.tmp", "~$d.xlsx", ".e.csv", "a.csv.done", "f.CRDOWNLOAD"):
+        (tmp_path / name).write_text("x", encoding="utf-8")
+    folder = DropFolder.open(tmp_path)
+    assert [p.name for p in folder.candidates()] == ["a.csv"]
+    assert [p.name for p in folder.look().ready] == ["a.csv"]  # its marker
+    taken = folder.claim(tmp_path / "a.csv")
+    assert taken == tmp_path / "processing" / "a.csv" and not (tmp_path / "a.csv.done").exists()
+    assert folder.finish(taken, run_id=None, reason="why").name == "a.norun.csv"
+    assert (tmp_path / "failed" / "a.norun.csv.reason.txt").read_text(encoding="utf-8") == "why\n"

@@ -100,7 +100,9 @@ def test_the_layers_of_a_geopackage_and_the_sheets_of_a_workbook_are_listed(tmp_
 
 
 def test_a_dry_run_writes_nothing_and_confirm_loads_the_same_file_once(district, tmp_path):
-    kept = staged(tmp_path, with_bad_rows(incidents("d", N)))
+    frame = with_bad_rows(incidents("d", N))
+    frame.loc[5, "诉求类型"] = "违规养犬"
+    kept = staged(tmp_path, frame)
     choice = uploads.Choice.of(kind="incidents", source="upload-test", crs="wgs84", layer="")
     common = {"user": "admin1", "options": JobOptions(source=""), "run": run_plain, "engine": district}
     result = uploads.dry_run(tmp_path, kept.token, choice=choice, **common)
@@ -113,6 +115,7 @@ def test_a_dry_run_writes_nothing_and_confirm_loads_the_same_file_once(district,
         "quarantined": 2,
     }
     assert any("工单编号" in line for line in shown["columns"])
+    assert any("「违规养犬」 1 row" in line for line in shown["categories"]), shown["categories"]
     [reason] = shown["reasons"]
     assert reason["count"] == 2 and [row for row, _ in reason["samples"]] == [2, 3]
     assert one(district, "SELECT count(*) FROM incident WHERE source = 'upload-test'") == 0

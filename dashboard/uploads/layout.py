@@ -107,6 +107,7 @@ def report(found: dict[str, Any], *, title: str) -> html.Div:
             _listing("说明 Notes", found["notes"]),
             _listing("日期格式 Date layouts", found["dates"]),
             _reasons(found["reasons"]),
+            _categories(found["categories"]),
         ]
     )
 
@@ -140,6 +141,14 @@ def _reasons(reasons: Sequence[dict[str, Any]]) -> html.Div | None:
             html.H3("隔离原因（前十）Quarantined, top reasons"),
             html.Table([head, *rows], className="data-reasons"),
         ]
+    )
+
+
+def _categories(lines: Sequence[str]) -> html.Div | None:
+    if not lines:
+        return None
+    return html.Div(
+        [html.H3("未知类别（按其他导入）Unknown categories, loaded as other"), html.Pre("\n".join(lines))]
     )
 
 
