@@ -285,6 +285,7 @@ def _execute(
             sla=options.sla,
             service_types=options.service_types,
             vocabulary=options.vocabulary,
+            run_id=run_id,
         )
         geocoder = geocoder_factory(conn) if geocoder_factory and "address" in plan.cmap.columns else None
         target, fresh = _open_target(conn, kind, options.source)

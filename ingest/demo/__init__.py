@@ -40,7 +40,7 @@ from ingest.reading import frame_source
 
 SEED = 140213
 TZ = ZoneInfo("Asia/Shanghai")
-TABLES = ("district", "street", "community", "grid", "building", "road_segment", "incident",
+TABLES = ("district", "street", "community", "grid", "building", "road_segment", "incident", "incident_event",
           "inspection_target", "inspection", "service_point", "quarantine", "ingest_run")  # fmt: skip
 
 

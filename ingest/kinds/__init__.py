@@ -38,6 +38,8 @@ class JobContext:
     report: dict[str, object] = field(default_factory=dict)  # anything else for the run's record
     kept: list[pd.DataFrame] = field(default_factory=list)  # the kind's ``keep`` columns of loaded rows
     prepared: object = None  # what the kind's ``prepare`` computed, for its ``after``
+    run_id: int | None = None  # the job's ingest_run
+    scratch: dict[str, object] = field(default_factory=dict)  # a kind's own state across batches
 
 
 @dataclass(frozen=True)
@@ -91,6 +93,7 @@ _MODULES = (
     "ingest.kinds.incidents",
     "ingest.kinds.sites",
     "ingest.kinds.inspections",
+    "ingest.kinds.incident_events",
 )
 
 
