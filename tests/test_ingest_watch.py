@@ -5,6 +5,7 @@ between two looks" is two runs with a write between them."""
 
 from __future__ import annotations
 
+import pandas as pd
 import pytest
 
 from geo import migrate
@@ -178,3 +179,22 @@ def test_names_an_exporter_is_still_writing_are_never_candidates(tmp_path):
     assert taken == tmp_path / "processing" / "a.csv" and not (tmp_path / "a.csv.done").exists()
     assert folder.finish(taken, run_id=None, reason="why").name == "a.norun.csv"
     assert (tmp_path / "failed" / "a.norun.csv.reason.txt").read_text(encoding="utf-8") == "why\n"
+
+
+def test_any_registered_kind_is_watched_here_a_case_lifecycles_steps(district, tmp_path):
+    cases, steps = tmp_path / "cases", tmp_path / "steps"
+    cases.mkdir(), steps.mkdir()
+    (cases / "cases.csv").write_text(csv_text(incidents("e", 8)), encoding="utf-8")
+    (cases / "cases.csv.done").write_text("", encoding="utf-8")
+    assert named(watch_once(district, cases, "watch-events")[1], "done")
+    rows = [{"工单编号": f"e-{i:04d}", "环节": "签收", "操作时间": "2026-11-29 10:00:00"} for i in range(4)]
+    (steps / "steps.csv").write_text(csv_text(pd.DataFrame(rows)), encoding="utf-8")
+    (steps / "steps.csv.done").write_text("", encoding="utf-8")
+    status, found, err = watch_once(district, steps, "watch-events", "--kind", "incident-events")
+    assert status == 0, err
+    [done] = named(found, "done")
+    assert (done["read"], done["inserted"], done["quarantined"]) == (4, 4, 0), done
+    assert (
+        one(district, "SELECT count(*) FROM incident WHERE source = 'watch-events' AND signed_at IS NOT NULL")
+        == 4
+    )
