@@ -28,7 +28,7 @@ from ingest.progress import Progress, Step
 
 Load = Callable[[Path, Progress], JobResult]  # the job on one file, reporting its steps
 NoteFailure = Callable[[Path, str], int]  # a ledger line for a failure the job did not record
-_UNREACHABLE = (OperationalError, InterfaceError)  # the database, not the file: try again later
+_UNREACHABLE = (OperationalError, InterfaceError)  # the database cannot be reached
 
 
 @dataclass(frozen=True)
@@ -82,31 +82,24 @@ class Watcher:
 
         try:
             result = self.load(claimed, progress)
-            run = result.run_id
-        except _UNREACHABLE as exc:
-            self._retry(claimed, exc)
-            return False
-        except InputError as exc:
+        except (*_UNREACHABLE, GridgovError) as exc:
+            if not isinstance(exc, InputError):  # the database, not the file: try again later
+                self._retry(claimed, exc)
+                return False
             return self._fail(
                 claimed, str(exc), run=next((s.run for s in steps if s.phase == "failed"), None)
             )
-        except GridgovError as exc:  # the database lacks something: not the file's fault
-            self._retry(claimed, exc)
-            return False
         except Exception as exc:  # a bug must not make the file come back forever
             self.log.exception("unexpected error", extra={"event": "error", "file": claimed.name})
             return self._fail(claimed, f"unexpected error ({type(exc).__name__}): {exc}", run=None)
-        moved = self.folder.finish(claimed, run_id=run)
-        counts = {k: getattr(result, k) for k in ("read", "inserted", "updated", "unchanged", "quarantined")}
-        self._event(
-            "done",
-            f"{claimed.name} loaded as run {run}",
-            file=claimed.name,
-            run=run,
-            moved_to=str(moved),
-            **counts,
-        )
+        self._done(claimed, result)
         return True
+
+    def _done(self, claimed: Path, result: JobResult) -> None:
+        moved = self.folder.finish(claimed, run_id=result.run_id)
+        counts = {k: getattr(result, k) for k in ("read", "inserted", "updated", "unchanged", "quarantined")}
+        message = f"{claimed.name} loaded as run {result.run_id}"
+        self._event("done", message, file=claimed.name, run=result.run_id, moved_to=str(moved), **counts)
 
     def _fail(self, claimed: Path, reason: str, *, run: int | None) -> bool:
         try:

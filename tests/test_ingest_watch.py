@@ -6,9 +6,11 @@ between two looks" is two runs with a write between them."""
 from __future__ import annotations
 
 import pandas as pd
+import psycopg
 import pytest
 
 from geo import migrate
+from geo.db import make_engine
 from ingest.dropfolder import DropFolder
 from tests.databases import fresh_database
 from tests.ingest_jobs import holding_back_commits, wait_rolled_back
@@ -198,3 +200,32 @@ def test_any_registered_kind_is_watched_here_a_case_lifecycles_steps(district, t
         one(district, "SELECT count(*) FROM incident WHERE source = 'watch-events' AND signed_at IS NOT NULL")
         == 4
     )
+
+
+def test_a_database_gone_mid_watch_leaves_the_file_to_retry(cluster, tmp_path):
+    """The database disappears under a running watcher: the file it took stays in processing/
+    (nothing moved to failed/), the watcher says it will retry, and exits 1 when stopped."""
+    name = "watch_gone"
+    conninfo = f"host={cluster.socket_dir} port=5432 user=gridgov dbname=postgres"
+    with psycopg.connect(conninfo, autocommit=True) as conn:
+        conn.execute(f"CREATE DATABASE {name} TEMPLATE template0 ENCODING 'UTF8'")
+    engine = make_engine(cluster.url.replace("/gridgov?", f"/{name}?"))
+    try:
+        migrate.upgrade(engine)
+        with Watching(engine, tmp_path, "watch-gone", "--interval", "0.1") as watcher:
+            watcher.until("watching")
+            engine.dispose()
+            with psycopg.connect(conninfo, autocommit=True) as conn:
+                conn.execute(f"DROP DATABASE {name} WITH (FORCE)")
+            (tmp_path / "late.csv").write_text(csv_text(incidents("l", N)), encoding="utf-8")
+            (tmp_path / "late.csv.done").write_text("", encoding="utf-8")
+            retry = watcher.until("retry", file="late.csv")
+            watcher.terminate()
+            assert watcher.exit_status() == 1
+    finally:
+        engine.dispose()
+        with psycopg.connect(conninfo, autocommit=True) as conn:
+            conn.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+    assert name in retry["reason"] or "connection" in retry["reason"], retry
+    assert (tmp_path / "processing" / "late.csv").exists()
+    assert not list((tmp_path / "failed").iterdir()) and not list((tmp_path / "done").iterdir())
