@@ -16,6 +16,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from dashboard import audit_page
 from dashboard.api import install_api
+from dashboard.api._body import MAX_BYTES as API_MAX_BYTES
 from dashboard.auth import current_user, install_auth
 from dashboard.auth.access import SHELL, callback_pages, may_use, page_for_path
 from dashboard.auth.current import current_row_scope, may_see_street
@@ -34,6 +35,8 @@ from dashboard.monitor import page as monitor
 from dashboard.monitor.callbacks import register_monitor_callbacks
 from dashboard.monitor.views import MonitorCache
 from dashboard.ops import install_operations
+from dashboard.uploads import layout as uploads_page
+from dashboard.uploads.callbacks import kind_options, register_upload_callbacks, upload_setup
 from dashboard.views import MapCaches, shared_map_state
 from geo import row_scope
 from geo.db import database_url, make_engine
@@ -199,6 +202,9 @@ def create_app(
         else api_engine,
         vocabulary=vocabulary,
     )
+    register_upload_callbacks(app, engine=engine, setup=upload_setup(settings, vocabulary=vocabulary))
+    # an upload arrives as base64 in one callback request, an API batch as JSON: bound every body
+    app.server.config["MAX_CONTENT_LENGTH"] = max(settings.upload_max_mb * 1_400_000, API_MAX_BYTES + 1)
     install_auth(
         app.server,
         settings=settings,
@@ -218,6 +224,7 @@ def _skeletons(registry: LayerRegistry, vocabulary: Vocabulary) -> dict[str, Com
         "inspections": inspections.page([], today=today(), kinds=vocabulary.inspection_kinds),
         "coverage": coverage_page.page([], default=None),
         "audit": audit_page.page([]),
+        "data": uploads_page.page(kind_options(), max_mb=1),
     }
 
 
@@ -280,12 +287,16 @@ def _builders(
         return _page(engine=engine, registry=registry, tile_url=settings.tile_url, maps=maps,
                      identity=identity.get(), loaded=loaded())  # fmt: skip
 
+    def data(_search: str | None) -> html.Div:
+        return uploads_page.page(kind_options(), max_mb=settings.upload_max_mb)
+
     return {
         "monitor": monitor_page,
         "map": map_page,
         "coverage": coverage,
         "inspections": planning,
         "audit": audit_log,
+        "data": data,
     }
 
 

@@ -35,6 +35,7 @@ Every setting is documented in README.md (a test checks this). Names and default
 - ``GRIDGOV_ALLOWED_HOSTS``: the host names (comma-separated) requests may be addressed to, in
   their ``Host`` header; others get 400 (DNS rebinding). Default: ``localhost``, ``127.0.0.1``,
   ``::1`` and ``GRIDGOV_HOST`` when it is one address; ``*`` allows any.
+- ``GRIDGOV_UPLOAD_MAX_MB``: the largest file the upload page (``/data``) takes, in MB (``20``).
 """
 
 from __future__ import annotations
@@ -76,6 +77,7 @@ class Settings:
     web_database_url: str | None = field(default=None, repr=False)
     proxy_hops: int = 0
     allowed_hosts: tuple[str, ...] = LOCAL_HOSTS
+    upload_max_mb: int = 20
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -105,6 +107,7 @@ class Settings:
             web_database_url=env.get("GRIDGOV_WEB_DATABASE_URL") or None,
             proxy_hops=_int(env, "GRIDGOV_PROXY_HOPS", 0),
             allowed_hosts=_hosts(env.get("GRIDGOV_ALLOWED_HOSTS"), listen=host),
+            upload_max_mb=_int(env, "GRIDGOV_UPLOAD_MAX_MB", 20),
         )
 
 

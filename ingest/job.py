@@ -177,9 +177,9 @@ def run_job(
             engine, plan, geocoder_factory=geocoder_factory, progress=report, before_commit=before_commit
         )
     except InputError as exc:
-        report(Step("failed", message=str(exc)))
-        if not options.dry_run:
-            runs.record_failure(
+        failed = None
+        if not options.dry_run:  # the ledger's line first, so the step can name its run
+            failed = runs.record_failure(
                 engine,
                 kind=kind.key,
                 source=options.source,
@@ -187,6 +187,7 @@ def run_job(
                 sha256=source.sha256,
                 message=str(exc),
             )
+        report(Step("failed", run=failed, message=str(exc)))
         raise
     return result.with_seconds(time.perf_counter() - started)
 
