@@ -39,7 +39,7 @@ _OPEN = "i.reported_at <= :now AND (i.closed_at IS NULL OR i.closed_at > :now)"
 
 
 def expected_kpis(engine, now: dt.datetime, street_id: int | None = None) -> dict[str, str]:
-    """The five tiles as the page should print them, from SQL written for this test."""
+    """The tiles as the page should print them, from SQL written for this test."""
     local = now.astimezone(CST)
     day = local.replace(hour=0, minute=0, second=0, microsecond=0)
     month = day.replace(day=1)
@@ -55,12 +55,25 @@ def expected_kpis(engine, now: dt.datetime, street_id: int | None = None) -> dic
         f"FROM incident i WHERE {scope} AND {end} >= :month AND {end} <= :now",
         **p,
     )
+    month_cases = "i.reported_at >= :month AND i.reported_at < :now"
+    satisfied, callbacks = (
+        count(f"{month_cases} AND i.satisfaction IN ('satisfied', 'basic')"),
+        count(f"{month_cases} AND i.satisfaction IS NOT NULL"),
+    )
+    resolved, answered = (
+        count(f"{month_cases} AND i.resolved"),
+        count(f"{month_cases} AND i.resolved IS NOT NULL"),
+    )
+    assert not count("i.signed_at IS NOT NULL")  # the demo's sources report no 签收: no response rate
     return {
         "kpi-open": f"{count(_OPEN):,}",
         "kpi-new_today": f"{count('i.reported_at >= :day AND i.reported_at < :now'):,}",
         "kpi-overdue": f"{count(f'{_OPEN} AND i.deadline_at < :now'):,}",
         "kpi-on_time_closure": "—" if not due_n else f"{on_time / due_n:.1%}",
         "kpi-handling_hours": "—" if hours is None else f"{float(hours):.1f}",
+        "kpi-response": "—",
+        "kpi-resolution": "—" if not answered else f"{resolved / answered:.1%}",
+        "kpi-satisfaction": "—" if not callbacks else f"{satisfied / callbacks:.1%}",
     }
 
 
