@@ -216,3 +216,30 @@ def test_the_wall_screen_shows_a_dash_where_the_data_has_no_rates():
     tiles_ = kpi_tiles([Tile("response", None, None), Tile("satisfaction", 0.925, 0.9)], "zh")
     values = [t.children[1].children[0] for t in tiles_]
     assert values == ["—", "92.5%"]
+
+
+def test_the_wall_screen_ranks_departments_and_lists_due_soon_cases(db):
+    from dashboard.monitor import layout as L
+    from dashboard.monitor.views import Controls, MapData, MonitorData
+    from layers.density import Density
+    from layers.drill import Drill
+
+    facts, f = _facts(db), IncidentFilter(now=NOW)
+    departments = by_department(facts, f, since=dt.datetime(2026, 11, 1, tzinfo=TZ), until=NOW, now=NOW)
+    with db.connect() as conn:
+        soon = due_soon(conn, f, until=SlaRules(warn_working_hours=8).warn_until(NOW))
+    empty = Density(np.zeros(0), np.zeros(0), np.zeros(0, dtype=np.int64), 100.0)
+    data = MonitorData(
+        now=NOW, drill=Drill(), controls=Controls(lang="en"), crumbs=[], tiles=[], ranking=[], latest=[],
+        alerts=[], daily=None, grid=None, due_soon=soon, warn_hours=8, departments=departments,
+        map=MapData(units=[], unit_labels=[], grids=[], rates=None, density=empty, overdue=[], extent=None),
+    )  # fmt: skip
+    split = L.rankings(data).to_plotly_json()["props"]["children"]
+    assert split[1].children == "Departments"
+    names = [row.children[0].children for row in split[2].children[1].children]
+    assert names == [r.name for r in departments] and set(names) == set(DEPARTMENTS)
+    overdue_col, soon_col = L.alert_lists(data).children
+    assert [c.children for c in overdue_col.children] == ["Overdue", "None"]  # no overdue rows given
+    assert soon_col.children[0].children == "Due within 8 working hours"
+    assert len(soon_col.children[1].children) == len(soon) > 0
+    assert all("due in" in item.children[0].children[2].children for item in soon_col.children[1].children)
