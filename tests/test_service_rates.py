@@ -236,7 +236,7 @@ def test_the_wall_screen_ranks_departments_and_lists_due_soon_cases(db):
     )  # fmt: skip
     split = L.rankings(data).to_plotly_json()["props"]["children"]
     assert split[1].children == "Departments"
-    names = [row.children[0].children for row in split[2].children[1].children]
+    names = [row.children[0].children for row in split[2].children.children[1].children]
     assert names == [r.name for r in departments] and set(names) == set(DEPARTMENTS)
     overdue_col, soon_col = L.alert_lists(data).children
     assert [c.children for c in overdue_col.children] == ["Overdue", "None"]  # no overdue rows given

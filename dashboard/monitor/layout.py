@@ -149,7 +149,8 @@ def rankings(data: MonitorData) -> html.Table | html.Div:
         return places
     head = html.H3(text(lang, "ranking_department"))
     departments = ranking_table(data.departments, lang, satisfaction=True)
-    return html.Div([places, head, departments], className="rank-split")
+    parts = [html.Div(places, className="rank-part"), head, html.Div(departments, className="rank-part")]
+    return html.Div(parts, className="rank-split")
 
 
 def alert_lists(data: MonitorData) -> html.Div:
