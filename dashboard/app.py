@@ -44,6 +44,7 @@ from geo.district_names import DistrictNames
 from geo.inspection_settings import InspectionSettings
 from geo.service_types import ServiceType, service_types_from_file
 from geo.settings import Settings
+from geo.sla import SlaRules
 from geo.vocabulary import Vocabulary
 from layers.boundaries import street_list
 from layers.identity import Identity
@@ -156,7 +157,8 @@ def create_app(
     app.validation_layout = html.Div(list(layouts.values()))  # type: ignore[assignment]
     service_types = service_types_from_file(settings.district_file)
     app.layout = _shell()
-    cache = MonitorCache() if monitor_cache is None else monitor_cache
+    sla = SlaRules.from_file(settings.district_file, vocabulary=vocabulary)
+    cache = MonitorCache(sla) if monitor_cache is None else monitor_cache
     maps = MapCaches()
     builders = _builders(
         settings,

@@ -7,8 +7,9 @@ import itertools
 import pytest
 import sqlalchemy as sa
 
-from geo import migrate
+from geo import migrate, row_scope
 from geo.errors import InputError
+from geo.row_scope import RowScope
 from ingest.job import JobOptions, run_file
 from ingest.kinds import get_kind
 from tests.cli import gridgov
@@ -231,3 +232,16 @@ def test_an_incidents_file_loaded_again_gives_way_to_the_steps(db, source, tmp_p
     assert result.notes["incidents whose lifecycle steps were applied again"] == 1
     got = lifecycle(db, source, "T1")
     assert (got["handled_at"], got["rework_count"], got["signed_at"]) == (None, 1, when("2026-11-02 09:40"))
+
+
+def test_the_web_role_reads_events_of_visible_incidents_only_and_writes_none(db, source, tmp_path):
+    ingest_events(db, write_events(tmp_path / "steps.csv", FULL[:2]), source=source)
+    count = sa.text("SELECT count(*) FROM incident_event WHERE incident_source = :s")
+    for scope, expected in ((RowScope.everything(), 2), (RowScope.nothing(), 0), (RowScope((12345,)), 0)):
+        with db.connect() as conn, conn.begin():
+            row_scope.apply(conn, scope)
+            assert conn.execute(count, {"s": source}).scalar_one() == expected
+    with db.connect() as conn, conn.begin():
+        row_scope.apply(conn, RowScope.everything())
+        with pytest.raises(sa.exc.ProgrammingError, match="permission denied"):
+            conn.execute(sa.text("DELETE FROM incident_event"))

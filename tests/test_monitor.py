@@ -50,9 +50,19 @@ def test_drilling_to_a_street_filters_every_panel(client, demo):
     out = response.get_json()["response"]
     assert name in json.dumps(out[L.CRUMBS]["children"], ensure_ascii=False)
     assert out[L.RANK_TITLE]["children"] == "社区/村排名"
-    rows = out[L.RANKING]["children"]["props"]["children"][1]["props"]["children"]
+    places, heading, departments = out[L.RANKING]["children"]["props"]["children"]  # the demo names 承办单位
+    rows = places["props"]["children"]["props"]["children"][1]["props"]["children"]
     assert len(rows) == one(
         demo, "SELECT count(*) FROM community WHERE street_id = :i AND valid_to IS NULL", i=sid
+    )
+    assert heading["props"]["children"] == "承办单位排名"
+    shown = departments["props"]["children"]["props"]["children"][1]["props"]["children"]
+    assert len(shown) == one(
+        demo,
+        "SELECT count(DISTINCT department) FROM incident WHERE street_id = :i AND duplicate_of IS NULL "
+        "AND department IS NOT NULL AND (closed_at IS NULL OR reported_at >= "
+        "(date_trunc('day', now() AT TIME ZONE 'Asia/Shanghai') - interval '29 days') AT TIME ZONE 'Asia/Shanghai')",
+        i=sid,
     )
     figure = out[L.MAP]["figure"]
     assert [t["name"] for t in figure["data"]] == ["grids", "heat", "units", "overdue"]

@@ -19,7 +19,7 @@ from geo.vocabulary import Vocabulary
 from layers.drill import Unit
 from layers.feeds import FeedRow
 from layers.identity import Identity
-from layers.kpis import BEIJING, Tile
+from layers.kpis import BEIJING, SERVICE_RATES, Tile
 from layers.ranking import Row
 
 # component ids
@@ -32,14 +32,15 @@ KPIS, MAP, CRUMBS, GRID_CARD, RANKING, ALERTS, LATEST, TREND, AS_OF = (
 RANK_TITLE, LEGEND = "m-rank-title", "m-legend"
 CRUMB = "m-crumb"  # pattern-matching id type of breadcrumb buttons
 # a rise is good news for these tiles, bad news for the others
-_GOOD_UP = {"on_time_closure"}
+_GOOD_UP = {"on_time_closure", *SERVICE_RATES}
+_RATES = _GOOD_UP  # tiles shown as percentages
 _COMPARED = {"open": "vs_24h", "new_today": "vs_yesterday", "overdue": "vs_24h"}
 
 
 def _value(tile: Tile, lang: str) -> str:
     if tile.value is None:
         return "—"
-    if tile.key == "on_time_closure":
+    if tile.key in _RATES:
         return f"{tile.value:.1%}"
     if tile.key == "handling_hours":
         return f"{tile.value:.1f}"
@@ -55,7 +56,7 @@ def _change(tile: Tile, lang: str) -> html.Div:
     arrow = "▲" if delta > 0 else "▼" if delta < 0 else "■"
     shown = (
         f"{abs(delta):.1%}".replace("%", " pt")
-        if tile.key == "on_time_closure"
+        if tile.key in _RATES
         else f"{abs(delta):,.1f}".removesuffix(".0")
     )
     tone = "flat" if good is None else "good" if good else "bad"
@@ -109,12 +110,21 @@ def grid_card(data: MonitorData) -> list[Any]:
     return [html.Dl([x for k, v in facts for x in (html.Dt(k), html.Dd(v))])]
 
 
+def _last_cell(row: Row, *, satisfaction: bool) -> html.Td:
+    if satisfaction:
+        rate = row.ind.satisfaction_rate
+        return html.Td(_pct(rate), className=_rate_class(rate))
+    hours = row.ind.handling_hours
+    return html.Td("—" if hours is None else f"{hours:.0f}")
+
+
 def _pct(value: float | None) -> str:
     return "—" if value is None else f"{value:.0%}"
 
 
-def ranking_table(rows: Sequence[Row], lang: str) -> html.Table:
-    head = html.Tr([html.Th(text(lang, k)) for k in ("unit", "volume", "on_time", "overdue_n", "avg_h")])
+def ranking_table(rows: Sequence[Row], lang: str, *, satisfaction: bool = False) -> html.Table:
+    keys = ("unit", "volume", "on_time", "overdue_n", "satisfied_short" if satisfaction else "avg_h")
+    head = html.Tr([html.Th(text(lang, k)) for k in keys])
     body = [
         html.Tr(
             [
@@ -122,12 +132,40 @@ def ranking_table(rows: Sequence[Row], lang: str) -> html.Table:
                 html.Td(f"{r.ind.reported:,}"),
                 html.Td(_pct(r.ind.on_time_closure_rate), className=_rate_class(r.ind.on_time_closure_rate)),
                 html.Td(f"{r.ind.overdue:,}", className="bad" if r.ind.overdue else ""),
-                html.Td("—" if r.ind.handling_hours is None else f"{r.ind.handling_hours:.0f}"),
+                _last_cell(r, satisfaction=satisfaction),
             ]
         )
         for r in rows
     ]
     return html.Table([html.Thead(head), html.Tbody(body)], className="ranking")
+
+
+def rankings(data: MonitorData) -> html.Table | html.Div:
+    """The ranking of the units below the drill and, where cases name one, of the departments
+    (承办单位) they were dispatched to, with their satisfaction rate."""
+    lang = data.controls.lang
+    places = ranking_table(data.ranking, lang)
+    if not data.departments:
+        return places
+    head = html.H3(text(lang, "ranking_department"))
+    departments = ranking_table(data.departments, lang, satisfaction=True)
+    parts = [html.Div(places, className="rank-part"), head, html.Div(departments, className="rank-part")]
+    return html.Div(parts, className="rank-split")
+
+
+def alert_lists(data: MonitorData) -> html.Div:
+    """超期 beside 临期 (open, not overdue, due within the district's warning horizon)."""
+    lang = data.controls.lang
+    hours = f"{data.warn_hours:g}"
+    overdue = feed_list(data.alerts, lang, vocabulary=data.vocabulary, now=data.now)
+    soon = feed_list(data.due_soon, lang, vocabulary=data.vocabulary, now=data.now, ahead=True)
+    return html.Div(
+        [
+            html.Div([html.H3(text(lang, "overdue_s")), overdue], className="alert-col"),
+            html.Div([html.H3(text(lang, "due_soon", h=hours)), soon], className="alert-col due-soon"),
+        ],
+        className="alert-cols",
+    )
 
 
 def _rate_class(rate: float | None) -> str:
@@ -138,20 +176,30 @@ def _when(value: dt.datetime) -> str:
     return f"{value.astimezone(BEIJING):%m-%d %H:%M}"
 
 
+def _late(r: FeedRow, lang: str, now: dt.datetime | None, *, ahead: bool) -> str:
+    """How long overdue (or, ``ahead``, until due) the row is at ``now``."""
+    if now is None or r.deadline_at is None:
+        return ""
+    if ahead:
+        return text(lang, "due_in", h=f"{(r.deadline_at - now).total_seconds() / 3600:.1f}")
+    hours = int((now - r.deadline_at).total_seconds() // 3600)
+    return text(lang, "overdue_by", h=hours) if hours < 48 else text(lang, "overdue_days", d=hours // 24)
+
+
 def feed_list(
-    rows: Sequence[FeedRow], lang: str, *, vocabulary: Vocabulary, now: dt.datetime | None = None
+    rows: Sequence[FeedRow],
+    lang: str,
+    *,
+    vocabulary: Vocabulary,
+    now: dt.datetime | None = None,
+    ahead: bool = False,
 ) -> html.Ul | html.Div:
     if not rows:
         return html.Div(text(lang, "none"), className="empty")
     items = []
     for r in rows:
         where = " · ".join(short_name(x) for x in (r.street, r.community) if x)
-        late = ""
-        if now is not None and r.deadline_at is not None:
-            hours = int((now - r.deadline_at).total_seconds() // 3600)
-            late = (
-                text(lang, "overdue_by", h=hours) if hours < 48 else text(lang, "overdue_days", d=hours // 24)
-            )
+        late = _late(r, lang, now, ahead=ahead)
         items.append(
             html.Li(
                 [
@@ -286,8 +334,8 @@ def monitor_page(
     body = html.Main(
         [
             map_box,
-            _panel(text(lang, f"ranking_{level}"), ranking_table(data.ranking, lang), ident=RANKING, extra="rank", title_id=RANK_TITLE),
-            _panel(text(lang, "alerts"), feed_list(data.alerts, lang, vocabulary=data.vocabulary, now=data.now), ident=ALERTS, extra="alerts"),
+            _panel(text(lang, f"ranking_{level}"), rankings(data), ident=RANKING, extra="rank", title_id=RANK_TITLE),
+            _panel(text(lang, "alerts"), alert_lists(data), ident=ALERTS, extra="alerts"),
             html.Section([html.H2(text(lang, "trend")), trend], className="panel trend"),
             _panel(text(lang, "latest"), feed_list(data.latest, lang, vocabulary=data.vocabulary), ident=LATEST, extra="latest"),
         ],
