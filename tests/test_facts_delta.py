@@ -21,6 +21,7 @@ from sqlalchemy.engine import Connection, Engine
 
 from geo import migrate, partitions, row_scope
 from geo.row_scope import RowScope
+from layers.changes import change_token, newly_shown
 from layers.facts import FactsCache, equal, load
 from tests.databases import fresh_database
 
@@ -228,3 +229,38 @@ def test_a_delta_reads_rows_in_proportion_to_the_change(district, changed):
         assert read <= 2 * changed + 5, read
         assert equal(result.facts, load(conn)) == []
     assert int(np.isnan(result.facts.closed).sum()) == 5000 - changed
+
+
+def _token(engine: Engine, scope: RowScope) -> str:
+    with engine.begin() as conn:
+        row_scope.apply(conn, scope)
+        return change_token(conn)
+
+
+def test_the_change_counter_moves_for_changes_in_the_scope_even_out_of_order(district):
+    _reset(district)
+    with district.connect() as conn:
+        first = conn.execute(sa.text("SELECT id FROM street ORDER BY code LIMIT 1")).scalar_one()
+    mine, everything = RowScope((first,)), RowScope.everything()
+    before = {s: _token(district, s) for s in (mine, everything)}
+    with district.begin() as conn:  # street of the second row of generate_series: the second street
+        conn.execute(
+            sa.text(_INSERT.replace("OFFSET (n % 3)", "OFFSET 1")),
+            {"source": "a", "n": 1, "prefix": "o-", "at": T0},
+        )
+    assert _token(district, mine) == before[mine]  # another street's incident
+    assert _token(district, everything) != before[everything]
+    with district.connect() as one_, district.connect() as two:
+        t1 = one_.begin()
+        _insert(one_, source="a", n=3, prefix="late-")  # takes the lower change id, commits last
+        with two.begin():
+            _insert(two, source="b", n=3, prefix="early-")
+        seen = _token(district, mine)
+        t1.commit()
+    assert _token(district, mine) != seen  # max(id) would not have moved
+
+
+def test_only_items_a_screen_had_not_shown_are_new():
+    assert newly_shown([3, 2, 1], None) == frozenset()  # a first page: nothing flashes
+    assert newly_shown([4, 3, 2], [3, 2, 1]) == {4}
+    assert newly_shown([], [1]) == frozenset()

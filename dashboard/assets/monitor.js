@@ -13,3 +13,34 @@
     window.Plotly.restyle(gd, { "marker.size": big ? 17 : 10, "marker.opacity": big ? 0.45 : 0.95 }, [index]);
   }, 800);
 })();
+
+// Kiosk mode's tone for new items (when GRIDGOV_KIOSK_SOUND is on): two short notes made by
+// WebAudio in the browser, no sound file. A browser lets a page sound only after a click, or
+// when started with --autoplay-policy=no-user-gesture-required (a kiosk's Chromium).
+(function () {
+  var audio = null;
+  function tone(at, hz) {
+    var osc = audio.createOscillator(), gain = audio.createGain();
+    osc.type = "sine";
+    osc.frequency.value = hz;
+    gain.gain.setValueAtTime(0.0001, at);
+    gain.gain.exponentialRampToValueAtTime(0.25, at + 0.02);
+    gain.gain.exponentialRampToValueAtTime(0.0001, at + 0.25);
+    osc.connect(gain);
+    gain.connect(audio.destination);
+    osc.start(at);
+    osc.stop(at + 0.3);
+  }
+  window.dash_clientside = Object.assign({}, window.dash_clientside, {
+    gridgov: {
+      beep: function (flash, sound) {
+        if (!sound || !flash || !flash.n || !window.AudioContext) { return window.dash_clientside.no_update; }
+        audio = audio || new window.AudioContext();
+        if (audio.state === "suspended") { audio.resume(); }
+        tone(audio.currentTime, 880);
+        tone(audio.currentTime + 0.3, 1175);
+        return String(flash.n);
+      },
+    },
+  });
+})();

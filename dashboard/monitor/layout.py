@@ -7,7 +7,8 @@ which React escapes; nothing is ever rendered as HTML.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from dash import dcc, html
@@ -25,6 +26,9 @@ from layers.ranking import Row
 # component ids
 DRILL, KIOSK, LANG, HASHES, VIEW, NOW = "m-drill", "m-kiosk", "m-lang", "m-hashes", "m-view", "m-now"
 REFRESH, KIOSK_TICK = "m-refresh", "m-kiosk-tick"
+# the change counter (polled), the feed items shown, how many are new (for the tone), sound on
+CHANGES, POLL, SEEN, FLASH, SOUND, BEEP = "m-changes", "m-poll", "m-seen", "m-flash", "m-sound", "m-beep"
+FEEDS = ("alerts", "latest")  # the lists whose new items flash (newly overdue; new incidents)
 WINDOW, CATEGORY, SOURCE, STATUS, MODE = "m-window", "m-category", "m-source", "m-status", "m-mode"
 KPIS, MAP, CRUMBS, GRID_CARD, RANKING, ALERTS, LATEST, TREND, AS_OF = (
     "m-kpis", "m-map", "m-crumbs", "m-grid-card", "m-ranking", "m-alerts", "m-latest", "m-trend", "m-as-of",
@@ -139,8 +143,14 @@ def _when(value: dt.datetime) -> str:
 
 
 def feed_list(
-    rows: Sequence[FeedRow], lang: str, *, vocabulary: Vocabulary, now: dt.datetime | None = None
+    rows: Sequence[FeedRow],
+    lang: str,
+    *,
+    vocabulary: Vocabulary,
+    now: dt.datetime | None = None,
+    fresh: Collection[int] = frozenset(),
 ) -> html.Ul | html.Div:
+    """The items of a feed; those in ``fresh`` (new to this screen since its last refresh) flash."""
     if not rows:
         return html.Div(text(lang, "none"), className="empty")
     items = []
@@ -158,7 +168,8 @@ def feed_list(
                     html.Div([html.Span(_when(r.reported_at), className="when"), html.Span(vocabulary.label(r.category, lang), className="cat"), html.Span(late, className="late")], className="feed-top"),
                     html.Div(r.description or "", className="desc"),
                     html.Div([where, html.Span(r.phone or "", className="phone")], className="where"),
-                ]
+                ],
+                className="flash" if r.incident_id in fresh else None,
             )
         )  # fmt: skip
     return html.Ul(items, className="feed")
@@ -242,6 +253,30 @@ def legend(data: MonitorData) -> list[Any]:
     return [html.Div(text(lang, "significance")), html.Div(items, className="swatches")]
 
 
+@dataclass(frozen=True)
+class Live:
+    """How the page keeps up: the change counter it starts from, how often it polls it (ms),
+    and whether kiosk mode sounds a tone for new items."""
+
+    changes: str = ""
+    poll_ms: int = 3000
+    sound: bool = False
+
+
+def seen(data: MonitorData) -> dict[str, Any]:
+    """What a screen records of the feed items it shows, and for which view and controls (new
+    items flash only when both are unchanged since)."""
+    return {
+        "key": seen_key(data),
+        **{feed: [r.incident_id for r in getattr(data, feed)] for feed in FEEDS},
+    }
+
+
+def seen_key(data: MonitorData) -> str:
+    c = data.controls
+    return repr((data.drill.level, data.drill.unit_id, c.window_days, c.categories, c.sources, c.statuses))
+
+
 def monitor_page(
     data: MonitorData,
     *,
@@ -252,6 +287,7 @@ def monitor_page(
     digests: dict[str, str],
     identity: Identity,
     notice: html.Div | None = None,
+    live: Live = Live(),
 ) -> html.Div:
     """The whole wall screen for ``data``, headed for ``identity`` (built on page load;
     callbacks update its parts); ``notice``, what is still to load, under the header."""
@@ -302,6 +338,12 @@ def monitor_page(
         dcc.Store(id=NOW, data=data.now.isoformat()),
         dcc.Interval(id=REFRESH, interval=refresh_ms),
         dcc.Interval(id=KIOSK_TICK, interval=kiosk_ms, disabled=not kiosk),
+        dcc.Store(id=CHANGES, data=live.changes),
+        dcc.Interval(id=POLL, interval=live.poll_ms),
+        dcc.Store(id=SEEN, data=seen(data)),
+        dcc.Store(id=FLASH, data=0),
+        dcc.Store(id=SOUND, data=kiosk and live.sound),
+        html.Div(id=BEEP, hidden=True),
     ]
     classes = "monitor kiosk" if kiosk else "monitor"
     return html.Div([header, notice, filter_bar(data.controls, sources, data.vocabulary), html.Div(kpi_tiles(data.tiles, lang), id=KPIS, className="kpis"), body, *stores], className=classes, lang="en" if lang == "en" else "zh-CN")  # fmt: skip
