@@ -7,20 +7,25 @@ It uses a database of its own, ``gridgov_bench_facts``, on the configured server
 cluster unless DATABASE_URL is set), fills one source with ``--rows`` incidents (SQL, once) and
 prints the median seconds of a full reload, then for each count of changed rows (updated:
 closed; inserted: new) the median seconds of the delta that brings a held copy up to date and
-the ratio. ``--ingest`` also times a load of ``--rows`` new incidents into the source's
-existing partition (the path where the statement triggers read their transition tables) with
-the triggers of migration 0015 (before 0017) and of 0017.
+the ratio. ``--ingest`` also times, with the triggers of migration 0015 (before 0017) and of
+0017: an INSERT of ``--rows`` new incidents into the source's existing partition (the path where
+the statement triggers read their transition tables), and in ``bench_ingest``'s database (the
+demo district) ``gridgov ingest incidents`` of a ``--rows`` CSV as a new source's first load and
+as new rows into that source's existing partition.
 """
 
 from __future__ import annotations
 
 import argparse
 import statistics
+import tempfile
 import time
 from collections.abc import Callable
+from pathlib import Path
 
 import sqlalchemy as sa
 
+from bench import bench_ingest
 from geo import migrate, partitions
 from geo.db import database_url, make_engine
 from geo.settings import Settings
@@ -95,10 +100,7 @@ def delta(engine: sa.engine.Engine, cache: FactsCache, change: str, n: int, tag:
 
 def ingest(engine: sa.engine.Engine, rows: int, revision: str) -> float:
     """Seconds to insert ``rows`` new incidents into the existing partition at ``revision``."""
-    if revision == "head":
-        migrate.upgrade(engine)
-    else:
-        migrate.downgrade(engine, revision=revision)
+    _at(engine, revision)
     with engine.begin() as conn:
         started = time.perf_counter()
         conn.execute(
@@ -108,6 +110,37 @@ def ingest(engine: sa.engine.Engine, rows: int, revision: str) -> float:
     with engine.begin() as conn:
         conn.execute(sa.text("DELETE FROM incident WHERE source_id LIKE 'ingest-%'"))
     return seconds
+
+
+def _at(engine: sa.engine.Engine, revision: str) -> None:
+    if revision == "head":
+        migrate.upgrade(engine)
+    else:
+        migrate.downgrade(engine, revision=revision)
+
+
+def ingest_files(rows: int, repeat: int) -> None:
+    """``gridgov ingest incidents`` timings at 0015 and at 0017, alternated (bench_ingest's database)."""
+    engine = bench_ingest.bench_engine()
+    firsts: dict[str, list[float]] = {"0015": [], "head": []}
+    with tempfile.TemporaryDirectory() as folder:
+        first, more = (bench_ingest.write_csv(engine, n, Path(folder)) for n in (rows, rows + 1))
+        for k in range(repeat):
+            for revision in ("0015", "head"):
+                _at(engine, revision)
+                bench_ingest.forget(engine, "bench")
+                bench_ingest._checkpoint(engine)
+                firsts[revision].append(bench_ingest._load(engine, first, expect_inserted=rows))
+                if k == repeat - 1:
+                    bench_ingest._checkpoint(engine)
+                    added = bench_ingest._load(engine, more, expect_inserted=rows + 1)
+                    print(
+                        f"ingest incidents at {revision}: {rows + 1:,} new rows into the existing partition {added:.1f} s"
+                    )
+    for revision, times in firsts.items():
+        print(f"ingest incidents at {revision}: first load of {rows:,} rows, median {_median(times):.1f} s "
+              f"({', '.join(f'{t:.1f}' for t in times)})")  # fmt: skip
+    engine.dispose()
 
 
 def main() -> None:
@@ -130,6 +163,7 @@ def main() -> None:
             d = _median(times)
             print(f"delta of {n:>6,} {change:<8} rows: {d:.4f} s   full/delta = {full / d:,.0f}×")
     if args.ingest:
+        ingest_files(args.rows, args.repeat)
         for revision in ("0015", "head"):
             times = [ingest(engine, args.rows, revision) for _ in range(args.repeat)]
             print(

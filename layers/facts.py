@@ -135,7 +135,7 @@ def _full_query() -> sql.Composed:
     joins = " ".join(
         f"LEFT JOIN fact_codes k_{n} ON k_{n}.kind = '{n}' AND k_{n}.text = {text}"
         for n, (text, _) in _CODED.items()
-    )  # a name that appeared since the lists were read gets code -1 (until the next change of its row)
+    )  # a name new since the lists were read (code -1) came after the held snapshot: the next delta re-reads it
     query = f"SELECT {select} FROM incident i {joins} WHERE i.duplicate_of IS NULL"  # noqa: S608 (constants)
     return sql.SQL("COPY ({}) TO STDOUT (FORMAT binary)").format(sql.SQL(query))
 

@@ -160,6 +160,16 @@ def test_feed_items_new_to_a_screen_flash_and_a_first_refresh_flashes_none(clien
     items = again[L.LATEST]["children"]["props"]["children"]
     assert [i["props"].get("className") for i in items][:2] == ["flash", None]
     assert again[L.FLASH]["data"]["n"] == 1
+    assert "kpi-overdue flash" not in json.dumps(again.get(L.KPIS, ""))
+    fewer = {
+        **seen,
+        "tiles": {**seen["tiles"], "overdue": seen["tiles"]["overdue"] - 1},
+    }  # one more overdue now
+    rose = update(client, drill=district, view="district:None:heat:zh", seen=fewer).get_json()["response"]
+    classes = [t["props"]["className"] for t in rose[L.KPIS]["children"]]
+    assert (
+        "kpi kpi-overdue flash" in classes and "kpi kpi-open" in classes and rose[L.FLASH]["data"]["n"] == 1
+    )
     other = {**older, "key": "another view"}  # other controls since: their items are not news
     third = update(client, drill=district, view="district:None:heat:zh", seen=other).get_json()["response"]
     assert L.FLASH not in third and "flash" not in json.dumps(third.get(L.LATEST, ""))

@@ -132,7 +132,8 @@ _FEED_OUTPUT = {feed: _PANELS.index(feed) for feed in L.FEEDS}
 
 def flash_new_items(view: View, outputs: list[Any], seen: Any) -> tuple[dict[str, Any], int]:
     """Make the feed items this screen had not shown (``seen``, recorded for the same view and
-    controls) flash in ``outputs``: what it shows now, and how many items are new."""
+    controls) and the tiles whose count went up (new today, overdue) flash in ``outputs``: what
+    it shows now, and how many things are new."""
     data, now_seen = view.data, L.seen(view.data)
     before = seen if isinstance(seen, dict) and seen.get("key") == now_seen["key"] else {}
     count = 0
@@ -146,7 +147,21 @@ def flash_new_items(view: View, outputs: list[Any], seen: Any) -> tuple[dict[str
                 rows, data.controls.lang, vocabulary=data.vocabulary, now=now, fresh=fresh
             )
             count += len(fresh)
-    return now_seen, count
+    rising = _risen(now_seen["tiles"], before.get("tiles"))
+    if rising:
+        outputs[_PANELS.index("kpis")] = L.kpi_tiles(data.tiles, data.controls.lang, fresh=rising)
+    return now_seen, count + len(rising)
+
+
+def _risen(now: dict[str, Any], before: Any) -> set[str]:
+    """The tiles whose count is higher than the screen showed (none on its first figures)."""
+    if not isinstance(before, dict):
+        return set()
+    return {
+        k
+        for k, v in now.items()
+        if isinstance(before.get(k), int | float) and v is not None and v > before[k]
+    }
 
 
 def _next_street(conn: Connection, kiosk: dict[str, Any]) -> tuple[Drill, dict[str, Any]]:

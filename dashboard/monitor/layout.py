@@ -29,6 +29,7 @@ REFRESH, KIOSK_TICK = "m-refresh", "m-kiosk-tick"
 # the change counter (polled), the feed items shown, how many are new (for the tone), sound on
 CHANGES, POLL, SEEN, FLASH, SOUND, BEEP = "m-changes", "m-poll", "m-seen", "m-flash", "m-sound", "m-beep"
 FEEDS = ("alerts", "latest")  # the lists whose new items flash (newly overdue; new incidents)
+RISING = ("new_today", "overdue")  # the tiles that flash when their count went up
 WINDOW, CATEGORY, SOURCE, STATUS, MODE = "m-window", "m-category", "m-source", "m-status", "m-mode"
 KPIS, MAP, CRUMBS, GRID_CARD, RANKING, ALERTS, LATEST, TREND, AS_OF = (
     "m-kpis", "m-map", "m-crumbs", "m-grid-card", "m-ranking", "m-alerts", "m-latest", "m-trend", "m-as-of",
@@ -68,7 +69,8 @@ def _change(tile: Tile, lang: str) -> html.Div:
     )
 
 
-def kpi_tiles(tiles: Sequence[Tile], lang: str) -> list[html.Div]:
+def kpi_tiles(tiles: Sequence[Tile], lang: str, *, fresh: Collection[str] = ()) -> list[html.Div]:
+    """The KPI tiles; those in ``fresh`` (their count went up since the screen's last refresh) flash."""
     out = []
     for tile in tiles:
         unit = text(lang, "hours") if tile.key == "handling_hours" else ""
@@ -81,7 +83,7 @@ def kpi_tiles(tiles: Sequence[Tile], lang: str) -> list[html.Div]:
                     ),
                     _change(tile, lang),
                 ],
-                className=f"kpi kpi-{tile.key}",
+                className=f"kpi kpi-{tile.key}" + (" flash" if tile.key in fresh else ""),
             )
         )
     return out
@@ -269,6 +271,7 @@ def seen(data: MonitorData) -> dict[str, Any]:
     return {
         "key": seen_key(data),
         **{feed: [r.incident_id for r in getattr(data, feed)] for feed in FEEDS},
+        "tiles": {t.key: t.value for t in data.tiles if t.key in RISING},
     }
 
 
