@@ -14,11 +14,12 @@
   }, 800);
 })();
 
-// Kiosk mode's tone for new items (when GRIDGOV_KIOSK_SOUND is on): two short notes made by
-// WebAudio in the browser, no sound file. A browser lets a page sound only after a click, or
-// when started with --autoplay-policy=no-user-gesture-required (a kiosk's Chromium).
+// Kiosk mode's tone for new items (GRIDGOV_KIOSK_SOUND=1 puts "sound" on the page's root): two
+// short notes made by WebAudio in the browser, no sound file, once per refresh that made items
+// flash. A browser lets a page sound only after a click, or when started with
+// --autoplay-policy=no-user-gesture-required (a kiosk's Chromium).
 (function () {
-  var audio = null;
+  var audio = null, pending = false;
   function tone(at, hz) {
     var osc = audio.createOscillator(), gain = audio.createGain();
     osc.type = "sine";
@@ -31,16 +32,21 @@
     osc.start(at);
     osc.stop(at + 0.3);
   }
-  window.dash_clientside = Object.assign({}, window.dash_clientside, {
-    gridgov: {
-      beep: function (flash, sound) {
-        if (!sound || !flash || !flash.n || !window.AudioContext) { return window.dash_clientside.no_update; }
-        audio = audio || new window.AudioContext();
-        if (audio.state === "suspended") { audio.resume(); }
-        tone(audio.currentTime, 880);
-        tone(audio.currentTime + 0.3, 1175);
-        return String(flash.n);
-      },
-    },
-  });
+  function beep() {
+    pending = false;
+    if (!document.querySelector(".monitor.kiosk.sound") || !window.AudioContext) { return; }
+    audio = audio || new window.AudioContext();
+    if (audio.state === "suspended") { audio.resume(); }
+    tone(audio.currentTime, 880);
+    tone(audio.currentTime + 0.3, 1175);
+  }
+  function flashed(node) {
+    return node.nodeType === 1 && (node.matches(".flash") || !!node.querySelector(".flash"));
+  }
+  new MutationObserver(function (changes) {
+    var fresh = changes.some(function (c) {
+      return c.type === "attributes" ? flashed(c.target) : Array.prototype.some.call(c.addedNodes, flashed);
+    });
+    if (fresh && !pending) { pending = true; setTimeout(beep, 0); }
+  }).observe(document.documentElement, { childList: true, subtree: true, attributes: true, attributeFilter: ["class"] });
 })();

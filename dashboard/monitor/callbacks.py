@@ -11,7 +11,7 @@ from typing import Any
 
 import plotly.utils
 import sqlalchemy as sa
-from dash import ALL, ClientsideFunction, Dash, Input, Output, Patch, State, ctx, no_update
+from dash import ALL, Dash, Input, Output, Patch, State, ctx, no_update
 from dash.exceptions import PreventUpdate
 from sqlalchemy.engine import Connection, Engine
 
@@ -260,14 +260,6 @@ def register_monitor_callbacks(
         if token == held:
             raise PreventUpdate
         return token
-
-    app.clientside_callback(
-        ClientsideFunction(namespace="gridgov", function_name="beep"),
-        Output(L.BEEP, "title"),
-        Input(L.FLASH, "data"),
-        State(L.SOUND, "data"),
-        prevent_initial_call=True,
-    )
 
 
 def shared_view(

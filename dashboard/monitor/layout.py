@@ -26,8 +26,8 @@ from layers.ranking import Row
 # component ids
 DRILL, KIOSK, LANG, HASHES, VIEW, NOW = "m-drill", "m-kiosk", "m-lang", "m-hashes", "m-view", "m-now"
 REFRESH, KIOSK_TICK = "m-refresh", "m-kiosk-tick"
-# the change counter (polled), the feed items shown, how many are new (for the tone), sound on
-CHANGES, POLL, SEEN, FLASH, SOUND, BEEP = "m-changes", "m-poll", "m-seen", "m-flash", "m-sound", "m-beep"
+# the change counter (polled), the feed items and counts shown, how many things are new
+CHANGES, POLL, SEEN, FLASH = "m-changes", "m-poll", "m-seen", "m-flash"
 FEEDS = ("alerts", "latest")  # the lists whose new items flash (newly overdue; new incidents)
 RISING = ("new_today", "overdue")  # the tiles that flash when their count went up
 WINDOW, CATEGORY, SOURCE, STATUS, MODE = "m-window", "m-category", "m-source", "m-status", "m-mode"
@@ -345,10 +345,8 @@ def monitor_page(
         dcc.Interval(id=POLL, interval=live.poll_ms),
         dcc.Store(id=SEEN, data=seen(data)),
         dcc.Store(id=FLASH, data=0),
-        dcc.Store(id=SOUND, data=kiosk and live.sound),
-        html.Div(id=BEEP, hidden=True),
     ]
-    classes = "monitor kiosk" if kiosk else "monitor"
+    classes = ("monitor kiosk" + (" sound" if live.sound else "")) if kiosk else "monitor"
     return html.Div([header, notice, filter_bar(data.controls, sources, data.vocabulary), html.Div(kpi_tiles(data.tiles, lang), id=KPIS, className="kpis"), body, *stores], className=classes, lang="en" if lang == "en" else "zh-CN")  # fmt: skip
 
 
