@@ -41,7 +41,8 @@ T2 takes 6 and commits first; ``max(id)`` would skip 5 for ever):
 A full reload also happens for a row scope seen for the first time, for a change of unknown rows
 (``ids`` NULL), and when more rows changed than ``max(min_full, full_share × held)``. The
 database work of a delta is proportional to the change; the arrays themselves are rebuilt (a
-copy, milliseconds per million rows) so that a request still aggregating the previous copy
+copy: 10-90 ms per million rows on a busy 2-core machine, against 2-3 ms of database work
+for one changed row) so that a request still aggregating the previous copy
 never sees half a delta. Incident ids are unique (one sequence for every partition); a table
 where they are not is always reloaded in full.
 
