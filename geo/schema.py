@@ -235,12 +235,27 @@ class IncidentEvent(Base):
 
 
 class IncidentChange(Base):
-    """One row per statement that changed ``incident`` (written by triggers, migration 0004), in
-    the writer's transaction: readers that cache aggregates compare ``max(id)`` to know when."""
+    """One row per statement that changed ``incident`` (written by triggers, migrations 0004 and
+    0017), in the writer's transaction: its transaction id, the incident ids it touched and their
+    streets (NULL: unknown, reload everything), for readers that keep incidents in memory."""
 
     __tablename__ = "incident_change"
     id: Mapped[int] = mapped_column(sa.BigInteger, primary_key=True)
     at: Mapped[dt.datetime] = mapped_column(sa.DateTime(timezone=True), server_default=sa.func.now())
+    xid: Mapped[int] = mapped_column(
+        sa.BigInteger, server_default=sa.text("(pg_current_xact_id())::text::bigint"), index=True
+    )
+    ids: Mapped[list[int] | None] = mapped_column(ARRAY(sa.BigInteger))
+    streets: Mapped[list[int] | None] = mapped_column(ARRAY(sa.Integer))
+
+
+class IncidentChangeHorizon(Base):
+    """One row: every ``incident_change`` row pruned so far had an ``xid`` below this one."""
+
+    __tablename__ = "incident_change_horizon"
+    __table_args__ = (sa.CheckConstraint("id = 1", name="one"),)
+    id: Mapped[int] = mapped_column(sa.SmallInteger, primary_key=True, server_default=sa.text("1"))
+    xid: Mapped[int] = mapped_column(sa.BigInteger)
 
 
 class InspectionTarget(Base):

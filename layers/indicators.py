@@ -165,7 +165,10 @@ def _outcomes(
     f: Facts, idx: NDArray[np.intp], p: Period, *, in_p: NDArray[np.bool_], is_open: NDArray[np.bool_]
 ) -> dict[str, NDArray[Any]]:
     """Overdue (a suspended case is not) and the 三率's counts."""
-    sign_due = f.sign_due[idx] if f.sign_due is not None else np.full(len(idx), np.nan)
+    tracked = np.isin(f.source[idx], f.signing_sources)
+    sign_due = (
+        np.where(tracked, f.sign_due[idx], np.nan) if f.sign_due is not None else np.full(len(idx), np.nan)
+    )
     signed, satisfaction, resolved = f.signed[idx], f.satisfaction[idx], f.resolved[idx]
     counted = in_p & ~np.isnan(sign_due) & ((signed <= p.t) | (sign_due <= p.t))
     callbacks = in_p & (satisfaction >= 0)

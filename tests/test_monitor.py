@@ -9,8 +9,10 @@ import numpy as np
 import pytest
 
 from dashboard.app import create_app
+from dashboard.callback_request import PATH, callback_body
 from dashboard.monitor import layout as L
 from dashboard.monitor.views import MonitorCache
+from layers.changes import change_token
 from tests.auth import client_for
 from tests.callbacks import call as _call
 from tests.callbacks import monitor_update as update  # others import it from here too
@@ -155,3 +157,46 @@ def test_one_view_serves_every_screen_for_a_few_seconds_and_each_row_scope_its_o
     assert cache.shared(("streets:3", "district"), make) == 2  # a leader's scope never gets the district's
     cache.VIEW_SECONDS = 0.0  # once the view is older than that, it is made again
     assert cache.shared(("all", "district"), make) == 3
+
+
+def test_feed_items_new_to_a_screen_flash_and_a_first_refresh_flashes_none(client):
+    district = {"level": "district", "id": None}
+    first = update(client, drill=district, view="district:None:heat:zh").get_json()["response"]
+    seen = first[L.SEEN]["data"]
+    assert seen["latest"] and L.FLASH not in first  # nothing recorded before: nothing is new
+    assert "flash" not in json.dumps(first.get(L.LATEST, ""))
+    older = {**seen, "latest": seen["latest"][1:]}  # as if the newest incident arrived since
+    again = update(client, drill=district, view="district:None:heat:zh", seen=older).get_json()["response"]
+    items = again[L.LATEST]["children"]["props"]["children"]
+    assert [i["props"].get("className") for i in items][:2] == ["flash", None]
+    assert again[L.FLASH]["data"]["n"] == 1
+    assert "kpi-overdue flash" not in json.dumps(again.get(L.KPIS, ""))
+    fewer = {
+        **seen,
+        "tiles": {**seen["tiles"], "overdue": seen["tiles"]["overdue"] - 1},
+    }  # one more overdue now
+    rose = update(client, drill=district, view="district:None:heat:zh", seen=fewer).get_json()["response"]
+    classes = [t["props"]["className"] for t in rose[L.KPIS]["children"]]
+    assert (
+        "kpi kpi-overdue flash" in classes and "kpi kpi-open" in classes and rose[L.FLASH]["data"]["n"] == 1
+    )
+    other = {**older, "key": "another view"}  # other controls since: their items are not news
+    third = update(client, drill=district, view="district:None:heat:zh", seen=other).get_json()["response"]
+    assert L.FLASH not in third and "flash" not in json.dumps(third.get(L.LATEST, ""))
+
+
+def _poll(client, held):
+    body = callback_body(
+        [(L.CHANGES, "data")], [(L.POLL, "n_intervals", 1)], [(L.CHANGES, "data", held)],
+        changed=f"{L.POLL}.n_intervals", single=True,
+    )  # fmt: skip
+    return client.post(PATH, json=body)
+
+
+def test_the_change_counter_answers_only_when_it_moved(client, demo):
+    moved = _poll(client, "")
+    assert moved.status_code == 200, moved.text
+    token = moved.get_json()["response"][L.CHANGES]["data"]
+    with demo.connect() as conn:
+        assert token == change_token(conn)  # the admin sees the whole district
+    assert _poll(client, token).status_code == 204  # unchanged: no refresh follows

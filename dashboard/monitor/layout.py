@@ -7,7 +7,9 @@ which React escapes; nothing is ever rendered as HTML.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Collection, Mapping, Sequence
+from dataclasses import dataclass
+from types import MappingProxyType
 from typing import Any
 
 from dash import dcc, html
@@ -25,6 +27,10 @@ from layers.ranking import Row
 # component ids
 DRILL, KIOSK, LANG, HASHES, VIEW, NOW = "m-drill", "m-kiosk", "m-lang", "m-hashes", "m-view", "m-now"
 REFRESH, KIOSK_TICK = "m-refresh", "m-kiosk-tick"
+# the change counter (polled), the feed items and counts shown, how many things are new
+CHANGES, POLL, SEEN, FLASH = "m-changes", "m-poll", "m-seen", "m-flash"
+FEEDS = ("alerts", "due_soon", "latest")  # the lists whose new items flash (newly overdue, 临期; new)
+RISING = ("new_today", "overdue")  # the tiles that flash when their count went up
 WINDOW, CATEGORY, SOURCE, STATUS, MODE = "m-window", "m-category", "m-source", "m-status", "m-mode"
 KPIS, MAP, CRUMBS, GRID_CARD, RANKING, ALERTS, LATEST, TREND, AS_OF = (
     "m-kpis", "m-map", "m-crumbs", "m-grid-card", "m-ranking", "m-alerts", "m-latest", "m-trend", "m-as-of",
@@ -65,7 +71,8 @@ def _change(tile: Tile, lang: str) -> html.Div:
     )
 
 
-def kpi_tiles(tiles: Sequence[Tile], lang: str) -> list[html.Div]:
+def kpi_tiles(tiles: Sequence[Tile], lang: str, *, fresh: Collection[str] = ()) -> list[html.Div]:
+    """The KPI tiles; those in ``fresh`` (their count went up since the screen's last refresh) flash."""
     out = []
     for tile in tiles:
         unit = text(lang, "hours") if tile.key == "handling_hours" else ""
@@ -78,7 +85,7 @@ def kpi_tiles(tiles: Sequence[Tile], lang: str) -> list[html.Div]:
                     ),
                     _change(tile, lang),
                 ],
-                className=f"kpi kpi-{tile.key}",
+                className=f"kpi kpi-{tile.key}" + (" flash" if tile.key in fresh else ""),
             )
         )
     return out
@@ -153,12 +160,24 @@ def rankings(data: MonitorData) -> html.Table | html.Div:
     return html.Div(parts, className="rank-split")
 
 
-def alert_lists(data: MonitorData) -> html.Div:
-    """超期 beside 临期 (open, not overdue, due within the district's warning horizon)."""
-    lang = data.controls.lang
+def alert_lists(
+    data: MonitorData, *, fresh: Mapping[str, Collection[int]] = MappingProxyType({})
+) -> html.Div:
+    """超期 beside 临期 (open, not overdue, due within the district's warning horizon); the items
+    in ``fresh`` (per feed) flash."""
+    lang, empty = data.controls.lang, frozenset[int]()
     hours = f"{data.warn_hours:g}"
-    overdue = feed_list(data.alerts, lang, vocabulary=data.vocabulary, now=data.now)
-    soon = feed_list(data.due_soon, lang, vocabulary=data.vocabulary, now=data.now, ahead=True)
+    overdue = feed_list(
+        data.alerts, lang, vocabulary=data.vocabulary, now=data.now, fresh=fresh.get("alerts", empty)
+    )
+    soon = feed_list(
+        data.due_soon,
+        lang,
+        vocabulary=data.vocabulary,
+        now=data.now,
+        ahead=True,
+        fresh=fresh.get("due_soon", empty),
+    )
     return html.Div(
         [
             html.Div([html.H3(text(lang, "overdue_s")), overdue], className="alert-col"),
@@ -193,7 +212,9 @@ def feed_list(
     vocabulary: Vocabulary,
     now: dt.datetime | None = None,
     ahead: bool = False,
+    fresh: Collection[int] = frozenset(),
 ) -> html.Ul | html.Div:
+    """The items of a feed; those in ``fresh`` (new to this screen since its last refresh) flash."""
     if not rows:
         return html.Div(text(lang, "none"), className="empty")
     items = []
@@ -206,10 +227,20 @@ def feed_list(
                     html.Div([html.Span(_when(r.reported_at), className="when"), html.Span(vocabulary.label(r.category, lang), className="cat"), html.Span(late, className="late")], className="feed-top"),
                     html.Div(r.description or "", className="desc"),
                     html.Div([where, html.Span(r.phone or "", className="phone")], className="where"),
-                ]
+                ],
+                className="flash" if r.incident_id in fresh else None,
             )
         )  # fmt: skip
     return html.Ul(items, className="feed")
+
+
+def latest_list(
+    data: MonitorData, *, fresh: Mapping[str, Collection[int]] = MappingProxyType({})
+) -> html.Ul | html.Div:
+    """The newest incidents; those in ``fresh["latest"]`` flash."""
+    return feed_list(
+        data.latest, data.controls.lang, vocabulary=data.vocabulary, fresh=fresh.get("latest", ())
+    )
 
 
 def as_of(now: dt.datetime, lang: str) -> str:
@@ -290,6 +321,31 @@ def legend(data: MonitorData) -> list[Any]:
     return [html.Div(text(lang, "significance")), html.Div(items, className="swatches")]
 
 
+@dataclass(frozen=True)
+class Live:
+    """How the page keeps up: the change counter it starts from, how often it polls it (ms),
+    and whether kiosk mode sounds a tone for new items."""
+
+    changes: str = ""
+    poll_ms: int = 3000
+    sound: bool = False
+
+
+def seen(data: MonitorData) -> dict[str, Any]:
+    """What a screen records of the feed items it shows, and for which view and controls (new
+    items flash only when both are unchanged since)."""
+    return {
+        "key": seen_key(data),
+        **{feed: [r.incident_id for r in getattr(data, feed)] for feed in FEEDS},
+        "tiles": {t.key: t.value for t in data.tiles if t.key in RISING},
+    }
+
+
+def seen_key(data: MonitorData) -> str:
+    c = data.controls
+    return repr((data.drill.level, data.drill.unit_id, c.window_days, c.categories, c.sources, c.statuses))
+
+
 def monitor_page(
     data: MonitorData,
     *,
@@ -300,6 +356,7 @@ def monitor_page(
     digests: dict[str, str],
     identity: Identity,
     notice: html.Div | None = None,
+    live: Live = Live(),
 ) -> html.Div:
     """The whole wall screen for ``data``, headed for ``identity`` (built on page load;
     callbacks update its parts); ``notice``, what is still to load, under the header."""
@@ -337,7 +394,7 @@ def monitor_page(
             _panel(text(lang, f"ranking_{level}"), rankings(data), ident=RANKING, extra="rank", title_id=RANK_TITLE),
             _panel(text(lang, "alerts"), alert_lists(data), ident=ALERTS, extra="alerts"),
             html.Section([html.H2(text(lang, "trend")), trend], className="panel trend"),
-            _panel(text(lang, "latest"), feed_list(data.latest, lang, vocabulary=data.vocabulary), ident=LATEST, extra="latest"),
+            _panel(text(lang, "latest"), latest_list(data), ident=LATEST, extra="latest"),
         ],
         className="m-body",
     )  # fmt: skip
@@ -350,8 +407,12 @@ def monitor_page(
         dcc.Store(id=NOW, data=data.now.isoformat()),
         dcc.Interval(id=REFRESH, interval=refresh_ms),
         dcc.Interval(id=KIOSK_TICK, interval=kiosk_ms, disabled=not kiosk),
+        dcc.Store(id=CHANGES, data=live.changes),
+        dcc.Interval(id=POLL, interval=live.poll_ms),
+        dcc.Store(id=SEEN, data=seen(data)),
+        dcc.Store(id=FLASH, data=0),
     ]
-    classes = "monitor kiosk" if kiosk else "monitor"
+    classes = ("monitor kiosk" + (" sound" if live.sound else "")) if kiosk else "monitor"
     return html.Div([header, notice, filter_bar(data.controls, sources, data.vocabulary), html.Div(kpi_tiles(data.tiles, lang), id=KPIS, className="kpis"), body, *stores], className=classes, lang="en" if lang == "en" else "zh-CN")  # fmt: skip
 
 

@@ -8,7 +8,7 @@
 - The web pages' role (``gridgov_web``) may not read it: the API runs as the owner.
 
 Revision ID: 0018
-Revises: 0016 (0017 once the incremental facts are merged)
+Revises: 0017
 Create Date: 2026-12-03 18:30:00
 """
 
@@ -18,7 +18,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0018"
-down_revision: str | None = "0016"
+down_revision: str | None = "0017"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
