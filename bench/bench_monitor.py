@@ -88,8 +88,14 @@ def update(client, *, drill, view, hashes, mode="heat", cats=(), window=30):
     inputs = [
         (L.DRILL, "data", drill), (L.WINDOW, "value", window), (L.CATEGORY, "value", list(cats)),
         (L.SOURCE, "value", []), (L.STATUS, "value", []), (L.MODE, "value", mode), (L.REFRESH, "n_intervals", 1),
+        (L.CHANGES, "data", ""),
     ]  # fmt: skip
-    state = [(L.LANG, "data", "zh"), (L.HASHES, "data", hashes), (L.VIEW, "data", view)]
+    state = [
+        (L.LANG, "data", "zh"),
+        (L.HASHES, "data", hashes),
+        (L.VIEW, "data", view),
+        (L.SEEN, "data", None),
+    ]
     seconds, response = _post(client, UPDATE_OUTPUTS, inputs, state, f"{L.REFRESH}.n_intervals")
     assert response.status_code == 200, response.text[:500]
     return seconds, len(response.data), response.get_json()["response"]

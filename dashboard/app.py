@@ -16,6 +16,8 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from dashboard import audit_page
 from dashboard import layout as map_layout
+from dashboard.api import install_api
+from dashboard.api._body import MAX_BYTES as API_MAX_BYTES
 from dashboard.auth import current_user, install_auth
 from dashboard.auth.access import SHELL, callback_pages, may_use, page_for_path
 from dashboard.auth.current import current_row_scope, may_see_street
@@ -37,12 +39,16 @@ from dashboard.monitor import page as monitor
 from dashboard.monitor.callbacks import register_monitor_callbacks
 from dashboard.monitor.views import MonitorCache
 from dashboard.ops import install_operations
+from dashboard.uploads import layout as uploads_page
+from dashboard.uploads.callbacks import kind_options, register_upload_callbacks, upload_setup
 from dashboard.views import MapCaches, shared_map_state
 from geo import row_scope
+from geo.db import database_url, make_engine
 from geo.district_names import DistrictNames
 from geo.inspection_settings import InspectionSettings
 from geo.service_types import ServiceType, service_types_from_file
 from geo.settings import Settings
+from geo.sla import SlaRules
 from geo.vocabulary import Vocabulary
 from layers.boundaries import street_list
 from layers.identity import Identity
@@ -117,12 +123,14 @@ def create_app(
     coverage_cache: CoverageCache | None = None,
     vocabulary: Vocabulary | None = None,
     identity_cache: IdentityCache | None = None,
+    api_engine: Engine | None = None,
 ) -> Dash:
     """A new dashboard app reading from ``engine``; assets are served locally, no CDN. Every
     route and callback is behind the login gate (``dashboard/auth``), and every transaction
     runs in the caller's row scope (``geo/row_scope.py``) on a copy of ``engine`` that shares
     its pool (``engine`` itself is left as it was). ``vocabulary`` (default: read from the
-    district file) names the categories and inspection kinds on every page."""
+    district file) names the categories and inspection kinds on every page. The intake API
+    (``dashboard/api``) writes through ``api_engine`` (default: the owner's ``DATABASE_URL``)."""
     registry = default_registry() if registry is None else registry
     unscoped, engine = engine, engine.execution_options()
     row_scope.install(engine, current_row_scope)
@@ -153,7 +161,8 @@ def create_app(
     app.validation_layout = html.Div(list(layouts.values()))  # type: ignore[assignment]
     service_types = service_types_from_file(settings.district_file)
     app.layout = _shell()
-    cache = MonitorCache() if monitor_cache is None else monitor_cache
+    sla = SlaRules.from_file(settings.district_file, vocabulary=vocabulary)
+    cache = MonitorCache(sla) if monitor_cache is None else monitor_cache
     maps = MapCaches()
     builders = _builders(
         settings,
@@ -193,6 +202,17 @@ def create_app(
         solver=Solver() if solver is None else solver,
         kinds=vocabulary.inspection_kinds,
     )
+    install_api(
+        app.server,
+        settings=settings,
+        engine=make_engine(database_url(settings), pool_size=settings.threads)
+        if api_engine is None
+        else api_engine,
+        vocabulary=vocabulary,
+    )
+    register_upload_callbacks(app, engine=engine, setup=upload_setup(settings, vocabulary=vocabulary))
+    # an upload arrives as base64 in one callback request, an API batch as JSON: bound every body
+    app.server.config["MAX_CONTENT_LENGTH"] = max(settings.upload_max_mb * 1_400_000, API_MAX_BYTES + 1)
     install_auth(
         app.server,
         settings=settings,
@@ -226,6 +246,7 @@ def _skeletons(registry: LayerRegistry, vocabulary: Vocabulary) -> dict[str, Com
         "inspections": inspections.page([], today=today(), kinds=vocabulary.inspection_kinds),
         "coverage": coverage_page.page([], default=None),
         "audit": audit_page.page([]),
+        "data": uploads_page.page(kind_options(), max_mb=1),
     }
 
 
@@ -288,12 +309,16 @@ def _builders(
         return _page(engine=engine, registry=registry, tile_url=settings.tile_url, maps=maps,
                      identity=identity.get(), loaded=loaded())  # fmt: skip
 
+    def data(_search: str | None) -> html.Div:
+        return uploads_page.page(kind_options(), max_mb=settings.upload_max_mb)
+
     return {
         "monitor": monitor_page,
         "map": map_page,
         "coverage": coverage,
         "inspections": planning,
         "audit": audit_log,
+        "data": data,
     }
 
 

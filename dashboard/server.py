@@ -25,6 +25,7 @@ from geo import row_scope
 from geo.db import make_engine, web_database_url
 from geo.district_names import DistrictNames
 from geo.settings import Settings
+from geo.sla import SlaRules
 from geo.vocabulary import Vocabulary
 
 log = logging.getLogger("gridgov.server")
@@ -35,8 +36,9 @@ def wsgi_app(settings: Settings, *, engine: Engine | None = None) -> Any:
     engine lives as long as the worker), logged in as the web's own role (``web_database_url``:
     neither superuser nor owner)."""
     engine = engine or make_engine(web_database_url(settings), pool_size=settings.threads)
-    cache, solver, coverage = MonitorCache(), Solver(), CoverageCache()
     vocabulary = Vocabulary.from_file(settings.district_file)  # the app and its warm-up share it
+    sla = SlaRules.from_file(settings.district_file, vocabulary=vocabulary)  # sign-off, 临期 horizon
+    cache, solver, coverage = MonitorCache(sla), Solver(), CoverageCache()
     identity = IdentityCache(engine, DistrictNames.from_file(settings.district_file))
     app = create_app(
         settings,

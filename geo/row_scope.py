@@ -1,7 +1,7 @@
 """The database's own wall: row-level security on the tables that hold residents' data.
 
 Migration 0010 puts policies on ``incident``, ``inspection_target`` and ``inspection`` (through
-its target) with FORCE ROW LEVEL SECURITY, so the table owner (the app's own login) is held to
+its target), migration 0016 on ``incident_event`` (through its incident), with FORCE ROW LEVEL SECURITY, so the table owner (the app's own login) is held to
 them too. A transaction sees the rows of the streets its ``gridgov.scope`` setting names:
 
 - unset: work outside the web app (ingest jobs, the CLI, migrations): every row;
@@ -34,7 +34,7 @@ from geo.users import User
 SETTING = "gridgov.scope"
 CONTACTS = "gridgov.contacts"
 ROLE = "gridgov_web"
-SCOPED_TABLES = ("incident", "inspection_target", "inspection")
+SCOPED_TABLES = ("incident", "incident_event", "inspection_target", "inspection")
 DISTRICT_ROLES = frozenset({"admin", "planner", "wall_screen"})
 _SET_ROLE = f"SET LOCAL ROLE {ROLE}"
 _SET_SCOPE = f"SELECT set_config('{SETTING}', %s, true), set_config('{CONTACTS}', %s, true)"

@@ -21,6 +21,20 @@ METRIC_SRID = 4547
 
 STATUSES = ("reported", "registered", "dispatched", "handled", "verified", "closed")
 MATCH_LEVELS = ("building", "compound", "community", "street", "coordinates")
+# incident_event.kind, in lifecycle order (ties at the same instant sort in this order)
+EVENT_KINDS = (
+    "registered",
+    "signed",
+    "dispatched",
+    "suspended",
+    "resumed",
+    "extended",
+    "handled",
+    "callback",
+    "reopened",
+    "closed",
+)
+SATISFACTIONS = ("satisfied", "basic", "dissatisfied")
 
 
 class Base(DeclarativeBase):
@@ -175,6 +189,14 @@ class Incident(Base):
     # the SLA rule that set deadline_at (e.g. '16wh'); NULL when the source gave the deadline
     deadline_rule: Mapped[str | None] = mapped_column(sa.Text)
     rework_count: Mapped[int] = mapped_column(server_default="0")
+    # derived from the case's incident_event history by the events ingest (migration 0016)
+    signed_at: Mapped[dt.datetime | None] = mapped_column(sa.DateTime(timezone=True))  # first 签收
+    department: Mapped[str | None] = mapped_column(sa.Text)  # 承办单位 of the last 派遣
+    satisfaction: Mapped[str | None] = mapped_column(sa.Text)  # last 回访: satisfied | basic | dissatisfied
+    resolved: Mapped[bool | None] = mapped_column()  # last 回访: the resident says it is solved
+    suspended_at: Mapped[dt.datetime | None] = mapped_column(sa.DateTime(timezone=True))  # 挂起, not resumed
+    # the deadline before 延期 and 挂起 moved it (NULL: deadline_at was never moved by an event)
+    deadline_base: Mapped[dt.datetime | None] = mapped_column(sa.DateTime(timezone=True))
     status: Mapped[str] = mapped_column(
         sa.Text,
         sa.Computed(
@@ -201,13 +223,57 @@ class Incident(Base):
     geom: Mapped[Any] = _geom("POINT", spatial_index=False)
 
 
+class IncidentEvent(Base):
+    """One step of a case's lifecycle (签收, 派遣, 办结, 回访, 重办, …) as its source reported it
+    (migration 0016). A resent event has the same (incident_source, ticket, kind, at) and changes
+    nothing. Keyed to the incident by (incident_id, incident_source), with no foreign key (one
+    onto the partitioned incident table would have to follow every partition); written by the
+    events ingest only, which derives the incident's lifecycle columns from the whole history."""
+
+    __tablename__ = "incident_event"
+    __table_args__ = (
+        sa.UniqueConstraint("incident_source", "ticket", "kind", "at"),
+        sa.CheckConstraint(f"kind IN {EVENT_KINDS!r}", name="kind"),
+        sa.CheckConstraint(f"satisfaction IN {SATISFACTIONS!r}", name="satisfaction"),
+        sa.Index("ix_incident_event_incident_id", "incident_id"),
+    )
+    id: Mapped[int] = mapped_column(sa.BigInteger, primary_key=True)
+    incident_id: Mapped[int] = mapped_column()
+    incident_source: Mapped[str] = mapped_column(sa.Text)
+    ticket: Mapped[str] = mapped_column(sa.Text(collation="C"))  # the incident's source_id (工单编号)
+    kind: Mapped[str] = mapped_column(sa.Text)
+    at: Mapped[dt.datetime] = mapped_column(sa.DateTime(timezone=True))
+    department: Mapped[str | None] = mapped_column(sa.Text)  # 承办单位 (dispatched)
+    satisfaction: Mapped[str | None] = mapped_column(sa.Text)  # callback
+    resolved: Mapped[bool | None] = mapped_column()  # callback
+    deadline_at: Mapped[dt.datetime | None] = mapped_column(sa.DateTime(timezone=True))  # extended
+    note: Mapped[str | None] = mapped_column(sa.Text)  # 备注
+    source: Mapped[str] = mapped_column(sa.Text)  # who sent the event (the ingest job's source)
+    run_id: Mapped[int | None] = mapped_column()  # the ingest_run that loaded it last
+
+
 class IncidentChange(Base):
-    """One row per statement that changed ``incident`` (written by triggers, migration 0004), in
-    the writer's transaction: readers that cache aggregates compare ``max(id)`` to know when."""
+    """One row per statement that changed ``incident`` (written by triggers, migrations 0004 and
+    0017), in the writer's transaction: its transaction id, the incident ids it touched and their
+    streets (NULL: unknown, reload everything), for readers that keep incidents in memory."""
 
     __tablename__ = "incident_change"
     id: Mapped[int] = mapped_column(sa.BigInteger, primary_key=True)
     at: Mapped[dt.datetime] = mapped_column(sa.DateTime(timezone=True), server_default=sa.func.now())
+    xid: Mapped[int] = mapped_column(
+        sa.BigInteger, server_default=sa.text("(pg_current_xact_id())::text::bigint"), index=True
+    )
+    ids: Mapped[list[int] | None] = mapped_column(ARRAY(sa.BigInteger))
+    streets: Mapped[list[int] | None] = mapped_column(ARRAY(sa.Integer))
+
+
+class IncidentChangeHorizon(Base):
+    """One row: every ``incident_change`` row pruned so far had an ``xid`` below this one."""
+
+    __tablename__ = "incident_change_horizon"
+    __table_args__ = (sa.CheckConstraint("id = 1", name="one"),)
+    id: Mapped[int] = mapped_column(sa.SmallInteger, primary_key=True, server_default=sa.text("1"))
+    xid: Mapped[int] = mapped_column(sa.BigInteger)
 
 
 class InspectionTarget(Base):
@@ -368,6 +434,32 @@ class LoginThrottle(Base):
         sa.DateTime(timezone=True), server_default=sa.func.now(), index=True
     )
     audit_id: Mapped[int | None] = mapped_column(sa.BigInteger)
+
+
+class ApiKey(Base):
+    """An intake source's API key, as its SHA-256 only, with its use and its throttle's token
+    bucket (migration 0018, ``geo/api_keys.py``). One live key per source."""
+
+    __tablename__ = "api_key"
+    __table_args__ = (
+        sa.CheckConstraint("per_minute > 0 AND burst > 0", name="rate"),
+        sa.CheckConstraint("source <> ''", name="source"),
+        sa.Index(
+            "uq_api_key_live_source", "source", unique=True, postgresql_where=sa.text("revoked_at IS NULL")
+        ),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    source: Mapped[str] = mapped_column(sa.Text)
+    key_hash: Mapped[str] = mapped_column(sa.Text, unique=True)
+    created_at: Mapped[dt.datetime] = mapped_column(sa.DateTime(timezone=True), server_default=sa.func.now())
+    revoked_at: Mapped[dt.datetime | None] = mapped_column(sa.DateTime(timezone=True))
+    last_used_at: Mapped[dt.datetime | None] = mapped_column(sa.DateTime(timezone=True))
+    requests: Mapped[int] = mapped_column(sa.BigInteger, server_default=sa.text("0"))
+    items: Mapped[int] = mapped_column(sa.BigInteger, server_default=sa.text("0"))
+    per_minute: Mapped[int] = mapped_column(server_default=sa.text("120"))
+    burst: Mapped[int] = mapped_column(server_default=sa.text("60"))
+    tokens: Mapped[float | None] = mapped_column(sa.Float)
+    tokens_at: Mapped[dt.datetime | None] = mapped_column(sa.DateTime(timezone=True))
 
 
 class AuditEntry(Base):

@@ -19,6 +19,10 @@ Every setting is documented in README.md (a test checks this). Names and default
   holidays (default ``<project>/data/district.toml``).
 - ``GRIDGOV_REFRESH_SECONDS``: how often the wall screen refreshes its data (default ``60``).
 - ``GRIDGOV_KIOSK_SECONDS``: how long kiosk mode shows each street (default ``20``).
+- ``GRIDGOV_CHANGE_POLL_SECONDS``: how often the wall screen asks whether incidents changed
+  (a cheap counter); its figures refresh at once when they did (default ``3``).
+- ``GRIDGOV_KIOSK_SOUND``: ``1`` for a short tone in kiosk mode when new, newly overdue or due
+  soon cases appear (default ``0``).
 - ``GRIDGOV_SECRET_KEY``: the key that signs session cookies (default: generated once into
   ``<data dir>/secret_key``, mode 0600, shared by every worker).
 - ``GRIDGOV_SESSION_IDLE_MINUTES``: a session ends after this long without a request (``30``).
@@ -35,6 +39,7 @@ Every setting is documented in README.md (a test checks this). Names and default
 - ``GRIDGOV_ALLOWED_HOSTS``: the host names (comma-separated) requests may be addressed to, in
   their ``Host`` header; others get 400 (DNS rebinding). Default: ``localhost``, ``127.0.0.1``,
   ``::1`` and ``GRIDGOV_HOST`` when it is one address; ``*`` allows any.
+- ``GRIDGOV_UPLOAD_MAX_MB``: the largest file the upload page (``/data``) takes, in MB (``20``).
 """
 
 from __future__ import annotations
@@ -67,6 +72,8 @@ class Settings:
     district_file: Path = PROJECT_ROOT / "data" / "district.toml"
     refresh_seconds: int = 60
     kiosk_seconds: int = 20
+    change_poll_seconds: int = 3
+    kiosk_sound: bool = False
     secret_key: str | None = field(default=None, repr=False)
     session_idle_minutes: int = 30
     session_max_hours: int = 12
@@ -76,6 +83,7 @@ class Settings:
     web_database_url: str | None = field(default=None, repr=False)
     proxy_hops: int = 0
     allowed_hosts: tuple[str, ...] = LOCAL_HOSTS
+    upload_max_mb: int = 20
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -96,6 +104,8 @@ class Settings:
             district_file=Path(env.get("GRIDGOV_DISTRICT_FILE") or PROJECT_ROOT / "data" / "district.toml"),
             refresh_seconds=_int(env, "GRIDGOV_REFRESH_SECONDS", 60),
             kiosk_seconds=_int(env, "GRIDGOV_KIOSK_SECONDS", 20),
+            change_poll_seconds=_int(env, "GRIDGOV_CHANGE_POLL_SECONDS", 3),
+            kiosk_sound=_bool(env, "GRIDGOV_KIOSK_SOUND"),
             secret_key=env.get("GRIDGOV_SECRET_KEY") or None,
             session_idle_minutes=_int(env, "GRIDGOV_SESSION_IDLE_MINUTES", 30),
             session_max_hours=_int(env, "GRIDGOV_SESSION_MAX_HOURS", 12),
@@ -105,6 +115,7 @@ class Settings:
             web_database_url=env.get("GRIDGOV_WEB_DATABASE_URL") or None,
             proxy_hops=_int(env, "GRIDGOV_PROXY_HOPS", 0),
             allowed_hosts=_hosts(env.get("GRIDGOV_ALLOWED_HOSTS"), listen=host),
+            upload_max_mb=_int(env, "GRIDGOV_UPLOAD_MAX_MB", 20),
         )
 
 

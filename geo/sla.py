@@ -31,6 +31,7 @@ if TYPE_CHECKING:
 
 TZ = "Asia/Shanghai"
 _RULE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(wh|wd|h)\s*$")
+_EIGHT_HOURS_US = 8 * 3600 * 1_000_000  # Beijing time is UTC+8 all year
 UNITS = {"wh": "working hours", "wd": "working days", "h": "hours round the clock"}
 
 
@@ -58,6 +59,11 @@ class SlaRules:
     deadlines: Mapping[str, Deadline] = field(
         default_factory=lambda: {k: Deadline.parse(c.deadline) for k, c in CATEGORIES.items()}
     )
+
+    # 签收时限: a case must be signed for within this of its report (响应率, the response rate)
+    sign_off: Deadline = field(default_factory=lambda: Deadline(2, "wh"))
+    # 临期预警: an open case due within this many working hours (and not yet overdue) is flagged
+    warn_working_hours: float = 4.0
 
     def rule(self, category: str) -> Deadline:
         return self.deadlines.get(category) or self.deadlines["other"]
@@ -96,6 +102,26 @@ class SlaRules:
             due = self.calendar.add_days(minutes, np.full(len(minutes), int(rule.amount), dtype=np.int64))
         return due.astype("datetime64[ns]")
 
+    def sign_off_due(self, starts: NDArray[np.float64]) -> NDArray[np.float64]:
+        """The sign-off deadline of cases reported at ``starts`` (seconds since 1970; NaN stays)."""
+        return self.after(starts, self.sign_off)
+
+    def after(self, starts: NDArray[np.float64], rule: Deadline) -> NDArray[np.float64]:
+        """``starts`` (seconds since 1970, NaN for none) plus ``rule``, in seconds since 1970."""
+        out = np.full(len(starts), np.nan)
+        has = ~np.isnan(starts)
+        if has.any():
+            micros = np.round(starts[has] * 1e6).astype(np.int64) + _EIGHT_HOURS_US  # Beijing, naive
+            local: NDArray[np.datetime64] = micros.astype("datetime64[us]").astype("datetime64[ns]")
+            due = self._add(local, rule).astype("datetime64[us]").astype(np.int64) - _EIGHT_HOURS_US
+            out[has] = due / 1e6
+        return out
+
+    def warn_until(self, now: dt.datetime) -> dt.datetime:
+        """The latest deadline a case open at ``now`` may have to be 临期 (due soon)."""
+        due = self.after(np.array([now.timestamp()]), Deadline(self.warn_working_hours, "wh"))[0]
+        return dt.datetime.fromtimestamp(float(due), dt.UTC)
+
     @classmethod
     def from_file(cls, path: Path, *, vocabulary: Vocabulary | None = None) -> SlaRules:
         """Read the ``[sla]`` table of a district settings file (ConfigError says what is wrong);
@@ -131,7 +157,11 @@ class SlaRules:
             extra_holidays=_dates(table.get("extra_holidays", []), "extra_holidays"),
             extra_workdays=_dates(table.get("extra_workdays", []), "extra_workdays"),
         )
-        return cls(calendar=calendar, deadlines=deadlines)
+        warn = table.get("warn_working_hours", 4)
+        if isinstance(warn, bool) or not isinstance(warn, int | float) or not 0 < warn <= 200:
+            raise ValueError(f"warn_working_hours = {warn!r} is not a number of working hours in (0, 200]")
+        sign_off = Deadline.parse(table.get("sign_off", "2wh"))
+        return cls(calendar=calendar, deadlines=deadlines, sign_off=sign_off, warn_working_hours=float(warn))
 
 
 def _dates(values: Any, name: str) -> frozenset[dt.date]:

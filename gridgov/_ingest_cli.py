@@ -9,17 +9,14 @@ from pathlib import Path
 from tqdm import tqdm
 
 from geo.db import checked_engine, database_url
-from geo.service_types import service_types_from_file
 from geo.settings import Settings
-from geo.sla import SlaRules
-from geo.vocabulary import Vocabulary
+from gridgov._job_args import add_job_arguments, job_options
+from gridgov._watch_cli import add_watch_command
 from ingest import runs
-from ingest.columns import parse_map_options
-from ingest.job import JobOptions, JobResult, run_file
+from ingest.job import JobResult, run_file
 from ingest.kinds import commands
 from ingest.progress import Step
 from ingest.reading import FORMATS
-from ingest.timelayout import parse_date_formats
 from ingest.unknown_categories import summary_lines
 
 
@@ -32,41 +29,13 @@ def add_ingest_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]
         if variants:
             p.add_argument("--level", required=True, choices=variants, help="which boundaries the file holds")
         p.add_argument("file", type=Path, help=f"input file ({', '.join(sorted(set(FORMATS)))})")
-        p.add_argument(
-            "--source",
-            help=f"name of the data source, e.g. 12345 (default: {key}); rows are unique per source",
-        )
-        p.add_argument("--crs", help="coordinate system of the file: wgs84, cgcs2000, gcj02, bd09 or EPSG:n")
-        p.add_argument(
-            "--map", action="append", default=[], metavar="HEADER=FIELD", help="use column HEADER as FIELD"
-        )
-        p.add_argument("--mapping", type=Path, help="TOML file with a [columns] table of HEADER = FIELD")
-        p.add_argument(
-            "--layer",
-            help="the layer (GeoPackage, zip of shapefiles) or sheet (XLSX) to read from a file with several",
-        )
-        p.add_argument("--encoding", help="text encoding of a CSV file (default: detect UTF-8 / GBK)")
-        p.add_argument(
-            "--date-format",
-            action="append",
-            default=[],
-            metavar="[FIELD=]FORMAT",
-            help="strptime layout of the date/time columns, e.g. '%%m/%%d/%%Y %%I:%%M:%%S %%p' "
-            "(default: detected per column); FIELD=FORMAT for one column (repeatable)",
-        )
+        add_job_arguments(p, default_source=key)
         p.add_argument("--dry-run", action="store_true", help="check and report everything, write nothing")
         p.add_argument("--quiet", action="store_true", help="no progress bar, only the summary")
         p.add_argument(
             "--progress-json",
             action="store_true",
             help="instead of the bar, one JSON line per step on stderr: begun, batch, merge, merged, commit, done",
-        )
-        p.add_argument(
-            "--batch-size",
-            type=_positive,
-            default=JobOptions.batch_size,
-            metavar="ROWS",
-            help=f"rows read, checked and copied at a time (default: {JobOptions.batch_size})",
         )
         p.set_defaults(handler=_ingest)
     kinds.add_parser("runs", help="recent ingest jobs").set_defaults(handler=_runs)
@@ -76,23 +45,11 @@ def add_ingest_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]
         "--export", type=Path, help="write the quarantined rows to a .csv or .xlsx file to fix and re-ingest"
     )
     rep.set_defaults(handler=_report)
+    add_watch_command(kinds)
 
 
 def _ingest(args: argparse.Namespace, settings: Settings) -> int:
-    vocabulary = Vocabulary.from_file(settings.district_file)
-    options = JobOptions(
-        source=args.source or args.kind,
-        crs=args.crs,
-        mapping=parse_map_options(args.map, args.mapping),
-        encoding=args.encoding,
-        layer=args.layer,
-        date_formats=parse_date_formats(args.date_format),
-        dry_run=args.dry_run,
-        batch_size=args.batch_size,
-        sla=SlaRules.from_file(settings.district_file, vocabulary=vocabulary),
-        service_types=service_types_from_file(settings.district_file),
-        vocabulary=vocabulary,
-    )
+    options = job_options(args, settings, default_source=args.kind, dry_run=args.dry_run)
     from ingest.geocode import district_aliases, geocoder_factory
     from ingest.kinds import get_kind
 
@@ -110,12 +67,6 @@ def _ingest(args: argparse.Namespace, settings: Settings) -> int:
         )
     print("\n".join([_summary(result), *summary_lines(result.report, where=str(settings.district_file))]))
     return 0
-
-
-def _positive(text: str) -> int:
-    if not text.isdigit() or int(text) == 0:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number above 0")
-    return int(text)
 
 
 def _print_step(step: Step) -> None:

@@ -30,6 +30,9 @@ def _show(args: argparse.Namespace, settings: Settings) -> int:
     )
     print(f"settings file: {settings.district_file}")
     print(f"office hours: {hours}; national holiday calendar known until {rules.calendar.known_until}")
+    print(
+        f"sign-off (签收) within {rules.sign_off} after the report; 临期 = due within {rules.warn_working_hours:g} working hours"
+    )
     for key, category in vocabulary.categories.items():
         rule = rules.rule(key)
         aliases = f"; aliases {', '.join(category.aliases)}" if category.aliases else ""

@@ -17,6 +17,7 @@ from geo.vocabulary import Vocabulary
 from gridgov._db_cli import add_backup_commands
 from gridgov._ingest_cli import add_ingest_commands
 from gridgov._sla_cli import add_sla_commands
+from gridgov._sources_cli import add_sources_commands
 from gridgov._status_cli import add_status_command
 from gridgov._users_cli import add_users_commands, first_admin
 
@@ -121,6 +122,7 @@ def build_parser() -> argparse.ArgumentParser:
     demo.set_defaults(handler=_demo)
     add_ingest_commands(sub)
     add_sla_commands(sub)
+    add_sources_commands(sub)
     add_status_command(sub)
     add_users_commands(sub)
     serve = sub.add_parser("serve", help="serve the dashboard with a production WSGI server")

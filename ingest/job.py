@@ -33,6 +33,7 @@ from ingest.coords import CoordSystem, parse_crs
 from ingest.fields import TIME_TYPES
 from ingest.kinds import LOCATION_FIELDS, IngestKind, JobContext
 from ingest.locate import Locator
+from ingest.outcomes import Outcome, create_rows_table, quarantined, record_rows, staged_outcomes
 from ingest.placing import Geocoder
 from ingest.progress import Progress, Step
 from ingest.reading import Source, open_source
@@ -58,6 +59,8 @@ class JobOptions:
     vocabulary: Vocabulary = field(default_factory=Vocabulary)
     # --date-format: field name or header → strptime format; "" for every date/time column
     date_formats: dict[str, str] = field(default_factory=dict)
+    # report what became of each row in JobResult.outcomes (ingest/outcomes.py; the intake API)
+    row_outcomes: bool = False
 
 
 @dataclass(frozen=True)
@@ -74,6 +77,8 @@ class JobResult:
     dry_run: bool
     report: dict[str, object] = field(default_factory=dict)
     reasons: tuple[runs.ReasonGroup, ...] = ()  # the quarantine by kind, most rows first
+    # with JobOptions.row_outcomes: row number → (inserted | updated | unchanged | quarantined, reason)
+    outcomes: Mapping[int, Outcome] = field(default_factory=dict)
 
     def with_seconds(self, seconds: float) -> JobResult:
         return replace(self, seconds=seconds)
@@ -157,20 +162,24 @@ def run_job(
     options: JobOptions,
     geocoder_factory: Callable[[Connection], Geocoder] | None = None,
     progress: Progress | None = None,
+    before_commit: Callable[[Connection, JobResult], None] | None = None,
 ) -> JobResult:
     """Ingest ``source`` as ``kind``; see the module docstring for what is guaranteed, and
-    ingest/progress.py for the steps reported to ``progress``."""
+    ingest/progress.py for the steps reported to ``progress``. ``before_commit`` runs in the
+    job's transaction just before it commits (e.g. to audit the job with it)."""
     started = time.perf_counter()
     report = progress or _ignore
     try:
         cmap = _columns(source, kind, options)
         times = _given_times(kind, cmap, options)
         plan = _Plan(kind, source, cmap, _system(source, options), options, times)
-        result = _execute(engine, plan, geocoder_factory=geocoder_factory, progress=report)
+        result = _execute(
+            engine, plan, geocoder_factory=geocoder_factory, progress=report, before_commit=before_commit
+        )
     except InputError as exc:
-        report(Step("failed", message=str(exc)))
-        if not options.dry_run:
-            runs.record_failure(
+        failed = None
+        if not options.dry_run:  # the ledger's line first, so the step can name its run
+            failed = runs.record_failure(
                 engine,
                 kind=kind.key,
                 source=options.source,
@@ -178,6 +187,7 @@ def run_job(
                 sha256=source.sha256,
                 message=str(exc),
             )
+        report(Step("failed", run=failed, message=str(exc)))
         raise
     return result.with_seconds(time.perf_counter() - started)
 
@@ -209,7 +219,10 @@ def _load_batches(
     (the server parses one batch while Python prepares the next)."""
     kind, counts, seen, times = plan.kind, Counter[str](), KeyBook(), TimeColumns(plan.times)
 
-    def write(rows: pd.DataFrame, rejects: pd.DataFrame, read: int) -> None:
+    def write(rows: pd.DataFrame, rejects: pd.DataFrame, batch: pd.DataFrame) -> None:
+        read = len(batch)
+        if plan.options.row_outcomes:
+            record_rows(conn, rows, batch, conflict=kind.conflict)
         if fresh and len(rows):  # ids drawn at once, not by the column's default row by row
             rows = rows.assign(id=partitions.reserve_ids(conn, len(rows)))
         staged = stage_rows(conn, rows, table=target)
@@ -234,7 +247,7 @@ def _load_batches(
                 ctx.kept.append(rows[list(kind.keep)])
             if pending:
                 pending.result()
-            pending = pool.submit(write, rows, rejects, len(batch))
+            pending = pool.submit(write, rows, rejects, batch)
             if not kind.pipelined:
                 pending.result()
         if pending:
@@ -256,12 +269,19 @@ def _merge(conn: Connection, plan: _Plan, ctx: JobContext, *, fresh: bool, stage
     return upsert(conn, table=kind.table, columns=kind.columns, conflict=kind.conflict)
 
 
+def _outcomes(conn: Connection, kind: IngestKind, *, fresh: bool) -> dict[int, Outcome]:
+    """What the merge will do to each staged row (asked before it runs)."""
+    compared = kind.compared or tuple(c for c in kind.columns if c not in kind.conflict)
+    return staged_outcomes(conn, table=kind.table, compared=compared, conflict=kind.conflict, fresh=fresh)
+
+
 def _execute(
     engine: Engine,
     plan: _Plan,
     *,
     geocoder_factory: Callable[[Connection], Geocoder] | None,
     progress: Progress,
+    before_commit: Callable[[Connection, JobResult], None] | None = None,
 ) -> JobResult:
     kind, options = plan.kind, plan.options
     with engine.connect() as conn:
@@ -284,9 +304,12 @@ def _execute(
             sla=options.sla,
             service_types=options.service_types,
             vocabulary=options.vocabulary,
+            run_id=run_id,
         )
         geocoder = geocoder_factory(conn) if geocoder_factory and "address" in plan.cmap.columns else None
         target, fresh = _open_target(conn, kind, options.source)
+        if options.row_outcomes:
+            create_rows_table(conn, table=kind.table, conflict=kind.conflict)
         counts = _load_batches(
             conn, plan, ctx, run_id=run_id, target=target, fresh=fresh, geocoder=geocoder, progress=progress
         )
@@ -294,6 +317,7 @@ def _execute(
             raise InputError(f"{plan.source.name} has a header but no rows")
         step = Step("merge", run_id, counts["batches"], counts["read"], counts["quarantined"])
         progress(step)
+        outcomes = _outcomes(conn, kind, fresh=fresh) if options.row_outcomes else {}
         with ThreadPoolExecutor(max_workers=1) as pool:
             prepared = pool.submit(kind.prepare(conn, ctx)) if kind.prepare else None
             inserted, updated = _merge(conn, plan, ctx, fresh=fresh, staged=counts["staged"])
@@ -314,8 +338,11 @@ def _execute(
             report=ctx.report,
             dry_run=options.dry_run,
             reasons=tuple(runs.reason_groups(conn, run_id, kinds=10)) if counts["quarantined"] else (),
+            outcomes={**outcomes, **quarantined(conn, run_id)} if options.row_outcomes else {},
         )
         runs.finish(conn, run_id, result)
+        if before_commit and not options.dry_run:
+            before_commit(conn, result)
         progress(replace(step, phase="rollback" if options.dry_run else "commit"))
         trans.rollback() if options.dry_run else trans.commit()
     progress(replace(step, phase="done", run=result.run_id))

@@ -8,7 +8,8 @@ A job calls its ``progress`` hook with a :class:`Step` when it has
   the source's fresh partition attached, its indexes built);
 - ``merged``: what is left is the kind's follow-up (duplicate links, topology) and the ledger;
 - ``commit`` (``rollback`` for a dry run): the last statement is being sent;
-- ``done``: committed (or rolled back); or ``failed``: refused with ``message``, nothing written.
+- ``done``: committed (or rolled back); or ``failed``: refused with ``message``, nothing written
+  (``run``: the ledger's line saying so; none for a dry run).
 
 Everything before ``done`` is inside one transaction, so a job that dies there leaves the
 database as it was. `gridgov ingest --progress-json` prints each step as a line of JSON on stderr

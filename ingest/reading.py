@@ -110,6 +110,25 @@ def detect_format(path: Path) -> str:
     return FORMATS[suffix]
 
 
+def layers_of(path: Path) -> list[LayerInfo]:
+    """The layers (GeoPackage, GeoJSON, zip of shapefiles) or sheets (XLSX) of a file, to pick
+    one of with ``layer``; [] for a file that is one table (CSV, GeoParquet)."""
+    fmt = detect_format(path)
+    if fmt == "xlsx":
+        book = _open_book(path)
+        try:
+            return _sheets(book)
+        finally:
+            book.close()
+    if fmt not in ("gpkg", "geojson", "shapefile"):
+        return []
+    target = f"/vsizip/{path}" if fmt == "shapefile" and path.suffix.lower() == ".zip" else str(path)
+    try:
+        return vector_layers(target)
+    except Exception as exc:  # GDAL raises many kinds; all mean "cannot read this file"
+        raise InputError(f"{path.name} is not a readable {fmt} file: {str(exc).splitlines()[0]}") from None
+
+
 def open_source(path: Path, *, encoding: str | None = None, layer: str | None = None) -> Source:
     """``layer`` names the GeoPackage layer, zipped shapefile or sheet to read; a file with more
     than one must name it (the error lists them)."""

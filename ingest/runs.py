@@ -53,16 +53,18 @@ def finish(conn: Connection, run_id: int, result: JobResult) -> None:
 
 def record_failure(
     engine: Engine, *, kind: str, source: str, name: str, sha256: str | None, message: str
-) -> None:
-    """A failed job leaves no data, but a line in the ledger saying why."""
+) -> int:
+    """A failed job leaves no data, but a line in the ledger saying why: its run id."""
     with engine.begin() as conn:
-        conn.execute(
-            sa.text(
-                "INSERT INTO ingest_run (kind, source, file_name, sha256, status, finished_at, message) "
-                "VALUES (:k, :s, :f, :h, 'failed', now(), :m)"
-            ),
-            # a message may quote the offending row, NUL bytes and all; PostgreSQL text holds none
-            {"k": kind, "s": source, "f": name, "h": sha256, "m": message.replace("\x00", "")},
+        return int(
+            conn.execute(
+                sa.text(
+                    "INSERT INTO ingest_run (kind, source, file_name, sha256, status, finished_at, message) "
+                    "VALUES (:k, :s, :f, :h, 'failed', now(), :m) RETURNING id"
+                ),
+                # a message may quote the offending row, NUL bytes and all; PostgreSQL text holds none
+                {"k": kind, "s": source, "f": name, "h": sha256, "m": message.replace("\x00", "")},
+            ).scalar_one()
         )
 
 

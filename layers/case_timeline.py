@@ -3,9 +3,9 @@
 Two sources, one shape (:class:`Step`): the incident's own step columns (``reported_at`` …
 ``closed_at``, what every database has), and the ``incident_event`` history of the lifecycle
 work (migration 0016: signed for, dispatched to a department, callbacks with the resident's
-satisfaction, reopened, extended …). :func:`timeline` reads the history where the schema has
-one and the case has events in it, and the columns otherwise (a case loaded from a file before
-its events came in, or a database migrated before 0016).
+satisfaction, reopened, extended …). :func:`timeline` reads the history where the case has
+events in it, and the columns otherwise (a case loaded from a file with its step columns and
+no events).
 """
 
 from __future__ import annotations
@@ -58,10 +58,6 @@ def event_steps(conn: Connection, case: Mapping[str, Any]) -> list[Step]:
     return [Step("reported", case["reported_at"]), *events] if events else []
 
 
-_HAS_EVENTS = sa.text("SELECT to_regclass('incident_event') IS NOT NULL")
-
-
 def timeline(conn: Connection, case: Mapping[str, Any]) -> list[Step]:
     """The case's steps: its events where there are any, else its step columns."""
-    has_history = conn.execute(_HAS_EVENTS).scalar_one()
-    return (event_steps(conn, case) if has_history else []) or column_steps(case)
+    return event_steps(conn, case) or column_steps(case)

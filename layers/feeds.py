@@ -66,14 +66,26 @@ def latest(conn: Connection, f: IncidentFilter, *, limit: int = 12) -> list[Feed
 
 
 def overdue(conn: Connection, f: IncidentFilter, *, limit: int = 12) -> list[FeedRow]:
-    """Open incidents past their deadline at ``f.now``, longest overdue first (any report time)."""
-    extra = "AND i.closed_at IS NULL AND i.deadline_at < :now"
+    """Open incidents past their deadline at ``f.now``, longest overdue first (any report time);
+    a suspended case (挂起) is not overdue while it stays suspended."""
+    extra = "AND i.closed_at IS NULL AND i.suspended_at IS NULL AND i.deadline_at < :now"
     return _rows(conn, f.window(None, None), extra=extra, order="i.deadline_at, i.id", limit=limit)
+
+
+def due_soon(conn: Connection, f: IncidentFilter, *, until: dt.datetime, limit: int = 12) -> list[FeedRow]:
+    """临期: open incidents not yet overdue at ``f.now`` and due by ``until`` (the district's
+    warning horizon in working hours, ``SlaRules.warn_until``), soonest first; a suspended case's
+    clock stands still, so it is left out."""
+    extra = "AND i.closed_at IS NULL AND i.suspended_at IS NULL AND i.deadline_at >= :now AND i.deadline_at <= :until"
+    where, params = f.window(None, None).where()
+    query = compose(_FEED, where=where, extra=extra, order="i.deadline_at, i.id")
+    rows = conn.execute(query, {**params, "now": f.now, "until": until, "limit": limit})
+    return [_row(list(r)) for r in rows]
 
 
 _POINTS = """
 SELECT ST_X(i.geom), ST_Y(i.geom), i.category, i.grid_id FROM incident i
-WHERE {where} AND i.closed_at IS NULL AND i.deadline_at < :now ORDER BY i.deadline_at, i.id LIMIT :limit"""
+WHERE {where} AND i.closed_at IS NULL AND i.suspended_at IS NULL AND i.deadline_at < :now ORDER BY i.deadline_at, i.id LIMIT :limit"""
 
 
 def overdue_points(

@@ -21,7 +21,7 @@ from layers.facts import Facts
 STATUSES = ("open", "overdue", "closed")  # what the status filter offers
 _STATUS_SQL = {
     "open": "i.closed_at IS NULL",
-    "overdue": "(i.closed_at IS NULL AND i.deadline_at < :now)",
+    "overdue": "(i.closed_at IS NULL AND i.deadline_at < :now AND i.suspended_at IS NULL)",  # 挂起: clock stands
     "closed": "i.closed_at IS NOT NULL",
 }
 
@@ -70,7 +70,8 @@ class IncidentFilter:
     def _status(self, facts: Facts) -> NDArray[np.bool_]:
         is_open = np.isnan(facts.closed)
         now = self.now.timestamp() if self.now else np.nan
-        masks = {"open": is_open, "overdue": is_open & (facts.deadline < now), "closed": ~is_open}
+        overdue = is_open & (facts.deadline < now) & ~(facts.suspended <= now)
+        masks = {"open": is_open, "overdue": overdue, "closed": ~is_open}
         return np.logical_or.reduce([masks[s] for s in self.statuses])
 
     def where(self, *, with_time: bool = True) -> tuple[str, dict[str, Any]]:

@@ -13,6 +13,18 @@ For a period ``[a, b)`` and the clock ``t`` (now), over the incidents a filter s
   registered) to handled (or closed, if no handling time was recorded), of incidents handled
   in the period.
 
+12345's 三率, where the data has the lifecycle steps (see ``ingest/kinds/incident_events.py``),
+of incidents reported in the period:
+
+- 响应率 response rate = signed for (签收) by the sign-off deadline / due to be signed, where
+  the sign-off deadline is the district file's ``[sla] sign_off`` (default 2 working hours)
+  after the report, *due* are those signed for by ``t`` or whose sign-off deadline has passed,
+  and only sources that report 签收 at all are measured;
+- 解决率 resolution rate = callbacks (回访) saying resolved / callbacks answering 是否解决;
+- 满意率 satisfaction rate = callbacks 满意 or 基本满意 / callbacks (the last callback of each case).
+
+A case suspended now (挂起, not yet 恢复) is not overdue: its clock stands still.
+
 A rate with nothing to divide by is ``None`` (shown as "—"), never 0 %. Deadlines come from the
 SLA clock (:mod:`geo.sla`); each is measured against that incident's own deadline. Computed with
 numpy over :class:`layers.facts.Facts` (a missing time is NaN and compares false, like NULL).
@@ -27,7 +39,10 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from geo.schema import SATISFACTIONS
 from layers.facts import Facts
+
+_CONTENT = np.array([SATISFACTIONS.index("satisfied"), SATISFACTIONS.index("basic")])  # 满意, 基本满意
 
 COUNTS = (
     "reported",
@@ -39,6 +54,12 @@ COUNTS = (
     "open",
     "overdue",
     "rework",
+    "sign_due",
+    "signed_on_time",
+    "callbacks",
+    "satisfied",
+    "answered",
+    "resolved",
 )
 
 
@@ -67,6 +88,24 @@ class Indicators:
     overdue: int
     rework: int
     handling_hours: float | None
+    sign_due: int = 0
+    signed_on_time: int = 0
+    callbacks: int = 0
+    satisfied: int = 0  # 满意 or 基本满意
+    answered: int = 0  # callbacks answering 是否解决
+    resolved: int = 0
+
+    @property
+    def response_rate(self) -> float | None:
+        return _rate(self.signed_on_time, self.sign_due)
+
+    @property
+    def resolution_rate(self) -> float | None:
+        return _rate(self.resolved, self.answered)
+
+    @property
+    def satisfaction_rate(self) -> float | None:
+        return _rate(self.satisfied, self.callbacks)
 
     @property
     def registration_rate(self) -> float | None:
@@ -106,17 +145,41 @@ def contributions(f: Facts, idx: NDArray[np.intp], p: Period) -> dict[str, NDArr
     handled_in = (done >= p.a) & (done < p.b) & (done <= p.t)
     start = np.where(np.isnan(reg), rep, reg)
     return {
-        "reported": in_p,
-        "registered": registered,
-        "closed": registered & (closed <= p.t),
-        "due": due,
-        "handled_on_time": due & (handled <= due_at),
-        "closed_on_time": due & (closed <= due_at),
-        "open": is_open,
-        "overdue": is_open & (due_at < p.t),
-        "rework": np.where(in_p, f.rework[idx], 0),
-        "handled": handled_in,
-        "hours": np.where(handled_in, (done - start) / 3600.0, 0.0),
+        **_outcomes(f, idx, p, in_p=in_p, is_open=is_open),
+        **{
+            "reported": in_p,
+            "registered": registered,
+            "closed": registered & (closed <= p.t),
+            "due": due,
+            "handled_on_time": due & (handled <= due_at),
+            "closed_on_time": due & (closed <= due_at),
+            "open": is_open,
+            "rework": np.where(in_p, f.rework[idx], 0),
+            "handled": handled_in,
+            "hours": np.where(handled_in, (done - start) / 3600.0, 0.0),
+        },
+    }
+
+
+def _outcomes(
+    f: Facts, idx: NDArray[np.intp], p: Period, *, in_p: NDArray[np.bool_], is_open: NDArray[np.bool_]
+) -> dict[str, NDArray[Any]]:
+    """Overdue (a suspended case is not) and the 三率's counts."""
+    tracked = np.isin(f.source[idx], f.signing_sources)
+    sign_due = (
+        np.where(tracked, f.sign_due[idx], np.nan) if f.sign_due is not None else np.full(len(idx), np.nan)
+    )
+    signed, satisfaction, resolved = f.signed[idx], f.satisfaction[idx], f.resolved[idx]
+    counted = in_p & ~np.isnan(sign_due) & ((signed <= p.t) | (sign_due <= p.t))
+    callbacks = in_p & (satisfaction >= 0)
+    return {
+        "overdue": is_open & (f.deadline[idx] < p.t) & ~(f.suspended[idx] <= p.t),
+        "sign_due": counted,
+        "signed_on_time": counted & (signed <= sign_due) & (signed <= p.t),
+        "callbacks": callbacks,
+        "satisfied": callbacks & np.isin(satisfaction, _CONTENT),
+        "answered": callbacks & (resolved >= 0),
+        "resolved": callbacks & (resolved == 1),
     }
 
 

@@ -4,7 +4,9 @@
 - new today (since 00:00 Beijing time), against yesterday up to the same time of day;
 - overdue now, against 24 hours ago;
 - on-time closure rate this month, against last month;
-- average handling time (hours) this month, against last month.
+- average handling time (hours) this month, against last month;
+- 12345's 三率 this month (response, resolution, satisfaction), against last month ("—" where
+  the data has no 签收 or 回访).
 
 All five come from numpy over the loaded facts; the formulas are :mod:`layers.indicators`'.
 """
@@ -20,6 +22,7 @@ from layers.incident_filter import IncidentFilter
 from layers.indicators import Indicators, Period, indicators, relevant
 
 BEIJING = ZoneInfo("Asia/Shanghai")
+SERVICE_RATES = ("response", "resolution", "satisfaction")  # 12345's 三率: Indicators.<key>_rate
 
 
 @dataclass(frozen=True)
@@ -72,7 +75,7 @@ def period_indicators(facts: Facts, f: IncidentFilter, *, now: dt.datetime) -> d
 
 
 def tiles(facts: Facts, f: IncidentFilter, *, now: dt.datetime) -> list[Tile]:
-    """The five KPI tiles for the place, categories and sources ``f`` selects."""
+    """The KPI tiles for the place, categories and sources ``f`` selects."""
     ind = period_indicators(facts, f, now=now)
     today, yesterday, month, last = ind["today"], ind["yesterday"], ind["month"], ind["last_month"]
     return [
@@ -81,4 +84,5 @@ def tiles(facts: Facts, f: IncidentFilter, *, now: dt.datetime) -> list[Tile]:
         Tile("overdue", today.overdue, yesterday.overdue),
         Tile("on_time_closure", month.on_time_closure_rate, last.on_time_closure_rate),
         Tile("handling_hours", month.handling_hours, last.handling_hours),
+        *(Tile(key, getattr(month, f"{key}_rate"), getattr(last, f"{key}_rate")) for key in SERVICE_RATES),
     ]

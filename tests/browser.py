@@ -80,6 +80,9 @@ def serving(settings, tmp_path, **env_extra):
     port = _free_port()
     env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
     env["GRIDGOV_DATA_DIR"] = str(settings.data_dir)
+    # the wall screen's change counter polls only in the tests about it (test_browser_live.py):
+    # elsewhere a poll in flight when a test navigates away would be aborted (a failed request)
+    env["GRIDGOV_CHANGE_POLL_SECONDS"] = "3600"
     env.update(env_extra)
     log = tmp_path / "serve.log"
     proc = subprocess.Popen(

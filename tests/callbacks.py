@@ -68,12 +68,20 @@ def call(client, outputs, inputs, state, changed):
     return client.post(PATH, json=callback_body(outputs, inputs, state, changed=changed))
 
 
-def monitor_update(client, *, drill, mode="heat", window=30, cats=(), view="", hashes=None, lang="zh"):
+def monitor_update(
+    client, *, drill, mode="heat", window=30, cats=(), view="", hashes=None, lang="zh", seen=None
+):
     """The wall screen's refresh callback, as its timer fires it."""
     inputs = [
         (L.DRILL, "data", drill), (L.WINDOW, "value", window), (L.CATEGORY, "value", list(cats)),
         (L.SOURCE, "value", []), (L.STATUS, "value", []), (L.MODE, "value", mode), (L.REFRESH, "n_intervals", 1),
+        (L.CHANGES, "data", ""),
     ]  # fmt: skip
-    state = [(L.LANG, "data", lang), (L.HASHES, "data", hashes or {}), (L.VIEW, "data", view)]
+    state = [
+        (L.LANG, "data", lang),
+        (L.HASHES, "data", hashes or {}),
+        (L.VIEW, "data", view),
+        (L.SEEN, "data", seen),
+    ]
     response = call(client, UPDATE_OUTPUTS, inputs, state, f"{L.REFRESH}.n_intervals")
     return response

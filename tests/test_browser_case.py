@@ -56,23 +56,25 @@ FITS = """(prefix) => {
 
 @pytest.fixture(scope="module")
 def case(demo):
-    """A closed demo case with a duplicate linked to it: its ticket, place, steps and duplicates."""
-    ticket, ident, lon, lat, *steps = all_rows(
+    """A closed demo case with a duplicate linked to it: its ticket, place, timeline's length and
+    duplicates."""
+    source, ticket, ident, lon, lat, *steps = all_rows(
         demo,
-        f"SELECT i.source_id, i.id, ST_X(i.geom), ST_Y(i.geom), {', '.join(STEPS)} FROM incident i "
+        f"SELECT i.source, i.source_id, i.id, ST_X(i.geom), ST_Y(i.geom), {', '.join(STEPS)} FROM incident i "
         "WHERE i.closed_at IS NOT NULL AND i.duplicate_of IS NULL AND EXISTS (SELECT 1 FROM incident d "
         "WHERE d.duplicate_of = i.id) ORDER BY i.reported_at DESC, i.id LIMIT 1",
     )[0]
     duplicates = [
         r[0] for r in all_rows(demo, "SELECT source_id FROM incident WHERE duplicate_of = :i", i=ident)
     ]
-    return {
-        "ticket": ticket,
-        "lon": lon,
-        "lat": lat,
-        "steps": sum(s is not None for s in steps),
-        "duplicates": duplicates,
-    }
+    events = all_rows(
+        demo,
+        "SELECT count(*) FROM incident_event WHERE incident_source = :s AND incident_id = :i",
+        s=source,
+        i=ident,
+    )[0][0]  # its history, after its report; else a step per lifecycle column
+    shown = 1 + events if events else sum(s is not None for s in steps)
+    return {"ticket": ticket, "lon": lon, "lat": lat, "steps": shown, "duplicates": duplicates}
 
 
 @pytest.fixture

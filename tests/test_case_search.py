@@ -14,7 +14,7 @@ import datetime as dt
 import pytest
 import sqlalchemy as sa
 
-from geo import row_scope
+from geo import migrate, row_scope
 from geo.errors import SearchError
 from geo.row_scope import RowScope
 from ingest.job import JobOptions, run_file
@@ -235,32 +235,22 @@ def test_column_steps_in_lifecycle_order():
     ]
 
 
-# the incident_event table of the shared contract (migration 0016, the lifecycle work)
-_EVENT_TABLE = """
-CREATE TABLE incident_event (
-  id bigserial PRIMARY KEY, incident_id bigint NOT NULL, incident_source text NOT NULL, ticket text NOT NULL,
-  kind text NOT NULL, at timestamptz NOT NULL, department text, satisfaction text, resolved boolean,
-  deadline_at timestamptz, note text, source text, run_id integer,
-  UNIQUE (incident_source, ticket, kind, at))"""
-
-
 def test_the_timeline_comes_from_the_event_history_where_a_case_has_one(scratch_engine):
+    migrate.upgrade(scratch_engine)  # incident_event: migration 0016
     t = dt.datetime(2021, 5, 1, 9, tzinfo=dt.UTC)
     case = {"source": "12345", "id": 7, "reported_at": t, "registered_at": t + dt.timedelta(minutes=5)}
     events = [
         ("signed", 10, None, None, None, None), ("dispatched", 20, "城管局", None, None, None),
         ("extended", 30, None, None, None, t + dt.timedelta(days=3)), ("handled", 40, None, None, None, None),
         ("callback", 50, None, "dissatisfied", False, None), ("reopened", 60, None, None, None, None),
-        ("unknown-kind", 70, None, None, None, None),
     ]  # fmt: skip
     with scratch_engine.begin() as conn:
-        assert timeline(conn, case) == column_steps(case)  # no history table yet: the columns
-        conn.execute(sa.text(_EVENT_TABLE))
-        assert timeline(conn, case) == column_steps(case)  # a table, but no events of this case
+        assert timeline(conn, case) == column_steps(case)  # no events of this case: its columns
         for kind, minutes, department, satisfaction, resolved, deadline in events:
             conn.execute(
                 sa.text("INSERT INTO incident_event (incident_id, incident_source, ticket, kind, at, department, "
-                        "satisfaction, resolved, deadline_at, note) VALUES (7, '12345', 'T7', :k, :at, :d, :s, :r, :dl, :n)"),
+                        "satisfaction, resolved, deadline_at, note, source) "
+                        "VALUES (7, '12345', 'T7', :k, :at, :d, :s, :r, :dl, :n, '12345')"),
                 {"k": kind, "at": t + dt.timedelta(minutes=minutes), "d": department, "s": satisfaction, "r": resolved,
                  "dl": deadline, "n": "<b>备注</b>"},
             )  # fmt: skip
@@ -270,13 +260,11 @@ def test_the_timeline_comes_from_the_event_history_where_a_case_has_one(scratch_
 
 def event_steps_expected(t, events):
     return [Step("reported", t)] + [
-        Step(kind, t + dt.timedelta(minutes=m), d, s, r, dl, "<b>备注</b>")
-        for kind, m, d, s, r, dl in events
-        if kind != "unknown-kind"
+        Step(kind, t + dt.timedelta(minutes=m), d, s, r, dl, "<b>备注</b>") for kind, m, d, s, r, dl in events
     ]
 
 
 def test_event_steps_is_empty_without_events(scratch_engine):
-    with scratch_engine.begin() as conn:
-        conn.execute(sa.text(_EVENT_TABLE))
+    migrate.upgrade(scratch_engine)
+    with scratch_engine.connect() as conn:
         assert event_steps(conn, {"source": "x", "id": 1, "reported_at": NOW}) == []

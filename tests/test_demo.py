@@ -203,3 +203,17 @@ def test_loading_twice_adds_nothing(demo):
     assert "already loaded" in message
     assert one(demo, "SELECT count(*) FROM incident") + one(demo, "SELECT count(*) FROM building") == before
     assert one(demo, "SELECT count(*) FROM ingest_run WHERE kind = 'demo'") == 1
+
+
+def test_recent_hotline_cases_carry_their_lifecycle_steps(demo):
+    """The 12345 cases of the last 90 days come with 派遣/签收/办结/回访/结案 steps: all loaded,
+    adding signed_at, department and the callback, and agreeing with the times the file gave."""
+    run = all_rows(demo, "SELECT n_read, n_quarantined FROM ingest_run WHERE kind = 'incident-events'")
+    assert len(run) == 1 and run[0][0] > 5_000 and run[0][1] == 0
+    assert one(demo, "SELECT count(DISTINCT incident_id) FROM incident_event") > 1_000
+    assert one(demo, "SELECT count(*) FROM incident WHERE signed_at IS NOT NULL AND source <> '12345'") == 0
+    assert one(demo, "SELECT count(DISTINCT department) FROM incident WHERE department IS NOT NULL") >= 5
+    assert one(demo, "SELECT count(*) FROM incident WHERE satisfaction IS NOT NULL") > 1_000
+    handled = """SELECT count(*) FROM incident i JOIN incident_event e ON e.incident_id = i.id
+                 AND e.incident_source = i.source AND e.kind = 'handled' WHERE e.at <> i.handled_at"""
+    assert one(demo, handled) == 0

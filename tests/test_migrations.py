@@ -12,6 +12,7 @@ TABLES = {
     "grid",
     "building",
     "incident",
+    "incident_event",
     "inspection_target",
     "inspection",
     "service_point",

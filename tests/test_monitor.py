@@ -9,8 +9,10 @@ import numpy as np
 import pytest
 
 from dashboard.app import create_app
+from dashboard.callback_request import PATH, callback_body
 from dashboard.monitor import layout as L
 from dashboard.monitor.views import MonitorCache
+from layers.changes import change_token
 from tests.auth import client_for
 from tests.callbacks import call as _call
 from tests.callbacks import monitor_update as update  # others import it from here too
@@ -50,9 +52,19 @@ def test_drilling_to_a_street_filters_every_panel(client, demo):
     out = response.get_json()["response"]
     assert name in json.dumps(out[L.CRUMBS]["children"], ensure_ascii=False)
     assert out[L.RANK_TITLE]["children"] == "社区/村排名"
-    rows = out[L.RANKING]["children"]["props"]["children"][1]["props"]["children"]
+    places, heading, departments = out[L.RANKING]["children"]["props"]["children"]  # the demo names 承办单位
+    rows = places["props"]["children"]["props"]["children"][1]["props"]["children"]
     assert len(rows) == one(
         demo, "SELECT count(*) FROM community WHERE street_id = :i AND valid_to IS NULL", i=sid
+    )
+    assert heading["props"]["children"] == "承办单位排名"
+    shown = departments["props"]["children"]["props"]["children"][1]["props"]["children"]
+    assert len(shown) == one(
+        demo,
+        "SELECT count(DISTINCT department) FROM incident WHERE street_id = :i AND duplicate_of IS NULL "
+        "AND department IS NOT NULL AND (closed_at IS NULL OR reported_at >= "
+        "(date_trunc('day', now() AT TIME ZONE 'Asia/Shanghai') - interval '29 days') AT TIME ZONE 'Asia/Shanghai')",
+        i=sid,
     )
     figure = out[L.MAP]["figure"]
     assert [t["name"] for t in figure["data"]] == ["grids", "heat", "units", "overdue"]
@@ -145,3 +157,46 @@ def test_one_view_serves_every_screen_for_a_few_seconds_and_each_row_scope_its_o
     assert cache.shared(("streets:3", "district"), make) == 2  # a leader's scope never gets the district's
     cache.VIEW_SECONDS = 0.0  # once the view is older than that, it is made again
     assert cache.shared(("all", "district"), make) == 3
+
+
+def test_feed_items_new_to_a_screen_flash_and_a_first_refresh_flashes_none(client):
+    district = {"level": "district", "id": None}
+    first = update(client, drill=district, view="district:None:heat:zh").get_json()["response"]
+    seen = first[L.SEEN]["data"]
+    assert seen["latest"] and L.FLASH not in first  # nothing recorded before: nothing is new
+    assert "flash" not in json.dumps(first.get(L.LATEST, ""))
+    older = {**seen, "latest": seen["latest"][1:]}  # as if the newest incident arrived since
+    again = update(client, drill=district, view="district:None:heat:zh", seen=older).get_json()["response"]
+    items = again[L.LATEST]["children"]["props"]["children"]
+    assert [i["props"].get("className") for i in items][:2] == ["flash", None]
+    assert again[L.FLASH]["data"]["n"] == 1
+    assert "kpi-overdue flash" not in json.dumps(again.get(L.KPIS, ""))
+    fewer = {
+        **seen,
+        "tiles": {**seen["tiles"], "overdue": seen["tiles"]["overdue"] - 1},
+    }  # one more overdue now
+    rose = update(client, drill=district, view="district:None:heat:zh", seen=fewer).get_json()["response"]
+    classes = [t["props"]["className"] for t in rose[L.KPIS]["children"]]
+    assert (
+        "kpi kpi-overdue flash" in classes and "kpi kpi-open" in classes and rose[L.FLASH]["data"]["n"] == 1
+    )
+    other = {**older, "key": "another view"}  # other controls since: their items are not news
+    third = update(client, drill=district, view="district:None:heat:zh", seen=other).get_json()["response"]
+    assert L.FLASH not in third and "flash" not in json.dumps(third.get(L.LATEST, ""))
+
+
+def _poll(client, held):
+    body = callback_body(
+        [(L.CHANGES, "data")], [(L.POLL, "n_intervals", 1)], [(L.CHANGES, "data", held)],
+        changed=f"{L.POLL}.n_intervals", single=True,
+    )  # fmt: skip
+    return client.post(PATH, json=body)
+
+
+def test_the_change_counter_answers_only_when_it_moved(client, demo):
+    moved = _poll(client, "")
+    assert moved.status_code == 200, moved.text
+    token = moved.get_json()["response"][L.CHANGES]["data"]
+    with demo.connect() as conn:
+        assert token == change_token(conn)  # the admin sees the whole district
+    assert _poll(client, token).status_code == 204  # unchanged: no refresh follows

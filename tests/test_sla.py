@@ -13,6 +13,8 @@ from geo.sla import Deadline, SlaRules
 from geo.workcal import WorkCalendar, parse_periods
 from tests.sql import one
 
+CST = dt.timezone(dt.timedelta(hours=8))
+
 RULES = SlaRules()
 
 
@@ -62,6 +64,7 @@ def test_district_file_overrides_and_bad_values_say_what_to_fix(tmp_path):
     )
     rules = SlaRules.from_file(good)
     assert rules.rule("street_order") == Deadline(4, "wh") and str(rules.rule("property")) == "5wd"
+    assert (rules.sign_off, rules.warn_working_hours) == (Deadline(2, "wh"), 4.0)  # the defaults
     start = pd.Series(pd.to_datetime(["2026-11-23 15:00"]).tz_localize("Asia/Shanghai"))
     # 2 h on Monday; Tuesday is a local holiday; 2 h on Wednesday
     assert f"{rules.due(pd.Series(['street_order']), start)[0]:%m-%d %H:%M}" == "11-25 11:00"
@@ -71,11 +74,27 @@ def test_district_file_overrides_and_bad_values_say_what_to_fix(tmp_path):
         ('[sla]\noffice_hours = ["12:00-08:00"]\n', "run forward"),
         ('[sla]\nextra_holidays = ["soon"]\n', "list of dates"),
         ("[sla\n", "cannot read"),
+        ('[sla]\nsign_off = "soon"\n', "16wh"),
+        ("[sla]\nwarn_working_hours = 0\n", "warn_working_hours"),
+        ('[sla]\nwarn_working_hours = "4"\n', "warn_working_hours"),
     ):
         bad = tmp_path / "bad.toml"
         bad.write_text(text, encoding="utf-8")
         with pytest.raises(ConfigError, match=needle):
             SlaRules.from_file(bad)
+
+
+def test_sign_off_and_warning_settings_run_on_the_office_clock(tmp_path):
+    path = tmp_path / "d.toml"
+    path.write_text('[sla]\nsign_off = "1wh"\nwarn_working_hours = 2.5\n', encoding="utf-8")
+    rules = SlaRules.from_file(path)
+    monday_noon = dt.datetime(2026, 11, 23, 11, 30, tzinfo=CST)
+    due = rules.sign_off_due(np.array([monday_noon.timestamp(), np.nan]))
+    assert dt.datetime.fromtimestamp(due[0], CST) == dt.datetime(
+        2026, 11, 23, 15, 0, tzinfo=CST
+    )  # 30 min + 30 min
+    assert np.isnan(due[1])
+    assert rules.warn_until(monday_noon) == dt.datetime(2026, 11, 23, 16, 30, tzinfo=CST)
 
 
 def test_working_minutes_between_two_times():

@@ -13,3 +13,40 @@
     window.Plotly.restyle(gd, { "marker.size": big ? 17 : 10, "marker.opacity": big ? 0.45 : 0.95 }, [index]);
   }, 800);
 })();
+
+// Kiosk mode's tone for new items (GRIDGOV_KIOSK_SOUND=1 puts "sound" on the page's root): two
+// short notes made by WebAudio in the browser, no sound file, once per refresh that made items
+// flash. A browser lets a page sound only after a click, or when started with
+// --autoplay-policy=no-user-gesture-required (a kiosk's Chromium).
+(function () {
+  var audio = null, pending = false;
+  function tone(at, hz) {
+    var osc = audio.createOscillator(), gain = audio.createGain();
+    osc.type = "sine";
+    osc.frequency.value = hz;
+    gain.gain.setValueAtTime(0.0001, at);
+    gain.gain.exponentialRampToValueAtTime(0.25, at + 0.02);
+    gain.gain.exponentialRampToValueAtTime(0.0001, at + 0.25);
+    osc.connect(gain);
+    gain.connect(audio.destination);
+    osc.start(at);
+    osc.stop(at + 0.3);
+  }
+  function beep() {
+    pending = false;
+    if (!document.querySelector(".monitor.kiosk.sound") || !window.AudioContext) { return; }
+    audio = audio || new window.AudioContext();
+    if (audio.state === "suspended") { audio.resume(); }
+    tone(audio.currentTime, 880);
+    tone(audio.currentTime + 0.3, 1175);
+  }
+  function flashed(node) {
+    return node.nodeType === 1 && (node.matches(".flash") || !!node.querySelector(".flash"));
+  }
+  new MutationObserver(function (changes) {
+    var fresh = changes.some(function (c) {
+      return c.type === "attributes" ? flashed(c.target) : Array.prototype.some.call(c.addedNodes, flashed);
+    });
+    if (fresh && !pending) { pending = true; setTimeout(beep, 0); }
+  }).observe(document.documentElement, { childList: true, subtree: true, attributes: true, attributeFilter: ["class"] });
+})();

@@ -28,6 +28,7 @@ PAGE_ROLES: Mapping[str, frozenset[str]] = MappingProxyType(
         "inspections": frozenset({"admin", "street_leader"}),
         "coverage": _DESK,
         "audit": frozenset({"admin"}),
+        "data": frozenset({"admin"}),
     }
 )
 PATHS: Mapping[str, str] = MappingProxyType(
@@ -38,6 +39,7 @@ PATHS: Mapping[str, str] = MappingProxyType(
         "/inspections": "inspections",
         "/coverage": "coverage",
         "/audit": "audit",
+        "/data": "data",
     }
 )
 

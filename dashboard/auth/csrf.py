@@ -1,7 +1,9 @@
 """Cross-site request forgery: the login form carries a token kept in the session cookie;
 every other state-changing request (Dash callbacks, logout) must come from our own origin,
 as the browser's ``Origin`` (scheme, host and port) or ``Sec-Fetch-Site`` header says. Session cookies are also
-SameSite=Lax, so a cross-site POST carries no session at all."""
+SameSite=Lax, so a cross-site POST carries no session at all. The intake API (``dashboard/api``)
+is exempt: it authenticates by API key, which a browser never sends on its own, and ignores
+the session cookie (``dashboard/auth/gate.KEYED_BLUEPRINTS``)."""
 
 from __future__ import annotations
 

@@ -2,7 +2,9 @@
 
 Runs before every request. A request addressed to a host not in ``GRIDGOV_ALLOWED_HOSTS`` is
 refused (400) first, but for the health probes. The login page, its CSS and the kiosk-token login are the only
-routes open without a session. Any other request needs a live session (read afresh from the
+routes open without a session; the intake API (``dashboard/api``: Open311 and ``/api/v1``)
+checks its own per-source keys instead, with no session and no CSRF check, and never reads the
+session cookie. Any other request needs a live session (read afresh from the
 database, see ``geo/sessions.py``); state-changing requests must also come from our own
 origin; a Dash callback (``POST /_dash-update-component``) must belong to a page the
 account's role may use (``dashboard/auth/access.py``). Refusals: page loads are redirected
@@ -31,6 +33,7 @@ from geo.users import User
 
 Gate = Callable[[], Any]
 ANY_HOST = frozenset({"health.healthz", "health.readyz"})  # a load balancer may probe by address
+KEYED_BLUEPRINTS = frozenset({"api", "open311"})  # dashboard/api: API keys, not sessions
 
 
 def _refuse(status: int, message: str) -> Response:
@@ -81,7 +84,7 @@ def make_gate(
     def gate() -> Any:
         if request.endpoint not in ANY_HOST and not host_allowed(request.headers.get("Host"), allowed_hosts):
             return _refuse(400, "unknown host: add it to GRIDGOV_ALLOWED_HOSTS")
-        if request.endpoint in PUBLIC_ENDPOINTS:
+        if request.endpoint in PUBLIC_ENDPOINTS or request.blueprint in KEYED_BLUEPRINTS:
             return None
         if request.method not in SAFE_METHODS and not same_origin(request):
             return _refuse(403, "cross-site request refused")

@@ -21,6 +21,7 @@ from dashboard.monitor.figures import GRID, HEAT, OVERDUE, UNITS, trend_figure
 from dashboard.monitor.i18n import text
 from dashboard.monitor.views import Controls, MonitorCache, MonitorData, map_figure, map_traces, monitor_data
 from geo.vocabulary import Vocabulary
+from layers.changes import change_token, newly_shown
 from layers.drill import CHILD, Drill, unit_of_grid
 
 # what the update callback sets, in order (tests and benchmarks post to it over HTTP)
@@ -28,7 +29,7 @@ UPDATE_OUTPUTS = (
     (L.KPIS, "children"), (L.CRUMBS, "children"), (L.GRID_CARD, "children"), (L.RANK_TITLE, "children"),
     (L.RANKING, "children"), (L.ALERTS, "children"), (L.LATEST, "children"), (L.TREND, "figure"),
     (L.LEGEND, "children"), (L.MAP, "figure"), (L.AS_OF, "children"), (L.HASHES, "data"), (L.VIEW, "data"),
-    (L.NOW, "data"),
+    (L.NOW, "data"), (L.SEEN, "data"), (L.FLASH, "data"),
 )  # fmt: skip
 _PANELS = ("kpis", "crumbs", "grid", "rank_title", "ranking", "alerts", "latest", "trend", "legend", "map")
 
@@ -55,9 +56,9 @@ def panels(data: MonitorData) -> dict[str, Any]:
         "crumbs": L.crumbs(data.crumbs, lang),
         "grid": L.grid_card(data),
         "rank_title": text(lang, f"ranking_{level}"),
-        "ranking": L.ranking_table(data.ranking, lang),
-        "alerts": L.feed_list(data.alerts, lang, vocabulary=data.vocabulary, now=data.now),
-        "latest": L.feed_list(data.latest, lang, vocabulary=data.vocabulary),
+        "ranking": L.rankings(data),
+        "alerts": L.alert_lists(data),
+        "latest": L.latest_list(data),
         "trend": trend_figure(data.daily, lang=lang, vocabulary=data.vocabulary),
         "legend": L.legend(data),
         "map": map_traces(data),
@@ -126,6 +127,41 @@ def changed_outputs(view: View, *, hashes: dict[str, str], same_view: bool) -> l
     return out
 
 
+# the panels holding feeds, and how each is drawn with some items flashing
+_FEED_PANELS = {"alerts": L.alert_lists, "latest": L.latest_list}
+_PANEL_OF = {"alerts": "alerts", "due_soon": "alerts", "latest": "latest"}
+
+
+def flash_new_items(view: View, outputs: list[Any], seen: Any) -> tuple[dict[str, Any], int]:
+    """Make the feed items this screen had not shown (``seen``, recorded for the same view and
+    controls) and the tiles whose count went up (new today, overdue) flash in ``outputs``: what
+    it shows now, and how many things are new."""
+    data, now_seen = view.data, L.seen(view.data)
+    before = seen if isinstance(seen, dict) and seen.get("key") == now_seen["key"] else {}
+    fresh = {}
+    for feed in L.FEEDS:
+        prior = before.get(feed)
+        fresh[feed] = newly_shown(now_seen[feed], prior if isinstance(prior, list) else None)
+    for panel in {_PANEL_OF[feed] for feed, ids in fresh.items() if ids}:
+        outputs[_PANELS.index(panel)] = _FEED_PANELS[panel](data, fresh=fresh)
+    count = sum(len(ids) for ids in fresh.values())
+    rising = _risen(now_seen["tiles"], before.get("tiles"))
+    if rising:
+        outputs[_PANELS.index("kpis")] = L.kpi_tiles(data.tiles, data.controls.lang, fresh=rising)
+    return now_seen, count + len(rising)
+
+
+def _risen(now: dict[str, Any], before: Any) -> set[str]:
+    """The tiles whose count is higher than the screen showed (none on its first figures)."""
+    if not isinstance(before, dict):
+        return set()
+    return {
+        k
+        for k, v in now.items()
+        if isinstance(before.get(k), int | float) and v is not None and v > before[k]
+    }
+
+
 def _next_street(conn: Connection, kiosk: dict[str, Any]) -> tuple[Drill, dict[str, Any]]:
     ids = conn.execute(sa.text("SELECT id FROM street WHERE valid_to IS NULL ORDER BY code")).scalars().all()
     i = int(kiosk.get("i", -1)) + 1
@@ -192,12 +228,14 @@ def register_monitor_callbacks(
         Input(L.STATUS, "value"),
         Input(L.MODE, "value"),
         Input(L.REFRESH, "n_intervals"),
+        Input(L.CHANGES, "data"),
         State(L.LANG, "data"),
         State(L.HASHES, "data"),
         State(L.VIEW, "data"),
+        State(L.SEEN, "data"),
         prevent_initial_call=True,
     )
-    def update(stored: Any, window: Any, cats: Any, sources: Any, statuses: Any, mode: Any, _n: Any, lang: Any, hashes: Any, view: Any) -> tuple[Any, ...]:  # fmt: skip
+    def update(stored: Any, window: Any, cats: Any, sources: Any, statuses: Any, mode: Any, _n: Any, _changes: Any, lang: Any, hashes: Any, view: Any, seen: Any) -> tuple[Any, ...]:  # fmt: skip
         try:
             drill = Drill.parse(stored)
         except ValueError:
@@ -208,16 +246,29 @@ def register_monitor_callbacks(
         outputs = changed_outputs(
             shared, hashes=hashes if isinstance(hashes, dict) else {}, same_view=key == view
         )
+        shown, fresh = flash_new_items(shared, outputs, seen)
         clock = shared.data.now
-        return (*outputs, L.as_of(clock, controls.lang), shared.digests, key, clock.isoformat())
+        return (*outputs, L.as_of(clock, controls.lang), shared.digests, key, clock.isoformat(), shown, {"n": fresh, "at": clock.isoformat()} if fresh else no_update)  # fmt: skip
+
+    @app.callback(Output(L.CHANGES, "data"), Input(L.POLL, "n_intervals"), State(L.CHANGES, "data"))
+    def poll(_n: Any, held: Any) -> str:
+        """The change counter of this request's row scope; the figures refresh only if it moved."""
+        with engine.connect() as conn:
+            token = change_token(conn)
+        if token == held:
+            raise PreventUpdate
+        return token
 
 
 def shared_view(
     engine: Engine, cache: MonitorCache, *, drill: Drill, controls: Controls, vocabulary: Vocabulary
 ) -> View:
     """The view for ``drill`` and ``controls`` in this request's row scope, computed at most once
-    per ``MonitorCache.VIEW_SECONDS`` for every screen asking for it (the app's one vocabulary)."""
-    key = (current_row_scope().setting, drill, controls)
+    per ``MonitorCache.VIEW_SECONDS`` for every screen asking for it (the app's one vocabulary),
+    and again as soon as incidents in that scope change (the change counter is in the key)."""
+    with engine.connect() as conn:
+        changes = change_token(conn)
+    key = (current_row_scope().setting, drill, controls, changes)
     return cache.shared(key, lambda: View.of(_monitor_data(engine, drill, controls, cache, vocabulary)))
 
 

@@ -7,7 +7,9 @@ which React escapes; nothing is ever rendered as HTML.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Collection, Mapping, Sequence
+from dataclasses import dataclass
+from types import MappingProxyType
 from typing import Any
 
 from dash import dcc, html
@@ -21,12 +23,16 @@ from geo.vocabulary import Vocabulary
 from layers.drill import Unit
 from layers.feeds import FeedRow
 from layers.identity import Identity
-from layers.kpis import BEIJING, Tile
+from layers.kpis import BEIJING, SERVICE_RATES, Tile
 from layers.ranking import Row
 
 # component ids
 DRILL, KIOSK, LANG, HASHES, VIEW, NOW = "m-drill", "m-kiosk", "m-lang", "m-hashes", "m-view", "m-now"
 REFRESH, KIOSK_TICK = "m-refresh", "m-kiosk-tick"
+# the change counter (polled), the feed items and counts shown, how many things are new
+CHANGES, POLL, SEEN, FLASH = "m-changes", "m-poll", "m-seen", "m-flash"
+FEEDS = ("alerts", "due_soon", "latest")  # the lists whose new items flash (newly overdue, 临期; new)
+RISING = ("new_today", "overdue")  # the tiles that flash when their count went up
 WINDOW, CATEGORY, SOURCE, STATUS, MODE = "m-window", "m-category", "m-source", "m-status", "m-mode"
 KPIS, MAP, CRUMBS, GRID_CARD, RANKING, ALERTS, LATEST, TREND, AS_OF = (
     "m-kpis", "m-map", "m-crumbs", "m-grid-card", "m-ranking", "m-alerts", "m-latest", "m-trend", "m-as-of",
@@ -35,14 +41,15 @@ RANK_TITLE, LEGEND = "m-rank-title", "m-legend"
 CRUMB = "m-crumb"  # pattern-matching id type of breadcrumb buttons
 CASE = CaseIds("m-case")  # finding one case (dashboard/case_panel.py)
 # a rise is good news for these tiles, bad news for the others
-_GOOD_UP = {"on_time_closure"}
+_GOOD_UP = {"on_time_closure", *SERVICE_RATES}
+_RATES = _GOOD_UP  # tiles shown as percentages
 _COMPARED = {"open": "vs_24h", "new_today": "vs_yesterday", "overdue": "vs_24h"}
 
 
 def _value(tile: Tile, lang: str) -> str:
     if tile.value is None:
         return "—"
-    if tile.key == "on_time_closure":
+    if tile.key in _RATES:
         return f"{tile.value:.1%}"
     if tile.key == "handling_hours":
         return f"{tile.value:.1f}"
@@ -58,7 +65,7 @@ def _change(tile: Tile, lang: str) -> html.Div:
     arrow = "▲" if delta > 0 else "▼" if delta < 0 else "■"
     shown = (
         f"{abs(delta):.1%}".replace("%", " pt")
-        if tile.key == "on_time_closure"
+        if tile.key in _RATES
         else f"{abs(delta):,.1f}".removesuffix(".0")
     )
     tone = "flat" if good is None else "good" if good else "bad"
@@ -67,7 +74,8 @@ def _change(tile: Tile, lang: str) -> html.Div:
     )
 
 
-def kpi_tiles(tiles: Sequence[Tile], lang: str) -> list[html.Div]:
+def kpi_tiles(tiles: Sequence[Tile], lang: str, *, fresh: Collection[str] = ()) -> list[html.Div]:
+    """The KPI tiles; those in ``fresh`` (their count went up since the screen's last refresh) flash."""
     out = []
     for tile in tiles:
         unit = text(lang, "hours") if tile.key == "handling_hours" else ""
@@ -80,7 +88,7 @@ def kpi_tiles(tiles: Sequence[Tile], lang: str) -> list[html.Div]:
                     ),
                     _change(tile, lang),
                 ],
-                className=f"kpi kpi-{tile.key}",
+                className=f"kpi kpi-{tile.key}" + (" flash" if tile.key in fresh else ""),
             )
         )
     return out
@@ -112,12 +120,21 @@ def grid_card(data: MonitorData) -> list[Any]:
     return [html.Dl([x for k, v in facts for x in (html.Dt(k), html.Dd(v))])]
 
 
+def _last_cell(row: Row, *, satisfaction: bool) -> html.Td:
+    if satisfaction:
+        rate = row.ind.satisfaction_rate
+        return html.Td(_pct(rate), className=_rate_class(rate))
+    hours = row.ind.handling_hours
+    return html.Td("—" if hours is None else f"{hours:.0f}")
+
+
 def _pct(value: float | None) -> str:
     return "—" if value is None else f"{value:.0%}"
 
 
-def ranking_table(rows: Sequence[Row], lang: str) -> html.Table:
-    head = html.Tr([html.Th(text(lang, k)) for k in ("unit", "volume", "on_time", "overdue_n", "avg_h")])
+def ranking_table(rows: Sequence[Row], lang: str, *, satisfaction: bool = False) -> html.Table:
+    keys = ("unit", "volume", "on_time", "overdue_n", "satisfied_short" if satisfaction else "avg_h")
+    head = html.Tr([html.Th(text(lang, k)) for k in keys])
     body = [
         html.Tr(
             [
@@ -125,12 +142,52 @@ def ranking_table(rows: Sequence[Row], lang: str) -> html.Table:
                 html.Td(f"{r.ind.reported:,}"),
                 html.Td(_pct(r.ind.on_time_closure_rate), className=_rate_class(r.ind.on_time_closure_rate)),
                 html.Td(f"{r.ind.overdue:,}", className="bad" if r.ind.overdue else ""),
-                html.Td("—" if r.ind.handling_hours is None else f"{r.ind.handling_hours:.0f}"),
+                _last_cell(r, satisfaction=satisfaction),
             ]
         )
         for r in rows
     ]
     return html.Table([html.Thead(head), html.Tbody(body)], className="ranking")
+
+
+def rankings(data: MonitorData) -> html.Table | html.Div:
+    """The ranking of the units below the drill and, where cases name one, of the departments
+    (承办单位) they were dispatched to, with their satisfaction rate."""
+    lang = data.controls.lang
+    places = ranking_table(data.ranking, lang)
+    if not data.departments:
+        return places
+    head = html.H3(text(lang, "ranking_department"))
+    departments = ranking_table(data.departments, lang, satisfaction=True)
+    parts = [html.Div(places, className="rank-part"), head, html.Div(departments, className="rank-part")]
+    return html.Div(parts, className="rank-split")
+
+
+def alert_lists(
+    data: MonitorData, *, fresh: Mapping[str, Collection[int]] = MappingProxyType({})
+) -> html.Div:
+    """超期 beside 临期 (open, not overdue, due within the district's warning horizon); the items
+    in ``fresh`` (per feed) flash."""
+    lang, empty = data.controls.lang, frozenset[int]()
+    hours = f"{data.warn_hours:g}"
+    overdue = feed_list(
+        data.alerts, lang, vocabulary=data.vocabulary, now=data.now, fresh=fresh.get("alerts", empty)
+    )
+    soon = feed_list(
+        data.due_soon,
+        lang,
+        vocabulary=data.vocabulary,
+        now=data.now,
+        ahead=True,
+        fresh=fresh.get("due_soon", empty),
+    )
+    return html.Div(
+        [
+            html.Div([html.H3(text(lang, "overdue_s")), overdue], className="alert-col"),
+            html.Div([html.H3(text(lang, "due_soon", h=hours)), soon], className="alert-col due-soon"),
+        ],
+        className="alert-cols",
+    )
 
 
 def _rate_class(rate: float | None) -> str:
@@ -141,30 +198,52 @@ def _when(value: dt.datetime) -> str:
     return f"{value.astimezone(BEIJING):%m-%d %H:%M}"
 
 
+def _late(r: FeedRow, lang: str, now: dt.datetime | None, *, ahead: bool) -> str:
+    """How long overdue (or, ``ahead``, until due) the row is at ``now``."""
+    if now is None or r.deadline_at is None:
+        return ""
+    if ahead:
+        return text(lang, "due_in", h=f"{(r.deadline_at - now).total_seconds() / 3600:.1f}")
+    hours = int((now - r.deadline_at).total_seconds() // 3600)
+    return text(lang, "overdue_by", h=hours) if hours < 48 else text(lang, "overdue_days", d=hours // 24)
+
+
 def feed_list(
-    rows: Sequence[FeedRow], lang: str, *, vocabulary: Vocabulary, now: dt.datetime | None = None
+    rows: Sequence[FeedRow],
+    lang: str,
+    *,
+    vocabulary: Vocabulary,
+    now: dt.datetime | None = None,
+    ahead: bool = False,
+    fresh: Collection[int] = frozenset(),
 ) -> html.Ul | html.Div:
+    """The items of a feed; those in ``fresh`` (new to this screen since its last refresh) flash."""
     if not rows:
         return html.Div(text(lang, "none"), className="empty")
     items = []
     for r in rows:
         where = " · ".join(short_name(x) for x in (r.street, r.community) if x)
-        late = ""
-        if now is not None and r.deadline_at is not None:
-            hours = int((now - r.deadline_at).total_seconds() // 3600)
-            late = (
-                text(lang, "overdue_by", h=hours) if hours < 48 else text(lang, "overdue_days", d=hours // 24)
-            )
+        late = _late(r, lang, now, ahead=ahead)
         items.append(
             html.Li(
                 [
                     html.Div([html.Span(_when(r.reported_at), className="when"), html.Span(vocabulary.label(r.category, lang), className="cat"), html.Span(late, className="late")], className="feed-top"),
                     html.Div(r.description or "", className="desc"),
                     html.Div([where, html.Span(r.phone or "", className="phone")], className="where"),
-                ]
+                ],
+                className="flash" if r.incident_id in fresh else None,
             )
         )  # fmt: skip
     return html.Ul(items, className="feed")
+
+
+def latest_list(
+    data: MonitorData, *, fresh: Mapping[str, Collection[int]] = MappingProxyType({})
+) -> html.Ul | html.Div:
+    """The newest incidents; those in ``fresh["latest"]`` flash."""
+    return feed_list(
+        data.latest, data.controls.lang, vocabulary=data.vocabulary, fresh=fresh.get("latest", ())
+    )
 
 
 def as_of(now: dt.datetime, lang: str) -> str:
@@ -245,6 +324,31 @@ def legend(data: MonitorData) -> list[Any]:
     return [html.Div(text(lang, "significance")), html.Div(items, className="swatches")]
 
 
+@dataclass(frozen=True)
+class Live:
+    """How the page keeps up: the change counter it starts from, how often it polls it (ms),
+    and whether kiosk mode sounds a tone for new items."""
+
+    changes: str = ""
+    poll_ms: int = 3000
+    sound: bool = False
+
+
+def seen(data: MonitorData) -> dict[str, Any]:
+    """What a screen records of the feed items it shows, and for which view and controls (new
+    items flash only when both are unchanged since)."""
+    return {
+        "key": seen_key(data),
+        **{feed: [r.incident_id for r in getattr(data, feed)] for feed in FEEDS},
+        "tiles": {t.key: t.value for t in data.tiles if t.key in RISING},
+    }
+
+
+def seen_key(data: MonitorData) -> str:
+    c = data.controls
+    return repr((data.drill.level, data.drill.unit_id, c.window_days, c.categories, c.sources, c.statuses))
+
+
 def monitor_page(
     data: MonitorData,
     *,
@@ -255,6 +359,7 @@ def monitor_page(
     digests: dict[str, str],
     identity: Identity,
     notice: html.Div | None = None,
+    live: Live = Live(),
 ) -> html.Div:
     """The whole wall screen for ``data``, headed for ``identity`` (built on page load;
     callbacks update its parts); ``notice``, what is still to load, under the header."""
@@ -290,10 +395,10 @@ def monitor_page(
     body = html.Main(
         [
             map_box,
-            _panel(text(lang, f"ranking_{level}"), ranking_table(data.ranking, lang), ident=RANKING, extra="rank", title_id=RANK_TITLE),
-            _panel(text(lang, "alerts"), feed_list(data.alerts, lang, vocabulary=data.vocabulary, now=data.now), ident=ALERTS, extra="alerts"),
+            _panel(text(lang, f"ranking_{level}"), rankings(data), ident=RANKING, extra="rank", title_id=RANK_TITLE),
+            _panel(text(lang, "alerts"), alert_lists(data), ident=ALERTS, extra="alerts"),
             html.Section([html.H2(text(lang, "trend")), trend], className="panel trend"),
-            _panel(text(lang, "latest"), feed_list(data.latest, lang, vocabulary=data.vocabulary), ident=LATEST, extra="latest"),
+            _panel(text(lang, "latest"), latest_list(data), ident=LATEST, extra="latest"),
             case_panel.panel(CASE, lang),  # over the right-hand column when a case is open
         ],
         className="m-body",
@@ -307,8 +412,12 @@ def monitor_page(
         dcc.Store(id=NOW, data=data.now.isoformat()),
         dcc.Interval(id=REFRESH, interval=refresh_ms),
         dcc.Interval(id=KIOSK_TICK, interval=kiosk_ms, disabled=not kiosk),
+        dcc.Store(id=CHANGES, data=live.changes),
+        dcc.Interval(id=POLL, interval=live.poll_ms),
+        dcc.Store(id=SEEN, data=seen(data)),
+        dcc.Store(id=FLASH, data=0),
     ]
-    classes = "monitor kiosk" if kiosk else "monitor"
+    classes = ("monitor kiosk" + (" sound" if live.sound else "")) if kiosk else "monitor"
     return html.Div([header, notice, filter_bar(data.controls, sources, data.vocabulary), html.Div(kpi_tiles(data.tiles, lang), id=KPIS, className="kpis"), body, *stores], className=classes, lang="en" if lang == "en" else "zh-CN")  # fmt: skip
 
 

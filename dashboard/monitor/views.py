@@ -17,6 +17,7 @@ from dashboard.figure import view_for
 from dashboard.monitor import figures
 from dashboard.monitor.i18n import LANGS, short_name, text
 from dashboard.shared import SharedResults
+from geo.sla import SlaRules
 from geo.vocabulary import Vocabulary
 from layers import feeds, kpis, ranking, trend
 from layers.boundaries import boundary_version
@@ -27,6 +28,7 @@ from layers.facts import Facts, FactsCache
 from layers.hotspots import GridRates, GridWeights, grid_rates
 from layers.incident_filter import STATUSES, IncidentFilter
 from layers.kpis import BEIJING
+from layers.ranking import Row as RankRow
 
 T = TypeVar("T")
 
@@ -111,11 +113,12 @@ class MonitorCache:
     MAX_VIEWS = 64
     MAX_OUTLINES = 1024  # per drill and kind (children, grids): every street and community, many grids
 
-    def __init__(self) -> None:
+    def __init__(self, sla: SlaRules | None = None) -> None:
+        self.sla = SlaRules() if sla is None else sla  # sign-off deadline and 临期 horizon
         self._lock = threading.Lock()
         self._views = SharedResults(max_entries=self.MAX_VIEWS)
         self._boundaries: tuple[tuple[Any, ...], SharedResults, SharedResults] | None = None
-        self._facts = FactsCache()
+        self._facts = FactsCache(self.sla)
         self._rates: tuple[Facts, GridWeights, SharedResults] | None = None
 
     def shared(self, key: Hashable, compute: Callable[[], T]) -> T:
@@ -200,6 +203,9 @@ class MonitorData:
     grid: GridInfo | None
     map: MapData = field(repr=False)
     vocabulary: Vocabulary = field(default_factory=Vocabulary, repr=False)  # category names, colours
+    due_soon: list[feeds.FeedRow] = field(default_factory=list)  # 临期: due within warn_hours
+    warn_hours: float = 0.0  # the district's 临期 horizon, in working hours
+    departments: list[RankRow] = field(default_factory=list)  # ranking by 承办单位
 
 
 def monitor_data(
@@ -231,6 +237,9 @@ def monitor_data(
         grid=grid_info(conn, drill.unit_id) if drill.level == "grid" and drill.unit_id else None,
         map=_map_data(conn, facts, f, controls, cache, {r.unit_id: r.ind.reported for r in rows}),
         vocabulary=vocabulary,
+        due_soon=feeds.due_soon(conn, f, until=cache.sla.warn_until(now)),
+        warn_hours=cache.sla.warn_working_hours,
+        departments=ranking.by_department(facts, f, since=since, until=until, now=now),
     )
 
 

@@ -32,6 +32,7 @@ from ingest.demo._lattice import build_cells
 from ingest.demo._reference import ALIASES_CSV, read_divisions, read_outline_wgs84, to_metric
 from ingest.demo._roads import build_roads
 from ingest.demo._services import build_service_points
+from ingest.demo._steps import lifecycle_steps
 from ingest.geocode import geocoder_factory
 from ingest.geocode.gazetteer import read_aliases
 from ingest.job import JobOptions, JobResult, run_job
@@ -40,7 +41,7 @@ from ingest.reading import frame_source
 
 SEED = 140213
 TZ = ZoneInfo("Asia/Shanghai")
-TABLES = ("district", "street", "community", "grid", "building", "road_segment", "incident",
+TABLES = ("district", "street", "community", "grid", "building", "road_segment", "incident", "incident_event",
           "inspection_target", "inspection", "service_point", "quarantine", "ingest_run")  # fmt: skip
 
 
@@ -68,6 +69,7 @@ def generate(
         hierarchy=h, buildings=buildings, building_grid=building_grid, grids=grids, roads=roads,
         incidents=incidents, targets=targets, inspections=build_inspections(targets, now=now, rng=rng, kinds=kinds),
         services=build_service_points(buildings, h, rng),
+        steps=lifecycle_steps(incidents, now=now, seed=seed + 1),
     )  # fmt: skip
 
 

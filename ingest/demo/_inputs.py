@@ -17,6 +17,7 @@ from ingest.bulk import metric_to_wgs84
 from ingest.demo._hierarchy import Hierarchy
 from ingest.demo._lattice import Cells, union_cells
 from ingest.demo._reference import Division
+from ingest.demo._steps import SOURCE as STEPS_SOURCE
 
 VALID_FROM = dt.date(2023, 1, 1)  # the division list is the 2023 edition
 
@@ -35,6 +36,7 @@ class Generated:
     targets: pd.DataFrame
     inspections: pd.DataFrame
     services: pd.DataFrame
+    steps: pd.DataFrame | None = None  # lifecycle steps of recent 12345 cases (ingest/demo/_steps.py)
 
 
 @dataclass(frozen=True)
@@ -133,4 +135,5 @@ def _sites(g: Generated) -> list[JobInput]:
 
 def job_inputs(g: Generated) -> list[JobInput]:
     """Every job of the demo, in the order they depend on each other."""
-    return [*_boundaries(g), _buildings(g), _roads(g), *_incidents(g), *_sites(g)]
+    steps = [] if g.steps is None else [JobInput("incident-events", None, STEPS_SOURCE, g.steps, None)]
+    return [*_boundaries(g), _buildings(g), _roads(g), *_incidents(g), *steps, *_sites(g)]

@@ -38,6 +38,8 @@ class JobContext:
     report: dict[str, object] = field(default_factory=dict)  # anything else for the run's record
     kept: list[pd.DataFrame] = field(default_factory=list)  # the kind's ``keep`` columns of loaded rows
     prepared: object = None  # what the kind's ``prepare`` computed, for its ``after``
+    run_id: int | None = None  # the job's ingest_run
+    scratch: dict[str, object] = field(default_factory=dict)  # a kind's own state across batches
 
 
 @dataclass(frozen=True)
@@ -62,6 +64,8 @@ class IngestKind:
     columns: tuple[str, ...]  # table columns written, geometry last
     build: Callable[[pd.DataFrame, JobContext], pd.DataFrame]
     conflict: tuple[str, ...] = ("source", "source_id")
+    # the columns whose change makes a staged row an update (default: every column not in conflict)
+    compared: tuple[str, ...] | None = None
     locate: bool = True  # assign street/community/grid from the geometry
     merge: Callable[[Connection, str, JobContext], tuple[int, int]] | None = None
     after: Callable[[Connection, int, JobContext], None] | None = None
@@ -91,6 +95,7 @@ _MODULES = (
     "ingest.kinds.incidents",
     "ingest.kinds.sites",
     "ingest.kinds.inspections",
+    "ingest.kinds.incident_events",
 )
 
 

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+from sqlalchemy.engine import Connection
 
 from geo.categories import FALLBACK
 from ingest.fields import Field
 from ingest.kinds import IngestKind, JobContext, register
 from ingest.kinds._duplicates import KEEP, link_duplicates, prepare_links
+from ingest.kinds._lifecycle import rederive
 from ingest.unknown_categories import note_unknown
 
 STEPS = ("reported_at", "registered_at", "dispatched_at", "handled_at", "verified_at", "closed_at")
@@ -100,6 +102,13 @@ def build(frame: pd.DataFrame, ctx: JobContext) -> pd.DataFrame:
     return out.reindex(columns=[*COLUMNS, "reason"])
 
 
+def _after(conn: Connection, run_id: int, ctx: JobContext) -> None:
+    link_duplicates(conn, run_id, ctx)
+    tickets = pd.concat([k["source_id"] for k in ctx.kept]).astype(str).tolist() if ctx.kept else []
+    changed = rederive(conn, source=ctx.source, tickets=tickets)  # incidents with lifecycle steps
+    ctx.notes["incidents whose lifecycle steps were applied again"] += changed
+
+
 register(
     IngestKind(
         key="incidents",
@@ -109,7 +118,7 @@ register(
         geometry="point",
         columns=COLUMNS,
         build=build,
-        after=link_duplicates,
+        after=_after,
         prepare=prepare_links,
         keep=KEEP,
         partitioned=True,

@@ -20,7 +20,7 @@ The database's ctype must be UTF-8 for pg_trgm to keep Chinese characters (check
 start-up, ``geo/db.py``).
 
 Revision ID: 0019
-Revises: 0015
+Revises: 0018
 Create Date: 2026-12-03 18:30:00
 """
 
@@ -30,7 +30,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0019"
-down_revision: str | None = "0015"
+down_revision: str | None = "0018"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

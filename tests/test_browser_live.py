@@ -1,0 +1,72 @@
+"""An open wall screen shows an incident written meanwhile, without a page reload, in real Chromium.
+
+The server runs on a private copy of the demo (the test writes) with the periodic refresh an
+hour away, so only the change counter (polled every second here) can bring the incident in. The
+test waits on what the page reports: the new incident's item appearing, flashing, in the live
+list, and the page being the same document it loaded (a marker set on ``window`` survives).
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+
+import pytest
+import sqlalchemy as sa
+from playwright.sync_api import sync_playwright
+from sqlalchemy.engine import Engine
+
+from tests.auth import make_account
+from tests.browser import CHROMIUM, CHROMIUM_ARGS, LOCAL_HOSTS, serving, sign_in
+from tests.browser import host as _host
+from tests.databases import demo_copy
+
+pytestmark = pytest.mark.browser
+_NEW = """
+INSERT INTO incident (source, source_id, category, description, reported_at, deadline_at,
+                      street_id, community_id, grid_id, geom)
+SELECT source, :ticket, category, :text, now(), now() + interval '2 days', street_id, community_id, grid_id, geom
+FROM incident WHERE duplicate_of IS NULL AND street_id IS NOT NULL ORDER BY id LIMIT 1"""
+
+
+@pytest.fixture
+def live(cluster, demo_archive) -> Iterator[Engine]:
+    with demo_copy(cluster, demo_archive) as engine:
+        yield engine
+
+
+def _web_env(engine: Engine) -> dict[str, str]:
+    url = engine.url
+    return {
+        "DATABASE_URL": url.render_as_string(hide_password=False),
+        "GRIDGOV_WEB_DATABASE_URL": url.set(username="gridgov_app").render_as_string(hide_password=False),
+        "GRIDGOV_CHANGE_POLL_SECONDS": "1",
+        "GRIDGOV_REFRESH_SECONDS": "3600",
+    }
+
+
+def test_an_incident_written_while_the_screen_is_open_appears_without_a_reload(settings, live, tmp_path):
+    account = make_account(live, "live_admin", "admin")
+    marker = f"实时测试 {uuid.uuid4().hex[:8]}"
+    requests, problems = [], []
+    with serving(settings, tmp_path, **_web_env(live)) as (url, _log), sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        page = browser.new_context(viewport={"width": 1920, "height": 1080}, locale="zh-CN").new_page()
+        page.on("request", lambda r: requests.append(r.url))
+        page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
+        page.on("pageerror", lambda e: problems.append(f"page error: {e}"))
+        sign_in(page, url, account, then="monitor")
+        page.wait_for_selector("#m-latest li", timeout=60_000)
+        assert marker not in page.inner_text("#m-latest")
+        page.evaluate("() => { window.__sameDocument = true; }")
+
+        with live.begin() as conn:
+            conn.execute(sa.text(_NEW), {"ticket": f"LIVE-{marker}", "text": marker})
+
+        item = page.wait_for_selector(f"#m-latest li.flash:has-text('{marker}')", timeout=30_000)
+        assert item is not None
+        assert page.evaluate("() => window.__sameDocument === true")  # no reload happened
+        browser.close()
+    assert requests and not problems, problems
+    foreign = sorted({u for u in requests if _host(u) not in LOCAL_HOSTS})
+    assert not foreign, foreign
