@@ -27,11 +27,13 @@ import sqlalchemy as sa
 from bench.bench_ingest import bench_engine
 from dashboard.app import create_app
 from dashboard.callback_request import PATH, callback_body
+from dashboard.identity import IdentityCache
 from dashboard.monitor import layout as L
 from dashboard.monitor import page as monitor_page
 from dashboard.monitor.callbacks import UPDATE_OUTPUTS
 from dashboard.monitor.views import MonitorCache
 from geo import partitions
+from geo.district_names import DistrictNames
 from geo.settings import Settings
 from geo.vocabulary import Vocabulary
 from tests.auth import client_for, ensure_account
@@ -140,7 +142,10 @@ def cold_page(engine: sa.engine.Engine) -> float:
     started = time.perf_counter()
     settings = Settings.from_env()
     vocabulary = Vocabulary.from_file(settings.district_file)
-    component = monitor_page.build(engine, settings, MonitorCache(), query={}, vocabulary=vocabulary)
+    identity = IdentityCache(engine, DistrictNames.from_file(settings.district_file)).get()
+    component = monitor_page.build(
+        engine, settings, MonitorCache(), query={}, vocabulary=vocabulary, identity=identity
+    )
     payload = len(json.dumps(component.to_plotly_json(), cls=__import__("plotly").utils.PlotlyJSONEncoder))
     seconds = time.perf_counter() - started
     warm = MonitorCache()
@@ -148,7 +153,7 @@ def cold_page(engine: sa.engine.Engine) -> float:
         warm.weights(conn)
         warm.facts(conn)
     started = time.perf_counter()
-    monitor_page.build(engine, settings, warm, query={}, vocabulary=vocabulary)
+    monitor_page.build(engine, settings, warm, query={}, vocabulary=vocabulary, identity=identity)
     print(
         f"page data for a page load: {(time.perf_counter() - started) * 1000:.0f} ms in a running (warmed) server; "
         f"{seconds * 1000:.0f} ms in a new process (loads the incident facts and grid weights first); page JSON {payload / 1024:.0f} KB"

@@ -128,9 +128,11 @@ class User:
             raise RuntimeError(f"login as {account[0]} failed: HTTP {answer.status_code}")
 
     def kiosk(self, token: str) -> None:
-        answer = self.http.get(
-            self.url + "kiosk", params={"token": token}, allow_redirects=False, timeout=TIMEOUT_S
-        )
+        """As a wall screen's browser: open the kiosk link, then press its button (which posts the token)."""
+        form = self.http.get(self.url + "kiosk", params={"token": token}, timeout=TIMEOUT_S).text
+        csrf = re.search(r'name="csrf" value="([^"]+)"', form)
+        data = {"csrf": csrf.group(1) if csrf else "", "token": token}
+        answer = self.http.post(self.url + "kiosk", data=data, allow_redirects=False, timeout=TIMEOUT_S)
         if answer.status_code != 303:
             raise RuntimeError(f"kiosk login failed: HTTP {answer.status_code}")
 

@@ -1,0 +1,317 @@
+"""Live-intake benchmark (#17): wall screens and desks in use while a feeder posts to the API.
+
+Run on demand (never in the test suite):
+    .venv/bin/python -m bench.bench_live [--users 50] [--seconds 60] [--rate 50] [--events 50]
+
+Uses bench_monitor's database (``gridgov_bench_monitor``: the demo district plus ``--rows``
+generated incidents) and the real ``gridgov serve`` on it, as ``bench_load`` does. Two phases
+on the same warm server, ``--seconds`` each:
+
+1. *baseline*: the ``bench_load`` users alone (same mix, same think time);
+2. *live*: the same users while a feeder POSTs ``--rate`` incidents/s to ``/api/v1/incidents``
+   and ``--events`` steps/s (签收, 派遣, 办结 of incidents it posted) to
+   ``/api/v1/incident-events``, ``--batch`` items per request, with a key of its own; and a
+   wall screen (kiosk) polls the change counter as the page does and, when it moved, refreshes
+   and reads its 今日新增 (new today) tile.
+
+Prints the feed's acceptance latency (p50/p95 from sending to the 2xx), the time from a 2xx to
+the incident counted on the wall screen (p95; the m-th incident acknowledged is counted when
+the tile first shows m more than before the phase), the users' p50/p95 in both phases and
+their ratio, errors, and the server's RSS every 10 s.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import random
+import tempfile
+import threading
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import requests
+import sqlalchemy as sa
+
+from bench import bench_load as B
+from bench import load_user as U
+from bench.bench_ingest import bench_engine
+from bench.bench_monitor import DB, fill
+from dashboard.monitor import layout as M
+from geo import api_keys
+from geo.settings import Settings
+
+FEED = "bench-live"
+RUN = f"{time.time():.0f}"  # ticket numbers new in every run: the wall counts insertions
+TZ = dt.timezone(dt.timedelta(hours=8))
+STEPS = ("signed", "dispatched", "handled")
+DEPARTMENTS = ("区城管局", "区住建局", "区市场监管局", "街道办事处")
+
+
+@dataclass
+class Feed:
+    """What the feeder sent and when each was acknowledged."""
+
+    acked: list[tuple[str, float]] = field(default_factory=list)  # (ticket, monotonic time of the 2xx)
+    latency: dict[str, list[float]] = field(default_factory=lambda: {"incidents": [], "incident-events": []})
+    errors: list[str] = field(default_factory=list)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+
+def feed_key(engine: sa.engine.Engine) -> str:
+    """A fresh key for the feeder's source, throttled far above what the bench sends."""
+    with engine.begin() as conn:
+        if any(k.source == FEED for k in api_keys.keys(conn)):
+            api_keys.revoke(conn, FEED)
+        return api_keys.add(conn, FEED, per_minute=60_000, burst=10_000)
+
+
+def points(engine: sa.engine.Engine) -> list[tuple[float, float]]:
+    with engine.connect() as conn:
+        rows = conn.execute(sa.text("SELECT ST_X(ST_Centroid(geom)), ST_Y(ST_Centroid(geom)) FROM building"))
+        return [(float(x), float(y)) for x, y in rows]
+
+
+def _post(http: requests.Session, url: str, body: dict[str, Any], feed: Feed, kind: str) -> float | None:
+    """POST until acknowledged (the API is idempotent, so a retry doubles nothing); the monotonic
+    time of the 2xx, or None when the phase ended first."""
+    started = time.monotonic()
+    for _attempt in range(20):
+        try:
+            answer = http.post(url + f"api/v1/{kind}", json=body, timeout=60)
+        except requests.RequestException as exc:
+            feed.errors.append(f"{kind}: {type(exc).__name__}")
+            continue
+        if answer.ok:
+            done = time.monotonic()
+            feed.latency[kind].append(done - started)
+            return done
+        feed.errors.append(f"{kind}: HTTP {answer.status_code} {answer.text[:120]}")
+    return None
+
+
+def _paced(rate: float, batch: int, deadline: float) -> Iterator[int]:
+    """Tick numbers at ``rate / batch`` per second until ``deadline`` (never bunching up)."""
+    period, start, n = batch / rate, time.monotonic(), 0
+    while (due := start + n * period) < deadline:
+        time.sleep(max(0.0, due - time.monotonic()))
+        yield n
+        n += 1
+
+
+def incident_items(tick: int, *, batch: int, where: list[tuple[float, float]], rng: random.Random) -> list[dict[str, Any]]:  # fmt: skip
+    now = dt.datetime.now(TZ).isoformat(timespec="seconds")
+    out = []
+    for k in range(batch):
+        lon, lat = rng.choice(where)
+        out.append({"source_id": f"L{RUN}-{tick:06d}-{k}", "category": "environment", "reported_at": now,
+                    "lon": round(lon, 7), "lat": round(lat, 7), "description": "bench"})  # fmt: skip
+    return out
+
+
+def feed_incidents(url: str, key: str, args: argparse.Namespace, feed: Feed, where: list[tuple[float, float]], deadline: float) -> None:  # fmt: skip
+    http, rng = _session(key), random.Random(7)
+    for tick in _paced(args.rate, args.batch, deadline):
+        items = incident_items(tick, batch=args.batch, where=where, rng=rng)
+        done = _post(http, url, {"items": items, "crs": "wgs84"}, feed, "incidents")
+        if done is not None:
+            with feed.lock:
+                feed.acked += [(item["source_id"], done) for item in items]
+
+
+def event_items(tickets: list[str], *, rng: random.Random, sent: dict[str, int]) -> list[dict[str, Any]]:
+    now = dt.datetime.now(TZ).isoformat(timespec="seconds")
+    out = []
+    for ticket in tickets:
+        step = STEPS[sent.get(ticket, 0)]
+        sent[ticket] = sent.get(ticket, 0) + 1
+        item = {"ticket": ticket, "step": step, "at": now}
+        out.append(item | ({"department": rng.choice(DEPARTMENTS)} if step == "dispatched" else {}))
+    return out
+
+
+def feed_events(url: str, key: str, args: argparse.Namespace, feed: Feed, deadline: float) -> None:
+    """Steps of incidents already acknowledged, oldest first, each ticket's steps in order."""
+    http, rng, sent = _session(key), random.Random(11), dict[str, int]()
+    for _tick in _paced(args.events, args.batch, deadline):
+        with feed.lock:
+            waiting = [t for t, _ in feed.acked if sent.get(t, 0) < len(STEPS)]
+        tickets = list(dict.fromkeys(waiting))[: args.batch]  # one step per ticket per request
+        if tickets:
+            _post(http, url, {"items": event_items(tickets, rng=rng, sent=sent)}, feed, "incident-events")
+
+
+def _session(key: str) -> requests.Session:
+    http = requests.Session()
+    http.headers["X-Api-Key"] = key
+    return http
+
+
+def _new_today(page: U.Page) -> int | None:
+    """The number on the 今日新增 tile of the wall screen's last answer."""
+    found: list[int] = []
+
+    def walk(node: Any) -> None:
+        if isinstance(node, list):
+            for item in node:
+                walk(item)
+        elif isinstance(node, dict):
+            props = node.get("props", {})
+            if props.get("id") == "kpi-new_today":
+                first = props.get("children", [None])[0]
+                found.append(int(str(first).replace(",", "")))
+            for value in props.values():
+                walk(value)
+
+    walk(page.values.get((M.KPIS, "children")))
+    return found[0] if found else None
+
+
+def watch_wall(url: str, logins: B.Logins, *, poll: float, deadline: float, seen: list[tuple[float, int]]) -> None:  # fmt: skip
+    """A kiosk wall screen: the change counter every ``poll`` s, a refresh when it moved."""
+    user = U.User(url, rng=random.Random(3), samples=[])
+    user.kiosk(logins.kiosk_token)
+    page = user.load("/monitor")
+    _refresh(user, page, seen)
+    while time.monotonic() < deadline:
+        time.sleep(poll)
+        before = page.values.get((M.CHANGES, "data"))
+        page.values[(M.POLL, "n_intervals")] = int(page.values.get((M.POLL, "n_intervals")) or 0) + 1
+        user.act(page, "wall: poll", (M.CHANGES, "data"), (M.POLL, "n_intervals"))
+        if page.values.get((M.CHANGES, "data")) != before:
+            _refresh(user, page, seen)
+
+
+def _refresh(user: U.User, page: U.Page, seen: list[tuple[float, int]]) -> None:
+    user.act(page, "wall: refresh", (M.KPIS, "children"), (M.CHANGES, "data"))
+    value = _new_today(page)
+    if value is not None:
+        seen.append((time.monotonic(), value))
+
+
+def counted_after(acked: list[float], seen: list[tuple[float, int]], *, base: int) -> list[float]:
+    """For the m-th acknowledged incident (by ack time), seconds from its 2xx to the first
+    refresh whose tile showed at least ``base + m``."""
+    out = []
+    for m, at in enumerate(sorted(acked), start=1):
+        shown = next((t for t, value in seen if value >= base + m and t >= at), None)
+        if shown is not None:
+            out.append(shown - at)
+    return out
+
+
+def not_duplicates(engine: sa.engine.Engine, tickets: list[str]) -> set[str]:
+    """The feeder's incidents that count (a probable duplicate of another source's report does not)."""
+    query = sa.text("SELECT source_id FROM incident WHERE source = :s AND duplicate_of IS NULL")
+    with engine.connect() as conn:
+        return set(conn.execute(query, {"s": FEED}).scalars()) & set(tickets)
+
+
+def _ms(values: list[float], q: float) -> str:
+    return f"{np.percentile(values, q) * 1000:,.0f} ms" if values else "—"
+
+
+def _run_users(url: str, logins: B.Logins, args: argparse.Namespace, deadline: float, samples: list[U.Sample]) -> Callable[[], None]:  # fmt: skip
+    def run() -> None:
+        from concurrent.futures import ThreadPoolExecutor
+        from functools import partial
+
+        with ThreadPoolExecutor(max_workers=args.users) as pool:
+            go = partial(
+                B.run_user, url=url, logins=logins, deadline=deadline, think=args.think, samples=samples
+            )
+            list(pool.map(go, range(args.users)))
+
+    return run
+
+
+def phase(url: str, server_pid: int, logins: B.Logins, args: argparse.Namespace, *, extra: list[Callable[[float], None]]) -> list[U.Sample]:  # fmt: skip
+    """The users for ``args.seconds`` with ``extra`` jobs beside them; RSS every 10 s."""
+    samples: list[U.Sample] = []
+    rss: list[float] = []
+    stop = threading.Event()
+    deadline = time.monotonic() + args.seconds
+    threads = [threading.Thread(target=B.sample_rss, args=(server_pid, stop, rss), daemon=True)]
+    threads += [threading.Thread(target=job, args=(deadline,)) for job in extra]
+    start_rss = B.rss_mb(server_pid)
+    for t in threads:
+        t.start()
+    _run_users(url, logins, args, deadline, samples)()
+    for t in threads[1:]:
+        t.join()
+    stop.set()
+    print(f"  server RSS: start {start_rss:.0f} MB, every 10 s {[round(x) for x in rss]}, end {B.rss_mb(server_pid):.0f} MB")  # fmt: skip
+    return samples
+
+
+def main() -> None:
+    defaults = Settings.from_env()
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--users", type=int, default=50)
+    parser.add_argument("--seconds", type=int, default=60)
+    parser.add_argument("--rows", type=int, default=1_000_000)
+    parser.add_argument("--think", type=float, default=2.0)
+    parser.add_argument("--rate", type=float, default=50.0, help="incidents per second")
+    parser.add_argument("--events", type=float, default=50.0, help="lifecycle steps per second")
+    parser.add_argument("--batch", type=int, default=1, help="items per request")
+    parser.add_argument("--workers", type=int, default=defaults.workers)
+    parser.add_argument("--threads", type=int, default=defaults.threads)
+    args = parser.parse_args()
+    engine = bench_engine(DB)
+    fill(engine, args.rows)
+    logins, key, where = B.prepare(engine), feed_key(engine), points(engine)
+    log = Path(tempfile.mkdtemp(prefix="gridgov-live-")) / "serve.log"
+    server, url = B.start_server(engine, args, log)
+    print(f"{args.users} users, {args.seconds} s per phase, think {args.think} s, {args.workers} workers × {args.threads} threads, {args.rows:,} incidents")  # fmt: skip
+    try:
+        run(engine, url, server.pid, logins, key, where, args, poll=defaults.change_poll_seconds)
+    finally:
+        server.terminate()
+        server.wait(timeout=60)
+    print(f"server-side 5xx responses: {B.server_errors(log)} (log: {log})")
+
+
+def run(engine: sa.engine.Engine, url: str, pid: int, logins: B.Logins, key: str, where: list[tuple[float, float]], args: argparse.Namespace, *, poll: float) -> None:  # fmt: skip
+    print("phase 1: users alone")
+    quiet = phase(url, pid, logins, args, extra=[])
+    B.report(quiet, args.seconds)
+    feed, seen = Feed(), list[tuple[float, int]]()
+    jobs = [
+        lambda d: feed_incidents(url, key, args, feed, where, d),
+        lambda d: feed_events(url, key, args, feed, d),
+        lambda d: watch_wall(url, logins, poll=poll, deadline=d + 15, seen=seen),
+    ]
+    print(f"phase 2: users + feeder ({args.rate:g} incidents/s, {args.events:g} steps/s, {args.batch} per request) + a wall screen polling every {poll:g} s")  # fmt: skip
+    busy = phase(url, pid, logins, args, extra=jobs)
+    B.report(busy, args.seconds)
+    summarise(engine, quiet, busy, feed, seen)
+
+
+def summarise(engine: sa.engine.Engine, quiet: list[U.Sample], busy: list[U.Sample], feed: Feed, seen: list[tuple[float, int]]) -> None:  # fmt: skip
+    counted = not_duplicates(engine, [t for t, _ in feed.acked])
+    base = seen[0][1] if seen else 0
+    latencies = counted_after([at for t, at in feed.acked if t in counted], seen, base=base)
+    for kind, values in feed.latency.items():
+        print(
+            f"feed {kind}: {len(values):,} requests acknowledged, p50 {_ms(values, 50)}, p95 {_ms(values, 95)}"
+        )
+    print(f"feed errors (retried): {len(feed.errors)} {sorted(set(feed.errors))[:5]}")
+    print(f"incidents acknowledged {len(feed.acked):,}, counting (not duplicates) {len(counted):,}, seen counted on the wall {len(latencies):,}")  # fmt: skip
+    print(
+        f"2xx → counted on the wall screen: p50 {_ms(latencies, 50)}, p95 {_ms(latencies, 95)} (goal ≤ 5 s)"
+    )
+    q, b = ([s.seconds for s in x] for x in (quiet, busy))
+    ratio = np.percentile(b, 95) / np.percentile(q, 95) if q and b else float("nan")
+    print(
+        f"users p95: alone {_ms(q, 95)}, with the feed {_ms(b, 95)} (× {ratio:.2f}; goal ≤ 1 s and ≤ × 1.2)"
+    )
+
+
+if __name__ == "__main__":
+    main()
