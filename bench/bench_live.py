@@ -215,20 +215,6 @@ def _ms(values: list[float], q: float) -> str:
     return f"{np.percentile(values, q) * 1000:,.0f} ms" if values else "—"
 
 
-def _run_users(url: str, logins: B.Logins, args: argparse.Namespace, deadline: float, samples: list[U.Sample]) -> Callable[[], None]:  # fmt: skip
-    def run() -> None:
-        from concurrent.futures import ThreadPoolExecutor
-        from functools import partial
-
-        with ThreadPoolExecutor(max_workers=args.users) as pool:
-            go = partial(
-                B.run_user, url=url, logins=logins, deadline=deadline, think=args.think, samples=samples
-            )
-            list(pool.map(go, range(args.users)))
-
-    return run
-
-
 def phase(url: str, server_pid: int, logins: B.Logins, args: argparse.Namespace, *, extra: list[Callable[[float], None]]) -> list[U.Sample]:  # fmt: skip
     """The users for ``args.seconds`` with ``extra`` jobs beside them; RSS every 10 s."""
     samples: list[U.Sample] = []
@@ -240,7 +226,7 @@ def phase(url: str, server_pid: int, logins: B.Logins, args: argparse.Namespace,
     start_rss = B.rss_mb(server_pid)
     for t in threads:
         t.start()
-    _run_users(url, logins, args, deadline, samples)()
+    B.run_users(url, logins, args, deadline=deadline, samples=samples)
     for t in threads[1:]:
         t.join()
     stop.set()

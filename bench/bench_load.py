@@ -206,6 +206,15 @@ def sample_rss(pid: int, stop: threading.Event, out: list[float]) -> None:
         out.append(rss_mb(pid))
 
 
+def run_users(
+    url: str, logins: Logins, args: argparse.Namespace, *, deadline: float, samples: list[U.Sample]
+) -> None:
+    """``args.users`` users until ``deadline``, their requests in ``samples``."""
+    with ThreadPoolExecutor(max_workers=args.users) as pool:
+        run = partial(run_user, url=url, logins=logins, deadline=deadline, think=args.think, samples=samples)
+        list(pool.map(run, range(args.users)))
+
+
 def load(
     url: str, server: subprocess.Popen[bytes], logins: Logins, args: argparse.Namespace
 ) -> list[U.Sample]:
@@ -217,9 +226,7 @@ def load(
     watcher.start()
     started = time.monotonic()
     deadline = started + args.seconds
-    with ThreadPoolExecutor(max_workers=args.users) as pool:
-        run = partial(run_user, url=url, logins=logins, deadline=deadline, think=args.think, samples=samples)
-        list(pool.map(run, range(args.users)))
+    run_users(url, logins, args, deadline=deadline, samples=samples)
     elapsed = time.monotonic() - started
     stop.set()
     report(samples, elapsed)

@@ -4,6 +4,7 @@ path and flags, logging in through the real form, waiting for the map, screensho
 import contextlib
 import os
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -84,23 +85,35 @@ def serving(settings, tmp_path, **env_extra):
     # elsewhere a poll in flight when a test navigates away would be aborted (a failed request)
     env["GRIDGOV_CHANGE_POLL_SECONDS"] = "3600"
     env.update(env_extra)
-    log = tmp_path / "serve.log"
+    url = f"http://127.0.0.1:{port}/"
+    with started_server(env, port=port, log=tmp_path / "serve.log"):
+        yield url, tmp_path / "serve.log"
+
+
+@contextlib.contextmanager
+def started_server(env, *, port: int, log: Path, new_session: bool = False):
+    """`python -m gridgov serve --port PORT` with ``env``, its output copied into ``log``; yields
+    the process once it answers. Stopped on the way out if the caller has not stopped it (in a
+    process group of its own with ``new_session``, so a kill reaches its workers)."""
     proc = subprocess.Popen(
         [sys.executable, "-m", "gridgov", "serve", "--port", str(port)],
         cwd=ROOT,
         env=env,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
+        start_new_session=new_session,
     )
     ready = threading.Event()
     copier = threading.Thread(target=_copy_lines, args=(proc.stdout, log, ready), daemon=True)
     copier.start()
-    url = f"http://127.0.0.1:{port}/"
     try:
-        _wait_until_serving(url + "login", proc, log, ready)
-        yield url, log
+        _wait_until_serving(f"http://127.0.0.1:{port}/login", proc, log, ready)
+        yield proc
     finally:
-        proc.terminate()
+        if proc.poll() is None and new_session:
+            os.killpg(proc.pid, signal.SIGTERM)
+        elif proc.poll() is None:
+            proc.terminate()
         try:
             proc.wait(timeout=30)
         except subprocess.TimeoutExpired:

@@ -14,7 +14,6 @@ import os
 import re
 import signal
 import subprocess
-import sys
 import threading
 import urllib.error
 import urllib.request
@@ -24,7 +23,7 @@ import sqlalchemy as sa
 
 from geo.db import WEB_LOGIN
 from tests.api_client import count, items_at, new_key
-from tests.browser import ROOT, START_LIMIT, _copy_lines, _free_port, _wait_until_serving
+from tests.browser import ROOT, START_LIMIT, _free_port, started_server
 from tests.ingest_files import sample_buildings
 
 BATCHES, PER_BATCH, KILL_AFTER = 24, 25, 4
@@ -43,26 +42,8 @@ def _serve(settings, engine, log, *, port):
         "GRIDGOV_THREADS": "4",
         "GRIDGOV_ADMIN_PASSWORD": "api-server-test-password",
     }
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "gridgov", "serve", "--port", str(port)],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        start_new_session=True,
-    )
-    ready = threading.Event()
-    copier = threading.Thread(target=_copy_lines, args=(proc.stdout, log, ready), daemon=True)
-    copier.start()
-    url = f"http://127.0.0.1:{port}"
-    try:
-        _wait_until_serving(url + "/login", proc, log, ready)
-        yield proc, url
-    finally:
-        if proc.poll() is None:
-            os.killpg(proc.pid, signal.SIGTERM)
-            proc.wait(timeout=60)
-        copier.join(timeout=30)
+    with started_server(env, port=port, log=log, new_session=True) as proc:
+        yield proc, f"http://127.0.0.1:{port}"
 
 
 def _readme_examples() -> list[str]:

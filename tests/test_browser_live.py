@@ -1,13 +1,19 @@
-"""An open wall screen shows an incident written meanwhile, without a page reload, in real Chromium.
+"""An open wall screen shows an incident POSTed to the intake API meanwhile, without a page
+reload, in real Chromium.
 
 The server runs on a private copy of the demo (the test writes) with the periodic refresh an
 hour away, so only the change counter (polled every second here) can bring the incident in. The
-test waits on what the page reports: the new incident's item appearing, flashing, in the live
-list, and the page being the same document it loaded (a marker set on ``window`` survives).
+incident goes in as a 12345 platform sends it: ``POST /api/v1/incidents`` with the source's key,
+at a building with no recent incident near it (so it is not linked as a probable duplicate).
+The test waits on what the page reports: the new incident's item appearing, flashing, in the
+live list, and the page being the same document it loaded (a marker set on ``window`` survives).
 """
 
 from __future__ import annotations
 
+import datetime as dt
+import json
+import urllib.request
 import uuid
 from collections.abc import Iterator
 
@@ -16,17 +22,27 @@ import sqlalchemy as sa
 from playwright.sync_api import sync_playwright
 from sqlalchemy.engine import Engine
 
+from tests.api_client import new_key
 from tests.auth import make_account
 from tests.browser import CHROMIUM, CHROMIUM_ARGS, LOCAL_HOSTS, serving, sign_in
 from tests.browser import host as _host
 from tests.databases import demo_copy
 
 pytestmark = pytest.mark.browser
-_NEW = """
-INSERT INTO incident (source, source_id, category, description, reported_at, deadline_at,
-                      street_id, community_id, grid_id, geom)
-SELECT source, :ticket, category, :text, now(), now() + interval '2 days', street_id, community_id, grid_id, geom
-FROM incident WHERE duplicate_of IS NULL AND street_id IS NOT NULL ORDER BY id LIMIT 1"""
+_QUIET_PLACE = """
+SELECT ST_X(p), ST_Y(p) FROM (SELECT ST_PointOnSurface(geom) AS p FROM building ORDER BY id) b
+WHERE NOT EXISTS (SELECT FROM incident i WHERE i.reported_at > now() - interval '3 days'
+                  AND ST_DWithin(i.geom::geography, b.p::geography, 200))
+LIMIT 1"""
+
+
+def _post(url: str, key: str, item: dict[str, object]) -> dict[str, object]:
+    body = json.dumps({"items": [item], "crs": "wgs84"}).encode()
+    headers = {"Authorization": f"Bearer {key}", "Content-Type": "application/json"}
+    request = urllib.request.Request(url + "api/v1/incidents", data=body, headers=headers, method="POST")
+    with urllib.request.urlopen(request, timeout=60) as answer:
+        result: dict[str, object] = json.loads(answer.read())
+        return result
 
 
 @pytest.fixture
@@ -45,7 +61,7 @@ def _web_env(engine: Engine) -> dict[str, str]:
     }
 
 
-def test_an_incident_written_while_the_screen_is_open_appears_without_a_reload(settings, live, tmp_path):
+def test_an_incident_posted_to_the_api_while_the_screen_is_open_appears_without_a_reload(settings, live, tmp_path):
     account = make_account(live, "live_admin", "admin")
     marker = f"实时测试 {uuid.uuid4().hex[:8]}"
     requests, problems = [], []
@@ -60,11 +76,15 @@ def test_an_incident_written_while_the_screen_is_open_appears_without_a_reload(s
         assert marker not in page.inner_text("#m-latest")
         page.evaluate("() => { window.__sameDocument = true; }")
 
-        with live.begin() as conn:
-            conn.execute(sa.text(_NEW), {"ticket": f"LIVE-{marker}", "text": marker})
+        with live.connect() as conn:
+            lon, lat = conn.execute(sa.text(_QUIET_PLACE)).one()
+        now = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+        item = {"source_id": f"LIVE-{marker[-8:]}", "category": "环境卫生", "description": marker, "reported_at": now, "lon": lon, "lat": lat}  # fmt: skip
+        answer = _post(url, new_key(live, "live-feed"), item)
+        assert [i["outcome"] for i in answer["items"]] == ["inserted"], answer  # type: ignore[union-attr]
 
-        item = page.wait_for_selector(f"#m-latest li.flash:has-text('{marker}')", timeout=30_000)
-        assert item is not None
+        shown = page.wait_for_selector(f"#m-latest li.flash:has-text('{marker}')", timeout=30_000)
+        assert shown is not None
         assert page.evaluate("() => window.__sameDocument === true")  # no reload happened
         browser.close()
     assert requests and not problems, problems

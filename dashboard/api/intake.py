@@ -13,13 +13,12 @@ from sqlalchemy.engine import Connection, Engine
 
 from geo import api_keys
 from geo.api_keys import SourceKey
-from geo.service_types import service_types_from_file
 from geo.settings import Settings
-from geo.sla import SlaRules
 from geo.users import audit
 from geo.vocabulary import Vocabulary
 from ingest.job import JobOptions, JobResult, run_job
 from ingest.kinds import LOCATION_FIELDS, IngestKind, get_kind
+from ingest.options import with_district
 from ingest.placing import Geocoder
 from ingest.reading import frame_source
 
@@ -46,12 +45,8 @@ class Intake:
     def from_settings(cls, settings: Settings, *, engine: Engine, vocabulary: Vocabulary) -> Intake:
         from ingest.geocode import district_aliases, geocoder_factory
 
-        options = JobOptions(
-            source="",
-            sla=SlaRules.from_file(settings.district_file, vocabulary=vocabulary),
-            service_types=service_types_from_file(settings.district_file),
-            vocabulary=vocabulary,
-            row_outcomes=True,
+        options = with_district(
+            JobOptions(source="", row_outcomes=True), settings.district_file, vocabulary=vocabulary
         )
         return cls(engine, options, geocoder_factory(district_aliases(settings.district_file)))
 
