@@ -61,7 +61,9 @@ def _web_env(engine: Engine) -> dict[str, str]:
     }
 
 
-def test_an_incident_posted_to_the_api_while_the_screen_is_open_appears_without_a_reload(settings, live, tmp_path):
+def test_an_incident_posted_to_the_api_while_the_screen_is_open_appears_without_a_reload(
+    settings, live, tmp_path
+):
     account = make_account(live, "live_admin", "admin")
     marker = f"实时测试 {uuid.uuid4().hex[:8]}"
     requests, problems = [], []
