@@ -9,12 +9,14 @@ WGS-84 and CGCS2000 (EPSG:4490) agree to centimetres and are treated as equal.
 
 from __future__ import annotations
 
+import functools
 import threading
 from collections.abc import Callable
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 from pyproj import Transformer
+from pyproj.exceptions import ProjError
 
 Array = NDArray[np.float64]
 
@@ -97,19 +99,38 @@ def _invert(
 _PER_THREAD = threading.local()  # pyproj transformers are not thread-safe: one per thread
 
 
-def _transformer(source: int, target: int) -> Transformer:
-    """A cached transformer for this thread (building one costs ~35 ms)."""
+@functools.cache
+def _pipeline(source: int, target: int) -> str | None:
+    """The PROJ pipeline from ``source`` to ``target`` (lon/lat order), worked out once per process
+    (searching PROJ's database takes ~100 ms); None where PROJ picks among several operations
+    only when it transforms (then each thread searches for itself)."""
+    definition: str = Transformer.from_crs(source, target, always_xy=True).definition
+    try:
+        Transformer.from_pipeline(definition)
+    except ProjError:
+        return None
+    return definition
+
+
+def transformer(source: int, target: int) -> Transformer:
+    """A transformer (lon/lat order) for this thread, made from the process's pipeline (~0.2 ms):
+    ingest jobs run on short-lived threads, which would otherwise each pay the search."""
     cache: dict[tuple[int, int], Transformer] = _PER_THREAD.__dict__.setdefault("transformers", {})
     if (source, target) not in cache:
-        cache[(source, target)] = Transformer.from_crs(source, target, always_xy=True)
+        definition = _pipeline(source, target)
+        cache[(source, target)] = (
+            Transformer.from_crs(source, target, always_xy=True)
+            if definition is None
+            else Transformer.from_pipeline(definition)
+        )
     return cache[(source, target)]
 
 
 def metric_transformer() -> Transformer:
     """WGS-84 lon/lat → EPSG:4547 metres (CGCS2000 / 3-degree GK CM 114E)."""
-    return _transformer(4326, 4547)
+    return transformer(4326, 4547)
 
 
 def geographic_transformer() -> Transformer:
     """EPSG:4547 metres → WGS-84 lon/lat."""
-    return _transformer(4547, 4326)
+    return transformer(4547, 4326)

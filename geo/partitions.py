@@ -73,6 +73,16 @@ def _check_name(source: str) -> str:
     return f"{partition_name(source)}_source"
 
 
+# what the statement triggers (migration 0017) would have logged for the attached rows: their ids
+# and streets (none for an empty partition: no reader reloads), or unknown above 100,000 rows
+_ATTACHED = sql.SQL(
+    """SELECT incident_change_log(
+        CASE WHEN count(*) <= 100000 THEN coalesce(array_agg(id), '{{}}') END,
+        CASE WHEN count(*) <= 100000 THEN coalesce(array_agg(DISTINCT street_id) FILTER (WHERE street_id IS NOT NULL), '{{}}') END)
+    FROM {}"""
+)
+
+
 def attach(conn: Connection, source: str) -> None:
     """Attach the source's table: PostgreSQL builds the parent's indexes on it and checks its
     keys; readers are not blocked (SHARE UPDATE EXCLUSIVE on the parent)."""
@@ -87,7 +97,7 @@ def attach(conn: Connection, source: str) -> None:
             sql.Identifier(partition_name(source)), sql.Identifier(_check_name(source))
         )
     )  # the partition bound says the same from now on
-    raw.execute("INSERT INTO incident_change DEFAULT VALUES")  # ATTACH fires no statement trigger
+    raw.execute(_ATTACHED.format(sql.Identifier(partition_name(source))))  # ATTACH fires no trigger
     secure(conn, partition_name(source))
     _analyze(raw, partition_name(source))
 

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
-from pyproj import CRS, Transformer
+from pyproj import CRS
 from pyproj.exceptions import CRSError
 
 from geo import crs as cn
@@ -50,7 +50,7 @@ class CoordSystem:
         if self.name == "bd09":
             return cn.bd09_to_wgs84(x, y)
         if self.epsg is not None:
-            lon, lat = Transformer.from_crs(self.epsg, 4326, always_xy=True).transform(x, y)
+            lon, lat = cn.transformer(self.epsg, 4326).transform(x, y)
             return np.asarray(lon, dtype=np.float64), np.asarray(lat, dtype=np.float64)
         return x, y
 

@@ -4,7 +4,7 @@ A screen polls :func:`change_token` every few seconds (``GRIDGOV_CHANGE_POLL_SEC
 refreshes its figures only when the token moved. The token is the count and the sum of the ids
 of the ``incident_change`` rows (one per statement that changed incidents, migration 0017)
 that concern the transaction's row scope: rows naming one of its streets, or no street list at
-all (a TRUNCATE, an attached first load). ``max(id)`` alone would not do: a transaction that
+all (a TRUNCATE, a statement of over 100,000 rows). ``max(id)`` alone would not do: a transaction that
 took a lower id but committed later adds a row without moving the maximum; it does move the
 count and the sum. Pruning old rows moves them too (a spurious refresh, every 1,000 changes).
 The table holds a few thousand small rows, so the token costs one short scan, no incident row.

@@ -10,7 +10,8 @@ in SQL. Probable duplicates are not loaded.
 **Deltas.** Statement triggers on ``incident`` append a row to ``incident_change`` in the writer's
 own transaction (migrations 0004, 0017) holding the writer's transaction id (``xid``) and the ids
 of the rows the statement inserted, updated or deleted (``ids``; NULL when unknown: TRUNCATE, a
-partition attached by a first load, a statement of over 100,000 rows). The copy of a row scope
+statement of over 100,000 rows; attaching a source's first partition logs its rows the same
+way, see geo/partitions.py). The copy of a row scope
 remembers the snapshot ``S`` (``pg_current_snapshot()``) it is known to be at least as new as.
 To bring it up to date, one statement (snapshot ``S'``) reads ``S'`` itself and the ids of every
 change whose ``xid`` is not visible in ``S`` (``xid >= pg_snapshot_xmin(S) AND NOT

@@ -2,7 +2,7 @@
 
 A hand-made district of three streets in a database of its own; incidents written with SQL
 (inserts, updates that close, reopen, move or mark a duplicate, deletes, a source's first
-bulk load attached as a partition, TRUNCATE) and transactions committing out of order on two
+bulk load attached as a partition (a delta too), TRUNCATE) and transactions committing out of order on two
 connections. After every step the cached facts of two row scopes (the district, one street)
 are compared, array by array, with a full load in the same scope.
 """
@@ -181,11 +181,28 @@ def test_a_transaction_committing_after_a_later_one_is_not_missed(district):
     assert _check(district, cache, everything[0]) == "held"
 
 
+def test_a_first_load_attached_as_a_partition_is_a_delta(district):
+    _reset(district)
+    cache, scope = FactsCache(), RowScope.everything()
+    _check(district, cache, scope)
+    with district.begin() as conn:
+        partitions.ensure(conn, "d")  # an empty partition (the API's first post makes one)
+    assert _check(district, cache, scope) == "held"
+    _attach(district, "c", 3)  # a first bulk load: its rows are listed when attached
+    with district.begin() as conn:
+        row_scope.apply(conn, scope)
+        result = cache.sync(conn)
+    assert (result.how, result.changed) == ("delta", 3)
+    assert _check(district, cache, scope) == "held"
+
+
 def test_unknown_or_pruned_changes_reload_everything(district):
     _reset(district)
     cache, scope = FactsCache(), RowScope.everything()
     _check(district, cache, scope)
-    _attach(district, "c", 3)  # a first load, attached: its rows are not listed
+    with district.begin() as conn:
+        _insert(conn, source="a", n=2, prefix="unknown-")
+        conn.execute(sa.text("INSERT INTO incident_change DEFAULT VALUES"))  # as TRUNCATE logs
     assert _check(district, cache, scope) == "full"
     with district.begin() as conn:
         conn.execute(
