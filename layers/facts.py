@@ -41,10 +41,11 @@ T2 takes 6 and commits first; ``max(id)`` would skip 5 for ever):
 
 A full reload also happens for a row scope seen for the first time, for a change of unknown rows
 (``ids`` NULL), and when more rows changed than ``max(min_full, full_share × held)``. The
-database work of a delta is proportional to the change; the arrays themselves are rebuilt (a
-copy: 10-90 ms per million rows on a busy 2-core machine, against 2-3 ms of database work
-for one changed row) so that a request still aggregating the previous copy
-never sees half a delta. Incident ids are unique (one sequence for every partition); a table
+database work of a delta is proportional to the change, and so, in the live case, is the work
+on the arrays (:func:`apply`): new incidents are appended into spare capacity behind the arrays
+and updated rows copy only the arrays whose values changed (0.5 ms for 50 new incidents, ~3 ms
+per changed array of a million rows, against 50-100 ms to rebuild them all), so that a request
+still aggregating the previous copy never sees half a delta. Incident ids are unique (one sequence for every partition); a table
 where they are not is always reloaded in full.
 
 Columns come from ``_TIMES`` (column ``<name>_at``), ``_INTS`` (``_INT_SQL``, or ``_CODED``: the
@@ -56,7 +57,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 from typing import Any
 
@@ -142,6 +143,8 @@ class Facts:
     departments: tuple[str, ...] = ()
     # when each case had to be signed for (``sla.sign_off`` after its report); see with_sign_off
     sign_due: NDArray[np.float64] | None = None
+    # whether a delta may write past the end of these arrays' buffers (see apply)
+    room: _Room | None = field(default=None, compare=False, repr=False)
 
     def __len__(self) -> int:
         return len(self.ids)
@@ -154,7 +157,10 @@ class Facts:
     def signing_sources(self) -> NDArray[np.int32]:
         """The codes of the sources that report 签收 at all (a source that never does is not
         measured on response)."""
-        return np.unique(self.source[~np.isnan(self.signed)])
+        signing = self.source[~np.isnan(self.signed)]
+        return np.flatnonzero(np.bincount(signing[signing >= 0], minlength=len(self.sources))).astype(
+            np.int32
+        )
 
 
 def columns() -> tuple[str, ...]:
@@ -285,29 +291,88 @@ def _recode(facts: Facts, texts: dict[str, list[str]]) -> tuple[Facts, dict[str,
     return facts, codes
 
 
+@dataclass
+class _Room:
+    """Shared by a copy of the facts and the spare capacity behind its arrays: only the newest
+    copy (``open``) may append into it, so an older copy a request still reads never changes."""
+
+    open: bool = True
+
+
 def apply(facts: Facts, changed: NDArray[np.int64], rows: dict[str, NDArray[Any]]) -> Facts:
     """New facts: the incidents ``changed`` (sorted ids) replaced by ``rows`` (sorted by id,
-    every column; an id of ``changed`` missing from ``rows`` leaves)."""
+    every column; an id of ``changed`` missing from ``rows`` leaves).
+
+    The live case costs ∝ the change, not the table: rows updated in place copy only the arrays
+    whose values changed, and new incidents (ids above every held one) are written into spare
+    capacity past the end of the arrays, where the copies requests are still reading do not
+    look. Anything else (a row leaving, an id inside the held range) rebuilds the arrays."""
     pos = np.searchsorted(facts.ids, changed)
     inside = pos < len(facts.ids)
     inside[inside] = facts.ids[pos[inside]] == changed[inside]
     old = pos[inside]
     names = [n for n in (*columns(), *_DERIVED) if n in rows and getattr(facts, n) is not None]
-    new: dict[str, Any]
-    if np.array_equal(facts.ids[old], rows["ids"]):  # every row changed in place
-        new = {n: _assigned(getattr(facts, n), old, rows[n]) for n in names}
-        return replace(facts, **new)
+    updated = np.isin(rows["ids"], changed[inside])
+    last = facts.ids[-1] if len(facts.ids) else np.iinfo(np.int64).min
+    if int(updated.sum()) == len(old) and bool((rows["ids"][~updated] > last).all()):
+        return _grown(facts, names, old, rows, updated)
     keep = np.ones(len(facts.ids), dtype=bool)
     keep[old] = False
     at = np.searchsorted(facts.ids[keep], rows["ids"])
     new = {n: np.insert(getattr(facts, n)[keep], at, rows[n]) for n in names}
-    return replace(facts, **new)
+    return _successor(facts, new, room=None)
 
 
-def _assigned(array: NDArray[Any], at: NDArray[np.intp], values: NDArray[Any]) -> NDArray[Any]:
-    out = array.copy()
-    out[at] = values
-    return out
+def _grown(
+    facts: Facts,
+    names: list[str],
+    at: NDArray[np.intp],
+    rows: dict[str, NDArray[Any]],
+    updated: NDArray[np.bool_],
+) -> Facts:
+    """``facts`` with rows ``at`` set to ``rows[updated]`` and ``rows[~updated]`` appended."""
+    added = int((~updated).sum())
+    room = facts.room if facts.room is not None and facts.room.open else None
+    new = {}
+    for n in names:
+        array, values, fresh = getattr(facts, n), rows[n], False
+        if not np.array_equal(array[at], values[updated], equal_nan=array.dtype.kind == "f"):
+            array, fresh = _spacious(array, len(array) + added, reuse=False), True
+            array[at] = values[updated]
+        if added:
+            array = _spacious(array, len(array) + added, reuse=fresh or room is not None)
+            array.base[len(array) : len(array) + added] = values[~updated]  # type: ignore[index]
+            array = array.base[: len(array) + added]  # type: ignore[index]
+        new[n] = array
+    return _successor(facts, new, room=_Room())
+
+
+def _spacious(array: NDArray[Any], need: int, *, reuse: bool) -> NDArray[Any]:
+    """``array`` as the start of a buffer with room for ``need`` entries: the buffer behind it
+    when ``reuse`` and it is large enough, else a new one with an eighth to spare."""
+    base = array.base
+    if (
+        reuse
+        and isinstance(base, np.ndarray)
+        and base.ndim == 1
+        and len(base) >= need
+        and _starts(base, array)
+    ):
+        return array
+    buffer = np.empty(need + need // 8 + 1024, dtype=array.dtype)
+    buffer[: len(array)] = array
+    return buffer[: len(array)]
+
+
+def _starts(buffer: NDArray[Any], array: NDArray[Any]) -> bool:
+    return bool(buffer.__array_interface__["data"][0] == array.__array_interface__["data"][0])
+
+
+def _successor(facts: Facts, new: dict[str, Any], *, room: _Room | None) -> Facts:
+    """The facts after a delta; ``facts`` may no longer append into buffers it shares."""
+    if facts.room is not None:
+        facts.room.open = False
+    return replace(facts, **new, room=room)
 
 
 def delta(

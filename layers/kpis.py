@@ -71,7 +71,7 @@ def period_indicators(facts: Facts, f: IncidentFilter, *, now: dt.datetime) -> d
     """Indicators for today, yesterday (to the same time), this month and last month."""
     periods = Periods.at(now).periods()
     idx = relevant(facts, f.rows(facts, with_time=False), since=periods["last_month"].a)
-    return {name: indicators(facts, idx, p) for name, p in periods.items()}
+    return {name: indicators(facts, relevant(facts, idx, since=p.a), p) for name, p in periods.items()}
 
 
 def tiles(facts: Facts, f: IncidentFilter, *, now: dt.datetime) -> list[Tile]:
