@@ -21,6 +21,7 @@ from dashboard.monitor import page as monitor
 from dashboard.monitor.views import MonitorCache
 from dashboard.ops.db_down import UNAVAILABLE, reason
 from dashboard.ops.logs import GunicornLogger, configure_logging
+from dashboard.ops.memory import release_large_buffers
 from geo import row_scope
 from geo.db import make_engine, web_database_url
 from geo.district_names import DistrictNames
@@ -141,6 +142,7 @@ class _Server(BaseApplication):
 
     def load(self) -> Any:
         configure_logging()
+        release_large_buffers()  # in each worker: its facts' arrays go back to the OS when freed
         return wsgi_app(self._settings)
 
 
