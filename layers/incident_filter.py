@@ -52,6 +52,10 @@ class IncidentFilter:
 
     def rows(self, facts: Facts, *, with_time: bool = True) -> NDArray[np.intp]:
         """Positions in ``facts`` of the incidents this filter selects (the same rows as :meth:`where`)."""
+        return np.flatnonzero(self.mask(facts, with_time=with_time))
+
+    def mask(self, facts: Facts, *, with_time: bool = True) -> NDArray[np.bool_]:
+        """True for each incident in ``facts`` this filter selects."""
         keep = np.ones(len(facts), dtype=bool)
         if self.drill.unit_id is not None:
             keep &= getattr(facts, self.drill.level) == self.drill.unit_id
@@ -65,7 +69,7 @@ class IncidentFilter:
             keep &= np.isin(facts.source, facts.codes("source", self.sources))
         if self.statuses:
             keep &= self._status(facts)
-        return np.flatnonzero(keep)
+        return keep
 
     def _status(self, facts: Facts) -> NDArray[np.bool_]:
         is_open = np.isnan(facts.closed)

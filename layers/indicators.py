@@ -192,6 +192,14 @@ def relevant(f: Facts, idx: NDArray[np.intp], *, since: float) -> NDArray[np.int
     return idx[keep]
 
 
+def counting(f: Facts, selected: NDArray[np.bool_], *, since: float) -> NDArray[np.intp]:
+    """:func:`relevant` for the incidents a mask selects, compared over whole arrays (faster
+    than gathering a million positions first)."""
+    keep = (f.reported >= since) | ~(f.closed < since) | (f.deadline >= since)
+    keep |= f.handled >= since
+    return np.flatnonzero(keep & selected)
+
+
 def indicators(f: Facts, idx: NDArray[np.intp], p: Period) -> Indicators:
     """Every indicator over the incidents ``idx`` for the period ``p``."""
     c = contributions(f, idx, p)

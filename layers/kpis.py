@@ -19,7 +19,7 @@ from zoneinfo import ZoneInfo
 
 from layers.facts import Facts
 from layers.incident_filter import IncidentFilter
-from layers.indicators import Indicators, Period, indicators, relevant
+from layers.indicators import Indicators, Period, counting, indicators, relevant
 
 BEIJING = ZoneInfo("Asia/Shanghai")
 SERVICE_RATES = ("response", "resolution", "satisfaction")  # 12345's 三率: Indicators.<key>_rate
@@ -70,7 +70,7 @@ class Periods:
 def period_indicators(facts: Facts, f: IncidentFilter, *, now: dt.datetime) -> dict[str, Indicators]:
     """Indicators for today, yesterday (to the same time), this month and last month."""
     periods = Periods.at(now).periods()
-    idx = relevant(facts, f.rows(facts, with_time=False), since=periods["last_month"].a)
+    idx = counting(facts, f.mask(facts, with_time=False), since=periods["last_month"].a)
     return {name: indicators(facts, relevant(facts, idx, since=p.a), p) for name, p in periods.items()}
 
 

@@ -16,7 +16,7 @@ from sqlalchemy.engine import Connection
 
 from layers.facts import Facts
 from layers.incident_filter import IncidentFilter
-from layers.indicators import EMPTY, Indicators, Period, by_unit, relevant
+from layers.indicators import EMPTY, Indicators, Period, by_unit, counting
 
 _UNITS = {
     "street": "SELECT id, name FROM street WHERE valid_to IS NULL",
@@ -46,7 +46,7 @@ def ranking(
     if level is None:
         return []
     units = conn.execute(sa.text(_UNITS[level]), {"unit_id": f.drill.unit_id}).all()
-    idx = relevant(facts, f.rows(facts, with_time=False), since=since.timestamp())
+    idx = counting(facts, f.mask(facts, with_time=False), since=since.timestamp())
     per_unit = by_unit(facts, idx, Period.of(since, until, now), getattr(facts, level))
     rows = [Row(int(u), str(name), per_unit.get(int(u), EMPTY)) for u, name in units]
     return sorted(rows, key=_worst_first)
@@ -64,7 +64,7 @@ def by_department(
     (``unit_id`` indexes ``facts.departments``); none when no case names a department."""
     if not facts.departments:
         return []
-    idx = relevant(facts, f.rows(facts, with_time=False), since=since.timestamp())
+    idx = counting(facts, f.mask(facts, with_time=False), since=since.timestamp())
     idx = idx[facts.department[idx] >= 0]
     per = by_unit(facts, idx, Period.of(since, until, now), facts.department + 1)  # 0: none
     rows = [Row(code - 1, facts.departments[code - 1], ind) for code, ind in per.items() if code > 0]
