@@ -7,7 +7,10 @@ being computed wait for that computation instead of starting their own ("single 
 an expired view is rebuilt once, not once per screen.
 
 The key must hold everything the value depends on, the caller's row scope included: a value
-computed for one street leader must never reach another account.
+computed for one street leader must never reach another account. What it was computed *from*
+may instead be its ``version`` (the wall screen's change counter): a value of another version
+is still served while it is younger than ``settle`` seconds, so under a continuous feed a view
+is made at most once per ``settle`` seconds however often incidents change.
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ T = TypeVar("T")
 @dataclass
 class _Entry:
     started: float
+    version: Hashable = None
     done: threading.Event = field(default_factory=threading.Event)
     value: Any = None
     failed: bool = False
@@ -38,10 +42,19 @@ class SharedResults:
         self._max = max_entries
         self._clock = clock
 
-    def get(self, key: Hashable, compute: Callable[[], T], *, max_age: float | None = None) -> T:
+    def get(
+        self,
+        key: Hashable,
+        compute: Callable[[], T],
+        *,
+        max_age: float | None = None,
+        version: Hashable = None,
+        settle: float = 0.0,
+    ) -> T:
         """``compute()``'s value for ``key``, computed again only when the held one started more
-        than ``max_age`` seconds ago (None: held until pushed out; the key says when it is stale)."""
-        entry, mine = self._claim(key, max_age)
+        than ``max_age`` seconds ago (None: held until pushed out; the key says when it is stale)
+        or, if it was computed for another ``version``, more than ``settle`` seconds ago."""
+        entry, mine = self._claim(key, max_age=max_age, version=version, settle=settle)
         if not mine:
             entry.done.wait()
             if not entry.failed:
@@ -57,17 +70,21 @@ class SharedResults:
             entry.done.set()
         return cast(T, entry.value)
 
-    def _claim(self, key: Hashable, max_age: float | None) -> tuple[_Entry, bool]:
+    def _claim(
+        self, key: Hashable, *, max_age: float | None, version: Hashable, settle: float
+    ) -> tuple[_Entry, bool]:
         """The entry to use, and whether this caller must compute it."""
         now = self._clock()
         with self._lock:
             held = self._entries.get(key)
-            if held is not None and not held.failed and (max_age is None or now - held.started < max_age):
-                return held, False
+            if held is not None and not held.failed:
+                age = now - held.started
+                if (max_age is None or age < max_age) and (held.version == version or age < settle):
+                    return held, False
             self._entries.pop(key, None)  # a stale one: its replacement goes to the end
             if len(self._entries) >= self._max:
                 self._entries.pop(next(iter(self._entries)))
-            entry = self._entries[key] = _Entry(now)
+            entry = self._entries[key] = _Entry(now, version)
             return entry, True
 
     def _forget(self, key: Hashable, entry: _Entry) -> None:

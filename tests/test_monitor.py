@@ -185,18 +185,20 @@ def test_feed_items_new_to_a_screen_flash_and_a_first_refresh_flashes_none(clien
     assert L.FLASH not in third and "flash" not in json.dumps(third.get(L.LATEST, ""))
 
 
-def _poll(client, held):
+def _poll(client, shown, n=1):
     body = callback_body(
-        [(L.CHANGES, "data")], [(L.POLL, "n_intervals", 1)], [(L.CHANGES, "data", held)],
+        [(L.CHANGES, "data")], [(L.POLL, "n_intervals", n)], [(L.SHOWN, "data", shown)],
         changed=f"{L.POLL}.n_intervals", single=True,
     )  # fmt: skip
     return client.post(PATH, json=body)
 
 
-def test_the_change_counter_answers_only_when_it_moved(client, demo):
+def test_the_change_counter_answers_only_when_the_screen_shows_another(client, demo):
     moved = _poll(client, "")
     assert moved.status_code == 200, moved.text
-    token = moved.get_json()["response"][L.CHANGES]["data"]
+    answer = moved.get_json()["response"][L.CHANGES]["data"]
     with demo.connect() as conn:
-        assert token == change_token(conn)  # the admin sees the whole district
-    assert _poll(client, token).status_code == 204  # unchanged: no refresh follows
+        assert answer["token"] == change_token(conn)  # the admin sees the whole district
+    assert _poll(client, answer["token"]).status_code == 204  # shown: no refresh follows
+    again = _poll(client, "an older counter", n=2).get_json()["response"][L.CHANGES]["data"]
+    assert again != answer and again["token"] == answer["token"]  # each poll behind triggers a refresh

@@ -39,6 +39,24 @@ def test_a_key_is_computed_once_while_fresh_and_again_when_older_than_max_age() 
     assert shared.get(("all", "district"), make, max_age=10) == 2
 
 
+def test_a_value_of_another_version_serves_only_while_younger_than_settle() -> None:
+    """Under a continuous feed (the change counter moving every half second) a view is made at
+    most once per ``settle`` seconds; a quiet counter keeps it for ``max_age``."""
+    clock = Clock()
+    shared = SharedResults(clock=clock)
+    _, make = counter()
+    get = lambda version: shared.get("view", make, max_age=10, version=version, settle=2)  # noqa: E731
+    assert get("t1") == 1
+    clock.now += 1.5
+    assert get("t2") == 1  # changed 1.5 s after it was made: still served
+    clock.now += 0.6
+    assert get("t3") == 2  # 2.1 s: made again, now of version t3
+    clock.now += 9.0
+    assert get("t3") == 2  # the same version: kept for max_age
+    clock.now += 1.1
+    assert get("t3") == 3
+
+
 def test_keys_never_share_values_so_a_scope_in_the_key_keeps_accounts_apart() -> None:
     shared = SharedResults()
     assert shared.get(("streets:3", "district"), lambda: "street 3's") == "street 3's"

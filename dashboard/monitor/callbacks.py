@@ -29,7 +29,7 @@ UPDATE_OUTPUTS = (
     (L.KPIS, "children"), (L.CRUMBS, "children"), (L.GRID_CARD, "children"), (L.RANK_TITLE, "children"),
     (L.RANKING, "children"), (L.ALERTS, "children"), (L.LATEST, "children"), (L.TREND, "figure"),
     (L.LEGEND, "children"), (L.MAP, "figure"), (L.AS_OF, "children"), (L.HASHES, "data"), (L.VIEW, "data"),
-    (L.NOW, "data"), (L.SEEN, "data"), (L.FLASH, "data"),
+    (L.NOW, "data"), (L.SEEN, "data"), (L.FLASH, "data"), (L.SHOWN, "data"),
 )  # fmt: skip
 _PANELS = ("kpis", "crumbs", "grid", "rank_title", "ranking", "alerts", "latest", "trend", "legend", "map")
 
@@ -104,11 +104,12 @@ class View:
     data: MonitorData
     content: dict[str, Any]
     digests: dict[str, str]
+    version: str = ""  # the change counter read before it was computed: it is at least that new
 
     @classmethod
-    def of(cls, data: MonitorData) -> View:
+    def of(cls, data: MonitorData, *, version: str = "") -> View:
         content = panels(data)
-        return cls(data, content, digests_of(content))
+        return cls(data, content, digests_of(content), version)
 
 
 def changed_outputs(view: View, *, hashes: dict[str, str], same_view: bool) -> list[Any]:
@@ -248,16 +249,23 @@ def register_monitor_callbacks(
         )
         shown, fresh = flash_new_items(shared, outputs, seen)
         clock = shared.data.now
-        return (*outputs, L.as_of(clock, controls.lang), shared.digests, key, clock.isoformat(), shown, {"n": fresh, "at": clock.isoformat()} if fresh else no_update)  # fmt: skip
+        return (*outputs, L.as_of(clock, controls.lang), shared.digests, key, clock.isoformat(), shown, {"n": fresh, "at": clock.isoformat()} if fresh else no_update, shared.version)  # fmt: skip
 
-    @app.callback(Output(L.CHANGES, "data"), Input(L.POLL, "n_intervals"), State(L.CHANGES, "data"))
-    def poll(_n: Any, held: Any) -> str:
-        """The change counter of this request's row scope; the figures refresh only if it moved."""
+    @app.callback(
+        Output(L.CHANGES, "data"),
+        Input(L.POLL, "n_intervals"),
+        State(L.SHOWN, "data"),
+        prevent_initial_call=True,
+    )
+    def poll(n: Any, shown: Any) -> dict[str, Any]:
+        """The change counter of this request's row scope, when it is not the one the figures on
+        the screen were made at (their refresh follows; asked again at the next poll if the
+        refresh got a view made just before the change: see MonitorCache.shared)."""
         with engine.connect() as conn:
             token = change_token(conn)
-        if token == held:
+        if token == shown:
             raise PreventUpdate
-        return token
+        return {"token": token, "poll": n if isinstance(n, int) else 0}
 
 
 def shared_view(
@@ -265,11 +273,12 @@ def shared_view(
 ) -> View:
     """The view for ``drill`` and ``controls`` in this request's row scope, computed at most once
     per ``MonitorCache.VIEW_SECONDS`` for every screen asking for it (the app's one vocabulary),
-    and again as soon as incidents in that scope change (the change counter is in the key)."""
+    and again once incidents in that scope changed (the change counter is its version)."""
     with engine.connect() as conn:
         changes = change_token(conn)
-    key = (current_row_scope().setting, drill, controls, changes)
-    return cache.shared(key, lambda: View.of(_monitor_data(engine, drill, controls, cache, vocabulary)))
+    key = (current_row_scope().setting, drill, controls)
+    compute = lambda: View.of(_monitor_data(engine, drill, controls, cache, vocabulary), version=changes)  # noqa: E731
+    return cache.shared(key, compute, version=changes)
 
 
 def _monitor_data(

@@ -30,7 +30,7 @@ from layers.ranking import Row
 DRILL, KIOSK, LANG, HASHES, VIEW, NOW = "m-drill", "m-kiosk", "m-lang", "m-hashes", "m-view", "m-now"
 REFRESH, KIOSK_TICK = "m-refresh", "m-kiosk-tick"
 # the change counter (polled), the feed items and counts shown, how many things are new
-CHANGES, POLL, SEEN, FLASH = "m-changes", "m-poll", "m-seen", "m-flash"
+CHANGES, POLL, SEEN, FLASH, SHOWN = "m-changes", "m-poll", "m-seen", "m-flash", "m-shown"
 FEEDS = ("alerts", "due_soon", "latest")  # the lists whose new items flash (newly overdue, 临期; new)
 RISING = ("new_today", "overdue")  # the tiles that flash when their count went up
 WINDOW, CATEGORY, SOURCE, STATUS, MODE = "m-window", "m-category", "m-source", "m-status", "m-mode"
@@ -329,7 +329,7 @@ class Live:
     """How the page keeps up: the change counter it starts from, how often it polls it (ms),
     and whether kiosk mode sounds a tone for new items."""
 
-    changes: str = ""
+    changes: str = ""  # the counter the page's figures were made at
     poll_ms: int = 3000
     sound: bool = False
 
@@ -412,7 +412,8 @@ def monitor_page(
         dcc.Store(id=NOW, data=data.now.isoformat()),
         dcc.Interval(id=REFRESH, interval=refresh_ms),
         dcc.Interval(id=KIOSK_TICK, interval=kiosk_ms, disabled=not kiosk),
-        dcc.Store(id=CHANGES, data=live.changes),
+        dcc.Store(id=CHANGES),
+        dcc.Store(id=SHOWN, data=live.changes),
         dcc.Interval(id=POLL, interval=live.poll_ms),
         dcc.Store(id=SEEN, data=seen(data)),
         dcc.Store(id=FLASH, data=0),

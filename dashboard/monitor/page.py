@@ -15,7 +15,6 @@ from dashboard.monitor.layout import Live, monitor_page
 from dashboard.monitor.views import Controls, MapData, MonitorCache, MonitorData
 from geo.settings import Settings
 from geo.vocabulary import Vocabulary
-from layers.changes import change_token
 from layers.density import Density
 from layers.drill import Drill
 from layers.identity import Identity
@@ -42,8 +41,6 @@ def build(
         window=30, categories=(), sources=(), statuses=(), mode="heat", lang=_first(query, "lang"),
         known_categories=vocabulary.categories,
     )  # fmt: skip
-    with engine.connect() as conn:  # before the view: a change meanwhile refreshes once more
-        changes = change_token(conn)
     view = shared_view(engine, cache, drill=Drill(), controls=controls, vocabulary=vocabulary)
     with engine.connect() as conn:
         cache.outlines(conn, "grids", Drill())  # ready for the first switch to a grid map (cached)
@@ -57,7 +54,7 @@ def build(
         digests=view.digests,
         identity=identity,
         notice=notice,
-        live=Live(changes, poll_ms=settings.change_poll_seconds * 1000, sound=settings.kiosk_sound),
+        live=Live(view.version, poll_ms=settings.change_poll_seconds * 1000, sound=settings.kiosk_sound),
     )
 
 

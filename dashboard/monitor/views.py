@@ -110,6 +110,7 @@ class MonitorCache:
     lock around every load made all the wall screens wait for a street's outlines."""
 
     VIEW_SECONDS = 10.0  # how long one computed view serves every screen asking for it
+    SETTLE_SECONDS = 2.0  # ... and, once incidents changed, at most this long (see shared)
     MAX_VIEWS = 64
     MAX_OUTLINES = 1024  # per drill and kind (children, grids): every street and community, many grids
 
@@ -121,12 +122,18 @@ class MonitorCache:
         self._facts = FactsCache(self.sla)
         self._rates: tuple[Facts, GridWeights, SharedResults] | None = None
 
-    def shared(self, key: Hashable, compute: Callable[[], T]) -> T:
+    def shared(self, key: Hashable, compute: Callable[[], T], *, version: Hashable = None) -> T:
         """``compute()``'s result for ``key``, computed at most once per ``VIEW_SECONDS``: the
         wall screens of a centre (and its desks) mostly ask for the same view, and a view is
         the costliest thing the server makes; screens asking while it is being made wait for it
-        rather than make it again. The key must hold the caller's row scope."""
-        return self._views.get(key, compute, max_age=self.VIEW_SECONDS)
+        rather than make it again. The key must hold the caller's row scope. ``version`` is
+        what the view is made from (the change counter): once it moved, the held view still
+        serves for up to ``SETTLE_SECONDS`` after it was started, so a continuous feed makes
+        each view at most once per 2 s rather than on every change (a screen that got an
+        older view than the counter asks again at its next poll: see callbacks.poll)."""
+        return self._views.get(
+            key, compute, max_age=self.VIEW_SECONDS, version=version, settle=self.SETTLE_SECONDS
+        )
 
     def facts(self, conn: Connection) -> Facts:
         return self._facts.get(conn)
