@@ -20,7 +20,7 @@ Every setting is documented in README.md (a test checks this). Names and default
 - ``GRIDGOV_REFRESH_SECONDS``: how often the wall screen refreshes its data (default ``60``).
 - ``GRIDGOV_KIOSK_SECONDS``: how long kiosk mode shows each street (default ``20``).
 - ``GRIDGOV_CHANGE_POLL_SECONDS``: how often the wall screen asks whether incidents changed
-  (a cheap counter); its figures refresh at once when they did (default ``3``).
+  (a cheap counter); its figures refresh at once when they did (default ``2``).
 - ``GRIDGOV_KIOSK_SOUND``: ``1`` for a short tone in kiosk mode when new, newly overdue or due
   soon cases appear (default ``0``).
 - ``GRIDGOV_SECRET_KEY``: the key that signs session cookies (default: generated once into
@@ -72,7 +72,7 @@ class Settings:
     district_file: Path = PROJECT_ROOT / "data" / "district.toml"
     refresh_seconds: int = 60
     kiosk_seconds: int = 20
-    change_poll_seconds: int = 3
+    change_poll_seconds: int = 2
     kiosk_sound: bool = False
     secret_key: str | None = field(default=None, repr=False)
     session_idle_minutes: int = 30
@@ -104,7 +104,7 @@ class Settings:
             district_file=Path(env.get("GRIDGOV_DISTRICT_FILE") or PROJECT_ROOT / "data" / "district.toml"),
             refresh_seconds=_int(env, "GRIDGOV_REFRESH_SECONDS", 60),
             kiosk_seconds=_int(env, "GRIDGOV_KIOSK_SECONDS", 20),
-            change_poll_seconds=_int(env, "GRIDGOV_CHANGE_POLL_SECONDS", 3),
+            change_poll_seconds=_int(env, "GRIDGOV_CHANGE_POLL_SECONDS", 2),
             kiosk_sound=_bool(env, "GRIDGOV_KIOSK_SOUND"),
             secret_key=env.get("GRIDGOV_SECRET_KEY") or None,
             session_idle_minutes=_int(env, "GRIDGOV_SESSION_IDLE_MINUTES", 30),
