@@ -65,12 +65,21 @@ def tile_layers(tile_url: str | None) -> list[dict[str, Any]]:
     return [{"sourcetype": "raster", "source": [tile_url], "below": "traces", "opacity": 0.8}]
 
 
+def detached(traces: Sequence[BaseTraceType]) -> list[dict[str, Any]]:
+    """Copies of ``traces`` to build a figure from. Handing plotly the trace objects themselves
+    is not safe when they are shared (kept in a cache for every request): ``go.Figure`` takes
+    each one's ``type`` out of its properties while it builds, then adopts it as its own, so a
+    request building another figure at the same moment met a trace without a type (400s under
+    load, from /map)."""
+    return [trace.to_plotly_json() for trace in traces]
+
+
 def map_figure(
     traces: Sequence[BaseTraceType], *, view: MapView, tile_url: str | None, revision: str
 ) -> go.Figure:
     """The map: ``traces`` on a white MapLibre style; ``revision`` keeps the user's pan/zoom
     while layers are toggled and resets it when it changes (a new scope)."""
-    fig = go.Figure(data=list(traces))
+    fig = go.Figure(data=detached(traces))
     fig.update_layout(
         template="none",
         map={

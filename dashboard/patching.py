@@ -10,6 +10,8 @@ import plotly.graph_objects as go
 from dash import Patch
 from plotly.basedatatypes import BaseTraceType
 
+from dashboard.figure import detached
+
 # What the figure holds, bottom layer first: [layer key, number of traces], as stored by the page.
 Present = list[tuple[str, int]]
 Build = Callable[[str], list[BaseTraceType]]
@@ -17,7 +19,7 @@ Build = Callable[[str], list[BaseTraceType]]
 
 def _encoded(traces: list[BaseTraceType]) -> list[dict[str, Any]]:
     """Traces as dicts with numeric arrays base64-encoded, as in a whole figure (half the size)."""
-    data: list[dict[str, Any]] = go.Figure(data=traces).to_dict()["data"]
+    data: list[dict[str, Any]] = go.Figure(data=detached(traces)).to_dict()["data"]
     return data
 
 
