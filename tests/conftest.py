@@ -15,11 +15,13 @@ from pathlib import Path
 import pytest
 from sqlalchemy.engine import Engine
 
-from geo import backup, migrate
+from geo import migrate
 from geo.cluster import EmbeddedCluster
 from geo.db import make_engine
 from geo.settings import Settings
-from tests.databases import demo_copy, fresh_database
+from tests.databases import admin, demo_copy, fresh_database, snapshot
+
+DEMO_TEMPLATE = "demo_template"
 
 
 @pytest.fixture(scope="session")
@@ -48,12 +50,22 @@ def engine(cluster: EmbeddedCluster) -> Iterator[Engine]:
 
 
 @pytest.fixture(scope="session")
-def demo(engine: Engine) -> Engine:
-    """The gridgov database with the Pingcheng demo district loaded (read-only for tests)."""
+def demo(cluster: EmbeddedCluster, engine: Engine) -> Iterator[Engine]:
+    """The gridgov database with the Pingcheng demo district loaded (read-only for tests).
+    A snapshot of it is taken at once, before any test uses it (``demo_template``)."""
     from ingest.demo import load_demo
 
     load_demo(engine)
-    return engine
+    snapshot(cluster, engine, DEMO_TEMPLATE)
+    yield engine
+    with admin(cluster) as c:
+        c.execute(f"DROP DATABASE IF EXISTS {DEMO_TEMPLATE}")
+
+
+@pytest.fixture(scope="session")
+def demo_template(demo: Engine) -> str:
+    """The name of the database holding the demo as loaded (no test's rows), to copy from."""
+    return DEMO_TEMPLATE
 
 
 @pytest.fixture
@@ -64,18 +76,10 @@ def scratch_engine(cluster: EmbeddedCluster) -> Iterator[Engine]:
 
 
 @pytest.fixture(scope="session")
-def demo_archive(demo: Engine, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The demo database as a `gridgov db dump` archive."""
-    path = tmp_path_factory.mktemp("demo-archive") / "demo.dump"
-    backup.dump(demo.url.render_as_string(hide_password=False), path, bindir=backup.client_bindir(None))
-    return path
-
-
-@pytest.fixture(scope="session")
-def ingest_demo(cluster: EmbeddedCluster, demo_archive: Path) -> Iterator[Engine]:
+def ingest_demo(cluster: EmbeddedCluster, demo_template: str) -> Iterator[Engine]:
     """A private copy of the demo district for the tests that load files into it (each its
     own sources), so the shared ``demo`` stays as loaded; made once, dropped at the end."""
-    with demo_copy(cluster, demo_archive) as engine:
+    with demo_copy(cluster, demo_template) as engine:
         yield engine
 
 

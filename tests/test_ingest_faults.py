@@ -37,8 +37,8 @@ KILL_POINTS = [
 
 
 @pytest.fixture(scope="module")
-def copy(cluster, demo_archive):
-    with demo_copy(cluster, demo_archive) as engine:
+def copy(cluster, demo_template):
+    with demo_copy(cluster, demo_template) as engine:
         yield engine
 
 
