@@ -98,6 +98,22 @@ def accounts(demo: Engine) -> dict[str, tuple[str, str]]:
 
 
 @pytest.fixture(scope="session")
+def demo_server(
+    settings: Settings,
+    demo: Engine,
+    accounts: dict[str, tuple[str, str]],
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[tuple[str, Path]]:
+    """The real `gridgov serve` on the demo with the default settings, started once for the
+    browser tests that need nothing else of it: (its URL, its log). Each test opens its own
+    browser context (own cookies), signs in itself, and reads the log for its own messages."""
+    from tests.browser import serving
+
+    with serving(settings, tmp_path_factory.mktemp("demo-server")) as running:
+        yield running
+
+
+@pytest.fixture(scope="session")
 def boundaries_only(cluster: EmbeddedCluster, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Engine]:
     """A database holding only the boundaries of a small district the demo never saw (测试区,
     tests/small_district.py), loaded by `gridgov ingest boundaries FILE --level …`."""

@@ -18,9 +18,9 @@ MAP_DRAWN = "#m-map .maplibregl-canvas"
 
 
 @pytest.fixture
-def server(settings, demo, accounts, tmp_path):
-    with serving(settings, tmp_path) as running:
-        yield running
+def server(demo_server):
+    """The session's `gridgov serve` on the demo (conftest.demo_server)."""
+    return demo_server
 
 
 def _watch(context, page, requests, problems):
