@@ -10,7 +10,6 @@ import pandas as pd
 import pytest
 from playwright.sync_api import sync_playwright
 
-from geo import migrate
 from tests.auth import make_account
 from tests.browser import CHROMIUM, CHROMIUM_ARGS, LOCAL_HOSTS, host, save_screenshot, serving, sign_in
 from tests.databases import fresh_database
@@ -24,9 +23,8 @@ XSS = '<img src=x onerror="window.__xss=1">'
 
 
 @pytest.fixture
-def served(settings, cluster, tmp_path):
-    with fresh_database(cluster) as engine:
-        migrate.upgrade(engine)
+def served(settings, cluster, migrated_template, tmp_path):
+    with fresh_database(cluster, template=migrated_template) as engine:
         load_boundaries(engine, tmp_path)
         admin = make_account(engine, "data_admin", "admin")
         planner = make_account(engine, "data_planner", "planner")

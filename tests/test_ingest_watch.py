@@ -22,9 +22,8 @@ N = 40
 
 
 @pytest.fixture(scope="module")
-def district(cluster, tmp_path_factory):
-    with fresh_database(cluster) as engine:
-        migrate.upgrade(engine)
+def district(cluster, migrated_template, tmp_path_factory):
+    with fresh_database(cluster, template=migrated_template) as engine:
         load_boundaries(engine, tmp_path_factory.mktemp("watch-district"))
         yield engine
 

@@ -18,7 +18,6 @@ from dashboard.app import create_app
 from dashboard.auth.access import PATHS
 from dashboard.callback_request import PATH, route_body
 from dashboard.uploads import layout as L
-from geo import migrate
 from geo.errors import InputError
 from ingest.job import JobOptions, run_file
 from layers import uploads
@@ -33,9 +32,8 @@ MAX = 1_000_000
 
 
 @pytest.fixture(scope="module")
-def district(cluster, tmp_path_factory):
-    with fresh_database(cluster) as engine:
-        migrate.upgrade(engine)
+def district(cluster, migrated_template, tmp_path_factory):
+    with fresh_database(cluster, template=migrated_template) as engine:
         load_boundaries(engine, tmp_path_factory.mktemp("uploads-district"))
         yield engine
 
