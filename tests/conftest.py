@@ -135,6 +135,23 @@ def demo_server(
 
 
 @pytest.fixture(scope="session")
+def wall_server(
+    settings: Settings,
+    demo: Engine,
+    accounts: dict[str, tuple[str, str]],
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[tuple[str, Path]]:
+    """`gridgov serve` on the demo whose pages refresh every 4 s and whose kiosk moves on every
+    3 s, for the browser tests that wait for a refresh (the wall screen's, a session ended
+    elsewhere): started once for the session, (its URL, its log)."""
+    from tests.browser import serving
+
+    log_dir = tmp_path_factory.mktemp("wall-server")
+    with serving(settings, log_dir, GRIDGOV_REFRESH_SECONDS="4", GRIDGOV_KIOSK_SECONDS="3") as running:
+        yield running
+
+
+@pytest.fixture(scope="session")
 def boundaries_only(
     cluster: EmbeddedCluster, migrated_template: str, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[Engine]:
