@@ -21,7 +21,11 @@ from geo.db import make_engine
 from geo.settings import Settings
 from tests.databases import admin, demo_copy, fresh_database, snapshot
 
-DEMO_TEMPLATE, MIGRATED_TEMPLATE = "demo_template", "migrated_template"
+DEMO_TEMPLATE, MIGRATED_TEMPLATE, SMALL_DISTRICT_TEMPLATE = (
+    "demo_template",
+    "migrated_template",
+    "small_district",
+)
 
 
 @pytest.fixture(scope="session")
@@ -152,28 +156,37 @@ def wall_server(
 
 
 @pytest.fixture(scope="session")
-def boundaries_only(
+def small_district(
     cluster: EmbeddedCluster, migrated_template: str, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[Engine]:
-    """A database holding only the boundaries of a small district the demo never saw (测试区,
-    tests/small_district.py), loaded by `gridgov ingest boundaries FILE --level …`."""
+) -> Iterator[str]:
+    """The name of a database holding only the boundaries of a small district the demo never saw
+    (测试区, tests/small_district.py), loaded once by `gridgov ingest boundaries FILE --level …`,
+    to copy from (the four loads take ~10 s; a copy a fraction of a second)."""
     from tests.small_district import load_boundaries
 
     with fresh_database(cluster, template=migrated_template) as engine:
-        load_boundaries(engine, tmp_path_factory.mktemp("boundaries-only"))
+        load_boundaries(engine, tmp_path_factory.mktemp("small-district"))
+        snapshot(cluster, engine, SMALL_DISTRICT_TEMPLATE)
+    yield SMALL_DISTRICT_TEMPLATE
+    with admin(cluster) as c:
+        c.execute(f"DROP DATABASE IF EXISTS {SMALL_DISTRICT_TEMPLATE}")
+
+
+@pytest.fixture(scope="session")
+def boundaries_only(cluster: EmbeddedCluster, small_district: str) -> Iterator[Engine]:
+    """A database holding only the small district's boundaries (a copy of ``small_district``)."""
+    with fresh_database(cluster, template=small_district) as engine:
         yield engine
 
 
 @pytest.fixture(scope="session")
 def no_roads(
-    cluster: EmbeddedCluster, migrated_template: str, tmp_path_factory: pytest.TempPathFactory
+    cluster: EmbeddedCluster, small_district: str, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[Engine]:
     """The small district with buildings, service points and inspection targets, but no road
     network and no incidents."""
-    from tests.small_district import load_boundaries, load_sites
+    from tests.small_district import load_sites
 
-    with fresh_database(cluster, template=migrated_template) as engine:
-        folder = tmp_path_factory.mktemp("no-roads")
-        load_boundaries(engine, folder)
-        load_sites(engine, folder)
+    with fresh_database(cluster, template=small_district) as engine:
+        load_sites(engine, tmp_path_factory.mktemp("no-roads"))
         yield engine

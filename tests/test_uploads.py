@@ -23,7 +23,7 @@ from ingest.job import JobOptions, run_file
 from layers import uploads
 from tests.auth import client_for, make_account
 from tests.databases import fresh_database
-from tests.small_district import STREETS, WEST, load_boundaries
+from tests.small_district import STREETS, WEST
 from tests.sql import one
 from tests.watch_jobs import csv_text, incidents
 
@@ -32,9 +32,8 @@ MAX = 1_000_000
 
 
 @pytest.fixture(scope="module")
-def district(cluster, migrated_template, tmp_path_factory):
-    with fresh_database(cluster, template=migrated_template) as engine:
-        load_boundaries(engine, tmp_path_factory.mktemp("uploads-district"))
+def district(cluster, small_district, tmp_path_factory):
+    with fresh_database(cluster, template=small_district) as engine:  # its boundaries, loaded once
         yield engine
 
 
