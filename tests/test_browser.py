@@ -18,7 +18,6 @@ from tests.browser import (
     MAP_IDLE_JS,
     TRACES_JS,
     save_screenshot,
-    serving,
     sign_in,
 )
 from tests.browser import host as _host
@@ -28,9 +27,9 @@ pytestmark = pytest.mark.browser
 
 
 @pytest.fixture
-def server(settings, demo, accounts, tmp_path):
-    with serving(settings, tmp_path) as running:
-        yield running
+def server(demo_server):
+    """The session's `gridgov serve` on the demo (conftest.demo_server)."""
+    return demo_server
 
 
 def test_the_dashboard_renders_pingcheng_offline_without_errors(server, accounts):

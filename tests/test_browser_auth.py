@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from playwright.sync_api import sync_playwright
 
 from geo import sessions
-from tests.browser import CHROMIUM, CHROMIUM_ARGS, LOCAL_HOSTS, serving, sign_in
+from tests.browser import CHROMIUM, CHROMIUM_ARGS, LOCAL_HOSTS, sign_in
 from tests.browser import host as _host
 
 pytestmark = pytest.mark.browser
@@ -18,9 +18,9 @@ MAP_DRAWN = "#m-map .maplibregl-canvas"
 
 
 @pytest.fixture
-def server(settings, demo, accounts, tmp_path):
-    with serving(settings, tmp_path) as running:
-        yield running
+def server(demo_server):
+    """The session's `gridgov serve` on the demo (conftest.demo_server)."""
+    return demo_server
 
 
 def _watch(context, page, requests, problems):
@@ -90,10 +90,11 @@ def test_the_kiosk_link_opens_the_monitor_and_only_the_monitor(server, demo, acc
     assert requests and not problems, problems
 
 
-def test_a_session_ended_elsewhere_sends_the_open_page_to_the_login(settings, demo, accounts, tmp_path):
+def test_a_session_ended_elsewhere_sends_the_open_page_to_the_login(wall_server, demo, accounts):
     """The wall screen refreshes by itself: when its session ends (here: every session of the
     account closed in the database), the next refresh lands on the login page, not a frozen map."""
-    with serving(settings, tmp_path, GRIDGOV_REFRESH_SECONDS="2") as (url, _log), sync_playwright() as pw:
+    url, _log = wall_server  # pages refresh every 4 s
+    with sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         page = browser.new_page()
         sign_in(page, url, accounts["planner"], then="monitor")

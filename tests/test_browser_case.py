@@ -12,7 +12,7 @@ import pytest
 from PIL import Image
 from playwright.sync_api import sync_playwright
 
-from tests.browser import CHROMIUM, CHROMIUM_ARGS, save_screenshot, serving, sign_in
+from tests.browser import CHROMIUM, CHROMIUM_ARGS, save_screenshot, sign_in
 from tests.sql import all_rows
 
 pytestmark = pytest.mark.browser
@@ -80,9 +80,9 @@ def case(demo):
 
 
 @pytest.fixture
-def server(settings, demo, accounts, tmp_path):
-    with serving(settings, tmp_path) as running:
-        yield running
+def server(demo_server):
+    """The session's `gridgov serve` on the demo (conftest.demo_server)."""
+    return demo_server
 
 
 UNMARKED = """(ident) => {

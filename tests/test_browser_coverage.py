@@ -7,7 +7,7 @@ from urllib.parse import urlparse
 import pytest
 from playwright.sync_api import sync_playwright
 
-from tests.browser import CHROMIUM, CHROMIUM_ARGS, LOCAL_HOSTS, save_screenshot, serving, sign_in
+from tests.browser import CHROMIUM, CHROMIUM_ARGS, LOCAL_HOSTS, save_screenshot, sign_in
 
 pytestmark = pytest.mark.browser
 SHARE = "() => { const e = document.querySelector('#cov-share'); return e ? e.innerText : null; }"
@@ -32,9 +32,9 @@ READY = """() => {
 
 
 @pytest.fixture
-def planner(settings, demo, accounts, tmp_path):
-    with serving(settings, tmp_path) as running:
-        yield running
+def planner(demo_server):
+    """The session's `gridgov serve` on the demo (conftest.demo_server)."""
+    return demo_server
 
 
 def _percent(text: str) -> float:

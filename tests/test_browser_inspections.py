@@ -8,7 +8,7 @@ from urllib.parse import urlparse
 import pytest
 from playwright.sync_api import sync_playwright
 
-from tests.browser import CHROMIUM, CHROMIUM_ARGS, LOCAL_HOSTS, save_screenshot, serving, sign_in
+from tests.browser import CHROMIUM, CHROMIUM_ARGS, LOCAL_HOSTS, save_screenshot, sign_in
 
 pytestmark = pytest.mark.browser
 STOPS_JS = """() => {
@@ -29,9 +29,9 @@ CHOICE_JS = """id => {
 
 
 @pytest.fixture
-def planner(settings, demo, accounts, tmp_path):
-    with serving(settings, tmp_path) as running:
-        yield running
+def planner(demo_server):
+    """The session's `gridgov serve` on the demo (conftest.demo_server)."""
+    return demo_server
 
 
 def test_plan_a_street_pin_a_target_replan_and_export(accounts, planner, tmp_path):

@@ -46,8 +46,8 @@ def _post(url: str, key: str, item: dict[str, object]) -> dict[str, object]:
 
 
 @pytest.fixture
-def live(cluster, demo_archive) -> Iterator[Engine]:
-    with demo_copy(cluster, demo_archive) as engine:
+def live(cluster, demo_template) -> Iterator[Engine]:
+    with demo_copy(cluster, demo_template) as engine:
         yield engine
 
 

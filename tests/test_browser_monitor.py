@@ -16,7 +16,7 @@ from playwright.sync_api import sync_playwright
 
 from geo.settings import PROJECT_ROOT
 from geo.sla import SlaRules
-from tests.browser import CHROMIUM, CHROMIUM_ARGS, LOCAL_HOSTS, save_screenshot, serving, sign_in
+from tests.browser import CHROMIUM, CHROMIUM_ARGS, LOCAL_HOSTS, save_screenshot, sign_in
 from tests.browser import host as _host
 from tests.sql import all_rows, one
 
@@ -117,9 +117,9 @@ def _wait_map(page):
 
 
 @pytest.fixture
-def monitor(settings, demo, accounts, tmp_path):
-    with serving(settings, tmp_path, GRIDGOV_REFRESH_SECONDS="4", GRIDGOV_KIOSK_SECONDS="3") as running:
-        yield running
+def monitor(wall_server):
+    """The session's `gridgov serve` refreshing every 4 s, kiosk every 3 s (conftest.wall_server)."""
+    return wall_server
 
 
 def test_the_wall_screen_kpis_drill_down_refresh_and_kiosk(monitor, demo, accounts):

@@ -8,7 +8,8 @@ import pytest
 from playwright.sync_api import sync_playwright
 
 from tests.auth import make_account
-from tests.test_browser import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, LOCAL_HOSTS, _host, serving, sign_in
+from tests.browser import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, LOCAL_HOSTS, serving, sign_in
+from tests.browser import host as _host
 
 pytestmark = pytest.mark.browser
 MAP_IDLE_JS = """() => new Promise(resolve => {

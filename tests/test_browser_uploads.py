@@ -10,11 +10,9 @@ import pandas as pd
 import pytest
 from playwright.sync_api import sync_playwright
 
-from geo import migrate
 from tests.auth import make_account
 from tests.browser import CHROMIUM, CHROMIUM_ARGS, LOCAL_HOSTS, host, save_screenshot, serving, sign_in
 from tests.databases import fresh_database
-from tests.small_district import load_boundaries
 from tests.sql import all_rows, one
 from tests.watch_jobs import csv_text, incidents
 
@@ -24,10 +22,8 @@ XSS = '<img src=x onerror="window.__xss=1">'
 
 
 @pytest.fixture
-def served(settings, cluster, tmp_path):
-    with fresh_database(cluster) as engine:
-        migrate.upgrade(engine)
-        load_boundaries(engine, tmp_path)
+def served(settings, cluster, small_district, tmp_path):
+    with fresh_database(cluster, template=small_district) as engine:  # its boundaries, loaded once
         admin = make_account(engine, "data_admin", "admin")
         planner = make_account(engine, "data_planner", "planner")
         url = engine.url.render_as_string(hide_password=False)

@@ -18,7 +18,7 @@ from playwright.sync_api import sync_playwright
 from ingest.job import JobOptions, run_file
 from ingest.kinds import get_kind
 from layers.visits import VisitRecord, record_visit
-from tests.browser import CHROMIUM, CHROMIUM_ARGS, serving, sign_in
+from tests.browser import CHROMIUM, CHROMIUM_ARGS, sign_in
 from tests.sql import remove_marked
 
 pytestmark = pytest.mark.browser
@@ -73,9 +73,12 @@ def _check_export(page, button, folder: Path, name: str) -> str:
     return saved.read_text(encoding="utf-8") if name.endswith(".html") else ""
 
 
-def test_script_in_free_text_is_shown_as_text_and_never_runs(settings, demo, accounts, hostile, tmp_path):
+def test_script_in_free_text_is_shown_as_text_and_never_runs(demo_server, accounts, hostile, tmp_path):
+    """On the session's server (conftest.demo_server), running since before the hostile rows were
+    written: they reach the pages as any new data does."""
     problems = []
-    with serving(settings, tmp_path) as (url, _log), sync_playwright() as pw:
+    url, _log = demo_server
+    with sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         context = browser.new_context(viewport={"width": 1600, "height": 1100}, accept_downloads=True)
         page = context.new_page()

@@ -14,7 +14,7 @@ import datetime as dt
 import pytest
 import sqlalchemy as sa
 
-from geo import migrate, row_scope
+from geo import row_scope
 from geo.errors import SearchError
 from geo.row_scope import RowScope
 from ingest.job import JobOptions, run_file
@@ -235,8 +235,7 @@ def test_column_steps_in_lifecycle_order():
     ]
 
 
-def test_the_timeline_comes_from_the_event_history_where_a_case_has_one(scratch_engine):
-    migrate.upgrade(scratch_engine)  # incident_event: migration 0016
+def test_the_timeline_comes_from_the_event_history_where_a_case_has_one(migrated_engine):
     t = dt.datetime(2021, 5, 1, 9, tzinfo=dt.UTC)
     case = {"source": "12345", "id": 7, "reported_at": t, "registered_at": t + dt.timedelta(minutes=5)}
     events = [
@@ -244,7 +243,7 @@ def test_the_timeline_comes_from_the_event_history_where_a_case_has_one(scratch_
         ("extended", 30, None, None, None, t + dt.timedelta(days=3)), ("handled", 40, None, None, None, None),
         ("callback", 50, None, "dissatisfied", False, None), ("reopened", 60, None, None, None, None),
     ]  # fmt: skip
-    with scratch_engine.begin() as conn:
+    with migrated_engine.begin() as conn:
         assert timeline(conn, case) == column_steps(case)  # no events of this case: its columns
         for kind, minutes, department, satisfaction, resolved, deadline in events:
             conn.execute(
@@ -264,7 +263,6 @@ def event_steps_expected(t, events):
     ]
 
 
-def test_event_steps_is_empty_without_events(scratch_engine):
-    migrate.upgrade(scratch_engine)
-    with scratch_engine.connect() as conn:
+def test_event_steps_is_empty_without_events(migrated_engine):
+    with migrated_engine.connect() as conn:
         assert event_steps(conn, {"source": "x", "id": 1, "reported_at": NOW}) == []

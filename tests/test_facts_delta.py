@@ -19,7 +19,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy.engine import Connection, Engine
 
-from geo import migrate, partitions, row_scope
+from geo import partitions, row_scope
 from geo.row_scope import RowScope
 from geo.sla import SlaRules
 from layers.changes import change_token, newly_shown
@@ -46,9 +46,8 @@ _UPDATES = {
 
 
 @pytest.fixture(scope="module")
-def district(cluster) -> Iterator[Engine]:
-    with fresh_database(cluster) as engine:
-        migrate.upgrade(engine)
+def district(cluster, migrated_template) -> Iterator[Engine]:
+    with fresh_database(cluster, template=migrated_template) as engine:
         with engine.begin() as conn:
             conn.execute(
                 sa.text(

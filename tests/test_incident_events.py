@@ -7,7 +7,7 @@ import itertools
 import pytest
 import sqlalchemy as sa
 
-from geo import migrate, row_scope
+from geo import row_scope
 from geo.errors import InputError
 from geo.row_scope import RowScope
 from ingest.job import JobOptions, run_file
@@ -29,9 +29,8 @@ _sources = itertools.count()
 
 
 @pytest.fixture(scope="module")
-def db(cluster):
-    with fresh_database(cluster) as engine:
-        migrate.upgrade(engine)
+def db(cluster, migrated_template):
+    with fresh_database(cluster, template=migrated_template) as engine:
         yield engine
 
 

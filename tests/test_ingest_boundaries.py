@@ -7,7 +7,6 @@ import pytest
 import shapely
 import sqlalchemy as sa
 
-from geo import migrate
 from ingest.job import JobOptions, run_file
 from ingest.kinds import get_kind
 from tests.sql import one
@@ -38,27 +37,25 @@ def load(engine, path, level):
     )
 
 
-def test_survey_files_load_the_whole_hierarchy_and_reload_unchanged(scratch_engine, survey):
+def test_survey_files_load_the_whole_hierarchy_and_reload_unchanged(migrated_engine, survey):
     folder, frames = survey
-    migrate.upgrade(scratch_engine)
     for level in LEVELS:
-        result = load(scratch_engine, folder / f"{level}.gpkg", level)
+        result = load(migrated_engine, folder / f"{level}.gpkg", level)
         assert (result.inserted, result.quarantined) == (len(frames[level]), 0), level
-    assert one(scratch_engine, "SELECT count(*) FROM community WHERE kind = 'village'") == 47
-    assert one(scratch_engine, "SELECT count(*) FROM grid g JOIN community c ON c.id = g.community_id "
+    assert one(migrated_engine, "SELECT count(*) FROM community WHERE kind = 'village'") == 47
+    assert one(migrated_engine, "SELECT count(*) FROM grid g JOIN community c ON c.id = g.community_id "
                                "WHERE left(g.code, 12) <> c.code") == 0  # fmt: skip
     topology = result.report["topology"]
     assert topology["totals_m2"] == {"overlaps": 0.0, "gaps": 0.0, "spills": 0.0}
-    again = load(scratch_engine, folder / "grid.gpkg", "grid")
+    again = load(migrated_engine, folder / "grid.gpkg", "grid")
     assert (again.inserted, again.updated, again.unchanged) == (0, 0, len(frames["grid"]))
 
 
-def test_a_redrawn_boundary_keeps_its_history(scratch_engine, survey, tmp_path):
+def test_a_redrawn_boundary_keeps_its_history(migrated_engine, survey, tmp_path):
     folder, frames = survey
-    migrate.upgrade(scratch_engine)
     for level in ("district", "street", "community"):
-        load(scratch_engine, folder / f"{level}.gpkg", level)
-    with scratch_engine.begin() as conn:  # pretend the first load happened last year
+        load(migrated_engine, folder / f"{level}.gpkg", level)
+    with migrated_engine.begin() as conn:  # pretend the first load happened last year
         conn.execute(sa.text("UPDATE community SET valid_from = '2024-01-01'"))
     redrawn = frames["community"].copy()
     first = redrawn.index[0]
@@ -68,23 +65,22 @@ def test_a_redrawn_boundary_keeps_its_history(scratch_engine, survey, tmp_path):
     redrawn.loc[first + 1, "名称"] = "新名称社区居民委员会"
     path = tmp_path / "community_v2.gpkg"
     redrawn.to_file(path, engine="pyogrio")
-    result = load(scratch_engine, path, "community")
+    result = load(migrated_engine, path, "community")
     assert (result.inserted, result.updated, result.unchanged) == (0, 2, 200)
     code = redrawn.loc[first, "区划代码"]
-    versions = one(scratch_engine, "SELECT count(*) FROM community WHERE code = :c", c=code)
+    versions = one(migrated_engine, "SELECT count(*) FROM community WHERE code = :c", c=code)
     current = one(
-        scratch_engine, "SELECT count(*) FROM community WHERE code = :c AND valid_to IS NULL", c=code
+        migrated_engine, "SELECT count(*) FROM community WHERE code = :c AND valid_to IS NULL", c=code
     )
     assert (versions, current) == (2, 1)
     assert result.report["topology"]["totals_m2"]["overlaps"] > 1000
     assert result.report["topology"]["totals_m2"]["spills"] > 0
 
 
-def test_invalid_polygons_are_repaired_and_orphans_quarantined(scratch_engine, survey, tmp_path):
+def test_invalid_polygons_are_repaired_and_orphans_quarantined(migrated_engine, survey, tmp_path):
     folder, frames = survey
-    migrate.upgrade(scratch_engine)
     for level in ("district", "street"):
-        load(scratch_engine, folder / f"{level}.gpkg", level)
+        load(migrated_engine, folder / f"{level}.gpkg", level)
     bad = frames["community"].head(3).copy()
     x, y = bad.geometry.iloc[0].centroid.coords[0]
     bowtie = shapely.Polygon([(x, y), (x + 0.002, y + 0.002), (x + 0.002, y), (x, y + 0.002), (x, y)])
@@ -93,20 +89,19 @@ def test_invalid_polygons_are_repaired_and_orphans_quarantined(scratch_engine, s
     bad.loc[bad.index[2], "区划代码"] = "12345"
     path = tmp_path / "bad.gpkg"
     bad.to_file(path, engine="pyogrio")
-    result = load(scratch_engine, path, "community")
+    result = load(migrated_engine, path, "community")
     assert (result.inserted, result.quarantined) == (1, 2)
     assert result.notes["invalid polygons repaired (make_valid)"] == 1
-    assert one(scratch_engine, "SELECT bool_and(ST_IsValid(geom)) FROM community")
+    assert one(migrated_engine, "SELECT bool_and(ST_IsValid(geom)) FROM community")
 
 
-def test_parents_by_column_then_by_location_when_codes_do_not_name_them(scratch_engine, survey, tmp_path):
+def test_parents_by_column_then_by_location_when_codes_do_not_name_them(migrated_engine, survey, tmp_path):
     """A bureau's own 12-digit codes that name no loaded street: the 所属街道 column (a name) places
     the rows that have one, the rest are placed by where they lie; the notes say how many."""
     folder, frames = survey
-    migrate.upgrade(scratch_engine)
     for level in ("district", "street"):
-        load(scratch_engine, folder / f"{level}.gpkg", level)
-    with scratch_engine.connect() as conn:
+        load(migrated_engine, folder / f"{level}.gpkg", level)
+    with migrated_engine.connect() as conn:
         names = dict(conn.execute(sa.text("SELECT code, name FROM street")).all())
     local = frames["community"].copy()
     truth = local["区划代码"].str.slice(0, 9) + "000"
@@ -114,11 +109,11 @@ def test_parents_by_column_then_by_location_when_codes_do_not_name_them(scratch_
     local["区划代码"] = "999999" + local["区划代码"].str.slice(6)
     path = tmp_path / "local.gpkg"
     local.to_file(path, engine="pyogrio")
-    result = load(scratch_engine, path, "community")
+    result = load(migrated_engine, path, "community")
     half = (len(local) + 1) // 2
     assert (result.inserted, result.quarantined) == (len(local), 0)
     assert result.notes["parent found by parent column"] == half
     assert result.notes["parent found by location"] == len(local) - half
-    got = one(scratch_engine, "SELECT count(*) FROM community c JOIN street s ON s.id = c.street_id "
+    got = one(migrated_engine, "SELECT count(*) FROM community c JOIN street s ON s.id = c.street_id "
                               "WHERE left(s.code, 9) = '140213' || substr(c.code, 7, 3)")  # fmt: skip
     assert got == len(local)

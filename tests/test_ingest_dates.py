@@ -15,7 +15,6 @@ import pandas as pd
 import pytest
 import sqlalchemy as sa
 
-from geo import migrate
 from geo.errors import InputError
 from ingest import timelayout
 from ingest.fields import clean_text
@@ -36,9 +35,8 @@ def gridgov(*args: str, engine: sa.engine.Engine) -> subprocess.CompletedProcess
 
 
 @pytest.fixture
-def db(scratch_engine: sa.engine.Engine) -> sa.engine.Engine:
-    migrate.upgrade(scratch_engine)
-    return scratch_engine
+def db(migrated_engine: sa.engine.Engine) -> sa.engine.Engine:
+    return migrated_engine
 
 
 def csv_file(path: Path, rows: list[tuple[str, str]]) -> Path:

@@ -57,8 +57,8 @@ HEADERS = (
 
 
 @pytest.fixture(scope="module")
-def db(cluster, demo_archive):
-    with demo_copy(cluster, demo_archive) as engine:
+def db(cluster, demo_template):
+    with demo_copy(cluster, demo_template) as engine:
         yield engine
     print(
         f"\nfuzz cases run: {sum(v for k, v in CASES.items() if k.endswith(' total'))}; {dict(sorted(CASES.items()))}"

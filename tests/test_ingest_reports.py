@@ -26,9 +26,8 @@ DATE_KIND = "受理时间「…」时间格式无法识别 (unreadable time; col
 
 
 @pytest.fixture
-def db(scratch_engine: sa.engine.Engine) -> sa.engine.Engine:
-    migrate.upgrade(scratch_engine)
-    return scratch_engine
+def db(migrated_engine: sa.engine.Engine) -> sa.engine.Engine:
+    return migrated_engine
 
 
 @pytest.fixture

@@ -14,7 +14,6 @@ from geo.db import make_engine
 from ingest.dropfolder import DropFolder
 from tests.databases import fresh_database
 from tests.ingest_jobs import holding_back_commits, wait_rolled_back
-from tests.small_district import load_boundaries
 from tests.sql import one
 from tests.watch_jobs import Watching, csv_text, incidents, watch_once
 
@@ -22,10 +21,8 @@ N = 40
 
 
 @pytest.fixture(scope="module")
-def district(cluster, tmp_path_factory):
-    with fresh_database(cluster) as engine:
-        migrate.upgrade(engine)
-        load_boundaries(engine, tmp_path_factory.mktemp("watch-district"))
+def district(cluster, small_district, tmp_path_factory):
+    with fresh_database(cluster, template=small_district) as engine:  # its boundaries, loaded once
         yield engine
 
 

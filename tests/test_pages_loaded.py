@@ -22,7 +22,6 @@ from dashboard.coverage import layout as C
 from dashboard.identity import IdentityCache
 from dashboard.inspections import layout as I
 from dashboard.ops.db_down import unavailable_response
-from geo import migrate
 from geo.district_names import DistrictNames
 from geo.errors import ConfigError
 from tests.auth import client_for, make_account
@@ -136,10 +135,9 @@ def test_without_roads_planning_routes_by_straight_lines_and_says_so(sites):
 
 
 def test_an_empty_database_gets_the_neutral_title_and_pages_that_say_load_boundaries(
-    settings, scratch_engine
+    settings, migrated_engine
 ):
-    migrate.upgrade(scratch_engine)
-    app, client = _client(settings, scratch_engine, "admin_empty")
+    app, client = _client(settings, migrated_engine, "admin_empty")
     assert "<title>网格治理 Grid governance</title>" in client.get("/").get_data(as_text=True)
     for page, path in PAGES.items():
         text = _page_text(client, path)

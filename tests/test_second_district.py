@@ -178,7 +178,8 @@ def test_every_page_shows_this_district_in_a_browser_with_a_clean_console(distri
     from playwright.sync_api import sync_playwright
 
     from tests.auth import make_account
-    from tests.test_browser import CHROMIUM, CHROMIUM_ARGS, LOCAL_HOSTS, _host, serving, sign_in
+    from tests.browser import CHROMIUM, CHROMIUM_ARGS, LOCAL_HOSTS, serving, sign_in
+    from tests.browser import host as _host
 
     engine, _, _, _, env = district
     admin = make_account(engine, "wuhou_admin", "admin")

@@ -9,7 +9,6 @@ import numpy as np
 import pytest
 import sqlalchemy as sa
 
-from geo import migrate
 from geo.sla import Deadline, SlaRules
 from layers.facts import load, with_sign_off
 from layers.feeds import due_soon, overdue
@@ -61,7 +60,7 @@ def _history(rng: np.random.Generator, ticket: str, reported: dt.datetime) -> li
 
 
 @pytest.fixture(scope="module")
-def db(cluster, tmp_path_factory):
+def db(cluster, migrated_template, tmp_path_factory):
     """200 cases of SOURCE with random histories, 20 of OTHER with callbacks but no 签收."""
     rng = np.random.default_rng(17)
     start = dt.datetime(2026, 10, 25, 8, 0, tzinfo=TZ)
@@ -79,8 +78,7 @@ def db(cluster, tmp_path_factory):
         for k in range(200, 220)
     ]
     folder = tmp_path_factory.mktemp("rates")
-    with fresh_database(cluster) as engine:
-        migrate.upgrade(engine)
+    with fresh_database(cluster, template=migrated_template) as engine:
         add_incidents(engine, SOURCE, cases[:200])
         add_incidents(engine, OTHER, cases[200:])
         assert ingest_events(engine, write_events(folder / "a.csv", rows), source=SOURCE).quarantined == 0

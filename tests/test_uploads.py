@@ -18,13 +18,12 @@ from dashboard.app import create_app
 from dashboard.auth.access import PATHS
 from dashboard.callback_request import PATH, route_body
 from dashboard.uploads import layout as L
-from geo import migrate
 from geo.errors import InputError
 from ingest.job import JobOptions, run_file
 from layers import uploads
 from tests.auth import client_for, make_account
 from tests.databases import fresh_database
-from tests.small_district import STREETS, WEST, load_boundaries
+from tests.small_district import STREETS, WEST
 from tests.sql import one
 from tests.watch_jobs import csv_text, incidents
 
@@ -33,10 +32,8 @@ MAX = 1_000_000
 
 
 @pytest.fixture(scope="module")
-def district(cluster, tmp_path_factory):
-    with fresh_database(cluster) as engine:
-        migrate.upgrade(engine)
-        load_boundaries(engine, tmp_path_factory.mktemp("uploads-district"))
+def district(cluster, small_district, tmp_path_factory):
+    with fresh_database(cluster, template=small_district) as engine:  # its boundaries, loaded once
         yield engine
 
 

@@ -70,33 +70,27 @@ def test_the_audit_log_is_append_only(demo):
         trans.rollback()
 
 
-def test_the_first_admin_is_created_once(scratch_engine, tmp_path):
-    from geo import migrate
-
-    migrate.upgrade(scratch_engine)
-    env = {"DATABASE_URL": scratch_engine.url.render_as_string(hide_password=False)}
+def test_the_first_admin_is_created_once(migrated_engine, tmp_path):
+    env = {"DATABASE_URL": migrated_engine.url.render_as_string(hide_password=False)}
     first = gridgov("users", "first-admin", env=env)
     assert first.returncode == 0, first.stderr
     password = first.stdout.split("password (shown once): ")[1].strip()
     again = gridgov("users", "first-admin", env=env)
     assert again.returncode == 0 and again.stdout == ""
-    with scratch_engine.begin() as conn:
+    with migrated_engine.begin() as conn:
         assert users.verify(conn, "admin", password).role == "admin"
         assert [u.username for u in users.users(conn) if u.role == "admin"] == ["admin"]
-        assert one(scratch_engine, "SELECT count(*) FROM audit_log WHERE action = 'user.add'") == 1
+        assert one(migrated_engine, "SELECT count(*) FROM audit_log WHERE action = 'user.add'") == 1
 
 
-def test_the_first_admin_password_can_come_from_a_setting(scratch_engine):
-    from geo import migrate
-
-    migrate.upgrade(scratch_engine)
+def test_the_first_admin_password_can_come_from_a_setting(migrated_engine):
     env = {
-        "DATABASE_URL": scratch_engine.url.render_as_string(hide_password=False),
+        "DATABASE_URL": migrated_engine.url.render_as_string(hide_password=False),
         "GRIDGOV_ADMIN_PASSWORD": "from the environment",
     }
     result = gridgov("users", "first-admin", env=env)
     assert result.returncode == 0 and "from the environment" not in result.stdout
-    with scratch_engine.begin() as conn:
+    with migrated_engine.begin() as conn:
         assert users.verify(conn, "admin", "from the environment") is not None
 
 

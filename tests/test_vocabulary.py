@@ -17,7 +17,6 @@ import sqlalchemy as sa
 from dashboard.monitor.figures import trend_figure
 from dashboard.monitor.layout import filter_bar
 from dashboard.monitor.views import Controls
-from geo import migrate
 from geo.categories import CATEGORIES
 from geo.errors import ConfigError
 from geo.sla import SlaRules
@@ -129,11 +128,10 @@ def test_declared_categories_and_kinds_join_the_built_ins(district_file):
 
 
 def test_a_dry_run_lists_unknown_categories_with_the_lines_to_add_and_they_work(
-    district_file, scratch_engine, tmp_path
+    district_file, migrated_engine, tmp_path
 ):
     """As a user runs it: the real `gridgov` command, with GRIDGOV_DISTRICT_FILE set."""
-    migrate.upgrade(scratch_engine)
-    url = scratch_engine.url.render_as_string(hide_password=False)
+    url = migrated_engine.url.render_as_string(hide_password=False)
     csv = write_incidents(tmp_path / "12345导出.csv")
     args = ("ingest", "incidents", str(csv), "--source", "hotline", "--crs", "wgs84", "--quiet")
     dry = gridgov(*args, "--dry-run", district=district_file, url=url)
@@ -146,7 +144,7 @@ def test_a_dry_run_lists_unknown_categories_with_the_lines_to_add_and_they_work(
     # 环境脏乱 shares 环境 with 环境卫生, an alias of environment: the alias line is offered too
     assert "# or, if it is a kind of 市容环境 (environment), instead:" in out
     assert '# aliases = ["环境卫生", "市容", "垃圾", "卫生", "绿化", "污染", "油烟", "环境脏乱"]' in out
-    assert stored(scratch_engine) == {}
+    assert stored(migrated_engine) == {}
 
     lines = out.splitlines()
     start = lines.index("  「违规养犬」 3 rows:") + 1
@@ -159,7 +157,7 @@ def test_a_dry_run_lists_unknown_categories_with_the_lines_to_add_and_they_work(
         and "「环境脏乱」 1 row:" in real.stdout
         and "违规养犬" not in real.stdout
     )
-    rows = stored(scratch_engine)
+    rows = stored(migrated_engine)
     assert rows["T-01"] == ("noise", "3wd", "11-26 18:00")
     assert rows["T-02"][0] == "noise"
     assert rows["T-03"] == ("municipal", "16wh", "11-25 11:00")
@@ -170,10 +168,9 @@ def test_a_dry_run_lists_unknown_categories_with_the_lines_to_add_and_they_work(
     assert rows["T-10"][0] == "other"
 
 
-def test_the_job_result_carries_the_unknown_texts(district_file, scratch_engine, tmp_path):
-    migrate.upgrade(scratch_engine)
+def test_the_job_result_carries_the_unknown_texts(district_file, migrated_engine, tmp_path):
     result = run_file(
-        scratch_engine,
+        migrated_engine,
         kind=get_kind("incidents"),
         path=write_incidents(tmp_path / "in.csv"),
         options=JobOptions(
@@ -185,8 +182,7 @@ def test_the_job_result_carries_the_unknown_texts(district_file, scratch_engine,
     assert result.notes["unknown or missing category → 其他 (other)"] == 4
 
 
-def test_inspection_targets_of_a_declared_kind_load(district_file, scratch_engine, tmp_path):
-    migrate.upgrade(scratch_engine)
+def test_inspection_targets_of_a_declared_kind_load(district_file, migrated_engine, tmp_path):
     path = tmp_path / "targets.csv"
     pd.DataFrame(
         {
@@ -198,13 +194,13 @@ def test_inspection_targets_of_a_declared_kind_load(district_file, scratch_engin
         }
     ).to_csv(path, index=False)
     result = run_file(
-        scratch_engine,
+        migrated_engine,
         kind=get_kind("inspection-targets"),
         path=path,
         options=JobOptions(source="t", crs="wgs84", vocabulary=Vocabulary.from_file(district_file)),
     )
     assert (result.inserted, result.quarantined) == (3, 1)
-    with scratch_engine.connect() as conn:
+    with migrated_engine.connect() as conn:
         got = dict(
             conn.execute(
                 sa.text("SELECT source_id, kind || ':' || interval_days FROM inspection_target")
