@@ -236,18 +236,10 @@ def phase(url: str, server_pid: int, logins: B.Logins, args: argparse.Namespace,
 
 def main() -> None:
     defaults = Settings.from_env()
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
-    parser.add_argument("--users", type=int, default=50)
-    parser.add_argument("--seconds", type=int, default=60)
-    parser.add_argument("--rows", type=int, default=1_000_000)
-    parser.add_argument("--think", type=float, default=2.0)
+    parser = B.user_arguments(__doc__, defaults)
     parser.add_argument("--rate", type=float, default=50.0, help="incidents per second")
     parser.add_argument("--events", type=float, default=50.0, help="lifecycle steps per second")
     parser.add_argument("--batch", type=int, default=1, help="items per request")
-    parser.add_argument("--workers", type=int, default=defaults.workers)
-    parser.add_argument("--threads", type=int, default=defaults.threads)
     args = parser.parse_args()
     engine = bench_engine(DB)
     fill(engine, args.rows)

@@ -237,10 +237,10 @@ def load(
     return samples
 
 
-def main() -> None:
-    defaults = Settings.from_env()
+def user_arguments(description: str | None, defaults: Settings) -> argparse.ArgumentParser:
+    """The options of a benchmark that runs :func:`run_users` against ``gridgov serve``."""
     parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+        description=description, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--users", type=int, default=50)
     parser.add_argument("--seconds", type=int, default=60)
@@ -248,7 +248,11 @@ def main() -> None:
     parser.add_argument("--think", type=float, default=2.0, help="mean seconds between a user's requests")
     parser.add_argument("--workers", type=int, default=defaults.workers)
     parser.add_argument("--threads", type=int, default=defaults.threads)
-    args = parser.parse_args()
+    return parser
+
+
+def main() -> None:
+    args = user_arguments(__doc__, Settings.from_env()).parse_args()
     engine = bench_engine(DB)
     fill(engine, args.rows)
     logins = prepare(engine)
