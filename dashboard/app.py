@@ -53,7 +53,7 @@ from geo.vocabulary import Vocabulary
 from layers.boundaries import street_list
 from layers.identity import Identity
 from layers.inventory import Presence, presence
-from layers.registry import LayerRegistry, default_registry
+from layers.registry import HeldIncidents, LayerRegistry, default_registry
 from layers.scope import Scope
 
 ASSETS = Path(__file__).resolve().parent / "assets"
@@ -163,7 +163,7 @@ def create_app(
     app.layout = _shell()
     sla = SlaRules.from_file(settings.district_file, vocabulary=vocabulary)
     cache = MonitorCache(sla) if monitor_cache is None else monitor_cache
-    maps = MapCaches()
+    maps = MapCaches(held=lambda conn: HeldIncidents(cache.facts(conn), cache.latitude(conn)))
     builders = _builders(
         settings,
         engine,

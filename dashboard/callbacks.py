@@ -13,7 +13,7 @@ from dashboard.auth.current import may_see_street
 from dashboard.layout import AS_OF, LAYERS, MAP, PRESENT, STREET, WINDOW
 from dashboard.patching import Present, parse_present, patch_layers
 from dashboard.views import MapCaches, scope_from, shared_map_state, window_from
-from layers.registry import LayerRegistry
+from layers.registry import HeldIncidents, LayerRegistry
 from layers.scope import Scope
 
 
@@ -32,10 +32,13 @@ def _toggle(
     scope: Scope,
     window_key: object,
     present: Present,
+    held: HeldIncidents | None,
 ) -> tuple[Any, ...]:
     window, _ = window_from(conn, window_key)
     order = registry.drawing_order(layers)
-    patch, now = patch_layers(present, order, lambda key: registry[key].build(conn, scope, window=window))
+    patch, now = patch_layers(
+        present, order, lambda key: registry[key].traces(conn, scope, window=window, held=held)
+    )
     return patch, [list(item) for item in now], no_update
 
 
@@ -65,7 +68,8 @@ def register_callbacks(
         record = _record(present) if ctx.triggered_id == LAYERS else None
         if record is not None:  # only layers changed: patch them
             with engine.connect() as conn:
-                return _toggle(conn, registry, keys, scope, window_key, record)
+                held = None if maps.held is None else maps.held(conn)
+                return _toggle(conn, registry, keys, scope, window_key, record, held)
         state = shared_map_state(
             maps, engine, registry, keys=keys, scope=scope, window_key=window_key, tile_url=tile_url
         )

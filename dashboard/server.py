@@ -7,6 +7,7 @@ the fork, so no connection is ever shared between processes.
 from __future__ import annotations
 
 import logging
+import socket
 from typing import Any
 
 from gunicorn.app.base import BaseApplication
@@ -25,6 +26,7 @@ from dashboard.ops.memory import release_large_buffers
 from geo import row_scope
 from geo.db import make_engine, web_database_url
 from geo.district_names import DistrictNames
+from geo.errors import GridgovError
 from geo.settings import Settings
 from geo.sla import SlaRules
 from geo.vocabulary import Vocabulary
@@ -104,6 +106,30 @@ def _warm_caches(engine: Engine, caches: tuple[MonitorCache, CoverageCache]) -> 
         log.warning("warm-up incomplete", extra={"reason": f"{type(error).__name__}: {error}"[:200]})
 
 
+def _check_free(host: str, port: int) -> None:
+    """Refuse a port another server listens on: the workers' sockets (``reuse_port``) would
+    otherwise share it with another gridgov started on the same port, each taking some users."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as gunicorn binds
+        try:
+            probe.bind((host, port))
+        except OSError as error:
+            raise GridgovError(
+                f"cannot listen on {_bind(host, port)}: {error.strerror}; stop the server using it"
+                " or choose another port (--port, GRIDGOV_PORT)"
+            ) from error
+
+
+LISTENING = "worker listening"
+
+
+def _listening(arbiter: Any, worker: Any) -> None:
+    """gunicorn's ``post_fork`` hook, in the new worker once its socket is bound (with
+    ``reuse_port`` the master binds none): from now on connections queue for it."""
+    arbiter.log.info("%s at %s (pid %s)", LISTENING, ",".join(map(str, worker.sockets)), worker.pid)
+
+
 def _bind(host: str, port: int) -> str:
     return f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
 
@@ -122,6 +148,12 @@ def gunicorn_options(settings: Settings, *, host: str, port: int) -> dict[str, A
         # idle connections are closed by the client side, never under a request being sent
         "keepalive": 75,
         "preload_app": False,
+        # each worker listens on a socket of its own and the kernel spreads new connections over
+        # them: with one shared socket the worker already running on a CPU takes them first, and
+        # on 2 busy cores one worker held 38 and then 48 of 50 users while the other idled
+        # (bench_load), keep-alive keeping them there
+        "reuse_port": True,
+        "post_fork": _listening,  # so the log says when the first socket is bound
         "accesslog": None,  # the app logs each request itself, as JSON with its request id
         "errorlog": "-",
         "logger_class": GunicornLogger,  # gunicorn's own lines as JSON too
@@ -148,4 +180,5 @@ class _Server(BaseApplication):
 
 def serve(settings: Settings, *, host: str, port: int) -> None:
     """Serve the dashboard on ``host:port`` with ``settings.workers`` workers until stopped."""
+    _check_free(host, port)
     _Server(settings, gunicorn_options(settings, host=host, port=port)).run()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -19,7 +20,7 @@ from dashboard.shared import SharedResults
 from layers.boundaries import boundary_version
 from layers.density import latest_report
 from layers.extent import extent
-from layers.registry import LayerRegistry, MapLayer
+from layers.registry import HeldIncidents, LayerRegistry, MapLayer
 from layers.scope import Scope
 from layers.window import ALL_TIME, TimeWindow
 
@@ -67,10 +68,16 @@ class LayerCache:
         self._held: tuple[tuple[Any, ...], SharedResults] | None = None
 
     def build(
-        self, conn: Connection, layer: MapLayer, scope: Scope, window: TimeWindow
+        self,
+        conn: Connection,
+        layer: MapLayer,
+        scope: Scope,
+        window: TimeWindow,
+        *,
+        held: HeldIncidents | None = None,
     ) -> list[BaseTraceType]:
         if not layer.timeless:
-            return layer.build(conn, scope, window=window)
+            return layer.traces(conn, scope, window=window, held=held)
         version = boundary_version(conn)
         with self._lock:
             if self._held is None or self._held[0] != version:
@@ -88,17 +95,18 @@ def build_layers(
     window: TimeWindow,
     *,
     kept: LayerCache | None = None,
+    held: HeldIncidents | None = None,
 ) -> tuple[list[BaseTraceType], Present]:
     """Traces of the known layers among ``keys``, bottom first, and how many each has (the
-    timeless ones from ``kept``, when given)."""
+    timeless ones from ``kept``, when given; those that can, from ``held`` incidents)."""
     traces: list[BaseTraceType] = []
     present: Present = []
     for key in registry.drawing_order(keys):
         layer = registry[key]
         built = (
-            layer.build(conn, scope, window=window)
+            layer.traces(conn, scope, window=window, held=held)
             if kept is None
-            else kept.build(conn, layer, scope, window)
+            else kept.build(conn, layer, scope, window, held=held)
         )
         traces += built
         present.append((key, len(built)))
@@ -110,10 +118,12 @@ MAP_SECONDS = 10.0  # how long one computed map serves everyone asking for the s
 
 @dataclass(frozen=True)
 class MapCaches:
-    """Per app: whole maps, shared for ``MAP_SECONDS``, and the timeless layers' traces."""
+    """Per app: whole maps, shared for ``MAP_SECONDS``, the timeless layers' traces, and where
+    the incidents the server holds come from (None: layers query them)."""
 
     states: SharedResults = field(default_factory=SharedResults)
     layers: LayerCache = field(default_factory=LayerCache)
+    held: Callable[[Connection], HeldIncidents] | None = None
 
 
 def shared_map_state(
@@ -141,6 +151,7 @@ def shared_map_state(
                 window_key=window_key,
                 tile_url=tile_url,
                 kept=maps.layers,
+                held=None if maps.held is None else maps.held(conn),
             )
 
     return maps.states.get(key, compute, max_age=MAP_SECONDS)
@@ -155,10 +166,11 @@ def map_state(
     window_key: object,
     tile_url: str | None,
     kept: LayerCache | None = None,
+    held: HeldIncidents | None = None,
 ) -> MapState:
     """The full map for a scope and window (used on page load and when either changes)."""
     window, latest = window_from(conn, window_key)
-    traces, present = build_layers(conn, registry, keys, scope, window, kept=kept)
+    traces, present = build_layers(conn, registry, keys, scope, window, kept=kept, held=held)
     revision = scope.street_code or DISTRICT
     figure = map_figure(traces, view=view_for(extent(conn, scope)), tile_url=tile_url, revision=revision)
     return MapState(figure=figure, present=present, as_of=as_of_text(latest))

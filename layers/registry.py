@@ -5,12 +5,16 @@ from __future__ import annotations
 
 import importlib
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Protocol
 
+import sqlalchemy as sa
 from plotly.basedatatypes import BaseTraceType
 from sqlalchemy.engine import Connection
 
+from layers.drill import Drill
+from layers.facts import Facts
+from layers.incident_filter import IncidentFilter
 from layers.scope import Scope
 from layers.window import TimeWindow
 
@@ -24,6 +28,36 @@ class LayerBuilder(Protocol):
 
 
 @dataclass(frozen=True)
+class HeldIncidents:
+    """The incidents the caller may see as the server already holds them in memory (the wall
+    screen's facts, in the caller's row scope) and the district's central latitude: a layer
+    that can draw from them needs no query over the incident table."""
+
+    facts: Facts
+    latitude: float
+
+    def select(self, conn: Connection, scope: Scope, window: TimeWindow) -> IncidentFilter:
+        """The filter for ``scope`` (a street by its code: its current id) and ``window``."""
+        return IncidentFilter(drill=_drill(conn, scope), since=window.since, until=window.until)
+
+
+def _drill(conn: Connection, scope: Scope) -> Drill:
+    if scope.street_code is None:
+        return Drill()
+    found = conn.execute(_STREET_ID, {"code": scope.street_code}).scalar()
+    return Drill("street", -1 if found is None else int(found))  # -1: no such street, no rows
+
+
+_STREET_ID = sa.text("SELECT id FROM street WHERE code = :code AND valid_to IS NULL")
+
+
+class HeldBuilder(Protocol):
+    """Draws the layer from the held incidents ``f`` selects → traces."""
+
+    def __call__(self, held: HeldIncidents, f: IncidentFilter) -> list[BaseTraceType]: ...
+
+
+@dataclass(frozen=True)
 class MapLayer:
     key: str
     label_zh: str
@@ -32,6 +66,15 @@ class MapLayer:
     z: int  # drawing order: higher is drawn on top and listed first
     build: LayerBuilder
     timeless: bool = False  # built the same for every time window, from boundaries only
+    from_held: HeldBuilder | None = None  # the same traces from held incidents, without a query
+
+    def traces(
+        self, conn: Connection, scope: Scope, *, window: TimeWindow, held: HeldIncidents | None = None
+    ) -> list[BaseTraceType]:
+        """The layer's traces: from ``held`` incidents when given and the layer can, else queried."""
+        if held is not None and self.from_held is not None:
+            return self.from_held(held, held.select(conn, scope, window))
+        return self.build(conn, scope, window=window)
 
 
 class LayerRegistry:
@@ -60,6 +103,15 @@ class LayerRegistry:
 
         def register(build: LayerBuilder) -> LayerBuilder:
             self.add(MapLayer(key, label_zh, label_en, default_on, z, build, timeless))
+            return build
+
+        return register
+
+    def held(self, key: str) -> Callable[[HeldBuilder], HeldBuilder]:
+        """Decorator: the decorated function draws the registered layer ``key`` from held incidents."""
+
+        def register(build: HeldBuilder) -> HeldBuilder:
+            self._layers[key] = replace(self._layers[key], from_held=build)
             return build
 
         return register

@@ -17,6 +17,8 @@ from urllib.parse import urlsplit
 import pytest
 from playwright.sync_api import Error as PlaywrightError
 
+from dashboard.server import LISTENING
+
 ROOT = Path(__file__).resolve().parents[1]
 ARTIFACTS = ROOT / "tests" / "artifacts"
 CHROMIUM = "/usr/bin/chromium"
@@ -50,7 +52,7 @@ def _free_port():
         return s.getsockname()[1]
 
 
-READY = b"Listening at: "  # gunicorn's line once its socket is bound (requests queue for a worker)
+READY = LISTENING.encode()  # a worker's socket is bound: requests queue for it
 START_LIMIT = 90.0
 
 

@@ -88,3 +88,17 @@ def test_start_stop_start_a_fresh_cluster():
         if not stopped:  # a failure on the way leaves no server running (one more process start)
             gridgov("db", "stop", env=env)
         subprocess.run(["rm", "-rf", str(root)], check=False)
+
+
+def test_serve_on_a_port_in_use_is_one_clear_line(settings, demo):
+    """The workers listen with SO_REUSEPORT; without the check a second server on the same port
+    would share its connections with the first."""
+    import socket
+
+    with socket.socket() as busy:
+        busy.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)  # as another gridgov's workers
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        result = gridgov("serve", "--port", str(port), env={"GRIDGOV_DATA_DIR": str(settings.data_dir)})
+    assert_one_line_error(result, f"cannot listen on 127.0.0.1:{port}", "--port")
