@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import base64
+import datetime as dt
+import itertools
 import json
+from collections import Counter
 
 import numpy as np
 import pytest
@@ -11,8 +14,10 @@ import pytest
 from dashboard.app import create_app
 from dashboard.callback_request import PATH, callback_body
 from dashboard.monitor import layout as L
-from dashboard.monitor.views import MonitorCache
+from dashboard.monitor.views import WINDOWS, Controls, MonitorCache, monitor_data
+from geo.vocabulary import Vocabulary
 from layers.changes import change_token
+from layers.drill import Drill
 from tests.auth import client_for
 from tests.callbacks import call as _call
 from tests.callbacks import monitor_update as update  # others import it from here too
@@ -157,6 +162,37 @@ def test_one_view_serves_every_screen_for_a_few_seconds_and_each_row_scope_its_o
     assert cache.shared(("streets:3", "district"), make) == 2  # a leader's scope never gets the district's
     cache.VIEW_SECONDS = 0.0  # once the view is older than that, it is made again
     assert cache.shared(("all", "district"), make) == 3
+
+
+def test_views_for_other_windows_and_map_modes_share_the_parts_that_do_not_depend_on_them(demo, settings):
+    """The tiles are the same for every window and map mode, the ranking, trend and departments
+    for every map mode: made once, and what they are made of equals a view made alone."""
+    vocabulary = Vocabulary.from_file(settings.district_file)
+    cache, made = MonitorCache(), Counter()
+
+    def share(key, compute):
+        def counted():
+            made[key[0]] += 1
+            return compute()
+
+        return cache.shared(key, counted)
+
+    clock = dt.datetime(2026, 6, 1, 4, tzinfo=dt.UTC)
+    with demo.connect() as conn:
+        for window, mode in itertools.product(WINDOWS, ("heat", "rate", "hotspot")):
+            controls = Controls.parse(
+                window=window, categories=[], sources=[], statuses=[], mode=mode, lang="zh",
+                known_categories=vocabulary.categories,
+            )  # fmt: skip
+            args = dict(drill=Drill(), controls=controls, now=clock, cache=cache, vocabulary=vocabulary)
+            shared, alone = monitor_data(conn, **args, share=share), monitor_data(conn, **args)
+            assert (shared.tiles, shared.ranking, shared.daily.equals(alone.daily), shared.departments) == (
+                alone.tiles,
+                alone.ranking,
+                True,
+                alone.departments,
+            )
+    assert made == {"tiles": 1, "ranking": 3, "daily": 3, "departments": 3}
 
 
 def test_feed_items_new_to_a_screen_flash_and_a_first_refresh_flashes_none(client):

@@ -6,8 +6,9 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 import plotly.utils
 import sqlalchemy as sa
@@ -19,7 +20,15 @@ from dashboard.auth.current import current_row_scope
 from dashboard.monitor import layout as L
 from dashboard.monitor.figures import GRID, HEAT, OVERDUE, UNITS, trend_figure
 from dashboard.monitor.i18n import text
-from dashboard.monitor.views import Controls, MonitorCache, MonitorData, map_figure, map_traces, monitor_data
+from dashboard.monitor.views import (
+    Controls,
+    MonitorCache,
+    MonitorData,
+    Share,
+    map_figure,
+    map_traces,
+    monitor_data,
+)
 from geo.vocabulary import Vocabulary
 from layers.changes import change_token, newly_shown
 from layers.drill import CHILD, Drill, unit_of_grid
@@ -31,6 +40,8 @@ UPDATE_OUTPUTS = (
     (L.LEGEND, "children"), (L.MAP, "figure"), (L.AS_OF, "children"), (L.HASHES, "data"), (L.VIEW, "data"),
     (L.NOW, "data"), (L.SEEN, "data"), (L.FLASH, "data"), (L.SHOWN, "data"),
 )  # fmt: skip
+
+T = TypeVar("T")
 _PANELS = ("kpis", "crumbs", "grid", "rank_title", "ranking", "alerts", "latest", "trend", "legend", "map")
 
 
@@ -276,21 +287,43 @@ def shared_view(
     and again once incidents in that scope changed (the change counter is its version)."""
     with engine.connect() as conn:
         changes = change_token(conn)
-    key = (current_row_scope().setting, drill, controls)
-    compute = lambda: View.of(_monitor_data(engine, drill, controls, cache, vocabulary), version=changes)  # noqa: E731
-    return cache.shared(key, compute, version=changes)
+    rows = current_row_scope().setting
+
+    def part(key: Hashable, compute: Callable[[], T]) -> T:  # shared by views with other controls
+        return cache.shared((rows, key), compute, version=changes)
+
+    data = lambda: _monitor_data(engine, drill, controls, cache, vocabulary, share=part)  # noqa: E731
+    return cache.shared((rows, drill, controls), lambda: View.of(data(), version=changes), version=changes)
 
 
 def _monitor_data(
-    engine: Engine, drill: Drill, controls: Controls, cache: MonitorCache, vocabulary: Vocabulary
+    engine: Engine,
+    drill: Drill,
+    controls: Controls,
+    cache: MonitorCache,
+    vocabulary: Vocabulary,
+    *,
+    share: Share,
 ) -> MonitorData:
     clock = now()
     with engine.connect() as conn:
         try:
             return monitor_data(
-                conn, drill=drill, controls=controls, now=clock, cache=cache, vocabulary=vocabulary
+                conn,
+                drill=drill,
+                controls=controls,
+                now=clock,
+                cache=cache,
+                vocabulary=vocabulary,
+                share=share,
             )
         except ValueError:  # a unit that no longer exists (boundaries reloaded): back to the top
             return monitor_data(
-                conn, drill=Drill(), controls=controls, now=clock, cache=cache, vocabulary=vocabulary
+                conn,
+                drill=Drill(),
+                controls=controls,
+                now=clock,
+                cache=cache,
+                vocabulary=vocabulary,
+                share=share,
             )

@@ -5,8 +5,8 @@ from __future__ import annotations
 import datetime as dt
 import threading
 from collections.abc import Callable, Collection, Hashable
-from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from dataclasses import dataclass, field, replace
+from typing import Any, Protocol, TypeVar
 
 import pandas as pd
 import shapely
@@ -111,7 +111,7 @@ class MonitorCache:
 
     VIEW_SECONDS = 10.0  # how long one computed view serves every screen asking for it
     SETTLE_SECONDS = 2.0  # ... and, once incidents changed, at most this long (see shared)
-    MAX_VIEWS = 64
+    MAX_VIEWS = 256  # views and the parts they share (dashboard.monitor.views.monitor_data)
     MAX_OUTLINES = 1024  # per drill and kind (children, grids): every street and community, many grids
 
     def __init__(self, sla: SlaRules | None = None) -> None:
@@ -215,6 +215,16 @@ class MonitorData:
     departments: list[RankRow] = field(default_factory=list)  # ranking by 承办单位
 
 
+class Share(Protocol):
+    """Hands out ``compute()``'s value for ``key``, maybe one computed earlier for another view."""
+
+    def __call__(self, key: Hashable, compute: Callable[[], T]) -> T: ...
+
+
+def unshared(key: Hashable, compute: Callable[[], T]) -> T:
+    return compute()
+
+
 def monitor_data(
     conn: Connection,
     *,
@@ -223,30 +233,39 @@ def monitor_data(
     now: dt.datetime,
     cache: MonitorCache,
     vocabulary: Vocabulary,
+    share: Share = unshared,
 ) -> MonitorData:
     """Everything the wall screen shows for one drill and set of controls at ``now``: counts from
-    the cached facts (numpy), names, lists and outlines from PostGIS."""
+    the cached facts (numpy), names, lists and outlines from PostGIS. The parts that do not
+    depend on every control come from ``share`` by what they depend on (the tiles are the same
+    for every window and map mode; the ranking and trend for every map mode)."""
     f = controls.incident_filter(drill, now)
     since, until = f.since, f.until
     assert since is not None and until is not None
     facts = cache.facts(conn)
-    rows = ranking.ranking(conn, facts, f, since=since, until=until, now=now)
+    windowed, untimed = replace(f, until=None, now=None), replace(f, since=None, until=None, now=None)
+    rows = share(
+        ("ranking", windowed), lambda: ranking.ranking(conn, facts, f, since=since, until=until, now=now)
+    )
     return MonitorData(
         now=now,
         drill=drill,
         controls=controls,
         crumbs=path(conn, drill),
-        tiles=kpis.tiles(facts, f, now=now),
+        tiles=share(("tiles", untimed), lambda: kpis.tiles(facts, f, now=now)),
         ranking=rows,
         latest=feeds.latest(conn, f),
         alerts=feeds.overdue(conn, f),
-        daily=trend.daily_counts(facts, f),
+        daily=share(("daily", windowed), lambda: trend.daily_counts(facts, f)),
         grid=grid_info(conn, drill.unit_id) if drill.level == "grid" and drill.unit_id else None,
         map=_map_data(conn, facts, f, controls, cache, {r.unit_id: r.ind.reported for r in rows}),
         vocabulary=vocabulary,
         due_soon=feeds.due_soon(conn, f, until=cache.sla.warn_until(now)),
         warn_hours=cache.sla.warn_working_hours,
-        departments=ranking.by_department(facts, f, since=since, until=until, now=now),
+        departments=share(
+            ("departments", windowed),
+            lambda: ranking.by_department(facts, f, since=since, until=until, now=now),
+        ),
     )
 
 
