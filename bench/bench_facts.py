@@ -21,6 +21,7 @@ import statistics
 import tempfile
 import time
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -79,7 +80,7 @@ def full_reload(engine: sa.engine.Engine, repeat: int) -> float:
     times = []
     for _ in range(repeat):
         with engine.begin() as conn:
-            times.append(timed(lambda c=conn: load(c)))
+            times.append(timed(partial(load, conn)))
     return _median(times)
 
 

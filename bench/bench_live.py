@@ -179,15 +179,12 @@ def watch_wall(url: str, logins: B.Logins, *, poll: float, deadline: float, seen
     _refresh(user, page, seen)
     while time.monotonic() < deadline:
         time.sleep(poll)
-        before = page.values.get((M.CHANGES, "data"))
-        page.values[(M.POLL, "n_intervals")] = int(page.values.get((M.POLL, "n_intervals")) or 0) + 1
-        user.act(page, "wall: poll", (M.CHANGES, "data"), (M.POLL, "n_intervals"))
-        if page.values.get((M.CHANGES, "data")) != before:
+        if U.poll_changes(user, page, action="wall: poll"):
             _refresh(user, page, seen)
 
 
 def _refresh(user: U.User, page: U.Page, seen: list[tuple[float, int]]) -> None:
-    user.act(page, "wall: refresh", (M.KPIS, "children"), (M.CHANGES, "data"))
+    U.redraw(user, page, action="wall: refresh")
     value = _new_today(page)
     if value is not None:
         seen.append((time.monotonic(), value))
@@ -248,7 +245,7 @@ def main() -> None:
     server, url = B.start_server(engine, args, log)
     print(f"{args.users} users, {args.seconds} s per phase, think {args.think} s, {args.workers} workers × {args.threads} threads, {args.rows:,} incidents")  # fmt: skip
     try:
-        run(engine, url, server.pid, logins, key, where, args, poll=defaults.change_poll_seconds)
+        run(engine, url, server.pid, logins, key, where, args, poll=args.poll)
     finally:
         server.terminate()
         server.wait(timeout=60)
@@ -284,10 +281,11 @@ def summarise(engine: sa.engine.Engine, quiet: list[U.Sample], busy: list[U.Samp
     print(
         f"2xx → counted on the wall screen: p50 {_ms(latencies, 50)}, p95 {_ms(latencies, 95)} (goal ≤ 5 s)"
     )
-    q, b = ([s.seconds for s in x] for x in (quiet, busy))
+    q, b = (B.own(x) for x in (quiet, busy))
     ratio = np.percentile(b, 95) / np.percentile(q, 95) if q and b else float("nan")
     print(
-        f"users p95: alone {_ms(q, 95)}, with the feed {_ms(b, 95)} (× {ratio:.2f}; goal ≤ 1 s and ≤ × 1.2)"
+        f"users' own requests p95 (polls left out): alone {_ms(q, 95)}, with the feed {_ms(b, 95)}"
+        f" (× {ratio:.2f}; goal ≤ 1 s and ≤ × 1.2)"
     )
 
 

@@ -6,13 +6,16 @@ Run on demand (never in the test suite):
 Uses bench_monitor's database (``gridgov_bench_monitor``: the demo district plus ``--rows``
 generated incidents) and starts the real ``gridgov serve`` on it (``--workers``/``--threads``,
 default: the settings' defaults). Each user logs in (wall screens with a kiosk token, desks
-with a password), loads a page as the browser does and posts that page's real callback
-requests (bench/load_user.py), waiting ``--think`` seconds on average between them (random,
-exponential) and reloading its page now and then. Mix of 10: 3 wall screens and 3 admins on
-the wall screen, 1 planner on the layer map, 2 planners on coverage, 1 street leader planning.
-Prints requests, errors (HTTP ≥ 400 or no answer), p50/p95/p99 overall and per action, the
-server's RSS (gunicorn, its workers and their solver processes) at start, during and at the end,
-and the load average.
+with a password), loads a page as the browser does and then posts what its browser would
+(bench/load_user.py): the person's clicks, ``--think`` seconds apart on average (random,
+exponential), now and then reloading the page; on the wall screen also the page's own
+intervals: the change-counter poll every ``--poll`` s (a redraw when it moved) and the refresh
+every ``--refresh`` s (both default to the settings'). Wall screens only poll and refresh;
+nobody clicks on them. Mix of 10: 3 wall screens and 3 admins on the wall screen, 1 planner
+on the layer map, 2 planners on coverage, 1 street leader planning. Prints requests, errors
+(HTTP ≥ 400 or no answer), p50/p95/p99 overall, of the users' own requests (the background
+polls left out) and per action, the server's RSS (gunicorn, its workers and their solver
+processes) at start, during and at the end, and the load average.
 """
 
 from __future__ import annotations
@@ -144,7 +147,7 @@ ACTIONS: dict[str, Callable[..., None]] = {
 
 
 def run_user(
-    i: int, *, url: str, logins: Logins, deadline: float, think: float, samples: list[U.Sample]
+    i: int, *, url: str, logins: Logins, deadline: float, args: argparse.Namespace, samples: list[U.Sample]
 ) -> None:
     kind, rng = MIX[i % len(MIX)], random.Random(i)
     user = U.User(url, rng=rng, samples=samples)
@@ -158,28 +161,65 @@ def run_user(
         )
     path = PAGES[kind]
     act = partial(U.monitor_action, streets=logins.streets) if path == "/monitor" else ACTIONS[path]
-    time.sleep(rng.uniform(0, think))  # users do not all arrive in the same millisecond
+    time.sleep(rng.uniform(0, args.think))  # users do not all arrive in the same millisecond
     page = user.load(path)
-    while time.monotonic() < deadline:
-        if rng.random() < RELOAD_CHANCE:
+    browser = Browser(rng, args, clicks=kind != "wall", polls=path == "/monitor")
+    while (step := browser.next(deadline)) is not None:
+        if step == "poll":
+            if U.poll_changes(user, page):
+                U.redraw(user, page)
+        elif step == "refresh":
+            U.interval_refresh(user, page)
+        elif rng.random() < RELOAD_CHANCE:
             page = user.load(path)
         else:
             act(user, page)
-        time.sleep(min(rng.expovariate(1 / think), max(0.0, deadline - time.monotonic())))
+
+
+class Browser:
+    """When a user's browser posts what: the person's clicks (``think`` s apart on average,
+    random), and on the wall screen its change-counter poll and slow refresh intervals."""
+
+    def __init__(self, rng: random.Random, args: argparse.Namespace, *, clicks: bool, polls: bool) -> None:
+        self.rng, self.args, now = rng, args, time.monotonic()
+        self.due = {
+            "click": now + rng.expovariate(1 / args.think) if clicks else float("inf"),
+            "poll": now + args.poll if polls else float("inf"),
+            "refresh": now + args.refresh if polls else float("inf"),
+        }
+
+    def next(self, deadline: float) -> str | None:
+        """Wait for the next step and name it (None: the deadline comes first)."""
+        step = min(self.due, key=lambda k: self.due[k])
+        if self.due[step] >= deadline:
+            return None
+        time.sleep(max(0.0, self.due[step] - time.monotonic()))
+        wait = {"click": self.rng.expovariate(1 / self.args.think), "poll": self.args.poll}
+        self.due[step] = time.monotonic() + wait.get(step, self.args.refresh)  # from when it is sent
+        return step
 
 
 def _ms(values: list[float], q: float) -> float:
     return float(np.percentile(values, q)) * 1000 if values else 0.0
 
 
+def own(samples: list[U.Sample]) -> list[float]:
+    """Seconds of the requests a person waits for (the background polls left out)."""
+    return [s.seconds for s in samples if s.action != U.POLL_ACTION]
+
+
 def report(samples: list[U.Sample], seconds: float) -> None:
     times = [s.seconds for s in samples]
+    mine = own(samples)
     errors = [s for s in samples if s.status == 0 or s.status >= 400]
     print(
         f"requests {len(samples):,} in {seconds:.0f} s ({len(samples) / seconds:.1f}/s), errors {len(errors)}"
     )
     print(
         f"latency p50 {_ms(times, 50):.0f} ms, p95 {_ms(times, 95):.0f} ms, p99 {_ms(times, 99):.0f} ms, max {_ms(times, 100):.0f} ms"
+    )
+    print(
+        f"users' own requests (polls left out) {len(mine):,}: p50 {_ms(mine, 50):.0f} ms, p95 {_ms(mine, 95):.0f} ms, p99 {_ms(mine, 99):.0f} ms"
     )
     for action in sorted({s.action for s in samples}):
         mine = [s.seconds for s in samples if s.action == action]
@@ -211,7 +251,7 @@ def run_users(
 ) -> None:
     """``args.users`` users until ``deadline``, their requests in ``samples``."""
     with ThreadPoolExecutor(max_workers=args.users) as pool:
-        run = partial(run_user, url=url, logins=logins, deadline=deadline, think=args.think, samples=samples)
+        run = partial(run_user, url=url, logins=logins, deadline=deadline, args=args, samples=samples)
         list(pool.map(run, range(args.users)))
 
 
@@ -245,7 +285,13 @@ def user_arguments(description: str | None, defaults: Settings) -> argparse.Argu
     parser.add_argument("--users", type=int, default=50)
     parser.add_argument("--seconds", type=int, default=60)
     parser.add_argument("--rows", type=int, default=1_000_000)
-    parser.add_argument("--think", type=float, default=2.0, help="mean seconds between a user's requests")
+    parser.add_argument("--think", type=float, default=2.0, help="mean seconds between a person's clicks")
+    parser.add_argument(
+        "--poll", type=float, default=defaults.change_poll_seconds, help="wall screen's change poll, s"
+    )
+    parser.add_argument(
+        "--refresh", type=float, default=defaults.refresh_seconds, help="wall screen's refresh, s"
+    )
     parser.add_argument("--workers", type=int, default=defaults.workers)
     parser.add_argument("--threads", type=int, default=defaults.threads)
     return parser

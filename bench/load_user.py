@@ -165,26 +165,46 @@ Action = Callable[[User, Page], None]
 
 
 def monitor_action(user: User, page: Page, *, streets: list[int]) -> None:
-    """The wall screen: mostly its refresh; sometimes a filter, the window, the map mode, a drill."""
+    """A desk on the wall screen: a filter, the window, the map mode or a drill (its redraws on
+    a change and every minute come from :func:`poll_changes` and :func:`interval_refresh`)."""
     r, v, pick = user.rng.random(), page.values, user.rng.choice
-    if r < 0.5:
-        v[(M.REFRESH, "n_intervals")] = int(v.get((M.REFRESH, "n_intervals")) or 0) + 1
-        changed, name = (M.REFRESH, "n_intervals"), "monitor: refresh"
-    elif r < 0.65:
+    if r < 0.3:
         v[(M.CATEGORY, "value")] = pick([[], [pick(page.options.get(M.CATEGORY) or [None])]])
         changed, name = (M.CATEGORY, "value"), "monitor: category filter"
-    elif r < 0.8:
+    elif r < 0.6:
         v[(M.DRILL, "data")] = pick(
             [{"level": "district", "id": None}, {"level": "street", "id": pick(streets)}]
         )
         changed, name = (M.DRILL, "data"), "monitor: drill"
-    elif r < 0.9:
+    elif r < 0.8:
         v[(M.WINDOW, "value")] = pick(page.options.get(M.WINDOW) or [30])
         changed, name = (M.WINDOW, "value"), "monitor: window"
     else:
         v[(M.MODE, "value")] = pick(page.options.get(M.MODE) or ["heat"])
         changed, name = (M.MODE, "value"), "monitor: map mode"
     user.act(page, name, (M.KPIS, "children"), changed)
+
+
+POLL_ACTION = "monitor: poll"  # in the background: left out of the users' own latencies
+
+
+def poll_changes(user: User, page: Page, *, action: str = POLL_ACTION) -> bool:
+    """The change-counter poll the page's interval posts; True when the counter moved."""
+    before = page.values.get((M.CHANGES, "data"))
+    page.values[(M.POLL, "n_intervals")] = int(page.values.get((M.POLL, "n_intervals")) or 0) + 1
+    user.act(page, action, (M.CHANGES, "data"), (M.POLL, "n_intervals"))
+    return page.values.get((M.CHANGES, "data")) != before
+
+
+def redraw(user: User, page: Page, *, action: str = "monitor: redraw on a change") -> None:
+    """What the browser posts once the poll brought a new counter."""
+    user.act(page, action, (M.KPIS, "children"), (M.CHANGES, "data"))
+
+
+def interval_refresh(user: User, page: Page) -> None:
+    """The page's slow refresh interval (``GRIDGOV_REFRESH_SECONDS``)."""
+    page.values[(M.REFRESH, "n_intervals")] = int(page.values.get((M.REFRESH, "n_intervals")) or 0) + 1
+    user.act(page, "monitor: refresh", (M.KPIS, "children"), (M.REFRESH, "n_intervals"))
 
 
 def map_action(user: User, page: Page) -> None:

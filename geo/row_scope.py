@@ -38,6 +38,9 @@ SCOPED_TABLES = ("incident", "incident_event", "inspection_target", "inspection"
 DISTRICT_ROLES = frozenset({"admin", "planner", "wall_screen"})
 _SET_ROLE = f"SET LOCAL ROLE {ROLE}"
 _SET_SCOPE = f"SELECT set_config('{SETTING}', %s, true), set_config('{CONTACTS}', %s, true)"
+# both in one round trip, as every request's transactions begin (set_config('role', …, true) is
+# SET LOCAL ROLE: PostgREST starts its transactions so)
+_BEGIN = f"SELECT set_config('role', '{ROLE}', true), " + _SET_SCOPE.removeprefix("SELECT ")
 
 
 def _setting(street_ids: tuple[int, ...] | None) -> str:
@@ -112,9 +115,8 @@ def install(engine: Engine, scope_now: Callable[[], RowScope]) -> None:
     def begin(conn: Connection) -> None:
         # on the driver's connection: a statement through ``conn`` would begin again, recursively
         cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
-        cursor.execute(_SET_ROLE)
         scope = scope_now()
-        cursor.execute(_SET_SCOPE, (scope.setting, scope.contacts_setting))
+        cursor.execute(_BEGIN, (scope.setting, scope.contacts_setting))
         cursor.close()
 
     event.listen(engine, "begin", begin)

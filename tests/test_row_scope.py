@@ -108,6 +108,9 @@ def test_the_web_engine_scopes_every_transaction_from_the_current_account(demo, 
                 assert _counts(conn, b) == {t: 0 for t in _COUNTS} and _counts(conn, a)["incident"] > 0
             with web.begin() as conn:
                 assert _counts(conn, b)["incident"] == 0
+                assert conn.execute(sa.text("SELECT current_user")).scalar() == row_scope.ROLE
+                setting = f"SELECT current_setting('{row_scope.SETTING}')"
+                assert conn.execute(sa.text(setting)).scalar() == scope.setting
     finally:
         web.dispose()
 
