@@ -15,12 +15,14 @@ import numpy as np
 import pulp
 from numpy.typing import NDArray
 from scipy.sparse.csgraph import dijkstra
+from scipy.spatial import cKDTree
 from spopt.locate import LSCP, MCLP
 
 from layers.coverage import Coverage, Demand
 from layers.network import Network, to_metres
 
-CHUNK = 64  # candidate sites per Dijkstra call (bounds memory: CHUNK × nodes distances)
+CHUNK = 64  # candidate sites per Dijkstra call (bounds memory: 2 × CHUNK × nodes distances)
+MIN_SPACING_M = 10.0  # a candidate this close to an existing point of the type is that point
 
 
 @dataclass(frozen=True)
@@ -37,19 +39,34 @@ class Suggestion:
 def cost_matrix(
     network: Network, demand: Demand, sites: NDArray[np.float64], *, limit: float
 ) -> NDArray[np.float64]:
-    """Walking metres from every candidate site (columns) to every building of ``demand`` (rows)."""
+    """Walking metres from every candidate site (columns) to every building of ``demand`` (rows),
+    each site joined to the network as :func:`layers.coverage.walks` joins a service point (at
+    the nearest point of its nearest segment, on to either end): a site's claimed reach is what
+    the same site added as a what-if covers."""
     xy = to_metres(sites[:, 0], sites[:, 1])
     if network.empty:
         cost = np.hypot(*(demand.xy[:, None, :] - xy[None, :, :]).transpose(2, 0, 1))
         return np.where(cost <= limit, cost, np.inf)
-    site_node, site_gap = network.nearest(xy)  # a candidate site starts at its nearest node
-    homes = network.links(demand.xy)
+    start, homes = network.links(xy), network.links(demand.xy)
     cost = np.full((len(demand.ids), len(sites)), np.inf)
-    for start in range(0, len(sites), CHUNK):
-        part = slice(start, start + CHUNK)
-        along = dijkstra(network.graph, directed=True, indices=site_node[part], limit=limit)
-        cost[:, part] = (homes.walk(along) + site_gap[part, None]).T
+    for first in range(0, len(sites), CHUNK):
+        part = slice(first, first + CHUNK)
+        n = len(start.a[part])
+        along = dijkstra(network.graph, directed=True, indices=np.concatenate([start.a[part], start.b[part]]), limit=limit)  # fmt: skip
+        nodes = np.minimum(along[:n] + start.to_a[part, None], along[n:] + start.to_b[part, None])
+        cost[:, part] = homes.walk(nodes).T
     return np.where(cost <= limit, cost, np.inf)
+
+
+def away_from(
+    sites: NDArray[np.float64], points: NDArray[np.float64], *, metres: float = MIN_SPACING_M
+) -> NDArray[np.bool_]:
+    """True for each candidate site (lon, lat rows) farther than ``metres`` from every one of
+    ``points``: a site on top of an existing point of the type is no new point."""
+    if not len(points) or not len(sites):
+        return np.ones(len(sites), bool)
+    gap, _ = cKDTree(to_metres(points[:, 0], points[:, 1])).query(to_metres(sites[:, 0], sites[:, 1]))
+    return np.asarray(gap, float) > metres
 
 
 def _order_by_gain(

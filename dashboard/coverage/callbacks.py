@@ -144,8 +144,10 @@ def register_coverage_callbacks(
         except (InputError, TypeError, ValueError) as exc:
             return f"⚠ {exc}", no_update
         with engine.connect() as conn:
-            result, places, labels = suggestions(conn, cache, v, which=sites, k=count)
-        return L.suggestion_table(result, labels), L.suggested_rows(places, labels, result)
+            found = suggestions(conn, cache, v, which=sites, k=count)
+        return L.suggestion_table(found.result, found.labels, left_out=found.left_out), L.suggested_rows(
+            found.sites, found.labels, found.result
+        )
 
     @app.callback(
         Output(L.DOWNLOAD, "data"),

@@ -61,7 +61,13 @@ def units_table(frame: pd.DataFrame, *, title: str, top: int = 15) -> html.Div:
     return html.Div([html.H3(title), html.Table([head, *rows])], className="cov-table")
 
 
-def suggestion_table(s: Suggestion, labels: list[str]) -> html.Div:
+def suggestion_table(s: Suggestion, labels: list[str], *, left_out: int = 0) -> html.Div:
+    """The chosen sites with their gains; how many candidates were left out for a point of the
+    type already standing there, and a plain answer when none is left."""
+    skipped = html.P(f"已排除 {left_out} 个已有该类服务点的候选位置 ({left_out} candidate sites already have a point of this type)", className="muted") if left_out else None  # fmt: skip
+    if not labels:
+        none = "没有可选的新位置：所有候选位置已有该类服务点，请改选“任意楼栋” (no new site left among these candidates: try any building)"
+        return html.Div([html.P(none), skipped])
     rows = [
         html.Tr([html.Td(n), html.Td(labels[j]), html.Td(f"+{g:,.0f}")])
         for n, (j, g) in enumerate(zip(s.chosen, s.gains, strict=True), 1)
@@ -69,7 +75,7 @@ def suggestion_table(s: Suggestion, labels: list[str]) -> html.Div:
     note = (f"求解 HiGHS via spopt (maximal covering): {s.status}, gap {s.gap:.2%} · 选址后覆盖 {_pct(s.covered_after)} · "
             f"全覆盖最少需新增 {s.minimum_points} 处 (set covering) · 任何候选都够不到 {s.unreachable:,.0f} 人")  # fmt: skip
     head = html.Tr([html.Th(h) for h in ("No.", "候选点 Site", "新增覆盖 Gain")])
-    return html.Div([html.Table([head, *rows]), html.P(note, className="muted")])
+    return html.Div([html.Table([head, *rows]), html.P(note, className="muted"), skipped])
 
 
 def page(types: list[dict[str, str]], *, default: str | None, notice: html.Div | None = None) -> html.Div:

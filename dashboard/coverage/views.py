@@ -22,7 +22,7 @@ from geo.errors import InputError
 from geo.service_types import ServiceType
 from layers.coverage import WALK_M_PER_MIN, Coverage, Demand, Homes, catchments, coverage, link_homes
 from layers.network import Network, NetworkCache
-from layers.suggest import Suggestion, suggest
+from layers.suggest import Suggestion, away_from, suggest
 
 MAX_CANDIDATES = 400
 _POINTS = "SELECT id, name, ST_X(geom), ST_Y(geom) FROM service_point WHERE kind = :k ORDER BY id"
@@ -202,11 +202,25 @@ def candidate_sites(conn: Connection, demand: Demand, which: str) -> tuple[NDArr
     return demand.lonlat[picks], [f"楼栋 building {demand.ids[i]}" for i in picks]
 
 
+@dataclass(frozen=True)
+class Suggested:
+    result: Suggestion
+    sites: NDArray[np.float64]  # the candidate sites considered (lon, lat rows); result.chosen indexes them
+    labels: list[str]
+    left_out: int  # candidate sites dropped: a point of the type is already there
+
+
 def suggestions(
     conn: Connection, cache: CoverageCache, view: CoverageView, *, which: str, k: int
-) -> tuple[Suggestion, NDArray[np.float64], list[str]]:
+) -> Suggested:
+    """The best ``k`` of the candidate sites ``which``, leaving out those on a point of the type
+    the view counts (its kept points and what-if additions)."""
     sites, labels = candidate_sites(conn, view.result.demand, which)
-    return suggest(cache.networks.get(conn), view.result, sites, k=k), sites, labels
+    kept = view.points.loc[~view.points["removed"], ["lon", "lat"]].to_numpy(float).reshape(-1, 2)
+    new = away_from(sites, np.vstack([kept, view.added.reshape(-1, 2)]))
+    sites, labels = sites[new], [label for label, keep in zip(labels, new, strict=True) if keep]
+    result = suggest(cache.networks.get(conn), view.result, sites, k=k)
+    return Suggested(result, sites, labels, int((~new).sum()))
 
 
 def base_share(conn: Connection, cache: CoverageCache, *, kind: str, metres: float) -> float:
