@@ -68,7 +68,7 @@ def register_callbacks(
         record = _record(present) if ctx.triggered_id == LAYERS else None
         if record is not None:  # only layers changed: patch them
             with engine.connect() as conn:
-                held = None if maps.held is None else maps.held(conn)
+                held = maps.held_for(conn, [registry[k] for k in registry.drawing_order(keys)])
                 return _toggle(conn, registry, keys, scope, window_key, record, held)
         state = shared_map_state(
             maps, engine, registry, keys=keys, scope=scope, window_key=window_key, tile_url=tile_url

@@ -125,6 +125,13 @@ class MapCaches:
     layers: LayerCache = field(default_factory=LayerCache)
     held: Callable[[Connection], HeldIncidents] | None = None
 
+    def held_for(self, conn: Connection, layers: list[MapLayer]) -> HeldIncidents | None:
+        """The held incidents, only when one of ``layers`` draws from them (bringing them up to
+        date costs a query)."""
+        if self.held is None or not any(layer.from_held for layer in layers):
+            return None
+        return self.held(conn)
+
 
 def shared_map_state(
     maps: MapCaches,
@@ -151,7 +158,7 @@ def shared_map_state(
                 window_key=window_key,
                 tile_url=tile_url,
                 kept=maps.layers,
-                held=None if maps.held is None else maps.held(conn),
+                held=maps.held_for(conn, [registry[k] for k in registry.drawing_order(keys)]),
             )
 
     return maps.states.get(key, compute, max_age=MAP_SECONDS)
