@@ -131,15 +131,20 @@ def held_density_layer(held: HeldIncidents, f: IncidentFilter) -> list[BaseTrace
     return [_density_trace(facts_density(held.facts, f, cell_m=DEFAULT_CELL_M, lat0=held.latitude))]
 
 
+def colour_top(counts: NDArray[np.integer]) -> float:
+    """The count the colour scale tops out at: the cell count at the 98th percentile (a count some
+    cell has, so a few very busy cells do not wash out the rest), at least 1."""
+    return float(max(np.percentile(counts, 98, method="higher"), 1)) if len(counts) else 1.0
+
+
 def _density_trace(data: Density) -> BaseTraceType:
-    zmax = float(np.percentile(data.count, 98)) if len(data.count) else 1.0
     return go.Densitymap(
         lon=data.lon.astype(np.float32),
         lat=data.lat.astype(np.float32),
         z=data.count.astype(np.int32),
         radius=14,
         zmin=0,
-        zmax=max(zmax, 1.0),
+        zmax=colour_top(data.count),
         opacity=0.75,
         colorscale="YlOrRd",
         colorbar={"title": {"text": "事件数/格"}, "thickness": 12, "len": 0.5, "x": 0.99},

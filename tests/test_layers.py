@@ -263,7 +263,12 @@ def test_density_from_held_incidents_draws_the_cells_the_query_does(demo, scope)
             moved = (_cells(drawn) - _cells(queried)).total()
             assert moved <= 0.03 * sum(queried.z)
             assert (len(drawn.z) > 0) == (scope.street_code != "999999999999")
-            assert drawn.zmax == queried.zmax and drawn.hovertemplate == queried.hovertemplate
+            assert drawn.hovertemplate == queried.hovertemplate
+            # the colour scale tops out at a count some cell has, near the queried cells' 98th percentile
+            # (a moved incident may shift a cell's rank, never far)
+            assert drawn.zmax in set(drawn.z) | {1}
+            if len(queried.z):
+                assert np.percentile(queried.z, 96) <= drawn.zmax <= np.percentile(queried.z, 99.5)
 
 
 def test_density_rejects_silly_cell_sizes(demo):

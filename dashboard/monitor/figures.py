@@ -17,7 +17,7 @@ from _plotly_utils.utils import to_typed_array_spec
 from dashboard.figure import MapView
 from dashboard.monitor.i18n import text
 from geo.vocabulary import Vocabulary
-from layers.density import Density
+from layers.density import Density, colour_top
 from layers.drill import Outline
 
 FONT = "Noto Sans CJK SC, Microsoft YaHei, sans-serif"
@@ -87,7 +87,6 @@ def grid_trace(grids: Sequence[Outline], values: pd.DataFrame, *, mode: str, lan
 def heat_trace(density: Density, *, visible: bool) -> Trace:
     """The heat layer; hidden, it carries no data (a mode switch sends it again)."""
     keep = slice(None) if visible else slice(0)
-    zmax = float(np.percentile(density.count, 98)) if len(density.count) else 1.0
     return {
         "type": "densitymap",
         "name": "heat",
@@ -96,7 +95,7 @@ def heat_trace(density: Density, *, visible: bool) -> Trace:
         "z": _typed(density.count[keep], np.int32),
         "radius": 16,
         "zmin": 0,
-        "zmax": max(zmax, 1.0),
+        "zmax": colour_top(density.count),
         "colorscale": "Inferno",
         "opacity": 0.8,
         "showscale": False,
