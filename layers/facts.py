@@ -332,7 +332,8 @@ def _grown(
 ) -> Facts:
     """``facts`` with rows ``at`` set to ``rows[updated]`` and ``rows[~updated]`` appended."""
     added = int((~updated).sum())
-    room = facts.room if facts.room is not None and facts.room.open else None
+    newest = facts.room is not None and facts.room.open  # no later copy appended into its buffers
+    room = facts.room if newest else None
     new = {}
     for n in names:
         array, values, fresh = getattr(facts, n), rows[n], False
@@ -344,7 +345,10 @@ def _grown(
             array.base[len(array) : len(array) + added] = values[~updated]  # type: ignore[index]
             array = array.base[: len(array) + added]  # type: ignore[index]
         new[n] = array
-    return _successor(facts, new, room=_Room())
+    # appending later is safe where this copy's buffers are its own: when it follows the newest
+    # copy, or when it appended (every array then moved to a buffer of its own). A copy made from
+    # an older one without appending shares buffers a later copy may have appended into.
+    return _successor(facts, new, room=_Room(open=newest or added > 0))
 
 
 def _spacious(array: NDArray[Any], need: int, *, reuse: bool) -> NDArray[Any]:
