@@ -10,6 +10,7 @@ import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
+from geo.results import result_frame
 from geo.sla import SlaRules
 from ingest.bulk import copy_frame
 
@@ -27,7 +28,7 @@ FROM deadline_stage s WHERE i.id = s.id
 def apply_rules(engine: Engine, rules: SlaRules) -> tuple[int, int]:
     """(incidents with a computed deadline, deadlines changed)."""
     with engine.begin() as conn:
-        rows = pd.DataFrame(conn.execute(sa.text(_READ)).all(), columns=["id", "category", "start_at"])
+        rows = result_frame(conn.execute(sa.text(_READ))).set_axis(["id", "category", "start_at"], axis=1)
         if rows.empty:
             return 0, 0
         start = pd.to_datetime(rows["start_at"], utc=True)

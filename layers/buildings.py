@@ -15,6 +15,7 @@ from numpy.typing import NDArray
 from plotly.basedatatypes import BaseTraceType
 from sqlalchemy.engine import Connection
 
+from geo.results import result_array
 from layers.registry import REGISTRY
 from layers.scope import Scope
 from layers.window import TimeWindow
@@ -45,8 +46,7 @@ class Buildings:
 
 def buildings(conn: Connection, scope: Scope) -> Buildings:
     """Every building in scope, in id order."""
-    rows = conn.execute(_BUILDINGS, scope.params()).all()
-    table = np.asarray(rows, dtype=np.float64).reshape(-1, 4)
+    table = result_array(conn.execute(_BUILDINGS, scope.params()), width=4)
     return Buildings(
         lon=table[:, 0],
         lat=table[:, 1],

@@ -21,6 +21,7 @@ from numpy.typing import NDArray
 from plotly.basedatatypes import BaseTraceType
 from sqlalchemy.engine import Connection
 
+from geo.results import result_array
 from layers.facts import Facts
 from layers.incident_filter import IncidentFilter
 from layers.registry import REGISTRY, HeldIncidents
@@ -81,8 +82,7 @@ def _check_cell(cell_m: float) -> None:
 
 
 def _density(conn: Connection, query: sa.TextClause, params: dict[str, Any], cell_m: float) -> Density:
-    rows = conn.execute(query, {**params, "cell": cell_m}).all()
-    xyz = np.asarray(rows, dtype=np.float64).reshape(-1, 3)
+    xyz = result_array(conn.execute(query, {**params, "cell": cell_m}), width=3)
     return Density(lon=xyz[:, 0], lat=xyz[:, 1], count=xyz[:, 2].astype(np.int64), cell_m=cell_m)
 
 

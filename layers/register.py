@@ -11,6 +11,7 @@ import sqlalchemy as sa
 from scipy.spatial import cKDTree
 from sqlalchemy.engine import Connection
 
+from geo.results import result_array, result_frame
 from layers.network import to_metres
 from layers.risk import RiskWeights, score
 
@@ -53,7 +54,7 @@ def _vulnerable(attributes: pd.Series) -> pd.Series:
 
 def _incidents_near(conn: Connection, frame: pd.DataFrame, *, street: int, until: dt.datetime) -> pd.Series:
     params = {"street": street, "since": until - dt.timedelta(days=INCIDENT_DAYS), "until": until}
-    points = np.array(conn.execute(sa.text(_INCIDENTS), params).all(), dtype=float).reshape(-1, 2)
+    points = result_array(conn.execute(sa.text(_INCIDENTS), params), width=2)
     if frame.empty or not len(points):
         return pd.Series(0, index=frame.index)
     tree = cKDTree(to_metres(points[:, 0], points[:, 1]))
@@ -82,8 +83,7 @@ def risk_register(
         "until": until,
         "year_ago": until - dt.timedelta(days=365),
     }
-    result = conn.execute(sa.text(_TARGETS), params)
-    frame = pd.DataFrame(result.all(), columns=list(result.keys()))  # columns even with no rows
+    frame = result_frame(conn.execute(sa.text(_TARGETS), params))
     if frame.empty:
         return frame
     frame["vulnerable"] = _vulnerable(frame["attributes"])

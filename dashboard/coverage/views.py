@@ -19,6 +19,7 @@ from sqlalchemy.engine import Connection
 from dashboard.auth.current import current_row_scope
 from dashboard.shared import SharedResults
 from geo.errors import InputError
+from geo.results import result_frame
 from geo.service_types import ServiceType
 from layers.coverage import WALK_M_PER_MIN, Coverage, Demand, Homes, catchments, coverage, link_homes
 from layers.network import Network, NetworkCache
@@ -127,8 +128,9 @@ class CoverageView:
 
 
 def _points(conn: Connection, kind: str) -> pd.DataFrame:
-    rows = conn.execute(sa.text(_POINTS), {"k": kind}).all()
-    return pd.DataFrame(rows, columns=["id", "name", "lon", "lat"])
+    return result_frame(conn.execute(sa.text(_POINTS), {"k": kind})).set_axis(
+        ["id", "name", "lon", "lat"], axis=1
+    )
 
 
 def _named(conn: Connection, frame: pd.DataFrame, level: str) -> pd.DataFrame:

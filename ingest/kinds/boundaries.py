@@ -20,6 +20,7 @@ import sqlalchemy as sa
 from psycopg import sql
 from sqlalchemy.engine import Connection
 
+from geo.results import result_frame
 from ingest.fields import Field
 from ingest.kinds import IngestKind, JobContext, register
 from ingest.kinds._level_check import (
@@ -94,8 +95,8 @@ def _parents(ctx: JobContext, table: str) -> pd.DataFrame:
     t = sa.table(table, *(sa.column(c) for c in ("code", "name", "id", "geom", "valid_to")))
     area = sa.func.ST_Area(sa.func.geography(t.c.geom))
     query = sa.select(t.c.code, t.c.name, t.c.id, area, sa.func.ST_AsBinary(t.c.geom))
-    rows = ctx.conn.execute(query.where(t.c.valid_to.is_(None))).all()
-    frame = pd.DataFrame(rows, columns=["code", "name", "id", "area", "wkb"])
+    frame = result_frame(ctx.conn.execute(query.where(t.c.valid_to.is_(None))))
+    frame.columns = pd.Index(["code", "name", "id", "area", "wkb"])
     frame["geom"] = shapely.from_wkb(frame["wkb"].map(bytes)) if len(frame) else []
     return frame.drop(columns="wkb")
 

@@ -18,6 +18,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from geo import lifecycle
+from geo.results import result_frame
 from ingest._rows import KeyBook
 from ingest.fields import Field
 from ingest.kinds import IngestKind, JobContext, register
@@ -106,10 +107,11 @@ def _texts(frame: pd.DataFrame, name: str) -> pd.Series:
 def _incidents(ctx: JobContext, keys: pd.DataFrame) -> pd.DataFrame:
     """incident id and reported_at for each (incident_source, ticket) row; NaN/NaT where none."""
     pairs = keys.drop_duplicates()
-    rows = ctx.conn.execute(
-        _LOOKUP, {"sources": pairs["incident_source"].tolist(), "tickets": pairs["ticket"].tolist()}
-    ).all()
-    found = pd.DataFrame(rows, columns=["incident_source", "ticket", "incident_id", "reported_at"])
+    found = result_frame(
+        ctx.conn.execute(
+            _LOOKUP, {"sources": pairs["incident_source"].tolist(), "tickets": pairs["ticket"].tolist()}
+        )
+    ).set_axis(["incident_source", "ticket", "incident_id", "reported_at"], axis=1)
     merged = keys.merge(found, on=["incident_source", "ticket"], how="left")
     merged.index = keys.index
     return merged
