@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import math
+import time
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine, make_url
@@ -54,19 +57,44 @@ CONNECT_TIMEOUT_SECONDS = 5
 
 
 def make_engine(url: str, *, pool_size: int = 5) -> Engine:
-    """An engine with a small pool. Connections are checked before use (``pool_pre_ping``): after
-    a server restart the first check finds the pool's connections dead, drops them all and
-    connects anew, so no request sees a stale one. A server that does not answer fails a
-    connection attempt after ``CONNECT_TIMEOUT_SECONDS`` instead of hanging a worker thread.
-    Errors never carry the statement's parameters (``hide_parameters``): a logged traceback
-    holds no password, token or personal data that was bound to a failing query."""
-    return sa.create_engine(
+    """An engine with a small pool. A connection that sat in the pool longer than
+    ``PING_IDLE_SECONDS`` is checked before use: after a server restart the first check finds
+    it dead, the pool drops every connection and connects anew, so a request after an outage
+    does not see a stale one. Connections in steady use are not checked (``pool_pre_ping``
+    checked every one: a round trip per request, each waiting for Python's lock again while
+    other threads compute). A server that does not answer fails a connection attempt after
+    ``CONNECT_TIMEOUT_SECONDS`` instead of hanging a worker thread. Errors never carry the
+    statement's parameters (``hide_parameters``): a logged traceback holds no password, token
+    or personal data that was bound to a failing query."""
+    engine = sa.create_engine(
         url,
         hide_parameters=True,
         pool_size=pool_size,
-        pool_pre_ping=True,
         connect_args={"connect_timeout": CONNECT_TIMEOUT_SECONDS},
     )
+    sa.event.listen(engine, "checkin", _checked_in)
+    sa.event.listen(engine, "checkout", _ping_if_idle(engine.dialect))
+    return engine
+
+
+PING_IDLE_SECONDS = 2.0
+_CHECKED_IN = "gridgov_checked_in"  # in a pooled connection's info: when it went back (monotonic)
+
+
+def _checked_in(_dbapi_connection: Any, record: Any) -> None:
+    record.info[_CHECKED_IN] = time.monotonic()
+
+
+def _ping_if_idle(dialect: sa.engine.Dialect) -> Callable[[Any, Any, Any], None]:
+    def checkout(dbapi_connection: Any, record: Any, _proxy: Any) -> None:
+        if time.monotonic() - record.info.get(_CHECKED_IN, math.inf) <= PING_IDLE_SECONDS:
+            return
+        try:
+            dialect.do_ping(dbapi_connection)
+        except Exception as exc:  # any failure: the pool discards it and connects anew
+            raise sa.exc.DisconnectionError(str(exc)) from exc
+
+    return checkout
 
 
 @contextmanager
