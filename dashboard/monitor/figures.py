@@ -181,4 +181,12 @@ def trend_figure(daily: pd.DataFrame, *, lang: str, vocabulary: Vocabulary) -> d
     ]  # fmt: skip
     mean = daily.sum(axis=1).rolling(7, min_periods=1).mean().round(1).to_numpy()
     line = {"type": "scatter", "x": days, "y": _typed(mean, np.float32), "mode": "lines", "line": {"color": INK, "width": 2}, "name": "7d"}  # fmt: skip
-    return {"data": [*bars, line], "layout": {**_TREND_LAYOUT, "meta": text(lang, "trend")}}
+    layout = {**_TREND_LAYOUT, "yaxis": count_axis(float(daily.sum(axis=1).max()) if len(daily) else 0.0)}
+    return {"data": [*bars, line], "layout": {**layout, "meta": text(lang, "trend")}}
+
+
+def count_axis(top: float) -> dict[str, Any]:
+    """A y axis for counts: whole-number ticks from 0 (plotly's own would tick at 0.5 when the
+    tallest bar is a few incidents)."""
+    small = {"tickmode": "linear", "tick0": 0, "dtick": 1} if top < 6 else {}
+    return {"gridcolor": "#22304d", "rangemode": "tozero", "tickformat": "d", **small}
