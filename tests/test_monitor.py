@@ -238,3 +238,17 @@ def test_the_change_counter_answers_only_when_the_screen_shows_another(client, d
     assert _poll(client, answer["token"]).status_code == 204  # shown: no refresh follows
     again = _poll(client, "an older counter", n=2).get_json()["response"][L.CHANGES]["data"]
     assert again != answer and again["token"] == answer["token"]  # each poll behind triggers a refresh
+
+
+def test_unit_names_are_shortened_without_doubling_a_suffix(demo):
+    """Committees' full names become what people say; a village whose name ends in 村 keeps one
+    (the demo's division codes hold 47 such)."""
+    from dashboard.monitor.i18n import short_name
+
+    assert short_name("永安里社区居民委员会") == "永安里社区"
+    assert short_name("东王庄村民委员会") == "东王庄村"
+    assert short_name("李家村村民委员会") == "李家村"
+    assert short_name("城关镇") == "城关镇"
+    with demo.connect() as conn:
+        names = conn.exec_driver_sql("SELECT name FROM community WHERE valid_to IS NULL").scalars().all()
+    assert names and not [n for n in map(short_name, names) if n.endswith("村村")]

@@ -138,8 +138,12 @@ def source_name(lang: str, key: str) -> str:
 
 
 def short_name(name: str) -> str:
-    """Display names: 永安里社区居民委员会 → 永安里社区, 东王庄村民委员会 → 东王庄村 (the data keeps the full name)."""
-    return name.removesuffix("居民委员会").removesuffix("民委员会")
+    """Display names: 永安里社区居民委员会 → 永安里社区, 东王庄村民委员会 → 东王庄村 and
+    李家村村民委员会 → 李家村, not 李家村村 (the data keeps the full name)."""
+    if name.endswith("村民委员会"):
+        village = name.removesuffix("村民委员会")
+        return village if village.endswith("村") else village + "村"
+    return name.removesuffix("居民委员会")
 
 
 def label(lang: str, group: str, key: object) -> str:
