@@ -9,6 +9,7 @@ ranked the same way, on the cases of the drill and filters (:func:`by_department
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Collection
 from dataclasses import dataclass
 
 import sqlalchemy as sa
@@ -30,6 +31,7 @@ class Row:
     unit_id: int
     name: str
     ind: Indicators
+    allowed: bool = True  # False: a street outside the account's (its numbers are not shown)
 
 
 def ranking(
@@ -40,21 +42,24 @@ def ranking(
     since: dt.datetime,
     until: dt.datetime,
     now: dt.datetime,
+    streets: Collection[int] | None = None,
 ) -> list[Row]:
-    """One row per unit below ``f.drill`` (none below a grid), worst on-time closure first."""
+    """One row per unit below ``f.drill`` (none below a grid), worst on-time closure first; with
+    ``streets`` (the account's street ids), the district's other streets come last, not allowed."""
     level = f.drill.child_level
     if level is None:
         return []
     units = conn.execute(sa.text(_UNITS[level]), {"unit_id": f.drill.unit_id}).all()
     idx = counting(facts, f.mask(facts, with_time=False), since=since.timestamp())
     per_unit = by_unit(facts, idx, Period.of(since, until, now), getattr(facts, level))
-    rows = [Row(int(u), str(name), per_unit.get(int(u), EMPTY)) for u, name in units]
+    shown = lambda u: streets is None or level != "street" or u in streets  # noqa: E731
+    rows = [Row(int(u), str(name), per_unit.get(int(u), EMPTY), shown(int(u))) for u, name in units]
     return sorted(rows, key=_worst_first)
 
 
-def _worst_first(row: Row) -> tuple[float, int, str]:
+def _worst_first(row: Row) -> tuple[bool, float, int, str]:
     rate = row.ind.on_time_closure_rate
-    return (2.0 if rate is None else rate, -row.ind.overdue, row.name)
+    return (not row.allowed, 2.0 if rate is None else rate, -row.ind.overdue, row.name)
 
 
 def by_department(

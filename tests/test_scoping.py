@@ -18,11 +18,14 @@ import sqlalchemy as sa
 from dashboard.app import create_app
 from dashboard.auth.access import may_use
 from dashboard.callback_request import PATH, route_body
+from dashboard.monitor import layout as L
+from dashboard.monitor.i18n import short_name
 from ingest.job import JobOptions, run_file
 from ingest.kinds import get_kind
 from layers.feeds import mask_phone
 from tests.auth import client_for, make_account
 from tests.callbacks import callback_request as _body  # others import _body, _page_values from here
+from tests.callbacks import monitor_update
 from tests.callbacks import page_values as _page_values
 from tests.sql import remove_marked
 
@@ -198,3 +201,46 @@ def test_grid_workers_numbers_are_masked_for_whoever_does_not_manage_them(app, d
     assert shown("street_leader", a_phones) == a_phones and not shown("street_leader", b_phones)
     assert shown("street_leader", masked_b) == masked_b
     assert not shown("planner", a_phones | b_phones) and shown("planner", masked_b) == masked_b
+
+
+def _first_table(node):
+    """The first ranking table in a layout's JSON (the places', before any departments')."""
+    if isinstance(node, list):
+        return next((t for t in map(_first_table, node) if t is not None), None)
+    if isinstance(node, dict):
+        props = node.get("props", {})
+        if props.get("className") == "ranking":
+            return node
+        return _first_table(props.get("children"))
+    return None
+
+
+def _ranking_rows(response) -> list[tuple[str, list[str]]]:
+    """(class, cell texts) of each row of the places' ranking the update answered."""
+    table = _first_table(response.get_json()["response"][L.RANKING]["children"])
+    rows = []
+    for tr in table["props"]["children"][1]["props"]["children"]:
+        cells = [td["props"]["children"] for td in tr["props"]["children"]]
+        rows.append((tr["props"].get("className") or "", cells))
+    return rows
+
+
+def test_a_street_leader_starts_at_their_street_and_sees_the_others_marked_not_theirs(app, demo, streets):
+    """Not 17 streets of zeros that read "no problems": the wall screen opens on the leader's
+    street, the district's ranking marks the others 无权限 (last), and opening one is refused."""
+    a_code, _, b_id, _ = streets
+    leader = client_for(app.server, make_account(demo, "leader_home", "street_leader", streets=[a_code]))
+    with demo.connect() as conn:
+        a_id, a_name = conn.execute(
+            sa.text("SELECT id, name FROM street WHERE code = :c AND valid_to IS NULL"), {"c": a_code}
+        ).one()
+        others = conn.execute(sa.text("SELECT count(*) - 1 FROM street WHERE valid_to IS NULL")).scalar_one()
+    assert _page_values(leader, "/monitor")[(L.DRILL, "data")] == {"level": "street", "id": a_id}
+    district = monitor_update(leader, drill={"level": "district", "id": None})
+    assert district.status_code == 200
+    rows = _ranking_rows(district)
+    assert [cells[0] for cls, cells in rows if cls != "not-yours"] == [short_name(a_name)]
+    assert rows[0][1][0] == short_name(a_name) and len(rows) == others + 1
+    assert all(cells[1:] == ["无权限"] for cls, cells in rows[1:])
+    assert monitor_update(leader, drill={"level": "street", "id": b_id}).status_code == 204
+    assert monitor_update(leader, drill={"level": "street", "id": a_id}).status_code == 200

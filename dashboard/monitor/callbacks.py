@@ -182,6 +182,13 @@ def _next_street(conn: Connection, kiosk: dict[str, Any]) -> tuple[Drill, dict[s
     return Drill("street", int(ids[i])), {**kiosk, "i": i}
 
 
+def _yours(drill: Drill) -> bool:
+    """Whether this request's account may open ``drill``: a street leader only their streets
+    (below a street, the incidents are scoped anyway)."""
+    streets = current_row_scope().street_ids
+    return streets is None or drill.level != "street" or drill.unit_id in streets
+
+
 def _clicked(conn: Connection, click: Any, current: Drill) -> Drill:
     """The unit one level down that was clicked (PreventUpdate if none, or already at a grid)."""
     level = current.child_level
@@ -228,7 +235,10 @@ def register_monitor_callbacks(
                     raise PreventUpdate
                 return Drill(level, None if level == "district" else unit).to_store(), no_update
             if trigger == L.MAP:
-                return _clicked(conn, click, current).to_store(), no_update
+                target = _clicked(conn, click, current)
+                if not _yours(target):  # another street than the leader's: marked 无权限, not opened
+                    raise PreventUpdate
+                return target.to_store(), no_update
         raise PreventUpdate
 
     @app.callback(
@@ -252,6 +262,8 @@ def register_monitor_callbacks(
             drill = Drill.parse(stored)
         except ValueError:
             raise PreventUpdate from None
+        if not _yours(drill):
+            raise PreventUpdate
         controls = Controls.parse(window=window, categories=cats, sources=sources, statuses=statuses, mode=mode, lang=lang, known_categories=vocabulary.categories)  # fmt: skip
         shared = shared_view(engine, cache, drill=drill, controls=controls, vocabulary=vocabulary)
         key = L.view_key(shared.data)
@@ -287,12 +299,14 @@ def shared_view(
     and again once incidents in that scope changed (the change counter is its version)."""
     with engine.connect() as conn:
         changes = change_token(conn)
-    rows = current_row_scope().setting
+    scope = current_row_scope()
+    rows = scope.setting
+    streets = None if scope.street_ids is None else frozenset(scope.street_ids)
 
     def part(key: Hashable, compute: Callable[[], T]) -> T:  # shared by views with other controls
         return cache.shared((rows, key), compute, version=changes)
 
-    data = lambda: _monitor_data(engine, drill, controls, cache, vocabulary, share=part)  # noqa: E731
+    data = lambda: _monitor_data(engine, drill, controls, cache, vocabulary, share=part, streets=streets)  # noqa: E731
     return cache.shared((rows, drill, controls), lambda: View.of(data(), version=changes), version=changes)
 
 
@@ -304,6 +318,7 @@ def _monitor_data(
     vocabulary: Vocabulary,
     *,
     share: Share,
+    streets: frozenset[int] | None,
 ) -> MonitorData:
     clock = now()
     with engine.connect() as conn:
@@ -316,6 +331,7 @@ def _monitor_data(
                 cache=cache,
                 vocabulary=vocabulary,
                 share=share,
+                streets=streets,
             )
         except ValueError:  # a unit that no longer exists (boundaries reloaded): back to the top
             return monitor_data(
@@ -326,4 +342,5 @@ def _monitor_data(
                 cache=cache,
                 vocabulary=vocabulary,
                 share=share,
+                streets=streets,
             )

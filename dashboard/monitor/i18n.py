@@ -43,6 +43,7 @@ _TEXT: dict[str, tuple[str, str]] = {
     "on_time": ("按期结案率", "On-time closure"),
     "overdue_n": ("超期", "Overdue"),
     "avg_h": ("平均时长(h)", "Avg hours"),
+    "not_yours": ("无权限", "not your street"),
     "latest": ("最新事件", "Latest incidents"),
     "alerts": ("超期预警", "Overdue alerts"),
     "overdue_by": ("超期{h}小时", "{h} h overdue"),

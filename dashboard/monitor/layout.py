@@ -135,19 +135,23 @@ def _pct(value: float | None) -> str:
 def ranking_table(rows: Sequence[Row], lang: str, *, satisfaction: bool = False) -> html.Table:
     keys = ("unit", "volume", "on_time", "overdue_n", "satisfied_short" if satisfaction else "avg_h")
     head = html.Tr([html.Th(text(lang, k)) for k in keys])
-    body = [
-        html.Tr(
-            [
-                html.Td(short_name(r.name), className="name"),
-                html.Td(f"{r.ind.reported:,}"),
-                html.Td(_pct(r.ind.on_time_closure_rate), className=_rate_class(r.ind.on_time_closure_rate)),
-                html.Td(f"{r.ind.overdue:,}", className="bad" if r.ind.overdue else ""),
-                _last_cell(r, satisfaction=satisfaction),
-            ]
-        )
-        for r in rows
-    ]
+    body = [_rank_row(r, lang, satisfaction=satisfaction) for r in rows]
     return html.Table([html.Thead(head), html.Tbody(body)], className="ranking")
+
+
+def _rank_row(r: Row, lang: str, *, satisfaction: bool) -> html.Tr:
+    if not r.allowed:  # another street than the account's: "not yours", never a row of zeros
+        cells = [html.Td(text(lang, "not_yours"), colSpan=4, className="not-yours")]
+        return html.Tr([html.Td(short_name(r.name), className="name"), *cells], className="not-yours")
+    return html.Tr(
+        [
+            html.Td(short_name(r.name), className="name"),
+            html.Td(f"{r.ind.reported:,}"),
+            html.Td(_pct(r.ind.on_time_closure_rate), className=_rate_class(r.ind.on_time_closure_rate)),
+            html.Td(f"{r.ind.overdue:,}", className="bad" if r.ind.overdue else ""),
+            _last_cell(r, satisfaction=satisfaction),
+        ]
+    )
 
 
 def rankings(data: MonitorData) -> html.Table | html.Div:

@@ -10,9 +10,10 @@ import pandas as pd
 from dash import html
 from sqlalchemy.engine import Engine
 
+from dashboard.auth.current import current_row_scope
 from dashboard.monitor.callbacks import shared_view
 from dashboard.monitor.layout import Live, monitor_page
-from dashboard.monitor.views import Controls, MapData, MonitorCache, MonitorData
+from dashboard.monitor.views import Controls, MapData, MonitorCache, MonitorData, home_drill
 from geo.settings import Settings
 from geo.vocabulary import Vocabulary
 from layers.density import Density
@@ -41,7 +42,9 @@ def build(
         window=30, categories=(), sources=(), statuses=(), mode="heat", lang=_first(query, "lang"),
         known_categories=vocabulary.categories,
     )  # fmt: skip
-    view = shared_view(engine, cache, drill=Drill(), controls=controls, vocabulary=vocabulary)
+    with engine.connect() as conn:
+        drill = home_drill(conn, current_row_scope().street_ids)
+    view = shared_view(engine, cache, drill=drill, controls=controls, vocabulary=vocabulary)
     with engine.connect() as conn:
         cache.outlines(conn, "grids", Drill())  # ready for the first switch to a grid map (cached)
         sources = cache.facts(conn).sources  # already loaded: no scan of the incident table

@@ -96,6 +96,17 @@ _LATITUDE = sa.text(
 )
 
 
+_HOME = sa.text("SELECT id FROM street WHERE valid_to IS NULL AND id = ANY(:ids)")
+
+
+def home_drill(conn: Connection, streets: Collection[int] | None) -> Drill:
+    """Where the wall screen opens: the account's street when it has one, else the district."""
+    if streets is None:
+        return Drill()
+    current = conn.execute(_HOME, {"ids": list(streets)}).scalars().all()
+    return Drill("street", int(current[0])) if len(current) == 1 else Drill()
+
+
 def _load_outlines(conn: Connection, kind: str, drill: Drill) -> list[Outline]:
     tolerance = TOLERANCE_M[drill.level]
     if kind == "children":
@@ -234,18 +245,21 @@ def monitor_data(
     cache: MonitorCache,
     vocabulary: Vocabulary,
     share: Share = unshared,
+    streets: frozenset[int] | None = None,
 ) -> MonitorData:
     """Everything the wall screen shows for one drill and set of controls at ``now``: counts from
     the cached facts (numpy), names, lists and outlines from PostGIS. The parts that do not
     depend on every control come from ``share`` by what they depend on (the tiles are the same
-    for every window and map mode; the ranking and trend for every map mode)."""
+    for every window and map mode; the ranking and trend for every map mode). ``streets``: the
+    account's street ids (None: every street), the others ranked last as not the account's."""
     f = controls.incident_filter(drill, now)
     since, until = f.since, f.until
     assert since is not None and until is not None
     facts = cache.facts(conn)
     windowed, untimed = replace(f, until=None, now=None), replace(f, since=None, until=None, now=None)
     rows = share(
-        ("ranking", windowed), lambda: ranking.ranking(conn, facts, f, since=since, until=until, now=now)
+        ("ranking", windowed),
+        lambda: ranking.ranking(conn, facts, f, since=since, until=until, now=now, streets=streets),
     )
     return MonitorData(
         now=now,
@@ -258,7 +272,9 @@ def monitor_data(
         alerts=feeds.overdue(conn, f),
         daily=share(("daily", windowed), lambda: trend.daily_counts(facts, f)),
         grid=grid_info(conn, drill.unit_id) if drill.level == "grid" and drill.unit_id else None,
-        map=_map_data(conn, facts, f, controls, cache, {r.unit_id: r.ind.reported for r in rows}),
+        map=_map_data(
+            conn, facts, f, controls, cache, {r.unit_id: r.ind.reported for r in rows if r.allowed}
+        ),
         vocabulary=vocabulary,
         due_soon=feeds.due_soon(conn, f, until=cache.sla.warn_until(now)),
         warn_hours=cache.sla.warn_working_hours,
