@@ -47,6 +47,10 @@ def test_plan_a_street_pin_a_target_replan_and_export(accounts, planner, tmp_pat
         )
         page.on("pageerror", lambda e: problems.append(f"page error: {e}"))
         sign_in(page, url, accounts["street_leader"], then="inspections")
+        # before a plan the empty register says what to do, in the page's words, not AG Grid's
+        page.wait_for_selector("#ins-grid .ag-overlay-no-rows-center")
+        empty = page.inner_text("#ins-grid .ag-overlay-no-rows-center")
+        assert "选择街道后点击" in empty and "No Rows" not in empty, empty
         page.click("#ins-plan")
         page.wait_for_function(f"() => ({STOPS_JS})().length > 0", timeout=60_000)
         stops = page.evaluate(STOPS_JS)

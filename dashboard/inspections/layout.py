@@ -88,6 +88,13 @@ def controls(
     )  # fmt: skip
 
 
+# the grid's own words (AG Grid's are English): what an empty register means and what to do
+GRID_TEXT = {
+    "noRowsToShow": "尚无检查对象：选择街道后点击“规划 Plan” · No targets yet: choose a street and press Plan",
+    "loadingOoo": "加载中… Loading…",
+}
+
+
 def register_grid() -> dag.AgGrid:
     return dag.AgGrid(
         id=GRID,
@@ -97,6 +104,7 @@ def register_grid() -> dag.AgGrid:
         dashGridOptions={
             "rowSelection": {"mode": "multiRow", "checkboxes": True, "headerCheckbox": False},
             "tooltipShowDelay": 300,
+            "localeText": GRID_TEXT,
         },
         getRowId="params.data.rid",
         style={"height": "420px"},
