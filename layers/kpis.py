@@ -30,6 +30,7 @@ class Tile:
     key: str
     value: float | None
     previous: float | None
+    withheld: bool = False  # a rate not computed for this filter (see tiles)
 
     @property
     def change(self) -> float | None:
@@ -75,14 +76,21 @@ def period_indicators(facts: Facts, f: IncidentFilter, *, now: dt.datetime) -> d
 
 
 def tiles(facts: Facts, f: IncidentFilter, *, now: dt.datetime) -> list[Tile]:
-    """The KPI tiles for the place, categories and sources ``f`` selects."""
+    """The KPI tiles for the place, categories and sources ``f`` selects. Under a status filter
+    the rates and the handling time are withheld: of the overdue (or open) cases alone the
+    on-time closure rate is 0 % by definition, which a screen must not show as a result."""
     ind = period_indicators(facts, f, now=now)
     today, yesterday, month, last = ind["today"], ind["yesterday"], ind["month"], ind["last_month"]
+    rates = [
+        Tile("on_time_closure", month.on_time_closure_rate, last.on_time_closure_rate),
+        Tile("handling_hours", month.handling_hours, last.handling_hours),
+        *(Tile(key, getattr(month, f"{key}_rate"), getattr(last, f"{key}_rate")) for key in SERVICE_RATES),
+    ]
+    if f.statuses:
+        rates = [Tile(t.key, None, None, withheld=True) for t in rates]
     return [
         Tile("open", today.open, yesterday.open),
         Tile("new_today", today.reported, yesterday.reported),
         Tile("overdue", today.overdue, yesterday.overdue),
-        Tile("on_time_closure", month.on_time_closure_rate, last.on_time_closure_rate),
-        Tile("handling_hours", month.handling_hours, last.handling_hours),
-        *(Tile(key, getattr(month, f"{key}_rate"), getattr(last, f"{key}_rate")) for key in SERVICE_RATES),
+        *rates,
     ]

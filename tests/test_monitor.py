@@ -252,3 +252,23 @@ def test_unit_names_are_shortened_without_doubling_a_suffix(demo):
     with demo.connect() as conn:
         names = conn.exec_driver_sql("SELECT name FROM community WHERE valid_to IS NULL").scalars().all()
     assert names and not [n for n in map(short_name, names) if n.endswith("村村")]
+
+
+def test_under_a_status_filter_the_rates_are_withheld_not_shown_as_zero(demo):
+    """超期 alone: every case open and late, so the on-time closure rate would read 0.0 %; the
+    tiles withhold the rates and the handling time and still count (open = overdue here)."""
+    from layers import kpis
+
+    now = dt.datetime.now(dt.UTC)
+    with demo.connect() as conn:
+        facts = MonitorCache().facts(conn)
+    every = {t.key: t for t in kpis.tiles(facts, Controls().incident_filter(Drill(), now), now=now)}
+    late = Controls(statuses=("overdue",)).incident_filter(Drill(), now)
+    tiles = {t.key: t for t in kpis.tiles(facts, late, now=now)}
+    assert list(tiles) == list(every)
+    assert every["on_time_closure"].value is not None and not every["on_time_closure"].withheld
+    rates = [k for k in tiles if k not in ("open", "new_today", "overdue")]
+    assert rates and all(tiles[k].withheld and tiles[k].value is None for k in rates)
+    assert tiles["open"].value == tiles["overdue"].value == every["overdue"].value > 0
+    shown = L.kpi_tiles(list(tiles.values()), "zh")
+    assert [d.title for d in shown if d.title] == ["按状态筛选时不计算比率和时长"] * len(rates)

@@ -44,6 +44,7 @@ _TEXT: dict[str, tuple[str, str]] = {
     "overdue_n": ("超期", "Overdue"),
     "avg_h": ("平均时长(h)", "Avg hours"),
     "not_yours": ("无权限", "not your street"),
+    "withheld": ("按状态筛选时不计算比率和时长", "rates and times are not computed under a status filter"),
     "latest": ("最新事件", "Latest incidents"),
     "alerts": ("超期预警", "Overdue alerts"),
     "overdue_by": ("超期{h}小时", "{h} h overdue"),

@@ -89,6 +89,7 @@ def kpi_tiles(tiles: Sequence[Tile], lang: str, *, fresh: Collection[str] = ()) 
                     _change(tile, lang),
                 ],
                 className=f"kpi kpi-{tile.key}" + (" flash" if tile.key in fresh else ""),
+                title=text(lang, "withheld") if tile.withheld else None,
             )
         )
     return out
