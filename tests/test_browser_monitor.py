@@ -108,6 +108,21 @@ def _snapshot(page):
     return page.evaluate(SNAPSHOT)
 
 
+# scroll the places' ranking to its end: is its last row then inside the box (and its header too)?
+LAST_RANK_ROW_JS = """() => {
+  const table = document.querySelector('#m-ranking table.ranking');
+  let box = table.parentElement;
+  while (box && box.scrollHeight <= box.clientHeight && box.id !== 'm-ranking') box = box.parentElement;
+  box.scrollTop = box.scrollHeight;
+  const rows = table.querySelectorAll('tbody tr');
+  const last = rows[rows.length - 1].getBoundingClientRect(), outer = box.getBoundingClientRect();
+  const head = table.querySelector('thead th').getBoundingClientRect();
+  const ok = rows.length > 0 && last.bottom <= outer.bottom + 1 && last.top >= outer.top && head.top >= outer.top - 1;
+  return {ok, rows: rows.length, box: box.className || box.id, last: [last.top, last.bottom],
+          outer: [outer.top, outer.bottom], head: head.top, overflow: getComputedStyle(box).overflowY};
+}"""
+
+
 def _wait_map(page):
     page.wait_for_selector("#m-map .maplibregl-canvas", timeout=60_000)
     page.wait_for_function(
@@ -157,6 +172,9 @@ def test_the_wall_screen_kpis_drill_down_refresh_and_kiosk(monitor, demo, accoun
         assert snap["kpis"] == expected_kpis(demo, page_now(snap["asOf"])), snap
         assert snap["title"] == "街道排名"
         save_screenshot(page, "monitor-1920x1080.png", readme="monitor.png")
+        # every street is reachable in the ranking: its box scrolls to the last row, header kept
+        reach = page.evaluate(LAST_RANK_ROW_JS)
+        assert reach["ok"], str(reach)  # the last street of the ranking can be brought into view
 
         # a click on a street drills down; every panel follows
         x, y = page.evaluate(PROJECT, [lon, lat])
