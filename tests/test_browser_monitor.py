@@ -212,6 +212,15 @@ def test_the_wall_screen_kpis_drill_down_refresh_and_kiosk(monitor, demo, accoun
         page.wait_for_function(
             "() => document.querySelector('#m-rank-title').innerText === '社区/村排名'", timeout=30_000
         )
+        # nothing to click or type on it; it says where the tour is, how long until it moves on,
+        # and the time
+        page.wait_for_function(
+            "() => /当前 .+ · 下一个 .+/.test(document.querySelector('#m-kiosk-status').innerText)"
+        )
+        page.wait_for_function("() => /^\\d+ s$/.test(document.querySelector('.kiosk-countdown').innerText)")
+        assert re.fullmatch(r"\d\d:\d\d:\d\d", page.inner_text(".kiosk-clock"))
+        hidden = [s for s in (".map-box .hint", ".lang", ".case-form", ".logout") if page.is_visible(s)]
+        assert not hidden, hidden
         leaving.append(True)
         browser.close()
 

@@ -118,12 +118,19 @@ def test_bad_input_changes_nothing(client):
     )
 
 
+DRILL_OUTPUTS = [(L.DRILL, "data"), (L.KIOSK, "data"), (L.KIOSK_STATUS, "children")]
+
+
 def test_clicking_a_street_on_the_map_drills_down(client, demo):
     sid = one(demo, "SELECT id FROM street WHERE valid_to IS NULL ORDER BY code LIMIT 1")
     click = {"points": [{"curveNumber": 2, "location": str(sid)}]}
-    outputs = [(L.DRILL, "data"), (L.KIOSK, "data")]
+    outputs = DRILL_OUTPUTS
     inputs = [(L.MAP, "clickData", click), (L.KIOSK_TICK, "n_intervals", None)]
-    state = [(L.DRILL, "data", {"level": "district", "id": None}), (L.KIOSK, "data", {"on": False})]
+    state = [
+        (L.DRILL, "data", {"level": "district", "id": None}),
+        (L.KIOSK, "data", {"on": False}),
+        (L.LANG, "data", "zh"),
+    ]
     response = _call_with_crumbs(client, outputs, inputs, state, f"{L.MAP}.clickData")
     assert response.status_code == 200, response.text
     assert response.get_json()["response"][L.DRILL]["data"] == {"level": "street", "id": sid}
@@ -136,10 +143,12 @@ def test_clicking_an_overdue_incident_drills_towards_its_grid(client, demo):
     )[0]
     click = {"points": [{"curveNumber": 3, "customdata": grid, "lon": 113.3, "lat": 40.1}]}
     inputs = [(L.MAP, "clickData", click), (L.KIOSK_TICK, "n_intervals", None)]
-    state = [(L.DRILL, "data", {"level": "district", "id": None}), (L.KIOSK, "data", {"on": False})]
-    response = _call_with_crumbs(
-        client, [(L.DRILL, "data"), (L.KIOSK, "data")], inputs, state, f"{L.MAP}.clickData"
-    )
+    state = [
+        (L.DRILL, "data", {"level": "district", "id": None}),
+        (L.KIOSK, "data", {"on": False}),
+        (L.LANG, "data", "zh"),
+    ]
+    response = _call_with_crumbs(client, DRILL_OUTPUTS, inputs, state, f"{L.MAP}.clickData")
     assert response.status_code == 200, response.text
     assert response.get_json()["response"][L.DRILL]["data"] == {"level": "street", "id": street}
 
@@ -272,3 +281,28 @@ def test_under_a_status_filter_the_rates_are_withheld_not_shown_as_zero(demo):
     assert tiles["open"].value == tiles["overdue"].value == every["overdue"].value > 0
     shown = L.kpi_tiles(list(tiles.values()), "zh")
     assert [d.title for d in shown if d.title] == ["按状态筛选时不计算比率和时长"] * len(rates)
+
+
+def test_the_kiosk_tours_every_street_then_the_district_and_names_the_next_stop(client, demo):
+    from dashboard.monitor.i18n import short_name
+
+    district = one(demo, "SELECT name FROM district WHERE valid_to IS NULL")
+    streets = all_rows(demo, "SELECT id, name FROM street WHERE valid_to IS NULL ORDER BY code")
+
+    def tick(i: int) -> dict:
+        inputs = [(L.MAP, "clickData", None), (L.KIOSK_TICK, "n_intervals", 1)]
+        state = [(L.DRILL, "data", None), (L.KIOSK, "data", {"on": True, "i": i}), (L.LANG, "data", "zh")]
+        response = _call_with_crumbs(client, DRILL_OUTPUTS, inputs, state, f"{L.KIOSK_TICK}.n_intervals")
+        assert response.status_code == 200, response.text
+        return response.get_json()["response"]
+
+    first = tick(-1)
+    assert first[L.DRILL]["data"] == {"level": "street", "id": streets[0][0]}
+    names = (short_name(streets[0][1]), short_name(streets[1][1]))
+    assert first[L.KIOSK_STATUS]["children"] == "轮播 · 当前 {} · 下一个 {}".format(*names)
+    last = tick(len(streets) - 2)
+    assert last[L.DRILL]["data"] == {"level": "street", "id": streets[-1][0]}
+    assert last[L.KIOSK_STATUS]["children"].endswith(f"下一个 {short_name(district)}")
+    back = tick(len(streets) - 1)
+    assert back[L.DRILL]["data"] == {"level": "district", "id": None} and back[L.KIOSK]["data"]["i"] == -1
+    assert back[L.KIOSK_STATUS]["children"].endswith(f"下一个 {short_name(streets[0][1])}")

@@ -50,3 +50,22 @@
     if (fresh && !pending) { pending = true; setTimeout(beep, 0); }
   }).observe(document.documentElement, { childList: true, subtree: true, attributes: true, attributeFilter: ["class"] });
 })();
+
+// Kiosk mode's clock and the seconds until the tour moves on: counted here, once a second, from
+// when the server last named the street shown (#m-kiosk-status changes with every move).
+(function () {
+  var since = Date.now(), last = null;
+  function two(n) { return (n < 10 ? "0" : "") + n; }
+  setInterval(function () {
+    var bar = document.querySelector(".monitor.kiosk .kiosk-bar");
+    if (!bar) { return; }
+    var status = bar.querySelector(".kiosk-status").textContent;
+    if (status !== last) { last = status; since = Date.now(); }
+    var period = parseInt(bar.querySelector(".kiosk-countdown").dataset.seconds, 10) || 0;
+    var left = Math.max(0, period - Math.floor((Date.now() - since) / 1000));
+    bar.querySelector(".kiosk-countdown").textContent = period ? left + " s" : "";
+    var now = new Date();
+    bar.querySelector(".kiosk-clock").textContent =
+      two(now.getHours()) + ":" + two(now.getMinutes()) + ":" + two(now.getSeconds());
+  }, 1000);
+})();

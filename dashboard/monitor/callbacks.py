@@ -174,12 +174,21 @@ def _risen(now: dict[str, Any], before: Any) -> set[str]:
     }
 
 
-def _next_street(conn: Connection, kiosk: dict[str, Any]) -> tuple[Drill, dict[str, Any]]:
-    ids = conn.execute(sa.text("SELECT id FROM street WHERE valid_to IS NULL ORDER BY code")).scalars().all()
+_TOUR = sa.text(
+    "SELECT NULL, name FROM district WHERE valid_to IS NULL "
+    "UNION ALL (SELECT id, name FROM street WHERE valid_to IS NULL ORDER BY code)"
+)
+
+
+def _next_street(conn: Connection, kiosk: dict[str, Any]) -> tuple[Drill, dict[str, Any], tuple[str, str]]:
+    """The tour's next stop (each street in code order, then the whole district once, round
+    again), the kiosk state after it, and the names of that stop and the one after."""
+    stops = conn.execute(_TOUR).all()  # the district first: stop i is row i + 1
     i = int(kiosk.get("i", -1)) + 1
-    if i >= len(ids):  # after the last street, the whole district once, then round again
-        return Drill(), {**kiosk, "i": -1}
-    return Drill("street", int(ids[i])), {**kiosk, "i": i}
+    i = -1 if i >= len(stops) - 1 else i
+    after = i + 1 if i + 1 < len(stops) - 1 else -1
+    names = (str(stops[i + 1][1]), str(stops[after + 1][1]))
+    return (Drill() if i == -1 else Drill("street", int(stops[i + 1][0]))), {**kiosk, "i": i}, names
 
 
 def _yours(drill: Drill) -> bool:
@@ -212,14 +221,18 @@ def register_monitor_callbacks(
     @app.callback(
         Output(L.DRILL, "data"),
         Output(L.KIOSK, "data"),
+        Output(L.KIOSK_STATUS, "children"),
         Input(L.MAP, "clickData"),
         Input({"type": L.CRUMB, "level": ALL, "id": ALL}, "n_clicks"),
         Input(L.KIOSK_TICK, "n_intervals"),
         State(L.DRILL, "data"),
         State(L.KIOSK, "data"),
+        State(L.LANG, "data"),
         prevent_initial_call=True,
     )
-    def drill(click: Any, _crumbs: Any, _tick: Any, stored: Any, kiosk: Any) -> tuple[Any, Any]:
+    def drill(
+        click: Any, _crumbs: Any, _tick: Any, stored: Any, kiosk: Any, lang: Any
+    ) -> tuple[Any, Any, Any]:
         try:
             current = Drill.parse(stored)
         except ValueError:
@@ -227,18 +240,18 @@ def register_monitor_callbacks(
         trigger = ctx.triggered_id
         with engine.connect() as conn:
             if trigger == L.KIOSK_TICK and isinstance(kiosk, dict) and kiosk.get("on"):
-                new, kiosk = _next_street(conn, kiosk)
-                return new.to_store(), kiosk
+                new, kiosk, (shown, following) = _next_street(conn, kiosk)
+                return new.to_store(), kiosk, L.kiosk_status(str(lang), shown, following)
             if isinstance(trigger, dict) and ctx.triggered[0]["value"]:
                 level, unit = trigger.get("level"), trigger.get("id")
                 if level not in CHILD or not isinstance(unit, int):
                     raise PreventUpdate
-                return Drill(level, None if level == "district" else unit).to_store(), no_update
+                return Drill(level, None if level == "district" else unit).to_store(), no_update, no_update
             if trigger == L.MAP:
                 target = _clicked(conn, click, current)
                 if not _yours(target):  # another street than the leader's: marked 无权限, not opened
                     raise PreventUpdate
-                return target.to_store(), no_update
+                return target.to_store(), no_update, no_update
         raise PreventUpdate
 
     @app.callback(

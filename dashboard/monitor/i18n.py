@@ -62,6 +62,11 @@ _TEXT: dict[str, tuple[str, str]] = {
     "cold": ("冷点", "Cold spot"),
     "significance": ("显著性 Gi*: 99% / 95% / 90%", "Gi* significance: 99% / 95% / 90%"),
     "map_hint": ("点击地图区域下钻", "Click an area to drill down"),
+    "kiosk_touring": ("轮播中", "Touring the streets"),
+    "kiosk_status": (
+        "轮播 · 当前 {current} · 下一个 {following}",
+        "Touring · now {current} · next {following}",
+    ),
     "kiosk": ("轮播", "Kiosk"),
     # finding one case (dashboard/case_panel.py), on the wall screen and the map
     "find": ("查找", "Find"),

@@ -28,7 +28,7 @@ from layers.ranking import Row
 
 # component ids
 DRILL, KIOSK, LANG, HASHES, VIEW, NOW = "m-drill", "m-kiosk", "m-lang", "m-hashes", "m-view", "m-now"
-REFRESH, KIOSK_TICK = "m-refresh", "m-kiosk-tick"
+REFRESH, KIOSK_TICK, KIOSK_STATUS = "m-refresh", "m-kiosk-tick", "m-kiosk-status"
 # the change counter (polled), the feed items and counts shown, how many things are new
 CHANGES, POLL, SEEN, FLASH, SHOWN = "m-changes", "m-poll", "m-seen", "m-flash", "m-shown"
 FEEDS = ("alerts", "due_soon", "latest")  # the lists whose new items flash (newly overdue, 临期; new)
@@ -377,6 +377,7 @@ def monitor_page(
             html.H1(text(lang, "title", centre=identity.centre if lang == "zh" else identity.centre_en)),
             html.Nav(crumbs(data.crumbs, lang), id=CRUMBS, className="crumbs"),
             case_panel.search_box(CASE, lang),
+            _kiosk_bar(lang, kiosk_ms=kiosk_ms, shown=kiosk),
             html.Div(as_of(data.now, lang), id=AS_OF, className="as-of"),
             html.A(text(lang, "switch"), href=switch, className="lang"),
         ],
@@ -425,6 +426,22 @@ def monitor_page(
     ]
     classes = ("monitor kiosk" + (" sound" if live.sound else "")) if kiosk else "monitor"
     return html.Div([header, notice, filter_bar(data.controls, sources, data.vocabulary), html.Div(kpi_tiles(data.tiles, lang), id=KPIS, className="kpis"), body, *stores], className=classes, lang="en" if lang == "en" else "zh-CN")  # fmt: skip
+
+
+def _kiosk_bar(lang: str, *, kiosk_ms: int, shown: bool) -> html.Div:
+    """Kiosk mode's street tour: the street shown and the next (set as it moves on), the
+    seconds until it does and a clock (both counted in the browser: assets/monitor.js)."""
+    period: dict[str, Any] = {"data-seconds": str(kiosk_ms // 1000)}  # a data-* attribute
+    parts = [
+        html.Span(text(lang, "kiosk_touring"), id=KIOSK_STATUS, className="kiosk-status"),
+        html.Span(className="kiosk-countdown", **period),
+        html.Span(className="kiosk-clock"),
+    ]
+    return html.Div(parts, className="kiosk-bar", hidden=not shown)
+
+
+def kiosk_status(lang: str, current: str, following: str) -> str:
+    return text(lang, "kiosk_status", current=short_name(current), following=short_name(following))
 
 
 def view_key(data: MonitorData) -> str:
