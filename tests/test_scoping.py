@@ -244,3 +244,18 @@ def test_a_street_leader_starts_at_their_street_and_sees_the_others_marked_not_t
     assert all(cells[1:] == ["无权限"] for cls, cells in rows[1:])
     assert monitor_update(leader, drill={"level": "street", "id": b_id}).status_code == 204
     assert monitor_update(leader, drill={"level": "street", "id": a_id}).status_code == 200
+    # in kiosk mode the tour is theirs too: their street, the district, their street again
+    assert [_tour(leader, i)[0] for i in (-1, 0)] == [
+        {"level": "street", "id": a_id},
+        {"level": "district", "id": None},
+    ]
+
+
+def _tour(client, i: int) -> tuple[dict, str]:
+    """Where kiosk mode's next tick takes the screen from stop ``i``, and what its bar then says."""
+    from tests.test_monitor import DRILL_OUTPUTS, _call_with_crumbs
+
+    inputs = [(L.MAP, "clickData", None), (L.KIOSK_TICK, "n_intervals", 1)]
+    state = [(L.DRILL, "data", None), (L.KIOSK, "data", {"on": True, "i": i}), (L.LANG, "data", "zh")]
+    answer = _call_with_crumbs(client, DRILL_OUTPUTS, inputs, state, f"{L.KIOSK_TICK}.n_intervals").get_json()
+    return answer["response"][L.DRILL]["data"], answer["response"][L.KIOSK_STATUS]["children"]

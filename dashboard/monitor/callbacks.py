@@ -175,15 +175,20 @@ def _risen(now: dict[str, Any], before: Any) -> set[str]:
 
 
 _TOUR = sa.text(
-    "SELECT NULL, name FROM district WHERE valid_to IS NULL "
-    "UNION ALL (SELECT id, name FROM street WHERE valid_to IS NULL ORDER BY code)"
+    "SELECT id, name FROM (SELECT 0 AS k, '' AS code, NULL::int AS id, name FROM district WHERE valid_to IS NULL "
+    "UNION ALL SELECT 1, code, id, name FROM street WHERE valid_to IS NULL "
+    "AND (CAST(:mine AS int[]) IS NULL OR id = ANY(CAST(:mine AS int[])))) s ORDER BY k, code"
 )
 
 
 def _next_street(conn: Connection, kiosk: dict[str, Any]) -> tuple[Drill, dict[str, Any], tuple[str, str]]:
     """The tour's next stop (each street in code order, then the whole district once, round
-    again), the kiosk state after it, and the names of that stop and the one after."""
-    stops = conn.execute(_TOUR).all()  # the district first: stop i is row i + 1
+    again; a street leader's streets only), the kiosk state after it, and the names of that
+    stop and the one after."""
+    mine = current_row_scope().street_ids  # a street leader's tour: their streets only
+    stops = conn.execute(
+        _TOUR, {"mine": None if mine is None else list(mine)}
+    ).all()  # district first: stop i is row i + 1
     i = int(kiosk.get("i", -1)) + 1
     i = -1 if i >= len(stops) - 1 else i
     after = i + 1 if i + 1 < len(stops) - 1 else -1
