@@ -19,7 +19,7 @@ def _end_pooled_connection(cluster, engine) -> int:
         pid = conn.execute(_PID).scalar_one()
     other = make_engine(cluster.url, pool_size=1)
     with other.connect() as conn:
-        assert conn.execute(sa.text("SELECT pg_terminate_backend(:p)"), {"p": pid}).scalar_one()
+        assert conn.execute(sa.text("SELECT pg_terminate_backend(:p, 10000)"), {"p": pid}).scalar_one()
     other.dispose()
     return pid
 
