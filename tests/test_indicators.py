@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
+import warnings
 import datetime as dt
 
 import numpy as np
 import pytest
 import sqlalchemy as sa
-from libpysal.weights import lat2W
+from esda.getisord import G_Local
+from libpysal.weights import W, lat2W
 
 from geo import partitions
 from layers.facts import load
 from layers.feeds import mask_phone
-from layers.hotspots import classify, gi_star
+from layers.hotspots import classify, gi_star, star_weights
 from layers.incident_filter import IncidentFilter
 from layers.indicators import Period, by_unit, indicators
 from layers.kpis import period_indicators, tiles
@@ -130,8 +132,7 @@ def test_phone_numbers_are_masked():
 
 
 def test_gi_star_finds_a_planted_cluster_and_nothing_in_noise():
-    w = lat2W(10, 10, rook=False)
-    w.transform = "r"
+    w = star_weights(lat2W(10, 10, rook=False))
     values = np.random.default_rng(1).normal(10, 1, 100)
     assert (classify(*gi_star(values, w)) == "").mean() > 0.8  # noise: mostly not significant
     values[[44, 45, 54, 55, 46, 56, 64, 65, 66]] += 8  # a 3×3 block of high rates
@@ -141,3 +142,18 @@ def test_gi_star_finds_a_planted_cluster_and_nothing_in_noise():
     assert not any(label.startswith("hot") for label in labels[[0, 9, 90, 99]])
     flat_z, flat_p = gi_star(np.ones(100), w)
     assert not flat_z.any() and (flat_p == 1).all()
+
+
+def test_gi_star_on_prepared_weights_equals_esda_starring_them_itself():
+    """The weights prepared once give what G_Local(star=True) gives on row-standardised weights."""
+    raw = lat2W(12, 9, rook=False)
+    raw.transform = "r"
+    raw_islands = W({**raw.neighbors, 200: []}, id_order=[*raw.id_order, 200], silence_warnings=True)
+    raw_islands.transform = "r"
+    values = np.random.default_rng(7).gamma(2.0, 3.0, raw_islands.n)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        expected = G_Local(values, raw_islands, transform="R", star=True, permutations=0)
+    z, p = gi_star(values, star_weights(raw_islands))
+    assert np.allclose(z, np.nan_to_num(np.asarray(expected.Zs, float)), atol=1e-12, equal_nan=True)
+    assert np.allclose(p, np.minimum(2 * np.asarray(expected.p_norm, float), 1.0), atol=1e-12, equal_nan=True)
