@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-import warnings
 import datetime as dt
+import warnings
 
 import numpy as np
 import pytest
