@@ -17,7 +17,7 @@ from dashboard.figure import map_figure, view_for
 from dashboard.layout import DEFAULT_WINDOW, DISTRICT, WINDOWS
 from dashboard.patching import Present
 from dashboard.shared import SharedResults
-from layers.boundaries import boundary_version
+from geo.boundary_version import boundary_version
 from layers.density import latest_report
 from layers.extent import extent
 from layers.registry import HeldIncidents, LayerRegistry, MapLayer

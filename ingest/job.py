@@ -61,6 +61,8 @@ class JobOptions:
     date_formats: dict[str, str] = field(default_factory=dict)
     # report what became of each row in JobResult.outcomes (ingest/outcomes.py; the intake API)
     row_outcomes: bool = False
+    # where rows are placed (street, community, grid): read per job, or kept (ingest.locate.LocatorCache)
+    locator: Callable[[Connection], Locator] = Locator.load
 
 
 @dataclass(frozen=True)
@@ -299,7 +301,7 @@ def _execute(
         ctx = JobContext(
             conn=conn,
             source=options.source,
-            locator=Locator.load(conn),
+            locator=options.locator(conn),
             now=dt.datetime.now(TZ),
             sla=options.sla,
             service_types=options.service_types,

@@ -8,6 +8,8 @@ near a grid's edge need the exact test.
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Hashable
 from dataclasses import dataclass
 from functools import cached_property
 
@@ -18,6 +20,7 @@ from numpy.typing import NDArray
 from shapely.geometry.base import BaseGeometry
 from sqlalchemy.engine import Connection
 
+from geo.boundary_version import boundary_version
 from geo.crs import metric_transformer
 from ingest import _xy
 from ingest._raster import LabelRaster
@@ -149,3 +152,24 @@ def _coordinates(points: _xy.Geoms) -> NDArray[np.float64]:
     if _xy.is_xy(points):
         return np.column_stack([points.real, points.imag])
     return shapely.get_coordinates(points)
+
+
+class LocatorCache:
+    """A :class:`Locator` per boundary version, kept by a process that runs many small jobs (the
+    intake API: reading and indexing every boundary took longer than placing a batch of 50).
+    Called in the job's transaction, so the locator matches the boundaries that job sees."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._held: tuple[Hashable, Locator] | None = None
+
+    def __call__(self, conn: Connection) -> Locator:
+        version = boundary_version(conn)
+        with self._lock:
+            held = self._held
+        if held is not None and held[0] == version:
+            return held[1]
+        locator = Locator.load(conn)
+        with self._lock:
+            self._held = (version, locator)
+        return locator

@@ -129,19 +129,6 @@ def grids(conn: Connection, scope: Scope, *, tolerance_m: float = 5.0) -> Bounda
     return _fetch(conn, _grid_level(), scope, tolerance_m)
 
 
-_BOUNDARY_VERSION = sa.text(
-    "SELECT (SELECT count(*) || ':' || max(id) || ':' || max(valid_from) FROM street WHERE valid_to IS NULL), "
-    "(SELECT count(*) || ':' || max(id) || ':' || max(valid_from) FROM community WHERE valid_to IS NULL), "
-    "(SELECT count(*) || ':' || max(id) || ':' || max(valid_from) FROM grid WHERE valid_to IS NULL)"
-)
-
-
-def boundary_version(conn: Connection) -> tuple[Any, ...]:
-    """Changes whenever the current streets, communities or grids change (count, newest id and
-    version): what is derived from boundaries is kept until this changes."""
-    return tuple(conn.execute(_BOUNDARY_VERSION).one())
-
-
 def street_list(conn: Connection, scope: Scope) -> list[tuple[str, str]]:
     """(code, name) of the current streets in scope, by code: for pickers, no geometry."""
     query = sa.select(Street.code, Street.name).where(Street.valid_to.is_(None), scope.clause(Street.code))

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import numpy as np
 import shapely
+import sqlalchemy as sa
 
 from ingest._raster import EDGE, NONE, LabelRaster
-from ingest.locate import RASTER_FROM, Locator
+from ingest.locate import RASTER_FROM, Locator, LocatorCache
 
 
 def _points_near_edges(locator: Locator, rng: np.random.Generator, n: int) -> np.ndarray:
@@ -49,3 +50,28 @@ def test_the_raster_says_edge_wherever_a_cell_is_not_wholly_in_one_grid(demo):
     np.testing.assert_array_equal(found[placed], exact[placed])
     assert (exact[found == NONE] == NONE).all()
     assert 0 < (found == EDGE).mean() < 0.9 and placed.mean() > 0.1
+
+
+def test_the_intakes_locator_is_kept_until_a_boundary_changes_even_redrawn_in_place(demo):
+    """A second boundary load on the same day updates rows in place (same id, same valid_from):
+    the kept locator must still be replaced, and place points by the new outline."""
+    cache = LocatorCache()
+    with demo.connect() as conn, conn.begin() as trans:
+        first = cache(conn)
+        assert cache(conn) is first
+        grid_id, x, y = conn.execute(
+            sa.text(
+                "SELECT id, ST_X(ST_PointOnSurface(geom)), ST_Y(ST_PointOnSurface(geom)) FROM grid "
+                "WHERE valid_to IS NULL ORDER BY id LIMIT 1"
+            )  # fmt: skip
+        ).one()
+        assert first.assign(shapely.points([x], [y]))["grid_id"][0] == grid_id
+        conn.execute(
+            sa.text("UPDATE grid SET geom = ST_Multi(ST_Translate(geom, 1, 0)) WHERE id = :id"),
+            {"id": grid_id},
+        )  # moved a degree east, as a same-day reload would rewrite it
+        second = cache(conn)
+        assert second is not first
+        assert second.assign(shapely.points([x], [y]))["grid_id"][0] != grid_id
+        assert second.assign(shapely.points([x + 1], [y]))["grid_id"][0] == grid_id
+        trans.rollback()

@@ -18,6 +18,7 @@ from geo.users import audit
 from geo.vocabulary import Vocabulary
 from ingest.job import JobOptions, JobResult, run_job
 from ingest.kinds import LOCATION_FIELDS, IngestKind, get_kind
+from ingest.locate import LocatorCache
 from ingest.options import with_district
 from ingest.placing import Geocoder
 from ingest.reading import frame_source
@@ -46,7 +47,9 @@ class Intake:
         from ingest.geocode import district_aliases, geocoder_factory
 
         options = with_district(
-            JobOptions(source="", row_outcomes=True), settings.district_file, vocabulary=vocabulary
+            JobOptions(source="", row_outcomes=True, locator=LocatorCache()),
+            settings.district_file,
+            vocabulary=vocabulary,
         )
         return cls(engine, options, geocoder_factory(district_aliases(settings.district_file)))
 

@@ -17,10 +17,10 @@ from dashboard.figure import view_for
 from dashboard.monitor import figures
 from dashboard.monitor.i18n import LANGS, short_name, text
 from dashboard.shared import SharedResults
+from geo.boundary_version import boundary_version
 from geo.sla import SlaRules
 from geo.vocabulary import Vocabulary
 from layers import feeds, kpis, ranking, trend
-from layers.boundaries import boundary_version
 from layers.density import Density, facts_density
 from layers.drill import Drill, GridInfo, Outline, Unit, children, grid_info, grids_in, path
 from layers.extent import Extent
