@@ -22,6 +22,7 @@ from geo import migrate
 from geo.db import make_engine
 from tests.auth import COOKIE, client_for, csrf_token, session_cookie
 from tests.browser import serving
+from tests.callbacks import route
 
 
 @pytest.fixture(scope="module")
@@ -85,9 +86,21 @@ def test_each_request_is_one_json_line_with_its_id_and_no_query_string(app, log_
     access = [r for r in _records(log_lines) if r["logger"] == "gridgov.access"]
     assert access[-1] | {"time": None} == access[-1] | {
         "time": None, "level": "INFO", "message": "request", "request_id": "kiosk-req-1",
-        "method": "GET", "path": "/kiosk", "status": 200,
+        "method": "GET", "path": "/kiosk", "status": 200, "callback": None,
     }  # fmt: skip
-    assert isinstance(access[-1]["ms"], float)
+    assert isinstance(access[-1]["ms"], float) and 0 <= access[-1]["cpu_ms"] <= access[-1]["ms"] + 0.5
+
+
+def test_a_callbacks_log_line_names_its_outputs_and_the_time_it_computed(app, accounts, log_lines):
+    client = client_for(app.server, accounts["admin"])
+    route(client, "/monitor")
+    logged = [r for r in _records(log_lines) if r["logger"] == "gridgov.access"][-1]
+    assert (logged["path"], logged["callback"], logged["status"]) == (
+        "/_dash-update-component",
+        "page.children",
+        200,
+    )
+    assert 0 < logged["cpu_ms"] <= logged["ms"] + 0.5  # building the wall screen's layout computes
 
 
 def test_an_exception_is_logged_with_its_id_and_never_shown(settings, demo, accounts, log_lines):

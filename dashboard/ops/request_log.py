@@ -5,6 +5,10 @@ one id follows a request through the load balancer and gridgov; anything else is
 a fresh random one. Each response is logged as one line (method, path, status, milliseconds;
 never the query string, which can carry a kiosk token). An unhandled exception is logged with
 its traceback and the browser gets a plain page naming only the request id.
+
+Each line also says how much of that time the request's thread spent computing (``cpu_ms``:
+the rest is waiting for the database, the network or the interpreter) and, for a Dash
+callback, which outputs it was for (``callback``), so an operator can see what costs.
 """
 
 from __future__ import annotations
@@ -24,6 +28,7 @@ from dashboard.ops.logs import REQUEST_ID, current_request_id
 HEADER = "X-Request-ID"
 _SANE = re.compile(r"[A-Za-z0-9._:-]{1,64}")
 _STARTED = "gridgov_started"
+_CPU = "gridgov_cpu"
 access_log = logging.getLogger("gridgov.access")
 
 
@@ -37,12 +42,13 @@ def request_id_from(incoming: str | None) -> str:
 def _begin() -> None:
     request.environ[REQUEST_ID] = request_id_from(request.headers.get(HEADER))
     setattr(g, _STARTED, time.perf_counter())
+    setattr(g, _CPU, time.thread_time())
 
 
 def _finish(response: Response) -> Response:
     request_id = current_request_id() or request_id_from(None)
     response.headers[HEADER] = request_id
-    started = g.get(_STARTED)
+    started, cpu = g.get(_STARTED), g.get(_CPU)
     user = current_user()
     access_log.info(
         "request",
@@ -51,10 +57,21 @@ def _finish(response: Response) -> Response:
             "path": request.path,
             "status": response.status_code,
             "ms": round((time.perf_counter() - started) * 1000, 1) if started else None,
+            "cpu_ms": round((time.thread_time() - cpu) * 1000, 1) if cpu is not None else None,
+            "callback": _callback(),
             "user": user.username if user else None,
         },
     )
     return response
+
+
+def _callback() -> str | None:
+    """The outputs a Dash callback request was for (from the body Dash already parsed)."""
+    if request.method != "POST" or not request.path.endswith("_dash-update-component"):
+        return None
+    body = request.get_json(silent=True, cache=True)
+    output = body.get("output") if isinstance(body, dict) else None
+    return output[:120] if isinstance(output, str) else None
 
 
 def _server_error(error: InternalServerError) -> Any:
