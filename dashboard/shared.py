@@ -11,6 +11,9 @@ computed for one street leader must never reach another account. What it was com
 may instead be its ``version`` (the wall screen's change counter): a value of another version
 is still served while it is younger than ``settle`` seconds, so under a continuous feed a view
 is made at most once per ``settle`` seconds however often incidents change.
+
+:meth:`SharedResults.follow` hands the computation the value it replaces, for values that are
+cheaper to bring up to date than to make (``layers/tally.py``).
 """
 
 from __future__ import annotations
@@ -54,14 +57,27 @@ class SharedResults:
         """``compute()``'s value for ``key``, computed again only when the held one started more
         than ``max_age`` seconds ago (None: held until pushed out; the key says when it is stale)
         or, if it was computed for another ``version``, more than ``settle`` seconds ago."""
-        entry, mine = self._claim(key, max_age=max_age, version=version, settle=settle)
+        return self.follow(key, lambda _: compute(), max_age=max_age, version=version, settle=settle)
+
+    def follow(
+        self,
+        key: Hashable,
+        step: Callable[[T | None], T],
+        *,
+        max_age: float | None = None,
+        version: Hashable = None,
+        settle: float = 0.0,
+    ) -> T:
+        """As :meth:`get`, computing ``step(previous)``: ``previous`` is the value it replaces
+        (None when there is none, or it failed or is still being made)."""
+        entry, mine, previous = self._claim(key, max_age=max_age, version=version, settle=settle)
         if not mine:
             entry.done.wait()
             if not entry.failed:
                 return cast(T, entry.value)
-            return compute()  # the computation we waited for raised: try on our own
+            return step(None)  # the computation we waited for raised: try on our own
         try:
-            entry.value = compute()
+            entry.value = step(previous)
         except BaseException:
             entry.failed = True
             self._forget(key, entry)
@@ -72,20 +88,21 @@ class SharedResults:
 
     def _claim(
         self, key: Hashable, *, max_age: float | None, version: Hashable, settle: float
-    ) -> tuple[_Entry, bool]:
-        """The entry to use, and whether this caller must compute it."""
+    ) -> tuple[_Entry, bool, Any]:
+        """The entry to use, whether this caller must compute it, and the value it replaces."""
         now = self._clock()
         with self._lock:
             held = self._entries.get(key)
             if held is not None and not held.failed:
                 age = now - held.started
                 if (max_age is None or age < max_age) and (held.version == version or age < settle):
-                    return held, False
+                    return held, False, None
+            previous = held.value if held is not None and held.done.is_set() and not held.failed else None
             self._entries.pop(key, None)  # a stale one: its replacement goes to the end
             if len(self._entries) >= self._max:
                 self._entries.pop(next(iter(self._entries)))
             entry = self._entries[key] = _Entry(now, version)
-            return entry, True
+            return entry, True, previous
 
     def _forget(self, key: Hashable, entry: _Entry) -> None:
         with self._lock:

@@ -69,6 +69,7 @@ from sqlalchemy.engine import Connection
 
 from geo.schema import SATISFACTIONS
 from geo.sla import SlaRules
+from layers.lineage import Lineage
 
 _TIMES = ("reported", "registered", "deadline", "handled", "closed", "signed", "suspended")
 _INTS = (
@@ -145,6 +146,8 @@ class Facts:
     sign_due: NDArray[np.float64] | None = None
     # whether a delta may write past the end of these arrays' buffers (see apply)
     room: _Room | None = field(default=None, compare=False, repr=False)
+    # which deltas made this copy from a full load (see layers/lineage.py); None: not followed
+    lineage: Lineage | None = field(default=None, compare=False, repr=False)
 
     def __len__(self) -> int:
         return len(self.ids)
@@ -312,15 +315,34 @@ def apply(facts: Facts, changed: NDArray[np.int64], rows: dict[str, NDArray[Any]
     inside[inside] = facts.ids[pos[inside]] == changed[inside]
     old = pos[inside]
     names = [n for n in (*columns(), *_DERIVED) if n in rows and getattr(facts, n) is not None]
+    lineage = _followed(facts, changed, inside, old, names)
     updated = np.isin(rows["ids"], changed[inside])
     last = facts.ids[-1] if len(facts.ids) else np.iinfo(np.int64).min
     if int(updated.sum()) == len(old) and bool((rows["ids"][~updated] > last).all()):
-        return _grown(facts, names, old, rows, updated)
+        return _grown(facts, names, old, rows, updated, lineage=lineage)
     keep = np.ones(len(facts.ids), dtype=bool)
     keep[old] = False
     at = np.searchsorted(facts.ids[keep], rows["ids"])
     new = {n: np.insert(getattr(facts, n)[keep], at, rows[n]) for n in names}
-    return _successor(facts, new, room=None)
+    return _successor(facts, new, room=None, lineage=lineage)
+
+
+def _followed(
+    facts: Facts,
+    changed: NDArray[np.int64],
+    inside: NDArray[np.bool_],
+    old: NDArray[np.intp],
+    names: list[str],
+) -> Lineage | None:
+    """The lineage of the copy a delta of ``changed`` makes (their values before it recorded)."""
+    if facts.lineage is None:
+        return None
+    before = {}
+    for n in names:
+        values = np.zeros(len(changed), dtype=getattr(facts, n).dtype)
+        values[inside] = getattr(facts, n)[old]
+        before[n] = values
+    return facts.lineage.after(changed, inside, before)
 
 
 def _grown(
@@ -329,6 +351,8 @@ def _grown(
     at: NDArray[np.intp],
     rows: dict[str, NDArray[Any]],
     updated: NDArray[np.bool_],
+    *,
+    lineage: Lineage | None,
 ) -> Facts:
     """``facts`` with rows ``at`` set to ``rows[updated]`` and ``rows[~updated]`` appended."""
     added = int((~updated).sum())
@@ -348,7 +372,7 @@ def _grown(
     # appending later is safe where this copy's buffers are its own: when it follows the newest
     # copy, or when it appended (every array then moved to a buffer of its own). A copy made from
     # an older one without appending shares buffers a later copy may have appended into.
-    return _successor(facts, new, room=_Room(open=newest or added > 0))
+    return _successor(facts, new, room=_Room(open=newest or added > 0), lineage=lineage)
 
 
 def _spacious(array: NDArray[Any], need: int, *, reuse: bool) -> NDArray[Any]:
@@ -372,11 +396,11 @@ def _starts(buffer: NDArray[Any], array: NDArray[Any]) -> bool:
     return bool(buffer.__array_interface__["data"][0] == array.__array_interface__["data"][0])
 
 
-def _successor(facts: Facts, new: dict[str, Any], *, room: _Room | None) -> Facts:
+def _successor(facts: Facts, new: dict[str, Any], *, room: _Room | None, lineage: Lineage | None) -> Facts:
     """The facts after a delta; ``facts`` may no longer append into buffers it shares."""
     if facts.room is not None:
         facts.room.open = False
-    return replace(facts, **new, room=room)
+    return replace(facts, **new, room=room, lineage=lineage)
 
 
 def delta(
@@ -457,6 +481,7 @@ class FactsCache:
 
     def _full(self, conn: Connection, snapshot: str) -> tuple[Held, Sync]:
         facts = with_sign_off(load(conn), self._sla)  # read after ``snapshot`` was taken: at least as new
+        facts = replace(facts, lineage=Lineage())  # deltas from here on are logged (layers/lineage.py)
         unique = bool(len(facts) < 2 or (facts.ids[1:] != facts.ids[:-1]).all())
         return Held(snapshot, facts, unique), Sync("full", len(facts), facts)
 

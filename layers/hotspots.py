@@ -25,11 +25,13 @@ import sqlalchemy as sa
 from esda.getisord import G_Local
 from libpysal.graph import Graph
 from libpysal.weights import Queen, W, fill_diagonal
+from numpy.typing import NDArray
 from sqlalchemy.engine import Connection
 
 from layers.drill import Drill
 from layers.facts import Facts
 from layers.incident_filter import IncidentFilter
+from layers.tally import Counter, Sums, tally
 
 LEVELS = ((0.01, "99"), (0.05, "95"), (0.10, "90"))  # (p below, label): most significant first
 _GRIDS = "SELECT id, residents, geom FROM grid WHERE valid_to IS NULL ORDER BY id"
@@ -60,16 +62,37 @@ class GridRates:
     table: pd.DataFrame  # index grid_id; columns n, rate, z, p, cluster ('hot99' … 'cold90', '')
 
 
+def grid_counter(f: IncidentFilter) -> Counter:
+    """Incidents per grid id of everything ``f`` selects except the place (the whole district),
+    reported from ``f.since`` to the clock (:mod:`layers.tally`)."""
+    district = f.at(Drill())
+
+    def count(facts: Facts, idx: NDArray[np.intp] | None, clock: float) -> Sums:
+        grids = facts.grid[district.at_clock(clock).select(facts, idx)]
+        return {"n": np.bincount(grids).astype(np.float64)}
+
+    return Counter(count, epoch=("grids", district.unclocked()))
+
+
 def grid_counts(facts: Facts, f: IncidentFilter) -> pd.Series:
     """Incidents per grid for everything ``f`` selects except the place (the whole district)."""
-    grids = facts.grid[f.at(Drill()).rows(facts)]
-    counts = np.bincount(grids, minlength=int(grids.max(initial=0)) + 1)
-    nonzero = np.flatnonzero(counts)
-    return pd.Series(counts[nonzero], index=nonzero, dtype="int64")
+    assert f.until is not None
+    sums = tally(grid_counter(f), facts, f.until.timestamp()).sums["n"]
+    nonzero = np.flatnonzero(np.rint(sums))
+    return pd.Series(np.rint(sums[nonzero]).astype(np.int64), index=nonzero, dtype="int64")
 
 
 def grid_rates(facts: Facts, f: IncidentFilter, weights: GridWeights) -> GridRates:
-    counts = grid_counts(facts, f).reindex(weights.ids, fill_value=0).to_numpy(float)
+    assert f.until is not None
+    return grid_rates_of(tally(grid_counter(f), facts, f.until.timestamp()).sums, weights)
+
+
+def grid_rates_of(sums: Sums, weights: GridWeights) -> GridRates:
+    """Rates and Gi* per current grid from :func:`grid_counter`'s sums."""
+    n = np.rint(sums["n"])
+    inside = weights.ids < len(n)
+    counts = np.zeros(len(weights.ids))
+    counts[inside] = n[weights.ids[inside]]
     with np.errstate(divide="ignore", invalid="ignore"):
         rate = np.where(weights.residents > 0, counts / weights.residents * 1000.0, 0.0)
     z, p = gi_star(rate, weights.w)

@@ -54,27 +54,47 @@ class IncidentFilter:
         """Positions in ``facts`` of the incidents this filter selects (the same rows as :meth:`where`)."""
         return np.flatnonzero(self.mask(facts, with_time=with_time))
 
-    def mask(self, facts: Facts, *, with_time: bool = True) -> NDArray[np.bool_]:
-        """True for each incident in ``facts`` this filter selects."""
-        keep = np.ones(len(facts), dtype=bool)
+    def mask(
+        self, facts: Facts, *, with_time: bool = True, idx: NDArray[np.intp] | None = None
+    ) -> NDArray[np.bool_]:
+        """True for each incident in ``facts`` (or of those at positions ``idx``) this filter selects."""
+        col = (lambda n: getattr(facts, n)) if idx is None else (lambda n: getattr(facts, n)[idx])
+        keep = np.ones(len(facts) if idx is None else len(idx), dtype=bool)
         if self.drill.unit_id is not None:
-            keep &= getattr(facts, self.drill.level) == self.drill.unit_id
+            keep &= col(self.drill.level) == self.drill.unit_id
         if with_time and self.since is not None:
-            keep &= facts.reported >= self.since.timestamp()
+            keep &= col("reported") >= self.since.timestamp()
         if with_time and self.until is not None:
-            keep &= facts.reported < self.until.timestamp()
+            keep &= col("reported") < self.until.timestamp()
         if self.categories:
-            keep &= np.isin(facts.category, facts.codes("category", self.categories))
+            keep &= np.isin(col("category"), facts.codes("category", self.categories))
         if self.sources:
-            keep &= np.isin(facts.source, facts.codes("source", self.sources))
+            keep &= np.isin(col("source"), facts.codes("source", self.sources))
         if self.statuses:
-            keep &= self._status(facts)
+            keep &= self._status(col("closed"), col("deadline"), col("suspended"))
         return keep
 
-    def _status(self, facts: Facts) -> NDArray[np.bool_]:
-        is_open = np.isnan(facts.closed)
+    def select(
+        self, facts: Facts, idx: NDArray[np.intp] | None, *, with_time: bool = True
+    ) -> NDArray[np.intp]:
+        """Positions of the incidents this filter selects, of all (``idx`` None) or of ``idx``."""
+        if idx is None:
+            return self.rows(facts, with_time=with_time)
+        return idx[self.mask(facts, with_time=with_time, idx=idx)]
+
+    def at_clock(self, clock: float) -> IncidentFilter:
+        """This filter judged at ``clock`` (epoch seconds): reported before it, overdue by it."""
+        moment = dt.datetime.fromtimestamp(clock, dt.UTC)
+        return replace(self, now=moment, until=moment)
+
+    def unclocked(self) -> IncidentFilter:
+        """This filter without its clock (``now``, ``until``): what it selects apart from time."""
+        return replace(self, now=None, until=None)
+
+    def _status(self, closed: NDArray[np.float64], deadline: NDArray[np.float64], suspended: NDArray[np.float64]) -> NDArray[np.bool_]:  # fmt: skip
+        is_open = np.isnan(closed)
         now = self.now.timestamp() if self.now else np.nan
-        overdue = is_open & (facts.deadline < now) & ~(facts.suspended <= now)
+        overdue = is_open & (deadline < now) & ~(suspended <= now)
         masks = {"open": is_open, "overdue": overdue, "closed": ~is_open}
         return np.logical_or.reduce([masks[s] for s in self.statuses])
 

@@ -210,17 +210,32 @@ def indicators(f: Facts, idx: NDArray[np.intp], p: Period) -> Indicators:
     )
 
 
-def by_unit(f: Facts, idx: NDArray[np.intp], p: Period, unit: NDArray[np.int32]) -> dict[int, Indicators]:
-    """Indicators per unit id (``unit`` gives each incident's unit; 0: none)."""
+SUMMED = (*COUNTS, "handled", "hours")  # what unit_sums adds up per unit
+
+
+def unit_sums(
+    f: Facts, idx: NDArray[np.intp], p: Period, units: NDArray[np.int32]
+) -> dict[str, NDArray[np.float64]]:
+    """Every indicator's counts (and handling hours) summed per unit id (``units``: each
+    incident's of ``idx``; 0: none): additive, so sums over parts of the incidents add up."""
     c = contributions(f, idx, p)
-    units = unit[idx]
     size = int(units.max(initial=0)) + 1
-    sums = {k: np.bincount(units, weights=c[k], minlength=size) for k in (*COUNTS, "handled", "hours")}
-    out = {}
-    for u in np.flatnonzero(np.bincount(units, minlength=size)):
-        handled = int(sums["handled"][u])
-        out[int(u)] = Indicators(
-            **{k: int(sums[k][u]) for k in COUNTS},
-            handling_hours=float(sums["hours"][u]) / handled if handled else None,
-        )
-    return out
+    return {k: np.asarray(np.bincount(units, weights=c[k], minlength=size), np.float64) for k in SUMMED}
+
+
+def of_sums(sums: dict[str, NDArray[np.float64]], unit: int) -> Indicators:
+    """The indicators of ``unit`` from :func:`unit_sums` (added up over any parts)."""
+    at = lambda k: float(sums[k][unit]) if unit < len(sums[k]) else 0.0  # noqa: E731
+    handled = round(at("handled"))
+    return Indicators(
+        **{k: round(at(k)) for k in COUNTS},
+        handling_hours=at("hours") / handled if handled else None,
+    )
+
+
+def by_unit(f: Facts, idx: NDArray[np.intp], p: Period, unit: NDArray[np.int32]) -> dict[int, Indicators]:
+    """Indicators per unit id (``unit`` gives each incident's unit; 0: none), for every unit
+    with an incident among ``idx``."""
+    sums = unit_sums(f, idx, p, unit[idx])
+    present = np.flatnonzero(np.bincount(unit[idx], minlength=len(sums["reported"])))
+    return {int(u): of_sums(sums, int(u)) for u in present}

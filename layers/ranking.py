@@ -2,8 +2,12 @@
 
 Streets in the district, communities in a street, grids in a community: volume reported in
 the window, on-time closure rate, overdue now and average handling time (see
-:mod:`layers.indicators`), worst on-time closure first. The departments (承办单位) the cases were last dispatched to are
-ranked the same way, on the cases of the drill and filters (:func:`by_department`).
+:mod:`layers.indicators`), worst on-time closure first. The departments (承办单位) the cases were
+last dispatched to are ranked the same way, on the cases of the drill and filters.
+
+The sums behind both are :mod:`layers.tally` counters (:func:`unit_counter`,
+:func:`department_counter`), so a wall screen follows a change without counting every incident
+again; :func:`ranking` and :func:`by_department` count from scratch.
 """
 
 from __future__ import annotations
@@ -12,12 +16,14 @@ import datetime as dt
 from collections.abc import Collection
 from dataclasses import dataclass
 
+import numpy as np
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from layers.facts import Facts
 from layers.incident_filter import IncidentFilter
-from layers.indicators import EMPTY, Indicators, Period, by_unit, counting
+from layers.indicators import Indicators, Period, counting, of_sums, unit_sums
+from layers.tally import Counter, Sums, tally
 
 _UNITS = {
     "street": "SELECT id, name FROM street WHERE valid_to IS NULL",
@@ -34,43 +40,82 @@ class Row:
     allowed: bool = True  # False: a street outside the account's (its numbers are not shown)
 
 
+def unit_counter(f: IncidentFilter, *, since: dt.datetime) -> Counter:
+    """Indicator sums per unit one level below ``f.drill``, over the window from ``since`` to the clock."""
+    level, start = f.drill.child_level or "grid", since.timestamp()
+
+    def count(facts: Facts, idx: np.ndarray | None, clock: float) -> Sums:
+        rows = _selected(facts, idx, f, clock, since=start)
+        return unit_sums(facts, rows, Period(start, clock, clock), getattr(facts, level)[rows])
+
+    return Counter(count, epoch=("units", f.unclocked(), start))
+
+
+def department_counter(f: IncidentFilter, *, since: dt.datetime) -> Counter:
+    """Indicator sums per department code + 1 (0: none) of the cases ``f`` selects."""
+    start = since.timestamp()
+
+    def count(facts: Facts, idx: np.ndarray | None, clock: float) -> Sums:
+        rows = _selected(facts, idx, f, clock, since=start)
+        return unit_sums(facts, rows, Period(start, clock, clock), facts.department[rows] + 1)
+
+    return Counter(count, epoch=("departments", f.unclocked(), start))
+
+
+def _selected(
+    facts: Facts, idx: np.ndarray | None, f: IncidentFilter, clock: float, *, since: float
+) -> np.ndarray:
+    g = f.at_clock(clock)
+    if idx is None:  # every incident: only those that can count since ``since`` (faster)
+        return counting(facts, g.mask(facts, with_time=False), since=since)
+    return g.select(facts, idx, with_time=False)
+
+
+def ranked_units(
+    conn: Connection, sums: Sums, f: IncidentFilter, *, streets: Collection[int] | None = None
+) -> list[Row]:
+    """One row per unit below ``f.drill`` (none below a grid) from :func:`unit_counter`'s sums,
+    worst on-time closure first; with ``streets`` (the account's street ids), the district's
+    other streets come last, not allowed."""
+    level = f.drill.child_level
+    if level is None:
+        return []
+    units = conn.execute(sa.text(_UNITS[level]), {"unit_id": f.drill.unit_id}).all()
+    shown = lambda u: streets is None or level != "street" or u in streets  # noqa: E731
+    rows = [Row(int(u), str(name), of_sums(sums, int(u)), shown(int(u))) for u, name in units]
+    return sorted(rows, key=_worst_first)
+
+
+def ranked_departments(facts: Facts, sums: Sums) -> list[Row]:
+    """One row per department (承办单位) with cases reported in the window or open, from
+    :func:`department_counter`'s sums (``unit_id`` indexes ``facts.departments``)."""
+    rows = [Row(code, name, of_sums(sums, code + 1)) for code, name in enumerate(facts.departments)]
+    return sorted((r for r in rows if r.ind.reported or r.ind.open), key=_worst_first)
+
+
 def ranking(
     conn: Connection,
     facts: Facts,
     f: IncidentFilter,
     *,
     since: dt.datetime,
-    until: dt.datetime,
     now: dt.datetime,
     streets: Collection[int] | None = None,
 ) -> list[Row]:
-    """One row per unit below ``f.drill`` (none below a grid), worst on-time closure first; with
-    ``streets`` (the account's street ids), the district's other streets come last, not allowed."""
-    level = f.drill.child_level
-    if level is None:
+    """The ranking below ``f.drill`` for the window from ``since`` to ``now``, counted afresh."""
+    if f.drill.child_level is None:
         return []
-    units = conn.execute(sa.text(_UNITS[level]), {"unit_id": f.drill.unit_id}).all()
-    idx = counting(facts, f.mask(facts, with_time=False), since=since.timestamp())
-    per_unit = by_unit(facts, idx, Period.of(since, until, now), getattr(facts, level))
-    shown = lambda u: streets is None or level != "street" or u in streets  # noqa: E731
-    rows = [Row(int(u), str(name), per_unit.get(int(u), EMPTY), shown(int(u))) for u, name in units]
-    return sorted(rows, key=_worst_first)
+    sums = tally(unit_counter(f, since=since), facts, now.timestamp()).sums
+    return ranked_units(conn, sums, f, streets=streets)
+
+
+def by_department(facts: Facts, f: IncidentFilter, *, since: dt.datetime, now: dt.datetime) -> list[Row]:
+    """The departments' ranking for the cases of ``f`` in the window from ``since`` to ``now``."""
+    if not facts.departments:
+        return []
+    return ranked_departments(facts, tally(department_counter(f, since=since), facts, now.timestamp()).sums)
 
 
 def _worst_first(row: Row) -> tuple[bool, float, int, str]:
     rate = row.ind.on_time_closure_rate
     return (not row.allowed, 2.0 if rate is None else rate, -row.ind.overdue, row.name)
-
-
-def by_department(
-    facts: Facts, f: IncidentFilter, *, since: dt.datetime, until: dt.datetime, now: dt.datetime
-) -> list[Row]:
-    """One row per department (承办单位) with cases under ``f``, worst on-time closure first
-    (``unit_id`` indexes ``facts.departments``); none when no case names a department."""
-    if not facts.departments:
-        return []
-    idx = counting(facts, f.mask(facts, with_time=False), since=since.timestamp())
-    idx = idx[facts.department[idx] >= 0]
-    per = by_unit(facts, idx, Period.of(since, until, now), facts.department + 1)  # 0: none
-    rows = [Row(code - 1, facts.departments[code - 1], ind) for code, ind in per.items() if code > 0]
-    return sorted((r for r in rows if r.ind.reported or r.ind.open), key=_worst_first)

@@ -1,4 +1,5 @@
-"""Incremental facts (layers/facts.py) equal a full reload, and a delta reads rows ∝ the change.
+"""Incremental facts (layers/facts.py) equal a full reload, and a delta reads rows ∝ the change;
+sums followed through the deltas (layers/tally.py) equal counting the full load again.
 
 A hand-made district of three streets in a database of its own; incidents written with SQL
 (inserts, updates that close, reopen, move or mark a duplicate, deletes, a source's first
@@ -22,8 +23,11 @@ from sqlalchemy.engine import Connection, Engine
 from geo import partitions, row_scope
 from geo.row_scope import RowScope
 from geo.sla import SlaRules
+from layers import kpis, ranking
 from layers.changes import change_token, newly_shown
 from layers.facts import FactsCache, equal, load, with_sign_off
+from layers.incident_filter import IncidentFilter
+from layers.tally import tally
 from tests.databases import fresh_database
 
 T0 = dt.datetime(2026, 6, 1, tzinfo=dt.UTC)
@@ -87,15 +91,35 @@ def _street(engine: Engine) -> int:
         return int(conn.execute(sa.text("SELECT min(id) FROM street")).scalar_one())
 
 
-def _check(engine: Engine, cache: FactsCache, scope: RowScope) -> str:
-    """Sync the cache in ``scope`` and compare it with a full load: what the sync did."""
+NOW = T0 + dt.timedelta(hours=30)
+COUNTERS = {
+    "ranking": ranking.unit_counter(IncidentFilter(now=NOW), since=T0 - dt.timedelta(days=1)),
+    "tiles": kpis.tile_counter(IncidentFilter(now=NOW), now=NOW),
+}
+
+
+def _check(engine: Engine, cache: FactsCache, scope: RowScope, tallies: dict | None = None) -> str:
+    """Sync the cache in ``scope`` and compare it with a full load: what the sync did. With
+    ``tallies``, sums followed from the last check's (layers/tally.py) equal counting again."""
     with engine.begin() as conn:
         row_scope.apply(conn, scope)
         result = cache.sync(conn)
         full = with_sign_off(load(conn), SlaRules())  # the cache computes sign-off deadlines too
     assert equal(result.facts, full) == [], (result.how, scope)
     assert len(result.facts) == len(full)
+    for name, counter in COUNTERS.items() if tallies is not None else ():
+        before = tallies.get((scope, name))
+        held = tallies[scope, name] = tally(counter, result.facts, NOW.timestamp(), before)
+        again = tally(counter, full, NOW.timestamp()).sums
+        assert all(np.allclose(*_padded(held.sums[k], again[k])) for k in again), (name, result.how)
+        renamed = before is not None and before.names != held.names  # a new category or source
+        assert result.how == "full" or renamed or held.followed, (name, result.how)  # a delta is followed
     return result.how
+
+
+def _padded(a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    size = max(len(a), len(b))
+    return np.pad(a, (0, size - len(a))), np.pad(b, (0, size - len(b)))
 
 
 def _attach(engine: Engine, source: str, n: int, tag: str = "") -> None:
@@ -155,13 +179,13 @@ def test_incremental_facts_equal_a_full_reload(district, steps):
     _reset(district)
     with district.begin() as conn:
         _insert(conn, source="a", n=20, prefix="seed-")
-    cache = FactsCache()
+    cache, tallies = FactsCache(), {}
     scopes = [RowScope.everything(), RowScope((_street(district),))]
-    hows = [_check(district, cache, s) for s in scopes]
+    hows = [_check(district, cache, s, tallies) for s in scopes]
     assert hows == ["full", "full"]  # a scope seen for the first time
     for k, step in enumerate(steps):
         hows += _run(district, step, f"s{k}", cache, scopes)
-        hows += [_check(district, cache, s) for s in scopes]
+        hows += [_check(district, cache, s, tallies) for s in scopes]
         if step[0] in ("insert", "out_of_order"):
             assert hows[-2] in ("delta", "full")  # the district's facts took the new rows
 

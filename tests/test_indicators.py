@@ -17,7 +17,8 @@ from layers.feeds import mask_phone
 from layers.hotspots import classify, gi_star, star_weights
 from layers.incident_filter import IncidentFilter
 from layers.indicators import Period, by_unit, indicators
-from layers.kpis import period_indicators, tiles
+from layers.kpis import period_indicators, tile_counter, tiles
+from layers.tally import tally
 from layers.trend import daily_counts
 
 CST = dt.timezone(dt.timedelta(hours=8))
@@ -102,7 +103,7 @@ def test_a_rate_with_nothing_to_divide_is_unknown_not_zero(hand):
 
 def test_kpi_tiles_compare_with_the_right_periods(hand):
     facts = load(hand)
-    periods = period_indicators(facts, FILTER, now=NOW)
+    periods = period_indicators(tally(tile_counter(FILTER, now=NOW), facts, NOW.timestamp()).sums)
     assert periods["yesterday"].reported == 1  # D, reported yesterday before noon
     values = {tile.key: (tile.value, tile.previous) for tile in tiles(facts, FILTER, now=NOW)}
     assert values["open"] == (2, 2)  # C and D now; C and D (reported 09:00) 24 h ago

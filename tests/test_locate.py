@@ -63,7 +63,7 @@ def test_the_intakes_locator_is_kept_until_a_boundary_changes_even_redrawn_in_pl
             sa.text(
                 "SELECT id, ST_X(ST_PointOnSurface(geom)), ST_Y(ST_PointOnSurface(geom)) FROM grid "
                 "WHERE valid_to IS NULL ORDER BY id LIMIT 1"
-            )  # fmt: skip
+            )
         ).one()
         assert first.assign(shapely.points([x], [y]))["grid_id"][0] == grid_id
         conn.execute(

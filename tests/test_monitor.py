@@ -179,12 +179,12 @@ def test_views_for_other_windows_and_map_modes_share_the_parts_that_do_not_depen
     vocabulary = Vocabulary.from_file(settings.district_file)
     cache, made = MonitorCache(), Counter()
 
-    def share(key, compute):
-        def counted():
+    def share(key, step):
+        def counted(previous):
             made[key[0]] += 1
-            return compute()
+            return step(previous)
 
-        return cache.shared(key, counted)
+        return cache.follow(key, counted)
 
     clock = dt.datetime(2026, 6, 1, 4, tzinfo=dt.UTC)
     with demo.connect() as conn:

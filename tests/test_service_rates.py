@@ -156,9 +156,7 @@ def test_a_source_without_sign_offs_has_no_response_rate(db):
 
 def test_departments_rank_on_the_last_dispatch(db):
     facts = _facts(db)
-    rows = by_department(
-        facts, IncidentFilter(now=NOW), since=dt.datetime(2026, 11, 1, tzinfo=TZ), until=NOW, now=NOW
-    )
+    rows = by_department(facts, IncidentFilter(now=NOW), since=dt.datetime(2026, 11, 1, tzinfo=TZ), now=NOW)
     query = """
     SELECT DISTINCT ON (e.incident_id) e.department FROM incident_event e JOIN incident i ON i.id = e.incident_id
     WHERE e.kind = 'dispatched' AND i.reported_at >= :a AND i.reported_at < :t ORDER BY e.incident_id, e.at DESC"""
@@ -223,7 +221,7 @@ def test_the_wall_screen_ranks_departments_and_lists_due_soon_cases(db):
     from layers.drill import Drill
 
     facts, f = _facts(db), IncidentFilter(now=NOW)
-    departments = by_department(facts, f, since=dt.datetime(2026, 11, 1, tzinfo=TZ), until=NOW, now=NOW)
+    departments = by_department(facts, f, since=dt.datetime(2026, 11, 1, tzinfo=TZ), now=NOW)
     with db.connect() as conn:
         soon = due_soon(conn, f, until=SlaRules(warn_working_hours=8).warn_until(NOW))
     empty = Density(np.zeros(0), np.zeros(0), np.zeros(0, dtype=np.int64), 100.0)

@@ -321,8 +321,8 @@ def shared_view(
     rows = scope.setting
     streets = None if scope.street_ids is None else frozenset(scope.street_ids)
 
-    def part(key: Hashable, compute: Callable[[], T]) -> T:  # shared by views with other controls
-        return cache.shared((rows, key), compute, version=changes)
+    def part(key: Hashable, step: Callable[[T | None], T]) -> T:  # shared by views with other controls
+        return cache.follow((rows, key), step, version=changes)
 
     data = lambda: _monitor_data(engine, drill, controls, cache, vocabulary, share=part, streets=streets)  # noqa: E731
     return cache.shared((rows, drill, controls), lambda: View.of(data(), version=changes), version=changes)

@@ -6,6 +6,7 @@ import datetime as dt
 import threading
 from collections.abc import Callable, Collection, Hashable
 from dataclasses import dataclass, field, replace
+from functools import partial
 from typing import Any, Protocol, TypeVar
 
 import pandas as pd
@@ -25,10 +26,11 @@ from layers.density import Density, facts_density
 from layers.drill import Drill, GridInfo, Outline, Unit, children, grid_info, grids_in, path
 from layers.extent import Extent
 from layers.facts import Facts, FactsCache
-from layers.hotspots import GridRates, GridWeights, grid_rates
+from layers.hotspots import GridRates, GridWeights, grid_counter, grid_rates_of
 from layers.incident_filter import STATUSES, IncidentFilter
 from layers.kpis import BEIJING
 from layers.ranking import Row as RankRow
+from layers.tally import Counter, Sums, Tally, tally
 
 T = TypeVar("T")
 
@@ -131,7 +133,13 @@ class MonitorCache:
         self._views = SharedResults(max_entries=self.MAX_VIEWS)
         self._boundaries: tuple[tuple[Any, ...], SharedResults, SharedResults] | None = None
         self._facts = FactsCache(self.sla)
-        self._rates: tuple[Facts, GridWeights, SharedResults] | None = None
+        self._rates: tuple[GridWeights, SharedResults] | None = None
+
+    def follow(self, key: Hashable, step: Callable[[T | None], T], *, version: Hashable = None) -> T:
+        """As :meth:`shared`, for a value brought up to date from the one it replaces (a tally)."""
+        return self._views.follow(
+            key, step, max_age=self.VIEW_SECONDS, version=version, settle=self.SETTLE_SECONDS
+        )
 
     def shared(self, key: Hashable, compute: Callable[[], T], *, version: Hashable = None) -> T:
         """``compute()``'s result for ``key``, computed at most once per ``VIEW_SECONDS``: the
@@ -153,17 +161,23 @@ class MonitorCache:
         return self._facts.scopes()
 
     def rates(self, conn: Connection, facts: Facts, f: IncidentFilter) -> GridRates:
-        """Grid rates and Gi* for ``f`` over the whole district, kept for the same facts and window
-        (a window ends now and nothing is reported in the future, so its start decides it)."""
+        """Grid rates and Gi* for ``f`` over the whole district, kept for the same window and
+        filters and followed as incidents change and the clock runs (layers/tally.py)."""
         weights = self.weights(conn)
-        if "overdue" in f.statuses:  # changes as deadlines pass
-            return grid_rates(facts, f, weights)
         with self._lock:
             held = self._rates
-            if held is None or held[0] is not facts or held[1] is not weights:
-                held = self._rates = (facts, weights, SharedResults(max_entries=32))  # held: ids never reused
+            if held is None or held[0] is not weights:
+                held = self._rates = (weights, SharedResults(max_entries=32))  # held: ids never reused
+        assert f.now is not None
+        clock, counter = f.now.timestamp(), grid_counter(f)
+
+        def step(previous: tuple[Tally, GridRates] | None) -> tuple[Tally, GridRates]:
+            counted = tally(counter, facts, clock, previous[0] if previous else None)
+            return counted, grid_rates_of(counted.sums, weights)
+
         key = (f.since, f.categories, f.sources, f.statuses)
-        return held[2].get(key, lambda: grid_rates(facts, f, weights))
+        version = (facts.lineage.serial if facts.lineage else id(facts), clock)
+        return held[1].follow(key, step, version=version)[1]
 
     def _current(self, conn: Connection) -> tuple[SharedResults, SharedResults]:
         """What is kept for the current boundaries (nothing yet if they changed): the district's
@@ -227,13 +241,28 @@ class MonitorData:
 
 
 class Share(Protocol):
-    """Hands out ``compute()``'s value for ``key``, maybe one computed earlier for another view."""
+    """Hands out ``step(previous)``'s value for ``key``, maybe one computed earlier for another
+    view; ``previous`` is the value for ``key`` it replaces (None: none held)."""
 
-    def __call__(self, key: Hashable, compute: Callable[[], T]) -> T: ...
+    def __call__(self, key: Hashable, step: Callable[[T | None], T]) -> T: ...
 
 
-def unshared(key: Hashable, compute: Callable[[], T]) -> T:
-    return compute()
+def unshared(key: Hashable, step: Callable[[T | None], T]) -> T:
+    return step(None)
+
+
+R = TypeVar("R")
+
+
+def _followed(share: Share, key: Hashable, counter: Counter, result: Callable[[Sums], R], *, facts: Facts, clock: float) -> R:  # fmt: skip
+    """``result`` of the counter's sums over ``facts`` at ``clock``, the sums followed from the
+    ones ``share`` held for ``key`` (see layers/tally.py)."""
+
+    def step(previous: tuple[Tally, R] | None) -> tuple[Tally, R]:
+        counted = tally(counter, facts, clock, previous[0] if previous else None)
+        return counted, result(counted.sums)
+
+    return share(key, step)[1]
 
 
 def monitor_data(
@@ -253,24 +282,28 @@ def monitor_data(
     for every window and map mode; the ranking and trend for every map mode). ``streets``: the
     account's street ids (None: every street), the others ranked last as not the account's."""
     f = controls.incident_filter(drill, now)
-    since, until = f.since, f.until
-    assert since is not None and until is not None
+    since, clock = f.since, now.timestamp()
+    assert since is not None
     facts = cache.facts(conn)
     windowed, untimed = replace(f, until=None, now=None), replace(f, since=None, until=None, now=None)
-    rows = share(
-        ("ranking", windowed),
-        lambda: ranking.ranking(conn, facts, f, since=since, until=until, now=now, streets=streets),
-    )
+    part = partial(_followed, share, facts=facts, clock=clock)
+    rows = (
+        part(("ranking", windowed), ranking.unit_counter(f, since=since),
+             lambda sums: ranking.ranked_units(conn, sums, f, streets=streets))
+        if drill.child_level is not None else []
+    )  # fmt: skip
     return MonitorData(
         now=now,
         drill=drill,
         controls=controls,
         crumbs=path(conn, drill),
-        tiles=share(("tiles", untimed), lambda: kpis.tiles(facts, f, now=now)),
+        tiles=part(("tiles", untimed), kpis.tile_counter(f, now=now), lambda sums: kpis.tiles_of(sums, f)),
         ranking=rows,
         latest=feeds.latest(conn, f),
         alerts=feeds.overdue(conn, f),
-        daily=share(("daily", windowed), lambda: trend.daily_counts(facts, f)),
+        daily=part(
+            ("daily", windowed), trend.daily_counter(f), lambda sums: trend.daily_frame(facts, sums, f)
+        ),
         grid=grid_info(conn, drill.unit_id) if drill.level == "grid" and drill.unit_id else None,
         map=_map_data(
             conn, facts, f, controls, cache, {r.unit_id: r.ind.reported for r in rows if r.allowed}
@@ -278,9 +311,10 @@ def monitor_data(
         vocabulary=vocabulary,
         due_soon=feeds.due_soon(conn, f, until=cache.sla.warn_until(now)),
         warn_hours=cache.sla.warn_working_hours,
-        departments=share(
+        departments=part(
             ("departments", windowed),
-            lambda: ranking.by_department(facts, f, since=since, until=until, now=now),
+            ranking.department_counter(f, since=since),
+            lambda sums: ranking.ranked_departments(facts, sums),
         ),
     )
 
