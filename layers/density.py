@@ -22,10 +22,12 @@ from plotly.basedatatypes import BaseTraceType
 from sqlalchemy.engine import Connection
 
 from geo.results import result_array
+from layers.extent import Extent
 from layers.facts import Facts
 from layers.incident_filter import IncidentFilter
 from layers.registry import REGISTRY, HeldIncidents
 from layers.scope import Scope
+from layers.tally import Counter, Sums
 from layers.window import ALL_TIME, TimeWindow
 
 MIN_CELL_M, MAX_CELL_M = 25.0, 5000.0
@@ -94,13 +96,19 @@ def incident_density(
     return _density(conn, _DENSITY, {**scope.params(), **window.params()}, cell_m)
 
 
+def _steps(cell_m: float, lat0: float) -> tuple[float, float]:
+    """Degrees of longitude and latitude of a ``cell_m`` metre cell at latitude ``lat0``."""
+    phi = np.radians(lat0)
+    dy = cell_m / (111132.954 - 559.822 * np.cos(2 * phi) + 1.175 * np.cos(4 * phi))
+    dx = cell_m / (111412.84 * np.cos(phi) - 93.5 * np.cos(3 * phi))
+    return float(dx), float(dy)
+
+
 def facts_density(facts: Facts, f: IncidentFilter, *, cell_m: float, lat0: float) -> Density:
     """The incidents ``f`` selects, counted per ``cell_m`` metre cell (laid out as the SQL binning does)."""
     _check_cell(cell_m)
     idx = f.rows(facts)
-    phi = np.radians(lat0)
-    dy = cell_m / (111132.954 - 559.822 * np.cos(2 * phi) + 1.175 * np.cos(4 * phi))
-    dx = cell_m / (111412.84 * np.cos(phi) - 93.5 * np.cos(3 * phi))
+    dx, dy = _steps(cell_m, lat0)
     ix = np.floor(facts.lon[idx] / dx).astype(np.int64)
     iy = np.floor(facts.lat[idx] / dy).astype(np.int64)
     if not len(ix):
@@ -111,6 +119,55 @@ def facts_density(facts: Facts, f: IncidentFilter, *, cell_m: float, lat0: float
     return Density(
         lon=(cell // ny + x0 + 0.5) * dx, lat=(cell % ny + y0 + 0.5) * dy, count=counts[cell], cell_m=cell_m
     )
+
+
+@dataclass(frozen=True)
+class Lattice:
+    """The cells of :func:`facts_density` over a box (``x0``, ``y0``: its first cell's column and
+    row; ``nx`` × ``ny`` cells), numbered so that a :mod:`layers.tally` counter can keep their
+    counts as incidents change; one more bucket counts the incidents off the box."""
+
+    cell_m: float
+    dx: float
+    dy: float
+    x0: int
+    y0: int
+    nx: int
+    ny: int
+
+    @classmethod
+    def over(cls, box: Extent, *, cell_m: float, lat0: float, margin: int = 2) -> Lattice:
+        _check_cell(cell_m)
+        dx, dy = _steps(cell_m, lat0)
+        x0, y0 = int(np.floor(box.west / dx)) - margin, int(np.floor(box.south / dy)) - margin
+        x1, y1 = int(np.floor(box.east / dx)) + margin, int(np.floor(box.north / dy)) + margin
+        return cls(cell_m, dx, dy, x0, y0, x1 - x0 + 1, y1 - y0 + 1)
+
+    def counter(self, f: IncidentFilter) -> Counter:
+        """Incidents ``f`` selects (reported up to the clock) per cell of the lattice."""
+
+        def count(facts: Facts, idx: NDArray[np.intp] | None, clock: float) -> Sums:
+            idx = f.at_clock(clock).select(facts, idx)
+            ix = np.floor(facts.lon[idx] / self.dx).astype(np.int64) - self.x0
+            iy = np.floor(facts.lat[idx] / self.dy).astype(np.int64) - self.y0
+            on = (ix >= 0) & (ix < self.nx) & (iy >= 0) & (iy < self.ny)
+            bucket = np.where(on, ix * self.ny + iy, self.nx * self.ny)
+            return {"n": np.bincount(bucket, minlength=self.nx * self.ny + 1).astype(np.float64)}
+
+        return Counter(count, epoch=("heat", f.unclocked(), self))
+
+    def density(self, sums: Sums) -> Density | None:
+        """The occupied cells as :func:`facts_density` gives them (None: an incident off the box)."""
+        n = np.rint(sums["n"]).astype(np.int64)
+        if n[self.nx * self.ny :].any():
+            return None
+        cell = np.flatnonzero(n[: self.nx * self.ny])
+        return Density(
+            lon=np.asarray((cell // self.ny + self.x0 + 0.5) * self.dx, np.float64),
+            lat=np.asarray((cell % self.ny + self.y0 + 0.5) * self.dy, np.float64),
+            count=n[cell],
+            cell_m=self.cell_m,
+        )
 
 
 def latest_report(conn: Connection, scope: Scope) -> dt.datetime | None:

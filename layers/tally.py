@@ -117,11 +117,13 @@ def rows_like(facts: Facts, rows: dict[str, NDArray[Any]]) -> Facts:
 
 
 def _plus(a: Sums, b: Sums, sign: int) -> Sums:
-    out = {}
-    for key in a.keys() | b.keys():
-        x, y = a.get(key, np.zeros(0)), b.get(key, np.zeros(0))
-        size = max(len(x), len(y))
-        out[key] = np.pad(x, (0, size - len(x))) + sign * np.pad(y, (0, size - len(y)))
+    """``a + sign × b``, key by key (a shorter array counts as zeros past its end)."""
+    out = dict(a)
+    for key, y in b.items():
+        x = a.get(key, np.zeros(0))
+        x = np.concatenate([x, np.zeros(len(y) - len(x))]) if len(y) > len(x) else x.copy()
+        x[: len(y)] += sign * y
+        out[key] = x
     return out
 
 

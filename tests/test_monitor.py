@@ -174,8 +174,8 @@ def test_one_view_serves_every_screen_for_a_few_seconds_and_each_row_scope_its_o
 
 
 def test_views_for_other_windows_and_map_modes_share_the_parts_that_do_not_depend_on_them(demo, settings):
-    """The tiles are the same for every window and map mode, the ranking, trend and departments
-    for every map mode: made once, and what they are made of equals a view made alone."""
+    """The tiles are the same for every window and map mode, the ranking, trend, departments
+    and heat cells for every map mode: made once, and what they are made of equals a view made alone."""
     vocabulary = Vocabulary.from_file(settings.district_file)
     cache, made = MonitorCache(), Counter()
 
@@ -201,7 +201,8 @@ def test_views_for_other_windows_and_map_modes_share_the_parts_that_do_not_depen
                 True,
                 alone.departments,
             )
-    assert made == {"tiles": 1, "ranking": 3, "daily": 3, "departments": 3}
+            assert np.array_equal(shared.map.density.count, alone.map.density.count)
+    assert made == {"tiles": 1, "ranking": 3, "daily": 3, "departments": 3, "heat": 3}
 
 
 def test_feed_items_new_to_a_screen_flash_and_a_first_refresh_flashes_none(client):

@@ -12,13 +12,16 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from layers import hotspots, kpis, ranking, trend
+from layers.density import Lattice, facts_density
 from layers.drill import Drill
+from layers.extent import Extent
 from layers.facts import Facts, apply
 from layers.incident_filter import IncidentFilter
 from layers.kpis import BEIJING
 from layers.lineage import Lineage
 from layers.tally import tally
 
+LATTICE = Lattice.over(Extent(113.25, 40.05, 113.35, 40.15), cell_m=800.0, lat0=40.1)  # some incidents off it
 START = dt.datetime(2026, 6, 1, 2, 30, tzinfo=dt.UTC)  # 10:30 in Beijing
 HOUR = 3600.0
 NAMES = dict(categories=("a", "b", "c"), sources=("x", "y", "z"), departments=("d", "e", "f"))
@@ -63,6 +66,7 @@ def _counters(now: dt.datetime, statuses: tuple[str, ...], categories: tuple[str
         "tiles": kpis.tile_counter(street, now=now),
         "daily": trend.daily_counter(district),
         "grids": hotspots.grid_counter(street),
+        "heat": LATTICE.counter(district),
     }
 
 
@@ -139,3 +143,16 @@ def test_a_step_along_the_lineage_is_followed_and_a_fork_or_another_load_counted
     reloaded = Facts(**_rows(list(range(1, 201)), clock=clock, seed=3), **NAMES, lineage=Lineage())
     assert tally(counter, reloaded, clock + 60, step).followed == 0
     assert tally(counter, second, clock - 1, step).followed == 0  # the clock went back
+
+
+def test_the_lattice_gives_the_cells_counting_afresh_gives_or_says_an_incident_is_off_it():
+    clock = START.timestamp()
+    facts = Facts(**_rows(list(range(1, 3001)), clock=clock, seed=8), **NAMES)
+    f = IncidentFilter(now=START, since=START - dt.timedelta(days=20), until=START)
+    wide = Lattice.over(Extent(113.2, 40.0, 113.4, 40.2), cell_m=300.0, lat0=40.1)
+    held = wide.density(tally(wide.counter(f), facts, clock).sums)
+    fresh = facts_density(facts, f, cell_m=300.0, lat0=40.1)
+    assert held is not None and len(held.count) > 100
+    for name in ("lon", "lat", "count"):
+        assert np.array_equal(getattr(held, name), getattr(fresh, name)), name
+    assert LATTICE.density(tally(LATTICE.counter(f), facts, clock).sums) is None

@@ -22,7 +22,7 @@ from geo.boundary_version import boundary_version
 from geo.sla import SlaRules
 from geo.vocabulary import Vocabulary
 from layers import feeds, kpis, ranking, trend
-from layers.density import Density, facts_density
+from layers.density import Density, Lattice, facts_density
 from layers.drill import Drill, GridInfo, Outline, Unit, children, grid_info, grids_in, path
 from layers.extent import Extent
 from layers.facts import Facts, FactsCache
@@ -116,6 +116,28 @@ def _load_outlines(conn: Connection, kind: str, drill: Drill) -> list[Outline]:
     return grids_in(conn, drill, tolerance_m=tolerance)
 
 
+class HeldBoundaries:
+    """What is derived from one version of the boundaries, each loaded once: the district's
+    values (grid weights, central latitude), and outlines (apart, so many drills never push the
+    district's values out)."""
+
+    def __init__(self, version: tuple[Any, ...], *, max_outlines: int) -> None:
+        self.version = version
+        self._values = SharedResults()
+        self._outlines = SharedResults(max_entries=max_outlines)
+
+    def latitude(self, conn: Connection) -> float:
+        """The district's central latitude (heat cells are laid out for it)."""
+        return self._values.get("latitude", lambda: float(conn.execute(_LATITUDE).scalar_one()))
+
+    def weights(self, conn: Connection) -> GridWeights:
+        return self._values.get("weights", lambda: GridWeights.load(conn))
+
+    def outlines(self, conn: Connection, kind: str, drill: Drill) -> list[Outline]:
+        """``kind`` "children" (the units one level down) or "grids" (every grid inside)."""
+        return self._outlines.get((kind, drill), lambda: _load_outlines(conn, kind, drill))
+
+
 class MonitorCache:
     """Per app: the incident facts (reloaded when incidents change), and grid weights and
     simplified outlines (kept while the current boundaries stay the same). Each is loaded once
@@ -131,7 +153,7 @@ class MonitorCache:
         self.sla = SlaRules() if sla is None else sla  # sign-off deadline and 临期 horizon
         self._lock = threading.Lock()
         self._views = SharedResults(max_entries=self.MAX_VIEWS)
-        self._boundaries: tuple[tuple[Any, ...], SharedResults, SharedResults] | None = None
+        self._boundaries: HeldBoundaries | None = None
         self._facts = FactsCache(self.sla)
         self._rates: tuple[GridWeights, SharedResults] | None = None
 
@@ -160,10 +182,9 @@ class MonitorCache:
     def fact_scopes(self) -> list[str]:
         return self._facts.scopes()
 
-    def rates(self, conn: Connection, facts: Facts, f: IncidentFilter) -> GridRates:
+    def rates(self, facts: Facts, f: IncidentFilter, *, weights: GridWeights) -> GridRates:
         """Grid rates and Gi* for ``f`` over the whole district, kept for the same window and
         filters and followed as incidents change and the clock runs (layers/tally.py)."""
-        weights = self.weights(conn)
         with self._lock:
             held = self._rates
             if held is None or held[0] is not weights:
@@ -179,25 +200,23 @@ class MonitorCache:
         version = (facts.lineage.serial if facts.lineage else id(facts), clock)
         return held[1].follow(key, step, version=version)[1]
 
-    def _current(self, conn: Connection) -> tuple[SharedResults, SharedResults]:
-        """What is kept for the current boundaries (nothing yet if they changed): the district's
-        values (weights, latitude), and outlines (apart, so many drills never push those out)."""
+    def boundaries(self, conn: Connection) -> HeldBoundaries:
+        """What is kept for the boundaries ``conn`` sees (nothing yet if they changed): one round
+        trip to learn their version, so a view asks once, not for every outline it draws."""
         version = boundary_version(conn)  # outside the lock: a round trip
         with self._lock:
-            if self._boundaries is None or self._boundaries[0] != version:
-                self._boundaries = (version, SharedResults(), SharedResults(max_entries=self.MAX_OUTLINES))
-            return self._boundaries[1:]
+            if self._boundaries is None or self._boundaries.version != version:
+                self._boundaries = HeldBoundaries(version, max_outlines=self.MAX_OUTLINES)
+            return self._boundaries
 
     def latitude(self, conn: Connection) -> float:
-        """The district's central latitude (heat cells are laid out for it)."""
-        return self._current(conn)[0].get("latitude", lambda: float(conn.execute(_LATITUDE).scalar_one()))
+        return self.boundaries(conn).latitude(conn)
 
     def weights(self, conn: Connection) -> GridWeights:
-        return self._current(conn)[0].get("weights", lambda: GridWeights.load(conn))
+        return self.boundaries(conn).weights(conn)
 
     def outlines(self, conn: Connection, kind: str, drill: Drill) -> list[Outline]:
-        """``kind`` "children" (the units one level down) or "grids" (every grid inside)."""
-        return self._current(conn)[1].get((kind, drill), lambda: _load_outlines(conn, kind, drill))
+        return self.boundaries(conn).outlines(conn, kind, drill)
 
     def warm(self, conn: Connection) -> None:
         """Load what screens ask for first, before a worker takes requests: the facts, grid
@@ -254,6 +273,12 @@ def unshared(key: Hashable, step: Callable[[T | None], T]) -> T:
 R = TypeVar("R")
 
 
+class Part(Protocol):
+    """A counter's result, its sums followed from the ones held for ``key`` (see :func:`_followed`)."""
+
+    def __call__(self, key: Hashable, counter: Counter, result: Callable[[Sums], R]) -> R: ...
+
+
 def _followed(share: Share, key: Hashable, counter: Counter, result: Callable[[Sums], R], *, facts: Facts, clock: float) -> R:  # fmt: skip
     """``result`` of the counter's sums over ``facts`` at ``clock``, the sums followed from the
     ones ``share`` held for ``key`` (see layers/tally.py)."""
@@ -306,7 +331,7 @@ def monitor_data(
         ),
         grid=grid_info(conn, drill.unit_id) if drill.level == "grid" and drill.unit_id else None,
         map=_map_data(
-            conn, facts, f, controls, cache, {r.unit_id: r.ind.reported for r in rows if r.allowed}
+            conn, facts, f, controls, cache, {r.unit_id: r.ind.reported for r in rows if r.allowed}, part
         ),
         vocabulary=vocabulary,
         due_soon=feeds.due_soon(conn, f, until=cache.sla.warn_until(now)),
@@ -324,13 +349,16 @@ def _map_data(
     facts: Facts,
     f: IncidentFilter,
     controls: Controls,
-    weights: MonitorCache,
+    cache: MonitorCache,
     volumes: dict[int, int],
+    part: Part,
 ) -> MapData:
-    units = weights.outlines(conn, "children", f.drill)
+    bounds = cache.boundaries(conn)
+    units = bounds.outlines(conn, "children", f.drill)
+    box = _extent(units)
     want_grids = controls.mode in ("rate", "hotspot")
-    rates = weights.rates(conn, facts, f) if want_grids else None
-    grids = weights.outlines(conn, "grids", f.drill) if rates is not None else []
+    rates = cache.rates(facts, f, weights=bounds.weights(conn)) if want_grids else None
+    grids = bounds.outlines(conn, "grids", f.drill) if rates is not None else []
     if rates is not None and controls.mode == "hotspot":  # only the significant grids are drawn
         grids = [g for g in grids if rates.table.at[g.unit_id, "cluster"]]
     labels = [
@@ -342,16 +370,23 @@ def _map_data(
         unit_labels=labels,
         grids=grids,
         rates=rates,
-        density=_heat(facts, f, lat0=weights.latitude(conn)),
+        density=_heat(part, facts, f, lat0=bounds.latitude(conn), box=box),
         overdue=feeds.overdue_points(conn, f, limit=OVERDUE_POINTS),
-        extent=_extent(units),
+        extent=box,
     )
 
 
-def _heat(facts: Facts, f: IncidentFilter, *, lat0: float) -> Density:
-    """Heat cells for the level, coarsened (×1.5 at a time) until at most MAX_HEAT_CELLS remain,
-    so a year of a whole district stays a small payload."""
+def _heat(part: Part, facts: Facts, f: IncidentFilter, *, lat0: float, box: Extent | None) -> Density:
+    """Heat cells for the level: on a lattice over the drill's box, the counts followed as
+    incidents change (layers/tally.py); else (a grid's drill, an incident off the box, too many
+    cells) counted afresh, coarsened (×1.5 at a time) until at most MAX_HEAT_CELLS remain, so
+    a year of a whole district stays a small payload."""
     cell = CELL_M[f.drill.level]
+    if box is not None:
+        lattice = Lattice.over(box, cell_m=cell, lat0=lat0)
+        density = part(("heat", f.unclocked()), lattice.counter(f), lattice.density)
+        if density is not None and len(density.count) <= MAX_HEAT_CELLS:
+            return density
     density = facts_density(facts, f, cell_m=cell, lat0=lat0)
     while len(density.count) > MAX_HEAT_CELLS and cell < 1000:
         cell *= 1.5
