@@ -11,9 +11,11 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
 from sqlalchemy.engine import Connection
 
 from layers._sql import compose
+from layers.facts import Facts
 from layers.incident_filter import IncidentFilter
 
 _DIGITS = re.compile(r"\d")
@@ -95,3 +97,20 @@ def overdue_points(
     where, params = f.window(None, None).where()
     rows = conn.execute(compose(_POINTS, where=where), {**params, "now": f.now, "limit": limit}).all()
     return [(float(x), float(y), str(c), int(g or 0)) for x, y, c, g in rows]
+
+
+def held_overdue_points(facts: Facts, f: IncidentFilter, *, limit: int = 2000) -> list[tuple[float, float, str, int]]:  # fmt: skip
+    """:func:`overdue_points` from the incidents the server holds (a mask and a partial sort
+    instead of a query on every redraw; coordinates as held, to about a metre)."""
+    assert f.now is not None
+    now = f.now.timestamp()
+    late = f.window(None, None).mask(facts) & np.isnan(facts.closed) & np.isnan(facts.suspended)
+    idx = np.flatnonzero(late & (facts.deadline < now))
+    if len(idx) > limit:  # those due no later than the ``limit``-th longest overdue (ties kept)
+        idx = idx[facts.deadline[idx] <= np.partition(facts.deadline[idx], limit - 1)[limit - 1]]
+    idx = idx[np.lexsort((facts.ids[idx], facts.deadline[idx]))][:limit]
+    names = facts.categories
+    return [
+        (float(x), float(y), names[c] if c >= 0 else "", int(g))
+        for x, y, c, g in zip(facts.lon[idx].tolist(), facts.lat[idx].tolist(), facts.category[idx].tolist(), facts.grid[idx].tolist(), strict=True)
+    ]  # fmt: skip

@@ -10,14 +10,17 @@ from collections import Counter
 
 import numpy as np
 import pytest
+import sqlalchemy as sa
 
 from dashboard.app import create_app
 from dashboard.callback_request import PATH, callback_body
 from dashboard.monitor import layout as L
 from dashboard.monitor.views import WINDOWS, Controls, MonitorCache, monitor_data
 from geo.vocabulary import Vocabulary
+from layers import feeds
 from layers.changes import change_token
 from layers.drill import Drill
+from layers.incident_filter import IncidentFilter
 from tests.auth import client_for
 from tests.callbacks import call as _call
 from tests.callbacks import monitor_update as update  # others import it from here too
@@ -174,7 +177,7 @@ def test_one_view_serves_every_screen_for_a_few_seconds_and_each_row_scope_its_o
 
 
 def test_views_for_other_windows_and_map_modes_share_the_parts_that_do_not_depend_on_them(demo, settings):
-    """The tiles are the same for every window and map mode, the ranking, trend, departments
+    """The tiles and alerts are the same for every window and map mode, the ranking, trend, departments
     and heat cells for every map mode: made once, and what they are made of equals a view made alone."""
     vocabulary = Vocabulary.from_file(settings.district_file)
     cache, made = MonitorCache(), Counter()
@@ -202,7 +205,7 @@ def test_views_for_other_windows_and_map_modes_share_the_parts_that_do_not_depen
                 alone.departments,
             )
             assert np.array_equal(shared.map.density.count, alone.map.density.count)
-    assert made == {"tiles": 1, "ranking": 3, "daily": 3, "departments": 3, "heat": 3}
+    assert made == {"tiles": 1, "alerts": 1, "ranking": 3, "daily": 3, "departments": 3, "heat": 3, "latest": 3}
 
 
 def test_feed_items_new_to_a_screen_flash_and_a_first_refresh_flashes_none(client):
@@ -307,3 +310,27 @@ def test_the_kiosk_tours_every_street_then_the_district_and_names_the_next_stop(
     back = tick(len(streets) - 1)
     assert back[L.DRILL]["data"] == {"level": "district", "id": None} and back[L.KIOSK]["data"]["i"] == -1
     assert back[L.KIOSK_STATUS]["children"].endswith(f"下一个 {short_name(streets[0][1])}")
+
+
+def test_overdue_points_from_the_held_incidents_are_the_querys(demo):
+    """The map's overdue markers come from the facts the server holds: the same incidents in the
+    same order (longest overdue first, ties by id) as the query, coordinates to about a metre."""
+    cache = MonitorCache()
+    with demo.connect() as conn:
+        facts = cache.facts(conn)
+        clock = conn.execute(  # half the open incidents with a deadline are past it
+            sa.text(
+                "SELECT percentile_disc(0.5) WITHIN GROUP (ORDER BY deadline_at) FROM incident WHERE closed_at IS NULL"
+            )
+        ).scalar_one()
+        street = conn.execute(sa.text("SELECT min(street_id) FROM incident")).scalar_one()
+        for f, limit in [
+            (IncidentFilter(now=clock), 800),
+            (IncidentFilter(now=clock, drill=Drill("street", street)), 15),
+            (IncidentFilter(now=clock, categories=tuple(facts.categories[:2])), 3),
+        ]:
+            queried = feeds.overdue_points(conn, f, limit=limit)
+            held = feeds.held_overdue_points(facts, f, limit=limit)
+            assert len(held) == len(queried) > 0
+            assert [(c, g) for _, _, c, g in held] == [(c, g) for _, _, c, g in queried]
+            assert np.allclose([p[:2] for p in held], [p[:2] for p in queried], atol=1e-5)

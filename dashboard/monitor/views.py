@@ -312,6 +312,9 @@ def monitor_data(
     facts = cache.facts(conn)
     windowed, untimed = replace(f, until=None, now=None), replace(f, since=None, until=None, now=None)
     part = partial(_followed, share, facts=facts, clock=clock)
+    alerts = share(
+        ("alerts", untimed), lambda _: _alerts(conn, facts, f, warn_until=cache.sla.warn_until(now))
+    )
     rows = (
         part(("ranking", windowed), ranking.unit_counter(f, since=since),
              lambda sums: ranking.ranked_units(conn, sums, f, streets=streets))
@@ -324,23 +327,48 @@ def monitor_data(
         crumbs=path(conn, drill),
         tiles=part(("tiles", untimed), kpis.tile_counter(f, now=now), lambda sums: kpis.tiles_of(sums, f)),
         ranking=rows,
-        latest=feeds.latest(conn, f),
-        alerts=feeds.overdue(conn, f),
+        latest=share(("latest", windowed), lambda _: feeds.latest(conn, f)),
+        alerts=alerts.overdue,
         daily=part(
             ("daily", windowed), trend.daily_counter(f), lambda sums: trend.daily_frame(facts, sums, f)
         ),
         grid=grid_info(conn, drill.unit_id) if drill.level == "grid" and drill.unit_id else None,
         map=_map_data(
-            conn, facts, f, controls, cache, {r.unit_id: r.ind.reported for r in rows if r.allowed}, part
+            conn,
+            facts,
+            f,
+            controls,
+            cache,
+            {r.unit_id: r.ind.reported for r in rows if r.allowed},
+            part,
+            alerts,
         ),
         vocabulary=vocabulary,
-        due_soon=feeds.due_soon(conn, f, until=cache.sla.warn_until(now)),
+        due_soon=alerts.due_soon,
         warn_hours=cache.sla.warn_working_hours,
         departments=part(
             ("departments", windowed),
             ranking.department_counter(f, since=since),
             lambda sums: ranking.ranked_departments(facts, sums),
         ),
+    )
+
+
+@dataclass(frozen=True)
+class Alerts:
+    """What the alert lists and the map's overdue markers show: the same for every window and
+    map mode (shared by those views)."""
+
+    overdue: list[feeds.FeedRow]
+    due_soon: list[feeds.FeedRow]
+    points: list[tuple[float, float, str, int]]
+
+
+def _alerts(conn: Connection, facts: Facts, f: IncidentFilter, *, warn_until: dt.datetime) -> Alerts:
+    return Alerts(
+        overdue=feeds.overdue(conn, f),
+        due_soon=feeds.due_soon(conn, f, until=warn_until),
+        points=feeds.held_overdue_points(facts, f, limit=OVERDUE_POINTS),
     )
 
 
@@ -352,6 +380,7 @@ def _map_data(
     cache: MonitorCache,
     volumes: dict[int, int],
     part: Part,
+    alerts: Alerts,
 ) -> MapData:
     bounds = cache.boundaries(conn)
     units = bounds.outlines(conn, "children", f.drill)
@@ -360,7 +389,8 @@ def _map_data(
     rates = cache.rates(facts, f, weights=bounds.weights(conn)) if want_grids else None
     grids = bounds.outlines(conn, "grids", f.drill) if rates is not None else []
     if rates is not None and controls.mode == "hotspot":  # only the significant grids are drawn
-        grids = [g for g in grids if rates.table.at[g.unit_id, "cluster"]]
+        significant = set(rates.table.index[rates.table["cluster"] != ""])
+        grids = [g for g in grids if g.unit_id in significant]
     labels = [
         f"{short_name(u.name)} · {volumes[u.unit_id]}" if u.unit_id in volumes else short_name(u.name)
         for u in units
@@ -371,7 +401,7 @@ def _map_data(
         grids=grids,
         rates=rates,
         density=_heat(part, facts, f, lat0=bounds.latitude(conn), box=box),
-        overdue=feeds.overdue_points(conn, f, limit=OVERDUE_POINTS),
+        overdue=alerts.points,
         extent=box,
     )
 
