@@ -182,12 +182,12 @@ def test_views_for_other_windows_and_map_modes_share_the_parts_that_do_not_depen
     vocabulary = Vocabulary.from_file(settings.district_file)
     cache, made = MonitorCache(), Counter()
 
-    def share(key, step):
+    def share(key, step, *, followed=False):
         def counted(previous):
             made[key[0]] += 1
             return step(previous)
 
-        return cache.follow(key, counted)
+        return cache.follow(key, counted, followed=followed)
 
     clock = dt.datetime(2026, 6, 1, 4, tzinfo=dt.UTC)
     with demo.connect() as conn:
@@ -205,7 +205,15 @@ def test_views_for_other_windows_and_map_modes_share_the_parts_that_do_not_depen
                 alone.departments,
             )
             assert np.array_equal(shared.map.density.count, alone.map.density.count)
-    assert made == {"tiles": 1, "alerts": 1, "ranking": 3, "daily": 3, "departments": 3, "heat": 3, "latest": 3}
+    assert made == {
+        "tiles": 1,
+        "alerts": 1,
+        "ranking": 3,
+        "daily": 3,
+        "departments": 3,
+        "heat": 3,
+        "latest": 3,
+    }
 
 
 def test_feed_items_new_to_a_screen_flash_and_a_first_refresh_flashes_none(client):

@@ -321,8 +321,10 @@ def shared_view(
     rows = scope.setting
     streets = None if scope.street_ids is None else frozenset(scope.street_ids)
 
-    def part(key: Hashable, step: Callable[[T | None], T]) -> T:  # shared by views with other controls
-        return cache.follow((rows, key), step, version=changes)
+    def part(
+        key: Hashable, step: Callable[[T | None], T], *, followed: bool = False
+    ) -> T:  # shared by views with other controls
+        return cache.follow((rows, key), step, version=changes, followed=followed)
 
     data = lambda: _monitor_data(engine, drill, controls, cache, vocabulary, share=part, streets=streets)  # noqa: E731
     return cache.shared((rows, drill, controls), lambda: View.of(data(), version=changes), version=changes)

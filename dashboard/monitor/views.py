@@ -145,7 +145,8 @@ class MonitorCache:
     lock around every load made all the wall screens wait for a street's outlines."""
 
     VIEW_SECONDS = 10.0  # how long one computed view serves every screen asking for it
-    SETTLE_SECONDS = 2.0  # ... and, once incidents changed, at most this long (see shared)
+    SETTLE_SECONDS = 1.0  # ... and, once incidents changed, at most this long (see shared)
+    FOLLOWED_SETTLE_SECONDS = 0.0  # sums that follow a change in time ∝ the change (layers/tally.py)
     MAX_VIEWS = 256  # views and the parts they share (dashboard.monitor.views.monitor_data)
     MAX_OUTLINES = 1024  # per drill and kind (children, grids): every street and community, many grids
 
@@ -157,11 +158,18 @@ class MonitorCache:
         self._facts = FactsCache(self.sla)
         self._rates: tuple[GridWeights, SharedResults] | None = None
 
-    def follow(self, key: Hashable, step: Callable[[T | None], T], *, version: Hashable = None) -> T:
-        """As :meth:`shared`, for a value brought up to date from the one it replaces (a tally)."""
-        return self._views.follow(
-            key, step, max_age=self.VIEW_SECONDS, version=version, settle=self.SETTLE_SECONDS
-        )
+    def follow(
+        self,
+        key: Hashable,
+        step: Callable[[T | None], T],
+        *,
+        version: Hashable = None,
+        followed: bool = False,
+    ) -> T:
+        """As :meth:`shared`, for a value made from the one it replaces; one that ``followed``
+        the change cheaply (a tally) is brought up to date whenever the counter moved."""
+        settle = self.FOLLOWED_SETTLE_SECONDS if followed else self.SETTLE_SECONDS
+        return self._views.follow(key, step, max_age=self.VIEW_SECONDS, version=version, settle=settle)
 
     def shared(self, key: Hashable, compute: Callable[[], T], *, version: Hashable = None) -> T:
         """``compute()``'s result for ``key``, computed at most once per ``VIEW_SECONDS``: the
@@ -170,7 +178,7 @@ class MonitorCache:
         rather than make it again. The key must hold the caller's row scope. ``version`` is
         what the view is made from (the change counter): once it moved, the held view still
         serves for up to ``SETTLE_SECONDS`` after it was started, so a continuous feed makes
-        each view at most once per 2 s rather than on every change (a screen that got an
+        each view at most once a second rather than on every change (a screen that got an
         older view than the counter asks again at its next poll: see callbacks.poll)."""
         return self._views.get(
             key, compute, max_age=self.VIEW_SECONDS, version=version, settle=self.SETTLE_SECONDS
@@ -261,12 +269,13 @@ class MonitorData:
 
 class Share(Protocol):
     """Hands out ``step(previous)``'s value for ``key``, maybe one computed earlier for another
-    view; ``previous`` is the value for ``key`` it replaces (None: none held)."""
+    view; ``previous`` is the value for ``key`` it replaces (None: none held); ``followed``:
+    ``step`` brings ``previous`` up to date in time ∝ the change (see MonitorCache.follow)."""
 
-    def __call__(self, key: Hashable, step: Callable[[T | None], T]) -> T: ...
+    def __call__(self, key: Hashable, step: Callable[[T | None], T], *, followed: bool = False) -> T: ...
 
 
-def unshared(key: Hashable, step: Callable[[T | None], T]) -> T:
+def unshared(key: Hashable, step: Callable[[T | None], T], *, followed: bool = False) -> T:
     return step(None)
 
 
@@ -287,7 +296,7 @@ def _followed(share: Share, key: Hashable, counter: Counter, result: Callable[[S
         counted = tally(counter, facts, clock, previous[0] if previous else None)
         return counted, result(counted.sums)
 
-    return share(key, step)[1]
+    return share(key, step, followed=True)[1]
 
 
 def monitor_data(
