@@ -66,10 +66,12 @@ def _finish(response: Response) -> Response:
 
 
 def _callback() -> str | None:
-    """The outputs a Dash callback request was for (from the body Dash already parsed)."""
+    """The outputs a Dash callback request was for, from the body Dash already parsed (never
+    read here: a body refused unread, e.g. too large, stays unread)."""
     if request.method != "POST" or not request.path.endswith("_dash-update-component"):
         return None
-    body = request.get_json(silent=True, cache=True)
+    cached = getattr(request, "_cached_json", None)  # werkzeug keeps what get_json parsed
+    body = cached[0] if isinstance(cached, tuple) else None
     output = body.get("output") if isinstance(body, dict) else None
     return output[:120] if isinstance(output, str) else None
 
