@@ -147,13 +147,16 @@ class MonitorCache:
     VIEW_SECONDS = 10.0  # how long one computed view serves every screen asking for it
     SETTLE_SECONDS = 1.0  # ... and, once incidents changed, at most this long (see shared)
     FOLLOWED_SETTLE_SECONDS = 0.0  # sums that follow a change in time ∝ the change (layers/tally.py)
-    MAX_VIEWS = 256  # views and the parts they share (dashboard.monitor.views.monitor_data)
+    MAX_VIEWS = 256  # views (each holds its data and rendered panels)
+    MAX_PARTS = 1024  # the parts views share (small: sums, lists; see monitor_data), kept apart so
+    # that many views never push out the sums they follow
     MAX_OUTLINES = 1024  # per drill and kind (children, grids): every street and community, many grids
 
     def __init__(self, sla: SlaRules | None = None) -> None:
         self.sla = SlaRules() if sla is None else sla  # sign-off deadline and 临期 horizon
         self._lock = threading.Lock()
         self._views = SharedResults(max_entries=self.MAX_VIEWS)
+        self._parts = SharedResults(max_entries=self.MAX_PARTS)
         self._boundaries: HeldBoundaries | None = None
         self._facts = FactsCache(self.sla)
         self._rates: tuple[GridWeights, SharedResults] | None = None
@@ -169,7 +172,7 @@ class MonitorCache:
         """As :meth:`shared`, for a value made from the one it replaces; one that ``followed``
         the change cheaply (a tally) is brought up to date whenever the counter moved."""
         settle = self.FOLLOWED_SETTLE_SECONDS if followed else self.SETTLE_SECONDS
-        return self._views.follow(key, step, max_age=self.VIEW_SECONDS, version=version, settle=settle)
+        return self._parts.follow(key, step, max_age=self.VIEW_SECONDS, version=version, settle=settle)
 
     def shared(self, key: Hashable, compute: Callable[[], T], *, version: Hashable = None) -> T:
         """``compute()``'s result for ``key``, computed at most once per ``VIEW_SECONDS``: the
