@@ -13,6 +13,7 @@ from geo.db import checked_engine, database_url
 from geo.district_names import DistrictNames
 from geo.errors import GridgovError
 from geo.inspection_kinds import INSPECTION_KINDS
+from geo.lifecycle import STEPS
 from geo.service_types import service_types_from_file
 from geo.settings import Settings
 from ingest.kinds._topology import topology_report
@@ -20,6 +21,7 @@ from layers.identity import Identity, read_identity
 from layers.inventory import LEVELS, Inventory, inventory, presence
 from layers.readiness import NEEDS, PAGES, Readiness, readiness
 
+_STEP_LABELS = {key: f"{t.zh} {key}" for key, t in STEPS.items()}
 _LEVEL_ZH = {"district": "区", "street": "街道", "community": "社区/村", "grid": "网格"}
 
 
@@ -100,6 +102,7 @@ def _data(c: Inventory, service_labels: Mapping[str, str]) -> list[str]:
         + (f"{c.buildings:,} ({c.households:,} households, {c.residents:,} residents)" if c.buildings else _none("buildings")),
         "路网 roads: " + (f"{c.roads:,} segments, {c.road_km:,.1f} km" if c.roads else _none("roads") + " (pages use straight lines)"),
         "事件 incidents: " + (f"{sum(n for n, _ in c.incidents.values()):,} — {sources}" if c.incidents else _none("incidents")),
+        "案件进展 lifecycle steps: " + (f"{sum(c.steps.values()):,} — {_counted(c.steps, _STEP_LABELS)}" if c.steps else "none. Load: gridgov ingest incident-events FILE --source NAME (or the batch API)"),
         "排查对象 inspection targets: "
         + (f"{sum(c.targets.values()):,} — {_counted(c.targets, kinds)}; {c.visits:,} visits recorded" if c.targets else _none("targets")),
         "服务点 service points: "

@@ -11,6 +11,8 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from geo.schema import EVENT_KINDS
+
 LEVELS = ("district", "street", "community", "grid")
 KINDS = ("buildings", "roads", "incidents", "targets", "service_points")
 # every table name below is from this fixed list, never from input
@@ -57,7 +59,12 @@ _INCIDENTS = (
 )
 _TARGETS = "SELECT kind, count(*) FROM inspection_target GROUP BY 1 ORDER BY 1"
 _VISITS = "SELECT count(*) FROM inspection"
+_STEPS = "SELECT kind, count(*) FROM incident_event GROUP BY 1"
 _POINTS = "SELECT kind, count(*) FROM service_point GROUP BY 1 ORDER BY 1"
+
+
+def _in_order(counts: dict[Any, Any]) -> dict[str, int]:
+    return {k: int(counts[k]) for k in EVENT_KINDS if k in counts}
 
 
 @dataclass(frozen=True)
@@ -72,6 +79,7 @@ class Inventory:
     roads: int
     road_km: float
     incidents: dict[str, tuple[int, int]]  # source → (rows, open)
+    steps: dict[str, int]  # lifecycle step (geo.lifecycle.STEPS key) → events, in lifecycle order
     targets: dict[str, int]  # kind → rows
     visits: int
     service_points: dict[str, int]  # type → rows
@@ -93,6 +101,7 @@ def inventory(conn: Connection) -> Inventory:
         buildings=int(buildings[0]), households=int(buildings[1]), residents=int(buildings[2]),
         roads=int(roads[0]), road_km=float(roads[1]),
         incidents={str(s): (int(n), int(o)) for s, n, o in rows(_INCIDENTS)},
+        steps=_in_order(dict(rows(_STEPS))),
         targets={str(k): int(n) for k, n in rows(_TARGETS)},
         visits=int(one(_VISITS)[0]),
         service_points={str(k): int(n) for k, n in rows(_POINTS)},

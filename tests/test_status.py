@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import sqlalchemy as sa
+
 from geo import migrate
+from geo.lifecycle import STEPS
 from tests.small_district import gridgov
 
 
@@ -31,6 +34,9 @@ def test_status_on_boundaries_only_lists_levels_and_what_each_page_needs(boundar
     assert _line(out, "楼栋 buildings").endswith("Load: gridgov ingest buildings FILE")
     assert "gridgov ingest roads FILE (pages use straight lines)" in _line(out, "路网 roads")
     assert _line(out, "事件 incidents").endswith("gridgov ingest incidents FILE --source NAME")
+    assert _line(out, "案件进展 lifecycle steps").endswith(
+        "gridgov ingest incident-events FILE --source NAME (or the batch API)"
+    )
     assert (
         _line(out, "/monitor")
         == "/monitor     needs incidents. Load: gridgov ingest incidents FILE --source NAME"
@@ -62,6 +68,12 @@ def test_status_on_the_demo_says_every_page_is_ready(demo):
     assert "12345 " in _line(out, "事件 incidents") and " open)" in _line(out, "事件 incidents")
     assert "18 " in _line(out, "street") and "47 villages" in _line(out, "community")
     assert "needs" not in out and "without" not in out
+    with demo.connect() as conn:  # the lifecycle steps, per step, as the table holds them
+        steps = dict(conn.execute(sa.text("SELECT kind, count(*) FROM incident_event GROUP BY 1")).all())
+    line = _line(out, "案件进展 lifecycle steps")
+    assert steps, "the demo loads the steps of its recent 12345 cases"
+    assert line.startswith(f"案件进展 lifecycle steps: {sum(steps.values()):,} — ")
+    assert all(f"{STEPS[k].zh} {k} {n:,}" in line for k, n in steps.items()), line
 
 
 def test_status_on_an_empty_database_says_load_boundaries_and_an_old_schema_is_one_line(scratch_engine):
