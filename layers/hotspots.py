@@ -74,14 +74,6 @@ def grid_counter(f: IncidentFilter) -> Counter:
     return Counter(count, epoch=("grids", district.unclocked()))
 
 
-def grid_counts(facts: Facts, f: IncidentFilter) -> pd.Series:
-    """Incidents per grid for everything ``f`` selects except the place (the whole district)."""
-    assert f.until is not None
-    sums = tally(grid_counter(f), facts, f.until.timestamp()).sums["n"]
-    nonzero = np.flatnonzero(np.rint(sums))
-    return pd.Series(np.rint(sums[nonzero]).astype(np.int64), index=nonzero, dtype="int64")
-
-
 def grid_rates(facts: Facts, f: IncidentFilter, weights: GridWeights) -> GridRates:
     assert f.until is not None
     return grid_rates_of(tally(grid_counter(f), facts, f.until.timestamp()).sums, weights)

@@ -134,7 +134,8 @@ def _rate(part: int, whole: int) -> float | None:
 def contributions(f: Facts, idx: NDArray[np.intp], p: Period) -> dict[str, NDArray[Any]]:
     """What each selected incident (``idx``) adds to every indicator over ``p``.
 
-    Only incidents that can count in ``p`` need to be passed: see :func:`relevant`."""
+    Only incidents that can count in ``p`` need to be passed (any other adds nothing): see
+    :func:`counting`."""
     rep, reg, due_at = f.reported[idx], f.registered[idx], f.deadline[idx]
     handled, closed = f.handled[idx], f.closed[idx]
     in_p = (rep >= p.a) & (rep < p.b)
@@ -183,18 +184,10 @@ def _outcomes(
     }
 
 
-def relevant(f: Facts, idx: NDArray[np.intp], *, since: float) -> NDArray[np.intp]:
-    """Of ``idx``, the incidents that can count in any period starting at ``since`` or later:
-    reported, due, handled or closed since then, or still open."""
-    closed = f.closed[idx]
-    keep = (f.reported[idx] >= since) | ~(closed < since) | (f.deadline[idx] >= since)
-    keep |= f.handled[idx] >= since
-    return idx[keep]
-
-
 def counting(f: Facts, selected: NDArray[np.bool_], *, since: float) -> NDArray[np.intp]:
-    """:func:`relevant` for the incidents a mask selects, compared over whole arrays (faster
-    than gathering a million positions first)."""
+    """Of the incidents a mask selects, those that can count in any period starting at ``since``
+    or later: reported, due, handled or closed since then, or still open (compared over whole
+    arrays, faster than gathering a million positions first)."""
     keep = (f.reported >= since) | ~(f.closed < since) | (f.deadline >= since)
     keep |= f.handled >= since
     return np.flatnonzero(keep & selected)
