@@ -1,4 +1,9 @@
-"""The live list (newest incidents) and the overdue alert list (longest overdue first).
+"""The live list (newest incidents) and the alert lists (超期 longest overdue first, 临期 soonest due).
+
+Each list has its query (``latest``, ``overdue``, ``due_soon``: the definition) and its
+``held_*`` twin that picks the same incidents from the facts a worker holds, whose rows are then
+read by id (``rows_of``): a wall screen redraws them on every change, and a scan per list per
+redraw was most of the database's time under a live feed.
 
 Rows carry text straight from the data (descriptions, addresses): the page renders them as text,
 never as HTML. Reporters' phone numbers are masked before they leave the database layer.
@@ -8,10 +13,12 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+from numpy.typing import NDArray
 from sqlalchemy.engine import Connection
 
 from layers._sql import compose
@@ -102,15 +109,61 @@ def overdue_points(
 def held_overdue_points(facts: Facts, f: IncidentFilter, *, limit: int = 2000) -> list[tuple[float, float, str, int]]:  # fmt: skip
     """:func:`overdue_points` from the incidents the server holds (a mask and a partial sort
     instead of a query on every redraw; coordinates as held, to about a metre)."""
-    assert f.now is not None
-    now = f.now.timestamp()
-    late = f.window(None, None).mask(facts) & np.isnan(facts.closed) & np.isnan(facts.suspended)
-    idx = np.flatnonzero(late & (facts.deadline < now))
-    if len(idx) > limit:  # those due no later than the ``limit``-th longest overdue (ties kept)
-        idx = idx[facts.deadline[idx] <= np.partition(facts.deadline[idx], limit - 1)[limit - 1]]
-    idx = idx[np.lexsort((facts.ids[idx], facts.deadline[idx]))][:limit]
+    return points_at(facts, held_overdue(facts, f, limit=limit))
+
+
+def points_at(facts: Facts, at: NDArray[np.intp]) -> list[tuple[float, float, str, int]]:
+    """lon, lat, category and grid id of the held incidents at positions ``at``."""
     names = facts.categories
     return [
         (float(x), float(y), names[c] if c >= 0 else "", int(g))
-        for x, y, c, g in zip(facts.lon[idx].tolist(), facts.lat[idx].tolist(), facts.category[idx].tolist(), facts.grid[idx].tolist(), strict=True)
+        for x, y, c, g in zip(facts.lon[at].tolist(), facts.lat[at].tolist(), facts.category[at].tolist(), facts.grid[at].tolist(), strict=True)
     ]  # fmt: skip
+
+
+def held_overdue(facts: Facts, f: IncidentFilter, *, limit: int = 12) -> NDArray[np.intp]:
+    """Positions in ``facts`` of :func:`overdue`'s incidents, in its order."""
+    assert f.now is not None
+    idx = _open(facts, f)
+    idx = idx[facts.deadline[idx] < f.now.timestamp()]
+    return _first(idx, facts.deadline[idx], facts.ids[idx], limit=limit)
+
+
+def held_due_soon(facts: Facts, f: IncidentFilter, *, until: dt.datetime, limit: int = 12) -> NDArray[np.intp]:  # fmt: skip
+    """Positions in ``facts`` of :func:`due_soon`'s incidents, in its order."""
+    assert f.now is not None
+    idx = _open(facts, f)
+    due = facts.deadline[idx]
+    idx = idx[(due >= f.now.timestamp()) & (due <= until.timestamp())]
+    return _first(idx, facts.deadline[idx], facts.ids[idx], limit=limit)
+
+
+def held_latest(facts: Facts, f: IncidentFilter, *, limit: int = 12) -> NDArray[np.intp]:
+    """Positions in ``facts`` of :func:`latest`'s incidents, in its order (newest first)."""
+    idx = f.rows(facts)
+    return _first(idx, -facts.reported[idx], -facts.ids[idx], limit=limit)
+
+
+def _open(facts: Facts, f: IncidentFilter) -> NDArray[np.intp]:
+    """Positions of the open, not suspended incidents ``f`` selects at any report time."""
+    late = f.window(None, None).mask(facts) & np.isnan(facts.closed) & np.isnan(facts.suspended)
+    return np.flatnonzero(late)
+
+
+def _first(idx: NDArray[np.intp], key: NDArray[Any], ids: NDArray[Any], *, limit: int) -> NDArray[np.intp]:  # fmt: skip
+    """The ``limit`` positions of ``idx`` that come first by ``key``, then ``ids`` (both aligned
+    with ``idx``): a partial selection (ties at the cut kept), then a sort of what is left."""
+    if len(idx) > limit:
+        keep = key <= np.partition(key, limit - 1)[limit - 1]
+        idx, key, ids = idx[keep], key[keep], ids[keep]
+    return idx[np.lexsort((ids, key))][:limit]
+
+
+def rows_of(conn: Connection, ids: Sequence[int]) -> list[FeedRow]:
+    """The list rows of the incidents ``ids``, in that order (one missing from the database or
+    outside this transaction's row scope is left out)."""
+    if not ids:
+        return []
+    query = compose(_FEED, where="i.id = ANY(:ids)", extra="", order="i.id")
+    found = {r[0]: _row(list(r)) for r in conn.execute(query, {"ids": list(ids), "limit": len(ids)})}
+    return [found[i] for i in ids if i in found]

@@ -342,3 +342,42 @@ def test_overdue_points_from_the_held_incidents_are_the_querys(demo):
             assert len(held) == len(queried) > 0
             assert [(c, g) for _, _, c, g in held] == [(c, g) for _, _, c, g in queried]
             assert np.allclose([p[:2] for p in held], [p[:2] for p in queried], atol=1e-5)
+
+
+def test_alert_and_latest_lists_from_the_held_incidents_are_the_querys(demo):
+    """The 超期, 临期 and latest lists pick their incidents from the held facts and read those rows
+    by id: the same rows in the same order as the queries, ties at the cut included (made here:
+    six newest reports at one instant, the six longest overdue due at one instant), for several
+    filters."""
+    with demo.connect() as conn, conn.begin() as tx:
+        newest = conn.execute(sa.text("SELECT max(reported_at) FROM incident")).scalar_one()
+        conn.execute(
+            sa.text("UPDATE incident SET reported_at = :t WHERE id IN (SELECT id FROM incident ORDER BY id DESC LIMIT 6)"),
+            {"t": newest},
+        )  # fmt: skip
+        clock = conn.execute(
+            sa.text("SELECT percentile_disc(0.5) WITHIN GROUP (ORDER BY deadline_at) FROM incident WHERE closed_at IS NULL")
+        ).scalar_one()  # fmt: skip
+        conn.execute(
+            sa.text(
+                "UPDATE incident SET deadline_at = :t WHERE id IN (SELECT id FROM incident WHERE closed_at IS NULL "
+                "AND suspended_at IS NULL AND duplicate_of IS NULL AND deadline_at < :t ORDER BY deadline_at LIMIT 6)"
+            ),
+            {"t": clock - dt.timedelta(days=3650)},  # the longest overdue, all at once
+        )
+        facts = MonitorCache().facts(conn)
+        street = conn.execute(sa.text("SELECT min(street_id) FROM incident")).scalar_one()
+        until = clock + dt.timedelta(days=2)
+        for f, limit in [
+            (IncidentFilter(now=clock, since=clock - dt.timedelta(days=3650)), 3),
+            (IncidentFilter(now=clock, since=clock - dt.timedelta(days=30), until=clock), 12),
+            (IncidentFilter(now=clock, drill=Drill("street", street)), 15),
+            (IncidentFilter(now=clock, categories=tuple(facts.categories[:2]), statuses=("open",)), 4),
+        ]:
+            for queried, at in [
+                (feeds.latest(conn, f, limit=limit), feeds.held_latest(facts, f, limit=limit)),
+                (feeds.overdue(conn, f, limit=limit), feeds.held_overdue(facts, f, limit=limit)),
+                (feeds.due_soon(conn, f, until=until, limit=limit), feeds.held_due_soon(facts, f, until=until, limit=limit)),
+            ]:  # fmt: skip
+                assert feeds.rows_of(conn, facts.ids[at].tolist()) == queried and queried
+        tx.rollback()

@@ -39,6 +39,7 @@ MODES = ("heat", "rate", "hotspot")
 CELL_M = {"district": 150.0, "street": 80.0, "community": 40.0, "grid": 25.0}
 MAX_HEAT_CELLS = 8000
 OVERDUE_POINTS = 800  # the longest overdue; the alert list and KPI count them all
+ALERT_ROWS = 12  # rows in each alert list (超期, 临期)
 
 
 @dataclass(frozen=True)
@@ -339,7 +340,10 @@ def monitor_data(
         crumbs=path(conn, drill),
         tiles=part(("tiles", untimed), kpis.tile_counter(f, now=now), lambda sums: kpis.tiles_of(sums, f)),
         ranking=rows,
-        latest=share(("latest", windowed), lambda _: feeds.latest(conn, f)),
+        latest=share(
+            ("latest", windowed),
+            lambda _: feeds.rows_of(conn, facts.ids[feeds.held_latest(facts, f)].tolist()),
+        ),
         alerts=alerts.overdue,
         daily=part(
             ("daily", windowed), trend.daily_counter(f), lambda sums: trend.daily_frame(facts, sums, f)
@@ -377,10 +381,14 @@ class Alerts:
 
 
 def _alerts(conn: Connection, facts: Facts, f: IncidentFilter, *, warn_until: dt.datetime) -> Alerts:
+    """The lists' incidents picked from the held facts (no scan in the database), their rows
+    then read by id."""
+    late = feeds.held_overdue(facts, f, limit=OVERDUE_POINTS)
+    soon = feeds.held_due_soon(facts, f, until=warn_until, limit=ALERT_ROWS)
     return Alerts(
-        overdue=feeds.overdue(conn, f),
-        due_soon=feeds.due_soon(conn, f, until=warn_until),
-        points=feeds.held_overdue_points(facts, f, limit=OVERDUE_POINTS),
+        overdue=feeds.rows_of(conn, facts.ids[late[:ALERT_ROWS]].tolist()),
+        due_soon=feeds.rows_of(conn, facts.ids[soon].tolist()),
+        points=feeds.points_at(facts, late),
     )
 
 
