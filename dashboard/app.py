@@ -23,6 +23,7 @@ from dashboard.auth.access import SHELL, callback_pages, may_use, page_for_path
 from dashboard.auth.current import current_row_scope, may_see_street
 from dashboard.callbacks import register_callbacks
 from dashboard.case_callbacks import CasePage, register_case_callbacks
+from dashboard.case_panel import MAP_MARKER
 from dashboard.coverage import layout as coverage_page
 from dashboard.coverage.callbacks import register_coverage_callbacks
 from dashboard.coverage.views import CoverageCache, type_options
@@ -232,7 +233,7 @@ def _case_pages(settings: Settings) -> list[CasePage]:
             map_layout.CASE,
             map_layout.MAP,
             base_layers=tile_layers(settings.tile_url),
-            colours=("#1d4ed8", "#e63946"),
+            colours=MAP_MARKER,
         ),
     ]
 

@@ -10,7 +10,9 @@ from dash.exceptions import PreventUpdate
 from sqlalchemy.engine import Connection, Engine
 
 from dashboard.auth.current import may_see_street
-from dashboard.layout import AS_OF, LAYERS, MAP, PRESENT, STREET, WINDOW
+from dashboard.case_panel import MAP_MARKER, parse_point, with_marker
+from dashboard.figure import tile_layers
+from dashboard.layout import AS_OF, CASE, LAYERS, MAP, PRESENT, STREET, WINDOW
 from dashboard.patching import Present, parse_present, patch_layers
 from dashboard.views import MapCaches, scope_from, shared_map_state, window_from
 from layers.registry import HeldIncidents, LayerRegistry
@@ -55,9 +57,10 @@ def register_callbacks(
         Input(STREET, "value"),
         Input(WINDOW, "value"),
         State(PRESENT, "data"),
+        State(CASE.point, "data"),
         prevent_initial_call=True,
     )
-    def update_map(layers: Sequence[str], street: str, window_key: str, present: Any) -> tuple[Any, ...]:
+    def update_map(layers: Sequence[str], street: str, window_key: str, present: Any, case_point: Any) -> tuple[Any, ...]:  # fmt: skip
         try:
             scope = scope_from(street)
         except ValueError:
@@ -73,4 +76,11 @@ def register_callbacks(
         state = shared_map_state(
             maps, engine, registry, keys=keys, scope=scope, window_key=window_key, tile_url=tile_url
         )
-        return state.figure, [list(item) for item in state.present], state.as_of
+        figure = (
+            state.figure
+            if parse_point(case_point) is None
+            else with_marker(
+                state.figure.to_plotly_json(), case_point, colours=MAP_MARKER, base=tile_layers(tile_url)
+            )
+        )  # the open case's marker drawn again over the new map (a copy: the state is shared)
+        return figure, [list(item) for item in state.present], state.as_of

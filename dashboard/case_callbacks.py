@@ -5,7 +5,9 @@ The page a callback belongs to is the one holding its outputs (``dashboard/auth/
 the wall screen's search answers every role that may open the wall screen and the map's only
 those who may open the map. Rows are read in the request's row scope (``geo/row_scope.py``): a
 street leader finds, opens and sees linked only the cases of their streets, whatever key the
-browser sends. The map is patched, not redrawn: its centre, zoom and a marker layer.
+browser sends. The map is patched, not redrawn: its centre, zoom and a marker layer; the case's place is kept
+in the page's ``point`` store, so a page that replaces its whole map (another view) draws the
+marker again (:func:`dashboard.case_panel.with_marker`).
 """
 
 from __future__ import annotations
@@ -38,7 +40,7 @@ class CasePage:
     map_id: str
     lang_store: str | None = None
     base_layers: Sequence[dict[str, Any]] = field(default_factory=list)
-    colours: tuple[str, str] = ("#ffd166", "#ff3b3b")
+    colours: tuple[str, str] = P.WALL_MARKER
 
 
 def now() -> dt.datetime:
@@ -125,17 +127,18 @@ def register_case_callbacks(app: Dash, *, engine: Engine, vocabulary: Vocabulary
         Output(ids.body, "children"),
         Output(ids.panel, "className"),
         Output(page.map_id, "figure", allow_duplicate=True),
+        Output(ids.point, "data"),
         Input(ids.selected, "data"),
         *lang_state,
         prevent_initial_call=True,
     )
-    def show(stored: Any, *lang_value: Any) -> tuple[Any, str, Patch]:
+    def show(stored: Any, *lang_value: Any) -> tuple[Any, str, Patch, Any]:
         key, lang = parse_key(stored), _lang(lang_value)
         if key is None:
-            return [], "case-panel hidden", marker_patch(page, None)
+            return [], "case-panel hidden", marker_patch(page, None), None
         with engine.connect() as conn:
             case = case_detail(conn, key, now=now())
         if case is None:
-            return P.gone_panel(lang), "case-panel", marker_patch(page, None)
+            return P.gone_panel(lang), "case-panel", marker_patch(page, None), None
         body = P.detail_panel(ids, case, lang, vocabulary=vocabulary)
-        return body, "case-panel", marker_patch(page, case)
+        return body, "case-panel", marker_patch(page, case), [case.lon, case.lat]

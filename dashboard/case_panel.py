@@ -10,6 +10,7 @@ screen's i18n (``dashboard/monitor/i18n.py``).
 from __future__ import annotations
 
 import datetime as dt
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -31,13 +32,17 @@ class CaseIds:
     prefix: str
 
     def __getattr__(self, name: str) -> str:
-        if name in ("query", "go", "hits", "panel", "body", "selected", "close", "pick"):
+        if name in ("query", "go", "hits", "panel", "body", "selected", "point", "close", "pick"):
             return f"{self.prefix}-{name}"
         raise AttributeError(name)
 
 
 def _when(value: dt.datetime | None) -> str:
     return "—" if value is None else f"{value.astimezone(BEIJING):%Y-%m-%d %H:%M}"
+
+
+WALL_MARKER = ("#ffd166", "#ff3b3b")  # the wall screen's marker: halo, dot (over a dark map)
+MAP_MARKER = ("#1d4ed8", "#e63946")  # the layer map's (over a light map)
 
 
 def key_store(key: CaseKey | None) -> dict[str, Any] | None:
@@ -58,6 +63,7 @@ def search_box(ids: CaseIds, lang: str) -> html.Div:
             ),
             html.Div(id=ids.hits, className="case-hits"),
             dcc.Store(id=ids.selected),
+            dcc.Store(id=ids.point),  # the open case's [lon, lat]: a redrawn map draws its marker again
         ],
         className="case-search",
     )  # fmt: skip
@@ -184,6 +190,26 @@ def panel(ids: CaseIds, lang: str) -> html.Aside:
 
 def _point(lon: float, lat: float) -> dict[str, Any]:
     return {"type": "Feature", "properties": {}, "geometry": {"type": "Point", "coordinates": [lon, lat]}}
+
+
+def parse_point(stored: Any) -> tuple[float, float] | None:
+    """The open case's place from the page's store (None: no case, or not a pair of finite numbers)."""
+    if not isinstance(stored, list | tuple) or len(stored) != 2:
+        return None
+    if not all(isinstance(v, int | float) and not isinstance(v, bool) and math.isfinite(v) for v in stored):
+        return None
+    return float(stored[0]), float(stored[1])
+
+
+def with_marker(figure: dict[str, Any], stored: Any, *, colours: tuple[str, str], base: Sequence[dict[str, Any]] = ()) -> dict[str, Any]:  # fmt: skip
+    """``figure`` (a new one, replacing the map's) with the open case's marker over ``base``'s
+    layers; as it is when no case is open. A shallow copy: shared figures stay untouched."""
+    point = parse_point(stored)
+    if point is None:
+        return figure
+    layout = figure.get("layout", {})
+    layers = [*base, *marker_layers(point, colours=colours)]
+    return {**figure, "layout": {**layout, "map": {**layout.get("map", {}), "layers": layers}}}
 
 
 def marker_layers(point: tuple[float, float] | None, *, colours: tuple[str, str]) -> list[dict[str, Any]]:

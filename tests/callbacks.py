@@ -69,7 +69,17 @@ def call(client, outputs, inputs, state, changed):
 
 
 def monitor_update(
-    client, *, drill, mode="heat", window=30, cats=(), view="", hashes=None, lang="zh", seen=None
+    client,
+    *,
+    drill,
+    mode="heat",
+    window=30,
+    cats=(),
+    view="",
+    hashes=None,
+    lang="zh",
+    seen=None,
+    case_point=None,
 ):
     """The wall screen's refresh callback, as its timer fires it."""
     inputs = [
@@ -82,6 +92,7 @@ def monitor_update(
         (L.HASHES, "data", hashes or {}),
         (L.VIEW, "data", view),
         (L.SEEN, "data", seen),
+        (L.CASE.point, "data", case_point),
     ]
     response = call(client, UPDATE_OUTPUTS, inputs, state, f"{L.REFRESH}.n_intervals")
     return response

@@ -2,8 +2,9 @@
 wall screen and on the map, at 1366×768 and 1920×1080, type a demo case's ticket number and
 press Enter; the detail panel shows its fields, its timeline (a step per lifecycle column the
 database holds) and its linked duplicates; the map is centred on the case with its marker drawn
-there (the screenshot's pixel at the case is the marker's colour); nothing is cut off, nothing
-scrolls the page, and the console stays clean.
+there (the screenshot's pixel at the case is the marker's colour), and on the wall screen drawn
+again when another map mode replaces the map; nothing is cut off, nothing scrolls the page, and
+the console stays clean.
 """
 
 from __future__ import annotations
@@ -85,6 +86,12 @@ def server(demo_server):
     return demo_server
 
 
+REDRAWN = """([ident, lon, lat]) => {
+    const gd = document.querySelector(`#${ident} .js-plotly-plot`);
+    const layers = (gd.layout.map.layers || []).filter(l => l.type === 'circle' && l.visible !== false);
+    const at = l => { const [x, y] = l.source.features[0].geometry.coordinates; return x === lon && y === lat; };
+    return (gd.data[0].locations || []).length > 0 && layers.length === 2 && layers.every(at);
+}"""
 UNMARKED = """(ident) => {
     const gd = document.querySelector(`#${ident} .js-plotly-plot`);
     const drawn = gd._fullLayout.map._subplot.map.getStyle().layers
@@ -147,6 +154,11 @@ def test_type_a_ticket_number_and_see_the_case(server, accounts, case):
                 # on the screen, no sideways scrolling; a case longer than the screen scrolls in its panel
                 assert fits == {"out": [], "cut": False, "sideways": 0, "page": [0, 0]}, (name, width, fits)
                 _check_marker(page, case, map_id, colour, shot)
+                if name == "monitor":  # another map mode: a new map, drawn with the case's marker again
+                    page.locator("#m-mode input[value='rate']").check()
+                    page.wait_for_function(REDRAWN, arg=[map_id, case["lon"], case["lat"]], timeout=30_000)
+                    page.evaluate(MAP_IDLE, map_id)
+                    assert page.evaluate(MARKER, map_id)["drawn"] == 2
                 page.click(f"#{prefix}-close")  # closing takes the panel and the marker away
                 page.wait_for_selector(f"#{prefix}-panel.hidden", state="attached", timeout=30_000)
                 page.wait_for_function(UNMARKED, arg=map_id, timeout=30_000)

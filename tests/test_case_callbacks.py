@@ -12,8 +12,10 @@ import pytest
 
 from dashboard.app import create_app
 from dashboard.callback_request import PATH
+from dashboard.figure import tile_layers
+from dashboard.monitor import layout as L
 from tests.auth import client_for, make_account
-from tests.callbacks import callback_request, page_values
+from tests.callbacks import callback_request, monitor_update, page_values
 from tests.test_case_search import SOURCE, cases  # noqa: F401  (the module's cases, loaded once)
 
 B_ADDRESS = "乙街测试路50%号甲"
@@ -77,3 +79,40 @@ def test_an_exact_ticket_opens_at_once_and_the_phone_is_masked(app, demo, cases)
         app, admin, "monitor", "body.children", {("selected", "data"): found["m-case-selected"]["data"]}
     )
     assert "138****5678" in _text(shown) and "13812345678" not in shown.text
+
+
+def _marker(figure):
+    """The points the figure's case-marker layers draw (visible ones only)."""
+    layers = figure["layout"]["map"].get("layers", [])
+    return [
+        f["geometry"]["coordinates"]
+        for layer in layers
+        if layer.get("name", "").startswith("case-") and layer.get("visible")
+        for f in layer["source"]["features"]
+    ]
+
+
+def test_a_new_map_keeps_the_open_cases_marker(app, demo, cases, settings):  # noqa: F811
+    """Opening a case stores its place; a page that then replaces its whole map (another view on
+    the wall screen, another street on the layer map) draws the marker again, over the map's own
+    layers, and draws none when no case is open or the stored place is not a pair of numbers."""
+    admin = client_for(app.server, make_account(demo, "admin_find_marker", "admin"))
+    key = cases["keys"]["FIND-0001"]
+    opened = _post(app, admin, "monitor", "body.children", {("selected", "data"): {"source": key.source, "id": key.incident_id}})  # fmt: skip
+    point = opened.json["response"]["m-case-point"]["data"]
+    with demo.connect() as conn:
+        place = conn.exec_driver_sql("SELECT ST_X(geom), ST_Y(geom) FROM incident WHERE id = %s", (key.incident_id,)).one()  # fmt: skip
+    assert point == pytest.approx(list(place))
+    for stored, drawn in ((point, [point, point]), (None, []), (["1", 2], []), ([float("nan"), 1.0], [])):
+        response = monitor_update(admin, drill={"level": "district", "id": None}, window=7, case_point=stored)
+        assert response.status_code == 200, response.text
+        assert _marker(response.json["response"][L.MAP]["figure"]) == drawn
+    a_code, _ = _streets(demo)
+    key = _key(app, "present.data")
+    values = page_values(admin, "/map")
+    request = callback_request(key, app.callback_map[key], values, {("case-point", "data"): point, ("street", "value"): a_code})  # fmt: skip
+    answer = admin.post(PATH, json={**request, "changedPropIds": ["street.value"]})  # a street picked
+    assert answer.status_code == 200, answer.text
+    figure = answer.json["response"]["map"]["figure"]
+    assert _marker(figure) == [point, point]
+    assert figure["layout"]["map"]["layers"][:-2] == tile_layers(settings.tile_url)

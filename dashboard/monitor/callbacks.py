@@ -17,6 +17,7 @@ from dash.exceptions import PreventUpdate
 from sqlalchemy.engine import Connection, Engine
 
 from dashboard.auth.current import current_row_scope
+from dashboard.case_panel import WALL_MARKER, with_marker
 from dashboard.monitor import layout as L
 from dashboard.monitor.figures import GRID, HEAT, OVERDUE, UNITS, trend_figure
 from dashboard.monitor.i18n import text
@@ -123,8 +124,9 @@ class View:
         return cls(data, content, digests_of(content), version)
 
 
-def changed_outputs(view: View, *, hashes: dict[str, str], same_view: bool) -> list[Any]:
-    """Outputs in _PANELS order (``no_update`` where nothing changed)."""
+def changed_outputs(view: View, *, hashes: dict[str, str], same_view: bool, case_point: Any = None) -> list[Any]:  # fmt: skip
+    """Outputs in _PANELS order (``no_update`` where nothing changed; a new map keeps the open
+    case's marker, ``case_point``)."""
     data, content, digests = view.data, view.content, view.digests
     out: list[Any] = []
     for key in _PANELS:
@@ -133,7 +135,7 @@ def changed_outputs(view: View, *, hashes: dict[str, str], same_view: bool) -> l
         elif key == "map" and same_view:
             out.append(_map_patch(content["map"], digests=digests, hashes=hashes))
         elif key == "map":
-            out.append(map_figure(data))
+            out.append(with_marker(map_figure(data), case_point, colours=WALL_MARKER))
         else:
             out.append(content[key])
     return out
@@ -273,9 +275,10 @@ def register_monitor_callbacks(
         State(L.HASHES, "data"),
         State(L.VIEW, "data"),
         State(L.SEEN, "data"),
+        State(L.CASE.point, "data"),
         prevent_initial_call=True,
     )
-    def update(stored: Any, window: Any, cats: Any, sources: Any, statuses: Any, mode: Any, _n: Any, _changes: Any, lang: Any, hashes: Any, view: Any, seen: Any) -> tuple[Any, ...]:  # fmt: skip
+    def update(stored: Any, window: Any, cats: Any, sources: Any, statuses: Any, mode: Any, _n: Any, _changes: Any, lang: Any, hashes: Any, view: Any, seen: Any, case_point: Any) -> tuple[Any, ...]:  # fmt: skip
         try:
             drill = Drill.parse(stored)
         except ValueError:
@@ -286,7 +289,10 @@ def register_monitor_callbacks(
         shared = shared_view(engine, cache, drill=drill, controls=controls, vocabulary=vocabulary)
         key = L.view_key(shared.data)
         outputs = changed_outputs(
-            shared, hashes=hashes if isinstance(hashes, dict) else {}, same_view=key == view
+            shared,
+            hashes=hashes if isinstance(hashes, dict) else {},
+            same_view=key == view,
+            case_point=case_point,
         )
         shown, fresh = flash_new_items(shared, outputs, seen)
         clock = shared.data.now
