@@ -41,6 +41,7 @@ class SourceKey:
     items: int
     per_minute: int
     burst: int
+    refused: int = 0  # requests turned away (429)
 
     @property
     def live(self) -> bool:
@@ -49,9 +50,11 @@ class SourceKey:
 
 @dataclass(frozen=True)
 class Refused:
-    """Too many requests: the next one is admitted after ``retry_after`` seconds."""
+    """Too many requests: the next one is admitted after ``retry_after`` seconds; ``first``: the
+    first refusal since the key's last admitted request (audited once per run of refusals)."""
 
     retry_after: int
+    first: bool = True
 
 
 def key_hash(key: str) -> str:
@@ -62,7 +65,7 @@ def new_key() -> str:
     return PREFIX + secrets.token_urlsafe(32)
 
 
-_COLUMNS = "id, source, created_at, revoked_at, last_used_at, requests, items, per_minute, burst"
+_COLUMNS = "id, source, created_at, revoked_at, last_used_at, requests, items, per_minute, burst, refused"
 
 
 def add(conn: Connection, source: str, *, per_minute: int = PER_MINUTE, burst: int = BURST) -> str:
@@ -114,20 +117,25 @@ def lookup(conn: Connection, key: str) -> SourceKey | None:
 _LOCK = "SELECT pg_advisory_xact_lock(hashtextextended('api_key:' || :id, 0))"
 _BUCKET = """
 SELECT least(burst, coalesce(tokens, burst)
-       + extract(epoch FROM now() - coalesce(tokens_at, now())) * per_minute / 60.0), per_minute
+       + extract(epoch FROM now() - coalesce(tokens_at, now())) * per_minute / 60.0), per_minute,
+       throttled_since IS NULL
 FROM api_key WHERE id = :id"""
 _TAKE = """
-UPDATE api_key SET tokens = :t - 1, tokens_at = now(), requests = requests + 1, last_used_at = now()
+UPDATE api_key SET tokens = :t - 1, tokens_at = now(), requests = requests + 1, last_used_at = now(),
+       throttled_since = NULL
 WHERE id = :id"""
+_REFUSE = """
+UPDATE api_key SET refused = refused + 1, throttled_since = coalesce(throttled_since, now()) WHERE id = :id"""
 
 
 def admit(conn: Connection, key_id: int) -> Refused | None:
     """Take one request from the key's bucket (None: go ahead), in the caller's transaction,
-    which holds the key's lock until it ends."""
+    which holds the key's lock until it ends; a refusal is counted (commit the transaction)."""
     conn.execute(sa.text(_LOCK), {"id": str(key_id)})
-    tokens, per_minute = conn.execute(sa.text(_BUCKET), {"id": key_id}).one()
+    tokens, per_minute, admitted_last = conn.execute(sa.text(_BUCKET), {"id": key_id}).one()
     if tokens < 1:
-        return Refused(max(1, math.ceil((1 - float(tokens)) * 60 / per_minute)))
+        conn.execute(sa.text(_REFUSE), {"id": key_id})
+        return Refused(max(1, math.ceil((1 - float(tokens)) * 60 / per_minute)), first=admitted_last)
     conn.execute(sa.text(_TAKE), {"t": float(tokens), "id": key_id})
     return None
 

@@ -460,6 +460,8 @@ class ApiKey(Base):
     burst: Mapped[int] = mapped_column(server_default=sa.text("60"))
     tokens: Mapped[float | None] = mapped_column(sa.Float)
     tokens_at: Mapped[dt.datetime | None] = mapped_column(sa.DateTime(timezone=True))
+    refused: Mapped[int] = mapped_column(sa.BigInteger, server_default=sa.text("0"))  # 429s (migration 0020)
+    throttled_since: Mapped[dt.datetime | None] = mapped_column(sa.DateTime(timezone=True))
 
 
 class AuditEntry(Base):

@@ -30,9 +30,9 @@ def add_sources_commands(sub: Any) -> None:
         help=f"requests it may send at once before the per-minute rate applies (default {api_keys.BURST})",
     )
     add.set_defaults(handler=_add)
-    cmds.add_parser("list", help="sources with their keys: created, last used, requests, items").set_defaults(
-        handler=_list
-    )
+    cmds.add_parser(
+        "list", help="sources with their keys: created, last used, requests, items, refused (429)"
+    ).set_defaults(handler=_list)
     revoke = cmds.add_parser("revoke", help="stop source NAME's key from working (kept, for the record)")
     revoke.add_argument("name")
     revoke.set_defaults(handler=_revoke)
@@ -59,7 +59,7 @@ def _list(args: argparse.Namespace, settings: Settings) -> int:
         state = "live" if k.live else f"revoked {_when(k.revoked_at)}"
         print(
             f"{k.source:<20} {state:<24} created {_when(k.created_at)}  last used {_when(k.last_used_at)}  "
-            f"requests {k.requests}  items {k.items}  limit {k.per_minute}/min (burst {k.burst})"
+            f"requests {k.requests}  items {k.items}  refused {k.refused}  limit {k.per_minute}/min (burst {k.burst})"
         )
     return 0
 

@@ -183,6 +183,8 @@ def test_every_api_route_refuses_a_request_without_a_key(server):
 
 
 def test_each_key_is_throttled(server, ingest_demo, buildings):
+    """Beyond its bucket a key is answered 429 with Retry-After; every refusal is counted on the
+    key (``gridgov sources list``) and each run of refusals audited once, as ``api.throttled``."""
     key, client = new_key(ingest_demo, "batch-e", per_minute=1, burst=2), server.test_client()
     items = items_at(buildings.head(1), prefix="be")
     assert [post_items(client, key, items).status_code for _ in range(2)] == [200, 200]
@@ -191,6 +193,30 @@ def test_each_key_is_throttled(server, ingest_demo, buildings):
     assert 1 <= int(refused.headers["Retry-After"]) <= 60
     other = new_key(ingest_demo, "batch-e2")  # another key is not held back
     assert post_items(client, other, items).status_code == 200
+    assert [post_items(client, key, items).status_code for _ in range(2)] == [429, 429]
+    assert _refusals(ingest_demo, "batch-e") == (3, 1)
+    with ingest_demo.begin() as conn:  # the bucket refilled (as a minute later), then a new run
+        conn.execute(
+            sa.text(
+                "UPDATE api_key SET tokens_at = tokens_at - interval '5 minutes' WHERE source = 'batch-e'"
+            )
+        )
+    assert [post_items(client, key, items).status_code for _ in range(4)] == [200, 200, 429, 429]
+    assert _refusals(ingest_demo, "batch-e") == (5, 2)
+    assert _refusals(ingest_demo, "batch-e2") == (0, 0)
+
+
+def _refusals(engine, source):
+    """(requests the key refused, ``api.throttled`` entries audited under its name)."""
+    with engine.connect() as conn:
+        refused = conn.execute(
+            sa.text("SELECT refused FROM api_key WHERE source = :s"), {"s": source}
+        ).scalar_one()
+        audited = conn.execute(
+            sa.text("SELECT count(*) FROM audit_log WHERE username = :u AND action = 'api.throttled'"),
+            {"u": f"api:{source}"},
+        ).scalar_one()
+    return refused, audited
 
 
 @pytest.mark.parametrize(
@@ -251,6 +277,7 @@ def test_sources_commands(settings, ingest_demo):
     assert_one_line_error(gridgov("sources", "add", "cli-src", env=env), "already has a key")
     listed = gridgov("sources", "list", env=env)
     assert "cli-src" in listed.stdout and "live" in listed.stdout and key not in listed.stdout
+    assert "refused 0" in listed.stdout
     assert gridgov("sources", "revoke", "cli-src", env=env).returncode == 0
     assert "revoked" in gridgov("sources", "list", env=env).stdout
     assert_one_line_error(gridgov("sources", "revoke", "cli-src", env=env), "no live key")

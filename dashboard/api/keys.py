@@ -12,6 +12,9 @@ from sqlalchemy.engine import Engine
 from dashboard.api.errors import ApiRefusal
 from geo import api_keys
 from geo.api_keys import SourceKey
+from geo.users import audit
+
+THROTTLED_ACTION = "api.throttled"  # audited when a key's requests begin to be turned away
 
 
 def presented_key(*, allow_param: bool = False) -> str | None:
@@ -30,7 +33,8 @@ def presented_key(*, allow_param: bool = False) -> str | None:
 
 def authorise(engine: Engine, key: str | None) -> SourceKey:
     """The live key ``key`` is, with one request taken from its bucket; else ApiRefusal
-    (401 no key, 403 unknown or revoked, 429 throttled)."""
+    (401 no key, 403 unknown or revoked, 429 throttled: counted on the key, and audited when
+    the key's requests begin to be turned away)."""
     if not key:
         raise ApiRefusal(401, "an API key is required: send it as 'Authorization: Bearer KEY' or api_key")
     with engine.begin() as conn:
@@ -42,6 +46,9 @@ def authorise(engine: Engine, key: str | None) -> SourceKey:
         if not found.live:
             raise ApiRefusal(403, f"the API key of source {found.source!r} was revoked; ask for a new one")
         refused = api_keys.admit(conn, found.id)
+        if refused is not None and refused.first:  # once per run of refusals; the key counts them all
+            detail = {"source": found.source, "per_minute": found.per_minute, "burst": found.burst}
+            audit(conn, f"api:{found.source}", THROTTLED_ACTION, detail)
     if refused is not None:
         raise ApiRefusal(
             429,
