@@ -22,7 +22,7 @@ from numpy.typing import NDArray
 
 from layers.facts import Facts
 from layers.incident_filter import IncidentFilter
-from layers.indicators import SUMMED, Indicators, Period, counting, of_sums, unit_sums
+from layers.indicators import SUMMED, Indicators, Period, counting, narrowed, of_sums, unit_sums
 from layers.tally import Counter, Sums, tally
 
 BEIJING = ZoneInfo("Asia/Shanghai")
@@ -85,8 +85,9 @@ def tile_counter(f: IncidentFilter, *, now: dt.datetime) -> Counter:
         else:
             idx = g.select(facts, idx, with_time=False)
         out: Sums = {}
-        for name, p in at.items():
-            sums = unit_sums(facts, idx, p, np.zeros(len(idx), dtype=np.int32))
+        for name, p in at.items():  # each period over the incidents that can count in it
+            part = narrowed(facts, idx, since=p.a)
+            sums = unit_sums(facts, part, p, np.zeros(len(part), dtype=np.int32))
             out |= {f"{name}.{k}": v for k, v in sums.items()}
         return out
 
