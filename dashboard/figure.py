@@ -39,9 +39,18 @@ OFFLINE_STYLE: dict[str, Any] = {
 
 @dataclass(frozen=True)
 class MapView:
+    """Where a map opens: centre and zoom for an assumed size, and the box it shows (``box``),
+    which the browser fits at the map's real size (``assets/mapfit.js``)."""
+
     lon: float
     lat: float
     zoom: float
+    box: Extent | None = None
+
+    def meta(self) -> dict[str, Any]:
+        """The figure layout's ``meta``: the box for the browser to fit (none: nothing to fit)."""
+        b = self.box
+        return {} if b is None else {"fit": [b.west, b.south, b.east, b.north]}
 
 
 def _mercator_y(lat: float) -> float:
@@ -55,7 +64,7 @@ def view_for(box: Extent | None, *, size_px: tuple[int, int] = _MAP_PX) -> MapVi
     width = max(box.east - box.west, 1e-6) / 360.0
     height = max(_mercator_y(box.north) - _mercator_y(box.south), 1e-8) / (2 * math.pi)
     zoom = min(math.log2(size_px[0] / _TILE_PX / width), math.log2(size_px[1] / _TILE_PX / height))
-    return MapView(*box.center, zoom=round(min(zoom, 17.0) - 0.05, 2))
+    return MapView(*box.center, zoom=round(min(zoom, 17.0) - 0.05, 2), box=box)
 
 
 def tile_layers(tile_url: str | None) -> list[dict[str, Any]]:
@@ -88,6 +97,7 @@ def map_figure(
             "zoom": view.zoom,
             "layers": tile_layers(tile_url),
         },
+        meta=view.meta(),
         margin={"l": 0, "r": 0, "t": 0, "b": 0},
         showlegend=False,
         uirevision=revision,

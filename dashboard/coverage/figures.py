@@ -68,7 +68,7 @@ def coverage_figure(
     box = Extent(*demand.lonlat.min(axis=0), *demand.lonlat.max(axis=0)) if len(demand.ids) else district
     view_ = view_for(box, size_px=(1000, 700))
     layout = {
-        "map": {"style": OFFLINE_STYLE, "center": {"lon": view_.lon, "lat": view_.lat}, "zoom": view_.zoom},
+        "map": {"style": OFFLINE_STYLE, "center": {"lon": view_.lon, "lat": view_.lat}, "zoom": view_.zoom}, "meta": view_.meta(),
         "margin": {"l": 0, "r": 0, "t": 0, "b": 0}, "showlegend": False, "uirevision": revision, "clickmode": "event",
     }  # fmt: skip
     return {"data": traces, "layout": layout}

@@ -66,6 +66,7 @@ def plan_figure(plan: Plan | None, outline: dict[str, Any] | None) -> dict[str, 
     view = view_for(_box(lon, lat), size_px=(900, 560))
     layout = {
         "map": {"style": OFFLINE_STYLE, "center": {"lon": view.lon, "lat": view.lat}, "zoom": view.zoom},
+        "meta": view.meta(),
         "margin": {"l": 0, "r": 0, "t": 0, "b": 0},
         "showlegend": plan is not None and bool(plan.routes),
         "legend": {"x": 0, "y": 1, "bgcolor": "rgba(255,255,255,0.8)"},
