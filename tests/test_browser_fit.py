@@ -2,7 +2,8 @@
 real `gridgov serve`: at 1366×768, 1920×1080 and 3840×2160, at the district and, clicking down
 the map, at a street, one of its communities and one of that community's grids, the unit's
 bounds (from SQL written here) lie inside what the map shows and fill most of it along one side
-— not cut at the edges, not a small patch in the middle of a large screen.
+— not cut at the edges, not a small patch in the middle of a large screen; and the 超期, 临期
+and latest lists show whole items, none cut by a panel's edge.
 """
 
 from __future__ import annotations
@@ -38,6 +39,16 @@ PROJECT = f"""([lon, lat]) => {{
     const box = gd.getBoundingClientRect();
     return [box.left + p.x, box.top + p.y];
 }}"""
+# each list of the 超期 / 临期 / latest panels: items cut by its edge, items shown whole, and
+# whether the list itself lies inside its panel
+FEEDS = """() => [...document.querySelectorAll('#m-alerts .feed, #m-latest .feed')].map(ul => {
+    const box = ul.getBoundingClientRect(), body = ul.closest('.panel-body').getBoundingClientRect();
+    const items = [...ul.querySelectorAll('li')].map(li => li.getBoundingClientRect());
+    const inside = r => r.top >= box.top - 0.5 && r.bottom <= box.bottom + 0.5 && r.right <= box.right + 0.5;
+    const away = r => r.left >= box.right - 0.5;
+    return {cut: items.filter(r => !inside(r) && !away(r)).length, shown: items.filter(inside).length,
+            listed: items.length, within: box.bottom <= body.bottom + 0.5 && box.right <= body.right + 0.5};
+})"""
 _UNIT = "ST_X(ST_PointOnSurface(geom)), ST_Y(ST_PointOnSurface(geom)), ST_XMin(geom), ST_YMin(geom), ST_XMax(geom), ST_YMax(geom)"  # fmt: skip
 
 
@@ -98,6 +109,11 @@ def test_the_wall_screen_map_fits_the_unit_at_every_level_and_size(demo_server, 
                 page.wait_for_function(FITTED, timeout=60_000)
                 page.wait_for_function(IDLE, timeout=60_000)
                 _check_fit(page.evaluate(SHOWN), box, (level, width, height))
+                if level == "district":  # the lists show whole items only, at least one each
+                    feeds = page.evaluate(FEEDS)
+                    assert len(feeds) == 3 and all(
+                        f["cut"] == 0 and f["within"] and f["shown"] >= min(1, f["listed"]) for f in feeds
+                    ), (width, feeds)
                 if level in ("district", "grid"):
                     save_screenshot(
                         page, f"monitor-fit-{level}-{width}x{height}.png", readme=f"monitor-fit-{level}.png"
