@@ -144,6 +144,13 @@ def held_latest(facts: Facts, f: IncidentFilter, *, limit: int = 12) -> NDArray[
     return _first(idx, -facts.reported[idx], -facts.ids[idx], limit=limit)
 
 
+def held_newer(facts: Facts, f: IncidentFilter, *, after_id: int, limit: int) -> NDArray[np.intp]:
+    """Positions in ``facts`` of the incidents ``f`` selects whose id is above ``after_id`` (new
+    to the database since: ids only grow), the newest ``limit`` of them."""
+    idx = np.arange(int(np.searchsorted(facts.ids, after_id, side="right")), len(facts))
+    return f.select(facts, idx)[-limit:] if limit > 0 else idx[:0]
+
+
 def _open(facts: Facts, f: IncidentFilter) -> NDArray[np.intp]:
     """Positions of the open, not suspended incidents ``f`` selects at any report time."""
     late = f.window(None, None).mask(facts) & np.isnan(facts.closed) & np.isnan(facts.suspended)

@@ -6,7 +6,8 @@ hour away, so only the change counter (polled every second here) can bring the i
 incident goes in as a 12345 platform sends it: ``POST /api/v1/incidents`` with the source's key,
 at a building with no recent incident near it (so it is not linked as a probable duplicate).
 The test waits on what the page reports: the new incident's item appearing, flashing, in the
-live list, and the page being the same document it loaded (a marker set on ``window`` survives).
+live list, a mark on the map where it was reported, and the page being the same document it
+loaded (a marker set on ``window`` survives).
 """
 
 from __future__ import annotations
@@ -61,6 +62,12 @@ def _web_env(engine: Engine) -> dict[str, str]:
     }
 
 
+NEW_MARKS = """() => {
+    const t = document.querySelector('#m-map .js-plotly-plot').data.find(d => d.name === 'new');
+    return t.lon.map((x, i) => [x, t.lat[i]]);
+}"""
+
+
 def test_an_incident_posted_to_the_api_while_the_screen_is_open_appears_without_a_reload(
     settings, live, tmp_path
 ):
@@ -87,6 +94,9 @@ def test_an_incident_posted_to_the_api_while_the_screen_is_open_appears_without_
 
         shown = page.wait_for_selector(f"#m-latest li.flash:has-text('{marker}')", timeout=30_000)
         assert shown is not None
+        page.wait_for_function(f"() => ({NEW_MARKS})().length > 0", timeout=30_000)
+        marked = page.evaluate(NEW_MARKS)  # and marked on the map, where it was reported
+        assert len(marked) == 1 and marked[0] == pytest.approx([lon, lat], abs=1e-5), marked
         assert page.evaluate("() => window.__sameDocument === true")  # no reload happened
         browser.close()
     assert requests and not problems, problems

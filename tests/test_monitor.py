@@ -15,12 +15,14 @@ import sqlalchemy as sa
 from dashboard.app import create_app
 from dashboard.callback_request import PATH, callback_body
 from dashboard.monitor import layout as L
+from dashboard.monitor.figures import NEW
 from dashboard.monitor.views import WINDOWS, Controls, MonitorCache, monitor_data
 from geo.vocabulary import Vocabulary
 from layers import feeds
 from layers.changes import change_token
 from layers.drill import Drill
 from layers.incident_filter import IncidentFilter
+from layers.kpis import BEIJING
 from tests.auth import client_for
 from tests.callbacks import call as _call
 from tests.callbacks import monitor_update as update  # others import it from here too
@@ -75,7 +77,7 @@ def test_drilling_to_a_street_filters_every_panel(client, demo):
         i=sid,
     )
     figure = out[L.MAP]["figure"]
-    assert [t["name"] for t in figure["data"]] == ["grids", "heat", "units", "overdue"]
+    assert [t["name"] for t in figure["data"]] == ["grids", "heat", "units", "overdue", "new"]
     assert out[L.VIEW]["data"] == f"street:{sid}:heat:zh"
 
 
@@ -381,3 +383,42 @@ def test_alert_and_latest_lists_from_the_held_incidents_are_the_querys(demo):
             ]:  # fmt: skip
                 assert feeds.rows_of(conn, facts.ids[at].tolist()) == queried and queried
         tx.rollback()
+
+
+def _patched(answer, index):
+    """The values a Dash patch of the map figure assigns to trace ``index``'s properties."""
+    ops = answer[L.MAP]["figure"]["operations"]
+    return {op["location"][2]: op["params"]["value"] for op in ops if op["location"][:2] == ["data", index]}
+
+
+def test_incidents_new_to_a_screen_are_marked_on_its_map_for_a_while(client, demo):
+    """A screen records the newest incident id it was shown; at its next refresh the incidents
+    above it that the view counts (SQL written here) are marked on its map, and stay marked at
+    later refreshes until their time runs out (then the marks are taken away). A first refresh
+    marks nothing; a mark the browser's store holds in a wrong shape is ignored."""
+    district, view = {"level": "district", "id": None}, "district:None:heat:zh"
+    first = update(client, drill=district, view=view).get_json()["response"]
+    seen = first[L.SEEN]["data"]
+    assert seen["marks"] == [] and seen["last_id"] == one(demo, "SELECT max(id) FROM incident WHERE duplicate_of IS NULL")  # fmt: skip
+    clock = dt.datetime.fromisoformat(first[L.NOW]["data"])
+    since = (clock.astimezone(BEIJING) - dt.timedelta(days=29)).replace(
+        hour=0, minute=0, second=0, microsecond=0
+    )
+    counted = "duplicate_of IS NULL AND reported_at >= :since AND reported_at < :now"
+    cut = one(demo, f"SELECT id FROM incident WHERE {counted} ORDER BY id DESC OFFSET 5 LIMIT 1", since=since, now=clock)  # fmt: skip
+    expected = all_rows(demo, f"SELECT id, ST_X(geom), ST_Y(geom) FROM incident WHERE {counted} AND id > :cut ORDER BY id", since=since, now=clock, cut=cut)  # fmt: skip
+    junk = [["x", 1], [1], [2, float("inf")]]
+    again = update(client, drill=district, view=view, seen={**seen, "last_id": cut, "marks": junk}).get_json()["response"]  # fmt: skip
+    marks, points = again[L.SEEN]["data"]["marks"], _patched(again, NEW)
+    assert len(expected) == 5 and [m[0] for m in marks] == [r[0] for r in expected]
+    assert np.allclose(
+        list(zip(points["lon"], points["lat"], strict=True)), [r[1:] for r in expected], atol=1e-5
+    )
+    held = update(client, drill=district, view=view, seen=again[L.SEEN]["data"]).get_json()["response"]
+    assert held[L.SEEN]["data"]["marks"] == marks and _patched(held, NEW)["lon"] == points["lon"]
+    ran_out = {**again[L.SEEN]["data"], "marks": [[i, 0.0] for i, _ in marks]}
+    later = update(client, drill=district, view=view, seen=ran_out).get_json()["response"]
+    assert (
+        _patched(later, NEW) == {"lon": [], "lat": [], "customdata": []}
+        and later[L.SEEN]["data"]["marks"] == []
+    )

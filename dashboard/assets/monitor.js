@@ -1,4 +1,5 @@
-// The wall screen's overdue incidents pulse: restyle only that trace's markers, locally, every 0.8 s.
+// The wall screen's overdue incidents and those new since its last figures pulse: restyle only
+// those traces' markers, locally, every 0.8 s.
 (function () {
   var big = false;
   setInterval(function () {
@@ -7,10 +8,13 @@
     // not before the map's style has loaded: a restyle then reads the style's layers (undefined)
     var sub = gd._fullLayout && gd._fullLayout.map && gd._fullLayout.map._subplot;
     if (!sub || !sub.map || !sub.map.isStyleLoaded()) { return; }
-    var index = gd.data.findIndex(function (t) { return t.name === "overdue"; });
-    if (index < 0 || !gd.data[index].lon || gd.data[index].lon.length === 0) { return; }
+    var pulsing = [];
+    gd.data.forEach(function (t, i) {
+      if ((t.name === "overdue" || t.name === "new") && t.lon && t.lon.length > 0) { pulsing.push(i); }
+    });
+    if (pulsing.length === 0) { return; }
     big = !big;
-    window.Plotly.restyle(gd, { "marker.size": big ? 17 : 10, "marker.opacity": big ? 0.45 : 0.95 }, [index]);
+    window.Plotly.restyle(gd, { "marker.size": big ? 17 : 10, "marker.opacity": big ? 0.45 : 0.95 }, pulsing);
   }, 800);
 })();
 

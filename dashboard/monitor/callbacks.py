@@ -6,10 +6,12 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import math
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
+import numpy as np
 import plotly.utils
 import sqlalchemy as sa
 from dash import ALL, Dash, Input, Output, Patch, State, ctx, no_update
@@ -19,7 +21,7 @@ from sqlalchemy.engine import Connection, Engine
 from dashboard.auth.current import current_row_scope
 from dashboard.case_panel import WALL_MARKER, with_marker
 from dashboard.monitor import layout as L
-from dashboard.monitor.figures import GRID, HEAT, OVERDUE, UNITS, trend_figure
+from dashboard.monitor.figures import GRID, HEAT, NEW, OVERDUE, UNITS, trend_figure
 from dashboard.monitor.i18n import text
 from dashboard.monitor.views import (
     Controls,
@@ -31,6 +33,7 @@ from dashboard.monitor.views import (
     monitor_data,
 )
 from geo.vocabulary import Vocabulary
+from layers import feeds
 from layers.changes import change_token, newly_shown
 from layers.drill import CHILD, Drill, unit_of_grid
 
@@ -165,6 +168,61 @@ def flash_new_items(view: View, outputs: list[Any], seen: Any) -> tuple[dict[str
     return now_seen, count + len(rising)
 
 
+NEW_POINTS = 300  # at most this many new incidents marked on a screen's map at once
+MARK_SECONDS = 60.0  # how long a new incident stays marked
+Point = tuple[float, float, str, int]
+
+
+def new_marks(data: MonitorData, seen: Any) -> list[list[float]]:
+    """``[incident id, marked until]`` of the incidents a screen marks as new: those above the
+    newest id it had been shown (ids only grow) that its view counts, each for MARK_SECONDS,
+    with the marks of its last figures not yet run out; none on a first figure or another view."""
+    if data.facts is None or not isinstance(seen, dict) or seen.get("key") != L.seen_key(data):
+        return []
+    clock, last = data.now.timestamp(), seen.get("last_id")
+    marks = [m for m in _marks(seen.get("marks")) if m[1] > clock]
+    if isinstance(last, int) and not isinstance(last, bool):
+        f = data.controls.incident_filter(data.drill, data.now)
+        fresh = data.facts.ids[feeds.held_newer(data.facts, f, after_id=last, limit=NEW_POINTS)]
+        marks += [[int(i), clock + MARK_SECONDS] for i in fresh.tolist()]
+    return marks[-NEW_POINTS:]
+
+
+def _marks(stored: Any) -> list[list[float]]:
+    """The ``[id, until]`` pairs of a screen's store (anything else left out)."""
+    ok = lambda v: isinstance(v, int | float) and not isinstance(v, bool) and math.isfinite(v)  # noqa: E731
+    pairs = stored if isinstance(stored, list) else []
+    return [
+        [int(p[0]), float(p[1])] for p in pairs if isinstance(p, list) and len(p) == 2 and all(map(ok, p))
+    ]
+
+
+def marked_points(data: MonitorData, marks: list[list[float]]) -> list[Point]:
+    """Where the marked incidents are (one no longer held is left out)."""
+    facts = data.facts
+    if facts is None or not marks:
+        return []
+    ids = np.array([m[0] for m in marks], dtype=np.int64)
+    at = np.minimum(np.searchsorted(facts.ids, ids), len(facts) - 1)
+    return feeds.points_at(facts, at[facts.ids[at] == ids])
+
+
+def mark_new(map_output: Any, points: list[Point], *, marked_before: int) -> Any:
+    """The map output with the new incidents' markers (a screen's own, not in the shared view):
+    in a new figure, or patched in (also to take away the markers of the last refresh)."""
+    lon, lat, grid = [p[0] for p in points], [p[1] for p in points], [p[3] for p in points]
+    if isinstance(map_output, dict):  # a new figure (made for this request): its own trace list
+        if points:
+            trace = map_output["data"][NEW]
+            map_output["data"][NEW] = {**trace, "lon": lon, "lat": lat, "customdata": grid}
+        return map_output
+    if not points and not marked_before:
+        return map_output
+    patch = map_output if isinstance(map_output, Patch) else Patch()
+    patch["data"][NEW]["lon"], patch["data"][NEW]["lat"], patch["data"][NEW]["customdata"] = lon, lat, grid
+    return patch
+
+
 def _risen(now: dict[str, Any], before: Any) -> set[str]:
     """The tiles whose count is higher than the screen showed (none on its first figures)."""
     if not isinstance(before, dict):
@@ -295,6 +353,10 @@ def register_monitor_callbacks(
             case_point=case_point,
         )
         shown, fresh = flash_new_items(shared, outputs, seen)
+        marks, at = new_marks(shared.data, seen), _PANELS.index("map")
+        before = len(_marks(seen.get("marks"))) if isinstance(seen, dict) else 0
+        outputs[at] = mark_new(outputs[at], marked_points(shared.data, marks), marked_before=before)
+        shown["marks"] = marks
         clock = shared.data.now
         return (*outputs, L.as_of(clock, controls.lang), shared.digests, key, clock.isoformat(), shown, {"n": fresh, "at": clock.isoformat()} if fresh else no_update, shared.version)  # fmt: skip
 

@@ -2,7 +2,8 @@
 
 Map traces, bottom to top, always in this order so a refresh can patch them in place:
 0 grid choropleth (rate or hotspot class), 1 density heat, 2 the clickable units one level
-down (outlines, hover with their numbers), 3 overdue incidents (pulsing).
+down (outlines, hover with their numbers), 3 overdue incidents (pulsing), 4 incidents new since
+the screen's last figures (pulsing, amber).
 """
 
 from __future__ import annotations
@@ -27,7 +28,8 @@ DARK_STYLE: dict[str, Any] = {
     "sources": {"gridgov-none": {"type": "geojson", "data": {"type": "Point", "coordinates": [0.0, 0.0]}}},
     "layers": [{"id": "bg", "type": "background", "paint": {"background-color": BG}}],
 }
-GRID, HEAT, UNITS, OVERDUE = 0, 1, 2, 3
+GRID, HEAT, UNITS, OVERDUE, NEW = 0, 1, 2, 3, 4
+OVERDUE_COLOUR, NEW_COLOUR = "#ff3b3b", "#ffc400"
 # hotspot classes → colour positions (cold 99 … hot 99), ColorBrewer RdYlBu reversed
 CLASSES = ("cold99", "cold95", "cold90", "", "hot90", "hot95", "hot99")
 _CLASS_COLOURS = ("#2c7bb6", "#74add1", "#abd9e9", "#1f2a40", "#fdae61", "#f46d43", "#d7191c")
@@ -130,7 +132,21 @@ def overdue_trace(points: Sequence[tuple[float, float, str, int]], label: str) -
         "lat": _typed([p[1] for p in points], np.float32),
         "customdata": [p[3] for p in points],  # a plain list: Dash leaves typed arrays out of clickData
         "mode": "markers",
-        "marker": {"size": 11, "color": "#ff3b3b", "opacity": 0.9},
+        "marker": {"size": 11, "color": OVERDUE_COLOUR, "opacity": 0.9},
+        "hovertemplate": f"{label}<extra></extra>",
+    }
+
+
+def new_trace(points: Sequence[tuple[float, float, str, int]], label: str) -> Trace:
+    """Incidents new since the screen's last figures (pulsing, amber: assets/monitor.js)."""
+    return {
+        "type": "scattermap",
+        "name": "new",
+        "lon": [p[0] for p in points],
+        "lat": [p[1] for p in points],
+        "customdata": [p[3] for p in points],  # the grid, as for overdue markers: a click drills
+        "mode": "markers",
+        "marker": {"size": 12, "color": NEW_COLOUR, "opacity": 0.95},
         "hovertemplate": f"{label}<extra></extra>",
     }
 

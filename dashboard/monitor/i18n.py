@@ -30,6 +30,7 @@ _TEXT: dict[str, tuple[str, str]] = {
     "all": ("全部", "All"),
     "open_s": ("在办", "Open"),
     "overdue_s": ("超期", "Overdue"),
+    "new_s": ("新事件", "New"),
     "closed_s": ("已结案", "Closed"),
     "heat": ("热力图", "Heatmap"),
     "rate": ("每千人事件数", "Per 1,000 residents"),

@@ -16,7 +16,7 @@ from dash import dcc, html
 
 from dashboard import case_panel
 from dashboard.case_panel import CaseIds
-from dashboard.monitor.figures import trend_figure
+from dashboard.monitor.figures import NEW_COLOUR, OVERDUE_COLOUR, trend_figure
 from dashboard.monitor.i18n import short_name, source_name, text
 from dashboard.monitor.views import WINDOWS, Controls, MonitorData, map_figure
 from geo.vocabulary import Vocabulary
@@ -319,14 +319,23 @@ def legend(data: MonitorData) -> list[Any]:
     """What the map's colours mean in the current mode."""
     lang, mode = data.controls.lang, data.controls.mode
     if mode == "heat":
-        return [html.Div(text(lang, "heat_legend", m=f"{data.map.density.cell_m:.0f}"))]
+        return [html.Div(text(lang, "heat_legend", m=f"{data.map.density.cell_m:.0f}")), _markers(lang)]
     if mode == "rate":
-        return [html.Div(text(lang, "rate_legend"))]
+        return [html.Div(text(lang, "rate_legend")), _markers(lang)]
     swatches = [("hot99", "#d7191c"), ("hot95", "#f46d43"), ("hot90", "#fdae61"), ("cold90", "#abd9e9"), ("cold95", "#74add1"), ("cold99", "#2c7bb6")]  # fmt: skip
     items = [
         html.Span([html.I(style={"background": c}), f"{text(lang, k[:-2])} {k[-2:]}%"]) for k, c in swatches
     ]
-    return [html.Div(text(lang, "significance")), html.Div(items, className="swatches")]
+    return [html.Div(text(lang, "significance")), html.Div(items, className="swatches"), _markers(lang)]
+
+
+def _markers(lang: str) -> html.Div:
+    """The pulsing markers, in every mode: overdue cases and incidents new since the last figures."""
+    dots = ((OVERDUE_COLOUR, "overdue_s"), (NEW_COLOUR, "new_s"))
+    return html.Div(
+        [html.Span([html.I(className="dot", style={"background": c}), text(lang, k)]) for c, k in dots],
+        className="swatches markers",
+    )
 
 
 @dataclass(frozen=True)
@@ -346,6 +355,7 @@ def seen(data: MonitorData) -> dict[str, Any]:
         "key": seen_key(data),
         **{feed: [r.incident_id for r in getattr(data, feed)] for feed in FEEDS},
         "tiles": {t.key: t.value for t in data.tiles if t.key in RISING},
+        "last_id": int(data.facts.ids[-1]) if data.facts is not None and len(data.facts) else None,
     }
 
 

@@ -269,6 +269,7 @@ class MonitorData:
     due_soon: list[feeds.FeedRow] = field(default_factory=list)  # 临期: due within warn_hours
     warn_hours: float = 0.0  # the district's 临期 horizon, in working hours
     departments: list[RankRow] = field(default_factory=list)  # ranking by 承办单位
+    facts: Facts | None = field(default=None, repr=False, compare=False)  # what it was counted from
 
 
 class Share(Protocol):
@@ -367,6 +368,7 @@ def monitor_data(
             ranking.department_counter(f, since=since),
             lambda sums: ranking.ranked_departments(facts, sums),
         ),
+        facts=facts,
     )
 
 
@@ -462,6 +464,7 @@ def map_traces(data: MonitorData) -> list[figures.Trace]:
         figures.heat_trace(m.density, visible=mode == "heat"),
         figures.units_trace(m.units, m.unit_labels),
         figures.overdue_trace(m.overdue, text(lang, "overdue_s")),
+        figures.new_trace([], text(lang, "new_s")),  # each screen's own (dashboard/monitor/callbacks.py)
     ]
 
 
