@@ -112,7 +112,7 @@ def held_overdue_points(facts: Facts, f: IncidentFilter, *, limit: int = 2000) -
     return points_at(facts, held_overdue(facts, f, limit=limit))
 
 
-def points_at(facts: Facts, at: NDArray[np.intp]) -> list[tuple[float, float, str, int]]:
+def points_at(facts: Facts, at: NDArray[np.intp]) -> list[Point]:
     """lon, lat, category and grid id of the held incidents at positions ``at``."""
     names = facts.categories
     return [
@@ -144,11 +144,39 @@ def held_latest(facts: Facts, f: IncidentFilter, *, limit: int = 12) -> NDArray[
     return _first(idx, -facts.reported[idx], -facts.ids[idx], limit=limit)
 
 
-def held_newer(facts: Facts, f: IncidentFilter, *, after_id: int, limit: int) -> NDArray[np.intp]:
-    """Positions in ``facts`` of the incidents ``f`` selects whose id is above ``after_id`` (new
-    to the database since: ids only grow), the newest ``limit`` of them."""
-    idx = np.arange(int(np.searchsorted(facts.ids, after_id, side="right")), len(facts))
-    return f.select(facts, idx)[-limit:] if limit > 0 else idx[:0]
+Point = tuple[float, float, str, int]  # lon, lat, category, grid id
+
+
+@dataclass(frozen=True)
+class Recent:
+    """The newest incidents (by id: ids only grow) a view counts, where they are, and the newest
+    id held at all: what a screen needs to mark the incidents new since its last figures."""
+
+    ids: NDArray[np.int64]  # ascending
+    points: list[Point]
+    newest: int | None
+
+    def newer(self, after_id: int) -> list[int]:
+        return [int(i) for i in self.ids[self.ids > after_id]]
+
+    def where(self, ids: Sequence[int]) -> list[Point]:
+        """The points of those of ``ids`` that are among these (the others left out)."""
+        at = {int(i): k for k, i in enumerate(self.ids)}
+        return [self.points[at[i]] for i in ids if i in at]
+
+
+def held_recent(facts: Facts, f: IncidentFilter, *, limit: int) -> Recent:
+    """The newest ``limit`` incidents ``f`` selects, looked for from the end of the held arrays
+    (ascending ids) in growing stretches, so a view does not pass over every incident."""
+    n, size = len(facts), 4096
+    while True:
+        start = max(0, n - size)
+        idx = f.select(facts, np.arange(start, n))
+        if len(idx) >= limit or start == 0:
+            break
+        size *= 16
+    at = idx[len(idx) - limit :] if limit > 0 else idx[:0]
+    return Recent(facts.ids[at], points_at(facts, at), int(facts.ids[-1]) if n else None)
 
 
 def _open(facts: Facts, f: IncidentFilter) -> NDArray[np.intp]:

@@ -422,3 +422,25 @@ def test_incidents_new_to_a_screen_are_marked_on_its_map_for_a_while(client, dem
         _patched(later, NEW) == {"lon": [], "lat": [], "customdata": []}
         and later[L.SEEN]["data"]["marks"] == []
     )
+
+
+def test_the_newest_incidents_a_view_counts_are_found_from_the_end(demo):
+    """``held_recent`` looks for a view's newest incidents in growing stretches from the end of
+    the held arrays: the same ids (and places) as SQL's newest, for filters that find them at
+    once and for one so narrow that it must look through nearly everything."""
+    cache = MonitorCache()
+    with demo.connect() as conn:
+        facts = cache.facts(conn)
+        clock = conn.execute(sa.text("SELECT max(reported_at) FROM incident")).scalar_one()
+        rare = conn.execute(sa.text("SELECT category FROM incident WHERE duplicate_of IS NULL GROUP BY 1 ORDER BY count(*), 1 LIMIT 1")).scalar_one()  # fmt: skip
+        street = conn.execute(sa.text("SELECT min(street_id) FROM incident")).scalar_one()
+    for f, where in [
+        (IncidentFilter(now=clock), ""),
+        (IncidentFilter(now=clock, drill=Drill("street", street)), f"AND street_id = {street}"),
+        (IncidentFilter(now=clock, categories=(rare,)), f"AND category = '{rare}'"),
+    ]:
+        recent = feeds.held_recent(facts, f, limit=7)
+        rows = all_rows(demo, f"SELECT id, ST_X(geom), ST_Y(geom) FROM (SELECT * FROM incident WHERE duplicate_of IS NULL {where} ORDER BY id DESC LIMIT 7) s ORDER BY id")  # fmt: skip
+        assert recent.ids.tolist() == [r[0] for r in rows] and recent.newest == int(facts.ids[-1])
+        assert np.allclose([p[:2] for p in recent.points], [r[1:] for r in rows], atol=1e-5)
+        assert recent.where([rows[-1][0], -5]) == recent.points[-1:]

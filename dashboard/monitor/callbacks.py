@@ -11,7 +11,6 @@ from collections.abc import Callable, Hashable
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-import numpy as np
 import plotly.utils
 import sqlalchemy as sa
 from dash import ALL, Dash, Input, Output, Patch, State, ctx, no_update
@@ -24,6 +23,7 @@ from dashboard.monitor import layout as L
 from dashboard.monitor.figures import GRID, HEAT, NEW, OVERDUE, UNITS, trend_figure
 from dashboard.monitor.i18n import text
 from dashboard.monitor.views import (
+    RECENT,
     Controls,
     MonitorCache,
     MonitorData,
@@ -168,46 +168,43 @@ def flash_new_items(view: View, outputs: list[Any], seen: Any) -> tuple[dict[str
     return now_seen, count + len(rising)
 
 
-NEW_POINTS = 300  # at most this many new incidents marked on a screen's map at once
-MARK_SECONDS = 60.0  # how long a new incident stays marked
-Point = tuple[float, float, str, int]
+MARK_SECONDS = 60.0  # how long a new incident stays marked on a screen's map
 
 
 def new_marks(data: MonitorData, seen: Any) -> list[list[float]]:
     """``[incident id, marked until]`` of the incidents a screen marks as new: those above the
     newest id it had been shown (ids only grow) that its view counts, each for MARK_SECONDS,
     with the marks of its last figures not yet run out; none on a first figure or another view."""
-    if data.facts is None or not isinstance(seen, dict) or seen.get("key") != L.seen_key(data):
+    recent = data.recent
+    if recent is None or not isinstance(seen, dict) or seen.get("key") != L.seen_key(data):
         return []
     clock, last = data.now.timestamp(), seen.get("last_id")
     marks = [m for m in _marks(seen.get("marks")) if m[1] > clock]
     if isinstance(last, int) and not isinstance(last, bool):
-        f = data.controls.incident_filter(data.drill, data.now)
-        fresh = data.facts.ids[feeds.held_newer(data.facts, f, after_id=last, limit=NEW_POINTS)]
-        marks += [[int(i), clock + MARK_SECONDS] for i in fresh.tolist()]
-    return marks[-NEW_POINTS:]
+        marks += [[i, clock + MARK_SECONDS] for i in recent.newer(last)]
+    return marks[-RECENT:]
 
 
 def _marks(stored: Any) -> list[list[float]]:
     """The ``[id, until]`` pairs of a screen's store (anything else left out)."""
-    ok = lambda v: isinstance(v, int | float) and not isinstance(v, bool) and math.isfinite(v)  # noqa: E731
     pairs = stored if isinstance(stored, list) else []
     return [
-        [int(p[0]), float(p[1])] for p in pairs if isinstance(p, list) and len(p) == 2 and all(map(ok, p))
+        [int(p[0]), float(p[1])]
+        for p in pairs
+        if isinstance(p, list) and len(p) == 2 and all(map(_number, p))
     ]
 
 
-def marked_points(data: MonitorData, marks: list[list[float]]) -> list[Point]:
-    """Where the marked incidents are (one no longer held is left out)."""
-    facts = data.facts
-    if facts is None or not marks:
-        return []
-    ids = np.array([m[0] for m in marks], dtype=np.int64)
-    at = np.minimum(np.searchsorted(facts.ids, ids), len(facts) - 1)
-    return feeds.points_at(facts, at[facts.ids[at] == ids])
+def _number(v: Any) -> bool:
+    return isinstance(v, int | float) and not isinstance(v, bool) and math.isfinite(v) and abs(v) < 2**53
 
 
-def mark_new(map_output: Any, points: list[Point], *, marked_before: int) -> Any:
+def marked_points(data: MonitorData, marks: list[list[float]]) -> list[feeds.Point]:
+    """Where the marked incidents are (one no longer among the view's newest is left out)."""
+    return [] if data.recent is None else data.recent.where([int(m[0]) for m in marks])
+
+
+def mark_new(map_output: Any, points: list[feeds.Point], *, marked_before: int) -> Any:
     """The map output with the new incidents' markers (a screen's own, not in the shared view):
     in a new figure, or patched in (also to take away the markers of the last refresh)."""
     lon, lat, grid = [p[0] for p in points], [p[1] for p in points], [p[3] for p in points]

@@ -355,7 +355,7 @@ def seen(data: MonitorData) -> dict[str, Any]:
         "key": seen_key(data),
         **{feed: [r.incident_id for r in getattr(data, feed)] for feed in FEEDS},
         "tiles": {t.key: t.value for t in data.tiles if t.key in RISING},
-        "last_id": int(data.facts.ids[-1]) if data.facts is not None and len(data.facts) else None,
+        "last_id": data.recent.newest if data.recent is not None else None,
     }
 
 

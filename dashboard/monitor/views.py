@@ -40,6 +40,7 @@ CELL_M = {"district": 150.0, "street": 80.0, "community": 40.0, "grid": 25.0}
 MAX_HEAT_CELLS = 8000
 OVERDUE_POINTS = 800  # the longest overdue; the alert list and KPI count them all
 ALERT_ROWS = 12  # rows in each alert list (超期, 临期)
+RECENT = 300  # the newest incidents a view keeps to mark as new on a screen's map (at most)
 
 
 @dataclass(frozen=True)
@@ -269,7 +270,7 @@ class MonitorData:
     due_soon: list[feeds.FeedRow] = field(default_factory=list)  # 临期: due within warn_hours
     warn_hours: float = 0.0  # the district's 临期 horizon, in working hours
     departments: list[RankRow] = field(default_factory=list)  # ranking by 承办单位
-    facts: Facts | None = field(default=None, repr=False, compare=False)  # what it was counted from
+    recent: feeds.Recent | None = None  # the newest incidents it counts: marked when new to a screen
 
 
 class Share(Protocol):
@@ -368,7 +369,7 @@ def monitor_data(
             ranking.department_counter(f, since=since),
             lambda sums: ranking.ranked_departments(facts, sums),
         ),
-        facts=facts,
+        recent=feeds.held_recent(facts, f, limit=RECENT),
     )
 
 
