@@ -444,3 +444,20 @@ def test_the_newest_incidents_a_view_counts_are_found_from_the_end(demo):
         assert recent.ids.tolist() == [r[0] for r in rows] and recent.newest == int(facts.ids[-1])
         assert np.allclose([p[:2] for p in recent.points], [r[1:] for r in rows], atol=1e-5)
         assert recent.where([rows[-1][0], -5]) == recent.points[-1:]
+
+
+@pytest.mark.parametrize("mode", ["heat", "rate"])
+def test_each_map_mode_explains_its_colours_from_few_to_many(client, mode):
+    """The legend shows the mode's colour ramp from few to many (with the pulsing markers'
+    meaning); in rate mode the grids run from pale (few) to dark red (many) — plotly.js's own
+    "YlOrRd" runs the other way — under a titled colour bar."""
+    out = update(client, drill={"level": "district", "id": None}, mode=mode, view="").get_json()["response"]
+    legend = json.dumps(out[L.LEGEND]["children"], ensure_ascii=False)
+    assert (
+        "ramp-bar" in legend and "少" in legend and "多" in legend and "新事件" in legend and "超期" in legend
+    )
+    if mode == "rate":
+        grids = out[L.MAP]["figure"]["data"][0]
+        scale = grids["colorscale"]
+        assert scale[0] == [0.0, "rgb(255,255,204)"] and scale[-1] == [1.0, "rgb(128,0,38)"]
+        assert grids["colorbar"]["title"]["text"] == "每千人"

@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 from _plotly_utils.utils import to_typed_array_spec
+from plotly.colors import get_colorscale
 
 from dashboard.figure import MapView
 from dashboard.monitor.i18n import text
@@ -30,6 +31,9 @@ DARK_STYLE: dict[str, Any] = {
 }
 GRID, HEAT, UNITS, OVERDUE, NEW = 0, 1, 2, 3, 4
 OVERDUE_COLOUR, NEW_COLOUR = "#ff3b3b", "#ffc400"
+# pale = few, dark red = many, spelled out: plotly.js's own "YlOrRd" runs the other way round
+RATE_SCALE = [[float(at), colour] for at, colour in get_colorscale("YlOrRd")]
+HEAT_SCALE = get_colorscale("Inferno")  # the density layer's (dark = few, pale = many)
 # hotspot classes → colour positions (cold 99 … hot 99), ColorBrewer RdYlBu reversed
 CLASSES = ("cold99", "cold95", "cold90", "", "hot90", "hot95", "hot99")
 _CLASS_COLOURS = ("#2c7bb6", "#74add1", "#abd9e9", "#1f2a40", "#fdae61", "#f46d43", "#d7191c")
@@ -75,12 +79,13 @@ def grid_trace(grids: Sequence[Outline], values: pd.DataFrame, *, mode: str, lan
         "locations": [str(i) for i in ids],
         "z": _typed(np.round(np.asarray(z, float), 2), np.float32),
         "customdata": [[o.code, int(n), round(float(r), 1)] for o, n, r in zip(grids, table["n"].fillna(0), rates.fillna(0), strict=True)],
-        "colorscale": _discrete(_CLASS_COLOURS) if hot else "YlOrRd",
+        "colorscale": _discrete(_CLASS_COLOURS) if hot else RATE_SCALE,
         "zmin": -0.5 if hot else 0,
         "zmax": 6.5 if hot else float(np.nanpercentile(rates, 98)) if len(table) else 1.0,
         "marker": {"line": {"width": 0.3, "color": BG}, "opacity": 0.85},
         "showscale": not hot,
-        "colorbar": {"thickness": 10, "len": 0.4, "x": 0.99, "tickfont": {"color": INK}},
+        "colorbar": {"thickness": 10, "len": 0.4, "x": 0.99, "tickfont": {"color": INK},
+                     "title": {"text": text(lang, "per_1000"), "font": {"color": INK, "size": 13}}},
         "hovertemplate": "%{customdata[0]}<br>%{customdata[1]} · %{customdata[2]}‰<extra></extra>",
         "visible": mode in ("rate", "hotspot"),
     }  # fmt: skip
@@ -98,7 +103,7 @@ def heat_trace(density: Density, *, visible: bool) -> Trace:
         "radius": 16,
         "zmin": 0,
         "zmax": colour_top(density.count),
-        "colorscale": "Inferno",
+        "colorscale": HEAT_SCALE,
         "opacity": 0.8,
         "showscale": False,
         "hoverinfo": "skip",

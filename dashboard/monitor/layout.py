@@ -16,7 +16,7 @@ from dash import dcc, html
 
 from dashboard import case_panel
 from dashboard.case_panel import CaseIds
-from dashboard.monitor.figures import NEW_COLOUR, OVERDUE_COLOUR, trend_figure
+from dashboard.monitor.figures import HEAT_SCALE, NEW_COLOUR, OVERDUE_COLOUR, RATE_SCALE, trend_figure
 from dashboard.monitor.i18n import short_name, source_name, text
 from dashboard.monitor.views import WINDOWS, Controls, MonitorData, map_figure
 from geo.vocabulary import Vocabulary
@@ -319,14 +319,22 @@ def legend(data: MonitorData) -> list[Any]:
     """What the map's colours mean in the current mode."""
     lang, mode = data.controls.lang, data.controls.mode
     if mode == "heat":
-        return [html.Div(text(lang, "heat_legend", m=f"{data.map.density.cell_m:.0f}")), _markers(lang)]
+        heat = text(lang, "heat_legend", m=f"{data.map.density.cell_m:.0f}")
+        return [html.Div(heat), _ramp(HEAT_SCALE, lang), _markers(lang)]
     if mode == "rate":
-        return [html.Div(text(lang, "rate_legend")), _markers(lang)]
+        return [html.Div(text(lang, "rate_legend")), _ramp(RATE_SCALE, lang), _markers(lang)]
     swatches = [("hot99", "#d7191c"), ("hot95", "#f46d43"), ("hot90", "#fdae61"), ("cold90", "#abd9e9"), ("cold95", "#74add1"), ("cold99", "#2c7bb6")]  # fmt: skip
     items = [
         html.Span([html.I(style={"background": c}), f"{text(lang, k[:-2])} {k[-2:]}%"]) for k, c in swatches
     ]
     return [html.Div(text(lang, "significance")), html.Div(items, className="swatches"), _markers(lang)]
+
+
+def _ramp(scale: list[list[Any]], lang: str) -> html.Div:
+    """A colour scale as a bar from few to many."""
+    stops = ", ".join(f"{colour} {float(at) * 100:.0f}%" for at, colour in scale)
+    bar = html.I(className="ramp-bar", style={"background": f"linear-gradient(90deg, {stops})"})
+    return html.Div([html.Span(text(lang, "few")), bar, html.Span(text(lang, "many"))], className="ramp")
 
 
 def _markers(lang: str) -> html.Div:
