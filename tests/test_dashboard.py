@@ -44,7 +44,10 @@ def _post(client, *, layers, street, window, present, changed):
         "outputs": [{"id": i, "property": p} for i, p in outputs],
         "inputs": [{"id": i, "property": "value", "value": v} for i, v in inputs],
         "changedPropIds": [changed],
-        "state": [{"id": "present", "property": "data", "value": present}],
+        "state": [
+            {"id": "present", "property": "data", "value": present},
+            {"id": "case-point", "property": "data", "value": None},
+        ],
     }
     return client.post("/_dash-update-component", json=body)
 
