@@ -57,6 +57,12 @@ class Unit:
     name: str
 
 
+# a grid's display name: its sequence number (the last 3 digits of a 15-digit code, the usual
+# county+street+community+grid scheme; any other code whole) and its worker, e.g. "007 · 张伟"
+GRID_NAME = (
+    "CASE WHEN g.code ~ '^[0-9]{15}$' THEN right(g.code, 3) ELSE g.code END"
+    " || coalesce(' · ' || nullif(btrim(g.worker_name), ''), '')"
+)
 _PATH = {
     "street": "SELECT 'street', s.id, s.code, s.name FROM street s WHERE s.id = :id",
     "community": """
@@ -67,7 +73,7 @@ _PATH = {
             JOIN street s ON s.id = c.street_id WHERE g.id = :id
         UNION ALL SELECT 'community', c.id, c.code, c.name FROM grid g JOIN community c ON c.id = g.community_id
             WHERE g.id = :id
-        UNION ALL SELECT 'grid', g.id, g.code, g.code FROM grid g WHERE g.id = :id""",
+        UNION ALL SELECT 'grid', g.id, g.code, {grid_name} FROM grid g WHERE g.id = :id""",
 }
 
 
@@ -76,7 +82,7 @@ def path(conn: Connection, drill: Drill) -> list[Unit]:
     district = conn.execute(sa.text("SELECT code, name FROM district WHERE valid_to IS NULL LIMIT 1")).first()
     units = [Unit("district", None, *(district or ("", "")))]
     if drill.unit_id is not None:
-        rows = conn.execute(sa.text(_PATH[drill.level]), {"id": drill.unit_id}).all()
+        rows = conn.execute(compose(_PATH[drill.level], grid_name=GRID_NAME), {"id": drill.unit_id}).all()
         if len(rows) != LEVELS.index(drill.level):
             raise ValueError(f"no {drill.level} with id {drill.unit_id}")
         units += [Unit(*row) for row in rows]
@@ -87,7 +93,7 @@ _CHILDREN = {
     "street": "SELECT s.id, s.code, s.name, {geo} FROM street s WHERE s.valid_to IS NULL",
     "community": "SELECT c.id, c.code, c.name, {geo} FROM community c "
     "WHERE c.valid_to IS NULL AND c.street_id = :id",
-    "grid": "SELECT g.id, g.code, g.code, {geo} FROM grid g WHERE g.valid_to IS NULL AND g.community_id = :id",
+    "grid": "SELECT g.id, g.code, {grid_name}, {geo} FROM grid g WHERE g.valid_to IS NULL AND g.community_id = :id",
 }
 # simplified in metres, 5 decimals (≈1 m): a few hundred KB for all 1,500 grids at most
 _GEO = "ST_AsGeoJSON(ST_Transform(ST_SimplifyPreserveTopology(ST_Transform({t}.geom, 4547), :tol), 4326), 5)"
@@ -106,9 +112,9 @@ def children(conn: Connection, drill: Drill, *, tolerance_m: float = 8.0) -> tup
     level = drill.child_level
     query = _CHILDREN[level or "grid"]
     if level is None:  # a grid: show the grid itself
-        query = "SELECT g.id, g.code, g.code, {geo} FROM grid g WHERE g.id = :id"
+        query = "SELECT g.id, g.code, {grid_name}, {geo} FROM grid g WHERE g.id = :id"
     alias = (level or "grid")[0]
-    sql = compose(query, geo=_GEO.format(t=alias))
+    sql = compose(query, geo=_GEO.format(t=alias), grid_name=GRID_NAME)
     rows = conn.execute(sql, {"id": drill.unit_id, "tol": tolerance_m}).all()
     return level, [_outline(row) for row in rows]
 
@@ -124,9 +130,10 @@ _GRIDS_IN = {
 def grids_in(conn: Connection, drill: Drill, *, tolerance_m: float = 8.0) -> list[Outline]:
     """Outlines of the current grids inside ``drill``, for grid choropleths."""
     sql = compose(
-        "SELECT g.id, g.code, g.code, {geo} FROM grid g {where} ORDER BY g.id",
+        "SELECT g.id, g.code, {grid_name}, {geo} FROM grid g {where} ORDER BY g.id",
         geo=_GEO.format(t="g"),
         where=_GRIDS_IN[drill.level],
+        grid_name=GRID_NAME,
     )
     return [_outline(row) for row in conn.execute(sql, {"id": drill.unit_id, "tol": tolerance_m})]
 

@@ -17,9 +17,10 @@ from collections.abc import Collection
 from dataclasses import dataclass
 
 import numpy as np
-import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from layers._sql import compose
+from layers.drill import GRID_NAME
 from layers.facts import Facts
 from layers.incident_filter import IncidentFilter
 from layers.indicators import Indicators, Period, counting, of_sums, unit_sums
@@ -28,7 +29,7 @@ from layers.tally import Counter, Sums, tally
 _UNITS = {
     "street": "SELECT id, name FROM street WHERE valid_to IS NULL",
     "community": "SELECT id, name FROM community WHERE valid_to IS NULL AND street_id = :unit_id",
-    "grid": "SELECT id, code AS name FROM grid WHERE valid_to IS NULL AND community_id = :unit_id",
+    "grid": "SELECT g.id, {grid_name} AS name FROM grid g WHERE g.valid_to IS NULL AND g.community_id = :unit_id",
 }
 
 
@@ -80,7 +81,7 @@ def ranked_units(
     level = f.drill.child_level
     if level is None:
         return []
-    units = conn.execute(sa.text(_UNITS[level]), {"unit_id": f.drill.unit_id}).all()
+    units = conn.execute(compose(_UNITS[level], grid_name=GRID_NAME), {"unit_id": f.drill.unit_id}).all()
     shown = lambda u: streets is None or level != "street" or u in streets  # noqa: E731
     rows = [Row(int(u), str(name), of_sums(sums, int(u)), shown(int(u))) for u, name in units]
     return sorted(rows, key=_worst_first)

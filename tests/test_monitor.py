@@ -9,18 +9,19 @@ import json
 from collections import Counter
 
 import numpy as np
+import pandas as pd
 import pytest
 import sqlalchemy as sa
 
 from dashboard.app import create_app
 from dashboard.callback_request import PATH, callback_body
 from dashboard.monitor import layout as L
-from dashboard.monitor.figures import NEW
-from dashboard.monitor.views import WINDOWS, Controls, MonitorCache, monitor_data
+from dashboard.monitor.figures import NEW, grid_trace
+from dashboard.monitor.views import WINDOWS, Controls, MonitorCache, monitor_data, unit_labels
 from geo.vocabulary import Vocabulary
 from layers import feeds
 from layers.changes import change_token
-from layers.drill import Drill
+from layers.drill import Drill, Outline
 from layers.incident_filter import IncidentFilter
 from layers.kpis import BEIJING
 from tests.auth import client_for
@@ -461,3 +462,18 @@ def test_each_map_mode_explains_its_colours_from_few_to_many(client, mode):
         scale = grids["colorscale"]
         assert scale[0] == [0.0, "rgb(255,255,204)"] and scale[-1] == [1.0, "rgb(128,0,38)"]
         assert grids["colorbar"]["title"]["text"] == "每千人"
+
+
+def test_grids_are_named_by_number_and_worker_and_hover_text_is_escaped(client, demo):
+    """At a community, the ranking names each grid by its number in the community (the last 3
+    digits of a 15-digit code) and its worker, as SQL written here says; a code of another
+    scheme is shown whole. Hover text from the data is escaped (Plotly reads a few tags in it)."""
+    community, = one(demo, "SELECT community_id FROM grid WHERE valid_to IS NULL GROUP BY 1 ORDER BY count(*) DESC, 1 LIMIT 1"),  # fmt: skip
+    out = update(client, drill={"level": "community", "id": community}, view="").get_json()["response"]
+    shown = json.dumps(out[L.RANKING]["children"], ensure_ascii=False)
+    for code, worker in all_rows(demo, "SELECT code, worker_name FROM grid WHERE valid_to IS NULL AND community_id = :c", c=community):  # fmt: skip
+        assert len(code) == 15 and (f"{code[-3:]} · {worker}" if worker else code[-3:]) in shown
+    outline = Outline(7, "G-7", "<b>7</b> · 李<i>", {"type": "Point", "coordinates": [0, 0]})
+    assert unit_labels([outline], {7: 3}) == ["&lt;b&gt;7&lt;/b&gt; · 李&lt;i&gt; · 3"]
+    grids = grid_trace([outline], pd.DataFrame({"n": [3], "rate": [1.5], "cluster": [""]}, index=[7]), mode="rate", lang="zh")  # fmt: skip
+    assert grids["customdata"][0][0] == "&lt;b&gt;7&lt;/b&gt; · 李&lt;i&gt;"

@@ -21,6 +21,7 @@ from dashboard.monitor.i18n import text
 from geo.vocabulary import Vocabulary
 from layers.density import Density, colour_top
 from layers.drill import Outline
+from layers.escaping import html_text
 
 FONT = "Noto Sans CJK SC, Microsoft YaHei, sans-serif"
 BG, PANEL, INK, MUTED = "#0b1220", "#111a2e", "#e6edf7", "#8aa0bf"
@@ -78,7 +79,7 @@ def grid_trace(grids: Sequence[Outline], values: pd.DataFrame, *, mode: str, lan
         "geojson": feature_collection(grids),
         "locations": [str(i) for i in ids],
         "z": _typed(np.round(np.asarray(z, float), 2), np.float32),
-        "customdata": [[o.code, int(n), round(float(r), 1)] for o, n, r in zip(grids, table["n"].fillna(0), rates.fillna(0), strict=True)],
+        "customdata": [[html_text(o.name), int(n), round(float(r), 1)] for o, n, r in zip(grids, table["n"].fillna(0), rates.fillna(0), strict=True)],
         "colorscale": _discrete(_CLASS_COLOURS) if hot else RATE_SCALE,
         "zmin": -0.5 if hot else 0,
         "zmax": 6.5 if hot else float(np.nanpercentile(rates, 98)) if len(table) else 1.0,

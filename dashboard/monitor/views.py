@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import threading
-from collections.abc import Callable, Collection, Hashable
+from collections.abc import Callable, Collection, Hashable, Sequence
 from dataclasses import dataclass, field, replace
 from functools import partial
 from typing import Any, Protocol, TypeVar
@@ -24,6 +24,7 @@ from geo.vocabulary import Vocabulary
 from layers import feeds, kpis, ranking, trend
 from layers.density import Density, Lattice, facts_density
 from layers.drill import Drill, GridInfo, Outline, Unit, children, grid_info, grids_in, path
+from layers.escaping import html_text
 from layers.extent import Extent
 from layers.facts import Facts, FactsCache
 from layers.hotspots import GridRates, GridWeights, grid_counter, grid_rates_of
@@ -414,19 +415,26 @@ def _map_data(
     if rates is not None and controls.mode == "hotspot":  # only the significant grids are drawn
         significant = set(rates.table.index[rates.table["cluster"] != ""])
         grids = [g for g in grids if g.unit_id in significant]
-    labels = [
-        f"{short_name(u.name)} · {volumes[u.unit_id]}" if u.unit_id in volumes else short_name(u.name)
-        for u in units
-    ]
     return MapData(
         units=units,
-        unit_labels=labels,
+        unit_labels=unit_labels(units, volumes),
         grids=grids,
         rates=rates,
         density=_heat(part, facts, f, lat0=bounds.latitude(conn), box=box),
         overdue=alerts.points,
         extent=box,
     )
+
+
+def unit_labels(units: Sequence[Outline], volumes: dict[int, int]) -> list[str]:
+    """Each unit's hover text: its short name and incident count, escaped (Plotly reads a few
+    HTML tags in hover text; the names come from the data)."""
+    return [
+        html_text(
+            f"{short_name(u.name)} · {volumes[u.unit_id]}" if u.unit_id in volumes else short_name(u.name)
+        )
+        for u in units
+    ]
 
 
 def _heat(part: Part, facts: Facts, f: IncidentFilter, *, lat0: float, box: Extent | None) -> Density:
