@@ -124,6 +124,27 @@ def started_server(env, *, port: int, log: Path, new_session: bool = False):
         copier.join(timeout=30)
 
 
+def collect_problems(page, problems: list[str]) -> None:
+    """Keep the page's console errors and uncaught exceptions in ``problems``."""
+    page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda e: problems.append(f"page error: {e}"))
+
+
+def pages_at(pw, sizes, problems: list[str], *, locale="zh-CN"):
+    """A fresh page (own context, own cookies) per viewport size in ``sizes``, in one headless
+    Chromium: yields (width, height, page), its console problems collected in ``problems``."""
+    browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+    try:
+        for width, height in sizes:
+            context = browser.new_context(viewport={"width": width, "height": height}, locale=locale)
+            page = context.new_page()
+            collect_problems(page, problems)
+            yield width, height, page
+            context.close()
+    finally:
+        browser.close()
+
+
 def sign_in(page, url, account, *, then=""):
     """Log in through the real login form, landing on ``url + then``."""
     page.goto(f"{url}login?next=/{then}")

@@ -13,7 +13,7 @@ import pytest
 from PIL import Image
 from playwright.sync_api import sync_playwright
 
-from tests.browser import CHROMIUM, CHROMIUM_ARGS, save_screenshot, sign_in
+from tests.browser import pages_at, save_screenshot, sign_in
 from tests.sql import all_rows
 
 pytestmark = pytest.mark.browser
@@ -138,12 +138,7 @@ def test_type_a_ticket_number_and_see_the_case(server, accounts, case):
     url, log = server
     problems: list[str] = []
     with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        for width, height in SIZES:
-            context = browser.new_context(viewport={"width": width, "height": height}, locale="zh-CN")
-            page = context.new_page()
-            page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
-            page.on("pageerror", lambda e: problems.append(f"page error: {e}"))
+        for width, height, page in pages_at(pw, SIZES, problems):
             sign_in(page, url, accounts["admin"])
             for name, (path, map_id, prefix, colour) in PAGES.items():
                 page.goto(url + path)
@@ -162,6 +157,4 @@ def test_type_a_ticket_number_and_see_the_case(server, accounts, case):
                 page.click(f"#{prefix}-close")  # closing takes the panel and the marker away
                 page.wait_for_selector(f"#{prefix}-panel.hidden", state="attached", timeout=30_000)
                 page.wait_for_function(UNMARKED, arg=map_id, timeout=30_000)
-            context.close()
-        browser.close()
     assert not problems, (problems, log.read_text()[-2000:])

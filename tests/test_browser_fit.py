@@ -13,7 +13,7 @@ import math
 import pytest
 from playwright.sync_api import sync_playwright
 
-from tests.browser import CHROMIUM, CHROMIUM_ARGS, save_screenshot, sign_in
+from tests.browser import pages_at, save_screenshot, sign_in
 from tests.sql import all_rows
 
 pytestmark = pytest.mark.browser
@@ -91,12 +91,7 @@ def test_the_wall_screen_map_fits_the_unit_at_every_level_and_size(demo_server, 
     url, log = demo_server
     problems: list[str] = []
     with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        for width, height in SIZES:
-            context = browser.new_context(viewport={"width": width, "height": height}, locale="zh-CN")
-            page = context.new_page()
-            page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
-            page.on("pageerror", lambda e: problems.append(f"page error: {e}"))
+        for width, height, page in pages_at(pw, SIZES, problems):
             sign_in(page, url, accounts["admin"], then="monitor")
             for level, (click, box) in zip(("district", "street", "community", "grid"), units, strict=True):
                 if click is not None:  # one level down: the breadcrumb grows, then the map is fitted
@@ -118,6 +113,4 @@ def test_the_wall_screen_map_fits_the_unit_at_every_level_and_size(demo_server, 
                     save_screenshot(
                         page, f"monitor-fit-{level}-{width}x{height}.png", readme=f"monitor-fit-{level}.png"
                     )
-            context.close()
-        browser.close()
     assert not problems, (problems, log.read_text()[-2000:])
