@@ -477,3 +477,20 @@ def test_grids_are_named_by_number_and_worker_and_hover_text_is_escaped(client, 
     assert unit_labels([outline], {7: 3}) == ["&lt;b&gt;7&lt;/b&gt; · 李&lt;i&gt; · 3"]
     grids = grid_trace([outline], pd.DataFrame({"n": [3], "rate": [1.5], "cluster": [""]}, index=[7]), mode="rate", lang="zh")  # fmt: skip
     assert grids["customdata"][0][0] == "&lt;b&gt;7&lt;/b&gt; · 李&lt;i&gt;"
+
+
+def test_the_hotspot_legend_says_so_when_no_grid_is_significant(client, demo):
+    """In hotspot mode a view whose grids are none significant says so in its legend (a blank
+    map is not "no problem found" by accident), and a view with significant grids does not."""
+    said = set()
+    for sid in [
+        None,
+        *[r[0] for r in all_rows(demo, "SELECT id FROM street WHERE valid_to IS NULL ORDER BY code")],
+    ]:
+        drill = {"level": "district", "id": None} if sid is None else {"level": "street", "id": sid}
+        out = update(client, drill=drill, mode="hotspot", view="").get_json()["response"]
+        drawn = len(out[L.MAP]["figure"]["data"][0]["locations"])
+        noted = "无显著热点或冷点" in json.dumps(out[L.LEGEND]["children"], ensure_ascii=False)
+        assert noted == (drawn == 0), (sid, drawn)
+        said.add(noted)
+    assert said == {True, False}  # the demo has both kinds of view

@@ -65,6 +65,7 @@ _TEXT: dict[str, tuple[str, str]] = {
     "hot": ("热点", "Hot spot"),
     "cold": ("冷点", "Cold spot"),
     "significance": ("显著性 Gi*: 99% / 95% / 90%", "Gi* significance: 99% / 95% / 90%"),
+    "no_clusters": ("此范围内无显著热点或冷点", "No significant hot or cold spots here"),
     "map_hint": ("点击地图区域下钻", "Click an area to drill down"),
     "kiosk_touring": ("轮播中", "Touring the streets"),
     "kiosk_status": (

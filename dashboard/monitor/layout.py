@@ -327,7 +327,13 @@ def legend(data: MonitorData) -> list[Any]:
     items = [
         html.Span([html.I(style={"background": c}), f"{text(lang, k[:-2])} {k[-2:]}%"]) for k, c in swatches
     ]
-    return [html.Div(text(lang, "significance")), html.Div(items, className="swatches"), _markers(lang)]
+    none = [html.Div(text(lang, "no_clusters"), className="legend-note")] if not data.map.grids else []
+    return [
+        html.Div(text(lang, "significance")),
+        html.Div(items, className="swatches"),
+        *none,
+        _markers(lang),
+    ]
 
 
 def _ramp(scale: list[list[Any]], lang: str) -> html.Div:
