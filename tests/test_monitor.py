@@ -450,13 +450,17 @@ def test_the_newest_incidents_a_view_counts_are_found_from_the_end(demo):
 @pytest.mark.parametrize("mode", ["heat", "rate"])
 def test_each_map_mode_explains_its_colours_from_few_to_many(client, mode):
     """The legend shows the mode's colour ramp from few to many (with the pulsing markers'
-    meaning); in rate mode the grids run from pale (few) to dark red (many) — plotly.js's own
+    meaning, the overdue dot in the map's colour: red over the heat layer, white over grids);
+    in rate mode the grids run from pale (few) to dark red (many) — plotly.js's own
     "YlOrRd" runs the other way — under a titled colour bar."""
     out = update(client, drill={"level": "district", "id": None}, mode=mode, view="").get_json()["response"]
     legend = json.dumps(out[L.LEGEND]["children"], ensure_ascii=False)
     assert (
         "ramp-bar" in legend and "少" in legend and "多" in legend and "新事件" in legend and "超期" in legend
     )
+    overdue = out[L.MAP]["figure"]["data"][3]["marker"]["color"]
+    assert f"background: {overdue}" in legend.replace('"background": "', "background: ")  # the same dot
+    assert (overdue == "#ff3b3b") == (mode == "heat")  # over grid colours not a hotspot class's red
     if mode == "rate":
         grids = out[L.MAP]["figure"]["data"][0]
         scale = grids["colorscale"]

@@ -14,7 +14,10 @@
     });
     if (pulsing.length === 0) { return; }
     big = !big;
-    window.Plotly.restyle(gd, { "marker.size": big ? 17 : 10, "marker.opacity": big ? 0.45 : 0.95 }, pulsing);
+    pulsing.forEach(function (i) {  // each trace between its own sizes (meta.pulse), else 10 and 17
+      var sizes = (gd.data[i].meta && gd.data[i].meta.pulse) || [10, 17];
+      window.Plotly.restyle(gd, { "marker.size": sizes[big ? 1 : 0], "marker.opacity": big ? 0.45 : 0.95 }, [i]);
+    });
   }, 800);
 })();
 

@@ -32,6 +32,7 @@ DARK_STYLE: dict[str, Any] = {
 }
 GRID, HEAT, UNITS, OVERDUE, NEW = 0, 1, 2, 3, 4
 OVERDUE_COLOUR, NEW_COLOUR = "#ff3b3b", "#ffc400"
+OVERDUE_OVER_GRIDS = "#f8fafc"  # overdue dots over the rate / hotspot grids (not a class's red)
 # pale = few, dark red = many, spelled out: plotly.js's own "YlOrRd" runs the other way round
 RATE_SCALE = [[float(at), colour] for at, colour in get_colorscale("YlOrRd")]
 HEAT_SCALE = get_colorscale("Inferno")  # the density layer's (dark = few, pale = many)
@@ -128,9 +129,16 @@ def units_trace(units: Sequence[Outline], labels: Sequence[str]) -> Trace:
     }
 
 
-def overdue_trace(points: Sequence[tuple[float, float, str, int]], label: str) -> Trace:
+def overdue_colour(mode: str) -> str:
+    """Red over the heat layer; white over grid colours, where red is a hotspot's class."""
+    return OVERDUE_COLOUR if mode == "heat" else OVERDUE_OVER_GRIDS
+
+
+def overdue_trace(points: Sequence[tuple[float, float, str, int]], label: str, *, mode: str) -> Trace:
     """Overdue open incidents; ``customdata`` is the grid, so a click drills towards it (the
-    alert list says what each one is)."""
+    alert list says what each one is). Over grid colours the dots are smaller (they pulse
+    between ``meta.pulse`` sizes, assets/monitor.js) so the cells under them stay readable."""
+    heat = mode == "heat"
     return {
         "type": "scattermap",
         "name": "overdue",
@@ -138,7 +146,8 @@ def overdue_trace(points: Sequence[tuple[float, float, str, int]], label: str) -
         "lat": _typed([p[1] for p in points], np.float32),
         "customdata": [p[3] for p in points],  # a plain list: Dash leaves typed arrays out of clickData
         "mode": "markers",
-        "marker": {"size": 11, "color": OVERDUE_COLOUR, "opacity": 0.9},
+        "marker": {"size": 11 if heat else 7, "color": overdue_colour(mode), "opacity": 0.9},
+        "meta": {"pulse": [10, 17] if heat else [6, 9]},
         "hovertemplate": f"{label}<extra></extra>",
     }
 

@@ -16,7 +16,7 @@ from dash import dcc, html
 
 from dashboard import case_panel
 from dashboard.case_panel import CaseIds
-from dashboard.monitor.figures import HEAT_SCALE, NEW_COLOUR, OVERDUE_COLOUR, RATE_SCALE, trend_figure
+from dashboard.monitor.figures import HEAT_SCALE, NEW_COLOUR, RATE_SCALE, overdue_colour, trend_figure
 from dashboard.monitor.i18n import short_name, source_name, text
 from dashboard.monitor.views import WINDOWS, Controls, MonitorData, map_figure
 from geo.vocabulary import Vocabulary
@@ -320,9 +320,9 @@ def legend(data: MonitorData) -> list[Any]:
     lang, mode = data.controls.lang, data.controls.mode
     if mode == "heat":
         heat = text(lang, "heat_legend", m=f"{data.map.density.cell_m:.0f}")
-        return [html.Div(heat), _ramp(HEAT_SCALE, lang), _markers(lang)]
+        return [html.Div(heat), _ramp(HEAT_SCALE, lang), _markers(lang, mode)]
     if mode == "rate":
-        return [html.Div(text(lang, "rate_legend")), _ramp(RATE_SCALE, lang), _markers(lang)]
+        return [html.Div(text(lang, "rate_legend")), _ramp(RATE_SCALE, lang), _markers(lang, mode)]
     swatches = [("hot99", "#d7191c"), ("hot95", "#f46d43"), ("hot90", "#fdae61"), ("cold90", "#abd9e9"), ("cold95", "#74add1"), ("cold99", "#2c7bb6")]  # fmt: skip
     items = [
         html.Span([html.I(style={"background": c}), f"{text(lang, k[:-2])} {k[-2:]}%"]) for k, c in swatches
@@ -332,7 +332,7 @@ def legend(data: MonitorData) -> list[Any]:
         html.Div(text(lang, "significance")),
         html.Div(items, className="swatches"),
         *none,
-        _markers(lang),
+        _markers(lang, mode),
     ]
 
 
@@ -343,9 +343,9 @@ def _ramp(scale: list[list[Any]], lang: str) -> html.Div:
     return html.Div([html.Span(text(lang, "few")), bar, html.Span(text(lang, "many"))], className="ramp")
 
 
-def _markers(lang: str) -> html.Div:
+def _markers(lang: str, mode: str) -> html.Div:
     """The pulsing markers, in every mode: overdue cases and incidents new since the last figures."""
-    dots = ((OVERDUE_COLOUR, "overdue_s"), (NEW_COLOUR, "new_s"))
+    dots = ((overdue_colour(mode), "overdue_s"), (NEW_COLOUR, "new_s"))
     return html.Div(
         [html.Span([html.I(className="dot", style={"background": c}), text(lang, k)]) for c, k in dots],
         className="swatches markers",

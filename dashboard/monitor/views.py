@@ -472,7 +472,7 @@ def map_traces(data: MonitorData) -> list[figures.Trace]:
         figures.grid_trace(m.grids, values, mode=mode, lang=lang),
         figures.heat_trace(m.density, visible=mode == "heat"),
         figures.units_trace(m.units, m.unit_labels),
-        figures.overdue_trace(m.overdue, text(lang, "overdue_s")),
+        figures.overdue_trace(m.overdue, text(lang, "overdue_s"), mode=mode),
         figures.new_trace([], text(lang, "new_s")),  # each screen's own (dashboard/monitor/callbacks.py)
     ]
 
