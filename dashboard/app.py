@@ -38,14 +38,19 @@ from dashboard.layout import DEFAULT_WINDOW, page
 from dashboard.monitor import layout as monitor_layout
 from dashboard.monitor import page as monitor
 from dashboard.monitor.callbacks import register_monitor_callbacks
+from dashboard.monitor.page import is_kiosk
 from dashboard.monitor.views import MonitorCache
+from dashboard.nav import nav_items
 from dashboard.ops import install_operations
+from dashboard.pages import BY_KEY, PAGES
+from dashboard.refusals import no_access, not_found
 from dashboard.uploads import layout as uploads_page
 from dashboard.uploads.callbacks import kind_options, register_upload_callbacks, upload_setup
 from dashboard.views import MapCaches, shared_map_state
 from geo import row_scope
 from geo.db import database_url, make_engine
 from geo.district_names import DistrictNames
+from geo.errors import ConfigError
 from geo.inspection_settings import InspectionSettings
 from geo.service_types import ServiceType, service_types_from_file
 from geo.settings import Settings
@@ -176,18 +181,26 @@ def create_app(
         identity=identity,
         unscoped=unscoped,
     )
+    _check_pages(builders, layouts)
 
     @app.callback(Output(PAGE, "children"), Input(URL, "pathname"), Input(URL, "search"))
     def route(pathname: str | None, search: str | None) -> html.Div:
         """The page for the path (see ``dashboard/auth/access.PATHS``) if the account's role may
         use it; a "no access" note if not; not found otherwise."""
         page, user = page_for_path(pathname), current_user()
+        role = None if user is None else user.role
         if page is None:
-            return _message("404", "页面不存在 Page not found", identity.get())
-        if user is None or not may_use(user.role, page):
-            text = "此账号无权查看此页面 This account may not see this page."
-            return _message("无权访问 No access", text, identity.get())
+            return not_found(role=role)
+        if role is None or not may_use(role, page):
+            return no_access(BY_KEY[page], role=role)
         return builders[page](search)
+
+    @app.callback(Output(NAV, "children"), Input(URL, "pathname"), Input(URL, "search"))
+    def navigation(pathname: str | None, search: str | None) -> list[Component]:
+        """The navigation bar for the signed-in account (none in a kiosk)."""
+        kiosk = is_kiosk(parse_qs((search or "").lstrip("?")))
+        current = page_for_path(pathname)
+        return nav_items(current_user(), current=current, kiosk=kiosk, centre=identity.get().centre)
 
     register_callbacks(app, engine=engine, registry=registry, tile_url=settings.tile_url, maps=maps)
     register_monitor_callbacks(app, engine=engine, cache=cache, vocabulary=vocabulary)
@@ -222,6 +235,15 @@ def create_app(
         script_hashes=app.csp_hashes(),
     )
     return app
+
+
+def _check_pages(builders: Mapping[str, PageBuilder], layouts: Mapping[str, Component]) -> None:
+    """Every registered page (``dashboard/pages.py``) has its builder and its layout."""
+    keys = {page.key for page in PAGES}
+    if keys != set(builders) or keys | {SHELL} != set(layouts):
+        raise ConfigError(
+            f"pages {sorted(keys)} vs builders {sorted(builders)} and layouts {sorted(layouts)}"
+        )
 
 
 def _case_pages(settings: Settings) -> list[CasePage]:
@@ -328,23 +350,9 @@ def _login_names(identity: Identity) -> dict[str, str]:
     return {"gridgov_title_zh": identity.title_zh, "gridgov_title_en": identity.title_en}
 
 
-def _message(title: str, text: str, identity: Identity) -> html.Div:
-    return html.Div(
-        [html.H1(title), html.P(text), dcc.Link(f"{identity.centre} / monitor", href="/monitor")],
-        className="not-found",
-    )
-
-
-URL, PAGE, LOGOUT = "url", "page", "logout"
+URL, PAGE, NAV = "url", "page", "nav"
 
 
 def _shell() -> html.Div:
-    """The frame around every page: the router's location and target, and a logout button
-    (a plain form POST: no script; the gate checks its origin)."""
-    logout = html.Form(
-        html.Button("退出 Log out", type="submit", id=LOGOUT),
-        action="/logout",
-        method="POST",
-        className="logout",
-    )
-    return html.Div([dcc.Location(id=URL), html.Div(id=PAGE), logout])
+    """The frame around every page: the router's location, the navigation bar and the page."""
+    return html.Div([dcc.Location(id=URL), html.Nav(id=NAV, className="app-nav"), html.Div(id=PAGE)])

@@ -4,6 +4,7 @@ through the real login form (CSRF token included) and send our own Origin on eve
 from __future__ import annotations
 
 import re
+from typing import Any
 
 from flask import Flask
 from flask.testing import FlaskClient
@@ -60,6 +61,14 @@ def client_for(server: Flask, account: tuple[str, str] | None = None) -> FlaskCl
         response = login(client, *account)
         assert response.status_code == 303, response.get_data(as_text=True)  # type: ignore[attr-defined]
     return client
+
+
+def kiosk_login(client: FlaskClient, token: str) -> Any:
+    """``/kiosk?token=`` as a wall screen opens it: the page, then its button (a POST)."""
+    page = client.get(f"/kiosk?token={token}").get_data(as_text=True)
+    found = re.search(r'name="csrf" value="([^"]+)"', page)
+    assert found is not None, page
+    return client.post("/kiosk", data={"csrf": found.group(1), "token": token})
 
 
 def session_cookie(client: FlaskClient) -> str:

@@ -27,7 +27,16 @@ from geo import sessions, users
 from geo.errors import ConfigError, InputError
 from geo.login_throttle import POLICY
 from geo.settings import Settings
-from tests.auth import COOKIE, ORIGIN, client_for, csrf_token, login, make_account, session_cookie
+from tests.auth import (
+    COOKIE,
+    ORIGIN,
+    client_for,
+    csrf_token,
+    kiosk_login,
+    login,
+    make_account,
+    session_cookie,
+)
 from tests.sql import one
 
 NO_ACCESS = "无权访问"
@@ -133,19 +142,12 @@ def test_each_role_is_refused_the_pages_and_callbacks_it_may_not_use(app, demo, 
         assert NO_ACCESS in text and "figure" not in text and len(text) < 2_000
 
 
-def _kiosk_login(client, token):
-    """``/kiosk?token=`` as a wall screen opens it: the page, then its button (a POST)."""
-    page = client.get(f"/kiosk?token={token}").get_data(as_text=True)
-    csrf = re.search(r'name="csrf" value="([^"]+)"', page).group(1)
-    return client.post("/kiosk", data={"csrf": csrf, "token": token})
-
-
 def _kiosk_client(app, demo, accounts, token=None):
     client = client_for(app.server)
     if token is None:
         with demo.begin() as conn:
             token = sessions.new_kiosk_token(conn, accounts["wall_screen"][0])
-    response = _kiosk_login(client, token)
+    response = kiosk_login(client, token)
     assert response.status_code == 303 and response.location == "/monitor?kiosk=1"
     return client
 
@@ -160,7 +162,7 @@ def test_a_kiosk_link_alone_logs_nobody_in(app, demo, accounts):
     assert client.get("/_dash-layout").status_code == 401
     forged = client_for(app.server).post("/kiosk", data={"token": token})  # no form token
     assert forged.status_code == 400
-    _kiosk_login(client, token)
+    kiosk_login(client, token)
     assert client.get("/_dash-layout").status_code == 200
 
 
@@ -173,7 +175,7 @@ def test_a_new_kiosk_token_ends_the_old_tokens_sessions(app, demo, accounts):
     with demo.begin() as conn:
         new = sessions.new_kiosk_token(conn, screen)
     assert client.get("/_dash-layout").status_code == 401  # the old token's session is over
-    assert _kiosk_login(client_for(app.server), old).status_code == 401
+    assert kiosk_login(client_for(app.server), old).status_code == 401
     assert _kiosk_client(app, demo, accounts, token=new).get("/_dash-layout").status_code == 200
 
 
@@ -441,7 +443,7 @@ def test_kiosk_tokens_are_stored_hashed_and_only_for_wall_screens(demo, accounts
 
 def test_a_wrong_kiosk_token_is_refused(app):
     client = client_for(app.server)
-    response = _kiosk_login(client, "not-a-token")
+    response = kiosk_login(client, "not-a-token")
     assert response.status_code == 401 and client.get("/_dash-layout").status_code == 401
 
 

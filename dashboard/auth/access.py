@@ -14,34 +14,15 @@ from typing import Any
 
 from dash.development.base_component import Component
 
+from dashboard.pages import PAGES
 from geo.errors import ConfigError
 from geo.users import ROLES
 
 SHELL = "shell"
-_EVERYONE = frozenset(ROLES)
-_DESK = frozenset({"admin", "street_leader", "planner"})
 PAGE_ROLES: Mapping[str, frozenset[str]] = MappingProxyType(
-    {
-        SHELL: _EVERYONE,
-        "monitor": _EVERYONE,
-        "map": _DESK,
-        "inspections": frozenset({"admin", "street_leader"}),
-        "coverage": _DESK,
-        "audit": frozenset({"admin"}),
-        "data": frozenset({"admin"}),
-    }
+    {SHELL: frozenset(ROLES)} | {page.key: page.roles for page in PAGES}
 )
-PATHS: Mapping[str, str] = MappingProxyType(
-    {
-        "/": "monitor",
-        "/monitor": "monitor",
-        "/map": "map",
-        "/inspections": "inspections",
-        "/coverage": "coverage",
-        "/audit": "audit",
-        "/data": "data",
-    }
-)
+PATHS: Mapping[str, str] = MappingProxyType({path: page.key for page in PAGES for path in page.paths})
 
 
 def page_for_path(pathname: str | None) -> str | None:

@@ -26,6 +26,11 @@ def _first(query: Mapping[str, Sequence[str]], key: str) -> str:
     return values[0]
 
 
+def is_kiosk(query: Mapping[str, Sequence[str]]) -> bool:
+    """``?kiosk=1`` (or true / yes): the wall screen tours the streets, with no controls."""
+    return _first(query, "kiosk") in ("1", "true", "yes")
+
+
 def build(
     engine: Engine,
     settings: Settings,
@@ -53,7 +58,7 @@ def build(
         sources=sources,
         refresh_ms=settings.refresh_seconds * 1000,
         kiosk_ms=settings.kiosk_seconds * 1000,
-        kiosk=_first(query, "kiosk") in ("1", "true", "yes"),
+        kiosk=is_kiosk(query),
         digests=view.digests,
         identity=identity,
         notice=notice,

@@ -1,0 +1,69 @@
+"""The navigation bar in headless Chromium (issue #20), served by the real `gridgov serve`: at
+1366×768, 1920×1080 and 3840×2160 an admin goes through every page by the bar's links without
+the page reloading, the bar is whole (nothing cut) and the page below it starts under it; a
+planner's bar offers only the planner's pages, and a page typed in that the role may not open
+says which roles may."""
+
+from __future__ import annotations
+
+import pytest
+from playwright.sync_api import sync_playwright
+
+from dashboard.pages import PAGES
+from tests.browser import pages_at, save_screenshot, sign_in
+
+pytestmark = pytest.mark.browser
+SIZES = ((1366, 768), (1920, 1080), (3840, 2160))
+BAR = """() => {
+    const nav = document.querySelector('.app-nav'), box = nav.getBoundingClientRect();
+    const cut = [...nav.querySelectorAll('.nav-link, .nav-user, .nav-brand, .logout button')]
+        .filter(e => e.scrollWidth > e.clientWidth + 1 || e.getBoundingClientRect().right > box.right + 0.5);
+    const page = document.querySelector('#page > *').getBoundingClientRect();
+    return {cut: cut.map(e => e.textContent), height: box.height, below: page.top >= box.bottom - 0.5,
+            links: [...nav.querySelectorAll('.nav-link')].map(a => a.getAttribute('href')),
+            current: [...nav.querySelectorAll('.nav-link.current')].map(a => a.getAttribute('href'))};
+}"""
+# a mark on the window: still there after a link is followed if the page did not reload
+MARK, MARKED = "() => { window.gridgovNavMark = 1; }", "() => window.gridgovNavMark === 1"
+PAGE_SHOWN = {
+    "/monitor": "#m-map",
+    "/map": "#map",
+    "/inspections": ".ins-page",
+    "/coverage": "#cov-map",
+    "/audit": ".audit-page",
+    "/data": ".data-page",
+}
+
+
+def test_an_admin_goes_through_every_page_by_the_bar_at_every_size(demo_server, accounts):
+    url, log = demo_server
+    problems: list[str] = []
+    with sync_playwright() as pw:
+        for width, height, page in pages_at(pw, SIZES, problems):
+            sign_in(page, url, accounts["admin"], then="monitor")
+            page.wait_for_selector("#m-map .js-plotly-plot")
+            page.evaluate(MARK)
+            for target in [p for p in PAGES if p.key != "monitor"] + [PAGES[0]]:
+                page.click(f".app-nav a[href='{target.path}']")
+                page.wait_for_selector(PAGE_SHOWN[target.path], timeout=60_000)
+                bar = page.evaluate(BAR)
+                assert bar["links"] == [p.path for p in PAGES], bar
+                assert bar["current"] == [target.path] and not bar["cut"] and bar["below"], (width, target.key, bar)
+                assert page.evaluate(MARKED), f"following the link to {target.path} reloaded the page"
+            save_screenshot(page, f"nav-monitor-{width}x{height}.png", readme="nav-monitor.png")
+    assert not problems, (problems, log.read_text()[-2000:])
+
+
+def test_a_planner_sees_only_the_planners_pages_and_a_refusal_names_the_roles(demo_server, accounts):
+    url, log = demo_server
+    problems: list[str] = []
+    with sync_playwright() as pw:
+        for _width, _height, page in pages_at(pw, ((1366, 768),), problems):
+            sign_in(page, url, accounts["planner"], then="coverage")
+            page.wait_for_selector(".app-nav .nav-link")
+            assert page.evaluate(BAR)["links"] == [p.path for p in PAGES if "planner" in p.roles]
+            assert accounts["planner"][0] in page.inner_text(".nav-user")
+            page.goto(f"{url}inspections")
+            card = page.wait_for_selector(".refusal-card").inner_text()
+            assert "无权访问" in card and "街道负责人" in card and "区级管理员" in card
+    assert not problems, (problems, log.read_text()[-2000:])
