@@ -44,8 +44,8 @@ SHOWN = f"""() => {{
 }}"""
 PROJECT = f"""([lon, lat]) => {{
     const gd = {GD}, p = gd._fullLayout.map._subplot.map.project([lon, lat]);
-    const box = gd.getBoundingClientRect();
-    return [box.left + p.x, box.top + p.y];
+    const box = gd.getBoundingClientRect(), k = box.width / gd.offsetWidth;  // the wall screen's scale
+    return [box.left + p.x * k, box.top + p.y * k];
 }}"""
 # each list of the 超期 / 临期 / latest panels: items cut by its edge, items shown whole, and
 # whether the list itself lies inside its panel

@@ -39,7 +39,9 @@
     var full = gd._fullLayout, sub = full && full.map && full.map._subplot;
     if (!box || box.length !== 4 || !sub || !sub.map || !sub.map.isStyleLoaded()) { return; }
     watch(gd, sub.map);
-    var rect = gd.getBoundingClientRect();
+    // the map's own size in CSS pixels, as MapLibre lays it out (a scaled wall screen's canvas
+    // is drawn larger, but the map inside it is not)
+    var rect = { width: gd.offsetWidth, height: gd.offsetHeight };
     if (rect.width < 20 || rect.height < 20) { return; }
     var key = gd.layout.uirevision + "|" + box.join(",") + "@" + Math.round(rect.width) + "x" + Math.round(rect.height);
     // a figure without a uirevision drops every view by hand when replaced: fit each new one
