@@ -36,9 +36,10 @@ def page_values(client, path):
     return components(response.get_json()["response"]["page"]["children"], {})
 
 
-def callback_request(key, spec, values, overrides):
+def callback_request(key, spec, values, overrides, *, changed=None):
     """The request Dash sends for the callback ``key`` (``spec`` from ``app.callback_map``), its
-    inputs and state taken from the page's ``values``, or from ``overrides`` where given."""
+    inputs and state taken from the page's ``values``, or from ``overrides`` where given;
+    ``changed`` ("id.property", default the first input) is the input that fired it."""
 
     def prop(item):
         if item["id"].startswith("{"):
@@ -54,7 +55,7 @@ def callback_request(key, spec, values, overrides):
         for part in key.strip(".").split("...")
     ]
     inputs = [prop(i) for i in spec["inputs"]]
-    changed = next((f"{i['id']}.{i['property']}" for i in inputs if isinstance(i, dict)), "")
+    changed = changed or next((f"{i['id']}.{i['property']}" for i in inputs if isinstance(i, dict)), "")
     return {
         "output": key,
         "outputs": outputs if key.startswith("..") else outputs[0],

@@ -38,7 +38,8 @@ def test_views_exports_and_changes_are_audited_and_only_admins_read_the_log(sett
     _call(app, leader, values, "ins-download.data", {})
     target = plan["routes"][0]["stops"][0]["target"]
     overrides = {("ins-r-target", "value"): target, ("ins-r-outcome", "value"): "passed",
-                 ("ins-r-date", "date"): dt.date.today().isoformat(), ("ins-r-notes", "value"): "ok"}  # fmt: skip
+                 ("ins-r-date", "date"): dt.date.today().isoformat(), ("ins-r-notes", "value"): "ok",
+                 ("ins-r-inspector", "value"): "王检查"}  # fmt: skip
     _call(app, leader, values, "..ins-r-message.children", overrides)
     actions = [
         (action, detail.get("what")) for action, detail in _entries(demo, accounts["street_leader"][0])

@@ -1,5 +1,8 @@
-"""The planning page in headless Chromium: plan a street, see numbered stops, pin a target,
-re-plan, export the offline map; the console stays clean and nothing leaves localhost."""
+"""The planning page in headless Chromium: the register shows with the page, plan a street, see
+numbered stops, pin a target, re-plan (the selection is cleared), drop another (the pinned one
+stays), open a stop from its team-day's list (its row selected), record a visit (refused without
+an inspector, then confirmed where it is seen), export the offline map; the console stays clean
+and nothing leaves localhost."""
 
 import re
 from pathlib import Path
@@ -13,10 +16,10 @@ from tests.browser import CHROMIUM, CHROMIUM_ARGS, LOCAL_HOSTS, save_screenshot,
 pytestmark = pytest.mark.browser
 STOPS_JS = """() => {
     const gd = document.querySelector('#ins-map .js-plotly-plot');
-    return gd && gd.data ? gd.data.filter(t => t.mode === 'markers+text').map(t => t.text.join(',')) : [];
+    return gd && gd.data ? gd.data.filter(t => t.mode === 'markers+text' && t.name !== 'office').map(t => t.text.join(',')) : [];
 }"""
 ROUTED_JS = """() => document.querySelector('#ins-map .js-plotly-plot').data
-    .filter(t => t.mode === 'markers+text').flatMap(t => t.customdata)"""
+    .filter(t => t.mode === 'markers+text' && t.name !== 'office').flatMap(t => t.customdata)"""
 UNPLANNED_JS = """() => {
     let found = null;
     dash_ag_grid.getApi('ins-grid').forEachNode(n => { if (!found && n.data.choice === '') found = n.data.rid; });
@@ -26,6 +29,13 @@ CHOICE_JS = """id => {
     const node = dash_ag_grid.getApi('ins-grid').getRowNode(id);
     return node ? node.data.choice : null;
 }"""
+
+SELECTED_JS = "() => dash_ag_grid.getApi('ins-grid').getSelectedRows().map(r => r.id)"
+SELECT_JS = """id => {
+    const api = dash_ag_grid.getApi('ins-grid'), node = api.getRowNode(id);
+    api.ensureNodeVisible(node); node.setSelected(true);
+}"""
+NAME_JS = "id => dash_ag_grid.getApi('ins-grid').getRowNode(id).data.name"
 
 
 @pytest.fixture
@@ -47,10 +57,9 @@ def test_plan_a_street_pin_a_target_replan_and_export(accounts, planner, tmp_pat
         )
         page.on("pageerror", lambda e: problems.append(f"page error: {e}"))
         sign_in(page, url, accounts["street_leader"], then="inspections")
-        # before a plan the empty register says what to do, in the page's words, not AG Grid's
-        page.wait_for_selector("#ins-grid .ag-overlay-no-rows-center")
-        empty = page.inner_text("#ins-grid .ag-overlay-no-rows-center")
-        assert "选择街道后点击" in empty and "No Rows" not in empty, empty
+        # the street's register shows with the page, before any plan, its targets on the map
+        page.wait_for_selector("#ins-grid .ag-row")
+        assert page.evaluate(STOPS_JS) == []
         page.click("#ins-plan")
         page.wait_for_function(f"() => ({STOPS_JS})().length > 0", timeout=60_000)
         stops = page.evaluate(STOPS_JS)
@@ -70,7 +79,32 @@ def test_plan_a_street_pin_a_target_replan_and_export(accounts, planner, tmp_pat
         page.wait_for_function(f"() => ({CHOICE_JS})({target!r}) === '指定 pinned'", timeout=60_000)
         routed = page.evaluate(ROUTED_JS)
         assert int(target) in routed
+        assert page.evaluate(SELECTED_JS) == []  # Pin cleared the selection
+        # drop another planned target: the pinned one stays pinned
+        other = next(str(t) for t in routed if str(t) != target)
+        page.evaluate(SELECT_JS, other)
+        page.click("#ins-drop")
+        page.wait_for_function(f"() => ({CHOICE_JS})({other!r}) === '排除 dropped'", timeout=60_000)
+        assert page.evaluate(CHOICE_JS, target) == "指定 pinned" and page.evaluate(SELECTED_JS) == []
+        # a stop in its team-day's list opens its row in the register
+        first = page.locator("#ins-summary button.ins-stop").first
+        stop = first.get_attribute("id")
+        first.click()
+        page.wait_for_function(f"() => ({SELECTED_JS})().length === 1", timeout=30_000)
+        assert f'"target":{page.evaluate(SELECTED_JS)[0]}' in stop.replace(" ", "")
         save_screenshot(page, "inspections-1600x1100.png", readme="inspections.png")
+        # a visit: refused without an inspector, then saved with a confirmation in view
+        name = page.evaluate(NAME_JS, target)
+        page.click("#ins-r-target")  # Dash's dropdown: open it, search, pick the option
+        page.locator(".dash-dropdown-search").fill(name)
+        page.locator(".dash-dropdown-option", has_text=name).first.click()
+        page.keyboard.press("Escape")
+        page.click("#ins-r-save")
+        assert "检查人" in page.wait_for_selector("#ins-r-message .ins-error").inner_text()
+        page.fill("#ins-r-inspector", "王五")
+        page.click("#ins-r-save")
+        ok = page.wait_for_selector("#ins-r-message .ins-ok")
+        assert "已保存" in ok.inner_text() and ok.is_visible()
 
         # the offline map export
         with page.expect_download() as download:

@@ -48,7 +48,11 @@ def test_an_admin_goes_through_every_page_by_the_bar_at_every_size(demo_server, 
                 page.wait_for_selector(PAGE_SHOWN[target.path], timeout=60_000)
                 bar = page.evaluate(BAR)
                 assert bar["links"] == [p.path for p in PAGES], bar
-                assert bar["current"] == [target.path] and not bar["cut"] and bar["below"], (width, target.key, bar)
+                assert bar["current"] == [target.path] and not bar["cut"] and bar["below"], (
+                    width,
+                    target.key,
+                    bar,
+                )
                 assert page.evaluate(MARKED), f"following the link to {target.path} reloaded the page"
             save_screenshot(page, f"nav-monitor-{width}x{height}.png", readme="nav-monitor.png")
     assert not problems, (problems, log.read_text()[-2000:])

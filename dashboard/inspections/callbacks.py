@@ -10,16 +10,18 @@ import datetime as dt
 from collections.abc import Mapping
 from typing import Any
 
-from dash import Dash, Input, Output, State, ctx, dcc, no_update
+from dash import ALL, Dash, Input, Output, Patch, State, ctx, dcc, no_update
 from dash.exceptions import PreventUpdate
 from sqlalchemy.engine import Engine
 
 from dashboard.auth import trail
 from dashboard.auth.current import current_row_scope
 from dashboard.inspections import layout as L
-from dashboard.inspections.figures import plan_figure
+from dashboard.inspections.choice import CLEAR, DROP, PIN, Choice, rechecks, selected_ids
+from dashboard.inspections.figures import FOCUS, plan_figure
+from dashboard.inspections.focus import focus_of
 from dashboard.inspections.solver import Solver
-from dashboard.inspections.views import planning, request_from, street_outline
+from dashboard.inspections.views import Planning, planning, request_from, street_outline
 from geo.errors import InputError
 from geo.inspection_kinds import InspectionKind
 from geo.inspection_settings import InspectionSettings
@@ -50,72 +52,66 @@ def register_inspection_callbacks(
 ) -> None:
     @app.callback(
         *PLAN_OUTPUTS,
-        Input(L.PLAN_BUTTON, "n_clicks"), Input(L.CHOICE, "data"), Input(L.SAVED, "data"),
-        State(L.STREET, "value"), State(L.START, "date"), State(L.DAYS, "value"), State(L.TEAMS, "value"),
-        State(L.VISITS, "value"), State(L.KINDS, "value"),
-        prevent_initial_call=True,
+        Input(L.PLAN_BUTTON, "n_clicks"), Input(L.CHOICE, "data"), Input(L.SAVED, "data"), Input(L.STREET, "value"),
+        State(L.START, "date"), State(L.DAYS, "value"), State(L.TEAMS, "value"),
+        State(L.VISITS, "value"), State(L.KINDS, "value"), State(L.PLAN, "data"),
     )  # fmt: skip
     def plan(
-        _n: int,
-        choice: Any,
-        _saved: Any,
-        street: Any,
-        start: Any,
-        days: Any,
-        teams: Any,
-        visits: Any,
-        wanted: Any,
-    ) -> tuple[Any, ...]:
+        _n: int, choice: Any, _saved: Any, street: Any, start: Any, days: Any, teams: Any, visits: Any, wanted: Any, planned: Any
+    ) -> tuple[Any, ...]:  # fmt: skip
+        """The street's register (and its targets on the map) on page load and when the street
+        changes; its plan when asked, and again after a pin, drop or visit once there is one."""
+        trigger = ctx.triggered_id
+        solve = trigger == L.PLAN_BUTTON or (trigger in (L.CHOICE, L.SAVED) and isinstance(planned, dict))
+        if street is None and not solve:
+            raise PreventUpdate  # no street to show (none loaded, or none this account may plan)
         try:
-            request = request_from(
-                street=street,
-                start=start,
-                days=days,
-                teams=teams,
-                visits=visits,
-                kinds=wanted,
-                choice=choice,
-                known_kinds=kinds,
-            )
+            request = request_from(street=street, start=start, days=days, teams=teams, visits=visits,
+                                   kinds=wanted, choice=choice, known_kinds=kinds)  # fmt: skip
             if not current_row_scope().allows(request.street):
                 raise InputError("this account plans only its own streets; pick one from the list")
             with engine.connect() as conn:
-                network = networks.get(conn)
-                data = planning(
-                    conn, network, request, today=today(), settings=settings, kinds=kinds, solve=solver.solve
-                )
+                data = planning(conn, networks.get(conn), request, today=today(), settings=settings, kinds=kinds,
+                                solve=solver.solve if solve else None)  # fmt: skip
             trail.record(
                 engine, "view", what="inspection register", street=request.street, targets=len(data.register)
             )
         except InputError as exc:
             return (*(no_update,) * 6, f"⚠ {exc}")
-        targets = [{"label": str(r.name), "value": int(r.id)} for r in data.register.itertuples()]
-        return (
-            L.register_rows(data.register, data.plan, kinds), plan_figure(data.plan, data.outline), L.summary(data.plan),
-            L.coverage(data.rounds, kinds), plan_to_dict(data.plan), targets, "",
-        )  # fmt: skip
+        return _shown(data, kinds)
 
     @app.callback(
-        Output(L.CHOICE, "data"),
-        Input(L.PIN, "n_clicks"), Input(L.DROP, "n_clicks"), Input(L.CLEAR, "n_clicks"),
+        Output(L.CHOICE, "data"), Output(L.GRID, "selectedRows"), Output(L.CONFIRM, "displayed"), Output(L.CONFIRM, "message"),
+        Input(L.PIN, "n_clicks"), Input(L.DROP, "n_clicks"), Input(L.CLEAR, "n_clicks"), Input(L.CONFIRM, "submit_n_clicks"),
         State(L.GRID, "selectedRows"), State(L.CHOICE, "data"),
         prevent_initial_call=True,
     )  # fmt: skip
-    def choose(_p: int, _d: int, _c: int, selected: Any, choice: Any) -> dict[str, list[int]]:
-        """Pin or drop the selected targets (pinning undoes a drop and the other way round)."""
-        current = choice if isinstance(choice, dict) else {}
-        pinned = {i for i in current.get("pinned", []) if isinstance(i, int)}
-        dropped = {i for i in current.get("dropped", []) if isinstance(i, int)}
-        ids = {
-            row["id"] for row in selected or [] if isinstance(row, dict) and isinstance(row.get("id"), int)
-        }
-        if ctx.triggered_id == L.CLEAR:
-            pinned, dropped = set(), set()
-        elif ctx.triggered_id == L.PIN:
-            pinned, dropped = pinned | ids, dropped - ids
-        elif ctx.triggered_id == L.DROP:
-            pinned, dropped = pinned - ids, dropped | ids
-        return {"pinned": sorted(pinned), "dropped": sorted(dropped)}
+    def choose(_p: int, _d: int, _c: int, _yes: int, selected: Any, stored: Any) -> tuple[Any, ...]:
+        """Pin or drop the selected targets and clear the selection; dropping a recheck due in
+        the period asks first (the dialog's OK drops them)."""
+        action = _ACTIONS.get(str(ctx.triggered_id))
+        if action is None:
+            raise PreventUpdate
+        if ctx.triggered_id == L.DROP and (names := rechecks(selected)):
+            return no_update, no_update, True, L.drop_question(names)
+        choice = Choice.parse(stored).apply(action, selected_ids(selected))
+        return choice.to_store(), [], False, no_update
+
+    @app.callback(
+        Output(L.GRID, "selectedRows", allow_duplicate=True), Output(L.GRID, "scrollTo"),
+        Output(L.MAP, "figure", allow_duplicate=True),
+        Input(L.MAP, "clickData"), Input({"type": L.STOP, "target": ALL}, "n_clicks"), State(L.PLAN, "data"),
+        prevent_initial_call=True,
+    )  # fmt: skip
+    def focus(click: Any, _stops: Any, planned: Any) -> tuple[Any, ...]:
+        """A stop opened from its team-day's list or a target clicked on the map: its row selected
+        and scrolled to in the register, a ring under it on the map."""
+        found = focus_of(ctx.triggered_id, ctx.triggered, click=click, plan=planned)
+        if found is None:
+            raise PreventUpdate
+        ring = Patch()
+        ring["data"][FOCUS]["lon"], ring["data"][FOCUS]["lat"] = [found.lon], [found.lat]
+        return {"ids": [str(found.target)]}, {"rowId": str(found.target), "rowPosition": "middle"}, ring
 
     @app.callback(
         Output(L.DOWNLOAD, "data"),
@@ -154,25 +150,54 @@ def register_inspection_callbacks(
         Output(L.R_MESSAGE, "children"), Output(L.SAVED, "data"),
         Input(L.R_SAVE, "n_clicks"),
         State(L.R_TARGET, "value"), State(L.R_OUTCOME, "value"), State(L.R_DATE, "date"), State(L.R_DUE, "date"),
-        State(L.R_INSPECTOR, "value"), State(L.R_NOTES, "value"), State(L.SAVED, "data"),
+        State(L.R_INSPECTOR, "value"), State(L.R_NOTES, "value"), State(L.SAVED, "data"), State(L.R_TARGET, "options"),
         prevent_initial_call=True,
     )  # fmt: skip
     def save(
-        _n: int, target: Any, outcome: Any, day: Any, due: Any, inspector: Any, notes: Any, saved: Any
-    ) -> tuple[str, Any]:
+        _n: int,
+        target: Any,
+        outcome: Any,
+        day: Any,
+        due: Any,
+        inspector: Any,
+        notes: Any,
+        saved: Any,
+        targets: Any,
+    ) -> tuple[Any, Any]:
         try:
             record = _record(target, outcome, day, due, inspector, notes)
             with engine.begin() as conn:
                 visit = record_visit(conn, record, recheck_days=settings.recheck_days)
                 trail.record_in(conn, "change", what="inspection visit", visit=visit, target=record.target)
         except InputError as exc:
-            return f"⚠ {exc}", no_update
-        return "已保存 saved", (saved or 0) + 1
+            return L.refused(str(exc)), no_update
+        return L.saved(_label(targets, record.target), record.at.date().isoformat()), (saved or 0) + 1
+
+
+_ACTIONS = {L.PIN: PIN, L.DROP: DROP, L.CLEAR: CLEAR, L.CONFIRM: DROP}
+
+
+def _shown(data: Planning, kinds: Mapping[str, InspectionKind]) -> tuple[Any, ...]:
+    """The plan callback's outputs for ``data`` (the plan's store None without a plan)."""
+    targets = [{"label": str(r.name), "value": int(r.id)} for r in data.register.itertuples()]
+    figure = plan_figure(data.plan, data.outline, communities=data.communities, register=data.register)
+    return (
+        L.register_rows(data.register, data.plan, kinds, request=data.request), figure, L.summary(data.plan),
+        L.coverage(data.rounds, kinds), None if data.plan is None else plan_to_dict(data.plan), targets, "",
+    )  # fmt: skip
+
+
+def _label(options: Any, value: int) -> str:
+    """The dropdown's label for ``value`` (the browser's copy: shown back to the same user only)."""
+    found = [o.get("label") for o in options if isinstance(o, dict) and o.get("value") == value] if isinstance(options, list) else []  # fmt: skip
+    return str(found[0]) if found else f"#{value}"
 
 
 def _record(target: Any, outcome: Any, day: Any, due: Any, inspector: Any, notes: Any) -> VisitRecord:
     if not isinstance(target, int):
         raise InputError("choose a target first (先选择对象)")
+    if not str(inspector or "").strip():
+        raise InputError("请填写检查人 enter who inspected")
     try:
         when = dt.datetime.combine(
             dt.date.fromisoformat(str(day)[:10]), dt.datetime.now(BEIJING).time(), tzinfo=BEIJING

@@ -12,7 +12,7 @@ from dash import dcc, html
 
 from geo.inspection_kinds import InspectionKind
 from layers.cycles import RoundCoverage
-from layers.plan import Plan
+from layers.plan import Plan, PlanRequest, TeamDay
 from layers.plan_export import title
 from layers.risk import FACTORS
 from layers.visits import OUTCOMES
@@ -21,7 +21,9 @@ P = "ins-"
 STREET, START, DAYS, TEAMS, VISITS, KINDS = (
     P + k for k in ("street", "start", "days", "teams", "visits", "kinds")
 )
-PLAN_BUTTON, PIN, DROP, CLEAR, CHOICE = (P + k for k in ("plan", "pin", "drop", "clear", "choice"))
+PLAN_BUTTON, PIN, DROP, CLEAR, CHOICE, CONFIRM = (
+    P + k for k in ("plan", "pin", "drop", "clear", "choice", "confirm-drop")
+)
 GRID, MAP, SUMMARY, COVERAGE, MESSAGE, PLAN = (
     P + k for k in ("grid", "map", "summary", "coverage", "message", "plan-data")
 )
@@ -50,16 +52,16 @@ WHY = {
 }
 
 COLUMNS: list[dict[str, Any]] = [
-    {"field": "name", "headerName": "对象 Target", "minWidth": 220},
+    {"field": "choice", "headerName": "安排 Choice", "width": 150, "pinned": "left"},
+    {"field": "name", "headerName": "对象 Target", "minWidth": 220, "pinned": "left"},
     {"field": "kind_zh", "headerName": "类型 Kind", "width": 110},
-    {"field": "score", "headerName": "风险分 Score", "width": 110, "sort": "desc"},
+    {"field": "score", "headerName": "风险分 Score", "width": 160, "sort": "desc"},
     {"field": "why", "headerName": "风险构成 Why", "minWidth": 320, "wrapText": False, "tooltipField": "why"},
     {"field": "last_visit", "headerName": "上次检查 Last visit", "width": 140},
     {"field": "last_result", "headerName": "结果 Result", "width": 100},
     {"field": "due_in", "headerName": "距到期(天) Due in", "width": 120},
     {"field": "rectifications_open", "headerName": "待整改 Open", "width": 100},
     {"field": "first_deadline", "headerName": "整改期限 Deadline", "width": 130},
-    {"field": "choice", "headerName": "安排 Choice", "width": 100},
 ]
 
 
@@ -103,6 +105,7 @@ def register_grid() -> dag.AgGrid:
         defaultColDef={"sortable": True, "filter": True, "resizable": True},
         dashGridOptions={
             "rowSelection": {"mode": "multiRow", "checkboxes": True, "headerCheckbox": False},
+            "selectionColumnDef": {"pinned": "left", "width": 44},
             "tooltipShowDelay": 300,
             "localeText": GRID_TEXT,
         },
@@ -113,14 +116,16 @@ def register_grid() -> dag.AgGrid:
 
 
 def register_rows(
-    register: Any, plan: Plan | None, kinds: Mapping[str, InspectionKind]
+    register: Any, plan: Plan | None, kinds: Mapping[str, InspectionKind], *, request: PlanRequest
 ) -> list[dict[str, Any]]:
-    """Rows for the grid: text fields stay text (the grid renders them as text, never HTML)."""
+    """Rows for the grid: text fields stay text (the grid renders them as text, never HTML).
+    ``recheck``: an open rectification due by the period's end (dropping it asks first)."""
     planned = {s.target: WHY.get(s.why, s.why) for r in plan.routes for s in r.stops} if plan else {}
-    pinned = plan.request.pinned if plan else frozenset()
-    dropped = plan.request.dropped if plan else frozenset()
+    pinned, dropped = request.pinned, request.dropped
+    end = pd.Timestamp(request.start + dt.timedelta(days=request.days - 1))
     rows = []
     for r in register.itertuples():
+        deadline = pd.to_datetime(r.first_deadline)
         last = (
             r.last_visit.tz_convert("Asia/Shanghai").strftime("%Y-%m-%d")
             if hasattr(r.last_visit, "tz_convert") and not pd.isna(r.last_visit)
@@ -137,12 +142,17 @@ def register_rows(
             "last_result": "" if r.last_passed is None or r.last_passed != r.last_passed else ("合格" if r.last_passed else "隐患"),
             "due_in": None if r.due_in != r.due_in else int(r.due_in), "rectifications_open": int(r.rectifications_open),
             "first_deadline": str(r.first_deadline) if r.first_deadline is not None and r.first_deadline == r.first_deadline else "",
-            "choice": choice,
+            "choice": choice, "recheck": bool(not pd.isna(deadline) and deadline <= end),
         })  # fmt: skip
     return rows
 
 
+STOP = "ins-stop"  # a stop in the list of a team-day (pattern id: {"type": STOP, "target": id})
+
+
 def summary(plan: Plan | None) -> html.Div:
+    """The plan in words: totals, what did not fit or was not needed, and each team-day's stops
+    in order (a stop opens its row in the register and shows it on the map)."""
     if plan is None:
         return html.Div("选择街道并点击“规划” (choose a street and press Plan)", className="muted")
     basis = (
@@ -154,31 +164,40 @@ def summary(plan: Plan | None) -> html.Div:
         f"{len(plan.routes)} 个组日 team-days · {sum(len(r.stops) for r in plan.routes)} 站 stops of {plan.candidates} candidates · "
         f"{plan.distance_m / 1000:.1f} km · {basis}"
     )
-    rows = [
-        html.Tr(
-            [
-                html.Td(title(r)),
-                html.Td(len(r.stops)),
-                html.Td(f"{r.distance_m / 1000:.1f}"),
-                html.Td(f"{r.minutes / 60:.1f}"),
-            ]
-        )
-        for r in plan.routes
-    ]
     warn = (
-        [
-            html.P(
-                f"{len(plan.missed_mandatory)} 个必查对象未能安排 mandatory visits did not fit: 增加小组或天数 add teams or days",
-                className="warn",
-            )
-        ]
+        [html.P(f"{len(plan.missed_mandatory)} 个必查对象未能安排 mandatory visits did not fit: 增加小组或天数 add teams or days", className="warn")]
         if plan.missed_mandatory
         else []
-    )
-    table = html.Table(
-        [html.Tr([html.Th(h) for h in ("组日 Team-day", "站 Stops", "km", "小时 Hours")]), *rows]
-    )
-    return html.Div([head, *warn, table], className="ins-summary")
+    )  # fmt: skip
+    unused = unused_team_days(plan)
+    notes = [html.P(unused, className="ins-note")] if unused else []
+    return html.Div([head, *warn, *notes, html.Div([_team_day(r) for r in plan.routes], className="ins-days")],
+                    className="ins-summary")  # fmt: skip
+
+
+def unused_team_days(plan: Plan) -> str | None:
+    """Why fewer team-days were planned than the days × teams asked for (None if all are used)."""
+    request = plan.request
+    asked, used = request.days * request.teams, len(plan.routes)
+    if used >= asked:
+        return None
+    if plan.candidates == 0:
+        return f"本期无需检查的对象（无到期、整改、指定或高风险对象），{asked} 个组日均未安排 · nothing is due, to recheck, pinned or risky in these {request.days} days"
+    if not plan.left_out:
+        return (f"全部 {plan.candidates} 个候选对象已安排，只需 {used}/{asked} 个组日（每组每天最多 {request.visits_per_day} 站）· "
+                f"all {plan.candidates} candidates fit in {used} of {asked} team-days; pin more targets to use the rest")  # fmt: skip
+    return (f"只用了 {used}/{asked} 个组日：其余 {len(plan.left_out)} 个可选对象风险较低，路程不值得安排；固定 Pin 可强制安排 · "
+            f"{len(plan.left_out)} optional targets were not worth the walk by their risk; pin one to have it visited")  # fmt: skip
+
+
+def _team_day(route: TeamDay) -> html.Details:
+    line = f"{title(route)} · {len(route.stops)} 站 stops · {route.distance_m / 1000:.1f} km · {route.minutes / 60:.1f} 小时 h"
+    stops = [
+        html.Li(html.Button([html.B(stop.name), f" · {WHY.get(stop.why, stop.why)}", html.Span(f" {stop.address or ''}", className="muted")],
+                            id={"type": STOP, "target": stop.target}, n_clicks=0, className="ins-stop"))
+        for stop in route.stops
+    ]  # fmt: skip
+    return html.Details([html.Summary(line), html.Ol(stops)], open=True)
 
 
 def coverage(rounds: list[RoundCoverage], kinds: Mapping[str, InspectionKind]) -> html.Div:
@@ -205,13 +224,36 @@ def record_form(*, today: dt.date) -> html.Div:
                 ]
             ),
             html.Label(["整改期限 Due", dcc.DatePickerSingle(id=R_DUE, display_format="YYYY-MM-DD")]),
-            dcc.Input(id=R_INSPECTOR, placeholder="检查人 inspector", maxLength=100),
+            dcc.Input(
+                id=R_INSPECTOR, placeholder="检查人（必填）inspector (required)", maxLength=100, required=True
+            ),
             dcc.Textarea(id=R_NOTES, placeholder="情况说明 notes", maxLength=4000),
-            html.Button("保存 Save", id=R_SAVE, n_clicks=0),
-            html.Div(id=R_MESSAGE, className="muted"),
+            html.Div(
+                [
+                    html.Button("保存 Save", id=R_SAVE, n_clicks=0, className="primary"),
+                    html.Div(id=R_MESSAGE, role="status"),
+                ],
+                className="ins-save",
+            ),
         ],
         className="ins-record",
     )
+
+
+def saved(target: str, day: str) -> html.Div:
+    """The confirmation after a visit is recorded: large, green, beside the button."""
+    return html.Div(f"✓ 已保存 saved: {target} · {day}", className="ins-ok")
+
+
+def refused(message: str) -> html.Div:
+    return html.Div(f"⚠ {message}", className="ins-error")
+
+
+def drop_question(names: list[str]) -> str:
+    """What the dialog asks before rechecks due in the period are dropped."""
+    listed = "、".join(names[:5]) + (f" 等 {len(names)} 个" if len(names) > 5 else "")
+    return (f"{listed} 有到期的整改复查，排除后本期将不安排复查。确定排除吗？\n"
+            f"{len(names)} selected target(s) have a rectification recheck due in this period. Drop anyway?")  # fmt: skip
 
 
 def page(
@@ -256,6 +298,7 @@ def page(
                 className="ins-body",
             ),
             dcc.Store(id=CHOICE, data={"pinned": [], "dropped": []}),
+            dcc.ConfirmDialog(id=CONFIRM),
             dcc.Store(id=PLAN),
             dcc.Store(id=SAVED, data=0),
             dcc.Download(id=DOWNLOAD),

@@ -23,6 +23,19 @@ from layers.register import risk_register
 
 _STREETS = "SELECT id, name FROM street WHERE valid_to IS NULL ORDER BY code"
 _OUTLINE = "SELECT ST_AsGeoJSON(geom, 6) FROM street WHERE id = :s"
+_COMMUNITIES = """
+SELECT name, ST_AsGeoJSON(geom, 6), ST_X(ST_PointOnSurface(geom)), ST_Y(ST_PointOnSurface(geom))
+FROM community WHERE street_id = :s AND valid_to IS NULL ORDER BY code"""
+
+
+@dataclass(frozen=True)
+class Community:
+    """A community or village of the street, drawn under the routes for orientation."""
+
+    name: str
+    outline: dict[str, Any]
+    lon: float  # a point inside it, for its label
+    lat: float
 
 
 def streets(conn: Connection) -> list[tuple[int, str]]:
@@ -32,6 +45,11 @@ def streets(conn: Connection) -> list[tuple[int, str]]:
 def street_outline(conn: Connection, street: int) -> dict[str, Any] | None:
     text = conn.execute(sa.text(_OUTLINE), {"s": street}).scalar()
     return json.loads(text) if text else None
+
+
+def communities(conn: Connection, street: int) -> list[Community]:
+    rows = conn.execute(sa.text(_COMMUNITIES), {"s": street})
+    return [Community(str(n), json.loads(g), float(x), float(y)) for n, g, x, y in rows if g]
 
 
 def _whole(value: object, *, name: str, low: int, high: int) -> int:
@@ -78,9 +96,11 @@ def request_from(
 
 @dataclass(frozen=True)
 class Planning:
+    request: PlanRequest
     register: pd.DataFrame
-    plan: Plan
+    plan: Plan | None  # None: the register alone, before anyone asked for a plan
     outline: dict[str, Any] | None
+    communities: list[Community]
     rounds: list[RoundCoverage]
 
 
@@ -92,13 +112,21 @@ def planning(
     today: dt.date,
     settings: InspectionSettings,
     kinds: Mapping[str, InspectionKind],
-    solve: routing.SolveFn = routing.solve,
+    solve: routing.SolveFn | None = routing.solve,
 ) -> Planning:
+    """The street's register, its plan solved by ``solve`` (None: the register alone), and what
+    the map draws under them."""
     register = risk_register(conn, street=request.street, today=today, kinds=request.kinds)
-    plan = make_plan(conn, network, request, today=today, settings=settings, register=register, solve=solve)
+    plan = (
+        None
+        if solve is None
+        else make_plan(conn, network, request, today=today, settings=settings, register=register, solve=solve)
+    )
     return Planning(
+        request=request,
         register=register,
         plan=plan,
         outline=street_outline(conn, request.street),
+        communities=communities(conn, request.street),
         rounds=round_coverage(conn, street=request.street, today=today, kinds=request.kinds, registry=kinds),
     )
