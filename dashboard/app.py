@@ -14,10 +14,12 @@ from dash.development.base_component import Component
 from sqlalchemy.engine import Engine
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from dashboard import audit_page
 from dashboard import layout as map_layout
 from dashboard.api import install_api
 from dashboard.api._body import MAX_BYTES as API_MAX_BYTES
+from dashboard.audit import layout as audit_page
+from dashboard.audit.callbacks import register_audit_callbacks, shown
+from dashboard.audit.paging import Cursor
 from dashboard.auth import current_user, install_auth
 from dashboard.auth.access import SHELL, callback_pages, may_use, page_for_path
 from dashboard.auth.current import current_row_scope, may_see_street
@@ -56,6 +58,7 @@ from geo.service_types import ServiceType, service_types_from_file
 from geo.settings import Settings
 from geo.sla import SlaRules
 from geo.vocabulary import Vocabulary
+from layers.audit import AuditFilter, accounts, kinds
 from layers.boundaries import street_list
 from layers.identity import Identity
 from layers.inventory import Presence, presence
@@ -224,6 +227,7 @@ def create_app(
         else api_engine,
         vocabulary=vocabulary,
     )
+    register_audit_callbacks(app, engine=engine)
     register_upload_callbacks(app, engine=engine, setup=upload_setup(settings, vocabulary=vocabulary))
     # an upload arrives as base64 in one callback request, an API batch as JSON: bound every body
     app.server.config["MAX_CONTENT_LENGTH"] = max(settings.upload_max_mb * 1_400_000, API_MAX_BYTES + 1)
@@ -268,7 +272,7 @@ def _skeletons(registry: LayerRegistry, vocabulary: Vocabulary) -> dict[str, Com
         "monitor": monitor.skeleton(),
         "inspections": inspections.page([], today=today(), kinds=vocabulary.inspection_kinds),
         "coverage": coverage_page.page([], default=None),
-        "audit": audit_page.page([]),
+        "audit": audit_page.page([], cursor=Cursor()),
         "data": uploads_page.page(kind_options(), max_mb=1),
     }
 
@@ -302,8 +306,8 @@ def _builders(
     def audit_log(search: str | None) -> html.Div:
         kind = audit_page.kind_from(search)
         with engine.connect() as conn:
-            rows = audit_page.entries(conn, kind=kind)
-            return audit_page.page(rows, known=audit_page.kinds(conn), kind=kind)
+            rows, cursor = shown(conn, AuditFilter(kind=kind), Cursor())
+            return audit_page.page(rows, cursor=cursor, kinds=kinds(conn), users=accounts(conn), kind=kind)
 
     def planning(_search: str | None) -> html.Div:
         with engine.connect() as conn:

@@ -469,7 +469,10 @@ class AuditEntry(Base):
     UPDATE but for the growing count of a ``login.throttled`` entry (migration 0013)."""
 
     __tablename__ = "audit_log"
-    __table_args__ = (sa.Index("ix_audit_log_action_id", "action", "id"),)
+    __table_args__ = (
+        sa.Index("ix_audit_log_action_id", "action", "id"),
+        sa.Index("ix_audit_log_username_id", "username", "id"),  # migration 0021
+    )
     id: Mapped[int] = mapped_column(sa.BigInteger, primary_key=True)
     at: Mapped[dt.datetime] = mapped_column(
         sa.DateTime(timezone=True), server_default=sa.func.now(), index=True
