@@ -3,11 +3,15 @@
 
 from __future__ import annotations
 
+import re
+from collections.abc import Sequence
 from pathlib import Path
 from typing import cast
 
 import folium
 from branca.element import Element, Figure
+
+from layers.escaping import html_text
 
 VENDOR = Path(__file__).resolve().parent.parent / "data" / "vendor" / "leaflet"
 
@@ -33,3 +37,33 @@ def offline_map(location: tuple[float, float], *, zoom: int, style: str = "") ->
         index=0,
     )
     return m
+
+
+_PANEL_CSS = (
+    "position:fixed;z-index:1000;background:rgba(255,255,255,.93);border:1px solid #999;border-radius:4px;"
+    "padding:6px 10px;font-size:13px;line-height:1.5;font-family:Noto Sans CJK SC,sans-serif;max-width:40%"
+)
+
+
+def add_panels(m: folium.Map, *, title: str, lines: Sequence[str], legend: Sequence[tuple[str, str]]) -> None:
+    """A title block (top left: ``title`` and ``lines``) and a legend (bottom left: colour, label)
+    over the map; every text escaped here as HTML text."""
+    block = f"<b style='font-size:15px'>{html_text(title)}</b>" + "".join(
+        f"<br>{html_text(x)}" for x in lines
+    )
+    keys = "".join(
+        f"<div><span style='display:inline-block;width:12px;height:12px;margin-right:6px;background:{_colour(c)}'>"
+        f"</span>{html_text(label)}</div>"
+        for c, label in legend
+    )
+    body = cast(Figure, m.get_root()).html
+    body.add_child(Element(f"<div class='gg-title' style='{_PANEL_CSS};top:10px;left:50px'>{block}</div>"))
+    if legend:
+        body.add_child(
+            Element(f"<div class='gg-legend' style='{_PANEL_CSS};bottom:14px;left:10px'>{keys}</div>")
+        )
+
+
+def _colour(value: str) -> str:
+    """A CSS colour we wrote (#rrggbb or rgba(...)); anything else is dropped."""
+    return value if re.fullmatch(r"#[0-9a-fA-F]{3,8}|rgba?\([0-9., ]+\)", value) else "#999"

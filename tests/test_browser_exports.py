@@ -2,7 +2,7 @@
 
 folium writes a tooltip's text raw inside a JavaScript template literal, where ``html.escape``
 leaves `` ` `` and ``${…}`` alone. Every text field of a plan (office, target names, kinds,
-addresses, reasons) and of a coverage map (service points, suggested sites) carries a payload
+addresses, reasons, the title block) and of a coverage map (service points, suggested sites) carries a payload
 for each context: ``${…}`` and a backtick for the template literal, ``</script>`` for the script
 element, ``<img onerror>`` for HTML, a backslash that would break the literal's syntax. Headless
 Chromium opens each export from a file, opens every tooltip, and no script may have run: the
@@ -22,6 +22,7 @@ from playwright.sync_api import sync_playwright
 
 from layers.coverage import Coverage, Demand, Walks
 from layers.coverage_export import coverage_html
+from layers.export_heading import Heading
 from layers.plan import Plan, PlanRequest, Stop, TeamDay
 from layers.plan_export import plan_html, plan_print
 from tests.test_browser import CHROMIUM, CHROMIUM_ARGS
@@ -43,6 +44,11 @@ CLEAN_JS = (
 OPEN_TOOLTIPS_JS = """() => document.querySelectorAll('.leaflet-marker-icon, path.leaflet-interactive')
     .forEach(e => e.dispatchEvent(new MouseEvent('mouseover', {bubbles: true})))"""
 TOOLTIP_TEXT_JS = "() => [...document.querySelectorAll('.leaflet-tooltip')].map(t => t.innerText).join('\\n')"
+
+
+HEADING = Heading(
+    HOSTILE, HOSTILE, HOSTILE, HOSTILE, dt.datetime(2026, 6, 10, tzinfo=dt.UTC)
+)  # every line a payload
 
 
 def _plan() -> Plan:
@@ -68,8 +74,8 @@ def _coverage() -> tuple[Coverage, pd.DataFrame, list[tuple[float, float, str, f
 def _exports(folder: Path) -> dict[str, Path]:
     result, points, suggested = _coverage()
     pages = {
-        "plan-map.html": plan_html(_plan()),
-        "plan-print.html": plan_print(_plan()),
+        "plan-map.html": plan_html(_plan(), heading=HEADING),
+        "plan-print.html": plan_print(_plan(), heading=HEADING),
         "coverage-map.html": coverage_html(result, points, np.array([[113.305, 40.079]]), suggested),
     }
     for name, text in pages.items():

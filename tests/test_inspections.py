@@ -13,9 +13,10 @@ from geo.inspection_kinds import INSPECTION_KINDS
 from geo.inspection_settings import InspectionSettings
 from layers import routing
 from layers.cycles import round_coverage, round_of
+from layers.export_heading import Heading
 from layers.network import NetworkCache
 from layers.plan import Plan, PlanRequest, Stop, TeamDay, make_plan
-from layers.plan_export import plan_html, plan_print, plan_workbook
+from layers.plan_export import HEADERS, SUMMARY_HEADERS, plan_heading, plan_html, plan_print, plan_workbook
 from layers.register import risk_register
 from layers.risk import score
 from layers.visits import VisitRecord, record_visit
@@ -187,24 +188,46 @@ def _plan_with(name):
     )
 
 
+HEADING = Heading("某区", "某街道", "", "王五", dt.datetime(2026, 6, 10, 1, 30, tzinfo=dt.UTC))
+
+
 def test_the_html_map_loads_nothing_from_outside_and_escapes_names():
-    page = plan_html(_plan_with(EVIL))
+    page = plan_html(_plan_with(EVIL), heading=plan_heading(HEADING, _plan_with(EVIL)))
     assert not re.search(r"<(script|link|img)[^>]+(src|href)\s*=\s*[\"']?(https?:)?//", page)
     assert "url(http" not in page and "@import" not in page
     assert EVIL not in page and "<img src=x" not in page and "&lt;script&gt;" in page
     assert "L.map(" in page and "leaflet" in page.lower()
+    assert (
+        "巡查计划 某街道" in page and "某区 · 某街道" in page and "06-11 第1组" in page
+    )  # title block, legend
 
 
-def test_the_workbook_has_a_sheet_per_team_day_and_guards_formulas():
-    book = load_workbook(io.BytesIO(plan_workbook(_plan_with("=HYPERLINK(1)"))))
-    assert book.sheetnames == ["汇总 Summary", "06-11 T1"]
-    rows = list(book["06-11 T1"].values)
-    assert len(rows) == 2 and rows[1][1] == "'=HYPERLINK(1)" and rows[1][3] == "'=1+2"
-    assert list(book["汇总 Summary"].values)[1][:3] == ("2026-06-11", 1, 1)
+def test_the_workbook_has_a_titled_sheet_per_team_day_in_chinese_and_guards_formulas():
+    plan = _plan_with("=HYPERLINK(1)")
+    book = load_workbook(
+        io.BytesIO(plan_workbook(plan, heading=plan_heading(HEADING, plan), kinds={"market": "便民市场"}))
+    )
+    assert book.sheetnames == ["汇总", "06-11 第1组"]
+    day = book["06-11 第1组"]
+    rows = list(day.values)
+    assert rows[0][0] == "巡查路线 06-11 第1组 team 1" and rows[1][0] == "某区 · 某街道"
+    assert "2026-06-11 至 2026-06-15（5 天 · 3 组）" in rows[2][0] and "王五 · 2026-06-10 09:30" in rows[3][0]
+    head = rows.index(HEADERS)
+    assert rows[head + 1][1:4] == ("'=HYPERLINK(1)", "便民市场", "'=1+2") and len(rows) == head + 2
+    assert day.freeze_panes == f"A{head + 2}" and day.page_setup.orientation == "landscape"
+    summary = list(book["汇总"].values)
+    assert summary[summary.index(SUMMARY_HEADERS) + 1] == ("2026-06-11", "第1组", 1, 0.2, 0.4)
 
 
-def test_the_print_pages_escape_and_break_per_team_day():
-    page = plan_print(_plan_with(EVIL))
+def test_the_print_pages_escape_and_break_per_team_day_with_a_title_block_and_a_route_map():
+    page = plan_print(_plan_with(EVIL), heading=HEADING)
     assert (
         page.count("<section>") == 1 and "size: A4" in page and EVIL not in page and "街道办&lt;b&gt;" in page
     )
+    assert "某区 · 某街道" in page and page.count("<svg") == 1 and "<polyline" in page and ">1</text>" in page
+
+
+def test_file_names_say_what_where_and_when():
+    heading = Heading("某区", "新/旺 街道", "", "x", dt.datetime(2026, 6, 10, 20, tzinfo=dt.UTC))
+    assert heading.file_name("巡查计划", "xlsx") == "巡查计划-新_旺_街道-20260611.xlsx"  # Beijing's date
+    assert heading.file_name("巡查地图", "html", day=dt.date(2026, 6, 12)).endswith("-20260612.html")

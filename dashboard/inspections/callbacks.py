@@ -15,7 +15,7 @@ from dash.exceptions import PreventUpdate
 from sqlalchemy.engine import Engine
 
 from dashboard.auth import trail
-from dashboard.auth.current import current_row_scope
+from dashboard.auth.current import current_row_scope, current_user
 from dashboard.inspections import layout as L
 from dashboard.inspections.choice import CLEAR, DROP, PIN, Choice, rechecks, selected_ids
 from dashboard.inspections.figures import FOCUS, plan_figure
@@ -25,9 +25,10 @@ from dashboard.inspections.views import Planning, planning, request_from, street
 from geo.errors import InputError
 from geo.inspection_kinds import InspectionKind
 from geo.inspection_settings import InspectionSettings
+from layers.export_heading import heading_of
 from layers.network import NetworkCache
 from layers.plan import plan_from_dict, plan_to_dict
-from layers.plan_export import plan_html, plan_print, plan_workbook
+from layers.plan_export import plan_heading, plan_html, plan_print, plan_workbook
 from layers.visits import VisitRecord, record_visit
 
 BEIJING = dt.timezone(dt.timedelta(hours=8))
@@ -128,23 +129,22 @@ def register_inspection_callbacks(
             raise PreventUpdate from None
         if not current_row_scope().allows(plan_.request.street):
             raise PreventUpdate  # a plan for another street, made up in the browser
-        stem = f"inspection-plan-{plan_.request.start.isoformat()}"
         stops = sum(len(r.stops) for r in plan_.routes)
-        trail.record(
-            engine,
-            "export",
-            what="inspection plan",
-            button=ctx.triggered_id,
-            street=plan_.request.street,
-            stops=stops,
-        )
-        if ctx.triggered_id == L.EXPORT_XLSX:
-            return dcc.send_bytes(plan_workbook(plan_), f"{stem}.xlsx")
-        if ctx.triggered_id == L.EXPORT_PRINT:
-            return dcc.send_string(plan_print(plan_), f"{stem}-print.html")
+        trail.record(engine, "export", what="inspection plan", button=ctx.triggered_id, street=plan_.request.street, stops=stops)  # fmt: skip
+        who = current_user()
         with engine.connect() as conn:
             outline = street_outline(conn, plan_.request.street)
-        return dcc.send_string(plan_html(plan_, outline=outline), f"{stem}-map.html")
+            heading = heading_of(conn, street=plan_.request.street, period="", by=who.username if who else "—", at=dt.datetime.now(dt.UTC))  # fmt: skip
+        heading = plan_heading(heading, plan_)
+        if ctx.triggered_id == L.EXPORT_XLSX:
+            book = plan_workbook(plan_, heading=heading, kinds={k: v.zh for k, v in kinds.items()})
+            return dcc.send_bytes(book, heading.file_name("巡查计划", "xlsx", day=plan_.request.start))
+        if ctx.triggered_id == L.EXPORT_PRINT:
+            return dcc.send_string(plan_print(plan_, heading=heading, outline=outline), heading.file_name("巡查路线-打印", "html", day=plan_.request.start))  # fmt: skip
+        return dcc.send_string(
+            plan_html(plan_, heading=heading, outline=outline),
+            heading.file_name("巡查地图", "html", day=plan_.request.start),
+        )
 
     @app.callback(
         Output(L.R_MESSAGE, "children"), Output(L.SAVED, "data"),
