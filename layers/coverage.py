@@ -23,6 +23,16 @@ from sqlalchemy.engine import Connection
 from layers.network import Links, Network, float_rows, to_metres
 
 WALK_M_PER_MIN = 80.0  # 4.8 km/h: a "15-minute life circle" is 1,200 m
+
+
+def walk_words(metres: float, *, unit: str = "m") -> str:
+    """The threshold as the page asked for it, the other unit beside it: "步行 15 分钟（1,200 米）"."""
+    minutes = metres / WALK_M_PER_MIN
+    if unit == "min":
+        return f"步行 {minutes:,.0f} 分钟（{metres:,.0f} 米）"
+    return f"步行 {metres:,.0f} 米（约 {minutes:,.0f} 分钟）"
+
+
 _BUILDINGS = """
 SELECT b.id, ST_X(ST_Centroid(b.geom)), ST_Y(ST_Centroid(b.geom)), b.residents, c.street_id, b.community_id,
        c.kind = 'village'

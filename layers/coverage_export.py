@@ -4,7 +4,6 @@ an offline HTML map (layers/offline_map.py). Names are escaped for where they la
 
 from __future__ import annotations
 
-import io
 import json
 from collections.abc import Sequence
 from typing import Any
@@ -13,11 +12,14 @@ import folium
 import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
+from openpyxl import Workbook
 
-from geo.spreadsheet import guard_formulas
+from layers.boundaries import Boundaries
 from layers.coverage import Coverage
 from layers.escaping import html_text, tooltip
-from layers.offline_map import offline_map
+from layers.export_heading import Heading
+from layers.offline_map import add_panels, offline_map
+from layers.workbook import saved, table_sheet
 
 
 def _point(lon: float, lat: float, properties: dict[str, Any]) -> dict[str, Any]:
@@ -52,20 +54,74 @@ def gaps_geojson(result: Coverage, suggested: Sequence[tuple[float, float, str, 
     )
 
 
-def gaps_workbook(sheets: dict[str, pd.DataFrame]) -> bytes:
-    out = io.BytesIO()
-    with pd.ExcelWriter(out, engine="openpyxl") as writer:
-        for name, frame in sheets.items():
-            guard_formulas(frame).to_excel(writer, sheet_name=name[:31], index=False)
-    return out.getvalue()
+UNIT_HEADERS = ("名称", "居民", "已覆盖居民", "步行范围外居民", "覆盖率(%)")
+SUGGESTION_HEADERS = ("序号", "建议位置", "经度", "纬度", "新增覆盖居民")
+
+
+def _unit_rows(frame: pd.DataFrame) -> list[tuple[object, ...]]:
+    return [(str(r.name), round(r.residents), round(r.covered), round(r.beyond), round(100 * r.share, 1)) for r in frame.itertuples()]  # fmt: skip
+
+
+def coverage_workbook(
+    *,
+    heading: Heading,
+    subject: str,
+    summary: str,
+    streets: pd.DataFrame,
+    communities: pd.DataFrame,
+    suggested: Sequence[tuple[float, float, str, float]] = (),
+) -> bytes:
+    """Streets, communities/villages (worst-served first) and suggested sites, each sheet under
+    the title block (``subject``: the service type; ``summary``: threshold and share)."""
+    book = Workbook()
+    about = [*heading.lines(), summary]
+    first = book.active
+    first.title = "街道"
+    table_sheet(first, title=f"服务覆盖 {subject} · 街道", about=about, headers=UNIT_HEADERS, rows=_unit_rows(streets), widths=(24, 12, 14, 16, 12), landscape=False)  # fmt: skip
+    table_sheet(book.create_sheet("社区村"), title=f"服务覆盖 {subject} · 社区/村", about=about, headers=UNIT_HEADERS,
+                rows=_unit_rows(communities), widths=(30, 12, 14, 16, 12), landscape=False)  # fmt: skip
+    sites = [
+        (n, name, round(x, 6), round(y, 6), round(gain))
+        for n, (x, y, name, gain) in enumerate(suggested, start=1)
+    ]
+    table_sheet(book.create_sheet("建议点位"), title=f"服务覆盖 {subject} · 建议点位", about=about, headers=SUGGESTION_HEADERS,
+                rows=sites, widths=(6, 36, 12, 12, 14), landscape=False)  # fmt: skip
+    return saved(book)
+
+
+def _boundary_lines(m: folium.Map, boundaries: Boundaries | None) -> None:
+    """Street outlines (one polyline per NaN-separated run) and their names."""
+    if boundaries is None:
+        return
+    lon, lat = boundaries.outlines.lon, boundaries.outlines.lat
+    breaks = np.flatnonzero(np.isnan(lon))
+    for run_lon, run_lat in zip(np.split(lon, breaks), np.split(lat, breaks), strict=True):
+        keep = ~np.isnan(run_lon)
+        if keep.sum() >= 2:
+            folium.PolyLine(
+                list(zip(run_lat[keep], run_lon[keep], strict=True)), color="#555", weight=1.5
+            ).add_to(m)
+    for area in boundaries.areas:
+        label = folium.DivIcon(
+            html=f'<div class="area-name">{html_text(area.name)}</div>',
+            icon_size=(120, 18),
+            icon_anchor=(60, 9),
+        )
+        folium.Marker((area.lat, area.lon), icon=label).add_to(m)
 
 
 def coverage_html(result: Coverage, points: pd.DataFrame, added: NDArray[np.float64],
-                  suggested: Sequence[tuple[float, float, str, float]] = ()) -> str:  # fmt: skip
-    """Service points, what-if points, suggested sites and uncovered buildings on an offline map."""
+                  suggested: Sequence[tuple[float, float, str, float]] = (), *, heading: Heading, subject: str,
+                  summary: str, boundaries: Boundaries | None = None, hulls: Sequence[Any] = ()) -> str:  # fmt: skip
+    """Street outlines, catchments, service points, what-if points, numbered suggested sites and
+    uncovered buildings on an offline map under a title block and a legend, fitted to the district."""
     d = result.demand
     centre = d.lonlat.mean(axis=0) if len(d.ids) else np.array([113.3, 40.08])
-    m = offline_map((float(centre[1]), float(centre[0])), zoom=13)
+    m = offline_map((float(centre[1]), float(centre[0])), zoom=13, style=_MAP_CSS)
+    _boundary_lines(m, boundaries)
+    for hull in hulls:
+        ring = [(float(y), float(x)) for x, y in hull.exterior.coords]
+        folium.Polygon(ring, color="#1f77b4", weight=1, fill=True, fill_opacity=0.08).add_to(m)
     for (x, y), r in zip(d.lonlat[~result.covered], d.residents[~result.covered], strict=True):
         folium.CircleMarker(
             (y, x), radius=2, color="#d62728", tooltip=tooltip(f"{r:.0f} 人 residents")
@@ -81,5 +137,29 @@ def coverage_html(result: Coverage, points: pd.DataFrame, added: NDArray[np.floa
         ).add_to(m)
     for n, (x, y, name, gain) in enumerate(suggested, start=1):
         tip = tooltip(html_text(f"建议 {n}: {name} (+{gain:.0f} 人)"))
-        folium.CircleMarker((y, x), radius=8, color="#ff7f0e", fill=True, tooltip=tip).add_to(m)
+        icon = folium.DivIcon(html=f'<div class="site">{n}</div>', icon_size=(20, 20), icon_anchor=(10, 10))
+        folium.Marker((y, x), icon=icon, tooltip=tip).add_to(m)
+    add_panels(m, title=f"服务覆盖 {subject}", lines=[*heading.lines(), summary], legend=LEGEND)
+    shown = d.lonlat if len(d.ids) else np.array([centre])
+    m.fit_bounds(
+        [
+            (float(shown[:, 1].min()), float(shown[:, 0].min())),
+            (float(shown[:, 1].max()), float(shown[:, 0].max())),
+        ]
+    )
     return str(m.get_root().render())
+
+
+_MAP_CSS = (
+    ".site{border-radius:50%;background:#ff7f0e;color:#fff;font:bold 11px sans-serif;text-align:center;"
+    "line-height:20px;width:20px}.area-name{color:#444;font:12px sans-serif;text-align:center;white-space:nowrap}"
+)
+LEGEND = (
+    ("#1f4e99", "服务点 service point"),
+    ("#aaaaaa", "已移除(假设) removed"),
+    ("#2ca02c", "新增(假设) what-if"),
+    ("#ff7f0e", "建议点位(编号) suggested"),
+    ("#d62728", "步行范围外楼栋 uncovered"),
+    ("rgba(31,119,180,.3)", "服务范围 catchment"),
+    ("#555555", "街道界线 street"),
+)

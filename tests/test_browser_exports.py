@@ -76,7 +76,15 @@ def _exports(folder: Path) -> dict[str, Path]:
     pages = {
         "plan-map.html": plan_html(_plan(), heading=HEADING),
         "plan-print.html": plan_print(_plan(), heading=HEADING),
-        "coverage-map.html": coverage_html(result, points, np.array([[113.305, 40.079]]), suggested),
+        "coverage-map.html": coverage_html(
+            result,
+            points,
+            np.array([[113.305, 40.079]]),
+            suggested,
+            heading=HEADING,
+            subject=HOSTILE,
+            summary=HOSTILE,
+        ),
     }
     for name, text in pages.items():
         (folder / name).write_text(text, encoding="utf-8")

@@ -6,6 +6,7 @@ point stands on the south bank at x = 0. Building N (900 residents) is just acro
 south bank. With a 500 m threshold: by network only S is covered (10 %), by straight lines both.
 """
 
+import datetime as dt
 import io
 import json
 import re
@@ -21,7 +22,8 @@ from geo.crs import metric_transformer
 from geo.errors import ConfigError, InputError
 from geo.service_types import SERVICE_TYPES, service_types_from_file
 from layers.coverage import Demand, catchments, coverage, link_homes
-from layers.coverage_export import coverage_html, gaps_geojson, gaps_workbook
+from layers.coverage_export import UNIT_HEADERS, coverage_html, coverage_workbook, gaps_geojson
+from layers.export_heading import Heading
 from layers.network import Network
 from layers.suggest import cost_matrix, suggest
 
@@ -129,13 +131,32 @@ def test_exports_list_the_gaps_load_nothing_from_outside_and_escape_names():
             "removed": [False],
         }
     )
-    page = coverage_html(result, points, np.zeros((0, 2)), [site])
+    heading = Heading("某区", "全区", "截至 2026-06-11", "王五", dt.datetime(2026, 6, 11, tzinfo=dt.UTC))
+    page = coverage_html(
+        result, points, np.zeros((0, 2)), [site], heading=heading, subject="养老", summary="步行 500 米"
+    )
     assert EVIL not in page and "&lt;script&gt;" in page and "L.map(" in page
     assert not re.search(r"<(script|link|img)[^>]+(src|href)\s*=\s*[\"']?(https?:)?//", page)
-    book = load_workbook(
-        io.BytesIO(gaps_workbook({"streets": result.by("street"), "odd": pd.DataFrame({"name": ["=1+1"]})}))
+    assert (
+        "服务覆盖 养老" in page
+        and "步行 500 米" in page
+        and "服务范围 catchment" in page
+        and 'class=\\"site\\"\\u003e1\\u003c' in page
     )
-    assert [r[0] for r in book["streets"].values] == ["street", 7, 8] and book["odd"]["A2"].value == "'=1+1"
+    streets = result.by("street").assign(name=["=1+1", "东街"])
+    book = load_workbook(io.BytesIO(coverage_workbook(heading=heading, subject="养老", summary="步行 500 米",
+                                                       streets=streets, communities=streets, suggested=[site])))  # fmt: skip
+    rows = list(book["街道"].values)
+    assert (
+        rows[0][0] == "服务覆盖 养老 · 街道" and rows[1][0] == "某区 · 全区" and rows[4][0] == "步行 500 米"
+    )
+    head = rows.index(UNIT_HEADERS)
+    assert [r[0] for r in rows[head + 1 :]] == ["'=1+1", "东街"] and book.sheetnames == [
+        "街道",
+        "社区村",
+        "建议点位",
+    ]
+    assert list(book["建议点位"].values)[-1][:2] == (1, site[2])
 
 
 def test_a_new_service_type_needs_only_the_district_file(tmp_path):

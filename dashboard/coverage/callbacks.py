@@ -2,20 +2,23 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
 import pandas as pd
-from dash import Dash, Input, Output, State, ctx, dcc, no_update
+from dash import ALL, Dash, Input, Output, State, ctx, dcc, no_update
 from dash.exceptions import PreventUpdate
 from sqlalchemy.engine import Engine
 
 from dashboard.auth import trail
+from dashboard.auth.current import current_user
 from dashboard.coverage import layout as L
 from dashboard.coverage.figures import ADDED, BUILDINGS, POINTS, UNCOVERED, coverage_figure
 from dashboard.coverage.views import (
     CoverageCache,
+    CoverageView,
     WhatIf,
     base_share,
     coverage_view,
@@ -25,7 +28,9 @@ from dashboard.coverage.views import (
 from dashboard.identity import IdentityCache
 from geo.errors import InputError
 from geo.service_types import ServiceType
-from layers.coverage_export import coverage_html, gaps_geojson, gaps_workbook
+from layers.coverage import WALK_M_PER_MIN, walk_words
+from layers.coverage_export import coverage_html, coverage_workbook, gaps_geojson
+from layers.export_heading import BEIJING, heading_of
 
 MAX_ADDED = 50
 
@@ -105,7 +110,7 @@ def register_coverage_callbacks(
         rows = _suggested(suggested)
         marks = np.array([(r[0], r[1]) for r in rows], float).reshape(-1, 2) if rows else None
         return (
-            L.kpis(v.result.share, base, v.villages, along_network=v.result.walks.along_network, metres=v.result.threshold_m),
+            L.kpis(v.result.share, base, v.villages, along_network=v.result.walks.along_network, metres=v.result.threshold_m, unit=str(unit)),
             coverage_figure(v, suggested=marks, revision=str(kind), district=identity.get().extent),
             L.units_table(v.communities, title="最缺服务的社区/村 Worst-served communities and villages"),
             L.units_table(v.streets, title="街道 Streets", top=20), "",
@@ -125,6 +130,30 @@ def register_coverage_callbacks(
         except InputError:
             raise PreventUpdate from None
         return _clicked(click, WhatIf.parse(what_if), v.points, v.result.demand.lonlat, v.result.covered)
+
+    @app.callback(
+        Output(L.VALUE, "value"), Input(L.UNIT, "value"), State(L.VALUE, "value"), prevent_initial_call=True
+    )
+    def convert(unit: Any, value: Any) -> Any:
+        """The number in the box follows the unit: 1,000 m becomes 12.5 min, 15 min 1,200 m."""
+        return converted(value, unit=unit)
+
+    @app.callback(
+        Output(L.WHATIF, "data", allow_duplicate=True),
+        Input({"type": L.APPLY, "n": ALL}, "n_clicks"), Input(L.APPLY_ALL, "n_clicks"),
+        State(L.WHATIF, "data"), State(L.SUGGESTED, "data"),
+        prevent_initial_call=True,
+    )  # fmt: skip
+    def apply(_one: Any, _all: Any, what_if: Any, suggested: Any) -> dict[str, Any]:
+        """A suggested site (or all of them) added to the what-if, as a click on the map adds one."""
+        rows, trigger = _suggested(suggested), ctx.triggered_id
+        clicked = ctx.triggered[0].get("value") if ctx.triggered else None
+        if not isinstance(clicked, int) or clicked < 1:
+            raise PreventUpdate  # a button drawn, not pressed
+        picked = rows if trigger == L.APPLY_ALL else [rows[trigger["n"]]] if isinstance(trigger, dict) and trigger.get("n") in range(len(rows)) else []  # fmt: skip
+        if not picked:
+            raise PreventUpdate
+        return with_sites(WhatIf.parse(what_if), [(x, y) for x, y, *_ in picked], limit=MAX_ADDED)
 
     @app.callback(
         Output(L.SUGGESTIONS, "children"), Output(L.SUGGESTED, "data"),
@@ -164,19 +193,43 @@ def register_coverage_callbacks(
         except InputError:
             raise PreventUpdate from None
         rows = _suggested(suggested)
-        stem = f"coverage-{kind}-{v.result.threshold_m:.0f}m"
-        trail.record(
-            engine,
-            "export",
-            what="coverage",
-            button=ctx.triggered_id,
-            service=kind,
-            threshold_m=v.result.threshold_m,
-        )
+        trail.record(engine, "export", what="coverage", button=ctx.triggered_id, service=kind, threshold_m=v.result.threshold_m)  # fmt: skip
         if ctx.triggered_id == L.EXPORT_GEOJSON:
-            return dcc.send_string(gaps_geojson(v.result, rows), f"{stem}.geojson")
+            return dcc.send_string(
+                gaps_geojson(v.result, rows), f"coverage-{kind}-{v.result.threshold_m:.0f}m.geojson"
+            )
+        subject = types[kind].zh if kind in types else str(kind)
+        summary = export_summary(v, unit=str(unit), what_if=WhatIf.parse(what_if))
+        who, at = current_user(), dt.datetime.now(BEIJING)
+        with engine.connect() as conn:
+            heading = heading_of(conn, street=None, period=f"截至 {at.date().isoformat()}", by=who.username if who else "—", at=at)  # fmt: skip
         if ctx.triggered_id == L.EXPORT_XLSX:
-            sheets = {"communities": v.communities, "streets": v.streets,
-                      "suggestions": pd.DataFrame(rows, columns=["lon", "lat", "site", "gain_residents"])}  # fmt: skip
-            return dcc.send_bytes(gaps_workbook(sheets), f"{stem}.xlsx")
-        return dcc.send_string(coverage_html(v.result, v.points, v.added, rows), f"{stem}.html")
+            book = coverage_workbook(heading=heading, subject=subject, summary=summary, streets=v.streets, communities=v.communities, suggested=rows)  # fmt: skip
+            return dcc.send_bytes(book, heading.file_name(f"服务覆盖-{subject}", "xlsx"))
+        page = coverage_html(v.result, v.points, v.added, rows, heading=heading, subject=subject, summary=summary, boundaries=v.boundaries, hulls=v.hulls)  # fmt: skip
+        return dcc.send_string(page, heading.file_name(f"服务覆盖地图-{subject}", "html"))
+
+
+def converted(value: Any, *, unit: Any) -> Any:
+    """``value`` of the other unit in the new ``unit`` (rounded as a person would type it)."""
+    if not isinstance(value, int | float) or isinstance(value, bool) or unit not in ("m", "min"):
+        raise PreventUpdate
+    return round(value * WALK_M_PER_MIN) if unit == "m" else round(value / WALK_M_PER_MIN, 1)
+
+
+def with_sites(what_if: WhatIf, sites: list[tuple[float, float]], *, limit: int) -> dict[str, Any]:
+    """The what-if with ``sites`` added (none twice, at most ``limit`` added in all)."""
+    added = list(what_if.added)
+    for site in sites:
+        if site not in added and len(added) < limit:
+            added.append(site)
+    return {"added": [list(p) for p in added], "removed": sorted(what_if.removed)}
+
+
+def export_summary(v: CoverageView, *, unit: str, what_if: WhatIf) -> str:
+    """The threshold in the page's unit, how walks are measured, the share covered, the what-if."""
+    basis = "沿步行路网" if v.result.walks.along_network else "直线距离（未加载路网）"
+    text = f"{walk_words(v.result.threshold_m, unit=unit)} · {basis} · 全区覆盖率 {v.result.share:.1%}"
+    if what_if != WhatIf():
+        text += f" · 含假设：新增 {len(what_if.added)} 处、移除 {len(what_if.removed)} 处"
+    return text

@@ -14,6 +14,7 @@ from numpy.typing import NDArray
 
 from dashboard.coverage.views import CoverageView
 from dashboard.figure import OFFLINE_STYLE, view_for
+from layers.boundaries import Boundaries
 from layers.extent import Extent
 
 BUILDINGS, UNCOVERED, HULLS, POINTS, ADDED, SUGGESTED = range(6)
@@ -31,6 +32,20 @@ def _hull_lines(hulls: list[Any]) -> tuple[list[float | None], list[float | None
         lon += [float(x) for x, _ in ring] + [None]
         lat += [float(y) for _, y in ring] + [None]
     return lon, lat
+
+
+def _street_traces(boundaries: Boundaries | None) -> list[dict[str, Any]]:
+    """The streets' outlines and names, after the clickable traces (their indexes stay put)."""
+    if boundaries is None:
+        return []
+    areas = boundaries.areas
+    return [
+        {"type": "scattermap", "mode": "lines", "lon": _typed(boundaries.outlines.lon), "lat": _typed(boundaries.outlines.lat),
+         "line": {"color": "#555555", "width": 1.2}, "hoverinfo": "skip", "name": "streets"},
+        {"type": "scattermap", "mode": "text", "lon": [a.lon for a in areas], "lat": [a.lat for a in areas],
+         "text": [html.escape(a.name) for a in areas], "textfont": {"color": "#333333", "size": 12},
+         "hoverinfo": "skip", "name": "street names"},
+    ]  # fmt: skip
 
 
 def coverage_figure(
@@ -64,6 +79,7 @@ def coverage_figure(
          "text": [] if suggested is None else [str(i + 1) for i in range(len(suggested))], "hoverinfo": "text",
          "hovertext": [] if suggested is None else [f"建议 suggestion {i + 1}" for i in range(len(suggested))],
          "name": "suggested"},
+        *_street_traces(view.boundaries),
     ]  # fmt: skip
     box = Extent(*demand.lonlat.min(axis=0), *demand.lonlat.max(axis=0)) if len(demand.ids) else district
     view_ = view_for(box, size_px=(1000, 700))

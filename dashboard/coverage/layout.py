@@ -7,9 +7,14 @@ from typing import Any
 import pandas as pd
 from dash import dcc, html
 
+from layers.coverage import walk_words
 from layers.suggest import Suggestion
 
 P = "cov-"
+APPLY, APPLY_ALL = (
+    P + "apply",
+    P + "apply-all",
+)  # a suggestion (pattern id: {"type": APPLY, "n": i}), all of them
 TYPE, VALUE, UNIT, MAP, KPIS, WORST, STREETS, MESSAGE, WHATIF = (
     P + k for k in ("type", "value", "unit", "map", "kpis", "worst", "streets", "message", "whatif")
 )
@@ -26,7 +31,13 @@ def _pct(x: float) -> str:
 
 
 def kpis(
-    share: float, before: float | None, villages: pd.DataFrame, *, along_network: bool, metres: float
+    share: float,
+    before: float | None,
+    villages: pd.DataFrame,
+    *,
+    along_network: bool,
+    metres: float,
+    unit: str = "m",
 ) -> html.Div:
     residents = float(villages["residents"].sum())
     change = "" if before is None else f" ({(share - before) * residents:+,.0f} 人 residents, what-if)"
@@ -40,7 +51,7 @@ def kpis(
     )
     return html.Div(
         [html.Div([html.B("覆盖居民 Residents covered "), html.Span(_pct(share) + change, id=P + "share")]),
-         html.Div(side), html.Div(f"{metres:,.0f} m · {basis}", className="muted")],
+         html.Div(side), html.Div(f"{walk_words(metres, unit=unit)} · {basis}", className="muted")],
         className="cov-kpis",
     )  # fmt: skip
 
@@ -69,13 +80,36 @@ def suggestion_table(s: Suggestion, labels: list[str], *, left_out: int = 0) -> 
         none = "没有可选的新位置：所有候选位置已有该类服务点，请改选“任意楼栋” (no new site left among these candidates: try any building)"
         return html.Div([html.P(none), skipped])
     rows = [
-        html.Tr([html.Td(n), html.Td(labels[j]), html.Td(f"+{g:,.0f}")])
+        html.Tr([html.Td(n), html.Td(labels[j]), html.Td(f"+{g:,.0f}"),
+                 html.Td(html.Button("采纳 Apply", id={"type": APPLY, "n": n - 1}, n_clicks=0, className="cov-apply"))])
         for n, (j, g) in enumerate(zip(s.chosen, s.gains, strict=True), 1)
-    ]
+    ]  # fmt: skip
     note = (f"求解 HiGHS via spopt (maximal covering): {s.status}, gap {s.gap:.2%} · 选址后覆盖 {_pct(s.covered_after)} · "
             f"全覆盖最少需新增 {s.minimum_points} 处 (set covering) · 任何候选都够不到 {s.unreachable:,.0f} 人")  # fmt: skip
-    head = html.Tr([html.Th(h) for h in ("No.", "候选点 Site", "新增覆盖 Gain")])
+    head = html.Tr([html.Th(h) for h in ("No.", "候选点 Site", "新增覆盖 Gain", "")])
     return html.Div([html.Table([head, *rows]), html.P(note, className="muted"), skipped])
+
+
+LEGEND = (  # the map's symbols (dashboard/coverage/figures.py), in the page's words
+    ("#1f4e99", "dot", "服务点（点击移除）service point"),
+    ("#aaaaaa", "dot", "已移除 removed"),
+    ("#2ca02c", "dot", "新增(假设) what-if"),
+    ("#ff7f0e", "dot", "建议点位（编号）suggested"),
+    ("#d62728", "dot", "步行范围外楼栋 uncovered"),
+    ("#9fb3c8", "dot", "楼栋（点击添加假设点）building"),
+    ("#1f77b4", "line", "服务范围 catchment"),
+    ("#555555", "line", "街道界线 street"),
+)
+
+
+def legend() -> html.Div:
+    return html.Div(
+        [
+            html.Div([html.I(className=shape, style={"background": colour}), label])
+            for colour, shape, label in LEGEND
+        ],
+        className="cov-legend",
+    )
 
 
 def page(types: list[dict[str, str]], *, default: str | None, notice: html.Div | None = None) -> html.Div:
@@ -94,7 +128,8 @@ def page(types: list[dict[str, str]], *, default: str | None, notice: html.Div |
                 html.Div([
                     html.Div(id=KPIS),
                     html.P("点击楼栋添加假设服务点，点击服务点将其移除 (click a building to add a point there, a point to remove it)", className="muted"),
-                    dcc.Graph(id=MAP, figure={"data": [], "layout": {}}, style={"height": "640px"}, config={"displaylogo": False}),
+                    html.Div([dcc.Graph(id=MAP, figure={"data": [], "layout": {}}, style={"height": "640px"}, config={"displaylogo": False}),
+                              legend()], className="cov-map-box"),
                     html.Div([html.Button("导出 GeoJSON", id=EXPORT_GEOJSON, n_clicks=0), html.Button("导出 Excel", id=EXPORT_XLSX, n_clicks=0),
                               html.Button("导出地图 HTML map", id=EXPORT_HTML, n_clicks=0)], className="ins-buttons"),
                     html.Div(id=MESSAGE, className="muted"),
@@ -107,6 +142,7 @@ def page(types: list[dict[str, str]], *, default: str | None, notice: html.Div |
                                                                {"label": "任意楼栋 any building", "value": "buildings"}], value="offices"),
                               html.Button("计算 Suggest", id=SUGGEST, n_clicks=0, className="primary")], className="ins-controls"),
                     dcc.Loading(html.Div(id=SUGGESTIONS)),
+                    html.Button("全部采纳为假设 Apply all as what-ifs", id=APPLY_ALL, n_clicks=0),
                 ], className="ins-left"),
             ], className="cov-body"),
             dcc.Store(id=WHATIF, data={"added": [], "removed": []}),

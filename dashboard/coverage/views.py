@@ -21,16 +21,23 @@ from dashboard.shared import SharedResults
 from geo.errors import InputError
 from geo.results import result_frame
 from geo.service_types import ServiceType
+from layers.boundaries import Boundaries
+from layers.boundaries import streets as street_boundaries
 from layers.coverage import WALK_M_PER_MIN, Coverage, Demand, Homes, catchments, coverage, link_homes
 from layers.network import Network, NetworkCache
+from layers.scope import Scope
 from layers.suggest import Suggestion, away_from, suggest
 
 MAX_CANDIDATES = 400
 _POINTS = "SELECT id, name, ST_X(geom), ST_Y(geom) FROM service_point WHERE kind = :k ORDER BY id"
 _OFFICES = """
-SELECT DISTINCT ON (community_id) name, ST_X(geom), ST_Y(geom) FROM service_point
-WHERE level IN ('community', 'village') AND community_id IS NOT NULL ORDER BY community_id, id
+SELECT DISTINCT ON (p.community_id) p.name || ' · ' || c.name, ST_X(p.geom), ST_Y(p.geom)
+FROM service_point p JOIN community c ON c.id = p.community_id
+WHERE p.level IN ('community', 'village') ORDER BY p.community_id, p.id
 """
+_BUILDINGS = """
+SELECT b.id, b.address, c.name FROM building b LEFT JOIN community c ON c.id = b.community_id
+WHERE b.id = ANY(:ids)"""
 _UNITS = "SELECT id, name FROM {table} WHERE valid_to IS NULL"
 _KINDS = "SELECT DISTINCT kind FROM service_point ORDER BY 1"
 _VERSION = "SELECT count(*), coalesce(max(id), 0), coalesce(sum(residents), 0) FROM building"
@@ -125,6 +132,7 @@ class CoverageView:
     streets: pd.DataFrame
     communities: pd.DataFrame
     villages: pd.DataFrame
+    boundaries: Boundaries | None = None  # the district's streets, drawn under everything
 
 
 def _points(conn: Connection, kind: str) -> pd.DataFrame:
@@ -186,7 +194,7 @@ def compute_view(
     return CoverageView(
         result, points, added, _hulls(demand, owner),
         _named(conn, result.by("street"), "street"), _named(conn, result.by("community"), "community"),
-        result.by("village"),
+        result.by("village"), street_boundaries(conn, Scope.district()),
     )  # fmt: skip
 
 
@@ -201,7 +209,17 @@ def candidate_sites(conn: Connection, demand: Demand, which: str) -> tuple[NDArr
         i * group + int(np.argmax(demand.residents[i * group : (i + 1) * group]))
         for i in range((len(demand.ids) + group - 1) // group)
     ]
-    return demand.lonlat[picks], [f"楼栋 building {demand.ids[i]}" for i in picks]
+    return demand.lonlat[picks], building_labels(conn, [int(demand.ids[i]) for i in picks])
+
+
+def building_labels(conn: Connection, ids: list[int]) -> list[str]:
+    """ "address · community" of each building (its number when it has no address)."""
+    found = {int(i): (a, c) for i, a, c in conn.execute(sa.text(_BUILDINGS), {"ids": ids})}
+    labels = []
+    for i in ids:
+        address, community = found.get(i, (None, None))
+        labels.append(" · ".join(x for x in (address or f"楼栋 {i}", community) if x))
+    return labels
 
 
 @dataclass(frozen=True)

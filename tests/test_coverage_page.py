@@ -1,0 +1,99 @@
+"""The coverage page's own logic (issue #20): the unit switch converts the number, a suggestion
+(or all of them) is applied as a what-if, suggestions are named by address and community, the
+threshold is said in the page's unit; and through the real app (demo database) the Excel export
+with its title block, and the apply buttons."""
+
+from __future__ import annotations
+
+import base64
+import io
+import json
+
+import pytest
+from dash.exceptions import PreventUpdate
+from openpyxl import load_workbook
+
+from dashboard.app import create_app
+from dashboard.callback_request import PATH
+from dashboard.coverage import layout as L
+from dashboard.coverage.callbacks import converted, with_sites
+from dashboard.coverage.views import WhatIf, building_labels
+from layers.coverage import walk_words
+from layers.coverage_export import UNIT_HEADERS
+from tests.auth import client_for
+from tests.callbacks import callback_request, page_values
+from tests.sql import all_rows
+
+
+def test_the_unit_switch_converts_the_number():
+    assert converted(1000, unit="min") == 12.5 and converted(15, unit="m") == 1200
+    for junk in ((None, "m"), ("1000", "min"), (True, "m"), (1000, "km")):
+        with pytest.raises(PreventUpdate):
+            converted(junk[0], unit=junk[1])
+    assert walk_words(1200, unit="min") == "步行 15 分钟（1,200 米）"
+    assert walk_words(1000) == "步行 1,000 米（约 12 分钟）"
+
+
+def test_applied_sites_join_the_what_if_once_and_within_the_limit():
+    what_if = WhatIf(((113.3, 40.1),), frozenset({4}))
+    out = with_sites(what_if, [(113.3, 40.1), (113.31, 40.11), (113.32, 40.12)], limit=2)
+    assert out == {"added": [[113.3, 40.1], [113.31, 40.11]], "removed": [4]}
+
+
+def test_building_suggestions_are_named_by_address_and_community(demo):
+    bid, address, community = all_rows(
+        demo, "SELECT b.id, b.address, c.name FROM building b JOIN community c ON c.id = b.community_id ORDER BY b.id LIMIT 1"
+    )[0]  # fmt: skip
+    with demo.connect() as conn:
+        assert building_labels(conn, [bid, -1]) == [f"{address} · {community}", "楼栋 -1"]
+
+
+@pytest.fixture(scope="module")
+def app(settings, demo):
+    return create_app(settings, demo)
+
+
+def _post(app, client, values, prefix, overrides, *, changed=None):
+    key = next(k for k in app.callback_map if k.startswith(prefix))
+    response = client.post(
+        PATH, json=callback_request(key, app.callback_map[key], values, overrides, changed=changed)
+    )
+    assert response.status_code in (200, 204), response.get_data(as_text=True)[:300]
+    return response.get_json()["response"] if response.status_code == 200 else None
+
+
+def test_apply_one_suggestion_or_all_and_the_titled_export(app, accounts):
+    planner = client_for(app.server, accounts["planner"])
+    values = page_values(planner, "/coverage")
+    rows = [[113.30, 40.09, "甲 · 东社区", 120.0], [113.31, 40.08, "乙 · 西社区", 80.0]]
+    base = {(L.SUGGESTED, "data"): rows, (L.WHATIF, "data"): {"added": [], "removed": []}}
+    key = next(k for k in app.callback_map if k.startswith(f"{L.WHATIF}.data@"))
+    spec = app.callback_map[key]
+    body = callback_request(key, spec, values, base, changed=f"{L.APPLY_ALL}.n_clicks")
+    body["inputs"][0] = [
+        {"id": {"type": L.APPLY, "n": i}, "property": "n_clicks", "value": 0} for i in range(2)
+    ]
+    applied = planner.post(PATH, json=body).get_json()["response"][L.WHATIF]["data"]
+    assert applied == {"added": [r[:2] for r in rows], "removed": []}
+    body["inputs"][0][1]["value"] = 1  # the second row's button
+    body["changedPropIds"] = [json.dumps({"n": 1, "type": L.APPLY}, separators=(",", ":")) + ".n_clicks"]
+    one = planner.post(PATH, json=body).get_json()["response"][L.WHATIF]["data"]
+    assert one == {"added": [rows[1][:2]], "removed": []}
+    shown = {
+        **base,
+        (L.VALUE, "value"): 15,
+        (L.UNIT, "value"): "min",
+        (L.TYPE, "value"): values[(L.TYPE, "value")],
+    }
+    download = _post(app, planner, values, L.DOWNLOAD, shown, changed=f"{L.EXPORT_XLSX}.n_clicks")[
+        L.DOWNLOAD
+    ]["data"]
+    assert download["filename"].startswith("服务覆盖-") and download["filename"].endswith(".xlsx")
+    book = load_workbook(io.BytesIO(base64.b64decode(download["content"])))
+    cells = list(book["街道"].values)
+    assert (
+        "全区" in cells[1][0]
+        and accounts["planner"][0] in cells[3][0]
+        and "步行 15 分钟（1,200 米）" in cells[4][0]
+    )
+    assert UNIT_HEADERS in cells and [r[1] for r in book["建议点位"].values][-2:] == [rows[0][2], rows[1][2]]
