@@ -98,8 +98,9 @@ def test_script_in_free_text_is_shown_as_text_and_never_runs(demo_server, accoun
         assert page.evaluate(RAN_JS)
 
         page.goto(f"{url}inspections")
+        page.wait_for_function(SHOWN_JS, arg=f"{IMG}{SCRIPT}", timeout=60_000)  # the register, with the page
         page.click("#ins-plan")
-        page.wait_for_function(SHOWN_JS, arg=f"{IMG}{SCRIPT}", timeout=60_000)  # the register grid
+        page.wait_for_selector("#ins-summary .ins-days", timeout=60_000)  # the plan, its stops listed
         page.hover("#ins-map .js-plotly-plot")
         assert page.evaluate(RAN_JS)
         exported = _check_export(page, "#ins-export-html", tmp_path, "plan.html")
