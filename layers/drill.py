@@ -96,7 +96,11 @@ _CHILDREN = {
     "grid": "SELECT g.id, g.code, {grid_name}, {geo} FROM grid g WHERE g.valid_to IS NULL AND g.community_id = :id",
 }
 # simplified in metres, 5 decimals (≈1 m): a few hundred KB for all 1,500 grids at most
-_GEO = "ST_AsGeoJSON(ST_Transform(ST_SimplifyPreserveTopology(ST_Transform({t}.geom, 4547), :tol), 4326), 5)"
+# and a point inside each unit for its name (ST_PointOnSurface: inside, unlike a centroid)
+_GEO = (
+    "ST_AsGeoJSON(ST_Transform(ST_SimplifyPreserveTopology(ST_Transform({t}.geom, 4547), :tol), 4326), 5), "
+    "ST_X(ST_PointOnSurface({t}.geom)), ST_Y(ST_PointOnSurface({t}.geom))"
+)
 
 
 @dataclass(frozen=True)
@@ -105,6 +109,8 @@ class Outline:
     code: str
     name: str
     geometry: dict[str, Any]  # GeoJSON geometry, parsed once
+    lon: float = 0.0  # a point inside the unit, where its name goes
+    lat: float = 0.0
 
 
 def children(conn: Connection, drill: Drill, *, tolerance_m: float = 8.0) -> tuple[str | None, list[Outline]]:
@@ -139,8 +145,8 @@ def grids_in(conn: Connection, drill: Drill, *, tolerance_m: float = 8.0) -> lis
 
 
 def _outline(row: Any) -> Outline:
-    unit_id, code, name, geojson = row
-    return Outline(int(unit_id), str(code), str(name), json.loads(geojson))
+    unit_id, code, name, geojson, lon, lat = row
+    return Outline(int(unit_id), str(code), str(name), json.loads(geojson), float(lon), float(lat))
 
 
 _GRID_INFO = sa.text("""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
+import html
 import itertools
 import json
 from collections import Counter
@@ -78,7 +79,18 @@ def test_drilling_to_a_street_filters_every_panel(client, demo):
         i=sid,
     )
     figure = out[L.MAP]["figure"]
-    assert [t["name"] for t in figure["data"]] == ["grids", "heat", "units", "overdue", "new"]
+    assert [t["name"] for t in figure["data"]] == ["grids", "heat", "units", "overdue", "new", "names"]
+    names = figure["data"][-1]
+    communities = all_rows(
+        demo, "SELECT name FROM community WHERE street_id = :i AND valid_to IS NULL", i=sid
+    )
+    assert sorted(names["text"]) == sorted(html.escape(n) for (n,) in communities)
+    inside = [  # each name at a point inside its own community
+        one(demo, "SELECT ST_Contains(geom, ST_SetSRID(ST_MakePoint(:x, :y), 4326)) FROM community "
+            "WHERE street_id = :i AND valid_to IS NULL AND name = :n", i=sid, x=x, y=y, n=html.unescape(t))
+        for x, y, t in zip(names["lon"], names["lat"], names["text"], strict=True)
+    ]  # fmt: skip
+    assert all(inside) and names["mode"] == "text"
     assert out[L.VIEW]["data"] == f"street:{sid}:heat:zh"
 
 

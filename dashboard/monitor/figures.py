@@ -129,6 +129,21 @@ def units_trace(units: Sequence[Outline], labels: Sequence[str]) -> Trace:
     }
 
 
+def names_trace(units: Sequence[Outline]) -> Trace:
+    """The units' names at a point inside each (text only: the units trace takes the clicks)."""
+    return {
+        "type": "scattermap",
+        "name": "names",
+        "mode": "text",
+        "lon": [o.lon for o in units],
+        "lat": [o.lat for o in units],
+        "text": [html_text(o.name) for o in units],
+        "textfont": {"color": "#e6edf7", "size": 13},
+        "hoverinfo": "skip",
+        "showlegend": False,
+    }
+
+
 def overdue_colour(mode: str) -> str:
     """Red over the heat layer; white over grid colours, where red is a hotspot's class."""
     return OVERDUE_COLOUR if mode == "heat" else OVERDUE_OVER_GRIDS

@@ -474,6 +474,7 @@ def map_traces(data: MonitorData) -> list[figures.Trace]:
         figures.units_trace(m.units, m.unit_labels),
         figures.overdue_trace(m.overdue, text(lang, "overdue_s"), mode=mode),
         figures.new_trace([], text(lang, "new_s")),  # each screen's own (dashboard/monitor/callbacks.py)
+        figures.names_trace(m.units),
     ]
 
 
