@@ -46,6 +46,7 @@ from dashboard.nav import nav_items
 from dashboard.ops import install_operations
 from dashboard.pages import BY_KEY, PAGES
 from dashboard.refusals import no_access, not_found
+from dashboard.tiles import install_tiles
 from dashboard.uploads import layout as uploads_page
 from dashboard.uploads.callbacks import kind_options, register_upload_callbacks, upload_setup
 from dashboard.views import MapCaches, shared_map_state
@@ -59,6 +60,7 @@ from geo.settings import Settings
 from geo.sla import SlaRules
 from geo.vocabulary import Vocabulary
 from layers.audit import AuditFilter, accounts, kinds
+from layers.basemap import TileCache
 from layers.boundaries import street_list
 from layers.identity import Identity
 from layers.inventory import Presence, presence
@@ -227,6 +229,7 @@ def create_app(
         else api_engine,
         vocabulary=vocabulary,
     )
+    install_tiles(app.server, engine=engine, cache=TileCache())
     register_audit_callbacks(app, engine=engine)
     register_upload_callbacks(app, engine=engine, setup=upload_setup(settings, vocabulary=vocabulary))
     # an upload arrives as base64 in one callback request, an API batch as JSON: bound every body

@@ -47,10 +47,12 @@ class MapView:
     zoom: float
     box: Extent | None = None
 
-    def meta(self) -> dict[str, Any]:
-        """The figure layout's ``meta``: the box for the browser to fit (none: nothing to fit)."""
+    def meta(self, *, basemap: str = "light") -> dict[str, Any]:
+        """The figure layout's ``meta``: the box for the browser to fit (none: nothing to fit),
+        and the look of the district's own base map under the traces (assets/basemap.js)."""
         b = self.box
-        return {} if b is None else {"fit": [b.west, b.south, b.east, b.north]}
+        fit = {} if b is None else {"fit": [b.west, b.south, b.east, b.north]}
+        return {**fit, "basemap": basemap}
 
 
 def _mercator_y(lat: float) -> float:

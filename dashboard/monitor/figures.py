@@ -184,7 +184,7 @@ def new_trace(points: Sequence[tuple[float, float, str, int]], label: str) -> Tr
 def map_figure(traces: Sequence[Trace], *, view: MapView, revision: str) -> dict[str, Any]:
     layout = {
         "map": {"style": DARK_STYLE, "center": {"lon": view.lon, "lat": view.lat}, "zoom": view.zoom},
-        "meta": view.meta(),
+        "meta": view.meta(basemap="dark"),
         "margin": {"l": 0, "r": 0, "t": 0, "b": 0},
         "paper_bgcolor": BG,
         "showlegend": False,
