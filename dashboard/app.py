@@ -9,8 +9,9 @@ from typing import Any
 from urllib.parse import parse_qs
 
 import plotly.graph_objects as go
-from dash import Dash, Input, Output, dcc, html
+from dash import Dash, Input, Output, State, dcc, html
 from dash.development.base_component import Component
+from dash.exceptions import PreventUpdate
 from sqlalchemy.engine import Engine
 from werkzeug.middleware.proxy_fix import ProxyFix
 
@@ -40,8 +41,8 @@ from dashboard.layout import DEFAULT_WINDOW, page
 from dashboard.monitor import layout as monitor_layout
 from dashboard.monitor import page as monitor
 from dashboard.monitor.callbacks import register_monitor_callbacks
-from dashboard.monitor.page import is_kiosk
-from dashboard.monitor.views import MonitorCache
+from dashboard.monitor.page import is_kiosk, view_query
+from dashboard.monitor.views import Controls, MonitorCache
 from dashboard.nav import nav_items
 from dashboard.ops import install_operations
 from dashboard.pages import BY_KEY, PAGES
@@ -62,6 +63,7 @@ from geo.vocabulary import Vocabulary
 from layers.audit import AuditFilter, accounts, kinds
 from layers.basemap import TileCache
 from layers.boundaries import street_list
+from layers.drill import Drill
 from layers.identity import Identity
 from layers.inventory import Presence, presence
 from layers.registry import HeldIncidents, LayerRegistry, default_registry
@@ -200,6 +202,19 @@ def create_app(
             return no_access(BY_KEY[page], role=role)
         return builders[page](search)
 
+    @app.callback(
+        Output(PAGE, "children", allow_duplicate=True),
+        Input(monitor_layout.SWITCH_LANG, "n_clicks"),
+        *(State(i, p) for i, p in _MONITOR_STATE),
+        prevent_initial_call=True,
+    )
+    def switch_language(_n: Any, lang: Any, stored: Any, *chosen: Any) -> html.Div:
+        """The wall screen built again in the other language, where it was, with its choices."""
+        user = current_user()
+        if user is None or not may_use(user.role, "monitor"):
+            raise PreventUpdate
+        return builders["monitor"](_monitor_query(lang, stored, chosen, vocabulary=vocabulary))
+
     @app.callback(Output(NAV, "children"), Input(URL, "pathname"), Input(URL, "search"))
     def navigation(pathname: str | None, search: str | None) -> list[Component]:
         """The navigation bar for the signed-in account (none in a kiosk)."""
@@ -242,6 +257,26 @@ def create_app(
         script_hashes=app.csp_hashes(),
     )
     return app
+
+
+_MONITOR_STATE = (
+    (monitor_layout.LANG, "data"), (monitor_layout.DRILL, "data"), (monitor_layout.WINDOW, "value"),
+    (monitor_layout.CATEGORY, "value"), (monitor_layout.SOURCE, "value"), (monitor_layout.STATUS, "value"),
+    (monitor_layout.MODE, "value"),
+)  # fmt: skip
+
+
+def _monitor_query(lang: Any, stored: Any, chosen: tuple[Any, ...], *, vocabulary: Vocabulary) -> str:
+    """The query that opens the wall screen where it is, in the other language (all of it checked
+    again by the page's builder)."""
+    window, cats, sources, statuses, mode = chosen
+    controls = Controls.parse(window=window, categories=cats, sources=sources, statuses=statuses, mode=mode,
+                              lang=lang, known_categories=vocabulary.categories)  # fmt: skip
+    try:
+        drill = Drill.parse(stored)
+    except ValueError:
+        drill = Drill()
+    return view_query(lang="en" if controls.lang == "zh" else "zh", drill=drill, controls=controls)
 
 
 def _check_pages(builders: Mapping[str, PageBuilder], layouts: Mapping[str, Component]) -> None:

@@ -71,3 +71,31 @@ def test_a_planner_sees_only_the_planners_pages_and_a_refusal_names_the_roles(de
             card = page.wait_for_selector(".refusal-card").inner_text()
             assert "无权访问" in card and "街道负责人" in card and "区级管理员" in card
     assert not problems, (problems, log.read_text()[-2000:])
+
+
+CHECKED = "sel => [...document.querySelectorAll(sel + ' input:checked')].map(i => i.value)"
+
+
+def test_the_wall_screen_switches_language_in_place_keeping_its_choices(demo_server, accounts):
+    url, log = demo_server
+    problems: list[str] = []
+    with sync_playwright() as pw:
+        for _w, _h, page in pages_at(pw, ((1920, 1080),), problems):
+            sign_in(page, url, accounts["admin"], then="monitor")
+            page.wait_for_selector("#m-map .js-plotly-plot")
+            page.check("#m-window input[value='90']")
+            page.check("#m-mode input[value='rate']")
+            page.wait_for_function(f"() => ({CHECKED})('#m-mode').includes('rate')")
+            page.evaluate(MARK)
+            page.click("#m-switch-lang")
+            page.wait_for_function(
+                "() => document.querySelector('.m-header h1').innerText.includes('Governance Centre')"
+            )
+            assert page.evaluate(MARKED), "the language switch reloaded the page"
+            assert page.evaluate(CHECKED, "#m-window") == ["90"] and page.evaluate(CHECKED, "#m-mode") == [
+                "rate"
+            ]
+            page.click("#m-switch-lang")
+            page.wait_for_function("() => document.querySelector('.m-header h1').innerText.includes('综治')")
+            assert page.evaluate(CHECKED, "#m-window") == ["90"] and page.evaluate(MARKED)
+    assert not problems, (problems, log.read_text()[-2000:])

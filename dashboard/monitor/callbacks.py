@@ -253,7 +253,7 @@ def _next_street(conn: Connection, kiosk: dict[str, Any]) -> tuple[Drill, dict[s
     return (Drill() if i == -1 else Drill("street", int(stops[i + 1][0]))), {**kiosk, "i": i}, names
 
 
-def _yours(drill: Drill) -> bool:
+def yours(drill: Drill) -> bool:
     """Whether this request's account may open ``drill``: a street leader only their streets
     (below a street, the incidents are scoped anyway)."""
     streets = current_row_scope().street_ids
@@ -311,7 +311,7 @@ def register_monitor_callbacks(
                 return Drill(level, None if level == "district" else unit).to_store(), no_update, no_update
             if trigger == L.MAP:
                 target = _clicked(conn, click, current)
-                if not _yours(target):  # another street than the leader's: marked 无权限, not opened
+                if not yours(target):  # another street than the leader's: marked 无权限, not opened
                     raise PreventUpdate
                 return target.to_store(), no_update, no_update
         raise PreventUpdate
@@ -338,7 +338,7 @@ def register_monitor_callbacks(
             drill = Drill.parse(stored)
         except ValueError:
             raise PreventUpdate from None
-        if not _yours(drill):
+        if not yours(drill):
             raise PreventUpdate
         controls = Controls.parse(window=window, categories=cats, sources=sources, statuses=statuses, mode=mode, lang=lang, known_categories=vocabulary.categories)  # fmt: skip
         shared = shared_view(engine, cache, drill=drill, controls=controls, vocabulary=vocabulary)

@@ -28,6 +28,7 @@ from layers.ranking import Row
 
 # component ids
 DRILL, KIOSK, LANG, HASHES, VIEW, NOW = "m-drill", "m-kiosk", "m-lang", "m-hashes", "m-view", "m-now"
+SWITCH_LANG = "m-switch-lang"  # the language button: the page is built again in the other language, in place
 REFRESH, KIOSK_TICK, KIOSK_STATUS = "m-refresh", "m-kiosk-tick", "m-kiosk-status"
 # the change counter (polled), the feed items and counts shown, how many things are new
 CHANGES, POLL, SEEN, FLASH, SHOWN = "m-changes", "m-poll", "m-seen", "m-flash", "m-shown"
@@ -394,8 +395,6 @@ def monitor_page(
     callbacks update its parts); ``notice``, what is still to load, under the header."""
     lang = data.controls.lang
     level = data.drill.child_level or "grid"
-    other = "en" if lang == "zh" else "zh"
-    switch = f"?lang={other}" + ("&kiosk=1" if kiosk else "")
     header = html.Header(
         [
             html.H1(text(lang, "title", centre=identity.centre if lang == "zh" else identity.centre_en)),
@@ -403,7 +402,7 @@ def monitor_page(
             case_panel.search_box(CASE, lang),
             _kiosk_bar(lang, kiosk_ms=kiosk_ms, shown=kiosk),
             html.Div(as_of(data.now, lang), id=AS_OF, className="as-of"),
-            html.A(text(lang, "switch"), href=switch, className="lang"),
+            html.Button(text(lang, "switch"), id=SWITCH_LANG, n_clicks=0, className="lang"),
         ],
         className="m-header",
     )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping, Sequence
+from urllib.parse import urlencode
 
 import numpy as np
 import pandas as pd
@@ -11,7 +12,7 @@ from dash import html
 from sqlalchemy.engine import Engine
 
 from dashboard.auth.current import current_row_scope
-from dashboard.monitor.callbacks import shared_view
+from dashboard.monitor.callbacks import shared_view, yours
 from dashboard.monitor.layout import Live, monitor_page
 from dashboard.monitor.views import Controls, MapData, MonitorCache, MonitorData, home_drill
 from geo.settings import Settings
@@ -24,6 +25,26 @@ from layers.identity import Identity
 def _first(query: Mapping[str, Sequence[str]], key: str) -> str:
     values = query.get(key) or [""]
     return values[0]
+
+
+def _drill(value: str) -> Drill | None:
+    """``level:id`` (``district`` alone) as a place, or None if it names none."""
+    if not value:
+        return None
+    level, _, unit = value.partition(":")
+    try:
+        return Drill.parse({"level": level, "id": int(unit)} if unit else {"level": level})
+    except ValueError:
+        return None
+
+
+def view_query(*, lang: str, drill: Drill, controls: Controls) -> str:
+    """The query that opens the wall screen at ``drill`` with ``controls`` in ``lang``."""
+    pairs = [("lang", lang), ("window", str(controls.window_days)), ("mode", controls.mode)]
+    pairs += [("drill", f"{drill.level}:{drill.unit_id}" if drill.unit_id is not None else drill.level)]
+    pairs += [("category", c) for c in controls.categories] + [("source", s) for s in controls.sources]
+    pairs += [("status", s) for s in controls.statuses]
+    return "?" + urlencode(pairs)
 
 
 def is_kiosk(query: Mapping[str, Sequence[str]]) -> bool:
@@ -42,14 +63,23 @@ def build(
     notice: html.Div | None = None,
 ) -> html.Div:
     """The wall screen with current data, headed for ``identity``, ``notice`` (what is still to
-    load) under the header; ``?lang=en`` for English, ``?kiosk=1`` cycles the streets."""
+    load) under the header. The query (checked here: it comes from a browser) says how it opens:
+    ``lang=en``, ``kiosk=1`` (the streets in turn), ``window``, ``category``/``source``/``status``
+    (repeated), ``mode`` and ``drill=street:ID`` (a place this account may open; else its home)."""
     controls = Controls.parse(
-        window=30, categories=(), sources=(), statuses=(), mode="heat", lang=_first(query, "lang"),
+        window=_first(query, "window") or 30, categories=query.get("category", ()), sources=query.get("source", ()),
+        statuses=query.get("status", ()), mode=_first(query, "mode"), lang=_first(query, "lang"),
         known_categories=vocabulary.categories,
     )  # fmt: skip
-    with engine.connect() as conn:
-        drill = home_drill(conn, current_row_scope().street_ids)
-    view = shared_view(engine, cache, drill=drill, controls=controls, vocabulary=vocabulary)
+    drill = _drill(_first(query, "drill"))
+    try:
+        if drill is None or not yours(drill):
+            raise ValueError("no place asked for, or not this account's")
+        view = shared_view(engine, cache, drill=drill, controls=controls, vocabulary=vocabulary)
+    except ValueError:  # opens at home instead (a place asked for may also no longer exist)
+        with engine.connect() as conn:
+            drill = home_drill(conn, current_row_scope().street_ids)
+        view = shared_view(engine, cache, drill=drill, controls=controls, vocabulary=vocabulary)
     with engine.connect() as conn:
         cache.outlines(conn, "grids", Drill())  # ready for the first switch to a grid map (cached)
         sources = cache.facts(conn).sources  # already loaded: no scan of the incident table
