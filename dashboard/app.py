@@ -209,9 +209,11 @@ def create_app(
         prevent_initial_call=True,
     )
     def switch_language(_n: Any, lang: Any, stored: Any, *chosen: Any) -> html.Div:
-        """The wall screen built again in the other language, where it was, with its choices."""
+        """The wall screen built again in the other language, where it was, with its choices.
+        Dash calls it too when a new page brings a new button (its output, the page, was there
+        before its input, so ``prevent_initial_call`` does not hold): only a press switches."""
         user = current_user()
-        if user is None or not may_use(user.role, "monitor"):
+        if not isinstance(_n, int) or _n < 1 or user is None or not may_use(user.role, "monitor"):
             raise PreventUpdate
         return builders["monitor"](_monitor_query(lang, stored, chosen, vocabulary=vocabulary))
 

@@ -16,6 +16,7 @@ from urllib.parse import urlsplit
 
 import pytest
 from playwright.sync_api import Error as PlaywrightError
+from playwright.sync_api import sync_playwright
 
 from dashboard.server import LISTENING
 
@@ -36,10 +37,12 @@ LOCAL_HOSTS = {"127.0.0.1", "localhost"}
 TRACES_JS = (
     "() => document.querySelector('#map .js-plotly-plot')._fullData.map(t => [t.type, t.name, t.mode || ''])"
 )
-MAP_IDLE_JS = """() => new Promise(resolve => {
-    const map = document.querySelector('#map .js-plotly-plot')._fullLayout.map._subplot.map;
-    if (map.loaded() && !map.isMoving()) resolve(true); else map.once('idle', () => resolve(true));
-})"""
+# polled, not a promise on the map's 'idle' event: a new figure can replace the map before it fires
+MAP_IDLE_JS = """sel => {
+    const gd = [...document.querySelectorAll((sel || '') + ' .js-plotly-plot')].find(g => g._fullLayout && g._fullLayout.map);
+    const map = gd && gd._fullLayout.map._subplot && gd._fullLayout.map._subplot.map;
+    return !!map && map.loaded() && !map.isMoving();
+}"""
 MAP_READY_JS = """() => {
     const gd = document.querySelector('#map .js-plotly-plot');
     return !!(gd && gd._fullLayout && gd._fullLayout.map && gd._fullLayout.map._subplot);
@@ -145,6 +148,19 @@ def pages_at(pw, sizes, problems: list[str], *, locale="zh-CN"):
         browser.close()
 
 
+@contextlib.contextmanager
+def signed_in(server, account, *, then="", size=(1920, 1080)):
+    """One page in headless Chromium at ``size``, signed in as ``account`` on ``server`` (URL,
+    log) and landed on ``then``; its console must stay clean (checked on the way out)."""
+    url, log = server
+    problems: list[str] = []
+    with sync_playwright() as pw:
+        for _width, _height, page in pages_at(pw, (size,), problems):
+            sign_in(page, url, account, then=then)
+            yield page
+    assert not problems, (problems, log.read_text()[-2000:])
+
+
 def sign_in(page, url, account, *, then=""):
     """Log in through the real login form, landing on ``url + then``."""
     page.goto(f"{url}login?next=/{then}")
@@ -175,11 +191,16 @@ def save_screenshot(page, name="dashboard-1920x1080.png", *, readme="screenshot.
     return shot
 
 
+def wait_map_idle(page, selector=""):
+    """Until the (first) map inside ``selector`` has drawn what it was given and stands still."""
+    page.wait_for_function(MAP_IDLE_JS, arg=selector, timeout=60_000)
+
+
 def wait_for_map(page, console, log):
     try:
         page.wait_for_selector("#map .maplibregl-canvas", timeout=60_000)
         page.wait_for_function(MAP_READY_JS, timeout=60_000)
-        page.evaluate(MAP_IDLE_JS)
+        wait_map_idle(page, "#map")
     except PlaywrightError as exc:
         body = page.evaluate("() => document.body.innerHTML.slice(0, 3000)")
         server_log = log.read_text(errors="replace")[-3000:]

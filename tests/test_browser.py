@@ -15,10 +15,10 @@ from tests.browser import (
     CHROMIUM,
     CHROMIUM_ARGS,
     LOCAL_HOSTS,
-    MAP_IDLE_JS,
     TRACES_JS,
     save_screenshot,
     sign_in,
+    wait_map_idle,
 )
 from tests.browser import host as _host
 from tests.browser import wait_for_map as _wait_for_map
@@ -69,7 +69,7 @@ def test_the_dashboard_renders_pingcheng_offline_without_errors(server, accounts
             "() => document.querySelector('#map .js-plotly-plot')._fullData.some(t => t.name === '楼栋')",
             timeout=30_000,
         )
-        page.evaluate(MAP_IDLE_JS)
+        wait_map_idle(page, "#map")
         assert [t[1] for t in page.evaluate(TRACES_JS)][:2] == ["事件密度", "楼栋"]
         browser.close()
 

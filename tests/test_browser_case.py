@@ -13,7 +13,7 @@ import pytest
 from PIL import Image
 from playwright.sync_api import sync_playwright
 
-from tests.browser import pages_at, save_screenshot, sign_in
+from tests.browser import pages_at, save_screenshot, sign_in, wait_map_idle
 from tests.sql import all_rows
 
 pytestmark = pytest.mark.browser
@@ -24,10 +24,6 @@ PAGES = {
     "map": ("map", "map", "case", (0xE6, 0x39, 0x46)),
 }
 STEPS = ("reported_at", "registered_at", "dispatched_at", "handled_at", "verified_at", "closed_at")
-MAP_IDLE = """(ident) => new Promise(resolve => {
-    const map = document.querySelector(`#${ident} .js-plotly-plot`)._fullLayout.map._subplot.map;
-    if (map.loaded() && !map.isMoving()) resolve(true); else map.once('idle', () => resolve(true));
-})"""
 MAP_READY = "(ident) => !!document.querySelector(`#${ident} .js-plotly-plot`)?._fullLayout?.map?._subplot"
 MARKER = """(ident) => {
     const gd = document.querySelector(`#${ident} .js-plotly-plot`);
@@ -107,12 +103,12 @@ CENTRED = """([ident, lon, lat]) => {
 def _open_case(page, case, *, map_id, prefix):
     page.wait_for_selector(f"#{map_id} .maplibregl-canvas", timeout=60_000)
     page.wait_for_function(MAP_READY, arg=map_id, timeout=60_000)
-    page.evaluate(MAP_IDLE, map_id)
+    wait_map_idle(page, f"#{map_id}")
     page.fill(f"#{prefix}-query", case["ticket"])
     page.press(f"#{prefix}-query", "Enter")
     page.wait_for_selector(f"#{prefix}-panel:not(.hidden) .case-timeline", timeout=30_000)
     page.wait_for_function(CENTRED, arg=[map_id, case["lon"], case["lat"]], timeout=30_000)
-    page.evaluate(MAP_IDLE, map_id)
+    wait_map_idle(page, f"#{map_id}")
 
 
 def _check_panel(page, case, prefix):
@@ -152,7 +148,7 @@ def test_type_a_ticket_number_and_see_the_case(server, accounts, case):
                 if name == "monitor":  # another map mode: a new map, drawn with the case's marker again
                     page.locator("#m-mode input[value='rate']").check()
                     page.wait_for_function(REDRAWN, arg=[map_id, case["lon"], case["lat"]], timeout=30_000)
-                    page.evaluate(MAP_IDLE, map_id)
+                    wait_map_idle(page, f"#{map_id}")
                     assert page.evaluate(MARKER, map_id)["drawn"] == 2
                 page.click(f"#{prefix}-close")  # closing takes the panel and the marker away
                 page.wait_for_selector(f"#{prefix}-panel.hidden", state="attached", timeout=30_000)

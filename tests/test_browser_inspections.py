@@ -80,7 +80,10 @@ def test_plan_a_street_pin_a_target_replan_and_export(accounts, planner, tmp_pat
         routed = page.evaluate(ROUTED_JS)
         assert int(target) in routed
         assert page.evaluate(SELECTED_JS) == []  # Pin cleared the selection
-        # drop another planned target: the pinned one stays pinned
+        # drop another planned target (a recheck due in the period asks first: say yes); the
+        # pinned one stays pinned
+        asked: list[str] = []
+        page.on("dialog", lambda d: (asked.append(d.message), d.accept()))
         other = next(str(t) for t in routed if str(t) != target)
         page.evaluate(SELECT_JS, other)
         page.click("#ins-drop")

@@ -16,7 +16,7 @@ from playwright.sync_api import sync_playwright
 
 from geo.settings import PROJECT_ROOT
 from geo.sla import SlaRules
-from tests.browser import CHROMIUM, CHROMIUM_ARGS, LOCAL_HOSTS, save_screenshot, sign_in
+from tests.browser import CHROMIUM, CHROMIUM_ARGS, LOCAL_HOSTS, save_screenshot, sign_in, wait_map_idle
 from tests.browser import host as _host
 from tests.sql import all_rows, one
 
@@ -24,10 +24,6 @@ pytestmark = pytest.mark.browser
 CST = dt.timezone(dt.timedelta(hours=8))
 # the test server's settings file (GRIDGOV_DISTRICT_FILE is not set)
 DISTRICT_FILE = PROJECT_ROOT / "data" / "district.toml"
-MAP_IDLE = """() => new Promise(resolve => {
-    const map = document.querySelector('#m-map .js-plotly-plot')._fullLayout.map._subplot.map;
-    if (map.loaded() && !map.isMoving()) resolve(true); else map.once('idle', () => resolve(true));
-})"""
 SNAPSHOT = """() => ({
     asOf: document.querySelector('#m-as-of').innerText,
     kpis: Object.fromEntries([...document.querySelectorAll('.kpi-value')].map(e => [e.id, e.childNodes[0].textContent])),
@@ -128,7 +124,7 @@ def _wait_map(page):
     page.wait_for_function(
         "() => !!document.querySelector('#m-map .js-plotly-plot')?._fullLayout?.map?._subplot"
     )
-    page.evaluate(MAP_IDLE)
+    wait_map_idle(page, "#m-map")
 
 
 @pytest.fixture

@@ -8,15 +8,10 @@ import pytest
 from playwright.sync_api import sync_playwright
 
 from tests.auth import make_account
-from tests.browser import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, LOCAL_HOSTS, serving, sign_in
+from tests.browser import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, LOCAL_HOSTS, serving, sign_in, wait_map_idle
 from tests.browser import host as _host
 
 pytestmark = pytest.mark.browser
-MAP_IDLE_JS = """() => new Promise(resolve => {
-    const gd = [...document.querySelectorAll('.js-plotly-plot')].find(g => g._fullLayout && g._fullLayout.map);
-    const map = gd._fullLayout.map._subplot.map;
-    if (map.loaded() && !map.isMoving()) resolve(true); else map.once('idle', () => resolve(true));
-})"""
 PAGES = {
     "monitor": ("测试区综治中心 · 网格治理态势", "gridgov ingest incidents FILE --source NAME"),
     "map": ("测试区网格治理", "gridgov ingest incidents FILE --source NAME"),
@@ -62,7 +57,7 @@ def test_every_page_on_boundaries_only_names_the_district_and_says_what_to_load(
             page.wait_for_load_state("networkidle")
             if name != "inspections":  # planning draws no map before a street is planned
                 page.wait_for_selector(".maplibregl-canvas", timeout=60_000)
-                page.evaluate(MAP_IDLE_JS)
+                wait_map_idle(page)
             ARTIFACTS.mkdir(exist_ok=True)
             page.screenshot(path=str(ARTIFACTS / f"boundaries-only-{name}.png"))
             seen[name] = (

@@ -88,3 +88,13 @@ def test_a_link_with_the_query_opens_that_view(app, demo, accounts):
         and shown[(L.MODE, "value")] == "hotspot"
     )
     assert shown[(L.WINDOW, "value")] == 365 and "Governance Centre" in json.dumps(page)
+
+
+def test_a_new_button_alone_switches_nothing(app, accounts):
+    """Dash calls the switch when a page brings its button (n_clicks 0): nothing changes."""
+    admin = client_for(app.server, accounts["admin"])
+    values = page_values(admin, "/monitor")
+    key = next(k for k in app.callback_map if k.startswith("page.children@"))
+    body = callback_request(key, app.callback_map[key], values, {})
+    body["inputs"][0]["value"] = 0
+    assert admin.post(PATH, json=body).status_code == 204
