@@ -70,7 +70,7 @@ def _clicked(
         added.pop(index)
     else:
         raise PreventUpdate
-    return {"added": [list(p) for p in added], "removed": sorted(removed)}
+    return WhatIf(tuple(added), frozenset(removed)).to_store()
 
 
 def register_coverage_callbacks(
@@ -223,7 +223,7 @@ def with_sites(what_if: WhatIf, sites: list[tuple[float, float]], *, limit: int)
     for site in sites:
         if site not in added and len(added) < limit:
             added.append(site)
-    return {"added": [list(p) for p in added], "removed": sorted(what_if.removed)}
+    return WhatIf(tuple(added), what_if.removed).to_store()
 
 
 def export_summary(v: CoverageView, *, unit: str, what_if: WhatIf) -> str:

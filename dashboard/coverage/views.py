@@ -122,6 +122,10 @@ class WhatIf:
         removed = frozenset(int(i) for i in data.get("removed", []) if isinstance(i, int))
         return cls(added[:50], removed)
 
+    def to_store(self) -> dict[str, Any]:
+        """What the page keeps (``parse`` reads it back)."""
+        return {"added": [list(p) for p in self.added], "removed": sorted(self.removed)}
+
 
 @dataclass(frozen=True)
 class CoverageView:
