@@ -90,9 +90,17 @@ def _check_fit(page, box, where):
 def _click_down(page, click):
     """Click the unit at ``click`` (lon, lat) on the map: the breadcrumb grows one level."""
     crumbs = page.evaluate(CRUMBS)
-    x, y = page.evaluate(PROJECT, list(click))
-    page.mouse.move(x, y)  # Plotly clicks what the pointer hovers: wait for the hover
-    page.wait_for_function(HOVERED, timeout=30_000)
+    page.wait_for_function(IDLE, timeout=60_000)
+    for nudge in range(20):  # Plotly clicks what the pointer hovers: wait for the hover, and
+        x, y = page.evaluate(PROJECT, list(click))  # move again if a figure or fit came between
+        page.mouse.move(x + nudge % 2, y)
+        try:
+            page.wait_for_function(HOVERED, timeout=3_000)
+            break
+        except PlaywrightTimeout:
+            page.wait_for_function(IDLE, timeout=60_000)
+    else:
+        pytest.fail(f"the pointer at {click} never hovered a unit on the map")
     page.mouse.click(x, y)
     page.wait_for_function(f"() => ({CRUMBS})() !== {crumbs!r}", timeout=60_000)
 

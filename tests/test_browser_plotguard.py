@@ -1,0 +1,55 @@
+"""A graph purged while Plotly still draws it (dashboard/assets/plotguard.js), in headless
+Chromium on the real wall screen's map figure: the purge waits for the draw, the page raises
+nothing, and the draw's promise does not go on to work on a graph that is gone. Without the guard
+a map purged under its draw throws from Plotly's map code (a page left while its map loads)."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.browser import signed_in, wait_map_idle
+
+pytestmark = pytest.mark.browser
+
+# a copy of the wall screen's map drawn in full, then drawn again (``how``) and purged at once
+START = """async how => {
+    const src = document.querySelector('#m-map .js-plotly-plot');
+    const race = window.gridgovRace = {errors: [], settled: false};
+    const keep = e => race.errors.push(String(e.reason || e.message));
+    window.addEventListener('unhandledrejection', keep);
+    window.addEventListener('error', keep);
+    race.div = document.createElement('div');
+    race.div.style.cssText = 'width:600px;height:400px;position:fixed;left:0;top:0';
+    document.body.appendChild(race.div);
+    await Plotly.newPlot(race.div, src.data, src.layout);
+    const drawing = how === 'react'
+        ? Plotly.react(race.div, {data: src.data, layout: {...src.layout, map: {...src.layout.map, zoom: 12}}})
+        : Plotly.restyle(race.div, {'marker.size': 12}, [3]);
+    drawing.then(() => { race.settled = true; }, () => { race.settled = true; });
+    Plotly.purge(race.div);
+    return race.div._fullLayout !== undefined;  // still drawn: the purge waits
+}"""
+PURGED = "() => window.gridgovRace.div._fullLayout === undefined && !window.gridgovRace.div.data"
+# another map drawn in full and idle: the first one's map work has run by then
+ANOTHER = """async () => {
+    const src = document.querySelector('#m-map .js-plotly-plot'), div = document.createElement('div');
+    div.style.cssText = 'width:600px;height:400px;position:fixed;left:0;top:0';
+    document.body.appendChild(div);
+    await Plotly.newPlot(div, src.data, src.layout);
+    const map = div._fullLayout.map._subplot.map;
+    await new Promise(done => { const idle = () => map.loaded() && !map.isMoving() ? done() : setTimeout(idle, 50); idle(); });
+    await Plotly.purge(div);
+    div.remove();
+    window.gridgovRace.div.remove();
+    return {errors: window.gridgovRace.errors, settled: window.gridgovRace.settled};
+}"""
+
+
+@pytest.mark.parametrize("how", ["react", "restyle"])
+def test_a_map_purged_while_it_draws_is_purged_after_the_draw_and_raises_nothing(demo_server, accounts, how):
+    with signed_in(demo_server, accounts["admin"], then="monitor") as page:
+        wait_map_idle(page, "#m-map")
+        assert page.evaluate("() => !!window.Plotly._gridgovGuarded")
+        assert page.evaluate(START, how), "the purge did not wait for the draw"
+        page.wait_for_function(PURGED, timeout=60_000)
+        assert page.evaluate(ANOTHER) == {"errors": [], "settled": False}
