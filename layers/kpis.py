@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import Literal
 from zoneinfo import ZoneInfo
 
 import numpy as np
@@ -30,11 +31,57 @@ SERVICE_RATES = ("response", "resolution", "satisfaction")  # 12345's 三率: In
 
 
 @dataclass(frozen=True)
+class Kpi:
+    """One KPI tile, declared once; the wall screen's tile is built from this alone.
+
+    ``key`` names its label in the screen's words; ``shows`` how its value reads (a count, a
+    rate shown as a percentage, hours); ``unit`` the words key of the unit after the value;
+    ``indicator`` the :class:`~layers.indicators.Indicators` attribute it shows, of the period
+    ``now`` and, for the comparison (words key ``compared``), of the period ``then``; ``better``
+    whether a rise is good news; ``under_status`` whether it still means something when the
+    screen is filtered by status (of the overdue cases alone the on-time closure rate is 0 %
+    by definition, which a screen must not show as a result)."""
+
+    key: str
+    shows: Literal["count", "rate", "hours"]
+    indicator: str
+    now: Literal["today", "month"]
+    then: Literal["yesterday", "last_month"]
+    compared: str
+    better: Literal["up", "down"]
+    unit: str | None = None
+    under_status: bool = True
+
+
+def _monthly(key: str, shows: Literal["rate", "hours"], indicator: str, *, better: Literal["up", "down"],
+             unit: str | None = None) -> Kpi:  # fmt: skip
+    """A KPI of this month against last month, not shown under a status filter."""
+    return Kpi(
+        key, shows, indicator, "month", "last_month", "vs_last_month", better, unit, under_status=False
+    )
+
+
+KPIS: tuple[Kpi, ...] = (
+    Kpi("open", "count", "open", "today", "yesterday", "vs_24h", "down"),
+    Kpi("new_today", "count", "reported", "today", "yesterday", "vs_yesterday", "down"),
+    Kpi("overdue", "count", "overdue", "today", "yesterday", "vs_24h", "down"),
+    _monthly("on_time_closure", "rate", "on_time_closure_rate", better="up"),
+    _monthly("handling_hours", "hours", "handling_hours", better="down", unit="hours"),
+    *(_monthly(k, "rate", f"{k}_rate", better="up") for k in SERVICE_RATES),
+)
+BY_KEY = {k.key: k for k in KPIS}
+
+
+@dataclass(frozen=True)
 class Tile:
     key: str
     value: float | None
     previous: float | None
-    withheld: bool = False  # a rate not computed for this filter (see tiles)
+    withheld: bool = False  # not computed under this filter (Kpi.under_status)
+
+    @property
+    def kpi(self) -> Kpi:
+        return BY_KEY[self.key]
 
     @property
     def change(self) -> float | None:
@@ -106,21 +153,13 @@ def tiles(facts: Facts, f: IncidentFilter, *, now: dt.datetime) -> list[Tile]:
 
 
 def tiles_of(sums: Sums, f: IncidentFilter) -> list[Tile]:
-    """The KPI tiles from :func:`tile_counter`'s sums. Under a status filter the rates and the
-    handling time are withheld: of the overdue (or open) cases alone the on-time closure rate
-    is 0 % by definition, which a screen must not show as a result."""
+    """The KPI tiles (:data:`KPIS`, in order) from :func:`tile_counter`'s sums; under a status
+    filter those not meaningful there are withheld."""
     ind = period_indicators(sums)
-    today, yesterday, month, last = ind["today"], ind["yesterday"], ind["month"], ind["last_month"]
-    rates = [
-        Tile("on_time_closure", month.on_time_closure_rate, last.on_time_closure_rate),
-        Tile("handling_hours", month.handling_hours, last.handling_hours),
-        *(Tile(key, getattr(month, f"{key}_rate"), getattr(last, f"{key}_rate")) for key in SERVICE_RATES),
-    ]
-    if f.statuses:
-        rates = [Tile(t.key, None, None, withheld=True) for t in rates]
-    return [
-        Tile("open", today.open, yesterday.open),
-        Tile("new_today", today.reported, yesterday.reported),
-        Tile("overdue", today.overdue, yesterday.overdue),
-        *rates,
-    ]
+    out = []
+    for k in KPIS:
+        if f.statuses and not k.under_status:
+            out.append(Tile(k.key, None, None, withheld=True))
+        else:
+            out.append(Tile(k.key, getattr(ind[k.now], k.indicator), getattr(ind[k.then], k.indicator)))
+    return out

@@ -16,8 +16,8 @@ from layers.facts import load
 from layers.feeds import mask_phone
 from layers.hotspots import classify, gi_star, star_weights
 from layers.incident_filter import IncidentFilter
-from layers.indicators import Period, by_unit, indicators
-from layers.kpis import period_indicators, tile_counter, tiles
+from layers.indicators import Indicators, Period, by_unit, indicators
+from layers.kpis import BY_KEY, KPIS, Tile, period_indicators, tile_counter, tiles
 from layers.tally import tally
 from layers.trend import daily_counts
 
@@ -111,6 +111,35 @@ def test_kpi_tiles_compare_with_the_right_periods(hand):
     assert values["overdue"] == (1, 1)
     assert values["on_time_closure"] == (0.5, None)  # nothing fell due in May
     assert values["handling_hours"] == (pytest.approx(35.5), pytest.approx(240.0))  # E: 10 days in May
+
+
+def test_each_kpi_tile_is_declared_once_and_the_wall_screen_builds_it_from_that(hand):
+    from dashboard.monitor.i18n import text
+    from dashboard.monitor.layout import kpi_tiles
+
+    shown = tiles(load(hand), FILTER, now=NOW)
+    assert [t.key for t in shown] == [k.key for k in KPIS] and len(BY_KEY) == len(KPIS)
+    for k in KPIS:  # an indicator that exists, and words in both languages for label, comparison, unit
+        assert hasattr(Indicators, k.indicator) or k.indicator in Indicators.__dataclass_fields__, k
+        for lang in ("zh", "en"):
+            assert all(text(lang, w) for w in (k.key, k.compared, *([k.unit] if k.unit else [])))
+    drawn = kpi_tiles([Tile("handling_hours", 12.25, 20.0), Tile("satisfaction", 0.925, 0.9), Tile("open", 1234, 1200)], "en")  # fmt: skip
+    assert [_words(d) for d in drawn] == [
+        ["Avg handling time, this month", "12.2", "h", "▼ 7.8", " vs last month"],
+        ["Satisfaction rate, this month", "92.5%", "", "▲ 2.5 pt", " vs last month"],
+        ["Open incidents", "1,234", "", "▲ 34", " vs 24 h ago"],
+    ]
+    tones = [d.children[2].children[0].className for d in drawn]
+    assert tones == ["delta good", "delta good", "delta bad"]  # hours and open cases: down is good
+
+
+def _words(component) -> list[str]:
+    """Every string in a Dash component tree, in order."""
+    if isinstance(component, str):
+        return [component]
+    children = getattr(component, "children", None)
+    children = children if isinstance(children, list) else [] if children is None else [children]
+    return [w for c in children for w in _words(c)]
 
 
 def test_daily_trend_counts_each_beijing_day(hand):

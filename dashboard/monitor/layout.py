@@ -7,7 +7,7 @@ which React escapes; nothing is ever rendered as HTML.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Any
@@ -23,7 +23,7 @@ from geo.vocabulary import Vocabulary
 from layers.drill import Unit
 from layers.feeds import FeedRow
 from layers.identity import Identity
-from layers.kpis import BEIJING, SERVICE_RATES, Tile
+from layers.kpis import BEIJING, Tile
 from layers.ranking import Row
 
 # component ids
@@ -41,37 +41,30 @@ KPIS, MAP, CRUMBS, GRID_CARD, RANKING, ALERTS, LATEST, TREND, AS_OF = (
 RANK_TITLE, LEGEND = "m-rank-title", "m-legend"
 CRUMB = "m-crumb"  # pattern-matching id type of breadcrumb buttons
 CASE = CaseIds("m-case")  # finding one case (dashboard/case_panel.py)
-# a rise is good news for these tiles, bad news for the others
-_GOOD_UP = {"on_time_closure", *SERVICE_RATES}
-_RATES = _GOOD_UP  # tiles shown as percentages
-_COMPARED = {"open": "vs_24h", "new_today": "vs_yesterday", "overdue": "vs_24h"}
-
-
-def _value(tile: Tile, lang: str) -> str:
-    if tile.value is None:
-        return "—"
-    if tile.key in _RATES:
-        return f"{tile.value:.1%}"
-    if tile.key == "handling_hours":
-        return f"{tile.value:.1f}"
-    return f"{int(tile.value):,}"
+# how each kind of KPI value and its change read (layers.kpis.Kpi.shows)
+_VALUE: dict[str, Callable[[float], str]] = {
+    "count": lambda v: f"{int(v):,}",
+    "rate": lambda v: f"{v:.1%}",
+    "hours": lambda v: f"{v:.1f}",
+}
+_DELTA: dict[str, Callable[[float], str]] = {
+    "count": lambda d: f"{abs(d):,.0f}",
+    "rate": lambda d: f"{abs(d):.1%}".replace("%", " pt"),
+    "hours": lambda d: f"{abs(d):,.1f}".removesuffix(".0"),
+}
 
 
 def _change(tile: Tile, lang: str) -> html.Div:
-    label = text(lang, _COMPARED.get(tile.key, "vs_last_month"))
+    label = text(lang, tile.kpi.compared)
     delta = tile.change
     if delta is None:
         return html.Div(f"{label} —", className="kpi-change")
-    good = (delta > 0) == (tile.key in _GOOD_UP) if delta else None
+    good = (delta > 0) == (tile.kpi.better == "up") if delta else None
     arrow = "▲" if delta > 0 else "▼" if delta < 0 else "■"
-    shown = (
-        f"{abs(delta):.1%}".replace("%", " pt")
-        if tile.key in _RATES
-        else f"{abs(delta):,.1f}".removesuffix(".0")
-    )
     tone = "flat" if good is None else "good" if good else "bad"
     return html.Div(
-        [html.Span(f"{arrow} {shown}", className=f"delta {tone}"), f" {label}"], className="kpi-change"
+        [html.Span(f"{arrow} {_DELTA[tile.kpi.shows](delta)}", className=f"delta {tone}"), f" {label}"],
+        className="kpi-change",
     )
 
 
@@ -79,14 +72,13 @@ def kpi_tiles(tiles: Sequence[Tile], lang: str, *, fresh: Collection[str] = ()) 
     """The KPI tiles; those in ``fresh`` (their count went up since the screen's last refresh) flash."""
     out = []
     for tile in tiles:
-        unit = text(lang, "hours") if tile.key == "handling_hours" else ""
+        unit = text(lang, tile.kpi.unit) if tile.kpi.unit else ""
+        value = "—" if tile.value is None else _VALUE[tile.kpi.shows](tile.value)
         out.append(
             html.Div(
                 [
                     html.Div(text(lang, tile.key), className="kpi-label"),
-                    html.Div(
-                        [_value(tile, lang), html.Small(unit)], className="kpi-value", id=f"kpi-{tile.key}"
-                    ),
+                    html.Div([value, html.Small(unit)], className="kpi-value", id=f"kpi-{tile.key}"),
                     _change(tile, lang),
                 ],
                 className=f"kpi kpi-{tile.key}" + (" flash" if tile.key in fresh else ""),
