@@ -15,6 +15,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from layers._sql import compose
+from layers.units import GRID_NAME
 
 LEVELS = ("district", "street", "community", "grid")
 CHILD = {"district": "street", "street": "community", "community": "grid", "grid": None}
@@ -57,12 +58,6 @@ class Unit:
     name: str
 
 
-# a grid's display name: its sequence number (the last 3 digits of a 15-digit code, the usual
-# county+street+community+grid scheme; any other code whole) and its worker, e.g. "007 · 张伟"
-GRID_NAME = (
-    "CASE WHEN g.code ~ '^[0-9]{15}$' THEN right(g.code, 3) ELSE g.code END"
-    " || coalesce(' · ' || nullif(btrim(g.worker_name), ''), '')"
-)
 _PATH = {
     "street": "SELECT 'street', s.id, s.code, s.name FROM street s WHERE s.id = :id",
     "community": """

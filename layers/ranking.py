@@ -19,18 +19,11 @@ from dataclasses import dataclass
 import numpy as np
 from sqlalchemy.engine import Connection
 
-from layers._sql import compose
-from layers.drill import GRID_NAME
 from layers.facts import Facts
 from layers.incident_filter import IncidentFilter
 from layers.indicators import Indicators, Period, counting, of_sums, unit_sums
 from layers.tally import Counter, Sums, tally
-
-_UNITS = {
-    "street": "SELECT id, name FROM street WHERE valid_to IS NULL",
-    "community": "SELECT id, name FROM community WHERE valid_to IS NULL AND street_id = :unit_id",
-    "grid": "SELECT g.id, {grid_name} AS name FROM grid g WHERE g.valid_to IS NULL AND g.community_id = :unit_id",
-}
+from layers.units import current_units
 
 
 @dataclass(frozen=True)
@@ -81,9 +74,9 @@ def ranked_units(
     level = f.drill.child_level
     if level is None:
         return []
-    units = conn.execute(compose(_UNITS[level], grid_name=GRID_NAME), {"unit_id": f.drill.unit_id}).all()
+    units = current_units(conn, level, within=f.drill.unit_id if level != "street" else None)
     shown = lambda u: streets is None or level != "street" or u in streets  # noqa: E731
-    rows = [Row(int(u), str(name), of_sums(sums, int(u)), shown(int(u))) for u, name in units]
+    rows = [Row(u.unit_id, u.name, of_sums(sums, u.unit_id), shown(u.unit_id)) for u in units]
     return sorted(rows, key=_worst_first)
 
 

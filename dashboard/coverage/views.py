@@ -27,6 +27,7 @@ from layers.coverage import WALK_M_PER_MIN, Coverage, Demand, Homes, catchments,
 from layers.network import Network, NetworkCache
 from layers.scope import Scope
 from layers.suggest import Suggestion, away_from, suggest
+from layers.units import unit_names
 
 MAX_CANDIDATES = 400
 _POINTS = "SELECT id, name, ST_X(geom), ST_Y(geom) FROM service_point WHERE kind = :k ORDER BY id"
@@ -38,7 +39,6 @@ WHERE p.level IN ('community', 'village') ORDER BY p.community_id, p.id
 _BUILDINGS = """
 SELECT b.id, b.address, c.name FROM building b LEFT JOIN community c ON c.id = b.community_id
 WHERE b.id = ANY(:ids)"""
-_UNITS = "SELECT id, name FROM {table} WHERE valid_to IS NULL"
 _KINDS = "SELECT DISTINCT kind FROM service_point ORDER BY 1"
 _VERSION = "SELECT count(*), coalesce(max(id), 0), coalesce(sum(residents), 0) FROM building"
 
@@ -146,7 +146,7 @@ def _points(conn: Connection, kind: str) -> pd.DataFrame:
 
 
 def _named(conn: Connection, frame: pd.DataFrame, level: str) -> pd.DataFrame:
-    names: dict[int, str] = dict(conn.execute(sa.text(_UNITS.format(table=level))).all())
+    names = unit_names(conn, level)
     return frame.assign(name=frame[level].map(names))
 
 

@@ -20,8 +20,8 @@ from layers.cycles import RoundCoverage, round_coverage
 from layers.network import Network
 from layers.plan import Plan, PlanRequest, make_plan
 from layers.register import risk_register
+from layers.units import current_units
 
-_STREETS = "SELECT id, name FROM street WHERE valid_to IS NULL ORDER BY code"
 _OUTLINE = "SELECT ST_AsGeoJSON(geom, 6) FROM street WHERE id = :s"
 _COMMUNITIES = """
 SELECT name, ST_AsGeoJSON(geom, 6), ST_X(ST_PointOnSurface(geom)), ST_Y(ST_PointOnSurface(geom))
@@ -39,7 +39,7 @@ class Community:
 
 
 def streets(conn: Connection) -> list[tuple[int, str]]:
-    return [(int(i), str(n)) for i, n in conn.execute(sa.text(_STREETS))]
+    return [(u.unit_id, u.name) for u in current_units(conn, "street")]
 
 
 def street_outline(conn: Connection, street: int) -> dict[str, Any] | None:

@@ -12,7 +12,6 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 
 import plotly.utils
-import sqlalchemy as sa
 from dash import ALL, Dash, Input, Output, Patch, State, ctx, no_update
 from dash.exceptions import PreventUpdate
 from sqlalchemy.engine import Connection, Engine
@@ -35,7 +34,8 @@ from dashboard.monitor.views import (
 from geo.vocabulary import Vocabulary
 from layers import feeds
 from layers.changes import change_token, newly_shown
-from layers.drill import CHILD, Drill, unit_of_grid
+from layers.drill import CHILD, Drill, path, unit_of_grid
+from layers.units import current_units
 
 # what the update callback sets, in order (tests and benchmarks post to it over HTTP)
 UPDATE_OUTPUTS = (
@@ -231,26 +231,18 @@ def _risen(now: dict[str, Any], before: Any) -> set[str]:
     }
 
 
-_TOUR = sa.text(
-    "SELECT id, name FROM (SELECT 0 AS k, '' AS code, NULL::int AS id, name FROM district WHERE valid_to IS NULL "
-    "UNION ALL SELECT 1, code, id, name FROM street WHERE valid_to IS NULL "
-    "AND (CAST(:mine AS int[]) IS NULL OR id = ANY(CAST(:mine AS int[])))) s ORDER BY k, code"
-)
-
-
 def _next_street(conn: Connection, kiosk: dict[str, Any]) -> tuple[Drill, dict[str, Any], tuple[str, str]]:
     """The tour's next stop (each street in code order, then the whole district once, round
     again; a street leader's streets only), the kiosk state after it, and the names of that
     stop and the one after."""
     mine = current_row_scope().street_ids  # a street leader's tour: their streets only
-    stops = conn.execute(
-        _TOUR, {"mine": None if mine is None else list(mine)}
-    ).all()  # district first: stop i is row i + 1
+    streets = current_units(conn, "street", among=mine)
+    names = [path(conn, Drill())[0].name, *(u.name for u in streets)]  # stop i is name i + 1
     i = int(kiosk.get("i", -1)) + 1
-    i = -1 if i >= len(stops) - 1 else i
-    after = i + 1 if i + 1 < len(stops) - 1 else -1
-    names = (str(stops[i + 1][1]), str(stops[after + 1][1]))
-    return (Drill() if i == -1 else Drill("street", int(stops[i + 1][0]))), {**kiosk, "i": i}, names
+    i = -1 if i >= len(streets) else i
+    after = i + 1 if i + 1 < len(streets) else -1
+    shown = Drill() if i == -1 else Drill("street", streets[i].unit_id)
+    return shown, {**kiosk, "i": i}, (names[i + 1], names[after + 1])
 
 
 def yours(drill: Drill) -> bool:

@@ -32,6 +32,7 @@ from layers.incident_filter import STATUSES, IncidentFilter
 from layers.kpis import BEIJING
 from layers.ranking import Row as RankRow
 from layers.tally import Counter, Sums, Tally, tally
+from layers.units import current_units
 
 T = TypeVar("T")
 
@@ -95,21 +96,17 @@ class Controls:
 TOLERANCE_M = {"district": 25.0, "street": 10.0, "community": 5.0, "grid": 2.0}
 
 
-_STREET_IDS = sa.text("SELECT id FROM street WHERE valid_to IS NULL ORDER BY code")
 _LATITUDE = sa.text(
     "SELECT coalesce(ST_Y(ST_Centroid(ST_Extent(geom))), 40.0) FROM district WHERE valid_to IS NULL"
 )
-
-
-_HOME = sa.text("SELECT id FROM street WHERE valid_to IS NULL AND id = ANY(:ids)")
 
 
 def home_drill(conn: Connection, streets: Collection[int] | None) -> Drill:
     """Where the wall screen opens: the account's street when it has one, else the district."""
     if streets is None:
         return Drill()
-    current = conn.execute(_HOME, {"ids": list(streets)}).scalars().all()
-    return Drill("street", int(current[0])) if len(current) == 1 else Drill()
+    current = current_units(conn, "street", among=streets)
+    return Drill("street", current[0].unit_id) if len(current) == 1 else Drill()
 
 
 def _load_outlines(conn: Connection, kind: str, drill: Drill) -> list[Outline]:
@@ -238,7 +235,7 @@ class MonitorCache:
         self.facts(conn)
         self.weights(conn)
         self.latitude(conn)
-        for drill in [Drill(), *(Drill("street", int(i)) for i in conn.execute(_STREET_IDS).scalars())]:
+        for drill in [Drill(), *(Drill("street", u.unit_id) for u in current_units(conn, "street"))]:
             self.outlines(conn, "children", drill)
             self.outlines(conn, "grids", drill)
 
