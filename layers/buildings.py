@@ -69,3 +69,25 @@ def building_layer(conn: Connection, scope: Scope, *, window: TimeWindow) -> lis
         showlegend=False,
     )
     return [trace]
+
+
+_LABELS = sa.text("""
+SELECT b.id, b.address, c.name FROM building b LEFT JOIN community c ON c.id = b.community_id
+WHERE b.id = ANY(:ids)""")
+_VERSION = sa.text("SELECT count(*), coalesce(max(id), 0), coalesce(sum(residents), 0) FROM building")
+
+
+def building_labels(conn: Connection, ids: list[int]) -> list[str]:
+    """ "address · community" of each building (its number when it has no address)."""
+    found = {int(i): (a, c) for i, a, c in conn.execute(_LABELS, {"ids": ids})}
+    labels = []
+    for i in ids:
+        address, community = found.get(i, (None, None))
+        labels.append(" · ".join(x for x in (address or f"楼栋 {i}", community) if x))
+    return labels
+
+
+def buildings_version(conn: Connection) -> tuple[int, int, int]:
+    """What changes when buildings are loaded: their count, largest id and residents."""
+    count, top, residents = conn.execute(_VERSION).one()
+    return int(count), int(top), int(residents)

@@ -111,13 +111,27 @@ class Outline:
 def children(conn: Connection, drill: Drill, *, tolerance_m: float = 8.0) -> tuple[str | None, list[Outline]]:
     """The level below ``drill`` and its units' outlines (a grid has none below it: itself)."""
     level = drill.child_level
-    query = _CHILDREN[level or "grid"]
-    if level is None:  # a grid: show the grid itself
-        query = "SELECT g.id, g.code, {grid_name}, {geo} FROM grid g WHERE g.id = :id"
+    query = _CHILDREN[level] if level else _OWN["grid"]  # a grid: show the grid itself
     alias = (level or "grid")[0]
     sql = compose(query, geo=_GEO.format(t=alias), grid_name=GRID_NAME)
     rows = conn.execute(sql, {"id": drill.unit_id, "tol": tolerance_m}).all()
     return level, [_outline(row) for row in rows]
+
+
+_OWN = {
+    "street": "SELECT s.id, s.code, s.name, {geo} FROM street s WHERE s.id = :id",
+    "community": "SELECT c.id, c.code, c.name, {geo} FROM community c WHERE c.id = :id",
+    "grid": "SELECT g.id, g.code, {grid_name}, {geo} FROM grid g WHERE g.id = :id",
+}
+
+
+def outline_of(conn: Connection, drill: Drill, *, tolerance_m: float = 8.0) -> Outline | None:
+    """The outline of the unit ``drill`` shows (none for the district, or a unit that is gone)."""
+    if drill.unit_id is None:
+        return None
+    sql = compose(_OWN[drill.level], geo=_GEO.format(t=drill.level[0]), grid_name=GRID_NAME)
+    row = conn.execute(sql, {"id": drill.unit_id, "tol": tolerance_m}).first()
+    return _outline(row) if row else None
 
 
 _GRIDS_IN = {

@@ -40,3 +40,13 @@ def extent(conn: Connection, scope: Scope) -> Extent | None:
     """The box around the scope's current streets (None when there is nothing to show)."""
     row = conn.execute(_EXTENT, scope.params()).one()
     return None if row[0] is None else Extent(*(float(v) for v in row))
+
+
+_LATITUDE = sa.text(
+    "SELECT coalesce(ST_Y(ST_Centroid(ST_Extent(geom))), 40.0) FROM district WHERE valid_to IS NULL"
+)
+
+
+def central_latitude(conn: Connection) -> float:
+    """The latitude of the current district's centre (40° before any district is loaded)."""
+    return float(conn.execute(_LATITUDE).scalar_one())

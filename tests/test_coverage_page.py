@@ -17,7 +17,8 @@ from dashboard.app import create_app
 from dashboard.callback_request import PATH
 from dashboard.coverage import layout as L
 from dashboard.coverage.callbacks import converted, with_sites
-from dashboard.coverage.views import WhatIf, building_labels
+from dashboard.coverage.views import WhatIf
+from layers.buildings import building_labels
 from layers.coverage import walk_words
 from layers.coverage_export import UNIT_HEADERS
 from tests.auth import client_for

@@ -18,8 +18,8 @@ from dashboard.inspections import layout as L
 from dashboard.inspections.choice import CLEAR, DROP, PIN, Choice, rechecks, selected_ids
 from dashboard.inspections.figures import FOCUS, plan_figure
 from dashboard.inspections.focus import Focus, focus_of
-from dashboard.inspections.views import Community
 from geo.inspection_kinds import INSPECTION_KINDS
+from layers.drill import Outline
 from layers.plan import Plan, PlanRequest, Stop, TeamDay
 from tests.auth import client_for
 from tests.callbacks import callback_request, page_values
@@ -118,7 +118,7 @@ def test_the_map_draws_communities_targets_and_a_labelled_office_under_the_route
         "type": "Polygon",
         "coordinates": [[[113.2, 40.0], [113.4, 40.0], [113.4, 40.2], [113.2, 40.0]]],
     }
-    named = Community("<b>东街社区</b>", outline, 113.3, 40.1)
+    named = Outline(1, "c1", "<b>东街社区</b>", outline, 113.3, 40.1)
     register = pd.DataFrame({"id": [1, 2], "name": ["x", "<i>y</i>"], "score": [5.0, 6.0], "lon": [113.3, 113.31], "lat": [40.1, 40.11]})  # fmt: skip
     figure = plan_figure(plan, outline, communities=[named], register=register)
     names = [t["name"] for t in figure["data"]]

@@ -55,3 +55,20 @@ def test_a_retired_unit_is_not_current(demo):
             assert gone not in unit_names(conn, "street")
         finally:
             trans.rollback()
+
+
+def test_a_units_own_outline_holds_the_unit_and_none_for_the_district_or_a_unit_gone(demo):
+    from shapely.geometry import Point, shape
+
+    from layers.drill import Drill, outline_of
+
+    street, x, y = all_rows(
+        demo, "SELECT id, ST_X(ST_PointOnSurface(geom)), ST_Y(ST_PointOnSurface(geom)) FROM street WHERE valid_to IS NULL ORDER BY code LIMIT 1"
+    )[0]  # fmt: skip
+    with demo.connect() as conn:
+        own = outline_of(conn, Drill("street", street), tolerance_m=2.0)
+        assert own is not None and own.unit_id == street
+        assert shape(own.geometry).buffer(1e-5).contains(Point(x, y)) and shape(own.geometry).contains(
+            Point(own.lon, own.lat)
+        )
+        assert outline_of(conn, Drill()) is None and outline_of(conn, Drill("street", -1)) is None

@@ -31,6 +31,7 @@ from geo.service_types import ServiceType
 from layers.coverage import WALK_M_PER_MIN, walk_words
 from layers.coverage_export import coverage_html, coverage_workbook, gaps_geojson
 from layers.export_heading import BEIJING, heading_of
+from layers.service_points import kinds
 
 MAX_ADDED = 50
 
@@ -83,7 +84,7 @@ def register_coverage_callbacks(
 ) -> None:
     def known_kinds() -> set[str]:
         with engine.connect() as conn:
-            return set(conn.exec_driver_sql("SELECT DISTINCT kind FROM service_point").scalars())
+            return set(kinds(conn))
 
     def view(kind: Any, value: Any, unit: Any, what_if: Any) -> Any:
         kind_ = _kind(kind, types, known_kinds())

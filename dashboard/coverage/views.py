@@ -12,35 +12,24 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import shapely
-import sqlalchemy as sa
 from numpy.typing import NDArray
 from sqlalchemy.engine import Connection
 
 from dashboard.auth.current import current_row_scope
 from dashboard.shared import SharedResults
 from geo.errors import InputError
-from geo.results import result_frame
 from geo.service_types import ServiceType
 from layers.boundaries import Boundaries
 from layers.boundaries import streets as street_boundaries
+from layers.buildings import building_labels, buildings_version
 from layers.coverage import WALK_M_PER_MIN, Coverage, Demand, Homes, catchments, coverage, link_homes
 from layers.network import Network, NetworkCache
 from layers.scope import Scope
+from layers.service_points import community_offices, kinds, points_of
 from layers.suggest import Suggestion, away_from, suggest
 from layers.units import unit_names
 
 MAX_CANDIDATES = 400
-_POINTS = "SELECT id, name, ST_X(geom), ST_Y(geom) FROM service_point WHERE kind = :k ORDER BY id"
-_OFFICES = """
-SELECT DISTINCT ON (p.community_id) p.name || ' · ' || c.name, ST_X(p.geom), ST_Y(p.geom)
-FROM service_point p JOIN community c ON c.id = p.community_id
-WHERE p.level IN ('community', 'village') ORDER BY p.community_id, p.id
-"""
-_BUILDINGS = """
-SELECT b.id, b.address, c.name FROM building b LEFT JOIN community c ON c.id = b.community_id
-WHERE b.id = ANY(:ids)"""
-_KINDS = "SELECT DISTINCT kind FROM service_point ORDER BY 1"
-_VERSION = "SELECT count(*), coalesce(max(id), 0), coalesce(sum(residents), 0) FROM building"
 
 
 class CoverageCache:
@@ -65,7 +54,7 @@ class CoverageCache:
             return held[2]
 
     def demand(self, conn: Connection) -> Demand:
-        version = tuple(conn.execute(sa.text(_VERSION)).one())
+        version = buildings_version(conn)
         with self._lock:
             if self._demand is None or self._demand[0] != version:
                 self._demand = (version, Demand.load(conn))
@@ -86,7 +75,7 @@ class CoverageCache:
 
 def type_options(conn: Connection, types: Mapping[str, ServiceType]) -> list[dict[str, str]]:
     """The registry's types and any other kind found in the data (labelled by its key)."""
-    keys = list(types) + [k for k in conn.execute(sa.text(_KINDS)).scalars() if k not in types]
+    keys = list(types) + [k for k in kinds(conn) if k not in types]
     return [{"label": f"{types[k].zh} {types[k].en}" if k in types else k, "value": k} for k in keys]
 
 
@@ -139,12 +128,6 @@ class CoverageView:
     boundaries: Boundaries | None = None  # the district's streets, drawn under everything
 
 
-def _points(conn: Connection, kind: str) -> pd.DataFrame:
-    return result_frame(conn.execute(sa.text(_POINTS), {"k": kind})).set_axis(
-        ["id", "name", "lon", "lat"], axis=1
-    )
-
-
 def _named(conn: Connection, frame: pd.DataFrame, level: str) -> pd.DataFrame:
     names = unit_names(conn, level)
     return frame.assign(name=frame[level].map(names))
@@ -168,7 +151,7 @@ def coverage_view(
     the network, the buildings and the type's points stay the same (and ``VIEW_SECONDS`` at most).
     The key holds the request's row scope."""
     network, demand = cache.networks.get(conn), cache.demand(conn)
-    points = _points(conn, kind)
+    points = points_of(conn, kind)
     digest = hashlib.sha256(pd.util.hash_pandas_object(points, index=False).to_numpy().tobytes()).hexdigest()
     key = (current_row_scope().setting, kind, metres, what_if, digest)
     compute = partial(
@@ -206,24 +189,14 @@ def candidate_sites(conn: Connection, demand: Demand, which: str) -> tuple[NDArr
     """Sites new points may go: community offices (a community's own service point), or
     buildings (the most populous of each group of 60 by id, up to ``MAX_CANDIDATES``)."""
     if which == "offices":
-        rows = conn.execute(sa.text(_OFFICES)).all()
-        return np.array([(r[1], r[2]) for r in rows], float).reshape(-1, 2), [str(r[0]) for r in rows]
+        rows = community_offices(conn)
+        return np.array([(x, y) for _, x, y in rows], float).reshape(-1, 2), [label for label, _, _ in rows]
     group = max(1, len(demand.ids) // MAX_CANDIDATES + 1)
     picks = [
         i * group + int(np.argmax(demand.residents[i * group : (i + 1) * group]))
         for i in range((len(demand.ids) + group - 1) // group)
     ]
     return demand.lonlat[picks], building_labels(conn, [int(demand.ids[i]) for i in picks])
-
-
-def building_labels(conn: Connection, ids: list[int]) -> list[str]:
-    """ "address · community" of each building (its number when it has no address)."""
-    found = {int(i): (a, c) for i, a, c in conn.execute(sa.text(_BUILDINGS), {"ids": ids})}
-    labels = []
-    for i in ids:
-        address, community = found.get(i, (None, None))
-        labels.append(" · ".join(x for x in (address or f"楼栋 {i}", community) if x))
-    return labels
 
 
 @dataclass(frozen=True)
@@ -250,5 +223,5 @@ def suggestions(
 def base_share(conn: Connection, cache: CoverageCache, *, kind: str, metres: float) -> float:
     """The share with the real points only (what a what-if is compared with)."""
     network, demand = cache.networks.get(conn), cache.demand(conn)
-    points = _points(conn, kind)[["lon", "lat"]].to_numpy(float).reshape(-1, 2)
+    points = points_of(conn, kind)[["lon", "lat"]].to_numpy(float).reshape(-1, 2)
     return coverage(network, demand, points, max_walk_m=metres, homes=cache.homes(network, demand)).share

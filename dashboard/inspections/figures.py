@@ -13,7 +13,7 @@ from typing import Any
 import pandas as pd
 
 from dashboard.figure import OFFLINE_STYLE, view_for
-from dashboard.inspections.views import Community
+from layers.drill import Outline
 from layers.extent import Extent
 from layers.plan import Plan
 from layers.plan_export import COLOURS, WHY, title
@@ -67,11 +67,11 @@ def focus_trace(lon: float | None = None, lat: float | None = None) -> dict[str,
             "marker": {"size": 34, "color": "#ffd400", "opacity": 0.9}, "hoverinfo": "skip", "name": "focus", "showlegend": False}  # fmt: skip
 
 
-def _community_traces(communities: Sequence[Community]) -> list[dict[str, Any]]:
+def _community_traces(communities: Sequence[Outline]) -> list[dict[str, Any]]:
     lon: list[float | None] = []
     lat: list[float | None] = []
     for c in communities:
-        x, y = _rings(c.outline)
+        x, y = _rings(c.geometry)
         lon, lat = lon + x, lat + y
     lines = {"type": "scattermap", "mode": "lines", "lon": lon, "lat": lat, "line": {"color": "#9aa7b8", "width": 1},
              "hoverinfo": "skip", "name": "communities", "showlegend": False}  # fmt: skip
@@ -106,7 +106,7 @@ def plan_figure(
     plan: Plan | None,
     outline: dict[str, Any] | None,
     *,
-    communities: Sequence[Community] = (),
+    communities: Sequence[Outline] = (),
     register: pd.DataFrame | None = None,
 ) -> dict[str, Any]:
     """The street's outline and communities, its targets, and the plan's routes, numbered stops

@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
-import json
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 import pandas as pd
-import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from geo.errors import InputError
@@ -17,25 +15,13 @@ from geo.inspection_kinds import InspectionKind
 from geo.inspection_settings import InspectionSettings
 from layers import routing
 from layers.cycles import RoundCoverage, round_coverage
+from layers.drill import Drill, Outline, children, outline_of
 from layers.network import Network
 from layers.plan import Plan, PlanRequest, make_plan
 from layers.register import risk_register
 from layers.units import current_units
 
-_OUTLINE = "SELECT ST_AsGeoJSON(geom, 6) FROM street WHERE id = :s"
-_COMMUNITIES = """
-SELECT name, ST_AsGeoJSON(geom, 6), ST_X(ST_PointOnSurface(geom)), ST_Y(ST_PointOnSurface(geom))
-FROM community WHERE street_id = :s AND valid_to IS NULL ORDER BY code"""
-
-
-@dataclass(frozen=True)
-class Community:
-    """A community or village of the street, drawn under the routes for orientation."""
-
-    name: str
-    outline: dict[str, Any]
-    lon: float  # a point inside it, for its label
-    lat: float
+_TOLERANCE_M = 2.0  # outlines under the routes: simplified by at most 2 m
 
 
 def streets(conn: Connection) -> list[tuple[int, str]]:
@@ -43,13 +29,13 @@ def streets(conn: Connection) -> list[tuple[int, str]]:
 
 
 def street_outline(conn: Connection, street: int) -> dict[str, Any] | None:
-    text = conn.execute(sa.text(_OUTLINE), {"s": street}).scalar()
-    return json.loads(text) if text else None
+    own = outline_of(conn, Drill("street", street), tolerance_m=_TOLERANCE_M)
+    return own.geometry if own else None
 
 
-def communities(conn: Connection, street: int) -> list[Community]:
-    rows = conn.execute(sa.text(_COMMUNITIES), {"s": street})
-    return [Community(str(n), json.loads(g), float(x), float(y)) for n, g, x, y in rows if g]
+def communities(conn: Connection, street: int) -> list[Outline]:
+    """The street's communities and villages, drawn under the routes for orientation."""
+    return children(conn, Drill("street", street), tolerance_m=_TOLERANCE_M)[1]
 
 
 def _whole(value: object, *, name: str, low: int, high: int) -> int:
@@ -100,7 +86,7 @@ class Planning:
     register: pd.DataFrame
     plan: Plan | None  # None: the register alone, before anyone asked for a plan
     outline: dict[str, Any] | None
-    communities: list[Community]
+    communities: list[Outline]
     rounds: list[RoundCoverage]
 
 

@@ -11,7 +11,6 @@ from typing import Any, Protocol, TypeVar
 
 import pandas as pd
 import shapely
-import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from dashboard.figure import view_for
@@ -25,7 +24,7 @@ from layers import feeds, kpis, ranking, trend
 from layers.density import Density, Lattice, facts_density
 from layers.drill import Drill, GridInfo, Outline, Unit, children, grid_info, grids_in, path
 from layers.escaping import html_text
-from layers.extent import Extent
+from layers.extent import Extent, central_latitude
 from layers.facts import Facts, FactsCache
 from layers.hotspots import GridRates, GridWeights, grid_counter, grid_rates_of
 from layers.incident_filter import STATUSES, IncidentFilter
@@ -96,11 +95,6 @@ class Controls:
 TOLERANCE_M = {"district": 25.0, "street": 10.0, "community": 5.0, "grid": 2.0}
 
 
-_LATITUDE = sa.text(
-    "SELECT coalesce(ST_Y(ST_Centroid(ST_Extent(geom))), 40.0) FROM district WHERE valid_to IS NULL"
-)
-
-
 def home_drill(conn: Connection, streets: Collection[int] | None) -> Drill:
     """Where the wall screen opens: the account's street when it has one, else the district."""
     if streets is None:
@@ -128,7 +122,7 @@ class HeldBoundaries:
 
     def latitude(self, conn: Connection) -> float:
         """The district's central latitude (heat cells are laid out for it)."""
-        return self._values.get("latitude", lambda: float(conn.execute(_LATITUDE).scalar_one()))
+        return self._values.get("latitude", lambda: central_latitude(conn))
 
     def weights(self, conn: Connection) -> GridWeights:
         return self._values.get("weights", lambda: GridWeights.load(conn))
