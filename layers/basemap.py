@@ -4,6 +4,7 @@ outside tile server. Roads thin out as the map zooms out; buildings from zoom 15
 
 from __future__ import annotations
 
+import json
 import threading
 import time
 from collections import OrderedDict
@@ -71,3 +72,27 @@ class TileCache:
             while len(self._tiles) > self._size:
                 self._tiles.popitem(last=False)
         return data
+
+
+# a file's base map: the roads in a box as one simplified multi-line per kind (segments merged)
+_ROADS = sa.text("""
+SELECT kind, ST_AsGeoJSON(ST_Multi(ST_Simplify(ST_LineMerge(ST_Collect(geom)), :tolerance)), :decimals) FROM road_segment
+WHERE geom && ST_MakeEnvelope(:w, :s, :e, :n, 4326) AND kind = ANY(CAST(:kinds AS text[]))
+GROUP BY kind ORDER BY kind""")
+ALL_ROADS = ("arterial", "street", "lane", "path")
+
+
+def roads_in(
+    conn: Connection,
+    box: tuple[float, float, float, float],
+    *,
+    kinds: tuple[str, ...] = ALL_ROADS,
+    detail_m: float = 2.0,
+) -> dict[str, dict[str, object]]:
+    """The roads of ``kinds`` crossing ``box`` (west, south, east, north), as a GeoJSON geometry
+    per kind simplified to about ``detail_m`` metres, for maps in exported files (which cannot
+    fetch tiles): a street's roads at 2 m, a whole district's main roads at 10 m."""
+    w, s, e, n = box
+    params = {"w": w, "s": s, "e": e, "n": n, "kinds": list(kinds)}
+    params |= {"tolerance": detail_m / 111_000, "decimals": 5 if detail_m < 5 else 4}
+    return {str(kind): json.loads(geometry) for kind, geometry in conn.execute(_ROADS, params)}

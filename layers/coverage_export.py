@@ -5,7 +5,7 @@ an offline HTML map (layers/offline_map.py). Names are escaped for where they la
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import folium
@@ -18,7 +18,7 @@ from layers.boundaries import Boundaries
 from layers.coverage import Coverage
 from layers.escaping import html_text, tooltip
 from layers.export_heading import Heading
-from layers.offline_map import add_panels, offline_map
+from layers.offline_map import add_panels, add_roads, offline_map
 from layers.workbook import saved, table_sheet
 
 
@@ -112,12 +112,14 @@ def _boundary_lines(m: folium.Map, boundaries: Boundaries | None) -> None:
 
 def coverage_html(result: Coverage, points: pd.DataFrame, added: NDArray[np.float64],
                   suggested: Sequence[tuple[float, float, str, float]] = (), *, heading: Heading, subject: str,
-                  summary: str, boundaries: Boundaries | None = None, hulls: Sequence[Any] = ()) -> str:  # fmt: skip
-    """Street outlines, catchments, service points, what-if points, numbered suggested sites and
+                  summary: str, boundaries: Boundaries | None = None, hulls: Sequence[Any] = (),
+                  roads: Mapping[str, dict[str, Any]] | None = None) -> str:  # fmt: skip
+    """The district's main roads (:func:`layers.basemap.roads_in`), street outlines, catchments, service points, what-if points, numbered suggested sites and
     uncovered buildings on an offline map under a title block and a legend, fitted to the district."""
     d = result.demand
     centre = d.lonlat.mean(axis=0) if len(d.ids) else np.array([113.3, 40.08])
     m = offline_map((float(centre[1]), float(centre[0])), zoom=13, style=_MAP_CSS)
+    add_roads(m, roads or {})
     _boundary_lines(m, boundaries)
     for hull in hulls:
         ring = [(float(y), float(x)) for x, y in hull.exterior.coords]

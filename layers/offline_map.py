@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import cast
 
@@ -37,6 +37,18 @@ def offline_map(location: tuple[float, float], *, zoom: int, style: str = "") ->
         index=0,
     )
     return m
+
+
+# the district's roads under a file's map, lighter and thinner as they get smaller
+_ROAD_LOOK = {"arterial": ("#b8c3d1", 3.0), "street": ("#cfd6df", 2.0), "lane": ("#dde2e8", 1.2), "path": ("#e4e8ec", 0.8)}  # fmt: skip
+
+
+def add_roads(m: folium.Map, roads: Mapping[str, dict[str, object]]) -> None:
+    """The roads (:func:`layers.basemap.roads_in`) drawn first, under everything added after."""
+    for kind, geometry in roads.items():
+        colour, weight = _ROAD_LOOK.get(kind, ("#dde2e8", 1.0))
+        look = {"color": colour, "weight": weight, "opacity": 1.0}
+        folium.GeoJson(geometry, style_function=lambda _, look=look: look, interactive=False).add_to(m)
 
 
 _PANEL_CSS = (

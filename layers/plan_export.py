@@ -19,7 +19,7 @@ from openpyxl import Workbook
 
 from layers.escaping import html_text, tooltip
 from layers.export_heading import Heading
-from layers.offline_map import add_panels, offline_map
+from layers.offline_map import add_panels, add_roads, offline_map
 from layers.plan import Plan, Stop, TeamDay
 from layers.workbook import saved, table_sheet
 
@@ -44,9 +44,16 @@ def _stop_marker(number: int, stop: Stop, colour: str, route: TeamDay) -> folium
     return folium.Marker((stop.lat, stop.lon), icon=icon, tooltip=tooltip(label))
 
 
-def plan_html(plan: Plan, *, heading: Heading, outline: dict[str, Any] | None = None) -> str:
-    """A standalone HTML page: outline, the office, numbered stops and route lines per team-day,
-    under a title block and a legend of the team-days."""
+def plan_html(
+    plan: Plan,
+    *,
+    heading: Heading,
+    outline: dict[str, Any] | None = None,
+    roads: Mapping[str, dict[str, Any]] | None = None,
+) -> str:
+    """A standalone HTML page: the street's roads (:func:`layers.basemap.roads_in`), outline, the
+    office, numbered stops and route lines per team-day, under a title block and a legend of the
+    team-days."""
     name, lon, lat = plan.office
     m = offline_map(
         (lat, lon),
@@ -54,6 +61,7 @@ def plan_html(plan: Plan, *, heading: Heading, outline: dict[str, Any] | None = 
         style=".stop{border-radius:50%;color:#fff;font:bold 12px sans-serif;"
         "text-align:center;line-height:22px;width:22px}",
     )
+    add_roads(m, roads or {})
     if outline:
         folium.GeoJson(
             outline, style_function=lambda _: {"color": "#555", "weight": 2, "fill": False}

@@ -61,3 +61,25 @@ def test_the_cache_keeps_a_tile_for_its_time_and_drops_the_oldest(demo, lane):
         cache.get(conn, z, x + 1, y)
         cache.get(conn, z, x + 2, y)
         assert cache.get(conn, z, x, y) is not first  # pushed out by two newer tiles, made anew
+
+
+def test_a_files_roads_are_the_roads_crossing_its_box_one_line_per_kind(demo):
+    from shapely.geometry import shape
+
+    from layers.basemap import roads_in
+
+    box = all_rows(demo, "SELECT ST_XMin(geom), ST_YMin(geom), ST_XMax(geom), ST_YMax(geom) FROM street WHERE valid_to IS NULL ORDER BY code LIMIT 1")[0]  # fmt: skip
+    length = dict(
+        all_rows(
+            demo,
+            "SELECT kind, sum(ST_Length(geom)) FROM road_segment WHERE geom && ST_MakeEnvelope(:w, :s, :e, :n, 4326) GROUP BY kind",
+            w=box[0], s=box[1], e=box[2], n=box[3],
+        )
+    )  # fmt: skip
+    with demo.connect() as conn:
+        roads = roads_in(conn, tuple(box))
+        main = roads_in(conn, tuple(box), kinds=("arterial",))
+    assert set(roads) == set(length) and len(length) >= 2 and set(main) == {"arterial"} & set(length)
+    for kind, geometry in roads.items():  # every segment, simplified by ~2 m: the length stays
+        assert geometry["type"] == "MultiLineString"
+        assert shape(geometry).length == pytest.approx(length[kind], rel=0.02), kind

@@ -98,3 +98,12 @@ def test_apply_one_suggestion_or_all_and_the_titled_export(app, accounts):
         and "步行 15 分钟（1,200 米）" in cells[4][0]
     )
     assert UNIT_HEADERS in cells and [r[1] for r in book["建议点位"].values][-2:] == [rows[0][2], rows[1][2]]
+    mapped = _post(app, planner, values, L.DOWNLOAD, shown, changed=f"{L.EXPORT_HTML}.n_clicks")[L.DOWNLOAD][
+        "data"
+    ]
+    page = mapped["content"] if not mapped.get("base64") else base64.b64decode(mapped["content"]).decode()
+    assert mapped["filename"].endswith(".html") and "服务覆盖 " in page
+    # the district's main roads under the map (arterials and streets; lanes and paths left out)
+    assert (
+        page.index("geo_json_") < page.index("circle_marker_") and "#b8c3d1" in page and "#dde2e8" not in page
+    )

@@ -28,6 +28,7 @@ from dashboard.coverage.views import (
 from dashboard.identity import IdentityCache
 from geo.errors import InputError
 from geo.service_types import ServiceType
+from layers.basemap import roads_in
 from layers.coverage import WALK_M_PER_MIN, walk_words
 from layers.coverage_export import coverage_html, coverage_workbook, gaps_geojson
 from layers.export_heading import BEIJING, heading_of
@@ -204,10 +205,15 @@ def register_coverage_callbacks(
         who, at = current_user(), dt.datetime.now(BEIJING)
         with engine.connect() as conn:
             heading = heading_of(conn, street=None, period=f"截至 {at.date().isoformat()}", by=who.username if who else "—", at=at)  # fmt: skip
+            lonlat = v.result.demand.lonlat
+            box = (*lonlat.min(axis=0), *lonlat.max(axis=0)) if len(lonlat) else None
+            roads = (
+                roads_in(conn, box, kinds=("arterial", "street"), detail_m=10.0) if box else {}
+            )  # the district's main roads
         if ctx.triggered_id == L.EXPORT_XLSX:
             book = coverage_workbook(heading=heading, subject=subject, summary=summary, streets=v.streets, communities=v.communities, suggested=rows)  # fmt: skip
             return dcc.send_bytes(book, heading.file_name(f"服务覆盖-{subject}", "xlsx"))
-        page = coverage_html(v.result, v.points, v.added, rows, heading=heading, subject=subject, summary=summary, boundaries=v.boundaries, hulls=v.hulls)  # fmt: skip
+        page = coverage_html(v.result, v.points, v.added, rows, heading=heading, subject=subject, summary=summary, boundaries=v.boundaries, hulls=v.hulls, roads=roads)  # fmt: skip
         return dcc.send_string(page, heading.file_name(f"服务覆盖地图-{subject}", "html"))
 
 

@@ -10,6 +10,7 @@ import datetime as dt
 from collections.abc import Mapping
 from typing import Any
 
+import shapely.geometry
 from dash import ALL, Dash, Input, Output, Patch, State, ctx, dcc, no_update
 from dash.exceptions import PreventUpdate
 from sqlalchemy.engine import Engine
@@ -25,6 +26,7 @@ from dashboard.inspections.views import Planning, planning, request_from, street
 from geo.errors import InputError
 from geo.inspection_kinds import InspectionKind
 from geo.inspection_settings import InspectionSettings
+from layers.basemap import roads_in
 from layers.export_heading import heading_of
 from layers.network import NetworkCache
 from layers.plan import plan_from_dict, plan_to_dict
@@ -134,6 +136,7 @@ def register_inspection_callbacks(
         who = current_user()
         with engine.connect() as conn:
             outline = street_outline(conn, plan_.request.street)
+            roads = roads_in(conn, shapely.geometry.shape(outline).bounds) if outline else {}
             heading = heading_of(conn, street=plan_.request.street, period="", by=who.username if who else "—", at=dt.datetime.now(dt.UTC))  # fmt: skip
         heading = plan_heading(heading, plan_)
         if ctx.triggered_id == L.EXPORT_XLSX:
@@ -142,7 +145,7 @@ def register_inspection_callbacks(
         if ctx.triggered_id == L.EXPORT_PRINT:
             return dcc.send_string(plan_print(plan_, heading=heading, outline=outline), heading.file_name("巡查路线-打印", "html", day=plan_.request.start))  # fmt: skip
         return dcc.send_string(
-            plan_html(plan_, heading=heading, outline=outline),
+            plan_html(plan_, heading=heading, outline=outline, roads=roads),
             heading.file_name("巡查地图", "html", day=plan_.request.start),
         )
 
