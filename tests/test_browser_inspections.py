@@ -118,7 +118,8 @@ def test_plan_a_street_pin_a_target_replan_and_export(accounts, planner, tmp_pat
         assert "L.map(" in exported and not re.search(
             r"<(script|link)[^>]+(src|href)=[\"']?https?:", exported
         )
-        assert exported.index("geo_json_") < exported.index("poly_line_")  # the street's roads, under the routes
+        roads, routes = exported.index("geo_json_"), exported.index("poly_line_")
+        assert roads < routes  # the street's roads, drawn under the routes
         browser.close()
     outside = [
         u

@@ -206,7 +206,8 @@ def test_the_html_map_draws_the_streets_roads_first_under_the_routes():
     roads = {"arterial": {"type": "MultiLineString", "coordinates": [[[113.29, 40.07], [113.31, 40.09]]]}}
     page = plan_html(_plan_with("x"), heading=plan_heading(HEADING, _plan_with("x")), roads=roads)
     assert "[[113.29, 40.07], [113.31, 40.09]]" in page and "#b8c3d1" in page  # the arterial, its look
-    assert page.index("geo_json_") < page.index("circle_marker_") < page.index("poly_line_")  # roads, office, routes
+    roads, office, routes = (page.index(f"{x}_") for x in ("geo_json", "circle_marker", "poly_line"))
+    assert roads < office < routes
 
 
 def test_the_workbook_has_a_titled_sheet_per_team_day_in_chinese_and_guards_formulas():
