@@ -9,6 +9,7 @@ from urllib.parse import parse_qs
 from dash import dcc, html
 
 from dashboard.audit.paging import Cursor
+from dashboard.dates import CHINESE_DATES
 from layers.audit import BEIJING, Entry, Streets, action_label, describe
 
 P = "audit-"
@@ -50,7 +51,7 @@ def _filters(kinds: Sequence[str], users: Sequence[str], kind: str | None) -> ht
         [
             html.Label(["操作 Action", dcc.Dropdown(id=KIND, options=kind_options, value=kind, placeholder="全部 all")]),
             html.Label(["账号 Account", dcc.Dropdown(id=USER, options=list(users), placeholder="全部 all")]),
-            html.Label(["日期 Dates", dcc.DatePickerRange(id=DATES, display_format="YYYY-MM-DD", clearable=True,
+            html.Label(["日期 Dates", dcc.DatePickerRange(id=DATES, **CHINESE_DATES, clearable=True,
                                                           start_date_placeholder_text="开始", end_date_placeholder_text="结束")]),
             html.Button("导出 Excel", id=EXPORT, n_clicks=0, className="audit-export"),
         ],

@@ -10,6 +10,7 @@ import dash_ag_grid as dag
 import pandas as pd
 from dash import dcc, html
 
+from dashboard.dates import CHINESE_DATES
 from geo.inspection_kinds import InspectionKind
 from layers.cycles import RoundCoverage
 from layers.plan import Plan, PlanRequest, TeamDay
@@ -79,7 +80,7 @@ def controls(
         [
             html.Label(["街道 Street", dcc.Dropdown(id=STREET, options=[{"label": n, "value": i} for i, n in streets],
                                                      value=streets[0][0] if streets else None, clearable=False)]),
-            html.Label(["开始 Start", dcc.DatePickerSingle(id=START, date=(today + dt.timedelta(days=1)).isoformat(), display_format="YYYY-MM-DD")]),
+            html.Label(["开始 Start", dcc.DatePickerSingle(id=START, date=(today + dt.timedelta(days=1)).isoformat(), **CHINESE_DATES)]),
             _number(DAYS, "天数 Days", 5, 1, 14),
             _number(TEAMS, "小组 Teams", 3, 1, 10),
             _number(VISITS, "每组每天 Visits/team/day", 12, 1, 40),
@@ -220,10 +221,10 @@ def record_form(*, today: dt.date) -> html.Div:
             html.Label(
                 [
                     "日期 Date",
-                    dcc.DatePickerSingle(id=R_DATE, date=today.isoformat(), display_format="YYYY-MM-DD"),
+                    dcc.DatePickerSingle(id=R_DATE, date=today.isoformat(), **CHINESE_DATES),
                 ]
             ),
-            html.Label(["整改期限 Due", dcc.DatePickerSingle(id=R_DUE, display_format="YYYY-MM-DD")]),
+            html.Label(["整改期限 Due", dcc.DatePickerSingle(id=R_DUE, **CHINESE_DATES)]),
             dcc.Input(
                 id=R_INSPECTOR, placeholder="检查人（必填）inspector (required)", maxLength=100, required=True
             ),
