@@ -1,8 +1,7 @@
 """The work pages' date pickers in Chinese (dashboard/dates.py and the date-fns zh-CN locale
 served from assets/vendor), in headless Chromium at 1366×768 on the real `gridgov serve`: the
-audit page's range opens on two months headed like 2026年12月, the planning page's start date
-on one,
-weeks from 一 (Monday) to 日, and the calendar lies wholly inside the window."""
+audit page's range opens on two months headed like 2026年12月 and the planning page's start
+date on one, each with weeks from 一 (Monday) to 日, the calendar wholly inside the window."""
 
 from __future__ import annotations
 
