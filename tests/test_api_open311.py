@@ -4,6 +4,8 @@ with its HTTP status. Runs on ``ingest_demo`` with sources of its own."""
 
 from __future__ import annotations
 
+from xml.etree import ElementTree
+
 import pytest
 
 from dashboard.app import create_app
@@ -181,3 +183,62 @@ def test_open311_is_throttled_per_key(server, ingest_demo):
     assert _get(client, "requests.json", key).status_code == 200
     refused = _get(client, "requests.json", key)
     assert "too many requests" in _error(refused, 429) and int(refused.headers["Retry-After"]) >= 1
+
+
+def _xml(response, status, *, root):
+    """The records of an Open311 XML answer (each a dict of its elements' text)."""
+    assert response.status_code == status, response.get_data(as_text=True)
+    assert response.mimetype == "application/xml"
+    top = ElementTree.fromstring(response.get_data())
+    assert top.tag == root
+    return [{child.tag: child.text or "" for child in item} for item in top]
+
+
+def test_every_endpoint_in_xml(server, ingest_demo, loaded, spots, settings):
+    client = server.test_client()
+    services = _xml(client.get(f"{BASE}/services.xml"), 200, root="services")
+    assert {s["service_code"] for s in services} == set(
+        Vocabulary.from_file(settings.district_file).categories
+    )
+    assert {s["metadata"] for s in services} == {"false"} and all(s["service_name"] for s in services)
+    listed = _xml(_get(client, "requests.xml", loaded, start_date="2026-11-01"), 200, root="service_requests")
+    as_json = _get(client, "requests.json", loaded, start_date="2026-11-01").get_json()
+    assert [r["service_request_id"] for r in listed] == [r["service_request_id"] for r in as_json]
+    for xml, json in zip(listed, as_json, strict=True):
+        assert xml == {k: "" if v is None else str(v) for k, v in json.items()}
+    (one,) = _xml(_get(client, "requests/T-3.xml", loaded), 200, root="service_requests")
+    assert one["service_code"] == "property" and "phone" not in one
+    form = _form(loaded, spots, 4, ticket="X-1", when="2026-11-26T10:00:00+08:00")
+    posted = _xml(client.post(f"{BASE}/requests.xml", data=form), 201, root="service_requests")
+    assert posted == [{"service_request_id": "X-1", "service_notice": "", "account_id": ""}]
+    assert _xml(client.post(f"{BASE}/requests.xml", data=form), 200, root="service_requests") == posted
+
+
+def test_errors_in_xml(server, ingest_demo, loaded, spots):
+    client = server.test_client()
+    cases = [
+        (client.post(f"{BASE}/requests.xml", data=_form("", spots, 0)), 401),
+        (client.post(f"{BASE}/requests.xml", data={"api_key": loaded}), 400),
+        (_get(client, "requests.xml", loaded, status="pending"), 400),
+        (_get(client, "requests/no-such.xml", loaded), 404),
+    ]
+    for response, status in cases:
+        (error,) = _xml(response, status, root="errors")
+        assert error["code"] == str(status) and error["description"]
+    other = client.get(f"{BASE}/services.csv")  # only .json and .xml: any other path is the pages'
+    assert other.status_code == 401 and b"service_code" not in other.get_data()  # (sign in first)
+
+
+def test_xml_holds_any_text_as_text(server, ingest_demo, spots):
+    """Markup and quotes come back as the same text; control characters XML cannot hold at all
+    are left out, so the document still parses; an id with markup in an error likewise."""
+    key, client = new_key(ingest_demo, "o311-xml"), server.test_client()
+    text = '</description><x a="1">&amp; ]]> \' \u0007\u001b 楼道'
+    form = {**_form(key, spots, 5, ticket="<t>&'\""), "description": text}
+    assert client.post(f"{BASE}/requests.json", data=form).status_code == 201
+    (got,) = _xml(
+        _get(client, "requests.xml", key, service_request_id="<t>&'\""), 200, root="service_requests"
+    )
+    assert got["service_request_id"] == "<t>&'\"" and got["description"] == text.replace("\u0007\u001b", "")
+    (error,) = _xml(_get(client, "requests/<b>&.xml", key), 404, root="errors")
+    assert "<b>&" in error["description"]
