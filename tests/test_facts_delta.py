@@ -26,6 +26,8 @@ from geo.sla import SlaRules
 from layers import kpis, ranking
 from layers.changes import change_token, newly_shown
 from layers.facts import FactsCache, equal, load, with_sign_off
+from layers.feeds import rows_of
+from layers.held_rows import HeldRows
 from layers.incident_filter import IncidentFilter
 from layers.tally import tally
 from tests.databases import fresh_database
@@ -305,3 +307,36 @@ def test_only_items_a_screen_had_not_shown_are_new():
     assert newly_shown([3, 2, 1], None) == frozenset()  # a first page: nothing flashes
     assert newly_shown([4, 3, 2], [3, 2, 1]) == {4}
     assert newly_shown([], [1]) == frozenset()
+
+
+def test_held_list_rows_are_read_again_only_for_changed_incidents(district):
+    """The wall screen's list rows (layers/held_rows.py) equal ``rows_of`` after every delta; the
+    rows of incidents no delta touched are the ones read before (kept, not read again); an older
+    copy of the facts is served from what is held; a full reload reads everything again."""
+    _reset(district)
+    with district.begin() as conn:
+        _insert(conn, source="a", n=6, prefix="held-")
+    cache, held = FactsCache(), HeldRows()
+
+    def rows(facts=None):
+        with district.begin() as conn:
+            facts = cache.get(conn) if facts is None else facts
+            ids = [*facts.ids.tolist()[::-1], -1]  # newest first, and an id with no incident
+            got = held.rows(conn, facts, ids)
+            assert got == rows_of(conn, ids) and len(got) == len(facts), "held rows differ from a read"
+        return facts, {r.incident_id: r for r in got}
+
+    first_facts, first = rows()
+    changed = min(first)
+    with district.begin() as conn:
+        conn.execute(sa.text("UPDATE incident SET description = '已改' WHERE id = :i"), {"i": changed})
+    _, second = rows()
+    assert second[changed].description == "已改" and second[changed] is not first[changed]
+    assert all(second[i] is first[i] for i in first if i != changed)  # kept, not read again
+    _, older = rows(first_facts)  # a request still on the copy before the delta
+    assert older[changed].description == "已改"
+    with district.begin() as conn:
+        _insert(conn, source="a", n=1, prefix="held-unlogged-")
+        conn.execute(sa.text("INSERT INTO incident_change DEFAULT VALUES"))  # as TRUNCATE logs: a full reload
+    _, third = rows()
+    assert all(third[i] is not second[i] for i in second)

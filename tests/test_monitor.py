@@ -13,10 +13,12 @@ import numpy as np
 import pandas as pd
 import pytest
 import sqlalchemy as sa
+from dash import html as dhtml
 
 from dashboard.app import create_app
 from dashboard.callback_request import PATH, callback_body
 from dashboard.monitor import layout as L
+from dashboard.monitor.callbacks import digests_of
 from dashboard.monitor.figures import NEW, grid_trace
 from dashboard.monitor.views import WINDOWS, Controls, MonitorCache, monitor_data, unit_labels
 from geo.vocabulary import Vocabulary
@@ -107,6 +109,30 @@ def test_a_refresh_sends_only_what_changed_and_patches_the_map(client, demo):
     patch = other.get_json()["response"][L.MAP]["figure"]
     assert patch["__dash_patch_update"] == "__dash_patch_update"  # same view: the map is patched
     assert len(other.data) < 300_000
+
+
+def test_a_panels_digest_follows_its_content_not_its_objects():
+    """Equal panels digest the same however their objects are shared (the feed items are kept
+    and reused between lists); a changed text, class or number digests otherwise."""
+    word = "环境卫生"
+
+    def panel(cat, cls="feed", count=3):
+        return [dhtml.Ul([dhtml.Li([dhtml.Span(cat), dhtml.Span(cat)]) for _ in range(count)], className=cls)]
+
+    def content(**kw):
+        trace = {"lon": np.array([113.3, 113.31]), "lat": [40.1, 40.09], "z": [1, 2], "locations": [7]}
+        return {"latest": panel(**kw), "map": [trace]}
+
+    shared = digests_of(content(cat=word))
+    apart = digests_of(content(cat="".join(["环境", "卫生"])))  # an equal string, another object
+    item = dhtml.Li([dhtml.Span(word), dhtml.Span(word)])
+    reused = digests_of({**content(cat=word), "latest": [dhtml.Ul([item, item, item], className="feed")]})
+    assert shared == apart == reused
+    for other in (content(cat="市容"), content(cat=word, cls="feed x"), content(cat=word, count=2)):
+        assert digests_of(other)["latest"] != shared["latest"]
+    moved = content(cat=word)
+    moved["map"][0]["lon"] = np.array([113.3, 113.32])
+    assert digests_of(moved)["map0"] != shared["map0"] and digests_of(moved)["latest"] == shared["latest"]
 
 
 def test_the_hotspot_layer_draws_only_significant_grids(client, demo):

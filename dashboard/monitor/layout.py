@@ -7,6 +7,7 @@ which React escapes; nothing is ever rendered as HTML.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
 from types import MappingProxyType
@@ -133,7 +134,10 @@ def ranking_table(rows: Sequence[Row], lang: str, *, satisfaction: bool = False)
     return html.Table([html.Thead(head), html.Tbody(body)], className="ranking")
 
 
+@functools.lru_cache(maxsize=4096)
 def _rank_row(r: Row, lang: str, *, satisfaction: bool) -> html.Tr:
+    """One unit's row (kept for the same row and language: a refresh redraws mostly the same
+    rows, and the components are never changed once made)."""
     if not r.allowed:  # another street than the account's: "not yours", never a row of zeros
         cells = [html.Td(text(lang, "not_yours"), colSpan=4, className="not-yours")]
         return html.Tr([html.Td(short_name(r.name), className="name"), *cells], className="not-yours")
@@ -218,21 +222,26 @@ def feed_list(
     """The items of a feed; those in ``fresh`` (new to this screen since its last refresh) flash."""
     if not rows:
         return html.Div(text(lang, "none"), className="empty")
-    items = []
-    for r in rows:
-        where = " · ".join(short_name(x) for x in (r.street, r.community) if x)
-        late = _late(r, lang, now, ahead=ahead)
-        items.append(
-            html.Li(
-                [
-                    html.Div([html.Span(_when(r.reported_at), className="when"), html.Span(vocabulary.label(r.category, lang), className="cat"), html.Span(late, className="late")], className="feed-top"),
-                    html.Div(r.description or "", className="desc"),
-                    html.Div([where, html.Span(r.phone or "", className="phone")], className="where"),
-                ],
-                className="flash" if r.incident_id in fresh else None,
-            )
-        )  # fmt: skip
+    items = [
+        _feed_item(r, vocabulary.label(r.category, lang), _late(r, lang, now, ahead=ahead), flash=r.incident_id in fresh)
+        for r in rows
+    ]  # fmt: skip
     return html.Ul(items, className="feed")
+
+
+@functools.lru_cache(maxsize=4096)
+def _feed_item(r: FeedRow, category: str, late: str, *, flash: bool) -> html.Li:
+    """One item (kept for the same row and texts: the lists of every view and refresh show
+    mostly the same items, and the components are never changed once made)."""
+    where = " · ".join(short_name(x) for x in (r.street, r.community) if x)
+    return html.Li(
+        [
+            html.Div([html.Span(_when(r.reported_at), className="when"), html.Span(category, className="cat"), html.Span(late, className="late")], className="feed-top"),
+            html.Div(r.description or "", className="desc"),
+            html.Div([where, html.Span(r.phone or "", className="phone")], className="where"),
+        ],
+        className="flash" if flash else None,
+    )  # fmt: skip
 
 
 def latest_list(

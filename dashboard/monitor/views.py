@@ -26,6 +26,7 @@ from layers.drill import Drill, GridInfo, Outline, Unit, children, grid_info, gr
 from layers.escaping import html_text
 from layers.extent import Extent, central_latitude
 from layers.facts import Facts, FactsCache
+from layers.held_rows import HeldRows
 from layers.hotspots import GridRates, GridWeights, grid_counter, grid_rates_of
 from layers.incident_filter import STATUSES, IncidentFilter
 from layers.kpis import BEIJING
@@ -130,6 +131,10 @@ class HeldBoundaries:
     def outlines(self, conn: Connection, kind: str, drill: Drill) -> list[Outline]:
         """``kind`` "children" (the units one level down) or "grids" (every grid inside)."""
         return self._outlines.get((kind, drill), lambda: _load_outlines(conn, kind, drill))
+
+    def feed_rows(self, streets: frozenset[int] | None) -> HeldRows:
+        """The list rows kept for the row scope of ``streets`` (they carry unit names)."""
+        return self._values.get(("rows", streets), HeldRows)
 
 
 class MonitorCache:
@@ -319,8 +324,10 @@ def monitor_data(
     facts = cache.facts(conn)
     windowed, untimed = replace(f, until=None, now=None), replace(f, since=None, until=None, now=None)
     part = partial(_followed, share, facts=facts, clock=clock)
+    bounds = cache.boundaries(conn)
+    rows_of = partial(bounds.feed_rows(streets).rows, conn, facts)  # ids from ``facts`` → rows
     alerts = share(
-        ("alerts", untimed), lambda _: _alerts(conn, facts, f, warn_until=cache.sla.warn_until(now))
+        ("alerts", untimed), lambda _: _alerts(rows_of, facts, f, warn_until=cache.sla.warn_until(now))
     )
     rows = (
         part(("ranking", windowed), ranking.unit_counter(f, since=since),
@@ -336,7 +343,7 @@ def monitor_data(
         ranking=rows,
         latest=share(
             ("latest", windowed),
-            lambda _: feeds.rows_of(conn, facts.ids[feeds.held_latest(facts, f)].tolist()),
+            lambda _: rows_of(facts.ids[feeds.held_latest(facts, f)].tolist()),
         ),
         alerts=alerts.overdue,
         daily=part(
@@ -349,6 +356,7 @@ def monitor_data(
             f,
             controls,
             cache,
+            bounds,
             {r.unit_id: r.ind.reported for r in rows if r.allowed},
             part,
             alerts,
@@ -375,14 +383,20 @@ class Alerts:
     points: list[tuple[float, float, str, int]]
 
 
-def _alerts(conn: Connection, facts: Facts, f: IncidentFilter, *, warn_until: dt.datetime) -> Alerts:
+def _alerts(
+    rows_of: Callable[[list[int]], list[feeds.FeedRow]],
+    facts: Facts,
+    f: IncidentFilter,
+    *,
+    warn_until: dt.datetime,
+) -> Alerts:
     """The lists' incidents picked from the held facts (no scan in the database), their rows
-    then read by id."""
+    then read by id (``rows_of``)."""
     late = feeds.held_overdue(facts, f, limit=OVERDUE_POINTS)
     soon = feeds.held_due_soon(facts, f, until=warn_until, limit=ALERT_ROWS)
     return Alerts(
-        overdue=feeds.rows_of(conn, facts.ids[late[:ALERT_ROWS]].tolist()),
-        due_soon=feeds.rows_of(conn, facts.ids[soon].tolist()),
+        overdue=rows_of(facts.ids[late[:ALERT_ROWS]].tolist()),
+        due_soon=rows_of(facts.ids[soon].tolist()),
         points=feeds.points_at(facts, late),
     )
 
@@ -393,11 +407,11 @@ def _map_data(
     f: IncidentFilter,
     controls: Controls,
     cache: MonitorCache,
+    bounds: HeldBoundaries,
     volumes: dict[int, int],
     part: Part,
     alerts: Alerts,
 ) -> MapData:
-    bounds = cache.boundaries(conn)
     units = bounds.outlines(conn, "children", f.drill)
     box = _extent(units)
     want_grids = controls.mode in ("rate", "hotspot")
