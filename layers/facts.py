@@ -434,6 +434,7 @@ class Held:
     snapshot: str
     facts: Facts
     unique: bool  # ids unique: deltas can find rows by id
+    token: str | None = None  # a change token read before they were brought up to date (see get)
 
 
 @dataclass(frozen=True)
@@ -465,18 +466,29 @@ class FactsCache:
         with self._lock:
             return list(self._held)
 
-    def get(self, conn: Connection) -> Facts:
-        return self.sync(conn).facts
+    def get(self, conn: Connection, *, known: tuple[str, str] | None = None) -> Facts:
+        """The facts of ``conn``'s row scope, up to date. ``known``: the scope's setting and its
+        change token (layers/changes.py) read before this call; when the held facts were brought
+        up to date after that same token was read, nothing the scope sees has changed since, and
+        they are served without asking the database (a wall screen's views after one change)."""
+        if known is not None:
+            with self._lock:
+                held = self._held.get(known[0])
+                if held is not None and held.token == known[1]:
+                    return held.facts
+        return self.sync(conn, known=known).facts
 
-    def sync(self, conn: Connection) -> Sync:
-        """The facts of ``conn``'s row scope, up to date with what its transaction can see."""
+    def sync(self, conn: Connection, *, known: tuple[str, str] | None = None) -> Sync:
+        """The facts of ``conn``'s row scope, up to date with what its transaction can see
+        (``known``: as in :meth:`get`, remembered for the next call)."""
         with self._lock:
             snapshot, scope = conn.execute(sa.text(_NOW)).one()
             held = self._held.get(scope)
             result = self._full(conn, snapshot) if held is None else self._update(conn, held)
             if scope not in self._held and len(self._held) >= self.MAX_SCOPES:
                 self._held.pop(next(iter(self._held)))
-            self._held[scope] = result[0]
+            token = known[1] if known is not None and known[0] == scope else None
+            self._held[scope] = replace(result[0], token=token)
             return result[1]
 
     def _full(self, conn: Connection, snapshot: str) -> tuple[Held, Sync]:

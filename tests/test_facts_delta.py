@@ -320,6 +320,7 @@ def test_held_list_rows_are_read_again_only_for_changed_incidents(district):
 
     def rows(facts=None):
         with district.begin() as conn:
+            row_scope.apply(conn, RowScope.everything())  # as the web app's transactions are
             facts = cache.get(conn) if facts is None else facts
             ids = [*facts.ids.tolist()[::-1], -1]  # newest first, and an id with no incident
             got = held.rows(conn, facts, ids)
@@ -340,3 +341,34 @@ def test_held_list_rows_are_read_again_only_for_changed_incidents(district):
         conn.execute(sa.text("INSERT INTO incident_change DEFAULT VALUES"))  # as TRUNCATE logs: a full reload
     _, third = rows()
     assert all(third[i] is not second[i] for i in second)
+
+
+def test_facts_are_served_without_a_query_while_the_change_token_stands(district):
+    """``FactsCache.get(known=(scope, token))``: with the token read before the last sync of that
+    scope, the held facts come back without a statement; once incidents change (the token
+    moves), the next call brings them up to date; another scope's token never serves them."""
+    _reset(district)
+    cache, scope = FactsCache(), RowScope.everything()
+    statements: list[str] = []
+
+    def get(token: str, setting: str = scope.setting):
+        with district.begin() as conn:
+            row_scope.apply(conn, scope)
+            listen = lambda *args: statements.append(args[2])  # noqa: E731
+            sa.event.listen(conn, "before_cursor_execute", listen)
+            try:
+                return cache.get(conn, known=(setting, token))
+            finally:
+                sa.event.remove(conn, "before_cursor_execute", listen)
+
+    first = get(_token(district, scope))
+    statements.clear()
+    assert get(_token(district, scope)) is first and statements == []
+    with district.begin() as conn:
+        _insert(conn, source="a", n=2, prefix="token-")
+    moved = _token(district, scope)
+    now = get(moved)
+    assert statements and len(now) == len(first) + 2
+    statements.clear()
+    assert get(moved) is now and statements == []
+    assert get(moved, setting="streets:1") is now and statements  # not that scope's token: asked

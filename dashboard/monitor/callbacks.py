@@ -382,7 +382,9 @@ def shared_view(
     ) -> T:  # shared by views with other controls
         return cache.follow((rows, key), step, version=changes, followed=followed)
 
-    data = lambda: _monitor_data(engine, drill, controls, cache, vocabulary, share=part, streets=streets)  # noqa: E731
+    data = lambda: _monitor_data(
+        engine, drill, controls, cache, vocabulary, share=part, streets=streets, known=(rows, changes)
+    )  # noqa: E731
     return cache.shared((rows, drill, controls), lambda: View.of(data(), version=changes), version=changes)
 
 
@@ -395,6 +397,7 @@ def _monitor_data(
     *,
     share: Share,
     streets: frozenset[int] | None,
+    known: tuple[str, str],
 ) -> MonitorData:
     clock = now()
     with engine.connect() as conn:
@@ -408,6 +411,7 @@ def _monitor_data(
                 vocabulary=vocabulary,
                 share=share,
                 streets=streets,
+                known=known,
             )
         except ValueError:  # a unit that no longer exists (boundaries reloaded): back to the top
             return monitor_data(
@@ -419,4 +423,5 @@ def _monitor_data(
                 vocabulary=vocabulary,
                 share=share,
                 streets=streets,
+                known=known,
             )

@@ -132,6 +132,10 @@ class HeldBoundaries:
         """``kind`` "children" (the units one level down) or "grids" (every grid inside)."""
         return self._outlines.get((kind, drill), lambda: _load_outlines(conn, kind, drill))
 
+    def extent(self, conn: Connection, drill: Drill) -> Extent | None:
+        """The box around the units one level below ``drill`` (what its map shows)."""
+        return self._outlines.get(("extent", drill), lambda: _extent(self.outlines(conn, "children", drill)))
+
     def feed_rows(self, streets: frozenset[int] | None) -> HeldRows:
         """The list rows kept for the row scope of ``streets`` (they carry unit names)."""
         return self._values.get(("rows", streets), HeldRows)
@@ -186,8 +190,9 @@ class MonitorCache:
             key, compute, max_age=self.VIEW_SECONDS, version=version, settle=self.SETTLE_SECONDS
         )
 
-    def facts(self, conn: Connection) -> Facts:
-        return self._facts.get(conn)
+    def facts(self, conn: Connection, *, known: tuple[str, str] | None = None) -> Facts:
+        """``known``: the row scope's setting and change token, read before (FactsCache.get)."""
+        return self._facts.get(conn, known=known)
 
     def fact_scopes(self) -> list[str]:
         return self._facts.scopes()
@@ -312,16 +317,18 @@ def monitor_data(
     vocabulary: Vocabulary,
     share: Share = unshared,
     streets: frozenset[int] | None = None,
+    known: tuple[str, str] | None = None,
 ) -> MonitorData:
     """Everything the wall screen shows for one drill and set of controls at ``now``: counts from
     the cached facts (numpy), names, lists and outlines from PostGIS. The parts that do not
     depend on every control come from ``share`` by what they depend on (the tiles are the same
     for every window and map mode; the ranking and trend for every map mode). ``streets``: the
-    account's street ids (None: every street), the others ranked last as not the account's."""
+    account's street ids (None: every street), the others ranked last as not the account's;
+    ``known``: the row scope's setting and change token read before (see FactsCache.get)."""
     f = controls.incident_filter(drill, now)
     since, clock = f.since, now.timestamp()
     assert since is not None
-    facts = cache.facts(conn)
+    facts = cache.facts(conn, known=known)
     windowed, untimed = replace(f, until=None, now=None), replace(f, since=None, until=None, now=None)
     part = partial(_followed, share, facts=facts, clock=clock)
     bounds = cache.boundaries(conn)
@@ -413,7 +420,7 @@ def _map_data(
     alerts: Alerts,
 ) -> MapData:
     units = bounds.outlines(conn, "children", f.drill)
-    box = _extent(units)
+    box = bounds.extent(conn, f.drill)
     want_grids = controls.mode in ("rate", "hotspot")
     rates = cache.rates(facts, f, weights=bounds.weights(conn)) if want_grids else None
     grids = bounds.outlines(conn, "grids", f.drill) if rates is not None else []
