@@ -24,6 +24,7 @@ from dashboard.audit.paging import Cursor
 from dashboard.auth import current_user, install_auth
 from dashboard.auth.access import SHELL, callback_pages, may_use, page_for_path
 from dashboard.auth.current import current_row_scope, may_see_street
+from dashboard.bilingual import tr
 from dashboard.callbacks import register_callbacks
 from dashboard.case_callbacks import CasePage, register_case_callbacks
 from dashboard.case_panel import MAP_MARKER
@@ -308,7 +309,7 @@ def _skeletons(registry: LayerRegistry, vocabulary: Vocabulary) -> dict[str, Com
     """Each page's layout without data, by page key (see ``dashboard/auth/access.PAGE_ROLES``)."""
     return {
         SHELL: _shell(),
-        "map": page(registry, figure=go.Figure(), present=[], streets=[], as_of=""),
+        "map": page(registry, figure=go.Figure(), present=[], streets=[], as_of=tr("", "")),
         "monitor": monitor.skeleton(),
         "inspections": inspections.page([], today=today(), kinds=vocabulary.inspection_kinds),
         "coverage": coverage_page.page([], default=None),

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dash import html
 
+from dashboard.bilingual import tr
 from layers.inventory import Presence
 from layers.readiness import NEEDS, Readiness, readiness
 
@@ -14,9 +15,10 @@ EMPTY_STATE = "empty-state"  # the notice's class (no id: every page may show on
 def _missing(readiness_: Readiness, presence: Presence) -> list[html.Li]:
     items = []
     for need in readiness_.missing:
-        levels = f"（缺 missing: {', '.join(presence.missing_levels)}）" if need.key == "boundaries" else ""
-        items.append(html.Li([f"尚未加载{need.zh}{levels} · no {need.en} loaded yet. 加载 Load: ",
-                              html.Code(need.command)]))  # fmt: skip
+        levels = ", ".join(presence.missing_levels) if need.key == "boundaries" else ""
+        zh = f"尚未加载{need.zh}" + (f"（缺：{levels}）" if levels else "") + "。加载："
+        en = f"No {need.en} loaded yet" + (f" (missing: {levels})" if levels else "") + ". Load: "
+        items.append(html.Li([tr(zh, en), html.Code(need.command)]))
     return items
 
 
@@ -24,7 +26,7 @@ def _degraded(readiness_: Readiness) -> list[html.Li]:
     items = []
     for f in readiness_.degraded:
         need = NEEDS[f.need]
-        text = f"{f.without_zh}：未加载{need.zh} · {f.without_en}: no {need.en} loaded (加载 load: "
+        text = tr(f"{f.without_zh}：未加载{need.zh}（加载：", f"{f.without_en}: no {need.en} loaded (load: ")
         items.append(html.Li([text, html.Code(need.command), ")"]))
     return items
 
@@ -35,5 +37,9 @@ def empty_state(page: str, presence: Presence) -> html.Div | None:
     missing, degraded = _missing(state, presence), _degraded(state)
     if not missing and not degraded:
         return None
-    head = "此页还缺数据 This page needs data" if missing else "部分数据未加载 Some data is not loaded"
+    head = (
+        tr("此页还缺数据", "This page needs data")
+        if missing
+        else tr("部分数据未加载", "Some data is not loaded")
+    )
     return html.Div([html.Strong(head), html.Ul(missing + degraded)], className=EMPTY_STATE)

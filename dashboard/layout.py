@@ -9,15 +9,21 @@ import plotly.graph_objects as go
 from dash import dcc, html
 
 from dashboard import case_panel
+from dashboard.bilingual import tr
 from dashboard.case_panel import CaseIds
 from layers.identity import Identity
 from layers.registry import LayerRegistry
 
 MAP, LAYERS, STREET, WINDOW, PRESENT, AS_OF = "map", "layers", "street", "window", "present", "as-of"
 DISTRICT = "district"  # the street picker's value for the whole district
-WINDOWS = {"7": "近7天", "30": "近30天", "90": "近90天", "all": "全部"}
+WINDOWS = {
+    "7": ("近7天", "last 7 days"),
+    "30": ("近30天", "last 30 days"),
+    "90": ("近90天", "last 90 days"),
+    "all": ("全部", "all"),
+}
 DEFAULT_WINDOW = "30"
-CASE = CaseIds("case")  # finding one case (dashboard/case_panel.py); the page is in Chinese
+CASE = CaseIds("case")  # finding one case (dashboard/case_panel.py), in Chinese
 
 # shown only while the demo (`gridgov demo`) is what is loaded
 DEMO_NOTE = (
@@ -25,11 +31,18 @@ DEMO_NOTE = (
     "（国家统计局2023年统计用区划代码）。街道、社区/村、网格、楼栋的边界和位置，以及全部事件，"
     "均为合成的演示数据，不代表实际情况；请替换为本单位的数据。"
 )
+DEMO_NOTE_EN = (
+    "The codes and names of {name} and its {streets} streets, {communities} communities and {villages} villages, "
+    "and the district outline, are real (the National Bureau of Statistics' 2023 division codes). The outlines and "
+    "places of streets, communities and villages, grids and buildings, and every incident, are synthetic demo data "
+    "that describe nothing real: replace them with your own."
+)
 
 
-def demo_note_text(identity: Identity) -> str:
+def demo_note_text(identity: Identity, *, lang: str = "zh") -> str:
     streets, communities, villages = identity.units
-    return DEMO_NOTE.format(name=identity.name, streets=streets, communities=communities, villages=villages)
+    note = DEMO_NOTE_EN if lang == "en" else DEMO_NOTE
+    return note.format(name=identity.name, streets=streets, communities=communities, villages=villages)
 
 
 def header(identity: Identity) -> html.Header:
@@ -44,30 +57,36 @@ def demo_note(identity: Identity) -> html.Div | None:
     if not identity.demo:
         return None
     return html.Div(
-        [html.Strong("数据说明"), html.P(demo_note_text(identity))], className="note", id="demo-note"
+        [
+            html.Strong(tr("数据说明", "About the data")),
+            html.P(tr(demo_note_text(identity), demo_note_text(identity, lang="en"))),
+        ],
+        className="note",
+        id="demo-note",
     )
 
 
 def layer_checklist(registry: LayerRegistry, value: Sequence[str]) -> dcc.Checklist:
-    """One box per registered layer, top layer first; the English name is the tooltip."""
+    """One box per registered layer, top layer first, named in the page's language."""
     options: list[Any] = [
-        {"label": html.Span(layer.label_zh, title=layer.label_en), "value": layer.key} for layer in registry
+        {"label": tr(layer.label_zh, layer.label_en), "value": layer.key} for layer in registry
     ]
     return dcc.Checklist(id=LAYERS, options=options, value=list(value), className="layers")
 
 
 def street_picker(streets: Sequence[tuple[str, str]]) -> dcc.Dropdown:
     """全区 or one street; names are data, and Dash renders them as text, never as HTML."""
-    options = [{"label": "全区", "value": DISTRICT}] + [{"label": n, "value": c} for c, n in streets]
+    whole = {"label": tr("全区", "Whole district"), "value": DISTRICT, "search": "全区 whole district"}
+    options = [whole] + [{"label": n, "value": c} for c, n in streets]
     return dcc.Dropdown(id=STREET, options=options, value=DISTRICT, clearable=False, searchable=True)
 
 
 def window_picker() -> dcc.RadioItems:
-    options = [{"label": label, "value": key} for key, label in WINDOWS.items()]
+    options = [{"label": tr(*label), "value": key} for key, label in WINDOWS.items()]
     return dcc.RadioItems(id=WINDOW, options=options, value=DEFAULT_WINDOW, className="windows")
 
 
-def _section(title: str, *children: Any) -> html.Section:
+def _section(title: html.Span, *children: Any) -> html.Section:
     return html.Section([html.H2(title), *children], className="panel-section")
 
 
@@ -76,17 +95,19 @@ def side_panel(
     *,
     layers: Sequence[str],
     streets: Sequence[tuple[str, str]],
-    as_of: str,
+    as_of: html.Span,
     identity: Identity,
     notice: html.Div | None = None,
 ) -> html.Aside:
     return html.Aside(
         [
             notice,
-            _section("查找事件", case_panel.search_box(CASE, "zh")),
-            _section("范围", street_picker(streets)),
-            _section("事件时间", window_picker(), html.Div(as_of, id=AS_OF, className="as-of")),
-            _section("图层", layer_checklist(registry, layers)),
+            _section(tr("查找事件", "Find a case"), case_panel.search_box(CASE, "zh")),
+            _section(tr("范围", "Area"), street_picker(streets)),
+            _section(
+                tr("事件时间", "Reported"), window_picker(), html.Div(as_of, id=AS_OF, className="as-of")
+            ),
+            _section(tr("图层", "Layers"), layer_checklist(registry, layers)),
             demo_note(identity),
         ],
         className="side-panel",
@@ -104,7 +125,7 @@ def page(
     figure: go.Figure,
     present: Sequence[tuple[str, int]],
     streets: Sequence[tuple[str, str]],
-    as_of: str,
+    as_of: html.Span,
     identity: Identity | None = None,
     notice: html.Div | None = None,
 ) -> html.Div:

@@ -1,5 +1,6 @@
 """The navigation bar over every page: the pages the account's role may open (links that
-change the page without a reload), the signed-in account and its role, and logout. A wall
+change the page without a reload), the signed-in account and its role, the language switch of
+the work pages (dashboard/bilingual.py), and logout. A wall
 screen's kiosk has none: no buttons on the big screen."""
 
 from __future__ import annotations
@@ -7,7 +8,8 @@ from __future__ import annotations
 from dash import dcc, html
 from dash.development.base_component import Component
 
-from dashboard.pages import PAGES, role_label
+from dashboard.bilingual import lang_button, tr
+from dashboard.pages import PAGES, role_text
 from geo.users import User
 
 LOGOUT = "logout"
@@ -19,16 +21,23 @@ def nav_items(user: User | None, *, current: str | None, kiosk: bool, centre: st
     if user is None or kiosk or user.role == "wall_screen":
         return []
     links = [
-        dcc.Link(page.title_zh, href=page.path, title=page.title_en,
+        dcc.Link(tr(page.title_zh, page.title_en), href=page.path,
                  className="nav-link current" if page.key == current else "nav-link")
         for page in PAGES
         if user.role in page.roles
     ]  # fmt: skip
-    who = html.Span([html.B(user.username), f" · {role_label(user.role)}"], className="nav-user")
-    return [html.Span(centre, className="nav-brand"), html.Div(links, className="nav-links"), who, _logout()]
+    who = html.Span([html.B(user.username), " · ", role_text(user.role)], className="nav-user")
+    switch = [] if current == "monitor" else [lang_button()]  # the wall screen has its own
+    return [
+        html.Span(centre, className="nav-brand"),
+        html.Div(links, className="nav-links"),
+        who,
+        *switch,
+        _logout(),
+    ]
 
 
 def _logout() -> html.Form:
     """A plain form POST: no script; the gate checks its origin."""
-    button = html.Button("退出 Log out", type="submit", id=LOGOUT)
+    button = html.Button(tr("退出", "Log out"), type="submit", id=LOGOUT)
     return html.Form(button, action="/logout", method="POST", className="logout")

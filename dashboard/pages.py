@@ -6,6 +6,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from dash import html
+
+from dashboard.bilingual import tr
 from geo.users import ROLES
 
 _EVERYONE = frozenset(ROLES)
@@ -50,5 +53,11 @@ BY_KEY = {page.key: page for page in PAGES}
 
 
 def role_label(role: str) -> str:
+    """The role in both languages at once (the README's role table, the command line)."""
     zh, en = ROLE_NAMES.get(role, (role, role))
     return f"{zh} {en}"
+
+
+def role_text(role: str) -> html.Span:
+    """The role in the page's language."""
+    return tr(*ROLE_NAMES.get(role, (role, role)))

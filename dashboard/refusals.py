@@ -5,32 +5,32 @@ from __future__ import annotations
 
 from dash import dcc, html
 
-from dashboard.pages import PAGES, Page, role_label
+from dashboard.bilingual import tr
+from dashboard.pages import PAGES, ROLE_NAMES, Page
 
 
 def no_access(page: Page, *, role: str | None) -> html.Div:
     """The refusal for ``page``: which roles may open it, and whom to ask."""
-    roles = "、".join(role_label(r) for r in sorted(page.roles))
+    zh_roles = "、".join(ROLE_NAMES.get(r, (r, r))[0] for r in sorted(page.roles))
+    en_roles = ", ".join(ROLE_NAMES.get(r, (r, r))[1] for r in sorted(page.roles))
+    mine_zh, mine_en = ROLE_NAMES.get(role, (role, role)) if role else ("—", "—")
     return _card(
-        "无权访问 No access",
+        tr("无权访问", "No access"),
         [
-            html.P(f"“{page.title_zh} {page.title_en}” 仅限以下角色 (open to): {roles}。"),
-            html.P(
-                f"当前账号的角色 (this account's role): {role_label(role) if role else '—'}。"
-                "如需访问，请联系区级管理员调整账号角色 (ask your district admin to change the role: "
-                "gridgov users set-role)。"
-            ),
+            html.P(tr(f"“{page.title_zh}”仅限以下角色：{zh_roles}。", f"“{page.title_en}” is open to: {en_roles}.")),
+            html.P(tr(f"当前账号的角色：{mine_zh}。如需访问，请联系区级管理员调整账号角色（gridgov users set-role）。",
+                      f"This account's role: {mine_en}. Ask your district admin to change it (gridgov users set-role).")),
         ],
         role=role,
-    )
+    )  # fmt: skip
 
 
 def not_found(*, role: str | None) -> html.Div:
-    return _card("404 页面不存在", [html.P("Page not found: 此地址没有页面。")], role=role)
+    return _card(tr("404 页面不存在", "404 Page not found"), [html.P(tr("此地址没有页面。", "There is no page at this address."))], role=role)  # fmt: skip
 
 
-def _card(title: str, text: list[html.P], *, role: str | None) -> html.Div:
-    links = [dcc.Link(f"{p.title_zh} {p.title_en}", href=p.path) for p in PAGES if role in p.roles]
-    more = [html.H2("可打开的页面 Pages you may open"), html.Ul([html.Li(link) for link in links])]
+def _card(title: html.Span, text: list[html.P], *, role: str | None) -> html.Div:
+    links = [dcc.Link(tr(p.title_zh, p.title_en), href=p.path) for p in PAGES if role in p.roles]
+    more = [html.H2(tr("可打开的页面", "Pages you may open")), html.Ul([html.Li(link) for link in links])]
     return html.Div(html.Div([html.H1(title), *text, *(more if links else [])], className="refusal-card"),
                     className="not-found")  # fmt: skip

@@ -9,10 +9,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import plotly.graph_objects as go
+from dash import html
 from plotly.basedatatypes import BaseTraceType
 from sqlalchemy.engine import Connection, Engine
 
 from dashboard.auth.current import current_row_scope
+from dashboard.bilingual import tr
 from dashboard.figure import map_figure, view_for
 from dashboard.layout import DEFAULT_WINDOW, DISTRICT, WINDOWS
 from dashboard.patching import Present
@@ -29,7 +31,7 @@ from layers.window import ALL_TIME, TimeWindow
 class MapState:
     figure: go.Figure
     present: Present
-    as_of: str
+    as_of: html.Span
 
 
 def scope_from(value: object) -> Scope:
@@ -49,10 +51,11 @@ def window_from(conn: Connection, key: object) -> tuple[TimeWindow, dt.datetime 
     return TimeWindow.last_days(int(days), end=latest), latest
 
 
-def as_of_text(latest: dt.datetime | None) -> str:
+def as_of_text(latest: dt.datetime | None) -> html.Span:
     if latest is None:
-        return "暂无事件数据"
-    return f"数据截至 {latest.astimezone(dt.timezone(dt.timedelta(hours=8))):%Y-%m-%d %H:%M}（北京时间）"
+        return tr("暂无事件数据", "No incidents yet")
+    at = f"{latest.astimezone(dt.timezone(dt.timedelta(hours=8))):%Y-%m-%d %H:%M}"
+    return tr(f"数据截至 {at}（北京时间）", f"Data as of {at} (Beijing time)")
 
 
 class LayerCache:

@@ -25,9 +25,14 @@ from layers.network import Links, Network, float_rows, to_metres
 WALK_M_PER_MIN = 80.0  # 4.8 km/h: a "15-minute life circle" is 1,200 m
 
 
-def walk_words(metres: float, *, unit: str = "m") -> str:
-    """The threshold as the page asked for it, the other unit beside it: "步行 15 分钟（1,200 米）"."""
+def walk_words(metres: float, *, unit: str = "m", lang: str = "zh") -> str:
+    """The threshold as the page asked for it, the other unit beside it: "步行 15 分钟（1,200 米）",
+    "a 15-minute walk (1,200 m)"."""
     minutes = metres / WALK_M_PER_MIN
+    if lang == "en":
+        if unit == "min":
+            return f"a {minutes:,.0f}-minute walk ({metres:,.0f} m)"
+        return f"a {metres:,.0f} m walk (about {minutes:,.0f} minutes)"
     if unit == "min":
         return f"步行 {minutes:,.0f} 分钟（{metres:,.0f} 米）"
     return f"步行 {metres:,.0f} 米（约 {minutes:,.0f} 分钟）"

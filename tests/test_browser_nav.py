@@ -2,7 +2,7 @@
 1366×768, 1920×1080 and 3840×2160 an admin goes through every page by the bar's links without
 the page reloading, the bar is whole (nothing cut) and the page below it starts under it; a
 planner's bar offers only the planner's pages, and a page typed in that the role may not open
-says which roles may."""
+says which roles may; the work pages switch language in place, keeping what was entered."""
 
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ pytestmark = pytest.mark.browser
 SIZES = ((1366, 768), (1920, 1080), (3840, 2160))
 BAR = """() => {
     const nav = document.querySelector('.app-nav'), box = nav.getBoundingClientRect();
-    const cut = [...nav.querySelectorAll('.nav-link, .nav-user, .nav-brand, .logout button')]
+    const cut = [...nav.querySelectorAll('.nav-link, .nav-user, .nav-brand, .lang-switch, .logout button')]
         .filter(e => e.scrollWidth > e.clientWidth + 1 || e.getBoundingClientRect().right > box.right + 0.5);
     const page = document.querySelector('#page > *').getBoundingClientRect();
     return {cut: cut.map(e => e.textContent), height: box.height, below: page.top >= box.bottom - 0.5,
@@ -91,3 +91,46 @@ def test_the_wall_screen_switches_language_in_place_keeping_its_choices(demo_ser
         page.click("#m-switch-lang")
         page.wait_for_function(f"() => ({HEADING})().includes('综治')")
         assert page.evaluate(CHECKED, "#m-window") == ["90"] and page.evaluate(MARKED)
+
+
+# what a person reads on the page (hidden halves of bilingual texts are not in innerText)
+SEEN = "() => document.querySelector('#page').innerText"
+
+
+def test_work_pages_switch_language_in_place_and_keep_what_was_entered(demo_server, accounts):
+    """A planner on the coverage page types a threshold, switches to English: the page reads
+    English (the headings, labels, buttons, legend, the figures' summary made by a callback, the
+    bar), nothing was reloaded and the threshold stands; the next page opened by the bar is
+    English too, and so is the page after a reload (the browser keeps the choice); back to
+    Chinese the same way."""
+    with signed_in(demo_server, accounts["planner"], then="coverage", size=(1366, 768)) as page:
+        page.wait_for_selector("#cov-kpis .cov-kpis")
+        page.fill("#cov-value", "800")
+        page.press("#cov-value", "Enter")
+        page.wait_for_function("() => document.querySelector('#cov-kpis').innerText.includes('800')")
+        page.evaluate(MARK)
+        assert "服务覆盖" in page.evaluate(SEEN) and "Service coverage" not in page.evaluate(SEEN)
+        page.click("#app-lang")
+        seen = page.evaluate(SEEN)
+        for english in (
+            "Service coverage",
+            "Threshold",
+            "Residents covered",
+            "a 800 m walk",
+            "Suggest sites",
+            "catchment",
+        ):
+            assert english in seen, english
+        for chinese in ("服务覆盖", "阈值", "覆盖居民", "建议选址", "服务范围"):
+            assert chinese not in seen, chinese
+        assert "Log out" in page.inner_text(".app-nav") and "退出" not in page.inner_text(".app-nav")
+        assert page.evaluate(MARKED) and page.input_value("#cov-value") == "800"
+        assert not page.evaluate(BAR)["cut"]
+        page.click(".app-nav a[href='/map']")
+        page.wait_for_selector("#map .js-plotly-plot")
+        assert "Layers" in page.evaluate(SEEN) and "图层" not in page.evaluate(SEEN) and page.evaluate(MARKED)
+        page.reload()
+        page.wait_for_selector("#map .js-plotly-plot")
+        assert "Layers" in page.evaluate(SEEN) and "图层" not in page.evaluate(SEEN)
+        page.click("#app-lang")
+        assert "图层" in page.evaluate(SEEN) and "Layers" not in page.evaluate(SEEN)

@@ -80,11 +80,11 @@ def test_a_stop_opened_from_the_list_or_the_map():
 def test_unused_team_days_are_explained():
     assert L.unused_team_days(_plan([_route(_stop(1)), _route(_stop(2), team=2)], days=1, teams=2)) is None
     fitted = L.unused_team_days(_plan([_route(_stop(1), _stop(2))], days=5, teams=3))
-    assert "全部 2 个候选对象已安排" in fitted and "1/15" in fitted
+    assert "全部 2 个候选对象已安排" in fitted[0] and "1/15" in fitted[0] and "All 2 candidates" in fitted[1]
     nothing = L.unused_team_days(_plan([], candidates=0))
-    assert "无需检查" in nothing
+    assert "无需检查" in nothing[0] and "Nothing is due" in nothing[1]
     left = L.unused_team_days(_plan([_route(_stop(1))], candidates=3, left_out=(2, 3)))
-    assert "2 个可选对象" in left and "Pin" in left
+    assert "2 个可选对象" in left[0] and "固定" in left[0] and "pin one" in left[1]
 
 
 def test_the_summary_lists_each_team_days_stops_in_order():
@@ -193,8 +193,11 @@ def test_a_visit_without_an_inspector_is_refused_and_a_saved_one_says_so(app, de
     assert all_rows(demo, "SELECT count(*) FROM inspection WHERE target_id = :t", t=target)[0][0] == before
     saved = _post(app, leader, values, "..ins-r-message.children", {**form, (L.R_INSPECTOR, "value"): "王五"})
     message = saved[L.R_MESSAGE]["children"]
-    assert message["props"]["className"] == "ins-ok" and "已保存" in message["props"]["children"]
-    assert "<b>某站</b>" in message["props"]["children"]  # text, rendered by React as text
+    shown = json.dumps(message["props"]["children"], ensure_ascii=False)
+    assert message["props"]["className"] == "ins-ok" and "已保存" in shown and "Saved" in shown
+    assert (
+        message["props"]["children"][-1] == ": <b>某站</b> · " + START.isoformat()
+    )  # a string: React shows it as text
     assert (
         all_rows(demo, "SELECT count(*) FROM inspection WHERE target_id = :t", t=target)[0][0] == before + 1
     )

@@ -14,6 +14,7 @@ from sqlalchemy.engine import Engine
 
 from dashboard.auth import trail
 from dashboard.auth.current import current_user
+from dashboard.bilingual import tr
 from dashboard.coverage import layout as L
 from dashboard.coverage.figures import ADDED, BUILDINGS, POINTS, UNCOVERED, coverage_figure
 from dashboard.coverage.views import (
@@ -114,8 +115,8 @@ def register_coverage_callbacks(
         return (
             L.kpis(v.result.share, base, v.villages, along_network=v.result.walks.along_network, metres=v.result.threshold_m, unit=str(unit)),
             coverage_figure(v, suggested=marks, revision=str(kind), district=identity.get().extent),
-            L.units_table(v.communities, title="最缺服务的社区/村 Worst-served communities and villages"),
-            L.units_table(v.streets, title="街道 Streets", top=20), "",
+            L.units_table(v.communities, title=tr("最缺服务的社区/村", "Worst-served communities and villages")),
+            L.units_table(v.streets, title=tr("街道", "Streets"), top=20), "",
         )  # fmt: skip
 
     @app.callback(

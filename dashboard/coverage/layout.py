@@ -7,6 +7,7 @@ from typing import Any
 import pandas as pd
 from dash import dcc, html
 
+from dashboard.bilingual import tr
 from layers.coverage import walk_words
 from layers.suggest import Suggestion
 
@@ -40,23 +41,23 @@ def kpis(
     unit: str = "m",
 ) -> html.Div:
     residents = float(villages["residents"].sum())
-    change = "" if before is None else f" ({(share - before) * residents:+,.0f} 人 residents, what-if)"
-    by = {bool(r.village): r for r in villages.itertuples()}
-    side = [html.Span(f"{label} {_pct(by[v].share) if v in by else '—'}", className="cov-side")
-            for v, label in ((False, "城市社区 urban"), (True, "农村 villages"))]  # fmt: skip
-    basis = (
-        "沿步行路网 along the walking network"
-        if along_network
-        else "直线距离（未加载路网）straight lines: no network loaded"
+    gained = None if before is None else f"{(share - before) * residents:+,.0f}"
+    change: list[Any] = (
+        [] if gained is None else [" (", tr(f"{gained} 人，含假设", f"{gained} residents, what-if"), ")"]
     )
+    by = {bool(r.village): r for r in villages.itertuples()}
+    side = [html.Span([tr(*label), f" {_pct(by[v].share) if v in by else '—'}"], className="cov-side")
+            for v, label in ((False, ("城市社区", "urban")), (True, ("农村", "villages")))]  # fmt: skip
+    basis = tr("沿步行路网", "along the walking network") if along_network else tr("直线距离（未加载路网）", "straight lines: no network loaded")  # fmt: skip
+    walk = tr(walk_words(metres, unit=unit), walk_words(metres, unit=unit, lang="en"))
     return html.Div(
-        [html.Div([html.B("覆盖居民 Residents covered "), html.Span(_pct(share) + change, id=P + "share")]),
-         html.Div(side), html.Div(f"{walk_words(metres, unit=unit)} · {basis}", className="muted")],
+        [html.Div([html.B([tr("覆盖居民", "Residents covered"), " "]), html.Span([_pct(share), *change], id=P + "share")]),
+         html.Div(side), html.Div([walk, " · ", basis], className="muted")],
         className="cov-kpis",
     )  # fmt: skip
 
 
-def units_table(frame: pd.DataFrame, *, title: str, top: int = 15) -> html.Div:
+def units_table(frame: pd.DataFrame, *, title: html.Span, top: int = 15) -> html.Div:
     rows = [
         html.Tr(
             [
@@ -68,44 +69,56 @@ def units_table(frame: pd.DataFrame, *, title: str, top: int = 15) -> html.Div:
         )
         for r in frame.head(top).itertuples()
     ]
-    head = html.Tr([html.Th(h) for h in ("名称 Name", "居民 Residents", "超出 Beyond", "覆盖 Covered")])
+    head = html.Tr(
+        [
+            html.Th(tr(*h))
+            for h in (("名称", "Name"), ("居民", "Residents"), ("超出", "Beyond"), ("覆盖", "Covered"))
+        ]
+    )
     return html.Div([html.H3(title), html.Table([head, *rows])], className="cov-table")
 
 
 def suggestion_table(s: Suggestion, labels: list[str], *, left_out: int = 0) -> html.Div:
     """The chosen sites with their gains; how many candidates were left out for a point of the
     type already standing there, and a plain answer when none is left."""
-    skipped = html.P(f"已排除 {left_out} 个已有该类服务点的候选位置 ({left_out} candidate sites already have a point of this type)", className="muted") if left_out else None  # fmt: skip
+    skipped = html.P(tr(f"已排除 {left_out} 个已有该类服务点的候选位置", f"{left_out} candidate sites already have a point of this type and were left out"), className="muted") if left_out else None  # fmt: skip
     if not labels:
-        none = "没有可选的新位置：所有候选位置已有该类服务点，请改选“任意楼栋” (no new site left among these candidates: try any building)"
+        none = tr(
+            "没有可选的新位置：所有候选位置已有该类服务点，请改选“任意楼栋”",
+            "No new site is left among these candidates: choose “any building”",
+        )
         return html.Div([html.P(none), skipped])
     rows = [
         html.Tr([html.Td(n), html.Td(labels[j]), html.Td(f"+{g:,.0f}"),
-                 html.Td(html.Button("采纳 Apply", id={"type": APPLY, "n": n - 1}, n_clicks=0, className="cov-apply"))])
+                 html.Td(html.Button(tr("采纳", "Apply"), id={"type": APPLY, "n": n - 1}, n_clicks=0, className="cov-apply"))])
         for n, (j, g) in enumerate(zip(s.chosen, s.gains, strict=True), 1)
     ]  # fmt: skip
-    note = (f"求解 HiGHS via spopt (maximal covering): {s.status}, gap {s.gap:.2%} · 选址后覆盖 {_pct(s.covered_after)} · "
-            f"全覆盖最少需新增 {s.minimum_points} 处 (set covering) · 任何候选都够不到 {s.unreachable:,.0f} 人")  # fmt: skip
-    head = html.Tr([html.Th(h) for h in ("No.", "候选点 Site", "新增覆盖 Gain", "")])
+    note = tr(f"求解 HiGHS（spopt 最大覆盖模型）：{s.status}，间隙 {s.gap:.2%} · 选址后覆盖 {_pct(s.covered_after)} · "
+              f"全覆盖最少需新增 {s.minimum_points} 处（集合覆盖模型）· 任何候选都够不到 {s.unreachable:,.0f} 人",
+              f"Solved by HiGHS via spopt (maximal covering): {s.status}, gap {s.gap:.2%} · covered after: {_pct(s.covered_after)} · "
+              f"full coverage needs at least {s.minimum_points} new points (set covering) · {s.unreachable:,.0f} residents out of reach of any candidate")  # fmt: skip
+    head = html.Tr(
+        [html.Th(h) for h in (tr("序号", "No."), tr("候选点", "Site"), tr("新增覆盖", "Gain"), "")]
+    )
     return html.Div([html.Table([head, *rows]), html.P(note, className="muted"), skipped])
 
 
 LEGEND = (  # the map's symbols (dashboard/coverage/figures.py), in the page's words
-    ("#1f4e99", "dot", "服务点（点击移除）service point"),
-    ("#aaaaaa", "dot", "已移除 removed"),
-    ("#2ca02c", "dot", "新增(假设) what-if"),
-    ("#ff7f0e", "dot", "建议点位（编号）suggested"),
-    ("#d62728", "dot", "步行范围外楼栋 uncovered"),
-    ("#9fb3c8", "dot", "楼栋（点击添加假设点）building"),
-    ("#1f77b4", "line", "服务范围 catchment"),
-    ("#555555", "line", "街道界线 street"),
+    ("#1f4e99", "dot", ("服务点（点击移除）", "service point (click to remove)")),
+    ("#aaaaaa", "dot", ("已移除", "removed")),
+    ("#2ca02c", "dot", ("新增（假设）", "what-if")),
+    ("#ff7f0e", "dot", ("建议点位（编号）", "suggested (numbered)")),
+    ("#d62728", "dot", ("步行范围外楼栋", "building out of reach")),
+    ("#9fb3c8", "dot", ("楼栋（点击添加假设点）", "building (click to add a what-if)")),
+    ("#1f77b4", "line", ("服务范围", "catchment")),
+    ("#555555", "line", ("街道界线", "street boundary")),
 )
 
 
 def legend() -> html.Div:
     return html.Div(
         [
-            html.Div([html.I(className=shape, style={"background": colour}), label])
+            html.Div([html.I(className=shape, style={"background": colour}), tr(*label)])
             for colour, shape, label in LEGEND
         ],
         className="cov-legend",
@@ -116,33 +129,33 @@ def page(types: list[dict[str, str]], *, default: str | None, notice: html.Div |
     """The coverage page; ``notice``, what is still to load, under its heading."""
     return html.Div(
         [
-            html.H1("服务覆盖 Service coverage"),
+            html.H1(tr("服务覆盖", "Service coverage")),
             notice,
             html.Div([
-                html.Label(["服务类型 Type", dcc.Dropdown(id=TYPE, options=types, value=default, clearable=False)]),
-                html.Label(["阈值 Threshold", dcc.Input(id=VALUE, type="number", value=1000, min=1, max=5000, debounce=True)]),
-                dcc.RadioItems(id=UNIT, options=[{"label": "米 m", "value": "m"}, {"label": "分钟 min", "value": "min"}], value="m", inline=True),
-                html.Button("撤销假设 Reset what-if", id=RESET, n_clicks=0),
+                html.Label([tr("服务类型", "Type"), dcc.Dropdown(id=TYPE, options=types, value=default, clearable=False)]),
+                html.Label([tr("阈值", "Threshold"), dcc.Input(id=VALUE, type="number", value=1000, min=1, max=5000, debounce=True)]),
+                dcc.RadioItems(id=UNIT, options=[{"label": tr("米", "m"), "value": "m"}, {"label": tr("分钟", "min"), "value": "min"}], value="m", inline=True),
+                html.Button(tr("撤销假设", "Reset what-if"), id=RESET, n_clicks=0),
             ], className="ins-controls"),
             html.Div([
                 html.Div([
                     html.Div(id=KPIS),
-                    html.P("点击楼栋添加假设服务点，点击服务点将其移除 (click a building to add a point there, a point to remove it)", className="muted"),
+                    html.P(tr("点击楼栋添加假设服务点，点击服务点将其移除", "Click a building to add a what-if point there, a point to remove it"), className="muted"),
                     html.Div([dcc.Graph(id=MAP, figure={"data": [], "layout": {}}, style={"height": "640px"}, config={"displaylogo": False}),
                               legend()], className="cov-map-box"),
-                    html.Div([html.Button("导出 GeoJSON", id=EXPORT_GEOJSON, n_clicks=0), html.Button("导出 Excel", id=EXPORT_XLSX, n_clicks=0),
-                              html.Button("导出地图 HTML map", id=EXPORT_HTML, n_clicks=0)], className="ins-buttons"),
+                    html.Div([html.Button(tr("导出 GeoJSON", "Export GeoJSON"), id=EXPORT_GEOJSON, n_clicks=0), html.Button(tr("导出 Excel", "Export Excel"), id=EXPORT_XLSX, n_clicks=0),
+                              html.Button(tr("导出地图 HTML", "Export HTML map"), id=EXPORT_HTML, n_clicks=0)], className="ins-buttons"),
                     html.Div(id=MESSAGE, className="muted"),
                 ], className="ins-right"),
                 html.Div([
                     html.Div(id=WORST), html.Div(id=STREETS),
-                    html.H3("建议选址 Suggest sites"),
-                    html.Div([html.Label(["新增 k", dcc.Input(id=K, type="number", value=5, min=1, max=20)]),
-                              dcc.RadioItems(id=SITES, options=[{"label": "社区办公点 community offices", "value": "offices"},
-                                                               {"label": "任意楼栋 any building", "value": "buildings"}], value="offices"),
-                              html.Button("计算 Suggest", id=SUGGEST, n_clicks=0, className="primary")], className="ins-controls"),
+                    html.H3(tr("建议选址", "Suggest sites")),
+                    html.Div([html.Label([tr("新增", "New points"), " k", dcc.Input(id=K, type="number", value=5, min=1, max=20)]),
+                              dcc.RadioItems(id=SITES, options=[{"label": tr("社区办公点", "community offices"), "value": "offices"},
+                                                               {"label": tr("任意楼栋", "any building"), "value": "buildings"}], value="offices"),
+                              html.Button(tr("计算", "Suggest"), id=SUGGEST, n_clicks=0, className="primary")], className="ins-controls"),
                     dcc.Loading(html.Div(id=SUGGESTIONS)),
-                    html.Button("全部采纳为假设 Apply all as what-ifs", id=APPLY_ALL, n_clicks=0),
+                    html.Button(tr("全部采纳为假设", "Apply all as what-ifs"), id=APPLY_ALL, n_clicks=0),
                 ], className="ins-left"),
             ], className="cov-body"),
             dcc.Store(id=WHATIF, data={"added": [], "removed": []}),

@@ -16,6 +16,7 @@ from numpy.typing import NDArray
 from sqlalchemy.engine import Connection
 
 from dashboard.auth.current import current_row_scope
+from dashboard.bilingual import tr
 from dashboard.shared import SharedResults
 from geo.errors import InputError
 from geo.service_types import ServiceType
@@ -73,10 +74,16 @@ class CoverageCache:
             return self._homes[2]
 
 
-def type_options(conn: Connection, types: Mapping[str, ServiceType]) -> list[dict[str, str]]:
-    """The registry's types and any other kind found in the data (labelled by its key)."""
+def type_options(conn: Connection, types: Mapping[str, ServiceType]) -> list[dict[str, Any]]:
+    """The registry's types in the page's language and any other kind found in the data
+    (labelled by its key); typing either language finds a type."""
     keys = list(types) + [k for k in kinds(conn) if k not in types]
-    return [{"label": f"{types[k].zh} {types[k].en}" if k in types else k, "value": k} for k in keys]
+    return [
+        {"label": tr(types[k].zh, types[k].en), "value": k, "search": f"{types[k].zh} {types[k].en}"}
+        if k in types
+        else {"label": k, "value": k, "search": k}
+        for k in keys
+    ]
 
 
 def threshold_m(value: object, unit: object) -> float:

@@ -10,11 +10,11 @@ import dash_ag_grid as dag
 import pandas as pd
 from dash import dcc, html
 
+from dashboard.bilingual import tr
 from dashboard.dates import CHINESE_DATES
 from geo.inspection_kinds import InspectionKind
 from layers.cycles import RoundCoverage
 from layers.plan import Plan, PlanRequest, TeamDay
-from layers.plan_export import title
 from layers.risk import FACTORS
 from layers.visits import OUTCOMES
 
@@ -45,12 +45,13 @@ R_TARGET, R_OUTCOME, R_DATE, R_DUE, R_INSPECTOR, R_NOTES, R_SAVE, R_MESSAGE, SAV
         "saved",
     )
 )
-WHY = {
-    "rectification": "整改复查 recheck",
-    "pinned": "指定 pinned",
-    "due": "到期 due",
-    "risk": "高风险 risky",
+WHY_WORDS = {  # why a stop is in the plan, in both languages
+    "rectification": ("整改复查", "recheck"),
+    "pinned": ("指定", "pinned"),
+    "due": ("到期", "due"),
+    "risk": ("高风险", "risky"),
 }
+WHY = {key: f"{zh} {en}" for key, (zh, en) in WHY_WORDS.items()}  # in the register (a grid of text)
 
 COLUMNS: list[dict[str, Any]] = [
     {"field": "choice", "headerName": "安排 Choice", "width": 150, "pinned": "left"},
@@ -66,7 +67,7 @@ COLUMNS: list[dict[str, Any]] = [
 ]
 
 
-def _number(id_: str, label: str, value: int, low: int, high: int) -> html.Label:
+def _number(id_: str, label: html.Span, value: int, low: int, high: int) -> html.Label:
     return html.Label(
         [label, dcc.Input(id=id_, type="number", value=value, min=low, max=high, step=1, debounce=True)]
     )
@@ -75,17 +76,17 @@ def _number(id_: str, label: str, value: int, low: int, high: int) -> html.Label
 def controls(
     streets: list[tuple[int, str]], *, today: dt.date, kinds: Mapping[str, InspectionKind]
 ) -> html.Div:
-    kind_options = [{"label": k.zh, "value": key} for key, k in kinds.items()]
+    kind_options = [{"label": tr(k.zh, k.en or k.zh), "value": key} for key, k in kinds.items()]
     return html.Div(
         [
-            html.Label(["街道 Street", dcc.Dropdown(id=STREET, options=[{"label": n, "value": i} for i, n in streets],
+            html.Label([tr("街道", "Street"), dcc.Dropdown(id=STREET, options=[{"label": n, "value": i} for i, n in streets],
                                                      value=streets[0][0] if streets else None, clearable=False)]),
-            html.Label(["开始 Start", dcc.DatePickerSingle(id=START, date=(today + dt.timedelta(days=1)).isoformat(), **CHINESE_DATES)]),
-            _number(DAYS, "天数 Days", 5, 1, 14),
-            _number(TEAMS, "小组 Teams", 3, 1, 10),
-            _number(VISITS, "每组每天 Visits/team/day", 12, 1, 40),
-            html.Label(["类型 Kinds", dcc.Checklist(id=KINDS, options=kind_options, value=[], inline=True)]),
-            html.Button("规划 Plan", id=PLAN_BUTTON, n_clicks=0, className="primary"),
+            html.Label([tr("开始", "Start"), dcc.DatePickerSingle(id=START, date=(today + dt.timedelta(days=1)).isoformat(), **CHINESE_DATES)]),
+            _number(DAYS, tr("天数", "Days"), 5, 1, 14),
+            _number(TEAMS, tr("小组", "Teams"), 3, 1, 10),
+            _number(VISITS, tr("每组每天", "Visits/team/day"), 12, 1, 40),
+            html.Label([tr("类型", "Kinds"), dcc.Checklist(id=KINDS, options=kind_options, value=[], inline=True)]),
+            html.Button(tr("规划", "Plan"), id=PLAN_BUTTON, n_clicks=0, className="primary"),
         ],
         className="ins-controls",
     )  # fmt: skip
@@ -155,46 +156,46 @@ def summary(plan: Plan | None) -> html.Div:
     """The plan in words: totals, what did not fit or was not needed, and each team-day's stops
     in order (a stop opens its row in the register and shows it on the map)."""
     if plan is None:
-        return html.Div("选择街道并点击“规划” (choose a street and press Plan)", className="muted")
-    basis = (
-        "沿道路网络 along the road network"
-        if plan.network
-        else "直线距离（未加载路网）straight lines: no road network loaded"
-    )
-    head = html.P(
-        f"{len(plan.routes)} 个组日 team-days · {sum(len(r.stops) for r in plan.routes)} 站 stops of {plan.candidates} candidates · "
-        f"{plan.distance_m / 1000:.1f} km · {basis}"
-    )
+        return html.Div(tr("选择街道并点击“规划”", "Choose a street and press Plan"), className="muted")
+    basis = tr("沿道路网络", "along the road network") if plan.network else tr("直线距离（未加载路网）", "straight lines: no road network loaded")  # fmt: skip
+    days, stops = len(plan.routes), sum(len(r.stops) for r in plan.routes)
+    head = html.P([tr(f"{days} 个组日 · {stops} 站（共 {plan.candidates} 个候选）", f"{days} team-days · {stops} stops of {plan.candidates} candidates"),
+                   f" · {plan.distance_m / 1000:.1f} km · ", basis])  # fmt: skip
+    missed = len(plan.missed_mandatory)
     warn = (
-        [html.P(f"{len(plan.missed_mandatory)} 个必查对象未能安排 mandatory visits did not fit: 增加小组或天数 add teams or days", className="warn")]
-        if plan.missed_mandatory
+        [html.P(tr(f"{missed} 个必查对象未能安排：请增加小组或天数", f"{missed} mandatory visits did not fit: add teams or days"), className="warn")]
+        if missed
         else []
     )  # fmt: skip
     unused = unused_team_days(plan)
-    notes = [html.P(unused, className="ins-note")] if unused else []
+    notes = [html.P(tr(*unused), className="ins-note")] if unused else []
     return html.Div([head, *warn, *notes, html.Div([_team_day(r) for r in plan.routes], className="ins-days")],
                     className="ins-summary")  # fmt: skip
 
 
-def unused_team_days(plan: Plan) -> str | None:
-    """Why fewer team-days were planned than the days × teams asked for (None if all are used)."""
+def unused_team_days(plan: Plan) -> tuple[str, str] | None:
+    """Why fewer team-days were planned than the days × teams asked for, in Chinese and English
+    (None if all are used)."""
     request = plan.request
     asked, used = request.days * request.teams, len(plan.routes)
     if used >= asked:
         return None
     if plan.candidates == 0:
-        return f"本期无需检查的对象（无到期、整改、指定或高风险对象），{asked} 个组日均未安排 · nothing is due, to recheck, pinned or risky in these {request.days} days"
+        return (f"本期无需检查的对象（无到期、整改、指定或高风险对象），{asked} 个组日均未安排",
+                f"Nothing is due, to recheck, pinned or risky in these {request.days} days: none of the {asked} team-days is used")  # fmt: skip
     if not plan.left_out:
-        return (f"全部 {plan.candidates} 个候选对象已安排，只需 {used}/{asked} 个组日（每组每天最多 {request.visits_per_day} 站）· "
-                f"all {plan.candidates} candidates fit in {used} of {asked} team-days; pin more targets to use the rest")  # fmt: skip
-    return (f"只用了 {used}/{asked} 个组日：其余 {len(plan.left_out)} 个可选对象风险较低，路程不值得安排；固定 Pin 可强制安排 · "
-            f"{len(plan.left_out)} optional targets were not worth the walk by their risk; pin one to have it visited")  # fmt: skip
+        return (f"全部 {plan.candidates} 个候选对象已安排，只需 {used}/{asked} 个组日（每组每天最多 {request.visits_per_day} 站）",
+                f"All {plan.candidates} candidates fit in {used}/{asked} team-days (at most {request.visits_per_day} stops a team-day); pin more targets to use the rest")  # fmt: skip
+    return (f"只用了 {used}/{asked} 个组日：其余 {len(plan.left_out)} 个可选对象风险较低，路程不值得安排；固定可强制安排",
+            f"Only {used}/{asked} team-days are used: {len(plan.left_out)} optional targets were not worth the walk by their risk; pin one to have it visited")  # fmt: skip
 
 
 def _team_day(route: TeamDay) -> html.Details:
-    line = f"{title(route)} · {len(route.stops)} 站 stops · {route.distance_m / 1000:.1f} km · {route.minutes / 60:.1f} 小时 h"
+    n, km, hours = len(route.stops), route.distance_m / 1000, route.minutes / 60
+    line = tr(f"{route.day:%m-%d} 第{route.team}组 · {n} 站 · {km:.1f} km · {hours:.1f} 小时",
+              f"{route.day:%m-%d} team {route.team} · {n} stops · {km:.1f} km · {hours:.1f} h")  # fmt: skip
     stops = [
-        html.Li(html.Button([html.B(stop.name), f" · {WHY.get(stop.why, stop.why)}", html.Span(f" {stop.address or ''}", className="muted")],
+        html.Li(html.Button([html.B(stop.name), " · ", tr(*WHY_WORDS.get(stop.why, (stop.why, stop.why))), html.Span(f" {stop.address or ''}", className="muted")],
                             id={"type": STOP, "target": stop.target}, n_clicks=0, className="ins-stop"))
         for stop in route.stops
     ]  # fmt: skip
@@ -206,32 +207,38 @@ def coverage(rounds: list[RoundCoverage], kinds: Mapping[str, InspectionKind]) -
     for c in rounds:
         kind = kinds[c.kind].zh if c.kind in kinds else c.kind
         missing = "、".join(n for _, n in c.missing[:5]) + (" …" if len(c.missing) > 5 else "")
-        items.append(html.Li([html.B(f"{kind} {c.visited}/{c.due}"), f" 本轮 {c.start:%m-%d}–{c.end:%m-%d}",
-                              html.Span(f" 未查: {missing}" if missing else " 全部完成 all done", className="muted")]))  # fmt: skip
-    return html.Div([html.H3("本轮覆盖 Round coverage"), html.Ul(items)], className="ins-coverage")
+        when = f" {c.start:%m-%d}–{c.end:%m-%d}"
+        left: list[Any] = (
+            [" ", tr("未查：", "not yet visited: "), missing]
+            if missing
+            else [" ", tr("全部完成", "all done")]
+        )
+        items.append(html.Li([html.B(f"{kind} {c.visited}/{c.due}"), " ", tr("本轮", "this round"), when,
+                              html.Span(left, className="muted")]))  # fmt: skip
+    return html.Div([html.H3(tr("本轮覆盖", "Round coverage")), html.Ul(items)], className="ins-coverage")
 
 
 def record_form(*, today: dt.date) -> html.Div:
-    outcomes = [{"label": f"{zh} {en}", "value": key} for key, (zh, en) in OUTCOMES.items()]
+    outcomes = [{"label": tr(zh, en), "value": key} for key, (zh, en) in OUTCOMES.items()]
     return html.Div(
         [
-            html.H3("记录检查 Record a visit"),
+            html.H3(tr("记录检查", "Record a visit")),
             dcc.Dropdown(id=R_TARGET, options=[], placeholder="对象 target"),
             dcc.RadioItems(id=R_OUTCOME, options=outcomes, value="passed", inline=True),
             html.Label(
                 [
-                    "日期 Date",
+                    tr("日期", "Date"),
                     dcc.DatePickerSingle(id=R_DATE, date=today.isoformat(), **CHINESE_DATES),
                 ]
             ),
-            html.Label(["整改期限 Due", dcc.DatePickerSingle(id=R_DUE, **CHINESE_DATES)]),
+            html.Label([tr("整改期限", "Due"), dcc.DatePickerSingle(id=R_DUE, **CHINESE_DATES)]),
             dcc.Input(
                 id=R_INSPECTOR, placeholder="检查人（必填）inspector (required)", maxLength=100, required=True
             ),
             dcc.Textarea(id=R_NOTES, placeholder="情况说明 notes", maxLength=4000),
             html.Div(
                 [
-                    html.Button("保存 Save", id=R_SAVE, n_clicks=0, className="primary"),
+                    html.Button(tr("保存", "Save"), id=R_SAVE, n_clicks=0, className="primary"),
                     html.Div(id=R_MESSAGE, role="status"),
                 ],
                 className="ins-save",
@@ -243,7 +250,7 @@ def record_form(*, today: dt.date) -> html.Div:
 
 def saved(target: str, day: str) -> html.Div:
     """The confirmation after a visit is recorded: large, green, beside the button."""
-    return html.Div(f"✓ 已保存 saved: {target} · {day}", className="ins-ok")
+    return html.Div(["✓ ", tr("已保存", "Saved"), f": {target} · {day}"], className="ins-ok")
 
 
 def refused(message: str) -> html.Div:
@@ -265,19 +272,22 @@ def page(
     notice: html.Div | None = None,
 ) -> html.Div:
     """The planning page; ``notice``, what is still to load, under its heading."""
-    legend = " · ".join(f"{zh}" for zh, _ in FACTORS.values())
+    legend, legend_en = (
+        " · ".join(zh for zh, _ in FACTORS.values()),
+        " · ".join(en for _, en in FACTORS.values()),
+    )
     return html.Div(
         [
-            html.H1("排查计划 Inspection planning"),
+            html.H1(tr("排查计划", "Inspection planning")),
             notice,
             controls(streets, today=today, kinds=kinds),
             html.Div(
                 [
                     html.Div(
                         [
-                            html.Div([html.H3("风险台账 Risk register"), html.Span(f"评分因素: {legend}", className="muted")]),
-                            html.Div([html.Button("固定 Pin", id=PIN, n_clicks=0), html.Button("排除 Drop", id=DROP, n_clicks=0),
-                                      html.Button("清除 Clear", id=CLEAR, n_clicks=0)], className="ins-buttons"),
+                            html.Div([html.H3(tr("风险台账", "Risk register")), html.Span(tr(f"评分因素：{legend}", f"Scored by: {legend_en}"), className="muted")]),
+                            html.Div([html.Button(tr("固定", "Pin"), id=PIN, n_clicks=0), html.Button(tr("排除", "Drop"), id=DROP, n_clicks=0),
+                                      html.Button(tr("清除", "Clear"), id=CLEAR, n_clicks=0)], className="ins-buttons"),
                             register_grid(),
                             html.Div(id=COVERAGE),
                             record_form(today=today),
@@ -288,9 +298,9 @@ def page(
                         [
                             dcc.Graph(id=MAP, figure={"data": [], "layout": {}}, style={"height": "560px"}, config={"displaylogo": False}),
                             html.Div(id=SUMMARY, children=summary(None)),
-                            html.Div([html.Button("导出地图 HTML map", id=EXPORT_HTML, n_clicks=0),
-                                      html.Button("导出 Excel", id=EXPORT_XLSX, n_clicks=0),
-                                      html.Button("打印 A4 Print", id=EXPORT_PRINT, n_clicks=0)], className="ins-buttons"),
+                            html.Div([html.Button(tr("导出地图 HTML", "Export HTML map"), id=EXPORT_HTML, n_clicks=0),
+                                      html.Button(tr("导出 Excel", "Export Excel"), id=EXPORT_XLSX, n_clicks=0),
+                                      html.Button(tr("打印 A4", "Print A4"), id=EXPORT_PRINT, n_clicks=0)], className="ins-buttons"),
                             html.Div(id=MESSAGE, className="muted"),
                         ],
                         className="ins-right",

@@ -382,9 +382,12 @@ def shared_view(
     ) -> T:  # shared by views with other controls
         return cache.follow((rows, key), step, version=changes, followed=followed)
 
-    data = lambda: _monitor_data(
-        engine, drill, controls, cache, vocabulary, share=part, streets=streets, known=(rows, changes)
-    )  # noqa: E731
+    def data() -> MonitorData:
+        known = (rows, changes)
+        return _monitor_data(
+            engine, drill, controls, cache, vocabulary, share=part, streets=streets, known=known
+        )
+
     return cache.shared((rows, drill, controls), lambda: View.of(data(), version=changes), version=changes)
 
 

@@ -19,6 +19,7 @@ from dash.exceptions import PreventUpdate
 from sqlalchemy.engine import Engine
 
 from dashboard.auth import current_user, trail
+from dashboard.bilingual import tr
 from dashboard.uploads import layout as L
 from geo.db import database_url, make_engine
 from geo.errors import InputError
@@ -118,7 +119,7 @@ def register_upload_callbacks(app: Dash, *, engine: Engine, setup: UploadSetup) 
             source=choice.source,
             **found["counts"],
         )
-        title = "试运行结果（未写入）Dry run: nothing written"
+        title = tr("试运行结果（未写入）", "Dry run: nothing written")
         return {"token": token, "sha256": staged["sha256"]}, L.report(found, title=title), False
 
     @app.callback(
@@ -142,7 +143,7 @@ def register_upload_callbacks(app: Dash, *, engine: Engine, setup: UploadSetup) 
         found = uploads.summary(result)
         trail.record(engine, "data.load", run=result.run_id, file=record["name"], sha256=record["sha256"],
                      kind=choice.kind, source=choice.source, **found["counts"])  # fmt: skip
-        title = f"已导入 Loaded: run {result.run_id}"
+        title = tr(f"已导入：第 {result.run_id} 次运行", f"Loaded: run {result.run_id}")
         return L.report(found, title=title), {"run": result.run_id}, not result.quarantined
 
     @app.callback(
