@@ -61,8 +61,8 @@ def test_choose_a_type_and_threshold_add_a_point_and_see_coverage_change(account
         page.wait_for_function(READY, timeout=60_000)
         x, y = page.evaluate(FIRST_GAP)
         page.mouse.click(x, y)
-        page.wait_for_function(f"() => ({SHARE})().includes('what-if')", timeout=60_000)
-        after = page.evaluate(SHARE)  # e.g. "20.5% (+312 人 residents, what-if)"
+        page.wait_for_function(f"() => ({SHARE})().includes('含假设')", timeout=60_000)
+        after = page.evaluate(SHARE)  # e.g. "20.5% (+312 人，含假设)"
         gain = float(after.split("(")[1].split(" ")[0].replace(",", ""))
         assert gain > 0 and _percent(after) >= before, after
         save_screenshot(page, "coverage-1600x1100.png", readme="coverage.png")

@@ -77,7 +77,7 @@ def test_upload_dry_run_confirm_and_download_the_quarantine(served, tmp_path):
         page.wait_for_selector("#data-result h2", timeout=60_000)
         result = page.inner_text("#data-result")
         run = one(engine, "SELECT max(id) FROM ingest_run WHERE source = 'web-upload' AND status = 'done'")
-        assert f"run {run}" in result, result
+        assert f"第 {run} 次运行" in result, result
         assert one(engine, "SELECT count(*) FROM incident WHERE source = 'web-upload'") == N - 2
         page.wait_for_selector("#data-export:not([disabled])")
         with page.expect_download() as download:

@@ -299,8 +299,8 @@ def test_the_dashboard_follows_the_district_file(settings, demo, accounts, tmp_p
     from dashboard.app import create_app
     from dashboard.monitor import layout as L
     from tests.auth import client_for
+    from tests.callbacks import components, route
     from tests.callbacks import monitor_update as update
-    from tests.callbacks import route
 
     path = tmp_path / "district.toml"
     path.write_text(
@@ -320,11 +320,9 @@ def test_the_dashboard_follows_the_district_file(settings, demo, accounts, tmp_p
     english = update(client, drill={"level": "district", "id": None}, view="x", lang="en")
     names = {t["name"] for t in english.get_json()["response"][L.TREND]["figure"]["data"]}
     assert "Sanitation" in names and "City appearance & environment" not in names
-    planning = json.dumps(route(client, "/inspections")[0], ensure_ascii=False)
-    assert (
-        '"label": "加油站", "value": "petrol"' in planning
-        and '"label": "民宿", "value": "homestay"' in planning
-    )
+    shown = components(route(client, "/inspections")[0], {})
+    kinds = {o["value"]: json.dumps(o["label"], ensure_ascii=False) for o in shown[("ins-kinds", "options")]}
+    assert "加油站" in kinds["petrol"] and "民宿" in kinds["homestay"]
 
 
 @pytest.mark.parametrize(
@@ -346,3 +344,4 @@ def test_every_suggestion_pasted_as_printed_files_the_text(tmp_path, text):
         path.write_text("\n".join(alternative) + "\n", encoding="utf-8")
         related = Vocabulary.from_file(path).category(text)
         assert related is not None and related.key in CATEGORIES and related.key != "other"
+
