@@ -1,7 +1,7 @@
 """The wall screen's map fitted to the unit on show (issue #20), in headless Chromium served by the
-real `gridgov serve`: at 1366×768, 1920×1080 and 3840×2160, clicking down the map to a street,
-one of its communities and one of that community's grids, then back to the district by the
-breadcrumb (the fit of the page's very first map is not checked: see mapfit.js), the unit's
+real `gridgov serve`: at 1366×768, 1920×1080 and 3840×2160, on the page's first map, then
+clicking down the map to a street, one of its communities and one of that community's grids,
+then back to the district by the breadcrumb, the unit's
 bounds (from SQL written here) lie inside what the map shows and fill most of it along one side
 — not cut at the edges, not a small patch in the middle of a large screen; and the 超期, 临期
 and latest lists show whole items, none cut by a panel's edge.
@@ -112,7 +112,7 @@ def test_the_wall_screen_map_fits_the_unit_at_every_level_and_size(demo_server, 
     with sync_playwright() as pw:
         for width, height, page in pages_at(pw, SIZES, problems):
             sign_in(page, url, accounts["admin"], then="monitor")
-            page.wait_for_function(FITTED, timeout=60_000)
+            _check_fit(page, units[0][1], ("first map", width, height))
             for level, (click, box) in zip(("street", "community", "grid"), units[1:], strict=True):
                 _click_down(page, click)
                 _check_fit(page, box, (level, width, height))

@@ -3,10 +3,10 @@
 // screen: the server's centre and zoom are a first guess for an assumed size. A map is fitted
 // once per view (uirevision), box and size, and again if a figure arriving just after the fit
 // put the server's guess back; a pan or zoom by hand, or a view the page asks for (a found
-// case), stays until the view, box or size changes. Known gap: on a heavily loaded machine the
-// page's very first map has been seen to keep the server's guess (a figure arriving around the
-// fit); every later view is fitted. The fit
-// is a move with an originalEvent, so Plotly keeps it as the user's view across the view's patches.
+// case), stays until the view, box or size changes (tests/test_browser_fit.py checks the page's
+// first map and every drill level; an earlier version left the first map at the server's guess
+// on a loaded machine). The fit is a move with an originalEvent, so Plotly keeps it as the
+// user's view across the view's patches.
 (function () {
   var TILE = 512, ROOM = 0.92;  // MapLibre's world is 512 px at zoom 0; keep a margin round the box
   var FIT = "gridgov-fit";
