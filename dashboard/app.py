@@ -31,7 +31,7 @@ from dashboard.case_panel import MAP_MARKER
 from dashboard.coverage import layout as coverage_page
 from dashboard.coverage.callbacks import register_coverage_callbacks
 from dashboard.coverage.views import CoverageCache, type_options
-from dashboard.empty import empty_state
+from dashboard.empty import calendar_notice, empty_state
 from dashboard.figure import tile_layers
 from dashboard.identity import IdentityCache
 from dashboard.inspections import layout as inspections
@@ -61,6 +61,7 @@ from geo.service_types import ServiceType, service_types_from_file
 from geo.settings import Settings
 from geo.sla import SlaRules
 from geo.vocabulary import Vocabulary
+from geo.workcal import WorkCalendar
 from layers.audit import AuditFilter, accounts, kinds
 from layers.basemap import TileCache
 from layers.boundaries import street_list
@@ -282,6 +283,17 @@ def _monitor_query(lang: Any, stored: Any, chosen: tuple[Any, ...], *, vocabular
     return view_query(lang="en" if controls.lang == "zh" else "zh", drill=drill, controls=controls)
 
 
+def _admin_calendar_notice(calendar: WorkCalendar) -> html.Div | None:
+    """The holiday notice an admin must load soon (dashboard/empty.calendar_notice); none for others."""
+    user = current_user()
+    return calendar_notice(calendar, today=today()) if user is not None and user.role == "admin" else None
+
+
+def _notices(*notices: html.Div | None) -> html.Div | None:
+    shown = [n for n in notices if n is not None]
+    return None if not shown else shown[0] if len(shown) == 1 else html.Div(shown)
+
+
 def _check_pages(builders: Mapping[str, PageBuilder], layouts: Mapping[str, Component]) -> None:
     """Every registered page (``dashboard/pages.py``) has its builder and its layout."""
     keys = {page.key for page in PAGES}
@@ -370,7 +382,7 @@ def _builders(
             query=query,
             vocabulary=vocabulary,
             identity=identity.get(),
-            notice=empty_state("monitor", loaded()),
+            notice=_notices(empty_state("monitor", loaded()), _admin_calendar_notice(cache.sla.calendar)),
         )
 
     def map_page(_search: str | None) -> html.Div:

@@ -3,9 +3,12 @@ does without the optional parts (pure: built from :mod:`layers.readiness`)."""
 
 from __future__ import annotations
 
+import datetime as dt
+
 from dash import html
 
 from dashboard.bilingual import tr
+from geo.workcal import WorkCalendar
 from layers.inventory import Presence
 from layers.readiness import NEEDS, Readiness, readiness
 
@@ -43,3 +46,21 @@ def empty_state(page: str, presence: Presence) -> html.Div | None:
         else tr("部分数据未加载", "Some data is not loaded")
     )
     return html.Div([html.Strong(head), html.Ul(missing + degraded)], className=EMPTY_STATE)
+
+
+def calendar_notice(calendar: WorkCalendar, *, today: dt.date, days: int = 30) -> html.Div | None:
+    """For admins: deadlines within ``days`` are provisional because the State Council's holiday
+    notice for that year is not in the calendar yet, and what to do about it (None otherwise)."""
+    first = calendar.provisional_from(today, days=days)
+    if first is None:
+        return None
+    text = tr(
+        f"{first.year}年节假日安排尚未载入：{first:%Y-%m-%d} 起的办理期限按法定节假日暂定（不含调休）。"
+        "国务院通知发布后，请将放假和调休日期填入区配置文件 [sla] 的 extra_holidays / extra_workdays，"
+        "再运行 gridgov sla apply。",
+        f"The holiday arrangements for {first.year} are not loaded yet: deadlines from {first:%Y-%m-%d} "
+        "count the statutory holidays only, provisionally (no make-up working days). When the State "
+        "Council's notice is out, put its days off and make-up days in the district file's [sla] "
+        "extra_holidays / extra_workdays and run gridgov sla apply.",
+    )
+    return html.Div([html.Strong(tr("节假日", "Holidays")), " ", text], className=EMPTY_STATE)

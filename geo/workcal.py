@@ -1,8 +1,14 @@
 """Working time in China: which days are worked, and clocks that only run during office hours.
 
 Which days are worked comes from ``chinese-calendar`` (the State Council's holiday notices, with
-the make-up working days 调休 on weekends), plus the district's own additions. Years the library
-does not cover yet fall back to Monday–Friday, and :attr:`WorkCalendar.known_until` says so.
+the make-up working days 调休 on weekends), plus the district's own additions. For a year no
+notice covers yet (the notice comes out in November or December), the days off are provisional:
+the statutory holidays of 《全国年节及纪念日放假办法》 computed from the lunar calendar by the
+``holidays`` package (元旦, 除夕 and 春节 初一–初三, 清明, 劳动节 two days, 端午, 中秋, 国庆 three
+days), with a weekday off for each that falls on a weekend (补假), but no 调休 working weekends,
+which only the notice says. :attr:`WorkCalendar.known_until` is the last day of the notices;
+the district file's ``extra_holidays`` / ``extra_workdays`` take the new notice's days until
+``chinese-calendar`` has them.
 
 All arithmetic is vectorised over numpy arrays of Beijing local time (``datetime64[m]``, naive,
 UTC+8 all year): a working clock is a cumulative count of working minutes, so adding working
@@ -12,10 +18,12 @@ hours is a lookup and a ``searchsorted``, not a loop over days.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 import chinese_calendar
+import holidays
 import numpy as np
 from numpy.typing import NDArray
 
@@ -34,7 +42,7 @@ class WorkCalendar:
 
     @property
     def known_until(self) -> dt.date:
-        """The last day the national holiday calendar covers."""
+        """The last day the State Council's holiday notices cover (later days are provisional)."""
         return dt.date(max(chinese_calendar.holidays).year, 12, 31)
 
     def is_workday(self, day: dt.date) -> bool:
@@ -44,7 +52,13 @@ class WorkCalendar:
             return False
         if day <= self.known_until:
             return bool(chinese_calendar.is_workday(day))
-        return day.weekday() < 5
+        return day.weekday() < 5 and day not in provisional_holidays(day.year)
+
+    def provisional_from(self, today: dt.date, *, days: int = 30) -> dt.date | None:
+        """The first day within ``days`` after ``today`` whose days off no notice has fixed yet
+        (deadlines over it are provisional), or None."""
+        first = max(today, self.known_until + dt.timedelta(days=1))
+        return first if first <= today + dt.timedelta(days=days) else None
 
     @property
     def minutes_per_day(self) -> int:
@@ -64,6 +78,11 @@ class WorkCalendar:
         known = days <= np.datetime64(self.known_until, "D")
         worked[known & np.isin(days, _NATIONAL_HOLIDAYS)] = False
         worked[known & np.isin(days, _NATIONAL_WORKDAYS)] = True
+        later = days[~known]
+        if len(later):
+            years = range(later.min().astype(dt.date).year, later.max().astype(dt.date).year + 1)
+            off = _day_array(d for year in years for d in provisional_holidays(year))
+            worked[~known & np.isin(days, off)] = False
         worked[np.isin(days, _day_array(self.extra_holidays))] = False
         worked[np.isin(days, _day_array(self.extra_workdays))] = True
         return worked
@@ -123,6 +142,13 @@ class WorkCalendar:
 
 def _day_array(dates: Iterable[dt.date]) -> NDArray[np.datetime64]:
     return np.array(sorted(dates), dtype="datetime64[D]")
+
+
+@functools.lru_cache(maxsize=64)
+def provisional_holidays(year: int) -> frozenset[dt.date]:
+    """The statutory days off of ``year`` as the law fixes them, before the State Council's notice
+    arranges them: computed from the lunar calendar, with 补假 for those on a weekend."""
+    return frozenset(holidays.China(years=year))
 
 
 # the national calendar as arrays once, not per call (it is a few thousand days)

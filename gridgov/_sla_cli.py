@@ -29,7 +29,10 @@ def _show(args: argparse.Namespace, settings: Settings) -> int:
         f"{a // 60:02d}:{a % 60:02d}-{b // 60:02d}:{b % 60:02d}" for a, b in rules.calendar.periods
     )
     print(f"settings file: {settings.district_file}")
-    print(f"office hours: {hours}; national holiday calendar known until {rules.calendar.known_until}")
+    print(
+        f"office hours: {hours}; the State Council's holiday notices are loaded until "
+        f"{rules.calendar.known_until}, later days off are provisional (statutory holidays, no 调休)"
+    )
     print(
         f"sign-off (签收) within {rules.sign_off} after the report; 临期 = due within {rules.warn_working_hours:g} working hours"
     )

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 
 import numpy as np
 import pandas as pd
 import pytest
 
+from dashboard.empty import calendar_notice
 from geo.errors import ConfigError
 from geo.sla import Deadline, SlaRules
 from geo.workcal import WorkCalendar, parse_periods
@@ -131,3 +133,42 @@ def test_the_calendar_table_agrees_day_by_day_with_the_holiday_library_and_distr
     table = extra.workdays(days)
     assert table.tolist() == [extra.is_workday(d.astype(dt.date)) for d in days]
     assert not table[days == np.datetime64("2025-03-03")][0] and table[days == np.datetime64("2025-03-08")][0]
+
+
+# 2027's statutory days off by 《全国年节及纪念日放假办法》 (2024 revision), worked out by hand from
+# the almanac: 元旦 Fri 1 Jan; 除夕 Fri 5 Feb and 春节 初一–初三 6–8 Feb, two of them on the
+# weekend, so Tue 9 and Wed 10 off (补假); 清明 Mon 5 Apr; 劳动节 Sat 1 and Sun 2 May, so Mon 3
+# and Tue 4; 端午 Wed 9 Jun; 中秋 Wed 15 Sep; 国庆 Fri 1–Sun 3 Oct, so Mon 4 and Tue 5
+LAW_2027 = {
+    "2027-01-01", "2027-02-05", "2027-02-06", "2027-02-07", "2027-02-08", "2027-02-09", "2027-02-10",
+    "2027-04-05", "2027-05-01", "2027-05-02", "2027-05-03", "2027-05-04", "2027-06-09", "2027-09-15",
+    "2027-10-01", "2027-10-02", "2027-10-03", "2027-10-04", "2027-10-05",
+}  # fmt: skip
+
+
+def test_a_year_without_a_notice_takes_the_statutory_holidays_provisionally():
+    cal = WorkCalendar()
+    assert cal.known_until == dt.date(2026, 12, 31)  # chinese-calendar 1.11: no notice for 2027 yet
+    weekdays_off = {d for d in LAW_2027 if dt.date.fromisoformat(d).weekday() < 5}
+    year = [dt.date(2027, 1, 1) + dt.timedelta(days=i) for i in range(365)]
+    assert {d.isoformat() for d in year if d.weekday() < 5 and not cal.is_workday(d)} == weekdays_off
+    # Thu 4 Feb 16:00, 8 working hours: 2 h that day, then nothing until Thu 11 Feb (not Fri 5 Feb)
+    assert due("street_order", "2027-02-04 16:00") == ["2027-02-11 17:00"]
+    # the notice's 调休, once the district file has it, comes first: a make-up Sunday is worked
+    noticed = WorkCalendar(extra_workdays=frozenset({dt.date(2027, 2, 7)}))
+    assert noticed.is_workday(dt.date(2027, 2, 7)) and not noticed.is_workday(dt.date(2027, 2, 8))
+
+
+def test_the_days_no_notice_covers_are_found_ahead():
+    cal = WorkCalendar()
+    assert cal.provisional_from(dt.date(2026, 11, 1)) is None  # 30 days ahead are all noticed
+    assert cal.provisional_from(dt.date(2026, 12, 4)) == dt.date(2027, 1, 1)
+    assert cal.provisional_from(dt.date(2027, 3, 1)) == dt.date(2027, 3, 1)
+
+
+def test_admins_are_told_when_deadlines_ahead_are_provisional():
+    cal = WorkCalendar()
+    assert calendar_notice(cal, today=dt.date(2026, 11, 1)) is None
+    shown = json.dumps(calendar_notice(cal, today=dt.date(2026, 12, 4)).to_plotly_json(), default=lambda c: c.to_plotly_json(), ensure_ascii=False)  # fmt: skip
+    assert "2027年节假日安排尚未载入" in shown and "2027-01-01" in shown and "extra_workdays" in shown
+    assert "The holiday arrangements for 2027 are not loaded yet" in shown

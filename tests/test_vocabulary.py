@@ -344,4 +344,3 @@ def test_every_suggestion_pasted_as_printed_files_the_text(tmp_path, text):
         path.write_text("\n".join(alternative) + "\n", encoding="utf-8")
         related = Vocabulary.from_file(path).category(text)
         assert related is not None and related.key in CATEGORIES and related.key != "other"
-
