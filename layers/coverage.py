@@ -22,7 +22,33 @@ from sqlalchemy.engine import Connection
 
 from layers.network import Links, Network, float_rows, to_metres
 
-WALK_M_PER_MIN = 80.0  # 4.8 km/h: a "15-minute life circle" is 1,200 m
+WALK_M_PER_MIN = 80.0  # 4.8 km/h: turns a threshold in minutes into metres and back
+
+
+@dataclass(frozen=True)
+class LifeCircle:
+    """A life circle of GB 50180-2018 (城市居住区规划设计标准), 表 3.0.4: the walking distance
+    within which its services should lie (the 15-minute circle: 800–1,000 m)."""
+
+    minutes: int
+    low_m: float
+    high_m: float
+
+    def name(self, lang: str = "zh") -> str:
+        cn = {5: "五", 10: "十", 15: "十五"}.get(self.minutes, str(self.minutes))
+        return f"{self.minutes}-minute life circle" if lang == "en" else f"{cn}分钟生活圈"
+
+    def distance(self) -> str:
+        low, high = f"{self.low_m:,.0f}", f"{self.high_m:,.0f}"
+        return f"{high} m" if low == high else f"{low}–{high} m"
+
+
+LIFE_CIRCLES = (LifeCircle(5, 300, 300), LifeCircle(10, 500, 500), LifeCircle(15, 800, 1000))
+
+
+def life_circle(metres: float) -> LifeCircle | None:
+    """The life circle whose walking distance ``metres`` is (to the metre), if any."""
+    return next((c for c in LIFE_CIRCLES if c.low_m - 0.5 <= metres <= c.high_m + 0.5), None)
 
 
 def walk_words(metres: float, *, unit: str = "m", lang: str = "zh") -> str:

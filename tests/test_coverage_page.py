@@ -9,6 +9,7 @@ import base64
 import io
 import json
 
+import pandas as pd
 import pytest
 from dash.exceptions import PreventUpdate
 from openpyxl import load_workbook
@@ -16,10 +17,10 @@ from openpyxl import load_workbook
 from dashboard.app import create_app
 from dashboard.callback_request import PATH
 from dashboard.coverage import layout as L
-from dashboard.coverage.callbacks import converted, with_sites
+from dashboard.coverage.callbacks import circle_value, converted, with_sites
 from dashboard.coverage.views import WhatIf
 from layers.buildings import building_labels
-from layers.coverage import walk_words
+from layers.coverage import life_circle, walk_words
 from layers.coverage_export import UNIT_HEADERS
 from tests.auth import client_for
 from tests.callbacks import callback_request, page_values
@@ -33,6 +34,31 @@ def test_the_unit_switch_converts_the_number():
             converted(junk[0], unit=junk[1])
     assert walk_words(1200, unit="min") == "步行 15 分钟（1,200 米）"
     assert walk_words(1000) == "步行 1,000 米（约 12 分钟）"
+
+
+def test_the_life_circles_of_gb_50180_are_offered_and_named():
+    """GB 50180-2018 表 3.0.4: the 5-, 10- and 15-minute life circles lie within 300 m, 500 m and
+    800–1,000 m; a button sets its distance in the page's unit; the summary names the circle a
+    threshold is (and none for 1,200 m, the old "15 minutes" at 80 m a minute)."""
+    assert [life_circle(m) and life_circle(m).minutes for m in (300, 500, 800, 900, 1000, 1200, 400)] == [5, 10, 15, 15, 15, None, None]  # fmt: skip
+    assert circle_value({"type": L.CIRCLE, "m": 500.0}, 1, unit="m") == 500
+    assert circle_value({"type": L.CIRCLE, "m": 1000.0}, 2, unit="min") == 12.5
+    for trigger, clicks in (({"type": L.CIRCLE, "m": 999}, 1), ({"type": L.CIRCLE, "m": 500.0}, 0), ("x", 1), (None, None)):  # fmt: skip
+        with pytest.raises(PreventUpdate):
+            circle_value(trigger, clicks, unit="m")
+    villages = pd.DataFrame({"village": [False, True], "residents": [900, 100], "share": [0.5, 0.2]})
+
+    def said(metres):
+        shown = L.kpis(0.5, None, villages, along_network=True, metres=metres).to_plotly_json()
+        return json.dumps(shown, default=lambda c: c.to_plotly_json(), ensure_ascii=False)
+
+    assert "GB 50180-2018 十五分钟生活圈" in said(1000) and "15-minute life circle" in said(1000)
+    assert "五分钟生活圈" in said(300) and "生活圈" not in said(1200)
+    buttons = json.dumps(L.circle_buttons().to_plotly_json(), default=lambda c: c.to_plotly_json(), ensure_ascii=False)  # fmt: skip
+    assert all(
+        t in buttons
+        for t in ("五分钟生活圈", "300 m", "十分钟生活圈", "500 m", "十五分钟生活圈", "800–1,000 m")
+    )
 
 
 def test_applied_sites_join_the_what_if_once_and_within_the_limit():

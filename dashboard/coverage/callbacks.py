@@ -30,7 +30,7 @@ from dashboard.identity import IdentityCache
 from geo.errors import InputError
 from geo.service_types import ServiceType
 from layers.basemap import roads_in
-from layers.coverage import WALK_M_PER_MIN, walk_words
+from layers.coverage import LIFE_CIRCLES, WALK_M_PER_MIN, walk_words
 from layers.coverage_export import coverage_html, coverage_workbook, gaps_geojson
 from layers.export_heading import BEIJING, heading_of
 from layers.service_points import kinds
@@ -142,6 +142,17 @@ def register_coverage_callbacks(
         return converted(value, unit=unit)
 
     @app.callback(
+        Output(L.VALUE, "value", allow_duplicate=True),
+        Input({"type": L.CIRCLE, "m": ALL}, "n_clicks"), State(L.UNIT, "value"),
+        prevent_initial_call=True,
+    )  # fmt: skip
+    def circle(_clicks: Any, unit: Any) -> Any:
+        """A life circle's walking distance as the threshold, in the unit shown."""
+        return circle_value(
+            ctx.triggered_id, ctx.triggered[0].get("value") if ctx.triggered else None, unit=unit
+        )
+
+    @app.callback(
         Output(L.WHATIF, "data", allow_duplicate=True),
         Input({"type": L.APPLY, "n": ALL}, "n_clicks"), Input(L.APPLY_ALL, "n_clicks"),
         State(L.WHATIF, "data"), State(L.SUGGESTED, "data"),
@@ -223,6 +234,15 @@ def converted(value: Any, *, unit: Any) -> Any:
     if not isinstance(value, int | float) or isinstance(value, bool) or unit not in ("m", "min"):
         raise PreventUpdate
     return round(value * WALK_M_PER_MIN) if unit == "m" else round(value / WALK_M_PER_MIN, 1)
+
+
+def circle_value(trigger: Any, clicks: Any, *, unit: Any) -> Any:
+    """The threshold a pressed life-circle button sets: its metres, or minutes when the page
+    shows minutes (PreventUpdate when no button was pressed: Dash calls this as buttons appear)."""
+    metres = trigger.get("m") if isinstance(trigger, dict) else None
+    if not isinstance(clicks, int) or clicks < 1 or metres not in {c.high_m for c in LIFE_CIRCLES}:
+        raise PreventUpdate
+    return round(metres / WALK_M_PER_MIN, 2) if unit == "min" else round(metres)
 
 
 def with_sites(what_if: WhatIf, sites: list[tuple[float, float]], *, limit: int) -> dict[str, Any]:

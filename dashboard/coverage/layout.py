@@ -8,7 +8,7 @@ import pandas as pd
 from dash import dcc, html
 
 from dashboard.bilingual import tr
-from layers.coverage import walk_words
+from layers.coverage import LIFE_CIRCLES, life_circle, walk_words
 from layers.suggest import Suggestion
 
 P = "cov-"
@@ -22,6 +22,7 @@ TYPE, VALUE, UNIT, MAP, KPIS, WORST, STREETS, MESSAGE, WHATIF = (
 K, SITES, SUGGEST, SUGGESTIONS, SUGGESTED, RESET = (
     P + k for k in ("k", "sites", "suggest", "suggestions", "suggested", "reset")
 )
+CIRCLE = P + "circle"  # a life circle's button (pattern id: {"type": CIRCLE, "m": its metres})
 EXPORT_GEOJSON, EXPORT_XLSX, EXPORT_HTML, DOWNLOAD = (
     P + k for k in ("export-geojson", "export-xlsx", "export-html", "download")
 )
@@ -50,9 +51,13 @@ def kpis(
             for v, label in ((False, ("城市社区", "urban")), (True, ("农村", "villages")))]  # fmt: skip
     basis = tr("沿步行路网", "along the walking network") if along_network else tr("直线距离（未加载路网）", "straight lines: no network loaded")  # fmt: skip
     walk = tr(walk_words(metres, unit=unit), walk_words(metres, unit=unit, lang="en"))
+    circle = life_circle(metres)
+    standard: list[Any] = []
+    if circle is not None:
+        standard = [" · ", tr(f"GB 50180-2018 {circle.name()}", f"GB 50180-2018 {circle.name('en')}")]
     return html.Div(
         [html.Div([html.B([tr("覆盖居民", "Residents covered"), " "]), html.Span([_pct(share), *change], id=P + "share")]),
-         html.Div(side), html.Div([walk, " · ", basis], className="muted")],
+         html.Div(side), html.Div([walk, *standard, " · ", basis], className="muted")],
         className="cov-kpis",
     )  # fmt: skip
 
@@ -125,6 +130,16 @@ def legend() -> html.Div:
     )
 
 
+def circle_buttons() -> html.Div:
+    """The life circles of GB 50180-2018 as thresholds to pick (each sets its walking distance)."""
+    buttons = [
+        html.Button([tr(c.name(), c.name("en")), f" {c.distance()}"], id={"type": CIRCLE, "m": c.high_m},
+                    n_clicks=0, className="cov-circle", title="GB 50180-2018 表 3.0.4")
+        for c in LIFE_CIRCLES
+    ]  # fmt: skip
+    return html.Div([tr("生活圈", "Life circles"), *buttons], className="cov-circles")
+
+
 def page(types: list[dict[str, str]], *, default: str | None, notice: html.Div | None = None) -> html.Div:
     """The coverage page; ``notice``, what is still to load, under its heading."""
     return html.Div(
@@ -135,6 +150,7 @@ def page(types: list[dict[str, str]], *, default: str | None, notice: html.Div |
                 html.Label([tr("服务类型", "Type"), dcc.Dropdown(id=TYPE, options=types, value=default, clearable=False)]),
                 html.Label([tr("阈值", "Threshold"), dcc.Input(id=VALUE, type="number", value=1000, min=1, max=5000, debounce=True)]),
                 dcc.RadioItems(id=UNIT, options=[{"label": tr("米", "m"), "value": "m"}, {"label": tr("分钟", "min"), "value": "min"}], value="m", inline=True),
+                circle_buttons(),
                 html.Button(tr("撤销假设", "Reset what-if"), id=RESET, n_clicks=0),
             ], className="ins-controls"),
             html.Div([
