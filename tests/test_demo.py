@@ -165,11 +165,21 @@ def test_mini_program_reports_keep_their_gcj02_coordinates(demo):
     assert max(abs(lon - [r[2] for r in rows])) < 1e-5 and max(abs(lat - [r[3] for r in rows])) < 1e-5
 
 
-def test_service_points_include_the_221_employment_points(demo):
+def test_the_employment_points_are_one_per_listed_unit_and_none_invented(demo):
+    """Seed 004: a point in each of 18 streets, 155 communities and 48 villages (221); the 2023
+    code list has 47 villages, so the demo has 220, each in its own unit, and no other."""
     levels = dict(
         all_rows(demo, "SELECT level, count(*) FROM service_point WHERE kind = 'employment' GROUP BY 1")
     )
-    assert levels == {"district": 1, "street": 18, "community": 155, "village": 47}
+    units = dict(all_rows(demo, "SELECT kind, count(*) FROM community WHERE valid_to IS NULL GROUP BY 1"))
+    streets = one(demo, "SELECT count(*) FROM street WHERE valid_to IS NULL")
+    assert levels == {"street": streets, "community": units["community"], "village": units["village"]}
+    assert (streets, units["community"], units["village"]) == (18, 155, 47)
+    own = one(
+        demo,
+        "SELECT count(DISTINCT community_id) FROM service_point WHERE kind = 'employment' AND level <> 'street'",
+    )
+    assert own == units["community"] + units["village"]  # one in each, none twice
     assert one(demo, "SELECT count(DISTINCT kind) FROM service_point") >= 5
 
 
