@@ -16,8 +16,11 @@ class ServiceType:
     en: str
     opening_hours: str
     walk_minutes: int  # the "15-minute life circle" style threshold planners start from
+    # the units that should each have a point of their own ("street", "community", "village")
+    levels: tuple[str, ...] = ()
 
 
+LEVELS = ("street", "community", "village")
 SERVICE_TYPES: dict[str, ServiceType] = {}
 
 
@@ -28,13 +31,16 @@ def register(service_type: ServiceType) -> ServiceType:
     return service_type
 
 
-for _t in (
-    ServiceType("employment", "就业社保服务点", "Employment & social security", "08:30-17:30", 15),
-    ServiceType("civilisation", "新时代文明实践站", "Civilisation practice station", "09:00-17:00", 15),
+for _t in (  # levels: seed 004 (a point in every street, community and village), 新时代文明实践所 per
+    # street and 站 per community and village, 便民服务窗口 per street; the others have no such rule
+    ServiceType("employment", "就业社保服务点", "Employment & social security", "08:30-17:30", 15, LEVELS),
+    ServiceType(
+        "civilisation", "新时代文明实践站", "Civilisation practice station", "09:00-17:00", 15, LEVELS
+    ),
     ServiceType("elder_care", "助老服务站", "Elder-care station", "08:00-18:00", 10),
     ServiceType("youth_school", "青年夜校", "Youth night school", "18:00-22:00", 15),
     ServiceType("senior_college", "老年大学分校", "Senior college branch", "08:30-16:30", 20),
-    ServiceType("service_window", "便民服务窗口", "Citizen service window", "08:30-17:30", 15),
+    ServiceType("service_window", "便民服务窗口", "Citizen service window", "08:30-17:30", 15, ("street",)),
 ):
     register(_t)
 
@@ -50,8 +56,12 @@ def service_types_from_file(path: Path) -> dict[str, ServiceType]:
             types[key] = replace(base, **spec)
         except TypeError:
             raise ConfigError(
-                f"{path}: [service_types.{key}] may set zh, en, opening_hours and walk_minutes only"
+                f"{path}: [service_types.{key}] may set zh, en, opening_hours, walk_minutes and levels only"
             ) from None
         if not isinstance(types[key].walk_minutes, int) or types[key].walk_minutes <= 0:
             raise ConfigError(f"{path}: [service_types.{key}] walk_minutes must be a positive whole number")
+        levels = types[key].levels
+        if not isinstance(levels, list | tuple) or not set(levels) <= set(LEVELS):
+            raise ConfigError(f"{path}: [service_types.{key}] levels must be a list of {', '.join(LEVELS)}")
+        types[key] = replace(types[key], levels=tuple(levels))
     return types

@@ -56,6 +56,8 @@ def gaps_geojson(result: Coverage, suggested: Sequence[tuple[float, float, str, 
 
 UNIT_HEADERS = ("名称", "居民", "已覆盖居民", "步行范围外居民", "覆盖率(%)")
 SUGGESTION_HEADERS = ("序号", "建议位置", "经度", "纬度", "新增覆盖居民")
+MISSING_HEADERS = ("级别", "名称", "所属街道")
+LEVEL_ZH = {"street": "街道", "community": "社区", "village": "村"}
 
 
 def _unit_rows(frame: pd.DataFrame) -> list[tuple[object, ...]]:
@@ -70,9 +72,12 @@ def coverage_workbook(
     streets: pd.DataFrame,
     communities: pd.DataFrame,
     suggested: Sequence[tuple[float, float, str, float]] = (),
+    missing: pd.DataFrame | None = None,
 ) -> bytes:
-    """Streets, communities/villages (worst-served first) and suggested sites, each sheet under
-    the title block (``subject``: the service type; ``summary``: threshold and share)."""
+    """Streets, communities/villages (worst-served first), suggested sites and, for a type every
+    unit should have (``missing``: layers.service_points.units_without), the units without their
+    own point; each sheet under the title block (``subject``: the service type; ``summary``:
+    threshold and share)."""
     book = Workbook()
     about = [*heading.lines(), summary]
     first = book.active
@@ -86,6 +91,10 @@ def coverage_workbook(
     ]
     table_sheet(book.create_sheet("建议点位"), title=f"服务覆盖 {subject} · 建议点位", about=about, headers=SUGGESTION_HEADERS,
                 rows=sites, widths=(6, 36, 12, 12, 14), landscape=False)  # fmt: skip
+    if missing is not None:
+        units = [(LEVEL_ZH.get(r.level, r.level), r.name, r.street) for r in missing.itertuples()]
+        table_sheet(book.create_sheet("无本级服务点"), title=f"服务覆盖 {subject} · 没有本级服务点的单位", about=about,
+                    headers=MISSING_HEADERS, rows=units, widths=(10, 30, 24), landscape=False)  # fmt: skip
     return saved(book)
 
 

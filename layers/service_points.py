@@ -1,7 +1,10 @@
 """Service points (服务点位) as the coverage page reads them: the kinds in the data, the points
-of one kind, and each community's own office (a site where a new point may go)."""
+of one kind, each community's own office (a site where a new point may go), and the units that
+have no point of a kind of their own (seed 004's measure: "每个街道、社区、村都有自己的服务点")."""
 
 from __future__ import annotations
+
+from collections.abc import Sequence
 
 import pandas as pd
 import sqlalchemy as sa
@@ -16,6 +19,26 @@ _OFFICES = sa.text("""
 SELECT DISTINCT ON (p.community_id) p.name || ' · ' || c.name, ST_X(p.geom), ST_Y(p.geom)
 FROM service_point p JOIN community c ON c.id = p.community_id
 WHERE p.level IN ('community', 'village') ORDER BY p.community_id, p.id""")
+
+
+# current streets without a street-level point of the kind inside them, and current communities
+# or villages (by the levels asked) without a community- or village-level point inside them
+_WITHOUT = sa.text("""
+SELECT 'street' AS level, s.id, s.name, s.name AS street FROM street s
+WHERE s.valid_to IS NULL AND 'street' = ANY(CAST(:levels AS text[])) AND NOT EXISTS (
+  SELECT 1 FROM service_point p WHERE p.kind = :k AND p.level = 'street' AND p.street_id = s.id)
+UNION ALL
+SELECT c.kind, c.id, c.name, s.name FROM community c JOIN street s ON s.id = c.street_id
+WHERE c.valid_to IS NULL AND c.kind = ANY(CAST(:levels AS text[])) AND NOT EXISTS (
+  SELECT 1 FROM service_point p WHERE p.kind = :k AND p.level IN ('community', 'village') AND p.community_id = c.id)
+ORDER BY 1 DESC, 4, 3""")
+
+
+def units_without(conn: Connection, kind: str, *, levels: Sequence[str]) -> pd.DataFrame:
+    """The current units at ``levels`` ("street", "community", "village") that have no point of
+    ``kind`` of their own: level, id, name, street (streets first, then by street and name)."""
+    frame = result_frame(conn.execute(_WITHOUT, {"k": kind, "levels": list(levels)}))
+    return frame.set_axis(["level", "id", "name", "street"], axis=1)
 
 
 def kinds(conn: Connection) -> list[str]:

@@ -169,8 +169,16 @@ def test_a_new_service_type_needs_only_the_district_file(tmp_path):
     assert (
         types["employment"].walk_minutes == 10 and SERVICE_TYPES["employment"].walk_minutes == 15
     )  # registry untouched
+    assert (
+        types["employment"].levels == ("street", "community", "village") and types["legal_aid"].levels == ()
+    )
+    settings.write_text('[service_types.legal_aid]\nlevels = ["street", "village"]\n', encoding="utf-8")
+    assert service_types_from_file(settings)["legal_aid"].levels == ("street", "village")
     settings.write_text("[service_types.bad]\ncolour = 1\n", encoding="utf-8")
     with pytest.raises(ConfigError, match="may set zh, en"):
+        service_types_from_file(settings)
+    settings.write_text('[service_types.bad]\nlevels = ["town"]\n', encoding="utf-8")
+    with pytest.raises(ConfigError, match="levels must be a list of street, community, village"):
         service_types_from_file(settings)
 
 

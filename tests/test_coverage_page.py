@@ -19,9 +19,11 @@ from dashboard.callback_request import PATH
 from dashboard.coverage import layout as L
 from dashboard.coverage.callbacks import circle_value, converted, with_sites
 from dashboard.coverage.views import WhatIf
+from geo.service_types import LEVELS
 from layers.buildings import building_labels
 from layers.coverage import life_circle, walk_words
-from layers.coverage_export import UNIT_HEADERS
+from layers.coverage_export import MISSING_HEADERS, UNIT_HEADERS
+from layers.service_points import units_without
 from tests.auth import client_for
 from tests.callbacks import callback_request, page_values
 from tests.sql import all_rows
@@ -124,6 +126,8 @@ def test_apply_one_suggestion_or_all_and_the_titled_export(app, accounts):
         and "步行 15 分钟（1,200 米）" in cells[4][0]
     )
     assert UNIT_HEADERS in cells and [r[1] for r in book["建议点位"].values][-2:] == [rows[0][2], rows[1][2]]
+    assert values[(L.TYPE, "value")] == "employment"  # every unit should have one, and has:
+    assert list(book["无本级服务点"].values)[-1] == MISSING_HEADERS  # the headers, no unit under them
     mapped = _post(app, planner, values, L.DOWNLOAD, shown, changed=f"{L.EXPORT_HTML}.n_clicks")[L.DOWNLOAD][
         "data"
     ]
@@ -133,3 +137,29 @@ def test_apply_one_suggestion_or_all_and_the_titled_export(app, accounts):
     assert (
         page.index("geo_json_") < page.index("circle_marker_") and "#b8c3d1" in page and "#dde2e8" not in page
     )
+
+
+def test_the_units_without_a_point_of_their_own_equal_sql(demo):
+    """Seed 004's measure per type: each street needs a street-level point inside it, each
+    community or village one of its own level inside it; the demo's employment points cover every
+    unit, its 新时代文明实践站 only some (SQL written here, as the set difference)."""
+    with demo.connect() as conn:
+        assert units_without(conn, "employment", levels=LEVELS).empty
+        missing = units_without(conn, "civilisation", levels=LEVELS)
+        streets_only = units_without(conn, "civilisation", levels=("street",))
+        nothing = units_without(conn, "civilisation", levels=())
+    expected = set(
+        all_rows(
+            demo,
+            """
+        SELECT kind, id FROM community WHERE valid_to IS NULL
+        EXCEPT SELECT c.kind, c.id FROM community c JOIN service_point p ON p.community_id = c.id
+               AND p.kind = 'civilisation' AND p.level IN ('community', 'village')""",
+        )
+    )
+    assert 0 < len(expected) < 202 and set(zip(missing.level, missing.id, strict=True)) == expected
+    assert streets_only.empty and nothing.empty  # the demo has a 文明实践所 in every street
+    assert list(missing.columns) == ["level", "id", "name", "street"] and missing.name.notna().all()
+    page = json.dumps(L.without_table(missing, levels=LEVELS).to_plotly_json(), default=lambda c: c.to_plotly_json(), ensure_ascii=False)  # fmt: skip
+    assert f"没有本级服务点的单位（应每个街道、社区、村一处）：{len(expected)}" in page
+    assert L.without_table(missing, levels=()) is None

@@ -8,7 +8,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from dash import ALL, Dash, Input, Output, State, ctx, dcc, no_update
+from dash import ALL, Dash, Input, Output, State, ctx, dcc, html, no_update
 from dash.exceptions import PreventUpdate
 from sqlalchemy.engine import Engine
 
@@ -33,7 +33,7 @@ from layers.basemap import roads_in
 from layers.coverage import LIFE_CIRCLES, WALK_M_PER_MIN, walk_words
 from layers.coverage_export import coverage_html, coverage_workbook, gaps_geojson
 from layers.export_heading import BEIJING, heading_of
-from layers.service_points import kinds
+from layers.service_points import kinds, units_without
 
 MAX_ADDED = 50
 
@@ -112,10 +112,14 @@ def register_coverage_callbacks(
                 base = base_share(conn, cache, kind=str(kind), metres=v.result.threshold_m)
         rows = _suggested(suggested)
         marks = np.array([(r[0], r[1]) for r in rows], float).reshape(-1, 2) if rows else None
+        levels = types[str(kind)].levels if str(kind) in types else ()
+        with engine.connect() as conn:
+            missing = units_without(conn, str(kind), levels=levels)
         return (
             L.kpis(v.result.share, base, v.villages, along_network=v.result.walks.along_network, metres=v.result.threshold_m, unit=str(unit)),
             coverage_figure(v, suggested=marks, revision=str(kind), district=identity.get().extent),
-            L.units_table(v.communities, title=tr("最缺服务的社区/村", "Worst-served communities and villages")),
+            html.Div([L.without_table(missing, levels=levels),
+                      L.units_table(v.communities, title=tr("最缺服务的社区/村", "Worst-served communities and villages"))]),
             L.units_table(v.streets, title=tr("街道", "Streets"), top=20), "",
         )  # fmt: skip
 
@@ -222,8 +226,10 @@ def register_coverage_callbacks(
             roads = (
                 roads_in(conn, box, kinds=("arterial", "street"), detail_m=10.0) if box else {}
             )  # the district's main roads
+            levels = types[kind].levels if kind in types else ()
+            missing = units_without(conn, str(kind), levels=levels) if levels else None
         if ctx.triggered_id == L.EXPORT_XLSX:
-            book = coverage_workbook(heading=heading, subject=subject, summary=summary, streets=v.streets, communities=v.communities, suggested=rows)  # fmt: skip
+            book = coverage_workbook(heading=heading, subject=subject, summary=summary, streets=v.streets, communities=v.communities, suggested=rows, missing=missing)  # fmt: skip
             return dcc.send_bytes(book, heading.file_name(f"服务覆盖-{subject}", "xlsx"))
         page = coverage_html(v.result, v.points, v.added, rows, heading=heading, subject=subject, summary=summary, boundaries=v.boundaries, hulls=v.hulls, roads=roads)  # fmt: skip
         return dcc.send_string(page, heading.file_name(f"服务覆盖地图-{subject}", "html"))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import pandas as pd
@@ -81,6 +82,25 @@ def units_table(frame: pd.DataFrame, *, title: html.Span, top: int = 15) -> html
         ]
     )
     return html.Div([html.H3(title), html.Table([head, *rows])], className="cov-table")
+
+
+LEVEL_NAMES = {"street": ("街道", "street"), "community": ("社区", "community"), "village": ("村", "village")}
+
+
+def without_table(missing: pd.DataFrame, *, levels: Sequence[str]) -> html.Div | None:
+    """The units that should each have a point of the type and have none (None when the type
+    sets no such rule)."""
+    if not levels:
+        return None
+    wanted = "、".join(LEVEL_NAMES[lv][0] for lv in levels), ", ".join(LEVEL_NAMES[lv][1] for lv in levels)
+    title = tr(f"没有本级服务点的单位（应每个{wanted[0]}一处）：{len(missing)}",
+               f"Units without a point of their own (one per {wanted[1]}): {len(missing)}")  # fmt: skip
+    if missing.empty:
+        return html.Div([html.H3(title), html.P(tr("全部覆盖", "Every unit has its own"), className="muted")])
+    rows = [html.Tr([html.Td(tr(*LEVEL_NAMES[r.level])), html.Td(str(r.name)), html.Td(str(r.street))])
+            for r in missing.itertuples()]  # fmt: skip
+    head = html.Tr([html.Th(tr(*h)) for h in (("级别", "Level"), ("名称", "Name"), ("街道", "Street"))])
+    return html.Div([html.H3(title), html.Table([head, *rows])], className="cov-table cov-without")
 
 
 def suggestion_table(s: Suggestion, labels: list[str], *, left_out: int = 0) -> html.Div:
