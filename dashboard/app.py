@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable, Mapping
 from html import escape
 from pathlib import Path
@@ -31,7 +32,7 @@ from dashboard.case_panel import MAP_MARKER
 from dashboard.coverage import layout as coverage_page
 from dashboard.coverage.callbacks import register_coverage_callbacks
 from dashboard.coverage.views import CoverageCache, type_options
-from dashboard.empty import calendar_notice, empty_state
+from dashboard.empty import empty_state
 from dashboard.figure import tile_layers
 from dashboard.identity import IdentityCache
 from dashboard.inspections import layout as inspections
@@ -283,15 +284,11 @@ def _monitor_query(lang: Any, stored: Any, chosen: tuple[Any, ...], *, vocabular
     return view_query(lang="en" if controls.lang == "zh" else "zh", drill=drill, controls=controls)
 
 
-def _admin_calendar_notice(calendar: WorkCalendar) -> html.Div | None:
-    """The holiday notice an admin must load soon (dashboard/empty.calendar_notice); none for others."""
+def _provisional_for_admins(calendar: WorkCalendar) -> dt.date | None:
+    """For an admin: the first of the next 30 days whose deadlines are provisional (no holiday
+    notice loaded for its year: WorkCalendar.provisional_from); None for others."""
     user = current_user()
-    return calendar_notice(calendar, today=today()) if user is not None and user.role == "admin" else None
-
-
-def _notices(*notices: html.Div | None) -> html.Div | None:
-    shown = [n for n in notices if n is not None]
-    return None if not shown else shown[0] if len(shown) == 1 else html.Div(shown)
+    return calendar.provisional_from(today()) if user is not None and user.role == "admin" else None
 
 
 def _check_pages(builders: Mapping[str, PageBuilder], layouts: Mapping[str, Component]) -> None:
@@ -382,7 +379,8 @@ def _builders(
             query=query,
             vocabulary=vocabulary,
             identity=identity.get(),
-            notice=_notices(empty_state("monitor", loaded()), _admin_calendar_notice(cache.sla.calendar)),
+            notice=empty_state("monitor", loaded()),
+            provisional=_provisional_for_admins(cache.sla.calendar),
         )
 
     def map_page(_search: str | None) -> html.Div:

@@ -8,7 +8,6 @@ import datetime as dt
 from dash import html
 
 from dashboard.bilingual import tr
-from geo.workcal import WorkCalendar
 from layers.inventory import Presence
 from layers.readiness import NEEDS, Readiness, readiness
 
@@ -48,13 +47,10 @@ def empty_state(page: str, presence: Presence) -> html.Div | None:
     return html.Div([html.Strong(head), html.Ul(missing + degraded)], className=EMPTY_STATE)
 
 
-def calendar_notice(calendar: WorkCalendar, *, today: dt.date, days: int = 30) -> html.Div | None:
-    """For admins: deadlines within ``days`` are provisional because the State Council's holiday
-    notice for that year is not in the calendar yet, and what to do about it (None otherwise)."""
-    first = calendar.provisional_from(today, days=days)
-    if first is None:
-        return None
-    text = tr(
+def calendar_texts(first: dt.date) -> tuple[str, str]:
+    """What admins must know when deadlines from ``first`` are provisional, and what to do, in
+    Chinese and English."""
+    return (
         f"{first.year}年节假日安排尚未载入：{first:%Y-%m-%d} 起的办理期限按法定节假日暂定（不含调休）。"
         "国务院通知发布后，请将放假和调休日期填入区配置文件 [sla] 的 extra_holidays / extra_workdays，"
         "再运行 gridgov sla apply。",
@@ -63,4 +59,3 @@ def calendar_notice(calendar: WorkCalendar, *, today: dt.date, days: int = 30) -
         "Council's notice is out, put its days off and make-up days in the district file's [sla] "
         "extra_holidays / extra_workdays and run gridgov sla apply.",
     )
-    return html.Div([html.Strong(tr("节假日", "Holidays")), " ", text], className=EMPTY_STATE)

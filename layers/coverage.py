@@ -20,7 +20,7 @@ from scipy.sparse.csgraph import dijkstra
 from scipy.spatial import cKDTree
 from sqlalchemy.engine import Connection
 
-from layers.network import Links, Network, float_rows, to_metres
+from layers.network import SLACK_M, Links, Network, float_rows, to_metres
 
 WALK_M_PER_MIN = 80.0  # 4.8 km/h: turns a threshold in minutes into metres and back
 
@@ -114,16 +114,28 @@ class Walks:
     along_network: bool  # False: straight lines (no network loaded)
 
 
-def _with_source(graph: csr_matrix, nodes: NDArray[np.int64], gaps: NDArray[np.float64]) -> csr_matrix:
-    """``graph`` plus one more node (the last) with edges to ``nodes`` of ``gaps`` metres; built
-    from the arrays directly (the graph is stored both ways, so one-way edges out of the new node
-    are enough for a directed search from it)."""
-    n = graph.shape[0]
-    indptr = np.append(graph.indptr, graph.indptr[-1] + len(nodes))
-    indices = np.concatenate([graph.indices, nodes])
+def _with_points(graph: csr_matrix, start: Links, count: int) -> csr_matrix:
+    """``graph`` plus one node per point (after the network's), with an edge to both ends of each
+    of its ways in; built from the arrays directly (the graph is stored both ways, so one-way
+    edges out of the new nodes are enough for directed searches from them)."""
+    n, owner = graph.shape[0], start.owners()
+    per_point = np.bincount(owner, minlength=count) * 2
+    indptr = np.concatenate([graph.indptr, graph.indptr[-1] + np.cumsum(per_point)])
+    indices = np.concatenate([graph.indices, np.stack([start.a, start.b], axis=1).ravel()])
     # a zero-length edge would read as "no edge": a millimetre instead
-    data = np.concatenate([graph.data, np.maximum(gaps, 1e-3)])
-    return csr_matrix((data, indices, indptr), shape=(n + 1, n + 1))
+    gaps = np.maximum(np.stack([start.to_a, start.to_b], axis=1).ravel(), 1e-3)
+    return csr_matrix((np.concatenate([graph.data, gaps]), indices, indptr), shape=(n + count, n + count))
+
+
+def _from_points(network: Network, xy: NDArray[np.float64], *, limit: float) -> tuple[NDArray[np.float64], NDArray[np.int64]]:  # fmt: skip
+    """Per node of the network, the walk from the nearest of the points ``xy`` (joined inside
+    their nearest segments, as buildings are) and which point that is (-1: none within
+    ``limit``)."""
+    n = network.graph.shape[0]
+    graph = _with_points(network.graph, network.links(xy), len(xy))
+    dist, _, source = dijkstra(graph, directed=True, indices=n + np.arange(len(xy)), limit=limit,
+                               min_only=True, return_predecessors=True)  # fmt: skip
+    return dist[:n], np.where(source[:n] >= n, source[:n] - n, -1)
 
 
 Homes = Links  # where each building joins the network
@@ -155,24 +167,18 @@ def catchments(
     limit: float,
     homes: Homes | None = None,
 ) -> NDArray[np.int64]:
-    """For each building, the number of the point it walks to (by the network from the points'
-    nodes; -1 beyond ``limit``): what each point serves, for drawing catchments."""
+    """For each building, the number of the point it walks to (-1 beyond ``limit``): what each
+    point serves, for drawing catchments. Points and buildings join the network as in
+    :func:`walks`, so a building drawn inside a catchment is one counted as covered."""
     xy = _metres(points_lonlat)
     if not len(xy):
         return np.full(len(demand.ids), -1)
     if network.empty:
         gap, nearest = _straight(xy, demand, limit)
         return np.where(np.isfinite(gap), nearest, -1)
-    point_node, _ = network.nearest(xy)
     home = homes or link_homes(network, demand)
-    dist, _, source = dijkstra(network.graph, directed=True, indices=point_node, limit=limit, min_only=True,
-                               return_predecessors=True)  # fmt: skip
-    point_of = np.full(network.graph.shape[0], -1)
-    point_of[point_node] = np.arange(len(point_node))
-    end = np.where(dist[home.a] + home.to_a <= dist[home.b] + home.to_b, home.a, home.b)
-    reached = source[end]  # -9999 where no point reaches
-    owner = np.where(reached >= 0, point_of[np.maximum(reached, 0)], -1)
-    return np.where(home.walk(dist) <= limit, owner, -1)
+    dist, point = _from_points(network, xy, limit=limit + SLACK_M)
+    return np.where(home.walk(dist) <= limit + SLACK_M, point[home.ends(dist)], -1)
 
 
 def walks(
@@ -183,20 +189,18 @@ def walks(
     limit: float,
     homes: Homes | None = None,
 ) -> Walks:
-    """Each building's walk to its nearest point (inf beyond ``limit`` metres)."""
+    """Each building's walk to its nearest point (inf beyond ``limit`` metres, with
+    ``SLACK_M``): from the points' ways into the network to the buildings' ways out, the
+    shortest of each (a building as near to two segments walks by the shorter)."""
     xy = _metres(points_lonlat)
     if not len(xy) or not len(demand.ids):
         return Walks(np.full(len(demand.ids), np.inf), not network.empty)
     if network.empty:
         gap, _ = _straight(xy, demand, limit)
         return Walks(np.where(gap <= limit, gap, np.inf), False)
-    start = network.links(xy)
-    graph = _with_source(
-        network.graph, np.concatenate([start.a, start.b]), np.concatenate([start.to_a, start.to_b])
-    )
-    along = dijkstra(graph, directed=True, indices=graph.shape[0] - 1, limit=limit)[:-1]
+    along, _ = _from_points(network, xy, limit=limit + SLACK_M)
     total = (homes or link_homes(network, demand)).walk(along)
-    return Walks(np.where(total <= limit, total, np.inf), True)
+    return Walks(np.where(total <= limit + SLACK_M, total, np.inf), True)
 
 
 @dataclass(frozen=True)
@@ -209,7 +213,8 @@ class Coverage:
 
     @property
     def covered(self) -> NDArray[np.bool_]:
-        return self.walks.metres <= self.threshold_m
+        """Within the threshold, or over it by no more than the noise of a sum (``SLACK_M``)."""
+        return self.walks.metres <= self.threshold_m + SLACK_M
 
     @property
     def share(self) -> float:

@@ -1,8 +1,8 @@
 """The walkable road network in memory: a scipy sparse graph, shortest paths from many sources.
 
 Nodes are the ends of ``road_segment`` rows (ids from ingest), edges are undirected with their
-length in metres. Points are linked to the network at their nearest node (a k-d tree in
-EPSG:4547 metres). With no network loaded, callers fall back to straight lines and say so.
+length in metres. Points join the network inside their nearest segments (``Network.links``,
+in EPSG:4547 metres). With no network loaded, callers fall back to straight lines and say so.
 One copy per process, reloaded when the table changes (count, max id, total length).
 """
 
@@ -30,6 +30,10 @@ SELECT source_node, target_node, length_m,
 FROM road_segment
 """
 _VERSION = "SELECT count(*), coalesce(max(id), 0), coalesce(sum(length_m), 0) FROM road_segment"
+# what is "as near" and "as far": segments this much farther than a point's nearest are as near
+# (ties decided by floating-point noise otherwise), and a walk this much over a threshold is
+# within it (a walk exactly on a threshold is otherwise in or out by the noise of its sums)
+SLACK_M = 0.01
 
 
 def to_metres(lon: NDArray[np.float64], lat: NDArray[np.float64]) -> NDArray[np.float64]:
@@ -50,16 +54,40 @@ def float_rows(conn: Connection, query: str, *, columns: int) -> NDArray[np.floa
 
 @dataclass(frozen=True)
 class Links:
-    """Points joined to the network inside a segment: its two end nodes and the walk to each."""
+    """Points joined to the network inside segments: for each way in (a point as near to two or
+    more segments as to its nearest, within ``SLACK_M``, has one per segment), the segment's two
+    end nodes and the walk to each; ``owner``, the point of each way (ascending; None: one way
+    per point)."""
 
     a: NDArray[np.int64]
     b: NDArray[np.int64]
     to_a: NDArray[np.float64]
     to_b: NDArray[np.float64]
+    owner: NDArray[np.int64] | None = None
+
+    def owners(self) -> NDArray[np.int64]:
+        """The point of each way."""
+        return np.arange(len(self.a)) if self.owner is None else self.owner
 
     def walk(self, along: NDArray[np.float64]) -> NDArray[np.float64]:
-        """Each point's walk given ``along``, a distance per node (the last axis)."""
-        return np.minimum(along[..., self.a] + self.to_a, along[..., self.b] + self.to_b)
+        """Each point's walk given ``along``, a distance per node (the last axis): its shortest
+        way in."""
+        each = np.minimum(along[..., self.a] + self.to_a, along[..., self.b] + self.to_b)
+        return each if self.owner is None else np.minimum.reduceat(each, firsts(self.owner), axis=-1)
+
+    def ends(self, along: NDArray[np.float64]) -> NDArray[np.int64]:
+        """Each point's node its shortest way in leaves the network at (for one ``along``)."""
+        via_a, via_b = along[self.a] + self.to_a, along[self.b] + self.to_b
+        end, walk = np.where(via_a <= via_b, self.a, self.b), np.minimum(via_a, via_b)
+        if self.owner is None:
+            return end
+        best = np.lexsort((walk, self.owner))  # by point, shortest first
+        return end[best[firsts(self.owner[best])]]
+
+
+def firsts(owner: NDArray[np.int64]) -> NDArray[np.int64]:
+    """Where each run of equal values of the sorted ``owner`` starts."""
+    return np.flatnonzero(np.r_[True, owner[1:] != owner[:-1]])
 
 
 @dataclass(frozen=True)
@@ -133,19 +161,26 @@ class Network:
 
     def links(self, xy: NDArray[np.float64]) -> Links:
         """Where points join the network: at the nearest point of the nearest segment (edges are
-        taken as straight between their nodes, their length shared out in proportion). With no
-        network, or no points, nothing joins: every point's walk is infinite (callers with an
-        empty network use straight lines instead, see layers/coverage.py)."""
+        taken as straight between their nodes, their length shared out in proportion), and of
+        every other segment no more than ``SLACK_M`` farther: on a street lattice most buildings
+        are as near to two segments, and which one floating-point noise picks must not decide
+        the walk (the walk is the shortest way in). With no network, or no points, nothing
+        joins: every point's walk is infinite (callers with an empty network use straight lines
+        instead, see layers/coverage.py)."""
         if self.empty or not len(xy):
             unlinked = np.full(len(xy), -1, np.int64)
             return Links(unlinked, unlinked, np.full(len(xy), np.inf), np.full(len(xy), np.inf))
         u, v, length, segments, tree = self._segments
-        near = tree.query_nearest(shapely.points(xy), return_distance=True, all_matches=False)
-        (point, edge), gap = near[0], near[1]
-        order = np.argsort(point)
-        edge, gap = edge[order], gap[order]
-        t = shapely.line_locate_point(segments[edge], shapely.points(xy), normalized=True)
-        return Links(u[edge], v[edge], gap + t * length[edge], gap + (1 - t) * length[edge])
+        points = shapely.points(xy)
+        (point, _), gap = tree.query_nearest(points, return_distance=True, all_matches=False)
+        nearest = np.empty(len(xy))
+        nearest[point] = gap
+        point, edge = tree.query(points, predicate="dwithin", distance=nearest + SLACK_M)
+        order = np.lexsort((edge, point))
+        point, edge = point[order], edge[order]
+        gap = shapely.distance(points[point], segments[edge])
+        t = shapely.line_locate_point(segments[edge], points[point], normalized=True)
+        return Links(u[edge], v[edge], gap + t * length[edge], gap + (1 - t) * length[edge], owner=point)
 
     def nearest(self, xy: NDArray[np.float64]) -> tuple[NDArray[np.int64], NDArray[np.float64]]:
         """Nearest node of each point and the straight distance to it (metres)."""

@@ -19,7 +19,7 @@ from scipy.spatial import cKDTree
 from spopt.locate import LSCP, MCLP
 
 from layers.coverage import Coverage, Demand
-from layers.network import Network, to_metres
+from layers.network import SLACK_M, Network, firsts, to_metres
 
 CHUNK = 64  # candidate sites per Dijkstra call (bounds memory: 2 × CHUNK × nodes distances)
 MIN_SPACING_M = 10.0  # a candidate this close to an existing point of the type is that point
@@ -48,14 +48,17 @@ def cost_matrix(
         cost = np.hypot(*(demand.xy[:, None, :] - xy[None, :, :]).transpose(2, 0, 1))
         return np.where(cost <= limit, cost, np.inf)
     start, homes = network.links(xy), network.links(demand.xy)
+    owner = start.owners()
     cost = np.full((len(demand.ids), len(sites)), np.inf)
     for first in range(0, len(sites), CHUNK):
-        part = slice(first, first + CHUNK)
-        n = len(start.a[part])
-        along = dijkstra(network.graph, directed=True, indices=np.concatenate([start.a[part], start.b[part]]), limit=limit)  # fmt: skip
+        part = np.flatnonzero((owner >= first) & (owner < first + CHUNK))  # the sites' ways in
+        n = len(part)
+        along = dijkstra(network.graph, directed=True, indices=np.concatenate([start.a[part], start.b[part]]), limit=limit + SLACK_M)  # fmt: skip
         nodes = np.minimum(along[:n] + start.to_a[part, None], along[n:] + start.to_b[part, None])
-        cost[:, part] = homes.walk(nodes).T
-    return np.where(cost <= limit, cost, np.inf)
+        each = homes.walk(nodes)  # per way in, per building
+        best = np.minimum.reduceat(each, firsts(owner[part]), axis=0)  # per site: its shortest way in
+        cost[:, first : first + len(best)] = best.T
+    return np.where(cost <= limit + SLACK_M, cost, np.inf)
 
 
 def away_from(

@@ -196,3 +196,42 @@ def test_page_inputs_are_checked_on_the_server():
     )
     assert parsed.added == ((113.3, 40.1),) and parsed.removed == frozenset({3})
     assert WhatIf.parse("nonsense") == WhatIf()
+
+
+def test_a_building_as_near_two_streets_walks_by_the_shorter_way_whatever_the_noise():
+    """Halfway between the river's banks (100 m from each), 300 m along from a point on the south
+    bank: 400 m by the south bank, 1,600 m by the north bank and the bridge. Which bank is
+    "nearest" is floating-point noise, so a millimetre either way must not change the walk."""
+    network, _ = river_town()
+    demand = Demand.of(ids=[1, 2, 3], lonlat=lonlat((300, 100), (300, 100.001), (300, 99.999)), residents=[1, 1, 1],
+                       street=[1, 1, 1], community=[1, 1, 1], village=[False] * 3)  # fmt: skip
+    walked = coverage(network, demand, lonlat((0, 0)), max_walk_m=450)
+    assert walked.walks.metres == pytest.approx([400, 400, 400], abs=0.01) and walked.covered.all()
+    assert catchments(network, demand, lonlat((0, 0)), limit=450).tolist() == [0, 0, 0]
+
+
+def test_a_walk_on_the_threshold_is_within_it():
+    network, _ = river_town()
+    demand = Demand.of(ids=[1, 2], lonlat=lonlat((300, 0), (300.05, 0)), residents=[1, 1], street=[1, 1],
+                       community=[1, 1], village=[False, False])  # fmt: skip
+    walked = coverage(network, demand, lonlat((0, 0)), max_walk_m=300)
+    assert walked.covered.tolist() == [True, False]  # 300 m (give or take the sums' noise), 300.05 m
+    assert (catchments(network, demand, lonlat((0, 0)), limit=300) >= 0).tolist() == [True, False]
+
+
+def test_catchments_and_coverage_join_the_network_the_same_way():
+    """Every building drawn inside a point's catchment is covered, and walks to that point as far
+    as coverage with that point alone says; every other building is not covered."""
+    network, _ = river_town()
+    rng = np.random.default_rng(7)
+    spots = np.column_stack([rng.uniform(0, 800, 300), rng.uniform(-40, 240, 300)])
+    demand = Demand.of(ids=np.arange(300), lonlat=lonlat(*spots), residents=np.ones(300), street=np.ones(300),
+                       community=np.ones(300), village=np.zeros(300, bool))  # fmt: skip
+    points = lonlat((0, 0), (450, 200), (790, 30))
+    owner = catchments(network, demand, points, limit=500)
+    walked = coverage(network, demand, points, max_walk_m=500)
+    assert ((owner >= 0) == walked.covered).all() and 0 < walked.covered.sum() < 300
+    for p in range(3):
+        alone = coverage(network, demand, points[p : p + 1], max_walk_m=500).walks.metres
+        mine = owner == p
+        assert mine.any() and alone[mine] == pytest.approx(walked.walks.metres[mine], abs=1e-6)

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
-import json
 
 import numpy as np
 import pandas as pd
 import pytest
 
-from dashboard.empty import calendar_notice
+from dashboard.monitor.layout import provisional_mark
 from geo.errors import ConfigError
 from geo.sla import Deadline, SlaRules
 from geo.workcal import WorkCalendar, parse_periods
@@ -167,8 +166,18 @@ def test_the_days_no_notice_covers_are_found_ahead():
 
 
 def test_admins_are_told_when_deadlines_ahead_are_provisional():
-    cal = WorkCalendar()
-    assert calendar_notice(cal, today=dt.date(2026, 11, 1)) is None
-    shown = json.dumps(calendar_notice(cal, today=dt.date(2026, 12, 4)).to_plotly_json(), default=lambda c: c.to_plotly_json(), ensure_ascii=False)  # fmt: skip
-    assert "2027年节假日安排尚未载入" in shown and "2027-01-01" in shown and "extra_workdays" in shown
-    assert "The holiday arrangements for 2027 are not loaded yet" in shown
+    """The wall screen's header mark (for admins, when any of the next 30 days is provisional):
+    short enough for the header, the whole instruction in its title, in the screen's language."""
+    first = WorkCalendar().provisional_from(dt.date(2026, 12, 4))
+    zh, en = provisional_mark(first, "zh"), provisional_mark(first, "en")
+    assert (
+        zh.children == "⚠ 2027节假日暂定"
+        and "2027年节假日安排尚未载入" in zh.title
+        and "extra_workdays" in zh.title
+    )
+    assert (
+        en.children == "⚠ 2027 holidays provisional"
+        and "not loaded yet" in en.title
+        and "2027-01-01" in en.title
+    )
+    assert provisional_mark(None, "zh") is None

@@ -48,11 +48,16 @@
     var replaced = gd.layout.uirevision === undefined && gd._gridgovLayout !== gd.layout;
     var v = view(box, rect.width, rect.height), g = guess(gd);
     if (gd._gridgovFit === key && !replaced) {
-      // fitted already: again only if a figure put the server's guess back (the layout's centre
-      // is the box's, as the server's guess is and a found case's is not, the map sits at the
-      // layout's view, and that is not the fit), never after a move by hand
+      // fitted already: again only while the figure is the server's guess (the layout's centre
+      // is the box's, as the server's guess is and a found case's is not) and the map, at rest,
+      // has left the fit other than by hand (a figure arriving around the fit put the guess, or
+      // a step towards it, back); never after a move by hand
       var guessed = Math.abs(g.lon - v.lon) < 1e-9 && Math.abs(g.lat - v.lat) < 1e-9;
-      if (gd._gridgovByHand || !guessed || sub.map.isMoving() || elsewhere(sub.map, g) || !elsewhere(sub.map, v)) { return; }
+      if (gd._gridgovByHand || !guessed || sub.map.isMoving() || !elsewhere(sub.map, v)) { return; }
+      // a map that cannot come to the fit (a zoom it clamps) is not jumped every 250 ms
+      if ((gd._gridgovRefits = (gd._gridgovRefits || 0) + 1) > 5) { return; }
+    } else {
+      gd._gridgovRefits = 0;
     }
     gd._gridgovFit = key;
     gd._gridgovLayout = gd.layout;

@@ -17,6 +17,7 @@ from dash import dcc, html
 
 from dashboard import case_panel
 from dashboard.case_panel import CaseIds
+from dashboard.empty import calendar_texts
 from dashboard.monitor.figures import HEAT_SCALE, NEW_COLOUR, RATE_SCALE, overdue_colour, trend_figure
 from dashboard.monitor.i18n import short_name, source_name, text
 from dashboard.monitor.views import WINDOWS, Controls, MonitorData, map_figure
@@ -391,9 +392,11 @@ def monitor_page(
     identity: Identity,
     notice: html.Div | None = None,
     live: Live = Live(),
+    provisional: dt.date | None = None,
 ) -> html.Div:
     """The whole wall screen for ``data``, headed for ``identity`` (built on page load;
-    callbacks update its parts); ``notice``, what is still to load, under the header."""
+    callbacks update its parts); ``notice``, what is still to load, under the header; a mark in
+    the header when deadlines from ``provisional`` are provisional (its title says what to do)."""
     lang = data.controls.lang
     level = data.drill.child_level or "grid"
     header = html.Header(
@@ -403,6 +406,7 @@ def monitor_page(
             case_panel.search_box(CASE, lang),
             _kiosk_bar(lang, kiosk_ms=kiosk_ms, shown=kiosk),
             html.Div(as_of(data.now, lang), id=AS_OF, className="as-of"),
+            provisional_mark(provisional, lang),
             html.Button(text(lang, "switch"), id=SWITCH_LANG, n_clicks=0, className="lang"),
         ],
         className="m-header",
@@ -450,6 +454,15 @@ def monitor_page(
     ]
     classes = ("monitor kiosk" + (" sound" if live.sound else "")) if kiosk else "monitor"
     return html.Div([header, notice, filter_bar(data.controls, sources, data.vocabulary), html.Div(kpi_tiles(data.tiles, lang), id=KPIS, className="kpis"), body, *stores], className=classes, lang="en" if lang == "en" else "zh-CN")  # fmt: skip
+
+
+def provisional_mark(first: dt.date | None, lang: str) -> html.Span | None:
+    """ "⚠ 2027节假日暂定": a short mark that fits the header; the whole instruction is its title."""
+    if first is None:
+        return None
+    zh, en = calendar_texts(first)
+    label = f"⚠ {first.year} holidays provisional" if lang == "en" else f"⚠ {first.year}节假日暂定"
+    return html.Span(label, title=en if lang == "en" else zh, className="m-provisional")
 
 
 def _kiosk_bar(lang: str, *, kiosk_ms: int, shown: bool) -> html.Div:

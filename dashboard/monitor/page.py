@@ -61,9 +61,11 @@ def build(
     vocabulary: Vocabulary,
     identity: Identity,
     notice: html.Div | None = None,
+    provisional: dt.date | None = None,
 ) -> html.Div:
     """The wall screen with current data, headed for ``identity``, ``notice`` (what is still to
-    load) under the header. The query (checked here: it comes from a browser) says how it opens:
+    load) under the header, and for admins a mark when deadlines from ``provisional`` count
+    holidays no notice has fixed yet. The query (checked here: it comes from a browser) says how it opens:
     ``lang=en``, ``kiosk=1`` (the streets in turn), ``window``, ``category``/``source``/``status``
     (repeated), ``mode`` and ``drill=street:ID`` (a place this account may open; else its home)."""
     controls = Controls.parse(
@@ -92,6 +94,7 @@ def build(
         digests=view.digests,
         identity=identity,
         notice=notice,
+        provisional=provisional,
         live=Live(view.version, poll_ms=settings.change_poll_seconds * 1000, sound=settings.kiosk_sound),
     )
 
