@@ -2,7 +2,7 @@
 
 Run on demand (never in the test suite):  .venv/bin/python -m bench.bench_coverage
 
-Uses the ``gridgov_bench`` database (demo loaded; see bench_ingest): the 221 employment points,
+Uses the ``gridgov_bench`` database (demo loaded; see bench_ingest): the 220 employment points,
 about 23k buildings and the demo's walking network. Prints cold and warm times, a what-if
 update, k = 20 suggestions from ≥ 300 candidate sites, and the ratios against networkx
 (multi-source Dijkstra) and against plain straight-line buffers (shapely).
