@@ -48,7 +48,7 @@ def test_the_life_circles_of_gb_50180_are_offered_and_named():
     assert [life_circle(m) and life_circle(m).minutes for m in (300, 500, 800, 900, 1000, 1200, 400)] == [5, 10, 15, 15, 15, None, None]  # fmt: skip
     assert circle_value({"type": L.CIRCLE, "m": 500.0}, 1, unit="m") == 500
     assert circle_value({"type": L.CIRCLE, "m": 1000.0}, 2, unit="min") == 12.5
-    for trigger, clicks in (({"type": L.CIRCLE, "m": 999}, 1), ({"type": L.CIRCLE, "m": 500.0}, 0), ("x", 1), (None, None)):  # fmt: skip
+    for trigger, clicks in (({"type": L.CIRCLE, "m": 999}, 1), ({"type": L.CIRCLE, "m": [500]}, 1), ({"type": L.CIRCLE, "m": 500.0}, 0), ("x", 1), (None, None)):  # fmt: skip
         with pytest.raises(PreventUpdate):
             circle_value(trigger, clicks, unit="m")
     villages = pd.DataFrame({"village": [False, True], "residents": [900, 100], "share": [0.5, 0.2]})

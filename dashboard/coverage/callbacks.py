@@ -246,7 +246,10 @@ def circle_value(trigger: Any, clicks: Any, *, unit: Any) -> Any:
     """The threshold a pressed life-circle button sets: its metres, or minutes when the page
     shows minutes (PreventUpdate when no button was pressed: Dash calls this as buttons appear)."""
     metres = trigger.get("m") if isinstance(trigger, dict) else None
-    if not isinstance(clicks, int) or clicks < 1 or metres not in {c.high_m for c in LIFE_CIRCLES}:
+    # anything but a number (a list would not even hash) or not a circle's distance: no button
+    if not isinstance(metres, int | float) or metres not in {c.high_m for c in LIFE_CIRCLES}:
+        raise PreventUpdate
+    if not isinstance(clicks, int) or clicks < 1:
         raise PreventUpdate
     return round(metres / WALK_M_PER_MIN, 2) if unit == "min" else round(metres)
 
