@@ -5,6 +5,11 @@
 // the graph's draws to end (or 10 s, for a draw that never ends off the page), and those draws'
 // promises then never settle: what was queued behind them (dcc.Graph's next figure for a graph
 // no longer mounted) belongs to a graph that is gone.
+// A graph taken off before its first draw ended is not purged by dcc.Graph (4.4: only a graph
+// that has plotted is), yet its next figure is queued behind that draw and would run on the
+// unmounted graph ("Cannot read properties of null (reading 'classList')" in async-graph.js, a
+// page left by the bar while its map loads): a draw that ends on a graph no longer in the
+// document ends the graph too (purged, its promise never settles).
 (function () {
   var DRAWS = ["newPlot", "react", "restyle", "relayout", "update", "redraw"];
   function element(gd) { return typeof gd === "string" ? document.getElementById(gd) : gd; }
@@ -16,6 +21,13 @@
       el._gridgovDraws -= 1;
       if (!el._gridgovDraws && el._gridgovPurge) { el._gridgovPurge(); }
     }
+    function ended(el) {
+      if (!el.isConnected && !el._gridgovGone) {  // taken off the page unpurged: gone now
+        el._gridgovGone = true;
+        el._gridgovPurge = function () { el._gridgovPurge = null; purge(el); };
+      }
+      drawn(el);
+    }
     DRAWS.forEach(function (name) {
       var draw = P[name];
       P[name] = function (gd) {
@@ -24,10 +36,10 @@
         el._gridgovDraws = (el._gridgovDraws || 0) + 1;
         return new Promise(function (resolve, reject) {
           result.then(function (value) {
-            drawn(el);
+            ended(el);
             if (!el._gridgovGone) { resolve(value); }
           }, function (error) {
-            drawn(el);
+            ended(el);
             if (!el._gridgovGone) { reject(error); }
           });
         });
