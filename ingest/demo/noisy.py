@@ -74,8 +74,9 @@ def _one(
 def noisy_addresses(buildings: pd.DataFrame, n: int, rng: np.random.Generator) -> pd.DataFrame:
     """``n`` noisy addresses; ``buildings`` needs id, street, community, compound, number, village."""
     old_names: dict[str, list[str]] = {}
-    for alias, street in read_aliases(ALIASES_CSV).items():
-        old_names.setdefault(street, []).append(alias)
+    for alias, streets in read_aliases(ALIASES_CSV).items():
+        for street in streets:  # an old name written for a building in any of its successors
+            old_names.setdefault(street, []).append(alias)
     pick = buildings.iloc[rng.integers(0, len(buildings), size=n)]
     taken = frozenset(buildings.compound)
     text = [

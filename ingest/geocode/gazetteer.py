@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import csv
+import re
 from collections import defaultdict
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -16,17 +17,26 @@ from ingest.geocode.normalise import canonical
 from ingest.geocode.region import Region
 
 Point = tuple[float, float]
+Aliases = Mapping[str, Sequence[str]]  # old street name → the current streets holding its area
 
 
-def read_aliases(path: Path) -> dict[str, str]:
-    """Old street names → current ones, from a CSV with ``alias`` and ``street`` columns."""
+def read_aliases(path: Path) -> dict[str, tuple[str, ...]]:
+    """Old street names → the current streets that hold their former area, from a CSV with the
+    columns ``alias`` and ``streets`` (several separated by ``;``: a street split in a reform;
+    none: an old name of the district whose successor is not known) and optionally ``source``.
+    A file with a ``street`` column (one street each) is read too."""
     try:
         with path.open(encoding="utf-8-sig", newline="") as fh:
-            return {canonical(row["alias"]): canonical(row["street"]) for row in csv.DictReader(fh)}
+            return {canonical(row["alias"]): _successors(row) for row in csv.DictReader(fh)}
     except (OSError, KeyError, UnicodeDecodeError) as exc:
         raise ConfigError(
-            f"cannot read the street aliases file {path} ({exc}); it needs the columns alias,street"
+            f"cannot read the street aliases file {path} ({exc}); it needs the columns alias,streets"
         ) from None
+
+
+def _successors(row: dict[str, str]) -> tuple[str, ...]:
+    text = row["streets"] if "streets" in row else row["street"]
+    return tuple(canonical(name) for name in re.split(r"[;；、]", text or "") if name.strip())
 
 
 def _key(name: str) -> str:
@@ -56,14 +66,16 @@ class Gazetteer:
     compounds_in: dict[int, list[str]] = field(default_factory=lambda: defaultdict(list))
     compound_point: dict[tuple[int, str], Point] = field(default_factory=dict)
     buildings: dict[tuple[int, str, str], tuple[int, Point]] = field(default_factory=dict)
-    aliases: dict[str, str] = field(default_factory=dict)
+    aliases: dict[str, frozenset[int]] = field(default_factory=dict)  # old name → current street ids
     region: Region = field(default_factory=Region)
 
     @classmethod
-    def load(cls, conn: Connection, *, aliases: Mapping[str, str] | None = None) -> Gazetteer:
-        """The current boundaries and buildings; ``aliases`` maps the district's old street names."""
-        g = cls(aliases=dict(aliases or {}))
+    def load(cls, conn: Connection, *, aliases: Aliases | None = None) -> Gazetteer:
+        """The current boundaries and buildings; ``aliases`` maps the district's old street names
+        to the current streets that hold their former area (see :func:`read_aliases`)."""
+        g = cls()
         g._load_streets(conn)
+        g.aliases = g._resolve(aliases or {})
         g._load_communities(conn)
         g._load_buildings(conn)
         g.region = Region.of(
@@ -85,6 +97,21 @@ class Gazetteer:
         for sid, name, x, y in conn.execute(sa.text(query)):
             self.streets[_key(name)] = sid
             self.street_point[sid] = (x, y)
+
+    def _resolve(self, aliases: Aliases) -> dict[str, frozenset[int]]:
+        """Old names → current street ids. An alias none of whose streets is loaded is left out,
+        and a file with no alias left speaks of another district (the default file is the
+        demo's): left out whole. An alias naming loaded streets and unknown ones stops the job."""
+        kept = {old: streets for old, streets in aliases.items() if any(s in self.streets for s in streets)}
+        unknown = sorted({s for streets in kept.values() for s in streets if s not in self.streets})
+        if unknown:
+            raise ConfigError(
+                f"the street aliases name {'、'.join(unknown)} beside current streets, but these are "
+                f"not current streets of the loaded boundaries ({'、'.join(self.streets)}); correct "
+                "the district file's [geocoding] street_aliases CSV"
+            )
+        unplaced = {old: frozenset[int]() for old, streets in aliases.items() if not streets and kept}
+        return unplaced | {old: frozenset(self.streets[s] for s in streets) for old, streets in kept.items()}
 
     def _load_communities(self, conn: Connection) -> None:
         query = (

@@ -8,7 +8,6 @@ within the resolved community or street, and only when the best clearly beats th
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -17,8 +16,8 @@ import shapely
 from rapidfuzz import fuzz, process
 from sqlalchemy.engine import Connection
 
-from ingest.geocode.gazetteer import Gazetteer, Point
-from ingest.geocode.normalise import canonical, chinese_number, with_aliases
+from ingest.geocode.gazetteer import Aliases, Gazetteer, Point
+from ingest.geocode.normalise import canonical, chinese_number
 from ingest.geocode.parse import ParsedAddress, parse_address
 
 THRESHOLD = 0.8  # scores below this are quarantined
@@ -67,7 +66,7 @@ class AddressMatcher:
     cache: dict[str, Match] = field(default_factory=dict)
 
     @classmethod
-    def load(cls, conn: Connection, *, aliases: Mapping[str, str] | None = None) -> AddressMatcher:
+    def load(cls, conn: Connection, *, aliases: Aliases | None = None) -> AddressMatcher:
         return cls(Gazetteer.load(conn, aliases=aliases))
 
     def match(self, address: str) -> Match:
@@ -76,9 +75,7 @@ class AddressMatcher:
             g = self.gazetteer
             rest, foreign = g.region.strip(key)
             self.cache[key] = (
-                Match(None, None, 0.0, foreign=foreign)
-                if foreign
-                else self._match(parse_address(with_aliases(rest, g.aliases), g))
+                Match(None, None, 0.0, foreign=foreign) if foreign else self._match(parse_address(rest, g))
             )
         return self.cache[key]
 
@@ -138,8 +135,8 @@ class AddressMatcher:
         g = self.gazetteer
         if p.communities:
             return list(p.communities)
-        if p.street is not None:
-            return [c for c, s in g.community_street.items() if s == p.street]
+        if p.streets:  # a street, or an old street's successors
+            return [c for c, s in g.community_street.items() if s in p.streets]
         return list(g.community_street)
 
     def _compound(self, p: ParsedAddress, scope: list[int]) -> tuple[list[int], str | None, float]:
@@ -171,7 +168,7 @@ class AddressMatcher:
     def _penalty(self, p: ParsedAddress, cid: int) -> float:
         """A street that disagrees with the community lowers confidence a little."""
         street = self.gazetteer.community_street[cid]
-        return 0.95 if p.street is not None and p.street != street else 1.0
+        return 0.95 if p.streets and street not in p.streets else 1.0
 
     def _near(self, cid: int, text: str) -> tuple[str, ...]:
         g = self.gazetteer

@@ -1,12 +1,11 @@
 """Address text → a canonical form: half-width, no spaces or punctuation, Arabic numbers
 before unit words (三号楼 → 3号楼), no prefix of the loaded district's province, prefecture and
-district (see region.py), current street names (the district's old-name aliases)."""
+district (see region.py). Old street names are read by the parser (parse.py), not rewritten."""
 
 from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Mapping
 
 from ingest.geocode.region import Region
 
@@ -52,17 +51,7 @@ def canonical(text: str) -> str:
     return _NUMERAL.sub(lambda m: str(chinese_number(m.group(1))), out)
 
 
-def with_aliases(text: str, aliases: Mapping[str, str]) -> str:
-    """An old street name at the start replaced by the current one."""
-    for old, new in aliases.items():
-        if text.startswith(old):
-            return new + text[len(old) :]
-    return text
-
-
-def normalise(text: str, *, aliases: Mapping[str, str], region: Region | None = None) -> str:
+def normalise(text: str, *, region: Region | None = None) -> str:
     """The canonical form used for parsing (``region`` strips the district's own prefixes)."""
     out = canonical(text)
-    if region is not None:
-        out = region.strip(out)[0]
-    return with_aliases(out, aliases)
+    return region.strip(out)[0] if region is not None else out

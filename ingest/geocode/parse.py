@@ -22,6 +22,7 @@ class ParsedAddress:
     compound_text: str  # what stands between the community and the building number
     compound: str | None  # a known compound name found verbatim
     number: str | None
+    streets: frozenset[int] = frozenset()  # the streets named: a current one, or an old name's successors
 
 
 def _longest_prefix(text: str, names: dict[str, object], *, max_len: int = 16) -> str | None:
@@ -32,10 +33,8 @@ def _longest_prefix(text: str, names: dict[str, object], *, max_len: int = 16) -
 
 
 def parse_address(text: str, g: Gazetteer) -> ParsedAddress:
-    rest = text
-    street_name = _longest_prefix(rest, g.streets)  # type: ignore[arg-type]
-    street = g.streets[street_name] if street_name else None
-    rest = rest[len(street_name) :] if street_name else rest
+    streets, rest = _streets(text, g)
+    street = next(iter(streets)) if len(streets) == 1 else None
     community_name = _longest_prefix(rest, g.communities)  # type: ignore[arg-type]
     communities = tuple(g.communities[community_name]) if community_name else ()
     rest = rest[len(community_name) :] if community_name else rest
@@ -44,4 +43,13 @@ def parse_address(text: str, g: Gazetteer) -> ParsedAddress:
     compound_text = rest[: match.start()] if match else rest
     number = match.group(1) if match else None
     compound = compound_text if compound_text in g.compounds else None
-    return ParsedAddress(street, communities, compound_text, compound, number)
+    return ParsedAddress(street, communities, compound_text, compound, number, streets)
+
+
+def _streets(text: str, g: Gazetteer) -> tuple[frozenset[int], str]:
+    """The streets a current or old street name at the start names, and the text after it."""
+    current = _longest_prefix(text, g.streets)  # type: ignore[arg-type]
+    if current:
+        return frozenset({g.streets[current]}), text[len(current) :]
+    old = _longest_prefix(text, g.aliases)  # type: ignore[arg-type]
+    return (g.aliases[old], text[len(old) :]) if old else (frozenset(), text)
