@@ -19,6 +19,7 @@ from geo.settings import Settings
 from ingest.kinds._topology import topology_report
 from layers.identity import Identity, read_identity
 from layers.inventory import LEVELS, Inventory, inventory, presence
+from layers.network import SMALL_PIECE_SHARE, Network
 from layers.readiness import NEEDS, PAGES, Readiness, readiness
 
 _STEP_LABELS = {key: f"{t.zh} {key}" for key, t in STEPS.items()}
@@ -53,6 +54,7 @@ def report(conn: Connection, *, names: DistrictNames, service_labels: Mapping[st
         "边界 boundaries (current):",
         *(_level(conn, level, counts) for level in LEVELS),
         *_data(counts, service_labels),
+        *_pieces(conn, counts),
         "",
         "页面 pages:",
         *(line for page in PAGES for line in _page(readiness(page, loaded))),
@@ -108,6 +110,20 @@ def _data(c: Inventory, service_labels: Mapping[str, str]) -> list[str]:
         "服务点 service points: "
         + (f"{sum(c.service_points.values()):,} — {_counted(c.service_points, service_labels)}" if c.service_points else _none("service_points")),
     ]  # fmt: skip
+
+
+def _pieces(conn: Connection, c: Inventory) -> list[str]:
+    """The road network's pieces, if it has pieces too small for any building or point to join."""
+    if not c.roads:
+        return []
+    pieces = Network.load(conn).pieces
+    if not pieces.small:
+        return [f"  {len(pieces.main):,} connected piece(s), none small: buildings and points join the nearest road"]
+    return [
+        f"  {len(pieces.main):,} pieces: {pieces.small:,} small ones ({pieces.small_m / 1000:,.1f} km, under "
+        f"{SMALL_PIECE_SHARE:.0%} of the network each) joined to no other road; buildings and points join "
+        "the nearest road of the main pieces instead. Join them in the road data to use them"
+    ]
 
 
 def _page(state: Readiness) -> list[str]:

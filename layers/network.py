@@ -2,7 +2,12 @@
 
 Nodes are the ends of ``road_segment`` rows (ids from ingest), edges are undirected with their
 length in metres. Points join the network inside their nearest segments (``Network.links``,
-in EPSG:4547 metres). With no network loaded, callers fall back to straight lines and say so.
+in EPSG:4547 metres) of its main pieces: a real walk network (OpenStreetMap's footways) holds
+small pieces joined to nothing (a campus path, a square's paving, a gap in the mapping), and a
+building joined to one could reach no service point at any distance. A piece is small when it
+holds less than ``SMALL_PIECE_SHARE`` of the network's length (the largest never is), as routing
+engines set small components aside for snapping (OSRM: under 1,000 nodes); ``Network.pieces``
+reports them. With no network loaded, callers fall back to straight lines and say so.
 One copy per process, reloaded when the table changes (count, max id, total length).
 """
 
@@ -18,7 +23,7 @@ import shapely
 import sqlalchemy as sa
 from numpy.typing import NDArray
 from scipy.sparse import csr_matrix, triu
-from scipy.sparse.csgraph import dijkstra
+from scipy.sparse.csgraph import connected_components, dijkstra
 from scipy.spatial import cKDTree
 from sqlalchemy.engine import Connection
 
@@ -34,6 +39,7 @@ _VERSION = "SELECT count(*), coalesce(max(id), 0), coalesce(sum(length_m), 0) FR
 # (ties decided by floating-point noise otherwise), and a walk this much over a threshold is
 # within it (a walk exactly on a threshold is otherwise in or out by the noise of its sums)
 SLACK_M = 0.01
+SMALL_PIECE_SHARE = 0.01  # a piece with less of the network's length is joined by no point
 
 
 def to_metres(lon: NDArray[np.float64], lat: NDArray[np.float64]) -> NDArray[np.float64]:
@@ -111,6 +117,39 @@ class Paths:
 
 
 @dataclass(frozen=True)
+class Pieces:
+    """The network's connected pieces: each node's piece, each piece's length (metres) and
+    whether points join it (the main pieces, see the module's docstring)."""
+
+    label: NDArray[np.int32]
+    length_m: NDArray[np.float64]
+    main: NDArray[np.bool_]
+
+    @property
+    def small(self) -> int:
+        return int((~self.main).sum())
+
+    @property
+    def small_m(self) -> float:
+        return float(self.length_m[~self.main].sum())
+
+    @property
+    def joinable(self) -> NDArray[np.bool_]:
+        """Per node: in a main piece."""
+        return self.main[self.label]
+
+
+def pieces_of(graph: csr_matrix) -> Pieces:
+    _, label = connected_components(graph, directed=False)
+    upper = triu(graph).tocoo()
+    length = np.bincount(label[upper.row], weights=upper.data, minlength=label.max(initial=-1) + 1)
+    main = length >= SMALL_PIECE_SHARE * length.sum()
+    if len(main):
+        main[np.argmax(length)] = True
+    return Pieces(label.astype(np.int32), length, main)
+
+
+@dataclass(frozen=True)
 class Network:
     xy: NDArray[np.float64]  # node positions, metres (EPSG:4547)
     lonlat: NDArray[np.float64]  # node positions, WGS-84
@@ -150,17 +189,29 @@ class Network:
         )
 
     @cached_property
+    def pieces(self) -> Pieces:
+        return pieces_of(self.graph)
+
+    @cached_property
     def _segments(
         self,
     ) -> tuple[NDArray[np.int64], NDArray[np.int64], NDArray[np.float64], NDArray[np.object_], Any]:
-        """Each edge once (u < v) as a straight segment, and a tree of them (built on first use)."""
+        """Each edge of the main pieces once (u < v) as a straight segment, and a tree of them
+        (built on first use)."""
         upper = triu(self.graph).tocoo()
-        u, v = upper.row.astype(np.int64), upper.col.astype(np.int64)
+        keep = self.pieces.joinable[upper.row]
+        u, v = upper.row[keep].astype(np.int64), upper.col[keep].astype(np.int64)
         segments = shapely.linestrings(np.stack([self.xy[u], self.xy[v]], axis=1))
-        return u, v, upper.data, segments, shapely.STRtree(segments)
+        return u, v, upper.data[keep], segments, shapely.STRtree(segments)
+
+    @cached_property
+    def _joinable_nodes(self) -> tuple[NDArray[np.int64], cKDTree]:
+        nodes = np.flatnonzero(self.pieces.joinable)
+        return nodes, cKDTree(self.xy[nodes])
 
     def links(self, xy: NDArray[np.float64]) -> Links:
-        """Where points join the network: at the nearest point of the nearest segment (edges are
+        """Where points join the network: at the nearest point of the nearest segment of its main
+        pieces (edges are
         taken as straight between their nodes, their length shared out in proportion), and of
         every other segment no more than ``SLACK_M`` farther: on a street lattice most buildings
         are as near to two segments, and which one floating-point noise picks must not decide
@@ -183,10 +234,11 @@ class Network:
         return Links(u[edge], v[edge], gap + t * length[edge], gap + (1 - t) * length[edge], owner=point)
 
     def nearest(self, xy: NDArray[np.float64]) -> tuple[NDArray[np.int64], NDArray[np.float64]]:
-        """Nearest node of each point and the straight distance to it (metres)."""
+        """Nearest node of a main piece to each point and the straight distance to it (metres)."""
         assert self.tree is not None
-        gap, node = self.tree.query(xy)
-        return np.asarray(node, np.int64), np.asarray(gap, float)
+        nodes, tree = self._joinable_nodes
+        gap, node = tree.query(xy)
+        return nodes[np.asarray(node, np.int64)], np.asarray(gap, float)
 
     def around(self, xy: NDArray[np.float64], *, margin: float) -> Network:
         """The part of the network within ``margin`` metres of the bounding box of ``xy``."""

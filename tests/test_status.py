@@ -68,6 +68,7 @@ def test_status_on_the_demo_says_every_page_is_ready(demo):
     assert "12345 " in _line(out, "事件 incidents") and " open)" in _line(out, "事件 incidents")
     assert "18 " in _line(out, "street") and "47 villages" in _line(out, "community")
     assert "needs" not in out and "without" not in out
+    assert "1 connected piece(s), none small" in out  # the demo's streets all meet
     with demo.connect() as conn:  # the lifecycle steps, per step, as the table holds them
         steps = dict(conn.execute(sa.text("SELECT kind, count(*) FROM incident_event GROUP BY 1")).all())
     line = _line(out, "案件进展 lifecycle steps")
