@@ -118,7 +118,9 @@ def _pieces(conn: Connection, c: Inventory) -> list[str]:
         return []
     pieces = Network.load(conn).pieces
     if not pieces.small:
-        return [f"  {len(pieces.main):,} connected piece(s), none small: buildings and points join the nearest road"]
+        return [
+            f"  {len(pieces.main):,} connected piece(s), none small: buildings and points join the nearest road"
+        ]
     return [
         f"  {len(pieces.main):,} pieces: {pieces.small:,} small ones ({pieces.small_m / 1000:,.1f} km, under "
         f"{SMALL_PIECE_SHARE:.0%} of the network each) joined to no other road; buildings and points join "

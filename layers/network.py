@@ -142,7 +142,8 @@ class Pieces:
 def pieces_of(graph: csr_matrix) -> Pieces:
     _, label = connected_components(graph, directed=False)
     upper = triu(graph).tocoo()
-    length = np.bincount(label[upper.row], weights=upper.data, minlength=label.max(initial=-1) + 1)
+    pieces = label.max(initial=-1) + 1
+    length = np.bincount(label[upper.row], weights=upper.data, minlength=pieces).astype(float)
     main = length >= SMALL_PIECE_SHARE * length.sum()
     if len(main):
         main[np.argmax(length)] = True

@@ -122,7 +122,9 @@ def test_gridgov_status_reports_the_small_pieces(migrated_engine, tmp_path):
         shapely.LineString([(116.47, 39.92), (116.4701, 39.92)]),
     ]
     roads = tmp_path / "roads.geojson"
-    gpd.GeoDataFrame({"id": ["r1", "r2"], "name": ["东坝路", "小径"]}, geometry=lines, crs=4326).to_file(roads, engine="pyogrio")
+    gpd.GeoDataFrame({"id": ["r1", "r2"], "name": ["东坝路", "小径"]}, geometry=lines, crs=4326).to_file(
+        roads, engine="pyogrio"
+    )
     ingest(migrated_engine, "roads", roads)
     result = gridgov(migrated_engine, "status")
     assert result.returncode == 0, result.stderr
