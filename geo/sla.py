@@ -24,7 +24,7 @@ from numpy.typing import NDArray
 from geo.categories import CATEGORIES
 from geo.district_file import district_table
 from geo.errors import ConfigError
-from geo.workcal import WorkCalendar, parse_periods
+from geo.workcal import Season, WorkCalendar, parse_periods
 
 if TYPE_CHECKING:
     from geo.vocabulary import Vocabulary
@@ -156,12 +156,37 @@ class SlaRules:
             periods=parse_periods(table.get("office_hours", ["08:30-12:00", "14:30-18:00"])),
             extra_holidays=_dates(table.get("extra_holidays", []), "extra_holidays"),
             extra_workdays=_dates(table.get("extra_workdays", []), "extra_workdays"),
+            seasons=tuple(_season(entry) for entry in _seasons(table.get("seasons", []))),
         )
         warn = table.get("warn_working_hours", 4)
         if isinstance(warn, bool) or not isinstance(warn, int | float) or not 0 < warn <= 200:
             raise ValueError(f"warn_working_hours = {warn!r} is not a number of working hours in (0, 200]")
         sign_off = Deadline.parse(table.get("sign_off", "2wh"))
         return cls(calendar=calendar, deadlines=deadlines, sign_off=sign_off, warn_working_hours=float(warn))
+
+
+def _seasons(value: Any) -> list[Mapping[str, Any]]:
+    if not isinstance(value, list) or not all(isinstance(v, dict) for v in value):
+        raise ValueError("seasons must be [[sla.seasons]] tables with name, from, to and office_hours")
+    return value
+
+
+def _season(entry: Mapping[str, Any]) -> Season:
+    """``{name = "夏季作息", from = "05-01", to = "09-30", office_hours = [...]}`` → a Season."""
+    name = str(entry.get("name", "")).strip()
+    missing = [key for key in ("name", "from", "to", "office_hours") if not entry.get(key)]
+    if missing:
+        raise ValueError(f"the season {name or '(unnamed)'} lacks {', '.join(missing)}")
+    return Season(name, _month_day(entry["from"], name), _month_day(entry["to"], name),
+                  parse_periods(entry["office_hours"]))  # fmt: skip
+
+
+def _month_day(text: Any, season: str) -> tuple[int, int]:
+    try:
+        day = dt.date.fromisoformat(f"2024-{str(text).strip()}")  # a leap year: 02-29 is a day
+    except ValueError:
+        raise ValueError(f'the season {season}: {text!r} is not a month and day like "05-01"') from None
+    return day.month, day.day
 
 
 def _dates(values: Any, name: str) -> frozenset[dt.date]:

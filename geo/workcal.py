@@ -10,6 +10,10 @@ which only the notice says. :attr:`WorkCalendar.known_until` is the last day of 
 the district file's ``extra_holidays`` / ``extra_workdays`` take the new notice's days until
 ``chinese-calendar`` has them.
 
+Office hours may change with the season (夏季 / 冬季作息, common in the north: a longer lunch
+break in summer): each :class:`Season` gives the hours of the days from one month-day to another
+(across the new year if it ends before it starts), ``periods`` the hours of the other days.
+
 All arithmetic is vectorised over numpy arrays of Beijing local time (``datetime64[m]``, naive,
 UTC+8 all year): a working clock is a cumulative count of working minutes, so adding working
 hours is a lookup and a ``searchsorted``, not a loop over days.
@@ -31,14 +35,34 @@ Minutes = NDArray[np.datetime64]  # datetime64[m], Beijing local time
 _DAY = 1440
 
 
+Periods = tuple[tuple[int, int], ...]  # office hours as minutes after midnight, in order
+
+
+@dataclass(frozen=True)
+class Season:
+    """Office hours of the days from ``start`` to ``end`` (month, day), both included."""
+
+    name: str
+    start: tuple[int, int]
+    end: tuple[int, int]
+    periods: Periods
+
+    def holds(self, month_day: NDArray[np.int64]) -> NDArray[np.bool_]:
+        """Per ``month * 100 + day``: whether the day is in this season."""
+        a, b = self.start[0] * 100 + self.start[1], self.end[0] * 100 + self.end[1]
+        return (month_day >= a) & (month_day <= b) if a <= b else (month_day >= a) | (month_day <= b)
+
+
 @dataclass(frozen=True)
 class WorkCalendar:
     """Office hours (minutes after midnight, e.g. ``((510, 720), (870, 1080))`` for 8:30–12:00
-    and 14:30–18:00) and the district's extra holidays and working days."""
+    and 14:30–18:00), those of the seasons that have their own (the first that holds a day
+    wins), and the district's extra holidays and working days."""
 
-    periods: tuple[tuple[int, int], ...] = ((510, 720), (870, 1080))
+    periods: Periods = ((510, 720), (870, 1080))
     extra_holidays: frozenset[dt.date] = field(default_factory=frozenset)
     extra_workdays: frozenset[dt.date] = field(default_factory=frozenset)
+    seasons: tuple[Season, ...] = ()
 
     @property
     def known_until(self) -> dt.date:
@@ -61,15 +85,34 @@ class WorkCalendar:
         return first if first <= today + dt.timedelta(days=days) else None
 
     @property
-    def minutes_per_day(self) -> int:
-        return sum(end - start for start, end in self.periods)
+    def schedules(self) -> tuple[Periods, ...]:
+        """The office hours of the other days, then each season's."""
+        return (self.periods, *(season.periods for season in self.seasons))
 
-    def _table(self, first: dt.date, last: dt.date) -> tuple[NDArray[np.int64], NDArray[np.bool_]]:
-        """Working minutes before each day from ``first`` to ``last``, and whether it is worked."""
+    @property
+    def minutes_per_day(self) -> int:
+        """The fewest office minutes of a worked day (of any schedule)."""
+        return min(_minutes(periods) for periods in self.schedules)
+
+    def schedule(self, days: NDArray[np.datetime64]) -> NDArray[np.int64]:
+        """Per day, its office hours: 0 for ``periods``, k for the k-th season."""
+        month = days.astype("datetime64[M]")
+        month_day = (month.astype(np.int64) % 12 + 1) * 100 + (days - month).astype(np.int64) + 1
+        which = np.zeros(len(days), np.int64)
+        for k, season in reversed(list(enumerate(self.seasons, 1))):  # the first that holds wins
+            which = np.where(season.holds(month_day), k, which)
+        return which
+
+    def _table(
+        self, first: dt.date, last: dt.date
+    ) -> tuple[NDArray[np.int64], NDArray[np.int64], NDArray[np.int64]]:
+        """From ``first`` to ``last``, per day: working minutes before it, its working minutes
+        (0 on a day off) and its schedule."""
         days = np.arange(np.datetime64(first, "D"), np.datetime64(last, "D") + 1)
-        worked = self.workdays(days)
-        before = np.concatenate([[0], np.cumsum(worked * self.minutes_per_day)[:-1]])
-        return before.astype(np.int64), worked
+        which = self.schedule(days)
+        minutes = np.array([_minutes(p) for p in self.schedules], np.int64)[which] * self.workdays(days)
+        before = np.concatenate([[0], np.cumsum(minutes)[:-1]])
+        return before.astype(np.int64), minutes, which
 
     def workdays(self, days: NDArray[np.datetime64]) -> NDArray[np.bool_]:
         """:meth:`is_workday` for an array of ``datetime64[D]`` days, at once."""
@@ -87,23 +130,19 @@ class WorkCalendar:
         worked[np.isin(days, _day_array(self.extra_workdays))] = True
         return worked
 
-    def _within_day(self, minute: NDArray[np.int64]) -> NDArray[np.int64]:
-        """Working minutes from midnight to ``minute`` (of a worked day)."""
+    def _within_day(self, minute: NDArray[np.int64], which: NDArray[np.int64]) -> NDArray[np.int64]:
+        """Working minutes from midnight to ``minute`` of a worked day of schedule ``which``."""
         done = np.zeros_like(minute)
-        for start, end in self.periods:
-            done += np.clip(minute - start, 0, end - start)
+        for k, periods in enumerate(self.schedules):
+            done = np.where(which == k, _within(minute, periods), done)
         return done
 
-    def _at_offset(self, offset: NDArray[np.int64]) -> NDArray[np.int64]:
-        """The minute of a worked day at which ``offset`` working minutes are done (0 < offset)."""
-        minute = np.full_like(offset, self.periods[-1][1])
-        found = np.zeros(len(offset), dtype=bool)
-        left = offset.copy()
-        for start, end in self.periods:
-            here = ~found & (left <= end - start)
-            minute = np.where(here, start + left, minute)
-            found |= here
-            left = left - (end - start)
+    def _at_offset(self, offset: NDArray[np.int64], which: NDArray[np.int64]) -> NDArray[np.int64]:
+        """The minute of a worked day of schedule ``which`` at which ``offset`` working minutes
+        are done (0 < offset)."""
+        minute = np.zeros_like(offset)
+        for k, periods in enumerate(self.schedules):
+            minute = np.where(which == k, _at(offset, periods), minute)
         return minute
 
     def add_hours(self, start: Minutes, hours: NDArray[np.float64]) -> Minutes:
@@ -111,33 +150,60 @@ class WorkCalendar:
         need = np.round(np.asarray(hours, float) * 60).astype(np.int64)
         days_needed = int(need.max(initial=0) / self.minutes_per_day * 1.5) + 40
         first, last = _span(start, extra_days=days_needed)
-        before, worked = self._table(first, last)
+        before, minutes, which = self._table(first, last)
         day = _day_index(start, first)
-        target = before[day] + np.where(worked[day], self._within_day(_minute_of_day(start)), 0) + need
-        due_day = np.searchsorted(before + worked * self.minutes_per_day, target, side="left")
-        due = _to_minutes(first, due_day, self._at_offset(target - before[due_day]))
+        done = np.where(minutes[day] > 0, self._within_day(_minute_of_day(start), which[day]), 0)
+        target = before[day] + done + need
+        due_day = np.searchsorted(before + minutes, target, side="left")
+        due = _to_minutes(first, due_day, self._at_offset(target - before[due_day], which[due_day]))
         return np.where(need > 0, due, start)
 
     def add_days(self, start: Minutes, days: NDArray[np.int64]) -> Minutes:
         """The close of business of the ``days``-th working day after ``start``'s date
         (N个工作日内: the day a case arrives does not count)."""
         first, last = _span(start, extra_days=int(np.max(days, initial=0)) * 2 + 40)
-        _, worked = self._table(first, last)
-        ordinal = np.cumsum(worked)  # working days up to and including each day
+        _, minutes, which = self._table(first, last)
+        ordinal = np.cumsum(minutes > 0)  # working days up to and including each day
         day = _day_index(start, first)
         due_day = np.searchsorted(ordinal, ordinal[day] + days, side="left")
-        return _to_minutes(first, due_day, np.full(len(day), self.periods[-1][1], dtype=np.int64))
+        closing = np.array([p[-1][1] for p in self.schedules], np.int64)
+        return _to_minutes(first, due_day, closing[which[due_day]])
 
     def working_minutes(self, start: Minutes, end: Minutes) -> NDArray[np.int64]:
         """Office minutes between ``start`` and ``end`` (0 when ``end`` is not later)."""
         first, last = _span(np.concatenate([start, end]), extra_days=1)
-        before, worked = self._table(first, last)
+        before, minutes, which = self._table(first, last)
 
         def clock(t: Minutes) -> NDArray[np.int64]:
             day = _day_index(t, first)
-            return before[day] + np.where(worked[day], self._within_day(_minute_of_day(t)), 0)
+            return before[day] + np.where(
+                minutes[day] > 0, self._within_day(_minute_of_day(t), which[day]), 0
+            )
 
         return np.maximum(clock(end) - clock(start), 0)
+
+
+def _minutes(periods: Periods) -> int:
+    return sum(end - start for start, end in periods)
+
+
+def _within(minute: NDArray[np.int64], periods: Periods) -> NDArray[np.int64]:
+    done = np.zeros_like(minute)
+    for start, end in periods:
+        done += np.clip(minute - start, 0, end - start)
+    return done
+
+
+def _at(offset: NDArray[np.int64], periods: Periods) -> NDArray[np.int64]:
+    minute = np.full_like(offset, periods[-1][1])
+    found = np.zeros(len(offset), dtype=bool)
+    left = offset.copy()
+    for start, end in periods:
+        here = ~found & (left <= end - start)
+        minute = np.where(here, start + left, minute)
+        found |= here
+        left = left - (end - start)
+    return minute
 
 
 def _day_array(dates: Iterable[dt.date]) -> NDArray[np.datetime64]:
@@ -175,7 +241,7 @@ def _to_minutes(first: dt.date, day: NDArray[np.int64], minute: NDArray[np.int64
     return np.datetime64(first, "m") + (day * _DAY + minute).astype("timedelta64[m]")
 
 
-def parse_periods(texts: Iterable[str]) -> tuple[tuple[int, int], ...]:
+def parse_periods(texts: Iterable[str]) -> Periods:
     """``["08:30-12:00", "14:30-18:00"]`` → ``((510, 720), (870, 1080))`` (ValueError if not)."""
     periods: list[tuple[int, int]] = []
     for text in texts:

@@ -9,6 +9,7 @@ from geo.db import checked_engine, database_url
 from geo.settings import Settings
 from geo.sla import UNITS, SlaRules
 from geo.vocabulary import Vocabulary
+from geo.workcal import Periods
 
 
 def add_sla_commands(sub: Any) -> None:
@@ -25,9 +26,10 @@ def add_sla_commands(sub: Any) -> None:
 def _show(args: argparse.Namespace, settings: Settings) -> int:
     vocabulary = Vocabulary.from_file(settings.district_file)
     rules = SlaRules.from_file(settings.district_file, vocabulary=vocabulary)
-    hours = ", ".join(
-        f"{a // 60:02d}:{a % 60:02d}-{b // 60:02d}:{b % 60:02d}" for a, b in rules.calendar.periods
-    )
+    hours = _hours(rules.calendar.periods)
+    for season in rules.calendar.seasons:
+        (m1, d1), (m2, d2) = season.start, season.end
+        hours += f"; {season.name} {m1:02d}-{d1:02d} to {m2:02d}-{d2:02d}: {_hours(season.periods)}"
     print(f"settings file: {settings.district_file}")
     print(
         f"office hours: {hours}; the State Council's holiday notices are loaded until "
@@ -41,6 +43,10 @@ def _show(args: argparse.Namespace, settings: Settings) -> int:
         aliases = f"; aliases {', '.join(category.aliases)}" if category.aliases else ""
         print(f"  {category.zh} ({key}): {rule} = {rule.amount:g} {UNITS[rule.unit]}{aliases}")
     return 0
+
+
+def _hours(periods: Periods) -> str:
+    return ", ".join(f"{a // 60:02d}:{a % 60:02d}-{b // 60:02d}:{b % 60:02d}" for a, b in periods)
 
 
 def _apply(args: argparse.Namespace, settings: Settings) -> int:

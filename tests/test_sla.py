@@ -181,3 +181,57 @@ def test_admins_are_told_when_deadlines_ahead_are_provisional():
         and "2027-01-01" in en.title
     )
     assert provisional_mark(None, "zh") is None
+
+
+SUMMER = (
+    '[sla]\noffice_hours = ["08:30-12:00", "14:30-18:00"]\n'
+    '[[sla.seasons]]\nname = "夏季作息"\nfrom = "05-01"\nto = "09-30"\noffice_hours = ["08:00-12:00", "15:00-18:30"]\n'
+    '[[sla.seasons]]\nname = "冬季作息"\nfrom = "11-15"\nto = "03-15"\noffice_hours = ["09:00-12:00", "14:00-17:00"]\n'
+)
+
+
+def _local(*texts: str) -> np.ndarray:
+    return np.array(texts, dtype="datetime64[m]")
+
+
+def test_summer_and_winter_office_hours_run_the_clock_in_their_seasons(tmp_path):
+    """Worked out by hand: Thu 30 Apr 2026 17:00 + 4 working hours is 1 h that day (18:00 close),
+    then 1–5 May off (劳动节), then 3 h of Wed 6 May in summer hours from 08:00 = 11:00. A summer
+    day closes at 18:30 (N working days), a winter one (across the new year) at 17:00; 8 h from
+    Tue 15 Sep 16:00 run to 18:30 (2.5 h) and on into Wed 16 Sep: 08:00–12:00 (4 h) and 15:00–
+    16:30 (1.5 h)."""
+    path = tmp_path / "d.toml"
+    path.write_text(SUMMER, encoding="utf-8")
+    cal = SlaRules.from_file(path).calendar
+    assert [s.name for s in cal.seasons] == ["夏季作息", "冬季作息"]
+    due = cal.add_hours(_local("2026-04-30T17:00", "2026-09-15T16:00"), np.array([4.0, 8.0]))
+    assert due.astype(str).tolist() == ["2026-05-06T11:00", "2026-09-16T16:30"]
+    closes = cal.add_days(
+        _local("2026-07-01T10:00", "2026-12-30T10:00", "2026-10-12T10:00"), np.array([1, 1, 1])
+    )
+    assert closes.astype(str).tolist() == ["2026-07-02T18:30", "2026-12-31T17:00", "2026-10-13T18:00"]
+    # a summer day holds 7.5 office hours, a winter one 6, the others 7
+    minutes = cal.working_minutes(
+        _local("2026-07-02T00:00", "2027-01-05T00:00", "2026-10-13T00:00"),
+        _local("2026-07-03T00:00", "2027-01-06T00:00", "2026-10-14T00:00"),
+    )
+    assert minutes.tolist() == [450, 360, 420]
+
+
+def test_a_season_badly_written_says_what_to_fix(tmp_path):
+    for text, needle in (
+        (
+            '[[sla.seasons]]\nname = "夏季"\nfrom = "13-01"\nto = "09-30"\noffice_hours = ["08:00-12:00"]\n',
+            '"05-01"',
+        ),
+        ('[[sla.seasons]]\nname = "夏季"\nfrom = "05-01"\noffice_hours = ["08:00-12:00"]\n', "lacks to"),
+        (
+            '[[sla.seasons]]\nname = "夏季"\nfrom = "05-01"\nto = "09-30"\noffice_hours = ["18:00-08:00"]\n',
+            "run forward",
+        ),
+        ('[sla]\nseasons = "summer"\n', r"\[\[sla.seasons\]\]"),
+    ):
+        bad = tmp_path / "bad.toml"
+        bad.write_text(text, encoding="utf-8")
+        with pytest.raises(ConfigError, match=needle):
+            SlaRules.from_file(bad)

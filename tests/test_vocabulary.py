@@ -344,3 +344,17 @@ def test_every_suggestion_pasted_as_printed_files_the_text(tmp_path, text):
         path.write_text("\n".join(alternative) + "\n", encoding="utf-8")
         related = Vocabulary.from_file(path).category(text)
         assert related is not None and related.key in CATEGORIES and related.key != "other"
+
+
+def test_sla_show_lists_the_seasons_office_hours(tmp_path):
+    path = tmp_path / "d.toml"
+    path.write_text(
+        '[[sla.seasons]]\nname = "夏季作息"\nfrom = "05-01"\nto = "09-30"\noffice_hours = ["08:00-12:00", "15:00-18:30"]\n',
+        encoding="utf-8",
+    )
+    result = gridgov("sla", "show", district=path, url="postgresql://nobody@localhost/none")
+    assert result.returncode == 0, result.stderr
+    assert (
+        "office hours: 08:30-12:00, 14:30-18:00; 夏季作息 05-01 to 09-30: 08:00-12:00, 15:00-18:30;"
+        in result.stdout
+    )
