@@ -117,6 +117,16 @@ class SlaRules:
             out[has] = due / 1e6
         return out
 
+    def working_hours(self, starts: NDArray[np.float64], ends: NDArray[np.float64]) -> NDArray[np.float64]:
+        """Office hours (working days, the seasons' hours) from ``starts`` to ``ends`` (seconds
+        since 1970; NaN where either is missing), as deadlines in working hours count them."""
+        out = np.full(len(starts), np.nan)
+        has = ~np.isnan(starts) & ~np.isnan(ends)
+        if has.any():
+            minutes = self.calendar.working_minutes(_local_minutes(starts[has]), _local_minutes(ends[has]))
+            out[has] = minutes / 60.0
+        return out
+
     def warn_until(self, now: dt.datetime) -> dt.datetime:
         """The latest deadline a case open at ``now`` may have to be 临期 (due soon)."""
         due = self.after(np.array([now.timestamp()]), Deadline(self.warn_working_hours, "wh"))[0]
@@ -163,6 +173,12 @@ class SlaRules:
             raise ValueError(f"warn_working_hours = {warn!r} is not a number of working hours in (0, 200]")
         sign_off = Deadline.parse(table.get("sign_off", "2wh"))
         return cls(calendar=calendar, deadlines=deadlines, sign_off=sign_off, warn_working_hours=float(warn))
+
+
+def _local_minutes(seconds: NDArray[np.float64]) -> NDArray[np.datetime64]:
+    """Seconds since 1970 → Beijing local time (naive), to the minute."""
+    micros = np.round(seconds * 1e6).astype(np.int64) + _EIGHT_HOURS_US
+    return micros.astype("datetime64[us]").astype("datetime64[m]")
 
 
 def _seasons(value: Any) -> list[Mapping[str, Any]]:

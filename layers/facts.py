@@ -144,6 +144,8 @@ class Facts:
     departments: tuple[str, ...] = ()
     # when each case had to be signed for (``sla.sign_off`` after its report); see with_sign_off
     sign_due: NDArray[np.float64] | None = None
+    # office hours from registration (or report) to handled (or closed); NaN while not done
+    work_hours: NDArray[np.float64] | None = None
     # whether a delta may write past the end of these arrays' buffers (see apply)
     room: _Room | None = field(default=None, compare=False, repr=False)
     # which deltas made this copy from a full load (see layers/lineage.py); None: not followed
@@ -314,7 +316,7 @@ def apply(facts: Facts, changed: NDArray[np.int64], rows: dict[str, NDArray[Any]
     inside = pos < len(facts.ids)
     inside[inside] = facts.ids[pos[inside]] == changed[inside]
     old = pos[inside]
-    names = [n for n in (*columns(), *_DERIVED) if n in rows and getattr(facts, n) is not None]
+    names = [n for n in (*columns(), *DERIVED) if n in rows and getattr(facts, n) is not None]
     lineage = _followed(facts, changed, inside, old, names)
     updated = np.isin(rows["ids"], changed[inside])
     last = facts.ids[-1] if len(facts.ids) else np.iinfo(np.int64).min
@@ -411,17 +413,28 @@ def delta(
     arrays, texts = read_rows(conn, changed)
     facts, codes = _recode(facts, texts)
     if sla is not None:
-        arrays["sign_due"] = sla.sign_off_due(arrays["reported"])
+        arrays |= _clocked(sla, arrays)
     return apply(facts, changed, arrays | codes)
 
 
-_DERIVED = ("sign_due",)  # per-incident arrays computed here, not read
+DERIVED = ("sign_due", "work_hours")  # per-incident arrays computed here, not read
 
 
 def with_sign_off(facts: Facts, sla: SlaRules) -> Facts:
     """``facts`` with each case's sign-off deadline, ``sla.sign_off`` after its report (used only
-    for the sources in :attr:`Facts.signing_sources`)."""
-    return replace(facts, sign_due=sla.sign_off_due(facts.reported))
+    for the sources in :attr:`Facts.signing_sources`), and its handling time in office hours."""
+    columns_ = {"reported": facts.reported, "registered": facts.registered, "handled": facts.handled,
+                "closed": facts.closed}  # fmt: skip
+    clocked = _clocked(sla, columns_)
+    return replace(facts, sign_due=clocked["sign_due"], work_hours=clocked["work_hours"])
+
+
+def _clocked(sla: SlaRules, rows: dict[str, NDArray[Any]]) -> dict[str, NDArray[np.float64]]:
+    """What the SLA clock derives per incident: the sign-off deadline and the handling time in
+    office hours (from registration, or the report, to handled, or closed)."""
+    start = np.where(np.isnan(rows["registered"]), rows["reported"], rows["registered"])
+    done = np.where(np.isnan(rows["handled"]), rows["closed"], rows["handled"])
+    return {"sign_due": sla.sign_off_due(rows["reported"]), "work_hours": sla.working_hours(start, done)}
 
 
 # --- the cache ----------------------------------------------------------------------------------
@@ -510,7 +523,7 @@ class FactsCache:
 
 def equal(a: Facts, b: Facts) -> list[str]:
     """The arrays in which ``a`` and ``b`` differ (coded facts compared as their names)."""
-    out = [n for n in (*columns(), *_DERIVED) if n not in _CODED and not _same(getattr(a, n), getattr(b, n))]
+    out = [n for n in (*columns(), *DERIVED) if n not in _CODED and not _same(getattr(a, n), getattr(b, n))]
     for name, (_, attr) in _CODED.items():
         if _decoded(getattr(a, name), getattr(a, attr)) != _decoded(getattr(b, name), getattr(b, attr)):
             out.append(name)

@@ -11,7 +11,9 @@ For a period ``[a, b)`` and the clock ``t`` (now), over the incidents a filter s
 - 返工数 rework count = times sent back for rework, of incidents reported in the period;
 - 平均处置时长 average handling time = mean hours from registration (or the report, if never
   registered) to handled (or closed, if no handling time was recorded), of incidents handled
-  in the period.
+  in the period: in office hours (``handling_work_hours``, counted as deadlines in working
+  hours are: working days, office hours, the seasons' hours), which the screens show, and in
+  clock hours (``handling_hours``).
 
 12345's 三率, where the data has the lifecycle steps (see ``ingest/kinds/incident_events.py``),
 of incidents reported in the period:
@@ -88,6 +90,7 @@ class Indicators:
     overdue: int
     rework: int
     handling_hours: float | None
+    handling_work_hours: float | None = None  # None too when the facts carry no office hours
     sign_due: int = 0
     signed_on_time: int = 0
     callbacks: int = 0
@@ -158,6 +161,7 @@ def contributions(f: Facts, idx: NDArray[np.intp], p: Period) -> dict[str, NDArr
             "rework": np.where(in_p, f.rework[idx], 0),
             "handled": handled_in,
             "hours": np.where(handled_in, (done - start) / 3600.0, 0.0),
+            **_office_hours(f, idx, handled_in),
         },
     }
 
@@ -210,10 +214,22 @@ def indicators(f: Facts, idx: NDArray[np.intp], p: Period) -> Indicators:
     return Indicators(
         **{k: int(c[k].sum()) for k in COUNTS},
         handling_hours=float(c["hours"].sum()) / handled if handled else None,
+        handling_work_hours=_mean(float(c["work_hours"].sum()), int(c["work_timed"].sum())),
     )
 
 
-SUMMED = (*COUNTS, "handled", "hours")  # what unit_sums adds up per unit
+def _office_hours(f: Facts, idx: NDArray[np.intp], handled_in: NDArray[np.bool_]) -> dict[str, NDArray[Any]]:
+    """Handling time in office hours, of the handled incidents whose facts carry it."""
+    if f.work_hours is None:
+        return {"work_hours": np.zeros(len(idx)), "work_timed": np.zeros(len(idx), dtype=bool)}
+    return {"work_hours": np.where(handled_in, f.work_hours[idx], 0.0), "work_timed": handled_in}
+
+
+def _mean(total: float, count: int) -> float | None:
+    return total / count if count else None
+
+
+SUMMED = (*COUNTS, "handled", "hours", "work_hours", "work_timed")  # what unit_sums adds up per unit
 
 
 def unit_sums(
@@ -241,6 +257,7 @@ def of_sums(sums: dict[str, NDArray[np.float64]], unit: int) -> Indicators:
     return Indicators(
         **{k: round(at(k)) for k in COUNTS},
         handling_hours=at("hours") / handled if handled else None,
+        handling_work_hours=_mean(at("work_hours"), round(at("work_timed"))),
     )
 
 

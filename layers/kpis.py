@@ -66,7 +66,7 @@ KPIS: tuple[Kpi, ...] = (
     Kpi("new_today", "count", "reported", "today", "yesterday", "vs_yesterday", "down"),
     Kpi("overdue", "count", "overdue", "today", "yesterday", "vs_24h", "down"),
     _monthly("on_time_closure", "rate", "on_time_closure_rate", better="up"),
-    _monthly("handling_hours", "hours", "handling_hours", better="down", unit="hours"),
+    _monthly("handling_hours", "hours", "handling_work_hours", better="down", unit="work_hours"),
     *(_monthly(k, "rate", f"{k}_rate", better="up") for k in SERVICE_RATES),
 )
 BY_KEY = {k.key: k for k in KPIS}

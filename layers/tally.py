@@ -26,7 +26,7 @@ from typing import Any, cast
 import numpy as np
 from numpy.typing import NDArray
 
-from layers.facts import Facts, columns
+from layers.facts import DERIVED, Facts, columns
 from layers.lineage import CLOCKED, Changes, Lineage, TimeIndex, changes
 
 Sums = dict[str, NDArray[np.float64]]
@@ -108,7 +108,7 @@ def _before(facts: Facts, changed: Changes) -> Facts:
 
 def rows_like(facts: Facts, rows: dict[str, NDArray[Any]]) -> Facts:
     """Facts of just ``rows`` (every column), with the names and the 签收 sources of ``facts``."""
-    missing = [n for n in (*columns(), "sign_due") if n not in rows and getattr(facts, n) is not None]
+    missing = [n for n in (*columns(), *DERIVED) if n not in rows and getattr(facts, n) is not None]
     if missing:
         raise ValueError(f"rows lack {missing}")
     part: Facts = replace(cast(Any, facts), **rows, room=None, lineage=None)

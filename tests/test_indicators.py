@@ -12,7 +12,8 @@ from esda.getisord import G_Local
 from libpysal.weights import W, lat2W
 
 from geo import partitions
-from layers.facts import load
+from geo.sla import SlaRules
+from layers.facts import load, with_sign_off
 from layers.feeds import mask_phone
 from layers.hotspots import classify, gi_star, star_weights
 from layers.incident_filter import IncidentFilter
@@ -84,6 +85,18 @@ def test_each_indicator_over_a_month(hand):
     assert ind.on_time_closure_rate == 2 / 4  # A and E closed in time
     assert (ind.open, ind.overdue, ind.rework) == (2, 1, 1)  # C D open, C overdue, B reworked once
     assert ind.handling_hours == pytest.approx((23 + 48) / 2)  # A and B were handled in June
+    assert ind.handling_work_hours is None  # facts read without the office clock carry no office hours
+
+
+def test_handling_time_in_office_hours(hand):
+    """08:30–12:00 and 14:30–18:00 on working days (the default): A, Tue 2 Jun 10:00 → Wed 09:00,
+    is 2 + 3.5 + 0.5 = 6 office hours; B, Fri 5 Jun 09:30 → Sun 7 Jun 09:30, is 2.5 + 3.5 = 6
+    (the weekend is off); E, Wed 20 May 10:00 → Sat 30 May 10:00, is 5.5 + 7 working days × 7 = 54.5."""
+    facts = with_sign_off(load(hand), SlaRules())
+    june = indicators(facts, FILTER.rows(facts, with_time=False), Period.of(t("6-1", 0), t("7-1", 0), NOW))
+    may = indicators(facts, FILTER.rows(facts, with_time=False), Period.of(t("5-1", 0), t("6-1", 0), NOW))
+    assert (june.handling_work_hours, may.handling_work_hours) == (pytest.approx(6.0), pytest.approx(54.5))
+    assert june.handling_hours == pytest.approx(35.5)  # the clock hours stay beside them
 
 
 def test_indicators_by_unit_add_up_to_the_total(hand):
@@ -102,7 +115,7 @@ def test_a_rate_with_nothing_to_divide_is_unknown_not_zero(hand):
 
 
 def test_kpi_tiles_compare_with_the_right_periods(hand):
-    facts = load(hand)
+    facts = with_sign_off(load(hand), SlaRules())
     periods = period_indicators(tally(tile_counter(FILTER, now=NOW), facts, NOW.timestamp()).sums)
     assert periods["yesterday"].reported == 1  # D, reported yesterday before noon
     values = {tile.key: (tile.value, tile.previous) for tile in tiles(facts, FILTER, now=NOW)}
@@ -110,7 +123,7 @@ def test_kpi_tiles_compare_with_the_right_periods(hand):
     assert values["new_today"] == (0, 1)
     assert values["overdue"] == (1, 1)
     assert values["on_time_closure"] == (0.5, None)  # nothing fell due in May
-    assert values["handling_hours"] == (pytest.approx(35.5), pytest.approx(240.0))  # E: 10 days in May
+    assert values["handling_hours"] == (pytest.approx(6.0), pytest.approx(54.5))  # office hours, see above
 
 
 def test_each_kpi_tile_is_declared_once_and_the_wall_screen_builds_it_from_that(hand):
@@ -125,7 +138,7 @@ def test_each_kpi_tile_is_declared_once_and_the_wall_screen_builds_it_from_that(
             assert all(text(lang, w) for w in (k.key, k.compared, *([k.unit] if k.unit else [])))
     drawn = kpi_tiles([Tile("handling_hours", 12.25, 20.0), Tile("satisfaction", 0.925, 0.9), Tile("open", 1234, 1200)], "en")  # fmt: skip
     assert [_words(d) for d in drawn] == [
-        ["Avg handling time, this month", "12.2", "h", "▼ 7.8", " vs last month"],
+        ["Avg handling time, this month (office hours)", "12.2", "office h", "▼ 7.8", " vs last month"],
         ["Satisfaction rate, this month", "92.5%", "", "▲ 2.5 pt", " vs last month"],
         ["Open incidents", "1,234", "", "▲ 34", " vs 24 h ago"],
     ]

@@ -120,7 +120,7 @@ def _last_cell(row: Row, *, satisfaction: bool) -> html.Td:
     if satisfaction:
         rate = row.ind.satisfaction_rate
         return html.Td(_pct(rate), className=_rate_class(rate))
-    hours = row.ind.handling_hours
+    hours = row.ind.handling_work_hours
     return html.Td("—" if hours is None else f"{hours:.0f}")
 
 
