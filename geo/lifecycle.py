@@ -24,18 +24,18 @@ class Term:
 
     @property
     def names(self) -> tuple[str, ...]:
-        return tuple(_norm(t) for t in (self.key, self.zh, self.en, *self.aliases))
+        return tuple(term_key(t) for t in (self.key, self.zh, self.en, *self.aliases))
 
 
-def _norm(text: str) -> str:
+def term_key(text: str) -> str:
     return "".join(unicodedata.normalize("NFKC", text).lower().split()).replace("_", "").replace("-", "")
 
 
-def _index(terms: tuple[Term, ...]) -> Mapping[str, Term]:
+def index_terms(terms: tuple[Term, ...]) -> Mapping[str, Term]:
     return MappingProxyType({t.key: t for t in terms})
 
 
-STEPS: Mapping[str, Term] = _index(
+STEPS: Mapping[str, Term] = index_terms(
     (
         Term("registered", "受理", "registered", ("立案", "登记", "register", "accepted", "accept")),
         Term("signed", "签收", "signed for", ("接单", "签收确认", "sign", "signed", "signedfor")),
@@ -49,15 +49,15 @@ STEPS: Mapping[str, Term] = _index(
         Term("closed", "结案", "closed", ("归档", "关闭", "已结案", "close")),
     )
 )
-ANSWERS: Mapping[str, Term] = _index(
+ANSWERS: Mapping[str, Term] = index_terms(
     (
         Term("satisfied", "满意", "satisfied", ("非常满意", "很满意")),
         Term("basic", "基本满意", "basically satisfied", ("比较满意", "一般", "basic")),
         Term("dissatisfied", "不满意", "dissatisfied", ("非常不满意", "unsatisfied")),
     )
 )
-_YES = frozenset(_norm(t) for t in ("是", "已解决", "解决", "已办结", "yes", "y", "true", "1"))
-_NO = frozenset(_norm(t) for t in ("否", "未解决", "没有解决", "不解决", "no", "n", "false", "0"))
+_YES = frozenset(term_key(t) for t in ("是", "已解决", "解决", "已办结", "yes", "y", "true", "1"))
+_NO = frozenset(term_key(t) for t in ("否", "未解决", "没有解决", "不解决", "no", "n", "false", "0"))
 
 assert tuple(STEPS) == EVENT_KINDS and tuple(ANSWERS) == SATISFACTIONS  # one list, two views
 
@@ -72,17 +72,17 @@ _ANSWER_NAMES = _find(ANSWERS)
 
 def step(text: str) -> str | None:
     """The step a text names (受理, 签收, dispatched, …), or None."""
-    return _STEP_NAMES.get(_norm(text))
+    return _STEP_NAMES.get(term_key(text))
 
 
 def answer(text: str) -> str | None:
     """The satisfaction a callback answer names (满意, 基本满意, 不满意, …), or None."""
-    return _ANSWER_NAMES.get(_norm(text))
+    return _ANSWER_NAMES.get(term_key(text))
 
 
 def resolved(text: str) -> bool | None:
     """Whether a 是否解决 cell says yes (True), no (False), or neither (None)."""
-    key = _norm(text)
+    key = term_key(text)
     return True if key in _YES else False if key in _NO else None
 
 

@@ -188,6 +188,8 @@ class Incident(Base):
     deadline_at: Mapped[dt.datetime | None] = mapped_column(sa.DateTime(timezone=True))
     # the SLA rule that set deadline_at (e.g. '16wh'); NULL when the source gave the deadline
     deadline_rule: Mapped[str | None] = mapped_column(sa.Text)
+    nature: Mapped[str | None] = mapped_column(sa.Text)  # 诉求性质 (geo/natures.py)
+    urgency: Mapped[str | None] = mapped_column(sa.Text)  # 紧急程度 (geo/natures.py)
     rework_count: Mapped[int] = mapped_column(server_default="0")
     # derived from the case's incident_event history by the events ingest (migration 0016)
     signed_at: Mapped[dt.datetime | None] = mapped_column(sa.DateTime(timezone=True))  # first 签收

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -24,6 +24,8 @@ from numpy.typing import NDArray
 from geo.categories import CATEGORIES
 from geo.district_file import district_table
 from geo.errors import ConfigError
+from geo.lifecycle import Term
+from geo.natures import NATURES, URGENCIES, nature, urgency
 from geo.workcal import Season, WorkCalendar, parse_periods
 
 if TYPE_CHECKING:
@@ -64,22 +66,54 @@ class SlaRules:
     sign_off: Deadline = field(default_factory=lambda: Deadline(2, "wh"))
     # 临期预警: an open case due within this many working hours (and not yet overdue) is flagged
     warn_working_hours: float = 4.0
+    # 诉求性质 and 紧急程度 rules (keys of geo/natures.py): a case must meet every rule that
+    # applies to it, so its deadline is the earliest of its category's, nature's and urgency's
+    by_nature: Mapping[str, Deadline] = field(default_factory=dict)
+    by_urgency: Mapping[str, Deadline] = field(default_factory=dict)
 
     def rule(self, category: str) -> Deadline:
         return self.deadlines.get(category) or self.deadlines["other"]
 
-    def due(self, categories: pd.Series, starts: pd.Series) -> pd.Series:
-        """Deadlines (tz-aware, Beijing time) for cases of ``categories`` starting at ``starts``.
-        Computed on numpy arrays of naive Beijing time (China has no daylight saving)."""
+    def due(self, categories: pd.Series, starts: pd.Series, **dimensions: pd.Series | None) -> pd.Series:
+        """Deadlines (tz-aware, Beijing time) for cases of ``categories`` starting at ``starts``
+        (and of ``natures`` / ``urgencies``, keys or None: see :meth:`due_and_rule`)."""
+        return self.due_and_rule(categories, starts, **dimensions)[0]
+
+    def due_and_rule(
+        self,
+        categories: pd.Series,
+        starts: pd.Series,
+        *,
+        natures: pd.Series | None = None,
+        urgencies: pd.Series | None = None,
+    ) -> tuple[pd.Series, pd.Series]:
+        """Each case's deadline and the rule that set it: the earliest of its category's rule
+        ('16wh'), its nature's ('consult:1wd') and its urgency's ('urgent:4h'), where the district
+        sets one. Computed on numpy arrays of naive Beijing time (China has no daylight saving)."""
         local = (
             pd.to_datetime(starts, utc=True).dt.tz_convert(TZ).dt.tz_localize(None).to_numpy("datetime64[ns]")
         )
-        due = local.copy()
-        codes, texts = pd.factorize(self.rule_text(categories))  # hashing, not sorting strings
-        for k, text in enumerate(texts):
+        best, rule = self._due_of(self.rule_text(categories), local), self.rule_text(categories).to_numpy()
+        for keys, rules in ((natures, self.by_nature), (urgencies, self.by_urgency)):
+            if keys is None or not rules:
+                continue
+            texts = keys.map(lambda k, r=rules: f"{k}:{r[k]}" if k in r else None)
+            due = self._due_of(texts, local)
+            sooner = ~np.isnat(due) & (np.isnat(best) | (due < best))
+            best, rule = np.where(sooner, due, best), np.where(sooner, texts.to_numpy(), rule)
+        index = categories.index
+        return pd.Series(pd.DatetimeIndex(best).tz_localize(TZ), index=index), pd.Series(
+            rule, index=index, dtype=object
+        )
+
+    def _due_of(self, texts: pd.Series, local: NDArray[np.datetime64]) -> NDArray[np.datetime64]:
+        """``local`` plus each row's rule text ('16wh' or 'consult:1wd'; None: NaT)."""
+        due = np.full(len(local), np.datetime64("NaT"), dtype="datetime64[ns]")
+        codes, distinct = pd.factorize(texts)  # hashing, not sorting strings
+        for k, text in enumerate(distinct):
             rows = (codes == k) & ~np.isnat(local)
-            due[rows] = self._add(local[rows], Deadline.parse(text))
-        return pd.Series(pd.DatetimeIndex(due).tz_localize(TZ), index=categories.index)
+            due[rows] = self._add(local[rows], Deadline.parse(str(text).rpartition(":")[2]))
+        return due
 
     def rule_text(self, categories: pd.Series) -> pd.Series:
         """Each case's rule as text ('16wh'), looked up once per distinct category."""
@@ -172,7 +206,23 @@ class SlaRules:
         if isinstance(warn, bool) or not isinstance(warn, int | float) or not 0 < warn <= 200:
             raise ValueError(f"warn_working_hours = {warn!r} is not a number of working hours in (0, 200]")
         sign_off = Deadline.parse(table.get("sign_off", "2wh"))
-        return cls(calendar=calendar, deadlines=deadlines, sign_off=sign_off, warn_working_hours=float(warn))
+        return cls(calendar=calendar, deadlines=deadlines, sign_off=sign_off, warn_working_hours=float(warn),
+                   by_nature=_keyed(table.get("natures", {}), "natures", nature, NATURES),
+                   by_urgency=_keyed(table.get("urgency", {}), "urgency", urgency, URGENCIES))  # fmt: skip
+
+
+def _keyed(given: Any, name: str, find: Callable[[str], str | None], terms: Mapping[str, Term]) -> dict[str, Deadline]:  # fmt: skip
+    """``[sla.natures]`` / ``[sla.urgency]``: a deadline per term, named by key or Chinese name."""
+    if not isinstance(given, dict):
+        raise ValueError(f'[sla.{name}] must be a table like 咨询 = "1wd"')
+    out: dict[str, Deadline] = {}
+    for text, rule in given.items():
+        key = find(str(text))
+        if key is None:
+            known = ", ".join(f"{t.zh} ({t.key})" for t in terms.values())
+            raise ValueError(f"[sla.{name}] names {text!r}, which is none of {known}")
+        out[key] = Deadline.parse(rule)
+    return out
 
 
 def _local_minutes(seconds: NDArray[np.float64]) -> NDArray[np.datetime64]:

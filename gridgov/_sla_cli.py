@@ -6,6 +6,7 @@ import argparse
 from typing import Any
 
 from geo.db import checked_engine, database_url
+from geo.natures import NATURES, URGENCIES
 from geo.settings import Settings
 from geo.sla import UNITS, SlaRules
 from geo.vocabulary import Vocabulary
@@ -38,6 +39,12 @@ def _show(args: argparse.Namespace, settings: Settings) -> int:
     print(
         f"sign-off (签收) within {rules.sign_off} after the report; 临期 = due within {rules.warn_working_hours:g} working hours"
     )
+    for label, keyed, terms in (
+        ("诉求性质 nature", rules.by_nature, NATURES),
+        ("紧急程度 urgency", rules.by_urgency, URGENCIES),
+    ):
+        if keyed:
+            print(f"{label}: " + ", ".join(f"{terms[k].zh} ({k}) {rule}" for k, rule in keyed.items()))
     for key, category in vocabulary.categories.items():
         rule = rules.rule(key)
         aliases = f"; aliases {', '.join(category.aliases)}" if category.aliases else ""

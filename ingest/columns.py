@@ -41,6 +41,8 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
         "source_id",
     ),
     "category": ("诉求类型", "事件类型", "问题类型", "案件类型", "类型", "类别", "分类", "category", "type"),
+    "nature": ("诉求性质", "工单性质", "性质", "nature"),
+    "urgency": ("紧急程度", "紧急度", "缓急程度", "是否紧急", "优先级", "urgency", "priority"),
     "description": ("诉求内容", "事件描述", "问题描述", "反映内容", "内容", "描述", "description", "content"),
     "address": ("事发地址", "事件地址", "详细地址", "发生地点", "地址", "位置", "address", "location"),
     "lon": ("经度", "lng", "lon", "long", "longitude", "x坐标", "x"),

@@ -32,7 +32,7 @@ from geo.schema import EVENT_KINDS
 from ingest.upsert import STAGE, raw_connection
 
 TOUCHED = "incident_event_touched"
-_TOUCHED_TABLE = (
+TOUCHED_TABLE = (
     f"CREATE TEMP TABLE IF NOT EXISTS {TOUCHED} (inserted boolean, incident_id integer, incident_source text) "
     "ON COMMIT DROP"
 )
@@ -144,7 +144,7 @@ def _one(raw: psycopg.Connection[Any], query: str, params: tuple[Any, ...] | Non
 def merge_events(conn: Connection) -> tuple[int, int]:
     """Staged steps into incident_event: (inserted, updated); touched incidents noted in TOUCHED."""
     raw = raw_connection(conn)
-    raw.execute(_TOUCHED_TABLE)
+    raw.execute(TOUCHED_TABLE)
     raw.execute(_MERGE)
     inserted, total = _one(raw, f"SELECT count(*) FILTER (WHERE inserted), count(*) FROM {TOUCHED}")  # noqa: S608 (constants only)
     return int(inserted), int(total) - int(inserted)
@@ -164,7 +164,7 @@ def rederive(conn: Connection, *, source: str, tickets: list[str]) -> int:
     raw = raw_connection(conn)
     if not tickets or not _one(raw, _HAS_EVENTS, (source,))[0]:
         return 0
-    raw.execute(_TOUCHED_TABLE)
+    raw.execute(TOUCHED_TABLE)
     raw.execute(_RELOADED, (tickets, source))
     return derive(conn)[0]
 

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 import pandas as pd
 from sqlalchemy.engine import Connection
 
 from geo.categories import FALLBACK
+from geo.natures import nature, urgency
 from ingest.fields import Field
 from ingest.kinds import IngestKind, JobContext, register
 from ingest.kinds._duplicates import KEEP, link_duplicates, prepare_links
@@ -25,6 +28,8 @@ LABELS = {
 FIELDS = (
     Field("source_id", required=True, label="工单编号"),
     Field("category", label="诉求类型"),
+    Field("nature", label="诉求性质"),
+    Field("urgency", label="紧急程度"),
     Field("description", label="诉求内容"),
     Field("reporter_phone", label="来电号码"),
     *(Field(step, "datetime", required=step == "reported_at", label=LABELS[step]) for step in STEPS),
@@ -35,6 +40,8 @@ COLUMNS = (
     "source",
     "source_id",
     "category",
+    "nature",
+    "urgency",
     "description",
     "reporter_phone",
     *STEPS,
@@ -69,6 +76,24 @@ def _categories(frame: pd.DataFrame, ctx: JobContext) -> pd.Series:
     return out.fillna(FALLBACK).astype(object)
 
 
+def _terms(frame: pd.DataFrame, column: str, find: Callable[[str], str | None], ctx: JobContext) -> pd.Series:
+    """Keys of ``geo/natures.py`` for a 诉求性质 / 紧急程度 column; a text none names loads as
+    unknown (None), counted in the job's report (the case is still loaded)."""
+    if column not in frame:
+        return pd.Series(None, index=frame.index, dtype=object)
+    raw = frame[column]
+    codes, distinct = pd.factorize(raw)
+    keys = np.array([find(str(t)) for t in distinct] + [None], dtype=object)
+    out = pd.Series(keys[codes], index=raw.index, dtype=object)
+    unknown = int((out.isna() & raw.notna()).sum())
+    if unknown:
+        ctx.notes[f"{_TERM_LABELS[column]} not recognised → unknown ({column})"] += unknown
+    return out
+
+
+_TERM_LABELS = {"nature": "诉求性质 (咨询/求助/投诉/举报/建议)", "urgency": "紧急程度 (一般/紧急/特急)"}
+
+
 def _order_reason(frame: pd.DataFrame) -> pd.Series:
     """A step dated before an earlier one means the export is wrong: say which."""
     reason = pd.Series(None, index=frame.index, dtype=object)
@@ -87,10 +112,13 @@ def build(frame: pd.DataFrame, ctx: JobContext) -> pd.DataFrame:
         if column in frame:
             out[column] = frame[column]
     out["category"] = _categories(frame, ctx)
+    out["nature"], out["urgency"] = (
+        _terms(frame, "nature", nature, ctx),
+        _terms(frame, "urgency", urgency, ctx),
+    )
     start = frame["registered_at"] if "registered_at" in frame else frame["reported_at"]
     start = start.fillna(frame["reported_at"])
-    due = ctx.sla.due(out["category"], start)
-    rule = ctx.sla.rule_text(out["category"])
+    due, rule = ctx.sla.due_and_rule(out["category"], start, natures=out["nature"], urgencies=out["urgency"])
     if "deadline_at" in frame:  # the source's own deadline wins; the rule is kept only where it set one
         given = frame["deadline_at"]
         due, rule = given.where(given.notna(), due), rule.where(given.isna(), None)
