@@ -292,6 +292,7 @@ class InspectionTarget(Base):
     risk_level: Mapped[int] = mapped_column(server_default="1")  # 1 low … 3 high
     interval_days: Mapped[int] = mapped_column(server_default="30")
     attributes: Mapped[dict[str, Any]] = mapped_column(JSONB, server_default=sa.text("'{}'::jsonb"))
+    closed_at: Mapped[dt.datetime | None] = mapped_column(sa.DateTime(timezone=True))  # 取缔 / 关停
     street_id: Mapped[int | None] = _fk("street")
     community_id: Mapped[int | None] = _fk("community")
     grid_id: Mapped[int | None] = _fk("grid")
@@ -310,6 +311,7 @@ class Inspection(Base):
     inspected_at: Mapped[dt.datetime] = mapped_column(sa.DateTime(timezone=True), index=True)
     inspector: Mapped[str | None] = mapped_column(sa.Text)
     passed: Mapped[bool] = mapped_column()
+    outcome: Mapped[str] = mapped_column(sa.Text, server_default="passed")  # layers/visits.OUTCOMES
     findings: Mapped[list[str]] = mapped_column(JSONB, server_default=sa.text("'[]'::jsonb"))
     rectify_deadline: Mapped[dt.date | None] = mapped_column(sa.Date)
     rectified_at: Mapped[dt.datetime | None] = mapped_column(sa.DateTime(timezone=True))

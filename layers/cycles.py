@@ -20,7 +20,7 @@ _VISITED = """
 SELECT t.id, t.name, t.kind, EXISTS (
     SELECT 1 FROM inspection i WHERE i.target_id = t.id AND i.inspected_at >= :start AND i.inspected_at < :until
 ) AS visited
-FROM inspection_target t WHERE t.street_id = :street AND t.kind = :kind ORDER BY t.id
+FROM inspection_target t WHERE t.street_id = :street AND t.kind = :kind AND t.closed_at IS NULL ORDER BY t.id
 """
 _BEIJING = dt.timezone(dt.timedelta(hours=8))
 

@@ -34,7 +34,7 @@ LEFT JOIN LATERAL (
            count(*) FILTER (WHERE rectify_deadline < :today) AS late
     FROM inspection WHERE target_id = t.id AND rectify_deadline IS NOT NULL AND rectified_at IS NULL
 ) r ON true
-WHERE t.street_id = :street AND (cardinality(CAST(:kinds AS text[])) = 0 OR t.kind = ANY(CAST(:kinds AS text[])))
+WHERE t.street_id = :street AND t.closed_at IS NULL AND (cardinality(CAST(:kinds AS text[])) = 0 OR t.kind = ANY(CAST(:kinds AS text[])))
 ORDER BY t.id
 """
 _INCIDENTS = """

@@ -24,7 +24,13 @@ FITTED = f"""() => {{
     if (!m || !m.fit || !sub || !sub._subplot) return false;
     return (gd._gridgovFit || '').startsWith(gd.layout.uirevision + '|' + m.fit.join(',') + '@');
 }}"""
-HOVERED = f"() => ({GD}._hoverdata || []).some(p => p.curveNumber === 2)"  # a unit one level down
+# the unit one level down, not a neighbour (nor an incident's dot lying on it)
+HOVERED = (
+    f"unit => ({GD}._hoverdata || []).some(p => p.curveNumber === 2 && String(p.location) === String(unit))"
+)
+# where the pointer tries, in screen pixels from the unit's inner point: an incident's dot may sit
+# on that point (a case placed at the street's own point), and a person moves off it
+NUDGES = ((0, 0), (1, 0), (30, 0), (-30, 0), (0, 30), (0, -30), (30, 30), (-30, -30), (30, -30), (-30, 30))
 FITS_BOX = f"""([bw, bs, be, bn]) => {{
     const b = {GD}._fullLayout.map._subplot.map.getBounds();
     const [w, s, e, n] = [b.getWest(), b.getSouth(), b.getEast(), b.getNorth()];
@@ -73,7 +79,7 @@ def units(demo):
         s=street[0],
     )[0]  # fmt: skip
     grid = all_rows(demo, f"SELECT id, {_UNIT} FROM grid WHERE valid_to IS NULL AND community_id = :c ORDER BY ST_Area(geom) DESC, code LIMIT 1", c=community[0])[0]  # fmt: skip
-    return [(None, tuple(district))] + [(tuple(u[1:3]), tuple(u[3:])) for u in (street, community, grid)]
+    return [(None, tuple(district))] + [((u[0], *u[1:3]), tuple(u[3:])) for u in (street, community, grid)]
 
 
 def _check_fit(page, box, where):
@@ -88,14 +94,17 @@ def _check_fit(page, box, where):
 
 
 def _click_down(page, click):
-    """Click the unit at ``click`` (lon, lat) on the map: the breadcrumb grows one level."""
+    """Click the unit ``click`` (id, lon, lat of a point inside it) on the map: the breadcrumb
+    grows one level."""
+    unit, lonlat = click[0], list(click[1:])
     crumbs = page.evaluate(CRUMBS)
     page.wait_for_function(IDLE, timeout=60_000)
-    for nudge in range(20):  # Plotly clicks what the pointer hovers: wait for the hover, and
-        x, y = page.evaluate(PROJECT, list(click))  # move again if a figure or fit came between
-        page.mouse.move(x + nudge % 2, y)
+    for dx, dy in NUDGES * 2:  # Plotly clicks what the pointer hovers: wait for the hover, and
+        x, y = page.evaluate(PROJECT, lonlat)  # move again if a figure or fit came between
+        x, y = x + dx, y + dy
+        page.mouse.move(x, y)
         try:
-            page.wait_for_function(HOVERED, timeout=3_000)
+            page.wait_for_function(HOVERED, arg=unit, timeout=3_000)
             break
         except PlaywrightTimeout:
             page.wait_for_function(IDLE, timeout=60_000)

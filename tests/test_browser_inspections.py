@@ -105,9 +105,17 @@ def test_plan_a_street_pin_a_target_replan_and_export(accounts, planner, tmp_pat
         page.click("#ins-r-save")
         assert "检查人" in page.wait_for_selector("#ins-r-message .ins-error").inner_text()
         page.fill("#ins-r-inspector", "王五")
+        # the target's checklist: one item with a problem, put right on the spot (当场整改)
+        item = page.wait_for_selector("#ins-r-checks input[type=checkbox]").get_attribute("value")
+        page.check(f"#ins-r-checks input[value='{item}']")
+        page.check("#ins-r-outcome input[value='fixed']")
         page.click("#ins-r-save")
         ok = page.wait_for_selector("#ins-r-message .ins-ok")
         assert "已保存" in ok.inner_text() and ok.is_visible()
+        page.wait_for_function(
+            "() => document.querySelector('#ins-r-history').innerText.includes('当场整改')"
+        )
+        assert item in page.inner_text("#ins-r-history") and "王五" in page.inner_text("#ins-r-history")
 
         # the offline map export
         with page.expect_download() as download:

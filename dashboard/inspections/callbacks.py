@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping
+from dataclasses import replace
 from typing import Any
 
 import shapely.geometry
@@ -31,7 +32,7 @@ from layers.export_heading import heading_of
 from layers.network import NetworkCache
 from layers.plan import plan_from_dict, plan_to_dict
 from layers.plan_export import plan_heading, plan_html, plan_print, plan_workbook
-from layers.visits import VisitRecord, record_visit
+from layers.visits import VisitRecord, history, record_visit, target_kind
 
 BEIJING = dt.timezone(dt.timedelta(hours=8))
 PLAN_OUTPUTS = (
@@ -153,6 +154,7 @@ def register_inspection_callbacks(
         Output(L.R_MESSAGE, "children"), Output(L.SAVED, "data"),
         Input(L.R_SAVE, "n_clicks"),
         State(L.R_TARGET, "value"), State(L.R_OUTCOME, "value"), State(L.R_DATE, "date"), State(L.R_DUE, "date"),
+        State(L.R_CHECKS, "value"),
         State(L.R_INSPECTOR, "value"), State(L.R_NOTES, "value"), State(L.SAVED, "data"), State(L.R_TARGET, "options"),
         prevent_initial_call=True,
     )  # fmt: skip
@@ -162,19 +164,44 @@ def register_inspection_callbacks(
         outcome: Any,
         day: Any,
         due: Any,
+        failed: Any,
         inspector: Any,
         notes: Any,
         saved: Any,
         targets: Any,
     ) -> tuple[Any, Any]:
         try:
-            record = _record(target, outcome, day, due, inspector, notes)
+            record = replace(_record(target, outcome, day, due, inspector, notes), failed=_items(failed))
             with engine.begin() as conn:
-                visit = record_visit(conn, record, recheck_days=settings.recheck_days)
+                kind = target_kind(conn, record.target)
+                checks = kinds[kind].checks if kind is not None and kind in kinds else ()
+                visit = record_visit(conn, record, recheck_days=settings.recheck_days, checks=checks)
                 trail.record_in(conn, "change", what="inspection visit", visit=visit, target=record.target)
         except InputError as exc:
             return L.refused(str(exc)), no_update
         return L.saved(_label(targets, record.target), record.at.date().isoformat()), (saved or 0) + 1
+
+    @app.callback(
+        Output(L.R_CHECKS, "options"), Output(L.R_CHECKS, "value"), Output(L.R_HISTORY, "children"),
+        Input(L.R_TARGET, "value"), Input(L.SAVED, "data"),
+    )  # fmt: skip
+    def checklist(target: Any, _saved: Any) -> tuple[Any, Any, Any]:
+        """The chosen target's checklist (its kind's), none ticked, and its latest visits; the
+        row scope decides which targets an account sees."""
+        if not isinstance(target, int):
+            return [], [], []
+        with engine.connect() as conn:
+            kind = target_kind(conn, target)
+            visits = history(conn, target) if kind is not None else []
+        checks = kinds[kind].checks if kind is not None and kind in kinds else ()
+        return [{"label": c, "value": c} for c in checks], [], L.visit_history(visits)
+
+
+def _items(value: Any) -> tuple[str, ...]:
+    """The ticked checklist items, as sent (checked against the kind's list on saving)."""
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value) or len(value) > 100:
+        raise InputError("the checklist sent is not a list of items")
+    return tuple(value)
 
 
 _ACTIONS = {L.PIN: PIN, L.DROP: DROP, L.CLEAR: CLEAR, L.CONFIRM: DROP}

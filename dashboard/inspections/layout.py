@@ -31,10 +31,12 @@ GRID, MAP, SUMMARY, COVERAGE, MESSAGE, PLAN = (
 EXPORT_HTML, EXPORT_XLSX, EXPORT_PRINT, DOWNLOAD = (
     P + k for k in ("export-html", "export-xlsx", "export-print", "download")
 )
-R_TARGET, R_OUTCOME, R_DATE, R_DUE, R_INSPECTOR, R_NOTES, R_SAVE, R_MESSAGE, SAVED = (
+R_TARGET, R_CHECKS, R_HISTORY, R_OUTCOME, R_DATE, R_DUE, R_INSPECTOR, R_NOTES, R_SAVE, R_MESSAGE, SAVED = (
     P + k
     for k in (
         "r-target",
+        "r-checks",
+        "r-history",
         "r-outcome",
         "r-date",
         "r-due",
@@ -224,6 +226,13 @@ def record_form(*, today: dt.date) -> html.Div:
         [
             html.H3(tr("记录检查", "Record a visit")),
             dcc.Dropdown(id=R_TARGET, options=[], placeholder="对象 target"),
+            html.Div(id=R_HISTORY, className="ins-history"),
+            html.Fieldset(
+                [
+                    html.Legend(tr("检查项：勾选有问题的项", "Checklist: tick the items with a problem")),
+                    dcc.Checklist(id=R_CHECKS, options=[], value=[], className="ins-checks"),
+                ]
+            ),
             dcc.RadioItems(id=R_OUTCOME, options=outcomes, value="passed", inline=True),
             html.Label(
                 [
@@ -246,6 +255,21 @@ def record_form(*, today: dt.date) -> html.Div:
         ],
         className="ins-record",
     )
+
+
+def visit_history(visits: list[dict[str, Any]]) -> list[Any]:
+    """The target's latest visits under its name: date, result, who, the items with a problem."""
+    if not visits:
+        return [html.Small(tr("尚无检查记录", "No visit recorded yet"), className="muted")]
+    rows = []
+    for v in visits:
+        zh, en = OUTCOMES.get(str(v["outcome"]), (str(v["outcome"]), str(v["outcome"])))
+        problems = [
+            f["item"] for f in v.get("findings") or [] if isinstance(f, dict) and not f.get("ok", True)
+        ]
+        rows.append(html.Li([f"{v['inspected_at']:%Y-%m-%d} ", html.B(tr(zh, en)), f" · {v['inspector'] or '—'}",
+                             html.Span(" · " + "、".join(problems), className="bad") if problems else ""]))  # fmt: skip
+    return [html.Small(tr("最近检查", "Latest visits")), html.Ul(rows)]
 
 
 def saved(target: str, day: str) -> html.Div:

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 import sqlalchemy as sa
+from sqlalchemy.engine import Connection
 
+from geo.visit_outcomes import OUTCOMES, outcome
 from ingest.fields import Field
 from ingest.kinds import IngestKind, JobContext, register
 from ingest.kinds._common import start_frame
@@ -16,6 +19,7 @@ COLUMNS = (
     "inspected_at",
     "inspector",
     "passed",
+    "outcome",
     "findings",
     "rectify_deadline",
     "rectified_at",
@@ -55,7 +59,46 @@ def build(frame: pd.DataFrame, ctx: JobContext) -> pd.DataFrame:
     )
     if late is not None:
         out.loc[late & out["reason"].isna(), "reason"] = "整改时间早于检查时间 (rectified before inspected)"
+    out["outcome"], reason = _outcomes(frame)
+    out.loc[reason.notna() & out["reason"].isna(), "reason"] = reason
     return out
+
+
+def _outcomes(frame: pd.DataFrame) -> tuple[pd.Series, pd.Series]:
+    """Each visit's outcome: the 处理结果 column's (合格, 当场整改, 取缔 …) or, without one, passed or
+    (not passed) a rectification with a due date, else a hazard; and why a row cannot say."""
+    passed = frame["passed"].astype("boolean")
+    due = (
+        frame["rectify_deadline"].notna()
+        if "rectify_deadline" in frame
+        else pd.Series(False, index=frame.index)
+    )
+    derived = pd.Series(
+        np.where(passed.fillna(False), "passed", np.where(due, "rectify", "hazard")), index=frame.index
+    )
+    reason = pd.Series(None, index=frame.index, dtype=object)
+    if "outcome" not in frame:
+        return derived, reason
+    text = frame["outcome"]
+    given = text.map(lambda t: outcome(str(t)) if pd.notna(t) else None)
+    unknown = text.notna() & given.isna()
+    reason[unknown] = "处理结果「" + text[unknown].astype(str) + f"」无法识别 (one of {_NAMES})"
+    clash = given.notna() & passed.notna() & ((given == "passed") != passed.fillna(False))
+    reason[clash & reason.isna()] = "是否合格与处理结果矛盾 (passed and outcome disagree)"
+    return given.where(given.notna(), derived), reason
+
+
+_NAMES = "、".join(t.zh for t in OUTCOMES.values())
+_CLOSE_SITES = """
+UPDATE inspection_target t SET closed_at = c.at
+FROM (SELECT target_id, min(inspected_at) AS at FROM inspection WHERE outcome = 'closed' GROUP BY 1) c
+WHERE t.id = c.target_id AND t.closed_at IS NULL
+"""
+
+
+def _close_sites(conn: Connection, run_id: int, ctx: JobContext) -> None:
+    """Sites a ledger says were closed down (取缔 / 关停) leave the register and the rounds."""
+    ctx.notes["sites closed down (取缔/关停)"] += conn.execute(sa.text(_CLOSE_SITES)).rowcount
 
 
 register(
@@ -74,6 +117,11 @@ register(
             Field("inspected_at", "datetime", required=True, label="检查时间"),
             Field("inspector", label="检查人"),
             Field("passed", "bool", required=True, label="是否合格"),
+            Field(
+                "outcome",
+                label="处理结果",
+                headers=("处理结果", "处置结果", "处理方式", "处置情况", "outcome"),
+            ),
             Field("findings", "list", label="发现问题"),
             Field("rectify_deadline", "date", label="整改期限"),
             Field("rectified_at", "datetime", label="整改完成时间"),
@@ -81,6 +129,7 @@ register(
         geometry="none",
         columns=COLUMNS,
         build=build,
+        after=_close_sites,
         locate=False,
     )
 )
