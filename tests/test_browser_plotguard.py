@@ -11,8 +11,8 @@ from tests.browser import signed_in, wait_map_idle
 
 pytestmark = pytest.mark.browser
 
-# a copy of the wall screen's map drawn in full, then drawn again (``how``) and purged at once
-START = """async how => {
+# a page's race: a div of the map's size on the page, and the errors the page raises meanwhile
+RACE = """
     const src = document.querySelector('#m-map .js-plotly-plot');
     const race = window.gridgovRace = {errors: [], settled: false};
     const keep = e => race.errors.push(String(e.reason || e.message));
@@ -21,7 +21,12 @@ START = """async how => {
     race.div = document.createElement('div');
     race.div.style.cssText = 'width:600px;height:400px;position:fixed;left:0;top:0';
     document.body.appendChild(race.div);
-    await Plotly.newPlot(race.div, src.data, src.layout);
+"""
+# a copy of the wall screen's map drawn in full, then drawn again (``how``) and purged at once
+START = (
+    """async how => {"""
+    + RACE
+    + """    await Plotly.newPlot(race.div, src.data, src.layout);
     const drawing = how === 'react'
         ? Plotly.react(race.div, {data: src.data, layout: {...src.layout, map: {...src.layout.map, zoom: 12}}})
         : Plotly.restyle(race.div, {'marker.size': 12}, [3]);
@@ -29,6 +34,7 @@ START = """async how => {
     Plotly.purge(race.div);
     return race.div._fullLayout !== undefined;  // still drawn: the purge waits
 }"""
+)
 PURGED = "() => window.gridgovRace.div._fullLayout === undefined && !window.gridgovRace.div.data"
 # another map drawn in full and idle: the first one's map work has run by then
 ANOTHER = """async () => {
@@ -58,16 +64,10 @@ def test_a_map_purged_while_it_draws_is_purged_after_the_draw_and_raises_nothing
 # a copy of the map whose first draw is still running when it is taken off the page unpurged (as
 # dcc.Graph leaves a graph that has not plotted yet), with a next figure queued behind that draw
 # reaching for the graph's element as dcc.Graph does (its ref is null once unmounted)
-UNMOUNTED = """async () => {
-    const src = document.querySelector('#m-map .js-plotly-plot');
-    const race = window.gridgovRace = {errors: [], settled: false};
-    const keep = e => race.errors.push(String(e.reason || e.message));
-    window.addEventListener('unhandledrejection', keep);
-    window.addEventListener('error', keep);
-    race.div = document.createElement('div');
-    race.div.style.cssText = 'width:600px;height:400px;position:fixed;left:0;top:0';
-    document.body.appendChild(race.div);
-    let ref = race.div;
+UNMOUNTED = (
+    """async () => {"""
+    + RACE
+    + """    let ref = race.div;
     Plotly.newPlot(race.div, src.data, src.layout).then(() => {
         race.settled = true;
         ref.classList.add('dash-graph--pending');
@@ -76,6 +76,7 @@ UNMOUNTED = """async () => {
     ref = null;
     return race.div._fullLayout !== undefined;
 }"""
+)
 
 
 def test_a_map_taken_off_the_page_during_its_first_draw_ends_with_it_and_raises_nothing(
