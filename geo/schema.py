@@ -332,6 +332,8 @@ class ServicePoint(Base):
     address: Mapped[str | None] = mapped_column(sa.Text)
     opening_hours: Mapped[str | None] = mapped_column(sa.Text)
     staff: Mapped[int | None] = mapped_column()
+    opened_on: Mapped[dt.date | None] = mapped_column(sa.Date)  # 启用日期 (none: always served)
+    closed_on: Mapped[dt.date | None] = mapped_column(sa.Date)  # 停用日期: no longer serving from this day
     street_id: Mapped[int | None] = _fk("street")
     community_id: Mapped[int | None] = _fk("community")
     geom: Mapped[Any] = _geom("POINT")

@@ -4,6 +4,7 @@ have no point of a kind of their own (seed 004's measure: "每个街道、社区
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Sequence
 
 import pandas as pd
@@ -13,7 +14,11 @@ from sqlalchemy.engine import Connection
 from geo.results import result_frame
 
 _KINDS = sa.text("SELECT DISTINCT kind FROM service_point ORDER BY 1")
-_POINTS = sa.text("SELECT id, name, ST_X(geom), ST_Y(geom) FROM service_point WHERE kind = :k ORDER BY id")
+# serving on :on: opened on or before it (or not known), not closed on or before it
+_SERVING = "(p.opened_on IS NULL OR p.opened_on <= :on) AND (p.closed_on IS NULL OR p.closed_on > :on)"
+_POINTS = sa.text(
+    f"SELECT id, name, ST_X(geom), ST_Y(geom) FROM service_point p WHERE kind = :k AND {_SERVING} ORDER BY id"  # noqa: S608 (constants)
+)
 # one office per community or village: its first point at that level, labelled "point · community"
 _OFFICES = sa.text("""
 SELECT DISTINCT ON (p.community_id) p.name || ' · ' || c.name, ST_X(p.geom), ST_Y(p.geom)
@@ -23,21 +28,23 @@ WHERE p.level IN ('community', 'village') ORDER BY p.community_id, p.id""")
 
 # current streets without a street-level point of the kind inside them, and current communities
 # or villages (by the levels asked) without a community- or village-level point inside them
-_WITHOUT = sa.text("""
+_WITHOUT = sa.text(f"""
 SELECT 'street' AS level, s.id, s.name, s.name AS street FROM street s
 WHERE s.valid_to IS NULL AND 'street' = ANY(CAST(:levels AS text[])) AND NOT EXISTS (
-  SELECT 1 FROM service_point p WHERE p.kind = :k AND p.level = 'street' AND p.street_id = s.id)
+  SELECT 1 FROM service_point p WHERE p.kind = :k AND p.level = 'street' AND p.street_id = s.id AND {_SERVING})
 UNION ALL
 SELECT c.kind, c.id, c.name, s.name FROM community c JOIN street s ON s.id = c.street_id
 WHERE c.valid_to IS NULL AND c.kind = ANY(CAST(:levels AS text[])) AND NOT EXISTS (
-  SELECT 1 FROM service_point p WHERE p.kind = :k AND p.level IN ('community', 'village') AND p.community_id = c.id)
-ORDER BY 1 DESC, 4, 3""")
+  SELECT 1 FROM service_point p WHERE p.kind = :k AND p.level IN ('community', 'village') AND p.community_id = c.id
+  AND {_SERVING})
+ORDER BY 1 DESC, 4, 3""")  # noqa: S608 (constants)
 
 
-def units_without(conn: Connection, kind: str, *, levels: Sequence[str]) -> pd.DataFrame:
+def units_without(conn: Connection, kind: str, *, levels: Sequence[str], on: dt.date) -> pd.DataFrame:
     """The current units at ``levels`` ("street", "community", "village") that have no point of
-    ``kind`` of their own: level, id, name, street (streets first, then by street and name)."""
-    frame = result_frame(conn.execute(_WITHOUT, {"k": kind, "levels": list(levels)}))
+    ``kind`` of their own serving ``on``: level, id, name, street (streets first, then by street
+    and name)."""
+    frame = result_frame(conn.execute(_WITHOUT, {"k": kind, "levels": list(levels), "on": on}))
     return frame.set_axis(["level", "id", "name", "street"], axis=1)
 
 
@@ -46,9 +53,11 @@ def kinds(conn: Connection) -> list[str]:
     return [str(k) for k in conn.execute(_KINDS).scalars()]
 
 
-def points_of(conn: Connection, kind: str) -> pd.DataFrame:
-    """The points of ``kind``: id, name, lon, lat (by id)."""
-    return result_frame(conn.execute(_POINTS, {"k": kind})).set_axis(["id", "name", "lon", "lat"], axis=1)
+def points_of(conn: Connection, kind: str, *, on: dt.date) -> pd.DataFrame:
+    """The points of ``kind`` serving ``on`` (see ``service_point.opened_on``): id, name, lon,
+    lat (by id)."""
+    frame = result_frame(conn.execute(_POINTS, {"k": kind, "on": on}))
+    return frame.set_axis(["id", "name", "lon", "lat"], axis=1)
 
 
 def community_offices(conn: Connection) -> list[tuple[str, float, float]]:

@@ -6,6 +6,7 @@ with its title block, and the apply buttons."""
 from __future__ import annotations
 
 import base64
+import datetime as dt
 import io
 import json
 from dataclasses import replace
@@ -30,6 +31,8 @@ from layers.service_points import points_of, units_without
 from tests.auth import client_for
 from tests.callbacks import callback_request, page_values
 from tests.sql import all_rows
+
+ON = dt.date(2026, 12, 1)  # the demo's points carry no dates: any day
 
 
 def test_the_unit_switch_converts_the_number():
@@ -147,10 +150,10 @@ def test_the_units_without_a_point_of_their_own_equal_sql(demo):
     community or village one of its own level inside it; the demo's employment points cover every
     unit, its 新时代文明实践站 only some (SQL written here, as the set difference)."""
     with demo.connect() as conn:
-        assert units_without(conn, "employment", levels=LEVELS).empty
-        missing = units_without(conn, "civilisation", levels=LEVELS)
-        streets_only = units_without(conn, "civilisation", levels=("street",))
-        nothing = units_without(conn, "civilisation", levels=())
+        assert units_without(conn, "employment", levels=LEVELS, on=ON).empty
+        missing = units_without(conn, "civilisation", levels=LEVELS, on=ON)
+        streets_only = units_without(conn, "civilisation", levels=("street",), on=ON)
+        nothing = units_without(conn, "civilisation", levels=(), on=ON)
     expected = set(
         all_rows(
             demo,
@@ -173,7 +176,7 @@ def test_coverage_of_the_demo_stands_when_every_building_moves_a_millimetre(demo
     by a millimetre (each way) changes no building's coverage at 300, 500 or 1,000 m."""
     with demo.connect() as conn:
         network, demand = Network.load(conn), Demand.load(conn)
-        points = points_of(conn, "civilisation")[["lon", "lat"]].to_numpy(float)
+        points = points_of(conn, "civilisation", on=ON)[["lon", "lat"]].to_numpy(float)
     for metres in (300, 500, 1000):
         base = coverage(network, demand, points, max_walk_m=metres).covered
         assert 0 < base.sum() < len(base)

@@ -22,6 +22,7 @@ from dashboard.coverage.views import (
     CoverageView,
     WhatIf,
     base_share,
+    beijing_today,
     coverage_view,
     suggestions,
     threshold_m,
@@ -88,33 +89,32 @@ def register_coverage_callbacks(
         with engine.connect() as conn:
             return set(kinds(conn))
 
-    def view(kind: Any, value: Any, unit: Any, what_if: Any) -> Any:
+    def view(kind: Any, value: Any, unit: Any, what_if: Any, on: Any) -> Any:
         kind_ = _kind(kind, types, known_kinds())
         with engine.connect() as conn:
-            return coverage_view(
-                conn, cache, kind=kind_, metres=threshold_m(value, unit), what_if=WhatIf.parse(what_if)
-            )
+            return coverage_view(conn, cache, kind=kind_, metres=threshold_m(value, unit),
+                                 what_if=WhatIf.parse(what_if), on=as_of(on))  # fmt: skip
 
     @app.callback(
         Output(L.KPIS, "children"), Output(L.MAP, "figure"), Output(L.WORST, "children"), Output(L.STREETS, "children"),
         Output(L.MESSAGE, "children"),
         Input(L.TYPE, "value"), Input(L.VALUE, "value"), Input(L.UNIT, "value"), Input(L.WHATIF, "data"),
-        Input(L.SUGGESTED, "data"),
+        Input(L.SUGGESTED, "data"), Input(L.ON, "date"),
     )  # fmt: skip
-    def update(kind: Any, value: Any, unit: Any, what_if: Any, suggested: Any) -> tuple[Any, ...]:
+    def update(kind: Any, value: Any, unit: Any, what_if: Any, suggested: Any, on: Any) -> tuple[Any, ...]:
         try:
-            v = view(kind, value, unit, what_if)
+            v = view(kind, value, unit, what_if, on)
         except InputError as exc:
             return (*(no_update,) * 4, f"⚠ {exc}")
         base = None
         if WhatIf.parse(what_if) != WhatIf():
             with engine.connect() as conn:
-                base = base_share(conn, cache, kind=str(kind), metres=v.result.threshold_m)
+                base = base_share(conn, cache, kind=str(kind), metres=v.result.threshold_m, on=as_of(on))
         rows = _suggested(suggested)
         marks = np.array([(r[0], r[1]) for r in rows], float).reshape(-1, 2) if rows else None
         levels = types[str(kind)].levels if str(kind) in types else ()
         with engine.connect() as conn:
-            missing = units_without(conn, str(kind), levels=levels)
+            missing = units_without(conn, str(kind), levels=levels, on=as_of(on))
         return (
             L.kpis(v.result.share, base, v.villages, along_network=v.result.walks.along_network, metres=v.result.threshold_m, unit=str(unit)),
             coverage_figure(v, suggested=marks, revision=str(kind), district=identity.get().extent),
@@ -127,13 +127,15 @@ def register_coverage_callbacks(
         Output(L.WHATIF, "data"),
         Input(L.MAP, "clickData"), Input(L.RESET, "n_clicks"),
         State(L.WHATIF, "data"), State(L.TYPE, "value"), State(L.VALUE, "value"), State(L.UNIT, "value"),
-        prevent_initial_call=True,
+        State(L.ON, "date"), prevent_initial_call=True,
     )  # fmt: skip
-    def click(click: Any, _reset: int, what_if: Any, kind: Any, value: Any, unit: Any) -> dict[str, Any]:
+    def click(
+        click: Any, _reset: int, what_if: Any, kind: Any, value: Any, unit: Any, on: Any
+    ) -> dict[str, Any]:
         if ctx.triggered_id == L.RESET:
             return {"added": [], "removed": []}
         try:
-            v = view(kind, value, unit, what_if)
+            v = view(kind, value, unit, what_if, on)
         except InputError:
             raise PreventUpdate from None
         return _clicked(click, WhatIf.parse(what_if), v.points, v.result.demand.lonlat, v.result.covered)
@@ -177,17 +179,17 @@ def register_coverage_callbacks(
         Output(L.SUGGESTIONS, "children"), Output(L.SUGGESTED, "data"),
         Input(L.SUGGEST, "n_clicks"),
         State(L.TYPE, "value"), State(L.VALUE, "value"), State(L.UNIT, "value"), State(L.WHATIF, "data"),
-        State(L.K, "value"), State(L.SITES, "value"),
+        State(L.K, "value"), State(L.SITES, "value"), State(L.ON, "date"),
         prevent_initial_call=True,
     )  # fmt: skip
     def suggest(
-        _n: int, kind: Any, value: Any, unit: Any, what_if: Any, k: Any, sites: Any
+        _n: int, kind: Any, value: Any, unit: Any, what_if: Any, k: Any, sites: Any, on: Any
     ) -> tuple[Any, Any]:
         try:
             count = int(k)
             if not 1 <= count <= 20 or sites not in ("offices", "buildings"):
                 raise InputError("k must be 1–20")
-            v = view(kind, value, unit, what_if)
+            v = view(kind, value, unit, what_if, on)
         except (InputError, TypeError, ValueError) as exc:
             return f"⚠ {exc}", no_update
         with engine.connect() as conn:
@@ -200,14 +202,14 @@ def register_coverage_callbacks(
         Output(L.DOWNLOAD, "data"),
         Input(L.EXPORT_GEOJSON, "n_clicks"), Input(L.EXPORT_XLSX, "n_clicks"), Input(L.EXPORT_HTML, "n_clicks"),
         State(L.TYPE, "value"), State(L.VALUE, "value"), State(L.UNIT, "value"), State(L.WHATIF, "data"),
-        State(L.SUGGESTED, "data"),
+        State(L.SUGGESTED, "data"), State(L.ON, "date"),
         prevent_initial_call=True,
     )  # fmt: skip
     def export(
-        _g: int, _x: int, _h: int, kind: Any, value: Any, unit: Any, what_if: Any, suggested: Any
+        _g: int, _x: int, _h: int, kind: Any, value: Any, unit: Any, what_if: Any, suggested: Any, on: Any
     ) -> dict[str, Any]:
         try:
-            v = view(kind, value, unit, what_if)
+            v = view(kind, value, unit, what_if, on)
         except InputError:
             raise PreventUpdate from None
         rows = _suggested(suggested)
@@ -220,19 +222,29 @@ def register_coverage_callbacks(
         summary = export_summary(v, unit=str(unit), what_if=WhatIf.parse(what_if))
         who, at = current_user(), dt.datetime.now(BEIJING)
         with engine.connect() as conn:
-            heading = heading_of(conn, street=None, period=f"截至 {at.date().isoformat()}", by=who.username if who else "—", at=at)  # fmt: skip
+            heading = heading_of(conn, street=None, period=f"截至 {as_of(on).isoformat()}", by=who.username if who else "—", at=at)  # fmt: skip
             lonlat = v.result.demand.lonlat
             box = (*lonlat.min(axis=0), *lonlat.max(axis=0)) if len(lonlat) else None
             roads = (
                 roads_in(conn, box, kinds=("arterial", "street"), detail_m=10.0) if box else {}
             )  # the district's main roads
             levels = types[kind].levels if kind in types else ()
-            missing = units_without(conn, str(kind), levels=levels) if levels else None
+            missing = units_without(conn, str(kind), levels=levels, on=as_of(on)) if levels else None
         if ctx.triggered_id == L.EXPORT_XLSX:
             book = coverage_workbook(heading=heading, subject=subject, summary=summary, streets=v.streets, communities=v.communities, suggested=rows, missing=missing)  # fmt: skip
             return dcc.send_bytes(book, heading.file_name(f"服务覆盖-{subject}", "xlsx"))
         page = coverage_html(v.result, v.points, v.added, rows, heading=heading, subject=subject, summary=summary, boundaries=v.boundaries, hulls=v.hulls, roads=roads)  # fmt: skip
         return dcc.send_string(page, heading.file_name(f"服务覆盖地图-{subject}", "html"))
+
+
+def as_of(value: Any) -> dt.date:
+    """The page's 截至 date (today when it sends none; a date the picker cannot make is refused)."""
+    if value in (None, ""):
+        return beijing_today()
+    try:
+        return dt.date.fromisoformat(str(value)[:10])
+    except ValueError:
+        raise InputError("截至日期应为 2026-12-05 这样的日期 (a date like 2026-12-05)") from None
 
 
 def converted(value: Any, *, unit: Any) -> Any:

@@ -9,6 +9,7 @@ import pandas as pd
 from dash import dcc, html
 
 from dashboard.bilingual import tr
+from dashboard.dates import CHINESE_DATES
 from layers.coverage import LIFE_CIRCLES, life_circle, walk_words
 from layers.suggest import Suggestion
 
@@ -23,6 +24,7 @@ TYPE, VALUE, UNIT, MAP, KPIS, WORST, STREETS, MESSAGE, WHATIF = (
 K, SITES, SUGGEST, SUGGESTIONS, SUGGESTED, RESET = (
     P + k for k in ("k", "sites", "suggest", "suggestions", "suggested", "reset")
 )
+ON = P + "on"  # 截至: the day whose serving points count (none: today)
 CIRCLE = P + "circle"  # a life circle's button (pattern id: {"type": CIRCLE, "m": its metres})
 EXPORT_GEOJSON, EXPORT_XLSX, EXPORT_HTML, DOWNLOAD = (
     P + k for k in ("export-geojson", "export-xlsx", "export-html", "download")
@@ -171,6 +173,8 @@ def page(types: list[dict[str, str]], *, default: str | None, notice: html.Div |
                 html.Label([tr("阈值", "Threshold"), dcc.Input(id=VALUE, type="number", value=1000, min=1, max=5000, debounce=True)]),
                 dcc.RadioItems(id=UNIT, options=[{"label": tr("米", "m"), "value": "m"}, {"label": tr("分钟", "min"), "value": "min"}], value="m", inline=True),
                 circle_buttons(),
+                html.Label([tr("截至", "As of"), dcc.DatePickerSingle(id=ON, placeholder="今天 today", clearable=True, **CHINESE_DATES)],
+                           title="服务点按启用、停用日期计入 points count from the day they open until the day they close"),
                 html.Button(tr("撤销假设", "Reset what-if"), id=RESET, n_clicks=0),
             ], className="ins-controls"),
             html.Div([

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import threading
 from collections.abc import Mapping
@@ -151,14 +152,24 @@ def _hulls(demand: Demand, owner: NDArray[np.int64]) -> list[Any]:
     return [h for h in shapely.convex_hull(groups) if h.geom_type == "Polygon"]
 
 
+def beijing_today() -> dt.date:
+    return dt.datetime.now(dt.timezone(dt.timedelta(hours=8))).date()
+
+
 def coverage_view(
-    conn: Connection, cache: CoverageCache, *, kind: str, metres: float, what_if: WhatIf
+    conn: Connection,
+    cache: CoverageCache,
+    *,
+    kind: str,
+    metres: float,
+    what_if: WhatIf,
+    on: dt.date | None = None,
 ) -> CoverageView:
-    """The view for a type, threshold and what-if, computed once for everyone asking for it while
-    the network, the buildings and the type's points stay the same (and ``VIEW_SECONDS`` at most).
-    The key holds the request's row scope."""
+    """The view for a type, threshold and what-if with the points serving ``on`` (default:
+    today), computed once for everyone asking for it while the network, the buildings and those
+    points stay the same (and ``VIEW_SECONDS`` at most). The key holds the request's row scope."""
     network, demand = cache.networks.get(conn), cache.demand(conn)
-    points = points_of(conn, kind)
+    points = points_of(conn, kind, on=on or beijing_today())
     digest = hashlib.sha256(pd.util.hash_pandas_object(points, index=False).to_numpy().tobytes()).hexdigest()
     key = (current_row_scope().setting, kind, metres, what_if, digest)
     compute = partial(
@@ -227,8 +238,8 @@ def suggestions(
     return Suggested(result, sites, labels, int((~new).sum()))
 
 
-def base_share(conn: Connection, cache: CoverageCache, *, kind: str, metres: float) -> float:
-    """The share with the real points only (what a what-if is compared with)."""
+def base_share(conn: Connection, cache: CoverageCache, *, kind: str, metres: float, on: dt.date | None = None) -> float:  # fmt: skip
+    """The share with the real points only, those serving ``on`` (what a what-if is compared with)."""
     network, demand = cache.networks.get(conn), cache.demand(conn)
-    points = points_of(conn, kind)[["lon", "lat"]].to_numpy(float).reshape(-1, 2)
+    points = points_of(conn, kind, on=on or beijing_today())[["lon", "lat"]].to_numpy(float).reshape(-1, 2)
     return coverage(network, demand, points, max_walk_m=metres, homes=cache.homes(network, demand)).share

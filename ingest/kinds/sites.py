@@ -47,6 +47,8 @@ SERVICE_COLUMNS = (
     "address",
     "opening_hours",
     "staff",
+    "opened_on",
+    "closed_on",
     "street_id",
     "community_id",
     "geom",
@@ -69,6 +71,9 @@ def build_service_points(frame: pd.DataFrame, ctx: JobContext) -> pd.DataFrame:
     types = ctx.service_types
     hours = out["kind"].map(lambda k: types[k].opening_hours or None if k in types else None)
     out["opening_hours"] = out["opening_hours"].fillna(hours) if "opening_hours" in frame else hours
+    if "opened_on" in frame and "closed_on" in frame:
+        wrong = (frame["closed_on"] <= frame["opened_on"]).fillna(False).astype(bool) & out["reason"].isna()
+        out.loc[wrong, "reason"] = "停用日期不晚于启用日期 (closed on or before it opened)"
     return out
 
 
@@ -121,6 +126,15 @@ register(
             Field("address", label="地址"),
             Field("opening_hours", label="服务时间"),
             Field("staff", "int", label="工作人员数"),
+            Field(
+                "opened_on",
+                "date",
+                label="启用日期",
+                headers=("启用日期", "开放日期", "建成日期", "设立日期", "opened"),
+            ),
+            Field(
+                "closed_on", "date", label="停用日期", headers=("停用日期", "撤销日期", "关闭日期", "closed")
+            ),
         ),
         geometry="point",
         columns=SERVICE_COLUMNS,
