@@ -214,22 +214,25 @@ def indicators(f: Facts, idx: NDArray[np.intp], p: Period) -> Indicators:
     return Indicators(
         **{k: int(c[k].sum()) for k in COUNTS},
         handling_hours=float(c["hours"].sum()) / handled if handled else None,
-        handling_work_hours=_mean(float(c["work_hours"].sum()), int(c["work_timed"].sum())),
+        handling_work_hours=_mean(float(c["work_hours"].sum()), handled) if "work_hours" in c else None,
     )
 
 
 def _office_hours(f: Facts, idx: NDArray[np.intp], handled_in: NDArray[np.bool_]) -> dict[str, NDArray[Any]]:
-    """Handling time in office hours, of the handled incidents whose facts carry it."""
-    if f.work_hours is None:
-        return {"work_hours": np.zeros(len(idx)), "work_timed": np.zeros(len(idx), dtype=bool)}
-    return {"work_hours": np.where(handled_in, f.work_hours[idx], 0.0), "work_timed": handled_in}
+    """Handling time in office hours, where the facts carry it (none: the indicator is unknown)."""
+    return {} if f.work_hours is None else {"work_hours": np.where(handled_in, f.work_hours[idx], 0.0)}
 
 
 def _mean(total: float, count: int) -> float | None:
     return total / count if count else None
 
 
-SUMMED = (*COUNTS, "handled", "hours", "work_hours", "work_timed")  # what unit_sums adds up per unit
+SUMMED = (
+    *COUNTS,
+    "handled",
+    "hours",
+    "work_hours",
+)  # what unit_sums adds up per unit (work_hours: if the facts carry it)
 
 
 def unit_sums(
@@ -239,7 +242,7 @@ def unit_sums(
     incident's of ``idx``; 0: none): additive, so sums over parts of the incidents add up."""
     c = contributions(f, idx, p)
     size = int(units.max(initial=0)) + 1
-    return {k: _per_unit(units, c[k], size) for k in SUMMED}
+    return {k: _per_unit(units, c[k], size) for k in SUMMED if k in c}
 
 
 def _per_unit(units: NDArray[np.int32], values: NDArray[Any], size: int) -> NDArray[np.float64]:
@@ -257,7 +260,7 @@ def of_sums(sums: dict[str, NDArray[np.float64]], unit: int) -> Indicators:
     return Indicators(
         **{k: round(at(k)) for k in COUNTS},
         handling_hours=at("hours") / handled if handled else None,
-        handling_work_hours=_mean(at("work_hours"), round(at("work_timed"))),
+        handling_work_hours=_mean(at("work_hours"), handled) if "work_hours" in sums else None,
     )
 
 

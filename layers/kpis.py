@@ -144,7 +144,9 @@ def tile_counter(f: IncidentFilter, *, now: dt.datetime) -> Counter:
 def period_indicators(sums: Sums) -> dict[str, Indicators]:
     """Indicators for today, yesterday, this month and last month from :func:`tile_counter`'s sums."""
     names = ("today", "yesterday", "month", "last_month")
-    return {name: of_sums({k: sums[f"{name}.{k}"] for k in SUMMED}, 0) for name in names}
+    return {
+        name: of_sums({k: sums[f"{name}.{k}"] for k in SUMMED if f"{name}.{k}" in sums}, 0) for name in names
+    }
 
 
 def tiles(facts: Facts, f: IncidentFilter, *, now: dt.datetime) -> list[Tile]:

@@ -112,7 +112,7 @@ def test_without_roads_coverage_uses_straight_lines_and_says_so(sites):
     app, client = sites
     assert "gridgov ingest roads FILE" in _page_text(client, "/coverage")
     inputs = [(C.TYPE, "value", "elder_care"), (C.VALUE, "value", 1000), (C.UNIT, "value", "m"),
-              (C.WHATIF, "data", {"added": [], "removed": []}), (C.SUGGESTED, "data", None)]  # fmt: skip
+              (C.WHATIF, "data", {"added": [], "removed": []}), (C.SUGGESTED, "data", None), (C.ON, "date", None)]  # fmt: skip
     outputs = [(C.KPIS, "children"), (C.MAP, "figure"), (C.WORST, "children"), (C.STREETS, "children"), (C.MESSAGE, "children")]  # fmt: skip
     response = client.post(PATH, json=callback_body(outputs, inputs, changed=f"{C.TYPE}.value"))
     assert response.status_code == 200, response.get_data(as_text=True)[:500]
