@@ -93,7 +93,8 @@ class SlaRules:
         local = (
             pd.to_datetime(starts, utc=True).dt.tz_convert(TZ).dt.tz_localize(None).to_numpy("datetime64[ns]")
         )
-        best, rule = self._due_of(self.rule_text(categories), local), self.rule_text(categories).to_numpy()
+        by_category = self.rule_text(categories)
+        best, rule = self._due_of(by_category, local), by_category.to_numpy()
         for keys, rules in ((natures, self.by_nature), (urgencies, self.by_urgency)):
             if keys is None or not rules:
                 continue
