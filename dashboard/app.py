@@ -49,11 +49,14 @@ from dashboard.nav import nav_items
 from dashboard.ops import install_operations
 from dashboard.pages import BY_KEY, PAGES
 from dashboard.refusals import no_access, not_found
+from dashboard.results import layout as results_page
+from dashboard.results.callbacks import register_results_callbacks
 from dashboard.tiles import install_tiles
 from dashboard.uploads import layout as uploads_page
 from dashboard.uploads.callbacks import kind_options, register_upload_callbacks, upload_setup
 from dashboard.views import MapCaches, shared_map_state
 from geo import row_scope
+from geo.campaigns import campaigns_from_file
 from geo.db import database_url, make_engine
 from geo.district_names import DistrictNames
 from geo.errors import ConfigError
@@ -250,6 +253,8 @@ def create_app(
         vocabulary=vocabulary,
     )
     install_tiles(app.server, engine=engine, cache=TileCache())
+    register_results_callbacks(app, engine=engine, kinds=vocabulary.inspection_kinds, today=today,
+                               campaigns=campaigns_from_file(settings.district_file, kinds=vocabulary.inspection_kinds))  # fmt: skip
     register_audit_callbacks(app, engine=engine)
     register_upload_callbacks(app, engine=engine, setup=upload_setup(settings, vocabulary=vocabulary))
     # an upload arrives as base64 in one callback request, an API batch as JSON: bound every body
@@ -322,6 +327,7 @@ def _skeletons(registry: LayerRegistry, vocabulary: Vocabulary) -> dict[str, Com
         "monitor": monitor.skeleton(),
         "inspections": inspections.page([], today=today(), kinds=vocabulary.inspection_kinds),
         "coverage": coverage_page.page([], default=None),
+        "results": results_page.page([], today=today()),
         "audit": audit_page.page([], cursor=Cursor()),
         "data": uploads_page.page(kind_options(), max_mb=1),
     }
@@ -383,6 +389,13 @@ def _builders(
             provisional=_provisional_for_admins(cache.sla.calendar),
         )
 
+    def results(_search: str | None) -> html.Div:
+        with engine.connect() as conn:
+            allowed = current_row_scope()
+            return results_page.page(
+                [(i, n) for i, n in street_options(conn) if allowed.allows(i)], today=today()
+            )
+
     def map_page(_search: str | None) -> html.Div:
         return _page(engine=engine, registry=registry, tile_url=settings.tile_url, maps=maps,
                      identity=identity.get(), loaded=loaded())  # fmt: skip
@@ -395,6 +408,7 @@ def _builders(
         "map": map_page,
         "coverage": coverage,
         "inspections": planning,
+        "results": results,
         "audit": audit_log,
         "data": data,
     }

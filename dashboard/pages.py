@@ -43,6 +43,7 @@ PAGES: tuple[Page, ...] = (
     Page("monitor", ("/monitor", "/"), "综治大屏", "wall screen", _EVERYONE),
     Page("map", ("/map",), "图层地图", "layer map", _DESK),
     Page("inspections", ("/inspections",), "巡查计划", "planning", frozenset({"admin", "street_leader"})),
+    Page("results", ("/results",), "排查成效", "inspection results", frozenset({"admin", "street_leader"})),
     Page("coverage", ("/coverage",), "服务覆盖", "service coverage", _DESK),
     Page("audit", ("/audit",), "审计日志", "audit log", _ADMIN),
     Page("data", ("/data",), "数据上传", "uploads", _ADMIN),

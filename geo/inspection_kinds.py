@@ -70,6 +70,14 @@ INSPECTION_KINDS: Mapping[str, InspectionKind] = MappingProxyType(
             InspectionKind("market", "便民市场", "Market", 14, ("流动摊贩", "店外经营", "噪音扰民")),
             InspectionKind("stairwell", "楼道", "Stairwell", 60, ("杂物堵塞疏散通道", "电动车上楼")),
             InspectionKind("coal_ban", "禁煤巡查点", "Coal-ban check", 30, ("散煤存放",)),
+            InspectionKind(  # seed 004: 78 residents over 80 of one compound, visited every week
+                "elder_visit",
+                "高龄独居老人探访",
+                "Visit to an elder living alone or over 80",
+                7,
+                ("身体状况", "生活起居", "居住安全", "用电用气安全", "紧急联系人"),
+                ("探访", "巡视探访", "老人探访", "高龄老人探访", "独居老人探访", "空巢老人探访"),
+            ),
         )
     }
 )

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from alembic import command
@@ -13,6 +15,7 @@ from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import DBAPIError
 
 from geo import partitions
+from geo.db import checked_engine
 from geo.errors import DatabaseError
 from geo.schema import Base
 
@@ -85,3 +88,13 @@ def _config_no_engine() -> Config:
     cfg = Config()
     cfg.set_main_option("script_location", str(MIGRATIONS))
     return cfg
+
+
+@contextmanager
+def migrated_engine(url: str) -> Iterator[Engine]:
+    """``checked_engine`` for a command that works on gridgov's tables: the schema must be at the
+    code's revision, else one line says what to run."""
+    with checked_engine(url) as engine:
+        if current(engine) != head():
+            raise DatabaseError("the database schema is not up to date; run `gridgov db migrate` first")
+        yield engine

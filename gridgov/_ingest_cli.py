@@ -8,7 +8,8 @@ from pathlib import Path
 
 from tqdm import tqdm
 
-from geo.db import checked_engine, database_url
+from geo.db import database_url
+from geo.migrate import migrated_engine
 from geo.settings import Settings
 from gridgov._job_args import add_job_arguments, job_options
 from gridgov._watch_cli import add_watch_command
@@ -54,7 +55,7 @@ def _ingest(args: argparse.Namespace, settings: Settings) -> int:
     from ingest.kinds import get_kind
 
     with (
-        checked_engine(database_url(settings)) as engine,
+        migrated_engine(database_url(settings)) as engine,
         tqdm(unit=" rows", delay=2, disable=args.quiet or args.progress_json, desc=args.file.name) as bar,
     ):
         result = run_file(
@@ -109,13 +110,13 @@ def _listed(report: dict[str, object], key: str) -> list[str]:
 
 
 def _runs(args: argparse.Namespace, settings: Settings) -> int:
-    with checked_engine(database_url(settings)) as engine, engine.connect() as conn:
+    with migrated_engine(database_url(settings)) as engine, engine.connect() as conn:
         print(runs.format_runs(runs.recent(conn)))
     return 0
 
 
 def _report(args: argparse.Namespace, settings: Settings) -> int:
-    with checked_engine(database_url(settings)) as engine, engine.connect() as conn:
+    with migrated_engine(database_url(settings)) as engine, engine.connect() as conn:
         rep = runs.report(conn, args.run_id)
         r = rep.run
         print(

@@ -5,7 +5,8 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from geo.db import checked_engine, database_url
+from geo.db import database_url
+from geo.migrate import migrated_engine
 from geo.natures import NATURES, URGENCIES
 from geo.settings import Settings
 from geo.sla import UNITS, SlaRules
@@ -60,7 +61,7 @@ def _apply(args: argparse.Namespace, settings: Settings) -> int:
     from ingest.deadlines import apply_rules
 
     rules = SlaRules.from_file(settings.district_file)
-    with checked_engine(database_url(settings)) as engine:
+    with migrated_engine(database_url(settings)) as engine:
         total, changed = apply_rules(engine, rules)
     print(f"{total} incidents have deadlines set by the SLA rules; {changed} changed")
     return 0

@@ -6,7 +6,8 @@ import argparse
 from typing import Any
 
 from geo import api_keys
-from geo.db import checked_engine, database_url
+from geo.db import database_url
+from geo.migrate import migrated_engine
 from geo.settings import Settings
 
 
@@ -39,7 +40,7 @@ def add_sources_commands(sub: Any) -> None:
 
 
 def _add(args: argparse.Namespace, settings: Settings) -> int:
-    with checked_engine(database_url(settings)) as engine, engine.begin() as conn:
+    with migrated_engine(database_url(settings)) as engine, engine.begin() as conn:
         key = api_keys.add(conn, args.name, per_minute=args.per_minute, burst=args.burst)
     print(f"added source {args.name.strip()}; its API key (shown once, keep it secret):")
     print(key)
@@ -51,7 +52,7 @@ def _when(value: object) -> str:
 
 
 def _list(args: argparse.Namespace, settings: Settings) -> int:
-    with checked_engine(database_url(settings)) as engine, engine.connect() as conn:
+    with migrated_engine(database_url(settings)) as engine, engine.connect() as conn:
         found = api_keys.keys(conn)
     if not found:
         print("no sources yet: gridgov sources add NAME")
@@ -65,7 +66,7 @@ def _list(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _revoke(args: argparse.Namespace, settings: Settings) -> int:
-    with checked_engine(database_url(settings)) as engine, engine.begin() as conn:
+    with migrated_engine(database_url(settings)) as engine, engine.begin() as conn:
         api_keys.revoke(conn, args.name)
     print(f"revoked the key of source {args.name}")
     return 0

@@ -8,12 +8,11 @@ from typing import Any
 
 from sqlalchemy.engine import Connection
 
-from geo import migrate
-from geo.db import checked_engine, database_url
+from geo.db import database_url
 from geo.district_names import DistrictNames
-from geo.errors import GridgovError
 from geo.inspection_kinds import INSPECTION_KINDS
 from geo.lifecycle import STEPS
+from geo.migrate import migrated_engine
 from geo.service_types import service_types_from_file
 from geo.settings import Settings
 from ingest.kinds._topology import topology_report
@@ -36,11 +35,8 @@ def add_status_command(sub: Any) -> None:
 def _status(args: argparse.Namespace, settings: Settings) -> int:
     names = DistrictNames.from_file(settings.district_file)
     labels = {key: f"{t.zh} {key}" for key, t in service_types_from_file(settings.district_file).items()}
-    with checked_engine(database_url(settings)) as engine:
-        if migrate.current(engine) != migrate.head():
-            raise GridgovError("the database schema is not up to date; run `gridgov db migrate` first")
-        with engine.connect() as conn:
-            lines = report(conn, names=names, service_labels=labels)
+    with migrated_engine(database_url(settings)) as engine, engine.connect() as conn:
+        lines = report(conn, names=names, service_labels=labels)
     print("\n".join(lines))
     return 0
 

@@ -9,7 +9,8 @@ from typing import Any
 from sqlalchemy.engine import Engine
 
 from geo import sessions, users
-from geo.db import checked_engine, database_url
+from geo.db import database_url
+from geo.migrate import migrated_engine
 from geo.settings import Settings
 
 
@@ -50,7 +51,7 @@ def add_users_commands(sub: Any) -> None:
 
 def _add(args: argparse.Namespace, settings: Settings) -> int:
     password = sys.stdin.readline().rstrip("\n") if args.password_stdin else users.new_password()
-    with checked_engine(database_url(settings)) as engine, engine.begin() as conn:
+    with migrated_engine(database_url(settings)) as engine, engine.begin() as conn:
         streets = users.street_codes(conn, args.street)
         users.add_user(conn, username=args.username, role=args.role, password=password, streets=streets)
     print(f"added {args.username} ({args.role})")
@@ -60,7 +61,7 @@ def _add(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _list(args: argparse.Namespace, settings: Settings) -> int:
-    with checked_engine(database_url(settings)) as engine, engine.connect() as conn:
+    with migrated_engine(database_url(settings)) as engine, engine.connect() as conn:
         for u in users.users(conn):
             state = " (disabled)" if u.disabled else ""
             print(f"{u.username:<20} {u.role:<14} streets {list(u.streets) or '-'}{state}")
@@ -68,21 +69,21 @@ def _list(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _disable(args: argparse.Namespace, settings: Settings) -> int:
-    with checked_engine(database_url(settings)) as engine, engine.begin() as conn:
+    with migrated_engine(database_url(settings)) as engine, engine.begin() as conn:
         users.disable(conn, args.username)
     print(f"disabled {args.username}")
     return 0
 
 
 def _set_role(args: argparse.Namespace, settings: Settings) -> int:
-    with checked_engine(database_url(settings)) as engine, engine.begin() as conn:
+    with migrated_engine(database_url(settings)) as engine, engine.begin() as conn:
         users.set_role(conn, args.username, args.role, users.street_codes(conn, args.street))
     print(f"{args.username} is now {args.role}")
     return 0
 
 
 def _token(args: argparse.Namespace, settings: Settings) -> int:
-    with checked_engine(database_url(settings)) as engine, engine.begin() as conn:
+    with migrated_engine(database_url(settings)) as engine, engine.begin() as conn:
         token = sessions.new_kiosk_token(conn, args.username)
     print(f"kiosk token for {args.username} (shown once; the previous one no longer works):")
     print(token)
@@ -103,6 +104,6 @@ def first_admin(engine: Engine, settings: Settings) -> None:
 
 
 def _first_admin(args: argparse.Namespace, settings: Settings) -> int:
-    with checked_engine(database_url(settings)) as engine:
+    with migrated_engine(database_url(settings)) as engine:
         first_admin(engine, settings)
     return 0

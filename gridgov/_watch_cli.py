@@ -10,7 +10,8 @@ from pathlib import Path
 
 from sqlalchemy.engine import Engine
 
-from geo.db import checked_engine, database_url
+from geo.db import database_url
+from geo.migrate import migrated_engine
 from geo.settings import Settings
 from gridgov._job_args import add_job_arguments, job_options
 from ingest import runs
@@ -64,7 +65,7 @@ def _watch(args: argparse.Namespace, settings: Settings) -> int:
         signal.signal(sig, lambda *_: stop.set())
     configure_logging()
     geocoders = geocoder_factory(district_aliases(settings.district_file))
-    with checked_engine(database_url(settings)) as engine:
+    with migrated_engine(database_url(settings)) as engine:
 
         def load(path: Path, progress: Progress) -> JobResult:
             return run_file(

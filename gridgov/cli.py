@@ -94,9 +94,7 @@ def _demo(args: argparse.Namespace, settings: Settings) -> int:
 def _serve(args: argparse.Namespace, settings: Settings) -> int:
     from dashboard.server import serve
 
-    with checked_engine(database_url(settings)) as engine:  # disposed: the gunicorn workers fork
-        if migrate.current(engine) != migrate.head():
-            raise GridgovError("the database schema is not up to date; run `gridgov db migrate` first")
+    with migrate.migrated_engine(database_url(settings)) as engine:  # disposed: the gunicorn workers fork
         first_admin(engine, settings)
     serve(settings, host=args.host or settings.host, port=args.port or settings.port)
     return 0

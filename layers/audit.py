@@ -30,7 +30,7 @@ KEYS = {  # detail keys in the page's words
     "stops": "站数", "button": "按钮", "count": "次数", "ip": "地址", "kind": "类型", "username": "账号", "role": "角色",
     "reason": "原因", "source": "来源", "via": "途径", "run_id": "批次", "items": "条目", "inserted": "新增",
     "updated": "更新", "unchanged": "未变", "quarantined": "隔离", "sessions_ended": "结束会话", "name": "名称",
-    "rows": "行数",
+    "rows": "行数", "period": "期间",
 }  # fmt: skip
 
 

@@ -32,6 +32,7 @@ PAGE_SHOWN = {
     "/monitor": "#m-map",
     "/map": "#map",
     "/inspections": ".ins-page",
+    "/results": "#res-table .ag-row",
     "/coverage": "#cov-map",
     "/audit": ".audit-page",
     "/data": ".data-page",

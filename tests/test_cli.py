@@ -102,3 +102,19 @@ def test_serve_on_a_port_in_use_is_one_clear_line(settings, demo):
         port = busy.getsockname()[1]
         result = gridgov("serve", "--port", str(port), env={"GRIDGOV_DATA_DIR": str(settings.data_dir)})
     assert_one_line_error(result, f"cannot listen on 127.0.0.1:{port}", "--port")
+
+
+def test_commands_on_a_database_without_the_schema_say_to_migrate(scratch_engine, tmp_path):
+    """Every command that reads or writes gridgov's tables, on an empty database: one line that
+    says what to run (it was a traceback for `users` and `sources`)."""
+    env = {"DATABASE_URL": scratch_engine.url.render_as_string(hide_password=False)}
+    ledger = tmp_path / "incidents.csv"
+    ledger.write_text(
+        "工单编号,诉求类型,受理时间,经度,纬度\nA1,噪音,2026-12-01 09:00,113.3,40.08\n", encoding="utf-8"
+    )
+    commands = (
+        ("users", "list"), ("users", "add", "li", "--role", "admin"), ("sources", "list"), ("sources", "add", "x"),
+        ("status",), ("ingest", "runs"), ("ingest", "incidents", str(ledger), "--crs", "wgs84"), ("sla", "apply"),
+    )  # fmt: skip
+    for command in commands:
+        assert_one_line_error(gridgov(*command, env=env), "run `gridgov db migrate` first")

@@ -11,23 +11,25 @@ from __future__ import annotations
 
 import datetime as dt
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import replace
 from zoneinfo import ZoneInfo
 
 import numpy as np
+import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
+from geo.inspection_kinds import InspectionKind
 from geo.sla import SlaRules
 from geo.vocabulary import Vocabulary
 from ingest.bulk import metric_to_wgs84
 from ingest.demo._buildings import build_buildings
 from ingest.demo._grids import build_grids
-from ingest.demo._hierarchy import build_hierarchy
+from ingest.demo._hierarchy import Hierarchy, build_hierarchy
 from ingest.demo._incidents import build_incidents
 from ingest.demo._inputs import Generated, JobInput, job_inputs
-from ingest.demo._inspections import build_inspections, build_targets
+from ingest.demo._inspections import ELDER_COMMUNITY, build_elder_targets, build_inspections, build_targets
 from ingest.demo._lattice import build_cells
 from ingest.demo._reference import ALIASES_CSV, read_divisions, read_outline_wgs84, to_metric
 from ingest.demo._roads import build_roads
@@ -64,13 +66,36 @@ def generate(
     roads = build_roads(cells, built, outline)
     incidents = build_incidents(buildings, now=now, rng=rng, to_lonlat=_lonlat, sla=sla)
     targets = build_targets(buildings, rng, kinds=kinds)
+    inspections = build_inspections(targets, now=now, rng=rng, kinds=kinds)
+    services = build_service_points(buildings, h, rng)
+    targets, inspections = _with_elders(targets, inspections, buildings, h, now=now, seed=seed, kinds=kinds)
     return Generated(
         district=next(d for d in divisions if d.kind == "district"), outline_wgs84=outline_wgs84, cells=cells,
         hierarchy=h, buildings=buildings, building_grid=building_grid, grids=grids, roads=roads,
-        incidents=incidents, targets=targets, inspections=build_inspections(targets, now=now, rng=rng, kinds=kinds),
-        services=build_service_points(buildings, h, rng),
+        incidents=incidents, targets=targets, inspections=inspections, services=services,
         steps=lifecycle_steps(incidents, now=now, seed=seed + 1),
     )  # fmt: skip
+
+
+def _elder_homes(buildings: pd.DataFrame, h: Hierarchy) -> np.ndarray:
+    codes = np.array([u.code for u in h.units])
+    return codes[buildings.unit.to_numpy()] == ELDER_COMMUNITY
+
+
+def _with_elders(targets: pd.DataFrame, inspections: pd.DataFrame, buildings: pd.DataFrame, h: Hierarchy, *, now: dt.datetime,
+                 seed: int, kinds: Mapping[str, InspectionKind]) -> tuple[pd.DataFrame, pd.DataFrame]:  # fmt: skip
+    """The targets and visits with the weekly elder round added, drawn from a generator of its
+    own (the rest of the demo stays as it was)."""
+    rng = np.random.default_rng(seed + 2)
+    homes = _elder_homes(buildings, h)
+    elders = build_elder_targets(buildings, homes, rng, kinds=kinds)
+    elders.index += len(targets)  # visits name their target by its row
+    visits = build_inspections(elders, now=now, rng=rng, kinds=kinds) if len(elders) else inspections[:0]
+    if len(visits):  # what a visit finds is seen to within the week (before the next visit)
+        failed = ~visits.passed.astype(bool)
+        fixed = visits.inspected_at + pd.to_timedelta(rng.uniform(1, 6, size=len(visits)), unit="D")
+        visits["rectified_at"] = visits.rectified_at.where(~failed, fixed.where(fixed < now))
+    return pd.concat([targets, elders]), pd.concat([inspections, visits], ignore_index=True)
 
 
 def _lonlat(xy: np.ndarray) -> np.ndarray:

@@ -106,3 +106,35 @@ def build_inspections(
             )
             when += dt.timedelta(days=float(t.interval_days * rng.uniform(0.8, 1.3)))
     return pd.DataFrame(rows)
+
+
+ELDERS = 78  # seed 004: the residents over 80 of 兴健小区, 康乐里社区 (振华街道), visited weekly
+ELDER_COMMUNITY = "140213054007"  # 康乐里社区居民委员会 in the 2023 code list
+
+
+def build_elder_targets(
+    buildings: pd.DataFrame,
+    homes: np.ndarray,
+    rng: np.random.Generator,
+    *,
+    kinds: Mapping[str, InspectionKind],
+) -> pd.DataFrame:
+    """The weekly 探访 round of seed 004: ``ELDERS`` households in the buildings ``homes`` (a
+    mask: the flats of one community), several to a building, every one visited each week."""
+    kind = kinds.get("elder_visit")
+    pool = np.flatnonzero(homes & (buildings.kind.to_numpy() != "courtyard"))
+    if kind is None or not len(pool):
+        return pd.DataFrame(columns=["kind", "building", "risk_level", "name", "address", "interval_days"])
+    where = np.sort(rng.choice(pool, size=ELDERS, replace=True))
+    address = buildings.address.to_numpy()[where]
+    flat = pd.Series(where).groupby(where).cumcount().to_numpy() + 1
+    return pd.DataFrame(
+        {
+            "kind": kind.key,
+            "building": where,
+            "risk_level": rng.choice([1, 2], size=ELDERS, p=[0.7, 0.3]),
+            "name": [f"{a} 高龄老人{n}户" for a, n in zip(address, flat, strict=True)],
+            "address": address,
+            "interval_days": kind.interval_days,
+        }
+    )
