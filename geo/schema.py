@@ -16,6 +16,8 @@ from geoalchemy2 import Geometry
 from sqlalchemy.dialects.postgresql import ARRAY, JSON, JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
+from geo.populations import GROUPS
+
 WGS84 = 4326
 METRIC_SRID = 4547
 
@@ -134,6 +136,10 @@ class Building(Base):
             postgresql_using="gin",
             postgresql_ops={"address": "gin_trgm_ops"},
         ),
+        *(
+            sa.CheckConstraint(f"{g} IS NULL OR {g} BETWEEN 0 AND residents", name=f"{g}_range")
+            for g in GROUPS
+        ),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     source: Mapped[str] = mapped_column(sa.Text)
@@ -144,6 +150,10 @@ class Building(Base):
     floors: Mapped[int] = mapped_column(server_default="1")
     households: Mapped[int] = mapped_column()
     residents: Mapped[int] = mapped_column()
+    # the residents of the groups services serve, where the survey has them (geo/populations.py)
+    aged_60_plus: Mapped[int | None] = mapped_column()
+    youth: Mapped[int | None] = mapped_column()
+    working_age: Mapped[int | None] = mapped_column()
     grid_id: Mapped[int | None] = _fk("grid")
     community_id: Mapped[int | None] = _fk("community")
     geom: Mapped[Any] = _geom("POLYGON")

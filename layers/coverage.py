@@ -10,7 +10,8 @@ distances are used, and the result says so.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import pandas as pd
@@ -20,6 +21,7 @@ from scipy.sparse.csgraph import dijkstra
 from scipy.spatial import cKDTree
 from sqlalchemy.engine import Connection
 
+from geo.populations import GROUPS
 from layers.network import SLACK_M, Links, Network, float_rows, to_metres
 
 WALK_M_PER_MIN = 80.0  # 4.8 km/h: turns a threshold in minutes into metres and back
@@ -64,17 +66,19 @@ def walk_words(metres: float, *, unit: str = "m", lang: str = "zh") -> str:
     return f"步行 {metres:,.0f} 米（约 {minutes:,.0f} 分钟）"
 
 
-_BUILDINGS = """
+_BUILDINGS = f"""
 SELECT b.id, ST_X(ST_Centroid(b.geom)), ST_Y(ST_Centroid(b.geom)), b.residents, c.street_id, b.community_id,
-       c.kind = 'village'
+       c.kind = 'village', {", ".join(f"b.{g}" for g in GROUPS)}
 FROM building b JOIN community c ON c.id = b.community_id
 WHERE b.residents > 0 AND c.valid_to IS NULL ORDER BY b.id
-"""
+"""  # noqa: S608 (constants: the column names of geo.populations.GROUPS)
 
 
 @dataclass(frozen=True)
 class Demand:
-    """Buildings with residents: where people live."""
+    """Buildings with residents: where people live. ``residents`` are the people counted: the
+    residents, or the group a service serves (:meth:`counting`); ``groups`` the buildings' counts
+    of each group (NaN where the survey has none: geo/populations.py)."""
 
     ids: NDArray[np.int64]
     lonlat: NDArray[np.float64]
@@ -83,11 +87,21 @@ class Demand:
     street: NDArray[np.int64]
     community: NDArray[np.int64]
     village: NDArray[np.bool_]
+    groups: Mapping[str, NDArray[np.float64]] = field(default_factory=dict)
 
     @classmethod
     def load(cls, conn: Connection) -> Demand:
-        a = float_rows(conn, _BUILDINGS, columns=7)
-        return cls.of(a[:, 0], a[:, 1:3], a[:, 3], a[:, 4], a[:, 5], a[:, 6].astype(bool))
+        a = float_rows(conn, _BUILDINGS, columns=7 + len(GROUPS))
+        demand = cls.of(a[:, 0], a[:, 1:3], a[:, 3], a[:, 4], a[:, 5], a[:, 6].astype(bool))
+        return replace(demand, groups={g: a[:, 7 + i] for i, g in enumerate(GROUPS)})
+
+    def counting(self, serves: str) -> tuple[Demand, str]:
+        """The demand counting the people of ``serves`` (a key of POPULATIONS) when every building
+        has their count, else its residents; and the key of who is counted."""
+        values = self.groups.get(serves)
+        if values is None or np.isnan(values).any():
+            return self, "residents"
+        return replace(self, residents=values), serves
 
     @classmethod
     def of(

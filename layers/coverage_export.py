@@ -19,6 +19,7 @@ from layers.coverage import Coverage
 from layers.escaping import html_text, tooltip
 from layers.export_heading import Heading
 from layers.offline_map import add_panels, add_roads, offline_map
+from layers.service_load import Load
 from layers.workbook import saved, table_sheet
 
 
@@ -54,7 +55,7 @@ def gaps_geojson(result: Coverage, suggested: Sequence[tuple[float, float, str, 
     )
 
 
-UNIT_HEADERS = ("名称", "居民", "已覆盖居民", "步行范围外居民", "覆盖率(%)")
+UNIT_HEADERS = ("名称", "人数", "已覆盖", "步行范围外", "覆盖率(%)")  # people counted: see the summary line
 SUGGESTION_HEADERS = ("序号", "建议位置", "经度", "纬度", "新增覆盖居民")
 MISSING_HEADERS = ("级别", "名称", "所属街道")
 LEVEL_ZH = {"street": "街道", "community": "社区", "village": "村"}
@@ -62,6 +63,9 @@ LEVEL_ZH = {"street": "街道", "community": "社区", "village": "村"}
 
 def _unit_rows(frame: pd.DataFrame) -> list[tuple[object, ...]]:
     return [(str(r.name), round(r.residents), round(r.covered), round(r.beyond), round(100 * r.share, 1)) for r in frame.itertuples()]  # fmt: skip
+
+
+LOAD_HEADERS = ("服务点", "服务人数", "工作人员", "人均负荷", "超负荷")
 
 
 def coverage_workbook(
@@ -73,6 +77,7 @@ def coverage_workbook(
     communities: pd.DataFrame,
     suggested: Sequence[tuple[float, float, str, float]] = (),
     missing: pd.DataFrame | None = None,
+    load: Load | None = None,
 ) -> bytes:
     """Streets, communities/villages (worst-served first), suggested sites and, for a type every
     unit should have (``missing``: layers.service_points.units_without), the units without their
@@ -95,7 +100,23 @@ def coverage_workbook(
         units = [(LEVEL_ZH.get(r.level, r.level), r.name, r.street) for r in missing.itertuples()]
         table_sheet(book.create_sheet("无本级服务点"), title=f"服务覆盖 {subject} · 没有本级服务点的单位", about=about,
                     headers=MISSING_HEADERS, rows=units, widths=(10, 30, 24), landscape=False)  # fmt: skip
+    if load is not None:
+        _load_sheet(book, load, title=f"服务覆盖 {subject} · 服务负荷", about=about)
     return saved(book)
+
+
+def _load_sheet(book: Workbook, load: Load, *, title: str, about: list[str]) -> None:
+    limit = "—" if load.limit is None else f"{load.limit:,.0f}"
+    rule = (
+        f"标准：每名工作人员服务不超过 {limit} 人"
+        if load.rule == "norm"
+        else f"未设标准：超过同类中位数两倍（{limit} 人）为超负荷"
+    )
+    rows = [(r.name, round(r.people), None if r.staff != r.staff else int(r.staff),
+             None if r.per_staff != r.per_staff else round(r.per_staff), "是" if r.overloaded else "")
+            for r in load.table.itertuples()]  # fmt: skip
+    table_sheet(book.create_sheet("服务负荷"), title=title, about=[*about, rule], headers=LOAD_HEADERS, rows=rows,
+                widths=(36, 12, 12, 12, 10), landscape=False)  # fmt: skip
 
 
 def _boundary_lines(m: folium.Map, boundaries: Boundaries | None) -> None:

@@ -17,7 +17,7 @@ _KINDS = sa.text("SELECT DISTINCT kind FROM service_point ORDER BY 1")
 # serving on :on: opened on or before it (or not known), not closed on or before it
 _SERVING = "(p.opened_on IS NULL OR p.opened_on <= :on) AND (p.closed_on IS NULL OR p.closed_on > :on)"
 _POINTS = sa.text(
-    f"SELECT id, name, ST_X(geom), ST_Y(geom) FROM service_point p WHERE kind = :k AND {_SERVING} ORDER BY id"  # noqa: S608 (constants)
+    f"SELECT id, name, ST_X(geom), ST_Y(geom), staff FROM service_point p WHERE kind = :k AND {_SERVING} ORDER BY id"  # noqa: S608 (constants)
 )
 # one office per community or village: its first point at that level, labelled "point · community"
 _OFFICES = sa.text("""
@@ -55,9 +55,9 @@ def kinds(conn: Connection) -> list[str]:
 
 def points_of(conn: Connection, kind: str, *, on: dt.date) -> pd.DataFrame:
     """The points of ``kind`` serving ``on`` (see ``service_point.opened_on``): id, name, lon,
-    lat (by id)."""
+    lat, staff (NaN: not known) (by id)."""
     frame = result_frame(conn.execute(_POINTS, {"k": kind, "on": on}))
-    return frame.set_axis(["id", "name", "lon", "lat"], axis=1)
+    return frame.set_axis(["id", "name", "lon", "lat", "staff"], axis=1).astype({"staff": float})
 
 
 def community_offices(conn: Connection) -> list[tuple[str, float, float]]:

@@ -20,6 +20,7 @@ from dashboard.coverage.figures import ADDED, BUILDINGS, POINTS, UNCOVERED, cove
 from dashboard.coverage.views import (
     CoverageCache,
     CoverageView,
+    Serving,
     WhatIf,
     base_share,
     beijing_today,
@@ -29,6 +30,7 @@ from dashboard.coverage.views import (
 )
 from dashboard.identity import IdentityCache
 from geo.errors import InputError
+from geo.populations import POPULATIONS
 from geo.service_types import ServiceType
 from layers.basemap import roads_in
 from layers.coverage import LIFE_CIRCLES, WALK_M_PER_MIN, walk_words
@@ -92,8 +94,8 @@ def register_coverage_callbacks(
     def view(kind: Any, value: Any, unit: Any, what_if: Any, on: Any) -> Any:
         kind_ = _kind(kind, types, known_kinds())
         with engine.connect() as conn:
-            return coverage_view(conn, cache, kind=kind_, metres=threshold_m(value, unit),
-                                 what_if=WhatIf.parse(what_if), on=as_of(on))  # fmt: skip
+            return coverage_view(conn, cache, kind=kind_, metres=threshold_m(value, unit), what_if=WhatIf.parse(what_if),
+                                 on=as_of(on), serving=Serving.of(types.get(kind_)))  # fmt: skip
 
     @app.callback(
         Output(L.KPIS, "children"), Output(L.MAP, "figure"), Output(L.WORST, "children"), Output(L.STREETS, "children"),
@@ -109,16 +111,19 @@ def register_coverage_callbacks(
         base = None
         if WhatIf.parse(what_if) != WhatIf():
             with engine.connect() as conn:
-                base = base_share(conn, cache, kind=str(kind), metres=v.result.threshold_m, on=as_of(on))
+                base = base_share(conn, cache, kind=str(kind), metres=v.result.threshold_m, on=as_of(on),
+                                  serves=Serving.of(types.get(str(kind))).serves)  # fmt: skip
         rows = _suggested(suggested)
         marks = np.array([(r[0], r[1]) for r in rows], float).reshape(-1, 2) if rows else None
         levels = types[str(kind)].levels if str(kind) in types else ()
         with engine.connect() as conn:
             missing = units_without(conn, str(kind), levels=levels, on=as_of(on))
+        serves = Serving.of(types.get(str(kind))).serves
         return (
-            L.kpis(v.result.share, base, v.villages, along_network=v.result.walks.along_network, metres=v.result.threshold_m, unit=str(unit)),
+            L.kpis(v.result.share, base, v.villages, along_network=v.result.walks.along_network, metres=v.result.threshold_m,
+                   unit=str(unit), counted=v.counted, serves=serves),
             coverage_figure(v, suggested=marks, revision=str(kind), district=identity.get().extent),
-            html.Div([L.without_table(missing, levels=levels),
+            html.Div([L.without_table(missing, levels=levels), L.load_table(v.load, counted=v.counted),
                       L.units_table(v.communities, title=tr("最缺服务的社区/村", "Worst-served communities and villages"))]),
             L.units_table(v.streets, title=tr("街道", "Streets"), top=20), "",
         )  # fmt: skip
@@ -231,7 +236,8 @@ def register_coverage_callbacks(
             levels = types[kind].levels if kind in types else ()
             missing = units_without(conn, str(kind), levels=levels, on=as_of(on)) if levels else None
         if ctx.triggered_id == L.EXPORT_XLSX:
-            book = coverage_workbook(heading=heading, subject=subject, summary=summary, streets=v.streets, communities=v.communities, suggested=rows, missing=missing)  # fmt: skip
+            book = coverage_workbook(heading=heading, subject=subject, summary=summary, streets=v.streets, communities=v.communities,
+                                     suggested=rows, missing=missing, load=v.load)  # fmt: skip
             return dcc.send_bytes(book, heading.file_name(f"服务覆盖-{subject}", "xlsx"))
         page = coverage_html(v.result, v.points, v.added, rows, heading=heading, subject=subject, summary=summary, boundaries=v.boundaries, hulls=v.hulls, roads=roads)  # fmt: skip
         return dcc.send_string(page, heading.file_name(f"服务覆盖地图-{subject}", "html"))
@@ -278,7 +284,7 @@ def with_sites(what_if: WhatIf, sites: list[tuple[float, float]], *, limit: int)
 def export_summary(v: CoverageView, *, unit: str, what_if: WhatIf) -> str:
     """The threshold in the page's unit, how walks are measured, the share covered, the what-if."""
     basis = "沿步行路网" if v.result.walks.along_network else "直线距离（未加载路网）"
-    text = f"{walk_words(v.result.threshold_m, unit=unit)} · {basis} · 全区覆盖率 {v.result.share:.1%}"
+    text = f"{walk_words(v.result.threshold_m, unit=unit)} · {basis} · 按{POPULATIONS[v.counted].zh}计 · 全区覆盖率 {v.result.share:.1%}"
     if what_if != WhatIf():
         text += f" · 含假设：新增 {len(what_if.added)} 处、移除 {len(what_if.removed)} 处"
     return text

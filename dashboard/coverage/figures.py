@@ -48,6 +48,18 @@ def _street_traces(boundaries: Boundaries | None) -> list[dict[str, Any]]:
     ]  # fmt: skip
 
 
+def _over(points: Any) -> list[bool]:
+    return [bool(v) for v in points["overloaded"]] if "overloaded" in points else [False] * len(points)
+
+
+def _point_colour(removed: bool, overloaded: bool) -> str:
+    return "#aaaaaa" if removed else "#8e24aa" if overloaded else "#1f4e99"
+
+
+def _point_note(removed: bool, overloaded: bool) -> str:
+    return " (已移除 removed)" if removed else " (超负荷 overloaded)" if overloaded else ""
+
+
 def coverage_figure(
     view: CoverageView,
     *,
@@ -68,8 +80,8 @@ def coverage_figure(
         {"type": "scattermap", "mode": "lines", "lon": lon, "lat": lat, "line": {"color": "#1f77b4", "width": 1},
          "hoverinfo": "skip", "name": "catchments"},
         {"type": "scattermap", "mode": "markers", "lon": list(points["lon"]), "lat": list(points["lat"]),
-         "marker": {"size": 11, "color": ["#aaaaaa" if r else "#1f4e99" for r in points["removed"]]},
-         "hovertext": [html.escape(f"{n}{' (已移除 removed)' if r else ''}") for n, r in zip(points["name"], points["removed"], strict=True)],
+         "marker": {"size": 11, "color": [_point_colour(r, o) for r, o in zip(points["removed"], _over(points), strict=True)]},
+         "hovertext": [html.escape(f"{n}{_point_note(r, o)}") for n, r, o in zip(points["name"], points["removed"], _over(points), strict=True)],
          "hoverinfo": "text", "customdata": [int(i) for i in points["id"]], "name": "points"},
         {"type": "scattermap", "mode": "markers", "lon": list(view.added[:, 0]), "lat": list(view.added[:, 1]),
          "marker": {"size": 13, "color": "#2ca02c"}, "hovertext": ["新增(假设) what-if"] * len(view.added), "hoverinfo": "text",

@@ -10,7 +10,9 @@ from dash import dcc, html
 
 from dashboard.bilingual import tr
 from dashboard.dates import CHINESE_DATES
+from geo.populations import POPULATIONS
 from layers.coverage import LIFE_CIRCLES, life_circle, walk_words
+from layers.service_load import Load
 from layers.suggest import Suggestion
 
 P = "cov-"
@@ -43,12 +45,15 @@ def kpis(
     along_network: bool,
     metres: float,
     unit: str = "m",
+    counted: str = "residents",
+    serves: str = "residents",
 ) -> html.Div:
     residents = float(villages["residents"].sum())
     gained = None if before is None else f"{(share - before) * residents:+,.0f}"
     change: list[Any] = (
-        [] if gained is None else [" (", tr(f"{gained} 人，含假设", f"{gained} residents, what-if"), ")"]
+        [] if gained is None else [" (", tr(f"{gained} 人，含假设", f"{gained} people, what-if"), ")"]
     )
+    who = POPULATIONS[counted]
     by = {bool(r.village): r for r in villages.itertuples()}
     side = [html.Span([tr(*label), f" {_pct(by[v].share) if v in by else '—'}"], className="cov-side")
             for v, label in ((False, ("城市社区", "urban")), (True, ("农村", "villages")))]  # fmt: skip
@@ -59,10 +64,42 @@ def kpis(
     if circle is not None:
         standard = [" · ", tr(f"GB 50180-2018 {circle.name()}", f"GB 50180-2018 {circle.name('en')}")]
     return html.Div(
-        [html.Div([html.B([tr("覆盖居民", "Residents covered"), " "]), html.Span([_pct(share), *change], id=P + "share")]),
-         html.Div(side), html.Div([walk, *standard, " · ", basis], className="muted")],
+        [html.Div([html.B([tr(f"覆盖{who.zh}", f"{who.en.capitalize()} covered"), " "]), html.Span([_pct(share), *change], id=P + "share")]),
+         html.Div(side), html.Div([walk, *standard, " · ", basis], className="muted"), weighting(counted, serves)],
         className="cov-kpis",
     )  # fmt: skip
+
+
+def weighting(counted: str, serves: str) -> html.Div:
+    """Who the shares count, and why (the type's group, or residents where the buildings lack it)."""
+    group, used = POPULATIONS[serves], POPULATIONS[counted]
+    if counted == serves:
+        words = tr(f"按{used.zh}计（本类服务的对象）", f"Counted in {used.en} (whom this type serves)")
+    else:
+        words = tr(
+            f"按{used.zh}计：楼栋数据缺少{group.zh}", f"Counted in {used.en}: the buildings lack {group.en}"
+        )
+    return html.Div(words, className="muted cov-weighting")
+
+
+def load_table(load: Load | None, *, counted: str, top: int = 10) -> html.Div | None:
+    """The points whose staff serve the most people each, the overloaded ones marked; the rule."""
+    if load is None or load.table.empty:
+        return None
+    who = POPULATIONS[counted]
+    limit = "—" if load.limit is None else f"{load.limit:,.0f}"
+    rule = (tr(f"标准：每名工作人员服务不超过 {limit} 人", f"Norm: at most {limit} people per member of staff")
+            if load.rule == "norm" else
+            tr(f"未设标准：超过同类中位数两倍（{limit} 人）为超负荷", f"No norm set: over twice the median ({limit} people) is overloaded"))  # fmt: skip
+    title = tr(f"服务负荷（{who.zh}/工作人员）：超负荷 {load.overloaded} 处", f"Load ({who.en} per staff): {load.overloaded} overloaded")  # fmt: skip
+    rows = [html.Tr([html.Td(str(r.name)), html.Td(f"{r.people:,.0f}"), html.Td("—" if r.staff != r.staff else f"{r.staff:,.0f}"),
+                     html.Td("—" if r.per_staff != r.per_staff else f"{r.per_staff:,.0f}")],
+                    className="cov-over" if r.overloaded else None) for r in load.table.head(top).itertuples()]  # fmt: skip
+    head = html.Tr([html.Th(tr(*h)) for h in (("服务点", "Point"), ("服务人数", "People"), ("工作人员", "Staff"), ("人均负荷", "Per staff"))])  # fmt: skip
+    return html.Div(
+        [html.H3(title), html.P(rule, className="muted"), html.Table([head, *rows])],
+        className="cov-table cov-load",
+    )
 
 
 def units_table(frame: pd.DataFrame, *, title: html.Span, top: int = 15) -> html.Div:
@@ -80,7 +117,7 @@ def units_table(frame: pd.DataFrame, *, title: html.Span, top: int = 15) -> html
     head = html.Tr(
         [
             html.Th(tr(*h))
-            for h in (("名称", "Name"), ("居民", "Residents"), ("超出", "Beyond"), ("覆盖", "Covered"))
+            for h in (("名称", "Name"), ("人数", "People"), ("超出", "Beyond"), ("覆盖", "Covered"))
         ]
     )
     return html.Div([html.H3(title), html.Table([head, *rows])], className="cov-table")
@@ -132,6 +169,7 @@ def suggestion_table(s: Suggestion, labels: list[str], *, left_out: int = 0) -> 
 
 LEGEND = (  # the map's symbols (dashboard/coverage/figures.py), in the page's words
     ("#1f4e99", "dot", ("服务点（点击移除）", "service point (click to remove)")),
+    ("#8e24aa", "dot", ("超负荷服务点", "overloaded point")),
     ("#aaaaaa", "dot", ("已移除", "removed")),
     ("#2ca02c", "dot", ("新增（假设）", "what-if")),
     ("#ff7f0e", "dot", ("建议点位（编号）", "suggested (numbered)")),

@@ -27,6 +27,7 @@ from layers.buildings import building_labels, buildings_version
 from layers.coverage import WALK_M_PER_MIN, Coverage, Demand, Homes, catchments, coverage, link_homes
 from layers.network import Network, NetworkCache
 from layers.scope import Scope
+from layers.service_load import Load, loads
 from layers.service_points import community_offices, kinds, points_of
 from layers.suggest import Suggestion, away_from, suggest
 from layers.units import unit_names
@@ -125,15 +126,29 @@ class WhatIf:
 
 
 @dataclass(frozen=True)
+class Serving:
+    """Whom a type's points serve and the staff norm (from its ServiceType)."""
+
+    serves: str = "residents"
+    people_per_staff: int | None = None
+
+    @classmethod
+    def of(cls, service_type: ServiceType | None) -> Serving:
+        return cls() if service_type is None else cls(service_type.serves, service_type.people_per_staff)
+
+
+@dataclass(frozen=True)
 class CoverageView:
     result: Coverage
-    points: pd.DataFrame  # id, name, lon, lat, removed
+    points: pd.DataFrame  # id, name, lon, lat, staff, removed, overloaded
     added: NDArray[np.float64]
     hulls: list[Any]  # catchment outlines (shapely polygons, lon/lat)
     streets: pd.DataFrame
     communities: pd.DataFrame
     villages: pd.DataFrame
     boundaries: Boundaries | None = None  # the district's streets, drawn under everything
+    counted: str = "residents"  # who the shares count (geo.populations): the type's group or residents
+    load: Load | None = None  # the kept points' people per staff (layers/service_load.py)
 
 
 def _named(conn: Connection, frame: pd.DataFrame, level: str) -> pd.DataFrame:
@@ -164,6 +179,7 @@ def coverage_view(
     metres: float,
     what_if: WhatIf,
     on: dt.date | None = None,
+    serving: Serving = Serving(),
 ) -> CoverageView:
     """The view for a type, threshold and what-if with the points serving ``on`` (default:
     today), computed once for everyone asking for it while the network, the buildings and those
@@ -171,9 +187,17 @@ def coverage_view(
     network, demand = cache.networks.get(conn), cache.demand(conn)
     points = points_of(conn, kind, on=on or beijing_today())
     digest = hashlib.sha256(pd.util.hash_pandas_object(points, index=False).to_numpy().tobytes()).hexdigest()
-    key = (current_row_scope().setting, kind, metres, what_if, digest)
+    key = (current_row_scope().setting, kind, metres, what_if, digest, serving)
     compute = partial(
-        compute_view, conn, cache, network, demand, points=points, metres=metres, what_if=what_if
+        compute_view,
+        conn,
+        cache,
+        network,
+        demand,
+        points=points,
+        metres=metres,
+        what_if=what_if,
+        serving=serving,
     )
     return cache.views(network, demand).get(key, compute, max_age=cache.VIEW_SECONDS)
 
@@ -187,19 +211,24 @@ def compute_view(
     points: pd.DataFrame,
     metres: float,
     what_if: WhatIf,
+    serving: Serving = Serving(),
 ) -> CoverageView:
-    """The view, computed now (``points``: the type's points, as read)."""
+    """The view, computed now (``points``: the type's points, as read), counting the people
+    ``serving`` says when the buildings carry them."""
     homes = cache.homes(network, demand)
+    counting, counted = demand.counting(serving.serves)
     points = points.assign(removed=points["id"].isin(what_if.removed))
     kept = points.loc[~points["removed"], ["lon", "lat"]].to_numpy(float).reshape(-1, 2)
     added = np.array(what_if.added, float).reshape(-1, 2)
     everything = np.vstack([kept, added])
-    result = coverage(network, demand, everything, max_walk_m=metres, homes=homes)
-    owner = catchments(network, demand, everything, limit=metres, homes=homes)
+    result = coverage(network, counting, everything, max_walk_m=metres, homes=homes)
+    owner = catchments(network, counting, everything, limit=metres, homes=homes)
+    load = loads(points.loc[~points["removed"]], owner, counting.residents, norm=serving.people_per_staff)
+    over = set(load.table.loc[load.table["overloaded"], "id"])
     return CoverageView(
-        result, points, added, _hulls(demand, owner),
+        result, points.assign(overloaded=points["id"].isin(over)), added, _hulls(demand, owner),
         _named(conn, result.by("street"), "street"), _named(conn, result.by("community"), "community"),
-        result.by("village"), street_boundaries(conn, Scope.district()),
+        result.by("village"), street_boundaries(conn, Scope.district()), counted, load,
     )  # fmt: skip
 
 
@@ -238,8 +267,9 @@ def suggestions(
     return Suggested(result, sites, labels, int((~new).sum()))
 
 
-def base_share(conn: Connection, cache: CoverageCache, *, kind: str, metres: float, on: dt.date | None = None) -> float:  # fmt: skip
+def base_share(conn: Connection, cache: CoverageCache, *, kind: str, metres: float, on: dt.date | None = None, serves: str = "residents") -> float:  # fmt: skip
     """The share with the real points only, those serving ``on`` (what a what-if is compared with)."""
     network, demand = cache.networks.get(conn), cache.demand(conn)
     points = points_of(conn, kind, on=on or beijing_today())[["lon", "lat"]].to_numpy(float).reshape(-1, 2)
-    return coverage(network, demand, points, max_walk_m=metres, homes=cache.homes(network, demand)).share
+    counting, _ = demand.counting(serves)
+    return coverage(network, counting, points, max_walk_m=metres, homes=cache.homes(network, demand)).share

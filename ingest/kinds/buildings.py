@@ -8,6 +8,7 @@ import shapely
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from geo.populations import GROUPS, POPULATIONS
 from ingest.fields import Field
 from ingest.kinds import IngestKind, JobContext, register
 from ingest.kinds._building_address import fill_from_address
@@ -23,6 +24,7 @@ COLUMNS = (
     "floors",
     "households",
     "residents",
+    *GROUPS,
     "grid_id",
     "community_id",
     "geom",
@@ -50,11 +52,25 @@ def build(frame: pd.DataFrame, ctx: JobContext) -> pd.DataFrame:
     out.loc[negative.fillna(False).astype(bool), "reason"] = (
         "户数或人数为负 (negative households or residents)"
     )
+    _check_groups(out, ctx)
     fill_from_address(out, ctx)
     out["address"] = out["address"].fillna(
         out["compound"].fillna("") + out["number"].fillna("").astype(str) + "号楼"
     )
     return out
+
+
+def _check_groups(out: pd.DataFrame, ctx: JobContext) -> None:
+    """A group's count (60岁以上人口 …) is a part of the residents: never negative, never more."""
+    for group in GROUPS:
+        label = POPULATIONS[group].zh
+        counts = pd.to_numeric(out[group], errors="coerce").astype("Float64")
+        wrong = ((counts < 0) | (counts > out["residents"].astype("Float64"))).fillna(False).astype(bool)
+        out.loc[wrong & out["reason"].isna(), "reason"] = (
+            f"{label}为负或多于人数 ({POPULATIONS[group].en} negative or more than the residents): "
+            "check the column, and give 人数 where households alone would estimate fewer"
+        )
+        out[group] = counts.round().astype("Int64")
 
 
 def update_grid_totals(conn: Connection, run_id: int, ctx: JobContext) -> None:
@@ -81,6 +97,7 @@ register(
             Field("floors", "int", label="层数"),
             Field("households", "int", required=True, label="户数"),
             Field("residents", "int", label="人数"),
+            *(Field(g, "int", label=POPULATIONS[g].zh) for g in GROUPS),
         ),
         geometry="polygon",
         columns=COLUMNS,
