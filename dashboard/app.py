@@ -30,7 +30,7 @@ from dashboard.callbacks import register_callbacks
 from dashboard.case_callbacks import CasePage, register_case_callbacks
 from dashboard.case_panel import MAP_MARKER
 from dashboard.coverage import layout as coverage_page
-from dashboard.coverage.callbacks import register_coverage_callbacks
+from dashboard.coverage.callbacks import register_coverage_callbacks, register_scenario_callbacks
 from dashboard.coverage.views import CoverageCache, type_options
 from dashboard.empty import empty_state
 from dashboard.figure import tile_layers
@@ -236,6 +236,7 @@ def create_app(
         register_case_callbacks(app, engine=engine, vocabulary=vocabulary, page=case_page)
     coverage = CoverageCache() if coverage_cache is None else coverage_cache
     register_coverage_callbacks(app, engine=engine, cache=coverage, types=service_types, identity=identity)
+    register_scenario_callbacks(app, engine=engine, cache=coverage, types=service_types)
     register_inspection_callbacks(
         app,
         engine=engine,

@@ -328,6 +328,21 @@ class Inspection(Base):
     notes: Mapped[str | None] = mapped_column(sa.Text)  # free text from the inspector
 
 
+class CoverageScenario(Base):
+    """A planner's named what-if for a service type (方案), to load again and compare."""
+
+    __tablename__ = "coverage_scenario"
+    __table_args__ = (sa.UniqueConstraint("kind", "name"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(sa.Text)
+    kind: Mapped[str] = mapped_column(sa.Text)
+    threshold_m: Mapped[float] = mapped_column(sa.Float)
+    added: Mapped[list[Any]] = mapped_column(JSONB, server_default=sa.text("'[]'::jsonb"))  # [[lon, lat], …]
+    removed: Mapped[list[int]] = mapped_column(ARRAY(sa.Integer), server_default=sa.text("'{}'::integer[]"))
+    saved_by: Mapped[str | None] = mapped_column(sa.Text)
+    saved_at: Mapped[dt.datetime] = mapped_column(sa.DateTime(timezone=True), server_default=sa.func.now())
+
+
 class ServicePoint(Base):
     """A service point (服务点) of a registered type, e.g. employment & social security."""
 

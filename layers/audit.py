@@ -23,14 +23,14 @@ ACTIONS = {  # the kinds the code writes, in the page's words (others are shown 
     "login": "登录", "login.failed": "登录失败", "login.throttled": "登录限流", "logout": "退出",
     "view": "查看", "export": "导出", "change": "修改", "api.write": "接口写入", "api.throttled": "接口限流",
     "user.add": "新增账号", "user.kiosk_token": "大屏令牌", "data.upload": "上传文件", "data.load": "导入数据",
-    "data.export": "导出数据",
+    "data.export": "导出数据", "scenario.save": "保存方案", "scenario.delete": "删除方案",
 }  # fmt: skip
 KEYS = {  # detail keys in the page's words
     "what": "内容", "street": "街道", "streets": "街道", "targets": "对象数", "target": "对象", "visit": "检查记录",
     "stops": "站数", "button": "按钮", "count": "次数", "ip": "地址", "kind": "类型", "username": "账号", "role": "角色",
     "reason": "原因", "source": "来源", "via": "途径", "run_id": "批次", "items": "条目", "inserted": "新增",
     "updated": "更新", "unchanged": "未变", "quarantined": "隔离", "sessions_ended": "结束会话", "name": "名称",
-    "rows": "行数", "period": "期间",
+    "rows": "行数", "period": "期间", "service": "服务类型", "threshold_m": "阈值(米)", "id": "编号",
 }  # fmt: skip
 
 

@@ -195,3 +195,25 @@ LEGEND = (
     ("rgba(31,119,180,.3)", "服务范围 catchment"),
     ("#555555", "街道界线 street"),
 )
+
+
+def scenarios_workbook(
+    names: Sequence[str],
+    rows: Sequence[Sequence[object]],
+    streets: pd.DataFrame,
+    *,
+    heading: Heading,
+    subject: str,
+) -> bytes:
+    """Saved scenarios side by side (``rows``: one per measure) and each street's share in each."""
+    book = Workbook()
+    about = heading.lines()
+    first = book.active
+    first.title = "方案对比"
+    table_sheet(first, title=f"服务覆盖 {subject} · 方案对比", about=about, headers=("", *names), rows=rows,
+                widths=(26, *(24,) * len(names)), landscape=False)  # fmt: skip
+    shares = ([r["name"], *(None if r[f"share_{i}"] != r[f"share_{i}"] else round(r[f"share_{i}"] * 100, 1) for i in range(len(names)))]
+              for r in streets.to_dict("records"))  # fmt: skip
+    table_sheet(book.create_sheet("各街道"), title=f"服务覆盖 {subject} · 各街道覆盖率(%)", about=about,
+                headers=("街道", *names), rows=shares, widths=(24, *(16,) * len(names)), landscape=False)  # fmt: skip
+    return saved(book)

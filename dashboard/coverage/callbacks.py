@@ -18,13 +18,17 @@ from dashboard.bilingual import tr
 from dashboard.coverage import layout as L
 from dashboard.coverage.figures import ADDED, BUILDINGS, POINTS, UNCOVERED, coverage_figure
 from dashboard.coverage.views import (
+    Compared,
     CoverageCache,
     CoverageView,
     Serving,
     WhatIf,
     base_share,
     beijing_today,
+    compare,
+    comparison_rows,
     coverage_view,
+    streets_side_by_side,
     suggestions,
     threshold_m,
 )
@@ -32,9 +36,10 @@ from dashboard.identity import IdentityCache
 from geo.errors import InputError
 from geo.populations import POPULATIONS
 from geo.service_types import ServiceType
+from layers import scenarios
 from layers.basemap import roads_in
 from layers.coverage import LIFE_CIRCLES, WALK_M_PER_MIN, walk_words
-from layers.coverage_export import coverage_html, coverage_workbook, gaps_geojson
+from layers.coverage_export import coverage_html, coverage_workbook, gaps_geojson, scenarios_workbook
 from layers.export_heading import BEIJING, heading_of
 from layers.service_points import kinds, units_without
 
@@ -241,6 +246,117 @@ def register_coverage_callbacks(
             return dcc.send_bytes(book, heading.file_name(f"服务覆盖-{subject}", "xlsx"))
         page = coverage_html(v.result, v.points, v.added, rows, heading=heading, subject=subject, summary=summary, boundaries=v.boundaries, hulls=v.hulls, roads=roads)  # fmt: skip
         return dcc.send_string(page, heading.file_name(f"服务覆盖地图-{subject}", "html"))
+
+
+def register_scenario_callbacks(app: Dash, *, engine: Engine, cache: CoverageCache, types: Mapping[str, ServiceType]) -> None:  # fmt: skip
+    """Saved scenarios (方案): save the page's what-if, list, load, delete, compare two, export."""
+
+    @app.callback(
+        Output(L.SC_MESSAGE, "children"), Output(L.SC_VERSION, "data"),
+        Input(L.SC_SAVE, "n_clicks"), State(L.SC_NAME, "value"), State(L.TYPE, "value"), State(L.VALUE, "value"),
+        State(L.UNIT, "value"), State(L.WHATIF, "data"), State(L.SC_VERSION, "data"), prevent_initial_call=True,
+    )  # fmt: skip
+    def save(
+        _n: Any, name: Any, kind: Any, value: Any, unit: Any, what_if: Any, version: Any
+    ) -> tuple[Any, Any]:
+        try:
+            if not isinstance(kind, str) or not kind:
+                raise InputError("choose a service type first")
+            w, metres, user = WhatIf.parse(what_if), threshold_m(value, unit), current_user()
+            with engine.begin() as conn:
+                sid = scenarios.save(conn, name=name, kind=kind, threshold_m=metres, added=w.added, removed=w.removed,
+                                     by=user.username if user else None)  # fmt: skip
+                trail.record_in(
+                    conn, "scenario.save", name=scenarios.checked_name(name), service=kind, id=sid
+                )
+        except InputError as exc:
+            return f"⚠ {exc}", no_update
+        return tr(
+            f"已保存方案「{scenarios.checked_name(name)}」", f"Saved “{scenarios.checked_name(name)}”"
+        ), _next(version)
+
+    @app.callback(
+        Output(L.SC_LIST, "options"), Output(L.SC_A, "options"), Output(L.SC_B, "options"),
+        Input(L.TYPE, "value"), Input(L.SC_VERSION, "data"),
+    )  # fmt: skip
+    def listed(kind: Any, _version: Any) -> tuple[Any, Any, Any]:
+        with engine.connect() as conn:
+            options = L.scenario_options(scenarios.scenarios(conn, kind)) if isinstance(kind, str) else []
+        return options, options, options
+
+    @app.callback(
+        Output(L.WHATIF, "data", allow_duplicate=True), Output(L.VALUE, "value", allow_duplicate=True),
+        Input(L.SC_LOAD, "n_clicks"), State(L.SC_LIST, "value"), State(L.UNIT, "value"), prevent_initial_call=True,
+    )  # fmt: skip
+    def load(_n: Any, chosen: Any, unit: Any) -> tuple[Any, Any]:
+        with engine.connect() as conn:
+            found = scenarios.scenario(conn, chosen)
+        if found is None:
+            raise PreventUpdate
+        value = round(found.threshold_m / WALK_M_PER_MIN, 2) if unit == "min" else round(found.threshold_m)
+        return WhatIf(found.added, found.removed).to_store(), value
+
+    @app.callback(
+        Output(L.SC_MESSAGE, "children", allow_duplicate=True), Output(L.SC_VERSION, "data", allow_duplicate=True),
+        Input(L.SC_DELETE, "n_clicks"), State(L.SC_LIST, "value"), State(L.SC_VERSION, "data"), prevent_initial_call=True,
+    )  # fmt: skip
+    def delete(_n: Any, chosen: Any, version: Any) -> tuple[Any, Any]:
+        with engine.begin() as conn:
+            found = scenarios.scenario(conn, chosen)
+            if found is None or not scenarios.delete(conn, found.id):
+                raise PreventUpdate
+            trail.record_in(conn, "scenario.delete", name=found.name, service=found.kind, id=found.id)
+        return tr(f"已删除方案「{found.name}」", f"Deleted “{found.name}”"), _next(version)
+
+    def chosen(a: Any, b: Any, on: Any) -> list[Compared]:
+        with engine.connect() as conn:
+            picked = [s for s in (scenarios.scenario(conn, a), scenarios.scenario(conn, b)) if s is not None]
+            if len(picked) < 2 or picked[0].kind != picked[1].kind:
+                raise InputError("choose two saved scenarios of the same type (A and B)")
+            return compare(conn, cache, picked, on=as_of(on), serving=Serving.of(types.get(picked[0].kind)))
+
+    @app.callback(
+        Output(L.SC_RESULT, "children"), Output(L.SC_MESSAGE, "children", allow_duplicate=True),
+        Input(L.SC_COMPARE, "n_clicks"), State(L.SC_A, "value"), State(L.SC_B, "value"), State(L.ON, "date"),
+        prevent_initial_call=True,
+    )  # fmt: skip
+    def side_by_side(_n: Any, a: Any, b: Any, on: Any) -> tuple[Any, Any]:
+        try:
+            found = chosen(a, b, on)
+        except InputError as exc:
+            return no_update, f"⚠ {exc}"
+        return L.comparison(found, streets_side_by_side(found), counted=found[0].view.counted), ""
+
+    @app.callback(
+        Output(L.DOWNLOAD, "data", allow_duplicate=True), Output(L.SC_MESSAGE, "children", allow_duplicate=True),
+        Input(L.SC_EXPORT, "n_clicks"), State(L.SC_A, "value"), State(L.SC_B, "value"), State(L.ON, "date"),
+        prevent_initial_call=True,
+    )  # fmt: skip
+    def export_comparison(_n: Any, a: Any, b: Any, on: Any) -> tuple[Any, Any]:
+        try:
+            found = chosen(a, b, on)
+        except InputError as exc:
+            return no_update, f"⚠ {exc}"
+        kind = found[0].scenario.kind
+        subject, who, at = types[kind].zh if kind in types else kind, current_user(), dt.datetime.now(BEIJING)
+        with engine.connect() as conn:
+            heading = heading_of(conn, street=None, period=f"截至 {as_of(on).isoformat()}", by=who.username if who else "—", at=at)  # fmt: skip
+        trail.record(
+            engine,
+            "export",
+            what="coverage scenarios",
+            service=kind,
+            name=" / ".join(c.scenario.name for c in found),
+        )
+        names = [c.scenario.name for c in found]
+        book = scenarios_workbook(
+            names, comparison_rows(found), streets_side_by_side(found), heading=heading, subject=subject
+        )
+        return dcc.send_bytes(book, heading.file_name(f"方案对比-{subject}", "xlsx")), ""
+
+
+def _next(version: Any) -> int:
+    return (version if isinstance(version, int) and not isinstance(version, bool) else 0) + 1
 
 
 def as_of(value: Any) -> dt.date:

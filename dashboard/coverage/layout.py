@@ -9,9 +9,11 @@ import pandas as pd
 from dash import dcc, html
 
 from dashboard.bilingual import tr
+from dashboard.coverage.views import Compared
 from dashboard.dates import CHINESE_DATES
 from geo.populations import POPULATIONS
 from layers.coverage import LIFE_CIRCLES, life_circle, walk_words
+from layers.scenarios import Scenario
 from layers.service_load import Load
 from layers.suggest import Suggestion
 
@@ -27,6 +29,36 @@ K, SITES, SUGGEST, SUGGESTIONS, SUGGESTED, RESET = (
     P + k for k in ("k", "sites", "suggest", "suggestions", "suggested", "reset")
 )
 ON = P + "on"  # 截至: the day whose serving points count (none: today)
+(
+    SC_NAME,
+    SC_SAVE,
+    SC_LIST,
+    SC_LOAD,
+    SC_DELETE,
+    SC_A,
+    SC_B,
+    SC_COMPARE,
+    SC_RESULT,
+    SC_EXPORT,
+    SC_MESSAGE,
+    SC_VERSION,
+) = (
+    P + "sc-" + k
+    for k in (
+        "name",
+        "save",
+        "list",
+        "load",
+        "delete",
+        "a",
+        "b",
+        "compare",
+        "result",
+        "export",
+        "message",
+        "version",
+    )
+)  # saved scenarios (方案)
 CIRCLE = P + "circle"  # a life circle's button (pattern id: {"type": CIRCLE, "m": its metres})
 EXPORT_GEOJSON, EXPORT_XLSX, EXPORT_HTML, DOWNLOAD = (
     P + k for k in ("export-geojson", "export-xlsx", "export-html", "download")
@@ -234,14 +266,77 @@ def page(types: list[dict[str, str]], *, default: str | None, notice: html.Div |
                               html.Button(tr("计算", "Suggest"), id=SUGGEST, n_clicks=0, className="primary")], className="ins-controls"),
                     dcc.Loading(html.Div(id=SUGGESTIONS)),
                     html.Button(tr("全部采纳为假设", "Apply all as what-ifs"), id=APPLY_ALL, n_clicks=0),
+                    scenarios_panel(),
                 ], className="ins-left"),
             ], className="cov-body"),
             dcc.Store(id=WHATIF, data={"added": [], "removed": []}),
             dcc.Store(id=SUGGESTED),
+            dcc.Store(id=SC_VERSION, data=0),
             dcc.Download(id=DOWNLOAD),
         ],
         className="ins-page",
     )  # fmt: skip
+
+
+def scenarios_panel() -> html.Div:
+    """Save the what-if under a name, load or delete a saved one, compare two side by side."""
+    return html.Div([
+        html.H3(tr("方案", "Scenarios")),
+        html.Div([dcc.Input(id=SC_NAME, placeholder="方案名称 name", maxLength=60),
+                  html.Button(tr("保存当前假设", "Save the what-if"), id=SC_SAVE, n_clicks=0)], className="ins-controls"),
+        html.Div([dcc.Dropdown(id=SC_LIST, options=[], placeholder="已存方案 saved", className="cov-sc-pick"),
+                  html.Button(tr("载入", "Load"), id=SC_LOAD, n_clicks=0), html.Button(tr("删除", "Delete"), id=SC_DELETE, n_clicks=0)],
+                 className="ins-controls"),
+        html.Div([dcc.Dropdown(id=SC_A, options=[], placeholder="方案 A", className="cov-sc-pick"),
+                  dcc.Dropdown(id=SC_B, options=[], placeholder="方案 B", className="cov-sc-pick"),
+                  html.Button(tr("对比", "Compare"), id=SC_COMPARE, n_clicks=0, className="primary"),
+                  html.Button(tr("导出对比", "Export comparison"), id=SC_EXPORT, n_clicks=0)], className="ins-controls"),
+        html.Div(id=SC_MESSAGE, role="status", className="muted"),
+        dcc.Loading(html.Div(id=SC_RESULT)),
+    ], className="cov-scenarios")  # fmt: skip
+
+
+def scenario_options(saved: Sequence[Scenario]) -> list[dict[str, Any]]:
+    return [
+        {"label": f"{s.name} · {s.threshold_m:,.0f} m · +{len(s.added)} −{len(s.removed)}", "value": s.id}
+        for s in saved
+    ]
+
+
+def _pp(c: Compared) -> str:
+    return f"{(c.view.result.share - c.base) * 100:+.1f}"
+
+
+def comparison(compared: Sequence[Compared], streets: pd.DataFrame, *, counted: str) -> html.Div:
+    """The scenarios side by side: threshold, points added and left out, the share and people
+    covered, the change from the real points, overloaded points; then each street's share."""
+    who = POPULATIONS[counted]
+    head = html.Tr([html.Th(tr("", ""))] + [html.Th(c.scenario.name) for c in compared])
+    lines = (
+        (("阈值", "Threshold"), lambda c: f"{c.scenario.threshold_m:,.0f} m"),
+        (
+            ("新增 / 移除", "Added / left out"),
+            lambda c: f"+{len(c.scenario.added)} / −{len(c.scenario.removed)}",
+        ),
+        (
+            (f"覆盖{who.zh}", f"{who.en.capitalize()} covered"),
+            lambda c: f"{_pct(c.view.result.share)} ({c.covered:,.0f})",
+        ),
+        (
+            ("较现有服务点", "Against the real points"),
+            lambda c: tr(f"{_pp(c)} 个百分点", f"{_pp(c)} points"),
+        ),
+        (
+            ("超负荷服务点", "Overloaded points"),
+            lambda c: "—" if c.view.load is None else str(c.view.load.overloaded),
+        ),
+    )
+    rows = [html.Tr([html.Th(tr(*label)), *(html.Td(cell(c)) for c in compared)]) for label, cell in lines]
+    per_street = [html.Tr([html.Td(str(r.name)), *(html.Td(_pct(getattr(r, f"share_{i}"))) for i in range(len(compared)))])
+                  for r in streets.itertuples()]  # fmt: skip
+    street_head = html.Tr([html.Th(tr("街道", "Street"))] + [html.Th(c.scenario.name) for c in compared])
+    return html.Div([html.Table([head, *rows]), html.H3(tr("各街道覆盖率", "Share per street")),
+                     html.Table([street_head, *per_street])], className="cov-table cov-compare")  # fmt: skip
 
 
 def suggested_rows(sites: Any, labels: list[str], s: Suggestion) -> list[list[Any]]:

@@ -20,12 +20,14 @@ from dashboard.auth.current import current_row_scope
 from dashboard.bilingual import tr
 from dashboard.shared import SharedResults
 from geo.errors import InputError
+from geo.populations import POPULATIONS
 from geo.service_types import ServiceType
 from layers.boundaries import Boundaries
 from layers.boundaries import streets as street_boundaries
 from layers.buildings import building_labels, buildings_version
 from layers.coverage import WALK_M_PER_MIN, Coverage, Demand, Homes, catchments, coverage, link_homes
 from layers.network import Network, NetworkCache
+from layers.scenarios import Scenario
 from layers.scope import Scope
 from layers.service_load import Load, loads
 from layers.service_points import community_offices, kinds, points_of
@@ -273,3 +275,58 @@ def base_share(conn: Connection, cache: CoverageCache, *, kind: str, metres: flo
     points = points_of(conn, kind, on=on or beijing_today())[["lon", "lat"]].to_numpy(float).reshape(-1, 2)
     counting, _ = demand.counting(serves)
     return coverage(network, counting, points, max_walk_m=metres, homes=cache.homes(network, demand)).share
+
+
+@dataclass(frozen=True)
+class Compared:
+    """A saved scenario's coverage beside that of the type's real points at its threshold."""
+
+    scenario: Scenario
+    view: CoverageView
+    base: float  # the share with the real points only
+
+    @property
+    def covered(self) -> float:
+        return float(self.view.result.demand.residents[self.view.result.covered].sum())
+
+
+def compare(
+    conn: Connection, cache: CoverageCache, chosen: list[Scenario], *, on: dt.date, serving: Serving
+) -> list[Compared]:
+    """Each scenario's view (its threshold and what-if, the points serving ``on``)."""
+    return [
+        Compared(s, coverage_view(conn, cache, kind=s.kind, metres=s.threshold_m, what_if=WhatIf(s.added, s.removed),
+                                  on=on, serving=serving),
+                 base_share(conn, cache, kind=s.kind, metres=s.threshold_m, on=on, serves=serving.serves))
+        for s in chosen
+    ]  # fmt: skip
+
+
+def streets_side_by_side(compared: list[Compared]) -> pd.DataFrame:
+    """Per street, each scenario's share (columns ``share_0``, ``share_1`` …), the worst first."""
+    frames = [c.view.streets.set_index("street")[["name", "share"]].rename(columns={"share": f"share_{i}"})
+              for i, c in enumerate(compared)]  # fmt: skip
+    if not frames:
+        return pd.DataFrame(columns=["street", "name"])
+    out = frames[0]
+    for frame in frames[1:]:
+        out = out.join(frame.drop(columns="name"), how="outer")
+    return out.reset_index().sort_values("share_0")
+
+
+def comparison_rows(compared: list[Compared]) -> list[list[object]]:
+    """The comparison for a spreadsheet: one row per measure, one column per scenario."""
+    who = POPULATIONS[compared[0].view.counted].zh if compared else ""
+    return [
+        ["阈值（米）", *(round(c.scenario.threshold_m) for c in compared)],
+        ["新增服务点", *(len(c.scenario.added) for c in compared)],
+        ["移除服务点", *(len(c.scenario.removed) for c in compared)],
+        [f"覆盖率（按{who}）", *(f"{c.view.result.share:.1%}" for c in compared)],
+        [f"覆盖{who}", *(round(c.covered) for c in compared)],
+        ["较现有服务点（百分点）", *(round((c.view.result.share - c.base) * 100, 1) for c in compared)],
+        ["超负荷服务点", *(None if c.view.load is None else c.view.load.overloaded for c in compared)],
+        [
+            "保存人 / 时间",
+            *(f"{c.scenario.saved_by or '—'} {c.scenario.saved_at:%Y-%m-%d %H:%M}" for c in compared),
+        ],
+    ]
