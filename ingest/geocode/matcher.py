@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 import shapely
 from rapidfuzz import fuzz, process
+from rapidfuzz.distance import Levenshtein
 from sqlalchemy.engine import Connection
 
 from ingest.geocode.gazetteer import Aliases, Gazetteer, Point
@@ -38,6 +39,14 @@ def compatible(text: str, name: str) -> bool:
     digits = _NUMERALS.sub(lambda m: str(chinese_number(m.group(0))), text)
     same_phase = _DIGITS.findall(digits) == _DIGITS.findall(name)
     return same_phase and set(_SIDES.findall(digits)) <= set(_SIDES.findall(name))
+
+
+def _tied(text: str, best: str, names: list[str]) -> bool:
+    """Is another name as few typing edits from ``text`` as ``best``? The ratio counts a wrong
+    character twice and a missing one once, so "桑干华西区" (府 mistyped) ranks 桑干华庭西区 (庭
+    left out) far above 桑干府西区, though each is one edit away: such a tie is not a match."""
+    edits = Levenshtein.distance(text, best)
+    return any(name != best and Levenshtein.distance(text, name) <= edits for name in names)
 
 
 @dataclass(frozen=True)
@@ -162,6 +171,8 @@ class AddressMatcher:
         ):
             return [], None, 0.0
         best = ranked[0][0]
+        if _tied(p.compound_text, best, names):
+            return [], None, 0.0
         confidence = 0.8 + 0.2 * (ranked[0][1] - FUZZY_MIN) / (100.0 - FUZZY_MIN)
         return [c for c in g.compounds[best] if c in in_scope], best, confidence
 
