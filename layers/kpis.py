@@ -3,10 +3,14 @@
 - open incidents now, against 24 hours ago;
 - new today (since 00:00 Beijing time), against yesterday up to the same time of day;
 - overdue now, against 24 hours ago;
-- on-time closure rate this month, against last month;
-- average handling time (hours) this month, against last month;
-- 12345's 三率 this month (response, resolution, satisfaction), against last month ("—" where
-  the data has no 签收 or 回访).
+- on-time closure rate this month so far, against the same days of last month;
+- average handling time (office hours) this month so far, against the same days of last month;
+- 12345's 三率 this month so far (response, resolution, satisfaction), against the same days of
+  last month ("—" where the data has no 签收 or 回访).
+
+"The same days of last month" run from its first day as far as now is into this month (to the
+end of last month at most), judged as they stood then: on 5 December at 10:00, 1 November 00:00
+to 5 November 10:00.
 
 All five come from numpy over the loaded facts; the formulas are :mod:`layers.indicators`'.
 """
@@ -109,13 +113,19 @@ class Periods:
         next_month = (month + dt.timedelta(days=32)).replace(day=1)
         return cls(now, day, month, last_month, next_month)
 
+    @property
+    def same_time_last_month(self) -> dt.datetime:
+        """As far into last month as ``now`` is into this one (its end at the latest): this month
+        so far is compared with the same days of last month, each judged at its own end."""
+        return min(self.last_month + (self.now - self.month), self.month)
+
     def periods(self) -> dict[str, Period]:
         yesterday = self.now - dt.timedelta(days=1)
         return {
             "today": Period.of(self.day, self.now, self.now),
             "yesterday": Period.of(self.day - dt.timedelta(days=1), yesterday, yesterday),
             "month": Period.of(self.month, self.next_month, self.now),
-            "last_month": Period.of(self.last_month, self.month, self.now),
+            "last_month": Period.of(self.last_month, self.same_time_last_month, self.same_time_last_month),
         }
 
 
@@ -138,7 +148,10 @@ def tile_counter(f: IncidentFilter, *, now: dt.datetime) -> Counter:
             out |= {f"{name}.{k}": v for k, v in sums.items()}
         return out
 
-    return Counter(count, epoch=("tiles", f.unclocked(), periods.day, periods.month), offsets=(0.0, -86400.0))
+    last_month = -(periods.month - periods.last_month).total_seconds()  # the same time last month
+    return Counter(
+        count, epoch=("tiles", f.unclocked(), periods.day, periods.month), offsets=(0.0, -86400.0, last_month)
+    )
 
 
 def period_indicators(sums: Sums) -> dict[str, Indicators]:

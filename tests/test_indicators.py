@@ -18,7 +18,7 @@ from layers.feeds import mask_phone
 from layers.hotspots import classify, gi_star, star_weights
 from layers.incident_filter import IncidentFilter
 from layers.indicators import Indicators, Period, by_unit, indicators
-from layers.kpis import BY_KEY, KPIS, Tile, period_indicators, tile_counter, tiles
+from layers.kpis import BY_KEY, KPIS, Periods, Tile, period_indicators, tile_counter, tiles
 from layers.tally import tally
 from layers.trend import daily_counts
 
@@ -123,7 +123,26 @@ def test_kpi_tiles_compare_with_the_right_periods(hand):
     assert values["new_today"] == (0, 1)
     assert values["overdue"] == (1, 1)
     assert values["on_time_closure"] == (0.5, None)  # nothing fell due in May
-    assert values["handling_hours"] == (pytest.approx(6.0), pytest.approx(54.5))  # office hours, see above
+    assert values["handling_hours"] == (pytest.approx(6.0), None)  # E was handled after 15 May noon
+
+
+def test_this_month_so_far_is_compared_with_the_same_days_of_last_month(hand):
+    """Noon on 15 June against 1 May to 15 May noon: F, handled on 12 May in 6 office hours (Mon
+    11 May 10:00 → Tue 09:00) and closed in time, counts; E, handled on 30 May, does not (the whole
+    of May would average 30.25 office hours)."""
+    hand.execute(
+        sa.text("INSERT INTO incident (source, source_id, category, reported_at, registered_at, deadline_at, handled_at, "
+                "closed_at, rework_count, geom) VALUES ('hand', 'F', 'environment', :rep, :reg, :due, :h, :c, 0, "
+                "ST_SetSRID(ST_MakePoint(113.3, 40.08), 4326))"),
+        {"rep": t("5-11", 9), "reg": t("5-11", 10), "due": t("5-13", 10), "h": t("5-12", 9), "c": t("5-12", 10)},
+    )  # fmt: skip
+    facts = with_sign_off(load(hand), SlaRules())
+    values = {tile.key: (tile.value, tile.previous) for tile in tiles(facts, FILTER, now=NOW)}
+    assert values["handling_hours"] == (pytest.approx(6.0), pytest.approx(6.0))
+    assert values["on_time_closure"] == (0.5, 1.0)  # F fell due on 13 May and was closed in time
+    late = dt.datetime(2026, 3, 31, 12, 0, tzinfo=CST)  # further into March than February runs
+    periods = Periods.at(late)
+    assert periods.same_time_last_month == dt.datetime(2026, 3, 1, tzinfo=CST)  # all of February
 
 
 def test_each_kpi_tile_is_declared_once_and_the_wall_screen_builds_it_from_that(hand):
@@ -138,8 +157,8 @@ def test_each_kpi_tile_is_declared_once_and_the_wall_screen_builds_it_from_that(
             assert all(text(lang, w) for w in (k.key, k.compared, *([k.unit] if k.unit else [])))
     drawn = kpi_tiles([Tile("handling_hours", 12.25, 20.0), Tile("satisfaction", 0.925, 0.9), Tile("open", 1234, 1200)], "en")  # fmt: skip
     assert [_words(d) for d in drawn] == [
-        ["Avg handling time, this month (office hours)", "12.2", "office h", "▼ 7.8", " vs last month"],
-        ["Satisfaction rate, this month", "92.5%", "", "▲ 2.5 pt", " vs last month"],
+        ["Avg handling time, this month (office hours)", "12.2", "office h", "▼ 7.8", " vs same days last month"],
+        ["Satisfaction rate, this month", "92.5%", "", "▲ 2.5 pt", " vs same days last month"],
         ["Open incidents", "1,234", "", "▲ 34", " vs 24 h ago"],
     ]
     tones = [d.children[2].children[0].className for d in drawn]

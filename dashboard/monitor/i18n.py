@@ -20,7 +20,7 @@ _TEXT: dict[str, tuple[str, str]] = {
     "satisfied_short": ("满意率", "Satisfied"),
     "vs_24h": ("较24小时前", "vs 24 h ago"),
     "vs_yesterday": ("较昨日同时", "vs same time yesterday"),
-    "vs_last_month": ("较上月", "vs last month"),
+    "vs_last_month": ("较上月同期", "vs same days last month"),
     "hours": ("小时", "h"),
     "work_hours": ("工作小时", "office h"),
     "window": ("时间范围", "Window"),
