@@ -16,6 +16,7 @@ from geo.sla import SlaRules
 from geo.vocabulary import Vocabulary
 from gridgov._db_cli import add_backup_commands
 from gridgov._ingest_cli import add_ingest_commands
+from gridgov._report_cli import add_report_commands
 from gridgov._sla_cli import add_sla_commands
 from gridgov._sources_cli import add_sources_commands
 from gridgov._status_cli import add_status_command
@@ -119,6 +120,7 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--force", action="store_true", help="replace an existing demo district")
     demo.set_defaults(handler=_demo)
     add_ingest_commands(sub)
+    add_report_commands(sub)
     add_sla_commands(sub)
     add_sources_commands(sub)
     add_status_command(sub)

@@ -157,7 +157,13 @@ def test_each_kpi_tile_is_declared_once_and_the_wall_screen_builds_it_from_that(
             assert all(text(lang, w) for w in (k.key, k.compared, *([k.unit] if k.unit else [])))
     drawn = kpi_tiles([Tile("handling_hours", 12.25, 20.0), Tile("satisfaction", 0.925, 0.9), Tile("open", 1234, 1200)], "en")  # fmt: skip
     assert [_words(d) for d in drawn] == [
-        ["Avg handling time, this month (office hours)", "12.2", "office h", "▼ 7.8", " vs same days last month"],
+        [
+            "Avg handling time, this month (office hours)",
+            "12.2",
+            "office h",
+            "▼ 7.8",
+            " vs same days last month",
+        ],
         ["Satisfaction rate, this month", "92.5%", "", "▲ 2.5 pt", " vs same days last month"],
         ["Open incidents", "1,234", "", "▲ 34", " vs 24 h ago"],
     ]

@@ -135,6 +135,9 @@ def test_an_unknown_street_gets_a_clear_error(demo):
 
 
 def test_a_recorded_hazard_schedules_its_follow_up_and_a_pass_closes_it(demo, street):
+    """Its visits are the target's latest whatever else recorded one (the demo's rounds run to
+    today; a browser test records visits today): a month ahead."""
+    day = dt.date.today() + dt.timedelta(days=30)
     with demo.connect() as conn:
         trans = conn.begin()
         target = conn.exec_driver_sql(
@@ -142,23 +145,21 @@ def test_a_recorded_hazard_schedules_its_follow_up_and_a_pass_closes_it(demo, st
             "WHERE i.target_id = t.id AND i.rectified_at IS NULL AND i.rectify_deadline IS NOT NULL) ORDER BY id LIMIT 1",
             {"s": street},
         ).scalar_one()
-        visit = dt.datetime.combine(TODAY, dt.time(10), tzinfo=dt.timezone(dt.timedelta(hours=8)))
+        visit = dt.datetime.combine(day, dt.time(10), tzinfo=dt.timezone(dt.timedelta(hours=8)))
         record_visit(
             conn, VisitRecord(target, visit, "hazard", inspector="王五", notes="灭火器过期"), recheck_days=7
         )
-        row = risk_register(conn, street=street, today=TODAY).set_index("id").loc[target]
-        assert row["first_deadline"] == TODAY + dt.timedelta(days=7) and row["rectifications_open"] == 1
+        row = risk_register(conn, street=street, today=day).set_index("id").loc[target]
+        assert row["first_deadline"] == day + dt.timedelta(days=7) and row["rectifications_open"] == 1
         request = PlanRequest(
-            street=street, start=TODAY + dt.timedelta(days=1), days=7, teams=1, visits_per_day=3, seconds=0.3
+            street=street, start=day + dt.timedelta(days=1), days=7, teams=1, visits_per_day=3, seconds=0.3
         )
-        plan = make_plan(conn, NetworkCache().get(conn), request, today=TODAY, settings=SETTINGS)
+        plan = make_plan(conn, NetworkCache().get(conn), request, today=day, settings=SETTINGS)
         stop = next(s for r in plan.routes for s in r.stops if s.target == target)
         assert stop.why == "rectification"
         later = visit + dt.timedelta(days=5)
         record_visit(conn, VisitRecord(target, later, "passed"), recheck_days=7)
-        row = (
-            risk_register(conn, street=street, today=TODAY + dt.timedelta(days=5)).set_index("id").loc[target]
-        )
+        row = risk_register(conn, street=street, today=day + dt.timedelta(days=5)).set_index("id").loc[target]
         assert row["rectifications_open"] == 0 and bool(row["last_passed"])
         trans.rollback()
 

@@ -1,0 +1,224 @@
+"""What a 周报 / 月报 holds, computed once for every format it is written in (``report_docx``,
+``report_xlsx``): the indicators of the period against 环比 and 同比, the categories, the streets,
+the cases overdue at its end, the inspection rounds and the data's quality, and sentences built
+from those numbers only. Indicators are ``layers/indicators``' formulas, each period judged at
+its own end."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from geo.results import result_frame
+from layers.drill import Drill
+from layers.facts import Facts
+from layers.incident_filter import IncidentFilter
+from layers.indicators import Indicators, Period, by_unit, indicators
+from layers.inspection_results import Period as Days
+from layers.inspection_results import results, totals
+from layers.report_period import ReportPeriod
+from layers.units import unit_names
+
+
+@dataclass(frozen=True)
+class Measure:
+    key: str
+    zh: str
+    read: Callable[[Indicators], float | None]
+    unit: str = ""  # "%" (a rate), "h" (hours) or "" (a count)
+
+
+MEASURES = (
+    Measure("reported", "受理量", lambda i: i.reported),
+    Measure("closed", "办结量", lambda i: i.closed),
+    Measure("on_time_closure", "按期办结率", lambda i: i.on_time_closure_rate, "%"),
+    Measure("handling_hours", "平均处置时长（工作小时）", lambda i: i.handling_work_hours, "h"),
+    Measure("overdue", "期末超期未办结", lambda i: i.overdue),
+    Measure("response", "响应率", lambda i: i.response_rate, "%"),
+    Measure("resolution", "解决率", lambda i: i.resolution_rate, "%"),
+    Measure("satisfaction", "满意率", lambda i: i.satisfaction_rate, "%"),
+)
+
+
+@dataclass(frozen=True)
+class KpiRow:
+    measure: Measure
+    value: float | None
+    previous: float | None  # 环比
+    last_year: float | None  # 同比
+
+    @staticmethod
+    def _change(now: float | None, then: float | None, unit: str) -> float | None:
+        if now is None or then is None:
+            return None
+        if unit == "%":
+            return now - then  # points
+        return (now - then) / then if then else None  # relative
+
+    @property
+    def vs_previous(self) -> float | None:
+        return self._change(self.value, self.previous, self.measure.unit)
+
+    @property
+    def vs_last_year(self) -> float | None:
+        return self._change(self.value, self.last_year, self.measure.unit)
+
+
+def _judged(facts: Facts, idx: np.ndarray, period: ReportPeriod) -> Indicators:
+    return indicators(facts, idx, Period.of(period.since, period.until, period.until))
+
+
+def kpi_rows(facts: Facts, idx: np.ndarray, period: ReportPeriod) -> list[KpiRow]:
+    """Each measure in the period, 环比 and 同比."""
+    now, before, year = (_judged(facts, idx, p) for p in (period, period.previous(), period.last_year()))
+    return [KpiRow(m, m.read(now), m.read(before), m.read(year)) for m in MEASURES]
+
+
+def categories(facts: Facts, idx: np.ndarray, period: ReportPeriod, *, names: dict[str, str]) -> pd.DataFrame:
+    """Incidents reported per category in the period and 环比, the most first."""
+
+    def counts(p: ReportPeriod) -> pd.Series:
+        inside = idx[
+            (facts.reported[idx] >= p.since.timestamp()) & (facts.reported[idx] < p.until.timestamp())
+        ]
+        return pd.Series(facts.category[inside]).map(lambda c: facts.categories[c]).value_counts()
+
+    out = (
+        pd.DataFrame({"reported": counts(period), "previous": counts(period.previous())})
+        .fillna(0)
+        .astype(int)
+    )
+    out.index = [names.get(k, k) for k in out.index]
+    return (
+        out[out["reported"] > 0]
+        .sort_values("reported", ascending=False)
+        .rename_axis("category")
+        .reset_index()
+    )
+
+
+def streets(conn: Connection, facts: Facts, idx: np.ndarray, period: ReportPeriod) -> pd.DataFrame:
+    """Per street: reported, on-time closure rate and overdue at the end, the lowest rate first."""
+    parts = by_unit(facts, idx, Period.of(period.since, period.until, period.until), facts.street)
+    names = unit_names(conn, "street")
+    rows = [{"street": names.get(int(k), str(k)), "reported": v.reported, "on_time_closure": v.on_time_closure_rate,
+             "overdue": v.overdue} for k, v in parts.items() if int(k) in names]  # fmt: skip
+    frame = pd.DataFrame(rows, columns=["street", "reported", "on_time_closure", "overdue"])
+    return frame.sort_values(["on_time_closure", "overdue"], ascending=[True, False], na_position="last").reset_index(drop=True)  # fmt: skip
+
+
+_OVERDUE = sa.text("""
+SELECT i.source_id, i.category, s.name AS street, i.reported_at, i.deadline_at,
+       floor(extract(epoch FROM (:until - i.deadline_at)) / 86400)::int AS days_over
+FROM incident i LEFT JOIN street s ON s.id = i.street_id
+WHERE i.duplicate_of IS NULL AND i.reported_at < :until AND i.deadline_at < :until
+  AND (i.closed_at IS NULL OR i.closed_at >= :until) AND (CAST(:street AS integer) IS NULL OR i.street_id = :street)
+ORDER BY i.deadline_at, i.id LIMIT :limit
+""")
+
+
+def overdue_cases(
+    conn: Connection, period: ReportPeriod, *, street: int | None, limit: int = 50
+) -> pd.DataFrame:
+    """The cases still open and past their deadline at the period's end, the longest overdue first."""
+    params = {"until": period.until, "street": street, "limit": limit}
+    return result_frame(conn.execute(_OVERDUE, params))
+
+
+_QUARANTINE = sa.text("""
+SELECT r.kind, coalesce(q.reason_kind, q.reason) AS reason, count(*) AS rows
+FROM quarantine q JOIN ingest_run r ON r.id = q.run_id
+WHERE r.started_at >= :since AND r.started_at < :until GROUP BY 1, 2 ORDER BY 3 DESC, 1, 2
+""")
+
+
+def quarantined(conn: Connection, period: ReportPeriod) -> pd.DataFrame:
+    """Rows set aside by the loads run in the period, by kind of data and reason."""
+    return result_frame(conn.execute(_QUARANTINE, {"since": period.since, "until": period.until}))
+
+
+@dataclass(frozen=True)
+class Report:
+    title: str  # the district, or the street
+    period: ReportPeriod
+    prepared_at: dt.datetime
+    kpis: list[KpiRow]
+    categories: pd.DataFrame
+    streets: pd.DataFrame
+    overdue: pd.DataFrame
+    inspections: pd.DataFrame  # layers.inspection_results totals per kind
+    quarantined: pd.DataFrame
+    narrative: list[str]
+
+
+def build(
+    conn: Connection,
+    facts: Facts,
+    period: ReportPeriod,
+    *,
+    title: str,
+    street: int | None,
+    category_names: dict[str, str],
+    kind_names: dict[str, str],
+    now: dt.datetime,
+) -> Report:
+    """The report of ``period`` for the district (``street`` None) or one street."""
+    drill = Drill() if street is None else Drill("street", street)
+    idx = IncidentFilter(drill=drill, now=period.until).rows(facts, with_time=False)
+    kpis = kpi_rows(facts, idx, period)
+    cats = categories(facts, idx, period, names=category_names)
+    rounds = totals(
+        results(conn, Days(period.start, period.end), streets=None if street is None else [street]), by="kind"
+    )
+    rounds["kind"] = rounds["kind"].map(lambda k: kind_names.get(k, k))
+    late = overdue_cases(conn, period, street=street)
+    late["category"] = late["category"].map(lambda k: category_names.get(k, k))
+    return Report(
+        title, period, now, kpis, cats, streets(conn, facts, idx, period) if street is None else pd.DataFrame(),
+        late, rounds, quarantined(conn, period), narrative(kpis, cats, period),
+    )  # fmt: skip
+
+
+def _pct(value: float | None) -> str:
+    return "—" if value is None else f"{value:.1%}"
+
+
+def narrative(kpis: list[KpiRow], cats: pd.DataFrame, period: ReportPeriod) -> list[str]:
+    """Sentences from the numbers, each said only when the numbers are there to say it."""
+    by = {k.measure.key: k for k in kpis}
+    out = []
+    reported = by["reported"]
+    if reported.value is not None:
+        line = f"{period.label()}共受理诉求{reported.value:,.0f}件"
+        if reported.vs_previous is not None:
+            line += f"，环比{'上升' if reported.vs_previous >= 0 else '下降'}{abs(reported.vs_previous):.1%}"
+        if reported.vs_last_year is not None:
+            line += (
+                f"，同比{'上升' if reported.vs_last_year >= 0 else '下降'}{abs(reported.vs_last_year):.1%}"
+            )
+        out.append(line + "。")
+    on_time = by["on_time_closure"]
+    if on_time.value is not None:
+        change = on_time.vs_previous
+        moved = (
+            ""
+            if change is None
+            else f"，较上期{'上升' if change >= 0 else '下降'}{abs(change) * 100:.1f}个百分点"
+        )
+        out.append(f"按期办结率{_pct(on_time.value)}{moved}。")
+    if len(cats):
+        top = cats.head(3)
+        out.append(
+            "诉求最多的类别为"
+            + "、".join(f"{r.category}（{r.reported:,}件）" for r in top.itertuples())
+            + "。"
+        )
+    if by["overdue"].value:
+        out.append(f"期末仍有{by['overdue'].value:,.0f}件超期未办结，请相关单位加快办理。")
+    return out

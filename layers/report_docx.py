@@ -1,0 +1,125 @@
+"""A report (``layers/report.py``) as a Word file on A4, as government offices edit them in WPS or
+Word: a title page, headings in 黑体 and body text in 仿宋 (the viewer substitutes a CJK font where
+they are missing), tables whose header row repeats on every page."""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Sequence
+
+from docx import Document
+from docx.document import Document as DocumentType
+from docx.enum.text import WD_ALIGN_PARAGRAPH
+from docx.oxml import OxmlElement
+from docx.oxml.ns import qn
+from docx.shared import Mm, Pt
+
+from layers.report import KpiRow, Report
+from layers.report_period import BEIJING
+
+_HEADING, _BODY = "黑体", "仿宋"
+_TITLES = {"week": "周报", "month": "月报", "range": "专题报告"}
+
+
+def _font(style: object, name: str, size: float) -> None:
+    style.font.name = name  # type: ignore[attr-defined]
+    style.font.size = Pt(size)  # type: ignore[attr-defined]
+    fonts = style.element.get_or_add_rPr().get_or_add_rFonts()  # type: ignore[attr-defined]
+    fonts.set(qn("w:eastAsia"), name)
+
+
+def _page(doc: DocumentType) -> None:
+    section = doc.sections[0]
+    section.page_width, section.page_height = Mm(210), Mm(297)
+    section.top_margin = section.bottom_margin = Mm(37)
+    section.left_margin, section.right_margin = Mm(28), Mm(26)
+    _font(doc.styles["Normal"], _BODY, 12)
+    for level, size in ((1, 16), (2, 14)):
+        _font(doc.styles[f"Heading {level}"], _HEADING, size)
+
+
+def _table(doc: DocumentType, headers: Sequence[str], rows: Sequence[Sequence[object]]) -> None:
+    table = doc.add_table(rows=1, cols=len(headers))
+    table.style = "Table Grid"
+    for cell, text in zip(table.rows[0].cells, headers, strict=True):
+        cell.text = text
+    header = table.rows[0]._tr.get_or_add_trPr()
+    header.append(OxmlElement("w:tblHeader"))  # repeats at the top of every page
+    for row in rows:
+        for cell, value in zip(table.add_row().cells, row, strict=True):
+            cell.text = "—" if value is None else str(value)
+
+
+def _value(value: float | None, unit: str) -> str:
+    if value is None:
+        return "—"
+    return f"{value:.1%}" if unit == "%" else f"{value:,.1f}" if unit == "h" else f"{value:,.0f}"
+
+
+def _change(row: KpiRow, change: float | None) -> str:
+    if change is None:
+        return "—"
+    return f"{change * 100:+.1f}个百分点" if row.measure.unit == "%" else f"{change:+.1%}"
+
+
+def kpi_lines(report: Report) -> list[list[str]]:
+    """The KPI table's rows: measure, this period, 环比 (the previous and the change), 同比 (a year
+    earlier and the change)."""
+    return [
+        [r.measure.zh, _value(r.value, r.measure.unit), _value(r.previous, r.measure.unit), _change(r, r.vs_previous),
+         _value(r.last_year, r.measure.unit), _change(r, r.vs_last_year)]
+        for r in report.kpis
+    ]  # fmt: skip
+
+
+KPI_HEADERS = ("指标", "本期", "上期", "环比", "去年同期", "同比")
+
+
+def _title_page(doc: DocumentType, report: Report) -> None:
+    for text, size in ((report.title, 22), (_TITLES[report.period.kind], 22), (report.period.label(), 16)):
+        paragraph = doc.add_paragraph()
+        paragraph.alignment = WD_ALIGN_PARAGRAPH.CENTER
+        run = paragraph.add_run(text)
+        run.font.size, run.font.name = Pt(size), _HEADING
+        run._element.get_or_add_rPr().get_or_add_rFonts().set(qn("w:eastAsia"), _HEADING)
+    prepared = doc.add_paragraph(f"编制时间：{report.prepared_at.astimezone(BEIJING):%Y年%m月%d日 %H:%M}")
+    prepared.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    doc.add_page_break()
+
+
+def report_docx(report: Report) -> bytes:
+    doc = Document()
+    _page(doc)
+    _title_page(doc, report)
+    doc.add_heading("一、总体情况", level=1)
+    for line in report.narrative:
+        doc.add_paragraph(line)
+    doc.add_heading("二、主要指标", level=1)
+    _table(doc, KPI_HEADERS, kpi_lines(report))
+    doc.add_heading("三、诉求类别", level=1)
+    _table(
+        doc,
+        ("类别", "本期", "上期"),
+        [[r.category, r.reported, r.previous] for r in report.categories.itertuples()],
+    )
+    if len(report.streets):
+        doc.add_heading("四、各街道情况", level=1)
+        rows = [[r.street, r.reported, _value(r.on_time_closure, "%") if r.on_time_closure == r.on_time_closure else "—", r.overdue]
+                for r in report.streets.itertuples()]  # fmt: skip
+        _table(doc, ("街道", "受理量", "按期办结率", "期末超期"), rows)
+    doc.add_heading("五、超期未办结工单", level=1)
+    rows = [[r.source_id, r.category, r.street or "—", f"{r.deadline_at.astimezone(BEIJING):%Y-%m-%d %H:%M}", r.days_over]
+            for r in report.overdue.itertuples()]  # fmt: skip
+    _table(doc, ("工单编号", "类别", "街道", "办理时限", "超期天数"), rows)
+    doc.add_heading("六、排查整治", level=1)
+    _table(doc, ("类型", "对象数", "已检查", "检查次数", "发现问题", "已整改", "整改逾期"),
+           [[r.kind, r.sites, r.visited, r.visits, r.problems, r.rectified, r.overdue] for r in report.inspections.itertuples()])  # fmt: skip
+    doc.add_heading("七、数据质量", level=1)
+    _table(
+        doc,
+        ("数据", "原因", "隔离行数"),
+        [[r.kind, r.reason, r.rows] for r in report.quarantined.itertuples()],
+    )
+    out = io.BytesIO()
+    doc.save(out)
+    return out.getvalue()

@@ -1,0 +1,37 @@
+"""A report (``layers/report.py``) as an Excel workbook: one sheet per section, each under the
+report's title block (what, which period, when it was prepared)."""
+
+from __future__ import annotations
+
+from openpyxl import Workbook
+
+from layers.report import Report
+from layers.report_docx import KPI_HEADERS, kpi_lines
+from layers.report_period import BEIJING
+from layers.workbook import saved, table_sheet
+
+
+def report_xlsx(report: Report) -> bytes:
+    book = Workbook()
+    about = [f"期间 period: {report.period.label()}",
+             f"编制时间 prepared at: {report.prepared_at.astimezone(BEIJING):%Y-%m-%d %H:%M}", *report.narrative]  # fmt: skip
+    first = book.active
+    first.title = "主要指标"
+    table_sheet(first, title=f"{report.title} · 主要指标", about=about, headers=KPI_HEADERS, rows=kpi_lines(report),
+                widths=(26, 14, 14, 16, 14, 16), landscape=False)  # fmt: skip
+    sheets = (
+        ("诉求类别", ("类别", "本期", "上期"), [[r.category, r.reported, r.previous] for r in report.categories.itertuples()]),
+        ("各街道", ("街道", "受理量", "按期办结率", "期末超期"),
+         [[r.street, r.reported, None if r.on_time_closure != r.on_time_closure else round(r.on_time_closure, 4), r.overdue]
+          for r in report.streets.itertuples()]),
+        ("超期未办结", ("工单编号", "类别", "街道", "办理时限", "超期天数"),
+         [[r.source_id, r.category, r.street, f"{r.deadline_at.astimezone(BEIJING):%Y-%m-%d %H:%M}", r.days_over]
+          for r in report.overdue.itertuples()]),
+        ("排查整治", ("类型", "对象数", "已检查", "检查次数", "发现问题", "已整改", "整改逾期"),
+         [[r.kind, r.sites, r.visited, r.visits, r.problems, r.rectified, r.overdue] for r in report.inspections.itertuples()]),
+        ("数据质量", ("数据", "原因", "隔离行数"), [[r.kind, r.reason, r.rows] for r in report.quarantined.itertuples()]),
+    )  # fmt: skip
+    for name, headers, rows in sheets:
+        table_sheet(book.create_sheet(name), title=f"{report.title} · {name}", about=about, headers=headers, rows=rows,
+                    widths=(24, *(14,) * (len(headers) - 1)), landscape=False)  # fmt: skip
+    return saved(book)

@@ -1,0 +1,141 @@
+"""周报 / 月报 (#19): the periods compared (环比, 同比), the indicators against them on hand-built
+incidents worked out by hand, and `gridgov report` run as a user runs it on a district the demo
+never saw, its Word file read back with python-docx and its numbers compared with SQL written here."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import docx
+import pytest
+import sqlalchemy as sa
+from openpyxl import load_workbook
+
+from geo import partitions
+from geo.errors import InputError
+from layers.report_period import ReportPeriod, days, last_month, last_week, month, week_of
+from tests.cli import assert_one_line_error, gridgov
+from tests.databases import fresh_database
+from tests.small_district import STREETS
+from tests.sql import one
+
+CST = dt.timezone(dt.timedelta(hours=8))
+
+
+def test_the_periods_a_report_is_compared_with():
+    nov = month("2026-11")
+    assert (nov.start, nov.end, nov.label()) == (dt.date(2026, 11, 1), dt.date(2026, 11, 30), "2026年11月")
+    assert (nov.previous().start, nov.previous().end) == (dt.date(2026, 10, 1), dt.date(2026, 10, 31))
+    assert (nov.last_year().start, nov.last_year().end) == (dt.date(2025, 11, 1), dt.date(2025, 11, 30))
+    march = month("2025-03")
+    assert march.previous().end == dt.date(2025, 2, 28) and month("2024-03").previous().end == dt.date(
+        2024, 2, 29
+    )
+    week = week_of(dt.date(2026, 11, 25))  # a Wednesday
+    assert (week.start, week.end) == (dt.date(2026, 11, 23), dt.date(2026, 11, 29))
+    assert week.previous().start == dt.date(2026, 11, 16) and week.label().startswith("2026年第48周")
+    leap = days("2024-02-20", "2024-02-29")
+    assert (leap.previous().start, leap.previous().end) == (dt.date(2024, 2, 10), dt.date(2024, 2, 19))
+    assert leap.last_year().end == dt.date(2023, 2, 28)
+    assert last_month(dt.date(2026, 1, 5)) == month("2025-12") and last_week(dt.date(2026, 12, 5)).start == dt.date(2026, 11, 23)  # fmt: skip
+    for bad in (
+        lambda: month("2026-13"),
+        lambda: month("November"),
+        lambda: days("2026-11-05", "2026-11-01"),
+    ):
+        with pytest.raises(InputError):
+            bad()
+    assert ReportPeriod(dt.date(2026, 11, 1), dt.date(2026, 11, 1)).days == 1
+
+
+def at(day: str, hour: int = 10) -> dt.datetime:
+    return dt.datetime.combine(dt.date.fromisoformat(day), dt.time(hour), tzinfo=CST)
+
+
+# ticket, street (0 or 1 of STREETS), category, reported, deadline, closed (None: still open)
+CASES = (
+    ("N1", 0, "environment", "2026-11-03", "2026-11-05", "2026-11-04"),  # on time
+    ("N2", 0, "environment", "2026-11-10", "2026-11-12", "2026-11-14"),  # late
+    ("N3", 1, "property", "2026-11-20", "2026-11-22", None),  # overdue at the end of November
+    ("O1", 0, "environment", "2026-10-05", "2026-10-07", "2026-10-06"),
+    ("O2", 1, "property", "2026-10-15", "2026-10-17", "2026-10-16"),
+    ("Y1", 0, "environment", "2025-11-02", "2025-11-04", "2025-11-03"),
+    ("Y2", 0, "environment", "2025-11-05", "2025-11-07", "2025-11-06"),
+    ("Y3", 1, "property", "2025-11-08", "2025-11-10", "2025-11-20"),
+    ("Y4", 1, "property", "2025-11-09", "2025-11-11", None),  # still open, overdue since 2025
+)
+
+
+@pytest.fixture(scope="module")
+def town(cluster, small_district):
+    """The small district with CASES (hand-inserted, as a 12345 export would have them)."""
+    with fresh_database(cluster, template=small_district) as engine:
+        with engine.begin() as conn:
+            partitions.ensure(conn, "hand")
+            ids = dict(conn.execute(sa.text("SELECT code, id FROM street")).all())
+            for ticket, s, category, reported, due, closed in CASES:
+                conn.execute(
+                    sa.text("INSERT INTO incident (source, source_id, category, reported_at, registered_at, deadline_at, "
+                            "handled_at, closed_at, rework_count, street_id, geom) VALUES ('hand', :t, :c, :r, :r, :d, :x, :x, 0, "
+                            ":s, ST_SetSRID(ST_MakePoint(116.46, 39.92), 4326))"),
+                    {"t": ticket, "c": category, "r": at(reported), "d": at(due), "x": at(closed) if closed else None,
+                     "s": ids[STREETS[s][0]]},
+                )  # fmt: skip
+        yield engine
+
+
+def _url(engine) -> dict[str, str]:
+    return {"DATABASE_URL": engine.url.render_as_string(hide_password=False)}
+
+
+def _rows(table) -> dict[str, list[str]]:
+    return {r.cells[0].text: [c.text for c in r.cells[1:]] for r in table.rows}
+
+
+def test_a_monthly_report_in_word_holds_the_numbers_against_last_month_and_last_year(town, tmp_path):
+    out = tmp_path / "月报.docx"
+    result = gridgov("report", "monthly", "--period", "2026-11", "--out", str(out), env=_url(town))
+    assert result.returncode == 0, result.stderr
+    doc = docx.Document(str(out))
+    text = "\n".join(p.text for p in doc.paragraphs)
+    assert "月报" in text and "2026年11月" in text and "测试区" in text
+    kpis = _rows(doc.tables[0])
+    assert kpis["指标"] == ["本期", "上期", "环比", "去年同期", "同比"]
+    assert kpis["受理量"] == ["3", "2", "+50.0%", "4", "-25.0%"]  # by hand: N1-3; O1-2; Y1-4
+    # due in the month: N1 N2 N3 (on time: N1); O1 O2 (both); Y1-Y4 (Y1 Y2)
+    assert kpis["按期办结率"] == ["33.3%", "100.0%", "-66.7个百分点", "50.0%", "-16.7个百分点"]
+    assert kpis["期末超期未办结"][0] == "2"  # N3, and Y4 still open since 2025
+    november = {"since": at("2026-11-01", 0), "until": at("2026-12-01", 0)}
+    sql = one(
+        town, "SELECT count(*) FROM incident WHERE reported_at >= :since AND reported_at < :until", **november
+    )
+    assert kpis["受理量"][0] == str(sql)
+    (overdue,) = [t for t in doc.tables if t.rows[0].cells[0].text == "工单编号"]  # 超期未办结
+    assert [r.cells[0].text for r in overdue.rows[1:]] == ["Y4", "N3"]  # the longest overdue first
+    assert "2026年11月共受理诉求3件，环比上升50.0%，同比下降25.0%。" in text
+    header = overdue.rows[0]._tr.trPr
+    assert header is not None and header.find("{http://schemas.openxmlformats.org/wordprocessingml/2006/main}tblHeader") is not None  # fmt: skip
+
+
+def test_a_streets_weekly_report_in_excel_and_clear_errors(town, tmp_path):
+    out = tmp_path / "周报.xlsx"
+    result = gridgov("report", "weekly", "--period", "2026-11-18", "--street", STREETS[1][1], "--out", str(out), env=_url(town))  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    book = load_workbook(out)
+    assert book.sheetnames == ["主要指标", "诉求类别", "各街道", "超期未办结", "排查整治", "数据质量"]
+    values = {r[0]: r[1:] for r in book["主要指标"].iter_rows(values_only=True) if r and r[0]}
+    assert values["受理量"][0] == "1"  # N3, 金盏街道's, in the week of 16–22 November
+    tickets = [
+        r[0] for r in book["超期未办结"].iter_rows(values_only=True) if r and r[0] in {c[0] for c in CASES}
+    ]
+    assert tickets == ["Y4", "N3"]  # N3 fell due on the 22nd, inside the week
+    env = _url(town)
+    assert_one_line_error(
+        gridgov("report", "monthly", "--period", "2026-13", "--out", str(out), env=env), "2026-11"
+    )
+    assert_one_line_error(
+        gridgov("report", "monthly", "--out", str(tmp_path / "x.pdf"), env=env), ".docx or .xlsx"
+    )
+    assert_one_line_error(
+        gridgov("report", "weekly", "--street", "不存在街道", "--out", str(out), env=env), "不存在街道"
+    )
