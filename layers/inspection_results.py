@@ -18,13 +18,13 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Collection
-from dataclasses import dataclass
 
 import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-BEIJING = dt.timezone(dt.timedelta(hours=8))
+from layers.report_period import ReportPeriod
+
 COUNTS = (
     "sites",
     "visited",
@@ -70,22 +70,7 @@ ORDER BY s.name NULLS LAST, c.name NULLS LAST, site.kind
 """
 
 
-@dataclass(frozen=True)
-class Period:
-    start: dt.date
-    end: dt.date  # inclusive
-
-    def __post_init__(self) -> None:
-        if self.end < self.start:
-            raise ValueError(f"the period ends ({self.end}) before it starts ({self.start})")
-
-    @property
-    def since(self) -> dt.datetime:
-        return dt.datetime.combine(self.start, dt.time(), tzinfo=BEIJING)
-
-    @property
-    def until(self) -> dt.datetime:
-        return dt.datetime.combine(self.end + dt.timedelta(days=1), dt.time(), tzinfo=BEIJING)
+Period = ReportPeriod  # a period of whole days, Beijing time (its end included)
 
 
 def results(

@@ -12,7 +12,8 @@ from openpyxl import Workbook
 from geo.inspection_kinds import InspectionKind
 from layers.campaigns import STATES, CampaignProgress
 from layers.cycles import RoundTally
-from layers.inspection_results import BEIJING, COUNTS, Period
+from layers.inspection_results import COUNTS, Period
+from layers.report_period import BEIJING
 from layers.workbook import saved, table_sheet
 
 _HEADINGS = {"sites": "对象数", "visited": "已检查", "done": "完成", "visits": "检查次数", "problems": "发现问题",
