@@ -15,7 +15,7 @@ from geo.sla import SlaRules
 from geo.vocabulary import Vocabulary
 from layers import report_period
 from layers.facts import load, with_sign_off
-from layers.report import build
+from layers.report import Report, build
 from layers.report_docx import report_docx
 from layers.report_period import BEIJING, ReportPeriod
 from layers.report_xlsx import report_xlsx
@@ -40,6 +40,11 @@ def add_report_commands(sub: Any) -> None:
         parser.add_argument("--street", help="one street (its name or 12-digit code); default: the district")
         parser.add_argument("--out", required=True, type=Path, help="the file to write: .docx or .xlsx")
         parser.set_defaults(handler=_report)
+    schedule = kinds.add_parser(
+        "schedule", help="write last week's and last month's reports (Word and Excel) into DIR, once each"
+    )
+    schedule.add_argument("dir", type=Path, help="the folder the reports go in (made if missing)")
+    schedule.set_defaults(handler=_schedule)
 
 
 def period_of(args: argparse.Namespace, *, today: dt.date) -> ReportPeriod:
@@ -63,16 +68,51 @@ def _report(args: argparse.Namespace, settings: Settings) -> int:
         raise InputError(f"--out must end in {' or '.join(WRITERS)} (got {args.out.name})")
     now = dt.datetime.now(BEIJING)
     period = period_of(args, today=now.date())
+    (report,) = _reports(settings, [period], street=args.street, now=now)
+    args.out.write_bytes(writer(report))
+    print(f"wrote {args.out}: {report.title} {period.label()} ({len(report.overdue)} overdue cases listed)")
+    return 0
+
+
+def _reports(
+    settings: Settings, periods: list[ReportPeriod], *, street: str | None, now: dt.datetime
+) -> list[Report]:
+    """The reports of ``periods`` for the district or ``street``, from one load of the facts."""
     vocabulary = Vocabulary.from_file(settings.district_file)
     sla = SlaRules.from_file(settings.district_file, vocabulary=vocabulary)
     with migrated_engine(database_url(settings)) as engine, engine.connect() as conn:
-        title, street = _place(conn, args.street)
+        title, street_id = _place(conn, street)
         facts = with_sign_off(load(conn), sla)
-        report = build(conn, facts, period, title=title, street=street, now=now,
-                       category_names={k: c.zh for k, c in vocabulary.categories.items()},
-                       kind_names={k: c.zh for k, c in vocabulary.inspection_kinds.items()})  # fmt: skip
-    args.out.write_bytes(writer(report))
-    print(f"wrote {args.out}: {title} {period.label()} ({len(report.overdue)} overdue cases listed)")
+        return [build(conn, facts, p, title=title, street=street_id, now=now,
+                      category_names={k: c.zh for k, c in vocabulary.categories.items()},
+                      kind_names={k: c.zh for k, c in vocabulary.inspection_kinds.items()}) for p in periods]  # fmt: skip
+
+
+def scheduled_name(period: ReportPeriod, suffix: str) -> str:
+    """周报-2026-W48.docx, 月报-2026-11.xlsx: one file per period and format."""
+    if period.kind == "week":
+        year, week, _ = period.start.isocalendar()
+        return f"周报-{year}-W{week:02d}{suffix}"
+    return f"月报-{period.start:%Y-%m}{suffix}"
+
+
+def _schedule(args: argparse.Namespace, settings: Settings) -> int:
+    """Last week's and last month's reports, each written once (run again: nothing to do)."""
+    now = dt.datetime.now(BEIJING)
+    periods = [report_period.last_week(now.date()), report_period.last_month(now.date())]
+    missing = [p for p in periods if any(not (args.dir / scheduled_name(p, s)).exists() for s in WRITERS)]
+    if not missing:
+        print(f"nothing to do: {', '.join(scheduled_name(p, '') for p in periods)} are in {args.dir}")
+        return 0
+    args.dir.mkdir(parents=True, exist_ok=True)
+    for report in _reports(settings, missing, street=None, now=now):
+        for suffix, writer in WRITERS.items():
+            path = args.dir / scheduled_name(report.period, suffix)
+            if not path.exists():
+                partial = path.with_name(path.name + ".part")  # a reader never sees half a file
+                partial.write_bytes(writer(report))
+                partial.replace(path)
+                print(f"wrote {path}")
     return 0
 
 

@@ -104,7 +104,7 @@ def report_docx(report: Report) -> bytes:
     )
     if len(report.streets):
         doc.add_heading("四、各街道情况", level=1)
-        rows = [[r.street, r.reported, _value(r.on_time_closure, "%") if r.on_time_closure == r.on_time_closure else "—", r.overdue]
+        rows = [[r.street, r.reported, _value(None if r.on_time_closure != r.on_time_closure else r.on_time_closure, "%"), r.overdue]
                 for r in report.streets.itertuples()]  # fmt: skip
         _table(doc, ("街道", "受理量", "按期办结率", "期末超期"), rows)
     doc.add_heading("五、超期未办结工单", level=1)

@@ -11,6 +11,10 @@ from layers.report_period import BEIJING
 from layers.workbook import saved, table_sheet
 
 
+def _rounded(rate: float | None) -> float | None:
+    return None if rate is None or rate != rate else round(rate, 4)  # NaN: unknown too
+
+
 def report_xlsx(report: Report) -> bytes:
     book = Workbook()
     about = [f"期间 period: {report.period.label()}",
@@ -22,7 +26,7 @@ def report_xlsx(report: Report) -> bytes:
     sheets = (
         ("诉求类别", ("类别", "本期", "上期"), [[r.category, r.reported, r.previous] for r in report.categories.itertuples()]),
         ("各街道", ("街道", "受理量", "按期办结率", "期末超期"),
-         [[r.street, r.reported, None if r.on_time_closure != r.on_time_closure else round(r.on_time_closure, 4), r.overdue]
+         [[r.street, r.reported, _rounded(r.on_time_closure), r.overdue]
           for r in report.streets.itertuples()]),
         ("超期未办结", ("工单编号", "类别", "街道", "办理时限", "超期天数"),
          [[r.source_id, r.category, r.street, f"{r.deadline_at.astimezone(BEIJING):%Y-%m-%d %H:%M}", r.days_over]

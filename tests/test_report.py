@@ -139,3 +139,17 @@ def test_a_streets_weekly_report_in_excel_and_clear_errors(town, tmp_path):
     assert_one_line_error(
         gridgov("report", "weekly", "--street", "不存在街道", "--out", str(out), env=env), "不存在街道"
     )
+
+
+def test_schedule_writes_last_week_and_last_month_once(town, tmp_path):
+    folder = tmp_path / "报告"
+    first = gridgov("report", "schedule", str(folder), env=_url(town))
+    assert first.returncode == 0, first.stderr
+    names = sorted(p.name for p in folder.iterdir())
+    assert len(names) == 4 and [n[:2] for n in names] == ["周报", "周报", "月报", "月报"], names
+    assert {n.rsplit(".", 1)[1] for n in names} == {"docx", "xlsx"}
+    stamps = {p.name: p.stat().st_mtime_ns for p in folder.iterdir()}
+    again = gridgov("report", "schedule", str(folder), env=_url(town))
+    assert again.returncode == 0 and "nothing to do" in again.stdout
+    assert {p.name: p.stat().st_mtime_ns for p in folder.iterdir()} == stamps
+    assert docx.Document(str(folder / names[2])).tables[0].rows[0].cells[0].text == "指标"
