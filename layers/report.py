@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -22,6 +22,7 @@ from layers.incident_filter import IncidentFilter
 from layers.indicators import Indicators, Period, by_unit, indicators
 from layers.inspection_results import Period as Days
 from layers.inspection_results import results, totals
+from layers.report_figures import streets_png, trend_png
 from layers.report_period import ReportPeriod
 from layers.units import unit_names
 
@@ -155,6 +156,7 @@ class Report:
     inspections: pd.DataFrame  # layers.inspection_results totals per kind
     quarantined: pd.DataFrame
     narrative: list[str]
+    images: dict[str, bytes] = field(default_factory=dict)  # "trend", "streets": PNG
 
 
 def build(
@@ -179,10 +181,20 @@ def build(
     rounds["kind"] = rounds["kind"].map(lambda k: kind_names.get(k, k))
     late = overdue_cases(conn, period, street=street)
     late["category"] = late["category"].map(lambda k: category_names.get(k, k))
+    images = {"trend": trend_png(facts, idx, period)}
+    if street is None:
+        images["streets"] = streets_png(conn, _per_street(facts, idx, period))
     return Report(
         title, period, now, kpis, cats, streets(conn, facts, idx, period) if street is None else pd.DataFrame(),
-        late, rounds, quarantined(conn, period), narrative(kpis, cats, period),
+        late, rounds, quarantined(conn, period), narrative(kpis, cats, period), images,
     )  # fmt: skip
+
+
+def _per_street(facts: Facts, idx: np.ndarray, period: ReportPeriod) -> pd.Series:
+    """Cases reported in the period per street id."""
+    times = facts.reported[idx]
+    inside = idx[(times >= period.since.timestamp()) & (times < period.until.timestamp())]
+    return pd.Series(facts.street[inside]).value_counts()
 
 
 def _pct(value: float | None) -> str:

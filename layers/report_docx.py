@@ -87,6 +87,14 @@ def _title_page(doc: DocumentType, report: Report) -> None:
     doc.add_page_break()
 
 
+def _figure(doc: DocumentType, png: bytes | None, caption: str) -> None:
+    if png is None:
+        return
+    doc.add_picture(io.BytesIO(png), width=Mm(150))
+    doc.paragraphs[-1].alignment = WD_ALIGN_PARAGRAPH.CENTER
+    doc.add_paragraph(caption).alignment = WD_ALIGN_PARAGRAPH.CENTER
+
+
 def report_docx(report: Report) -> bytes:
     doc = Document()
     _page(doc)
@@ -96,6 +104,7 @@ def report_docx(report: Report) -> bytes:
         doc.add_paragraph(line)
     doc.add_heading("二、主要指标", level=1)
     _table(doc, KPI_HEADERS, kpi_lines(report))
+    _figure(doc, report.images.get("trend"), "图1 每日受理量（本期与上期）")
     doc.add_heading("三、诉求类别", level=1)
     _table(
         doc,
@@ -107,6 +116,7 @@ def report_docx(report: Report) -> bytes:
         rows = [[r.street, r.reported, _value(None if r.on_time_closure != r.on_time_closure else r.on_time_closure, "%"), r.overdue]
                 for r in report.streets.itertuples()]  # fmt: skip
         _table(doc, ("街道", "受理量", "按期办结率", "期末超期"), rows)
+        _figure(doc, report.images.get("streets"), "图2 各街道受理量")
     doc.add_heading("五、超期未办结工单", level=1)
     rows = [[r.source_id, r.category, r.street or "—", f"{r.deadline_at.astimezone(BEIJING):%Y-%m-%d %H:%M}", r.days_over]
             for r in report.overdue.itertuples()]  # fmt: skip

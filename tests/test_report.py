@@ -113,6 +113,9 @@ def test_a_monthly_report_in_word_holds_the_numbers_against_last_month_and_last_
     (overdue,) = [t for t in doc.tables if t.rows[0].cells[0].text == "工单编号"]  # 超期未办结
     assert [r.cells[0].text for r in overdue.rows[1:]] == ["Y4", "N3"]  # the longest overdue first
     assert "2026年11月共受理诉求3件，环比上升50.0%，同比下降25.0%。" in text
+    images = [r.target_part.blob for r in doc.part.rels.values() if "image" in r.reltype]
+    assert len(images) == 2 and all(i.startswith(b"\x89PNG") for i in images)  # the trend, the streets' map
+    assert "图1 每日受理量（本期与上期）" in text and "图2 各街道受理量" in text
     header = overdue.rows[0]._tr.trPr
     assert header is not None and header.find("{http://schemas.openxmlformats.org/wordprocessingml/2006/main}tblHeader") is not None  # fmt: skip
 
