@@ -1,4 +1,5 @@
-"""``gridgov report weekly|monthly|range``: a 周报, 月报 or any period's report as Word or Excel."""
+"""``gridgov report weekly|monthly|range|schedule``: a 周报, 月报 or any period's report as Word,
+PDF or Excel."""
 
 from __future__ import annotations
 
@@ -17,16 +18,17 @@ from layers import report_period
 from layers.facts import load, with_sign_off
 from layers.report import Report, build
 from layers.report_docx import report_docx
+from layers.report_pdf import report_pdf
 from layers.report_period import BEIJING, ReportPeriod
 from layers.report_xlsx import report_xlsx
 from layers.units import current_units
 
-WRITERS = {".docx": report_docx, ".xlsx": report_xlsx}
+WRITERS = {".docx": report_docx, ".pdf": report_pdf, ".xlsx": report_xlsx}
 
 
 def add_report_commands(sub: Any) -> None:
     report = sub.add_parser(
-        "report", help="a 周报, 月报 or any period's report as Word (.docx) or Excel (.xlsx)"
+        "report", help="a 周报, 月报 or any period's report as Word (.docx), PDF (.pdf) or Excel (.xlsx)"
     )
     kinds = report.add_subparsers(dest="report_kind", required=True)
     weekly = kinds.add_parser("weekly", help="a calendar week, Monday to Sunday (default: last week)")
@@ -38,10 +40,11 @@ def add_report_commands(sub: Any) -> None:
     days.add_argument("--to", dest="end", required=True, help="last day, e.g. 2026-11-15")
     for parser in (weekly, monthly, days):
         parser.add_argument("--street", help="one street (its name or 12-digit code); default: the district")
-        parser.add_argument("--out", required=True, type=Path, help="the file to write: .docx or .xlsx")
+        parser.add_argument("--out", required=True, type=Path, help="the file to write: .docx, .pdf or .xlsx")
         parser.set_defaults(handler=_report)
     schedule = kinds.add_parser(
-        "schedule", help="write last week's and last month's reports (Word and Excel) into DIR, once each"
+        "schedule",
+        help="write last week's and last month's reports (Word, PDF and Excel) into DIR, once each",
     )
     schedule.add_argument("dir", type=Path, help="the folder the reports go in (made if missing)")
     schedule.set_defaults(handler=_schedule)

@@ -33,7 +33,12 @@ missing_packages() {  # $1 = "test" to include the browser
     || echo "postgresql-$v-pgrouting"
   command -v runuser >/dev/null || echo "util-linux"
   ls /usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc >/dev/null 2>&1 || echo "fonts-noto-cjk"
-  if [ "${1:-}" = "test" ]; then command -v chromium >/dev/null || echo "chromium"; fi
+  # WeasyPrint (the reports' PDF) lays text out with Pango
+  ldconfig -p 2>/dev/null | grep -q "libpangoft2-1.0.so.0" || echo "libpangoft2-1.0-0"
+  if [ "${1:-}" = "test" ]; then
+    command -v chromium >/dev/null || echo "chromium"
+    command -v pdftotext >/dev/null || echo "poppler-utils"  # the tests read the reports' PDF back
+  fi
 }
 
 apt_install() {

@@ -5,6 +5,7 @@ never saw, its Word file read back with python-docx and its numbers compared wit
 from __future__ import annotations
 
 import datetime as dt
+import subprocess
 
 import docx
 import pytest
@@ -137,7 +138,7 @@ def test_a_streets_weekly_report_in_excel_and_clear_errors(town, tmp_path):
         gridgov("report", "monthly", "--period", "2026-13", "--out", str(out), env=env), "2026-11"
     )
     assert_one_line_error(
-        gridgov("report", "monthly", "--out", str(tmp_path / "x.pdf"), env=env), ".docx or .xlsx"
+        gridgov("report", "monthly", "--out", str(tmp_path / "x.txt"), env=env), ".docx or .pdf or .xlsx"
     )
     assert_one_line_error(
         gridgov("report", "weekly", "--street", "不存在街道", "--out", str(out), env=env), "不存在街道"
@@ -149,10 +150,27 @@ def test_schedule_writes_last_week_and_last_month_once(town, tmp_path):
     first = gridgov("report", "schedule", str(folder), env=_url(town))
     assert first.returncode == 0, first.stderr
     names = sorted(p.name for p in folder.iterdir())
-    assert len(names) == 4 and [n[:2] for n in names] == ["周报", "周报", "月报", "月报"], names
-    assert {n.rsplit(".", 1)[1] for n in names} == {"docx", "xlsx"}
+    assert len(names) == 6 and [n[:2] for n in names] == ["周报"] * 3 + ["月报"] * 3, names
+    assert {n.rsplit(".", 1)[1] for n in names} == {"docx", "pdf", "xlsx"}
     stamps = {p.name: p.stat().st_mtime_ns for p in folder.iterdir()}
     again = gridgov("report", "schedule", str(folder), env=_url(town))
     assert again.returncode == 0 and "nothing to do" in again.stdout
     assert {p.name: p.stat().st_mtime_ns for p in folder.iterdir()} == stamps
-    assert docx.Document(str(folder / names[2])).tables[0].rows[0].cells[0].text == "指标"
+    assert docx.Document(str(folder / names[3])).tables[0].rows[0].cells[0].text == "指标"
+
+
+def test_the_pdf_holds_the_same_numbers_and_fetches_nothing(town, tmp_path):
+    out = tmp_path / "月报.pdf"
+    result = gridgov("report", "monthly", "--period", "2026-11", "--out", str(out), env=_url(town))
+    assert result.returncode == 0, result.stderr
+    text = subprocess.run(
+        ["pdftotext", "-layout", str(out), "-"], capture_output=True, text=True, check=True
+    ).stdout
+    assert (
+        "月报" in text
+        and "测试区" in text
+        and "2026年11月共受理诉求3件，环比上升50.0%，同比下降25.0%。" in text
+    )
+    assert "33.3%" in text and "-66.7个百分点" in text and "Y4" in text  # the KPI table, the overdue list
+    pages = subprocess.run(["pdfinfo", str(out)], capture_output=True, text=True, check=True).stdout
+    assert "A4" in pages or "595.28 x 841.89" in pages
