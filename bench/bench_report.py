@@ -4,8 +4,8 @@ Run on demand (never in the test suite):
     .venv/bin/python -m bench.bench_report [--rows 1000000] [--period 2026-11] [--repeat 3]
 
 Uses bench_monitor's database (``gridgov_bench_monitor``: the demo district plus ``--rows``
-generated incidents) and runs ``gridgov report monthly --out FILE`` as a user does, for Word and
-for Excel, in a process of its own each time: prints the median wall seconds and the peak
+generated incidents) and runs ``gridgov report monthly --out FILE`` as a user does, for Word, PDF
+and Excel, in a process of its own each time: prints the median wall seconds and the peak
 resident memory (the process's ru_maxrss), beside the simplest baseline that a report cannot
 beat: the same command's start-up plus the load of the facts alone (``--baseline``: no report
 built). Goal: ≤ 10 s for a district monthly report.
@@ -67,6 +67,7 @@ def main() -> None:
     runs = {
         "baseline (start-up + facts load)": [sys.executable, "-c", _FACTS_ONLY, url],
         "monthly report, Word": [*report, str(folder / "r.docx")],
+        "monthly report, PDF": [*report, str(folder / "r.pdf")],
         "monthly report, Excel": [*report, str(folder / "r.xlsx")],
     }
     print(f"{args.rows:,} incidents, period {args.period}, {args.repeat} runs each (median)")
