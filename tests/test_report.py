@@ -119,6 +119,19 @@ def test_a_monthly_report_in_word_holds_the_numbers_against_last_month_and_last_
     assert "图1 每日受理量（本期与上期）" in text and "图2 各街道受理量" in text
     header = overdue.rows[0]._tr.trPr
     assert header is not None and header.find("{http://schemas.openxmlformats.org/wordprocessingml/2006/main}tblHeader") is not None  # fmt: skip
+    # the categories and the streets, each number against SQL written here
+    (categories,) = [t for t in doc.tables if t.rows[0].cells[0].text == "类别"]
+    october = {"since": at("2026-10-01", 0), "until": at("2026-11-01", 0)}
+    names = {"environment": "市容环境", "property": "物业管理"}
+    for key, name in names.items():
+        this, last = (one(town, "SELECT count(*) FROM incident WHERE category = :c AND reported_at >= :since "
+                                "AND reported_at < :until", c=key, **p) for p in (november, october))  # fmt: skip
+        assert _rows(categories)[name] == [str(this), str(last)], name
+    (streets,) = [t for t in doc.tables if t.rows[0].cells[0].text == "街道"]
+    for code, name in STREETS:
+        count = one(town, "SELECT count(*) FROM incident i JOIN street s ON s.id = i.street_id WHERE s.code = :code "
+                          "AND i.reported_at >= :since AND i.reported_at < :until", code=code, **november)  # fmt: skip
+        assert _rows(streets)[name][0] == str(count), name
 
 
 def test_a_streets_weekly_report_in_excel_and_clear_errors(town, tmp_path):
