@@ -67,7 +67,7 @@ def generate(
     incidents = build_incidents(buildings, now=now, rng=rng, to_lonlat=_lonlat, sla=sla)
     targets = build_targets(buildings, rng, kinds=kinds)
     inspections = build_inspections(targets, now=now, rng=rng, kinds=kinds)
-    services = build_service_points(buildings, h, rng)
+    services = build_service_points(buildings, h, np.random.default_rng(seed + 3))  # the same every day
     targets, inspections = _with_elders(targets, inspections, buildings, h, now=now, seed=seed, kinds=kinds)
     return Generated(
         district=next(d for d in divisions if d.kind == "district"), outline_wgs84=outline_wgs84, cells=cells,
