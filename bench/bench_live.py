@@ -178,7 +178,8 @@ def open_wall(url: str, logins: B.Logins, *, seen: list[tuple[float, int]]) -> t
     user.kiosk(logins.kiosk_token)
     page = user.load("/monitor")
     page.values[(M.HASHES, "data")] = {}  # nothing shown yet: the first refresh sends every panel
-    _refresh(user, page, seen)
+    U.interval_refresh(user, page)  # as the slow refresh does (a redraw on the counter the page
+    _count(page, seen)  # was made at brings nothing new)
     if not seen:
         raise SystemExit("the wall screen's first refresh showed no 今日新增 tile")
     return user, page
@@ -198,6 +199,11 @@ def watch_wall(wall: tuple[U.User, U.Page], *, poll: float, deadline: float, see
 
 def _refresh(user: U.User, page: U.Page, seen: list[tuple[float, int]]) -> None:
     U.redraw(user, page, action="wall: refresh")
+    _count(page, seen)
+
+
+def _count(page: U.Page, seen: list[tuple[float, int]]) -> None:
+    """Note the wall's 今日新增 as it shows now."""
     value = _new_today(page)
     if value is not None:
         seen.append((time.monotonic(), value))

@@ -103,6 +103,7 @@ def update(client, *, drill, view, hashes, mode="heat", cats=(), window=30):
         (L.VIEW, "data", view),
         (L.SEEN, "data", None),
         (L.CASE.point, "data", None),
+        (L.SHOWN, "data", None),
     ]
     seconds, response = _post(client, UPDATE_OUTPUTS, inputs, state, f"{L.REFRESH}.n_intervals")
     assert response.status_code == 200, response.text[:500]

@@ -81,8 +81,11 @@ def monitor_update(
     lang="zh",
     seen=None,
     case_point=None,
+    shown=None,
+    changes=False,
 ):
-    """The wall screen's refresh callback, as its timer fires it."""
+    """The wall screen's refresh callback, as its timer fires it (``changes``: as the change
+    counter's poll fires it, the screen showing the figures of counter ``shown``)."""
     inputs = [
         (L.DRILL, "data", drill), (L.WINDOW, "value", window), (L.CATEGORY, "value", list(cats)),
         (L.SOURCE, "value", []), (L.STATUS, "value", []), (L.MODE, "value", mode), (L.REFRESH, "n_intervals", 1),
@@ -94,6 +97,8 @@ def monitor_update(
         (L.VIEW, "data", view),
         (L.SEEN, "data", seen),
         (L.CASE.point, "data", case_point),
+        (L.SHOWN, "data", shown),
     ]
-    response = call(client, UPDATE_OUTPUTS, inputs, state, f"{L.REFRESH}.n_intervals")
+    trigger = f"{L.CHANGES}.data" if changes else f"{L.REFRESH}.n_intervals"
+    response = call(client, UPDATE_OUTPUTS, inputs, state, trigger)
     return response

@@ -217,6 +217,38 @@ def test_one_view_serves_every_screen_for_a_few_seconds_and_each_row_scope_its_o
     assert cache.shared(("all", "district"), make) == 3
 
 
+def test_after_a_change_a_wall_screen_gets_a_new_view_and_a_desk_the_held_one_a_little_longer():
+    cache, made = MonitorCache(), []
+    cache.SETTLE_SECONDS, cache.DESK_SETTLE_SECONDS = 0.0, 3600.0  # no clock in the test: 0 or never
+
+    def make():
+        made.append(1)
+        return len(made)
+
+    assert cache.shared("view", make, version="a") == 1
+    assert cache.shared("view", make, version="b", wall=False) == 1  # a desk: the held view
+    assert cache.shared("view", make, version="b") == 2  # a wall screen: made of the new counter
+    assert cache.shared("view", make, version="c", wall=False) == 2
+    cache.DESK_SETTLE_SECONDS = 0.0
+    assert cache.shared("view", make, version="c", wall=False) == 3
+
+
+def test_a_redraw_on_a_change_sends_nothing_while_the_view_is_the_one_the_screen_shows(client):
+    """The poll asks for a redraw whenever the counter is not the one the screen's figures were
+    made at; a desk's view follows it only every few seconds, and until then the redraw answers
+    204 (nothing to send) instead of the same panels."""
+    district = {"level": "district", "id": None}
+    first = update(client, drill=district, view="").get_json()["response"]
+    key, hashes, version = first[L.VIEW]["data"], first[L.HASHES]["data"], first[L.SHOWN]["data"]
+    assert version
+    same = update(client, drill=district, view=key, hashes=hashes, shown=version, changes=True)
+    assert same.status_code == 204
+    behind = update(client, drill=district, view=key, hashes=hashes, shown="an older counter", changes=True)
+    assert behind.status_code == 200 and behind.get_json()["response"][L.SHOWN]["data"] == version
+    refreshed = update(client, drill=district, view=key, hashes=hashes, shown=version)  # the slow refresh
+    assert refreshed.status_code == 200
+
+
 def test_views_for_other_windows_and_map_modes_share_the_parts_that_do_not_depend_on_them(demo, settings):
     """The tiles and alerts are the same for every window and map mode, the ranking, trend, departments
     and heat cells for every map mode: made once, and what they are made of equals a view made alone."""

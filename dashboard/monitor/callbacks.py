@@ -16,7 +16,7 @@ from dash import ALL, Dash, Input, Output, Patch, State, ctx, no_update
 from dash.exceptions import PreventUpdate
 from sqlalchemy.engine import Connection, Engine
 
-from dashboard.auth.current import current_row_scope
+from dashboard.auth.current import current_row_scope, current_user
 from dashboard.case_panel import WALL_MARKER, with_marker
 from dashboard.monitor import layout as L
 from dashboard.monitor.figures import GRID, HEAT, NEW, OVERDUE, UNITS, trend_figure
@@ -322,9 +322,10 @@ def register_monitor_callbacks(
         State(L.VIEW, "data"),
         State(L.SEEN, "data"),
         State(L.CASE.point, "data"),
+        State(L.SHOWN, "data"),
         prevent_initial_call=True,
     )
-    def update(stored: Any, window: Any, cats: Any, sources: Any, statuses: Any, mode: Any, _n: Any, _changes: Any, lang: Any, hashes: Any, view: Any, seen: Any, case_point: Any) -> tuple[Any, ...]:  # fmt: skip
+    def update(stored: Any, window: Any, cats: Any, sources: Any, statuses: Any, mode: Any, _n: Any, _changes: Any, lang: Any, hashes: Any, view: Any, seen: Any, case_point: Any, on_screen: Any) -> tuple[Any, ...]:  # fmt: skip
         try:
             drill = Drill.parse(stored)
         except ValueError:
@@ -334,6 +335,8 @@ def register_monitor_callbacks(
         controls = Controls.parse(window=window, categories=cats, sources=sources, statuses=statuses, mode=mode, lang=lang, known_categories=vocabulary.categories)  # fmt: skip
         shared = shared_view(engine, cache, drill=drill, controls=controls, vocabulary=vocabulary)
         key = L.view_key(shared.data)
+        if ctx.triggered_id == L.CHANGES and key == view and shared.version == on_screen:
+            raise PreventUpdate  # the change is not in a view yet (a desk's: DESK_SETTLE_SECONDS)
         outputs = changed_outputs(
             shared,
             hashes=hashes if isinstance(hashes, dict) else {},
@@ -388,7 +391,9 @@ def shared_view(
             engine, drill, controls, cache, vocabulary, share=part, streets=streets, known=known
         )
 
-    return cache.shared((rows, drill, controls), lambda: View.of(data(), version=changes), version=changes)
+    user = current_user()
+    wall = user is not None and user.role == "wall_screen"
+    return cache.shared((rows, drill, controls), lambda: View.of(data(), version=changes), version=changes, wall=wall)  # fmt: skip
 
 
 def _monitor_data(

@@ -148,7 +148,10 @@ class MonitorCache:
     lock around every load made all the wall screens wait for a street's outlines."""
 
     VIEW_SECONDS = 10.0  # how long one computed view serves every screen asking for it
-    SETTLE_SECONDS = 1.0  # ... and, once incidents changed, at most this long (see shared)
+    SETTLE_SECONDS = 1.0  # ... and, once incidents changed, at most this long (see shared) for a
+    # wall screen; a desk's view (someone's own drill and filters) follows changes at most every
+    DESK_SETTLE_SECONDS = 5.0  # ... seconds: under a continuous feed, one made every 2 s poll was
+    # most of the server's work (#17), and a person at a desk acts on seconds-old figures anyway
     FOLLOWED_SETTLE_SECONDS = 0.0  # sums that follow a change in time ∝ the change (layers/tally.py)
     MAX_VIEWS = 256  # views (each holds its data and rendered panels)
     MAX_PARTS = 1024  # the parts views share (small: sums, lists; see monitor_data), kept apart so
@@ -177,7 +180,9 @@ class MonitorCache:
         settle = self.FOLLOWED_SETTLE_SECONDS if followed else self.SETTLE_SECONDS
         return self._parts.follow(key, step, max_age=self.VIEW_SECONDS, version=version, settle=settle)
 
-    def shared(self, key: Hashable, compute: Callable[[], T], *, version: Hashable = None) -> T:
+    def shared(
+        self, key: Hashable, compute: Callable[[], T], *, version: Hashable = None, wall: bool = True
+    ) -> T:
         """``compute()``'s result for ``key``, computed at most once per ``VIEW_SECONDS``: the
         wall screens of a centre (and its desks) mostly ask for the same view, and a view is
         the costliest thing the server makes; screens asking while it is being made wait for it
@@ -185,10 +190,10 @@ class MonitorCache:
         what the view is made from (the change counter): once it moved, the held view still
         serves for up to ``SETTLE_SECONDS`` after it was started, so a continuous feed makes
         each view at most once a second rather than on every change (a screen that got an
-        older view than the counter asks again at its next poll: see callbacks.poll)."""
-        return self._views.get(
-            key, compute, max_age=self.VIEW_SECONDS, version=version, settle=self.SETTLE_SECONDS
-        )
+        older view than the counter asks again at its next poll: see callbacks.poll); a desk
+        (not ``wall``) takes a held view for up to ``DESK_SETTLE_SECONDS``."""
+        settle = self.SETTLE_SECONDS if wall else self.DESK_SETTLE_SECONDS
+        return self._views.get(key, compute, max_age=self.VIEW_SECONDS, version=version, settle=settle)
 
     def facts(self, conn: Connection, *, known: tuple[str, str] | None = None) -> Facts:
         """``known``: the row scope's setting and change token, read before (FactsCache.get)."""
