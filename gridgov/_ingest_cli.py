@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import argparse
 import sys
+from functools import partial
 from pathlib import Path
+from typing import Any
 
 from tqdm import tqdm
 
@@ -64,10 +66,17 @@ def _ingest(args: argparse.Namespace, settings: Settings) -> int:
             path=args.file,
             options=options,
             geocoder_factory=geocoder_factory(district_aliases(settings.district_file)),
-            progress=_print_step if args.progress_json else lambda step: bar.update(step.rows),
+            progress=_print_step if args.progress_json else partial(_show_step, bar),
         )
     print("\n".join([_summary(result), *summary_lines(result.report, where=str(settings.district_file))]))
     return 0
+
+
+def _show_step(bar: tqdm[Any], step: Step) -> None:
+    """The progress bar counts rows; a job that has to wait says why (even with ``--quiet``)."""
+    if step.phase == "waiting":
+        print(step.message, file=sys.stderr, flush=True)
+    bar.update(step.rows)
 
 
 def _print_step(step: Step) -> None:

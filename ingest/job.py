@@ -277,6 +277,17 @@ def _outcomes(conn: Connection, kind: IngestKind, *, fresh: bool) -> dict[int, O
     return staged_outcomes(conn, table=kind.table, compared=compared, conflict=kind.conflict, fresh=fresh)
 
 
+def _lock_source(conn: Connection, kind: str, source: str, progress: Progress) -> None:
+    """Take the lock that keeps two jobs on one kind and source from interleaving, saying so
+    (a ``waiting`` step) when another job holds it."""
+    key = {"k": f"ingest:{kind}:{source}"}
+    if conn.execute(sa.text("SELECT pg_try_advisory_xact_lock(hashtext(:k))"), key).scalar():
+        return
+    message = f"another job is loading {kind} from source {source!r}: waiting for it to end"
+    progress(Step("waiting", message=message))
+    conn.execute(sa.text("SELECT pg_advisory_xact_lock(hashtext(:k))"), key)
+
+
 def _execute(
     engine: Engine,
     plan: _Plan,
@@ -290,10 +301,7 @@ def _execute(
         trans = conn.begin()
         # if this process dies mid-statement, the server notices within 2 s and rolls back
         conn.execute(sa.text("SET LOCAL client_connection_check_interval = '2s'"))
-        conn.execute(
-            sa.text("SELECT pg_advisory_xact_lock(hashtext(:k))"),
-            {"k": f"ingest:{kind.key}:{options.source}"},
-        )
+        _lock_source(conn, kind.key, options.source, progress)
         run_id = runs.start(
             conn, kind=kind.key, source=options.source, name=plan.source.name, sha256=plan.source.sha256
         )

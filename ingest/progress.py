@@ -2,6 +2,8 @@
 
 A job calls its ``progress`` hook with a :class:`Step` when it has
 
+- to wait (``waiting``, with ``message``): another job on the same kind and source holds their
+  lock; it goes on by itself once that job has ended;
 - ``begun``: its transaction holds the source's lock and the ledger row (``run``) is written;
 - copied a ``batch`` (``batches`` so far, ``read`` rows so far, ``quarantined`` so far);
 - reached the ``merge``: every batch is copied, the rows are being merged into the table (or
@@ -23,7 +25,7 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from typing import Literal
 
-Phase = Literal["begun", "batch", "merge", "merged", "commit", "rollback", "done", "failed"]
+Phase = Literal["waiting", "begun", "batch", "merge", "merged", "commit", "rollback", "done", "failed"]
 
 
 @dataclass(frozen=True)
@@ -34,7 +36,7 @@ class Step:
     read: int = 0  # rows read so far
     quarantined: int = 0  # rows quarantined so far
     rows: int = 0  # rows read in this step (a batch's), for a progress bar
-    message: str = ""  # why a failed job was refused
+    message: str = ""  # why a failed job was refused, or what a waiting one waits for
 
     def json(self) -> str:
         """One line of JSON: the phase first, empty fields left out."""

@@ -3,7 +3,6 @@
 The jobs run on ``ingest_demo``, a private copy of the demo: the shared one stays as loaded.
 """
 
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -14,7 +13,7 @@ from geo.errors import InputError
 from ingest.job import JobOptions, run_file
 from ingest.kinds import get_kind
 from tests.ingest_files import incident_rows, many_incidents, sample_buildings, write
-from tests.ingest_jobs import LIMIT, IngestJob, holding_back_commits, wait_rolled_back, wait_until
+from tests.ingest_jobs import IngestJob, holding_back_commits, wait_rolled_back
 from tests.sql import one
 
 KIND = get_kind("incidents")
@@ -152,29 +151,21 @@ def test_progress_lines_name_each_step_then_done_or_failed(ingest_demo, rows, tm
     assert "header but no rows" in refused.steps[-1]["message"]
 
 
-def _waits_for_the_source_lock(engine, key: str) -> bool:
-    """Some session waits for the advisory lock on ``key`` (how a job's lock is named)."""
-    sql = (
-        "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted "
-        "AND database = (SELECT oid FROM pg_database WHERE datname = current_database()) "
-        "AND objid::bigint = (hashtext(:k)::bigint & 4294967295)"
-    )
-    return one(engine, sql, k=key) > 0
-
-
 def test_jobs_on_the_same_source_do_not_interleave(ingest_demo, rows, tmp_path):
     """A job waits for another on the same source: here the other is a session holding the
-    source's lock. The job must be seen waiting for that lock (with the lock taken out of the
-    job, it runs through and this fails), and go on once it is released."""
+    source's lock. `gridgov ingest` says it waits (a ``waiting`` step; with the lock taken out
+    of the job, it runs through and this fails), and goes on once the lock is released."""
     path, key = write(rows, tmp_path / "lock.csv"), "ingest:incidents:locked"
-    with ingest_demo.connect() as holder, ThreadPoolExecutor(max_workers=1) as pool:
+    with ingest_demo.connect() as holder:
         holder.execute(sa.text("SELECT pg_advisory_lock(hashtext(:k))"), {"k": key})
-        try:
-            job = pool.submit(ingest, ingest_demo, path, source="locked", crs="wgs84")
-            wait_until(lambda: _waits_for_the_source_lock(ingest_demo, key) or job.done(), what="the job")
-            assert not job.done(), "the job ran while another held the source's lock"
-        finally:
-            holder.execute(sa.text("SELECT pg_advisory_unlock(hashtext(:k))"), {"k": key})
-            holder.commit()
-        assert job.result(timeout=LIMIT).inserted == 30
+        with IngestJob(ingest_demo, path, source="locked", app="locked-job", batch_size=10) as job:
+            try:
+                step = job.next_step()
+                assert step is not None and step["phase"] == "waiting", job.steps
+                assert "source 'locked'" in step["message"] and job.process.poll() is None
+            finally:
+                holder.execute(sa.text("SELECT pg_advisory_unlock(hashtext(:k))"), {"k": key})
+                holder.commit()
+            assert "inserted 30" in job.finish()
+    assert [s["phase"] for s in job.steps][:2] == ["waiting", "begun"]
     assert one(ingest_demo, "SELECT count(*) FROM incident WHERE source = 'locked'") == 30
