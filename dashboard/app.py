@@ -49,6 +49,7 @@ from dashboard.nav import nav_items
 from dashboard.ops import install_operations
 from dashboard.pages import BY_KEY, PAGES
 from dashboard.refusals import no_access, not_found
+from dashboard.report_menu import register_report_menu, street_of_drill, street_of_value
 from dashboard.results import layout as results_page
 from dashboard.results.callbacks import register_results_callbacks
 from dashboard.tiles import install_tiles
@@ -232,6 +233,11 @@ def create_app(
 
     register_callbacks(app, engine=engine, registry=registry, tile_url=settings.tile_url, maps=maps)
     register_monitor_callbacks(app, engine=engine, cache=cache, vocabulary=vocabulary)
+    for menu, place, street_of in (
+        (monitor_layout.REPORT, (monitor_layout.DRILL, "data"), street_of_drill),
+        (inspections.REPORT, (inspections.STREET, "value"), street_of_value),
+    ):
+        register_report_menu(app, menu, place=place, street_of=street_of, engine=engine, cache=cache, vocabulary=vocabulary)  # fmt: skip
     for case_page in _case_pages(settings):
         register_case_callbacks(app, engine=engine, vocabulary=vocabulary, page=case_page)
     coverage = CoverageCache() if coverage_cache is None else coverage_cache

@@ -16,14 +16,10 @@ from geo.sla import SlaRules
 from geo.vocabulary import Vocabulary
 from layers import report_period
 from layers.facts import load, with_sign_off
-from layers.report import Report, build
-from layers.report_docx import report_docx
-from layers.report_pdf import report_pdf
+from layers.report import Report, build_for
+from layers.report_formats import FORMATS, file_name
 from layers.report_period import BEIJING, ReportPeriod
-from layers.report_xlsx import report_xlsx
 from layers.units import current_units
-
-WRITERS = {".docx": report_docx, ".pdf": report_pdf, ".xlsx": report_xlsx}
 
 
 def add_report_commands(sub: Any) -> None:
@@ -66,13 +62,13 @@ def period_of(args: argparse.Namespace, *, today: dt.date) -> ReportPeriod:
 
 
 def _report(args: argparse.Namespace, settings: Settings) -> int:
-    writer = WRITERS.get(args.out.suffix.lower())
-    if writer is None:
-        raise InputError(f"--out must end in {' or '.join(WRITERS)} (got {args.out.name})")
+    found = FORMATS.get(args.out.suffix.lower())
+    if found is None:
+        raise InputError(f"--out must end in {' or '.join(FORMATS)} (got {args.out.name})")
     now = dt.datetime.now(BEIJING)
     period = period_of(args, today=now.date())
     (report,) = _reports(settings, [period], street=args.street, now=now)
-    args.out.write_bytes(writer(report))
+    args.out.write_bytes(found.write(report))
     print(f"wrote {args.out}: {report.title} {period.label()} ({len(report.overdue)} overdue cases listed)")
     return 0
 
@@ -84,50 +80,36 @@ def _reports(
     vocabulary = Vocabulary.from_file(settings.district_file)
     sla = SlaRules.from_file(settings.district_file, vocabulary=vocabulary)
     with migrated_engine(database_url(settings)) as engine, engine.connect() as conn:
-        title, street_id = _place(conn, street)
+        street_id = _street(conn, street)
         facts = with_sign_off(load(conn), sla)
-        return [build(conn, facts, p, title=title, street=street_id, now=now,
-                      category_names={k: c.zh for k, c in vocabulary.categories.items()},
-                      kind_names={k: c.zh for k, c in vocabulary.inspection_kinds.items()}) for p in periods]  # fmt: skip
-
-
-def scheduled_name(period: ReportPeriod, suffix: str) -> str:
-    """周报-2026-W48.docx, 月报-2026-11.xlsx: one file per period and format."""
-    if period.kind == "week":
-        year, week, _ = period.start.isocalendar()
-        return f"周报-{year}-W{week:02d}{suffix}"
-    return f"月报-{period.start:%Y-%m}{suffix}"
+        return [build_for(conn, facts, p, street=street_id, vocabulary=vocabulary, now=now) for p in periods]
 
 
 def _schedule(args: argparse.Namespace, settings: Settings) -> int:
     """Last week's and last month's reports, each written once (run again: nothing to do)."""
     now = dt.datetime.now(BEIJING)
     periods = [report_period.last_week(now.date()), report_period.last_month(now.date())]
-    missing = [p for p in periods if any(not (args.dir / scheduled_name(p, s)).exists() for s in WRITERS)]
+    missing = [p for p in periods if any(not (args.dir / file_name(p, s)).exists() for s in FORMATS)]
     if not missing:
-        print(f"nothing to do: {', '.join(scheduled_name(p, '') for p in periods)} are in {args.dir}")
+        print(f"nothing to do: {', '.join(file_name(p, '') for p in periods)} are in {args.dir}")
         return 0
     args.dir.mkdir(parents=True, exist_ok=True)
     for report in _reports(settings, missing, street=None, now=now):
-        for suffix, writer in WRITERS.items():
-            path = args.dir / scheduled_name(report.period, suffix)
+        for suffix, found in FORMATS.items():
+            path = args.dir / file_name(report.period, suffix)
             if not path.exists():
                 partial = path.with_name(path.name + ".part")  # a reader never sees half a file
-                partial.write_bytes(writer(report))
+                partial.write_bytes(found.write(report))
                 partial.replace(path)
                 print(f"wrote {path}")
     return 0
 
 
-def _place(conn: Any, street: str | None) -> tuple[str, int | None]:
-    """The report's title and street id (None: the district)."""
+def _street(conn: Any, street: str | None) -> int | None:
+    """The id of the street named or coded ``street`` (None: the district)."""
     if street is None:
-        names = current_units(conn, "street")
-        district = conn.exec_driver_sql("SELECT name FROM district WHERE valid_to IS NULL").scalar()
-        if district is None and not names:
-            raise InputError("no district is loaded: load its boundaries first (gridgov ingest boundaries)")
-        return str(district or "全区"), None
+        return None
     found = [u for u in current_units(conn, "street") if street in (u.name, u.code)]
     if not found:
         raise InputError(f"no street is named or coded {street!r}; `gridgov status` lists them")
-    return found[0].name, found[0].unit_id
+    return found[0].unit_id

@@ -15,7 +15,9 @@ import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from geo.errors import InputError
 from geo.results import result_frame
+from geo.vocabulary import Vocabulary
 from layers.drill import Drill
 from layers.facts import Facts
 from layers.incident_filter import IncidentFilter
@@ -132,11 +134,7 @@ def overdue_cases(
     return result_frame(conn.execute(_OVERDUE, params))
 
 
-_QUARANTINE = sa.text("""
-SELECT r.kind, coalesce(q.reason_kind, q.reason) AS reason, count(*) AS rows
-FROM quarantine q JOIN ingest_run r ON r.id = q.run_id
-WHERE r.started_at >= :since AND r.started_at < :until GROUP BY 1, 2 ORDER BY 3 DESC, 1, 2
-""")
+_QUARANTINE = sa.text("SELECT kind, reason, rows FROM gridgov_quarantine_counts(:since, :until)")  # 0027
 
 
 def quarantined(conn: Connection, period: ReportPeriod) -> pd.DataFrame:
@@ -154,9 +152,20 @@ class Report:
     streets: pd.DataFrame
     overdue: pd.DataFrame
     inspections: pd.DataFrame  # layers.inspection_results totals per kind
-    quarantined: pd.DataFrame
+    quarantined: pd.DataFrame | None  # None: a street's report
     narrative: list[str]
     images: dict[str, bytes] = field(default_factory=dict)  # "trend", "streets": PNG
+
+    @property
+    def of_district(self) -> bool:
+        """A street's report leaves out the streets and the loads' quality (rows set aside
+        belong to no street)."""
+        return self.quarantined is not None
+
+    def quality_rows(self) -> list[list[object]]:
+        """The loads' quality section: data, reason, rows set aside."""
+        frame = self.quarantined if self.quarantined is not None else pd.DataFrame()
+        return [[r.kind, r.reason, r.rows] for r in frame.itertuples()]
 
 
 def build(
@@ -184,10 +193,40 @@ def build(
     images = {"trend": trend_png(facts, idx, period)}
     if street is None:
         images["streets"] = streets_png(conn, _per_street(facts, idx, period))
+    district = street is None  # the streets and the loads' quality are the district's sections
     return Report(
-        title, period, now, kpis, cats, streets(conn, facts, idx, period) if street is None else pd.DataFrame(),
-        late, rounds, quarantined(conn, period), narrative(kpis, cats, period), images,
+        title, period, now, kpis, cats, streets(conn, facts, idx, period) if district else pd.DataFrame(),
+        late, rounds, quarantined(conn, period) if district else None,
+        narrative(kpis, cats, period), images,
     )  # fmt: skip
+
+
+def title_of(conn: Connection, street: int | None) -> str:
+    """What the report is of: the street's name, or the district's."""
+    if street is not None:
+        names = unit_names(conn, "street")
+        if street not in names:
+            raise InputError(f"no current street has id {street}; `gridgov status` lists them")
+        return names[street]
+    name = conn.exec_driver_sql("SELECT name FROM district WHERE valid_to IS NULL").scalar()
+    if name is None and not unit_names(conn, "street"):
+        raise InputError("no district is loaded: load its boundaries first (gridgov ingest boundaries)")
+    return str(name or "全区")
+
+
+def build_for(
+    conn: Connection,
+    facts: Facts,
+    period: ReportPeriod,
+    *,
+    street: int | None,
+    vocabulary: Vocabulary,
+    now: dt.datetime,
+) -> Report:
+    """:func:`build` titled and named from the loaded data and the district's vocabulary."""
+    return build(conn, facts, period, title=title_of(conn, street), street=street, now=now,
+                 category_names={k: c.zh for k, c in vocabulary.categories.items()},
+                 kind_names={k: c.zh for k, c in vocabulary.inspection_kinds.items()})  # fmt: skip
 
 
 def _per_street(facts: Facts, idx: np.ndarray, period: ReportPeriod) -> pd.Series:

@@ -124,12 +124,13 @@ def report_docx(report: Report) -> bytes:
     doc.add_heading("六、排查整治", level=1)
     _table(doc, ("类型", "对象数", "已检查", "检查次数", "发现问题", "已整改", "整改逾期"),
            [[r.kind, r.sites, r.visited, r.visits, r.problems, r.rectified, r.overdue] for r in report.inspections.itertuples()])  # fmt: skip
-    doc.add_heading("七、数据质量", level=1)
-    _table(
-        doc,
-        ("数据", "原因", "隔离行数"),
-        [[r.kind, r.reason, r.rows] for r in report.quarantined.itertuples()],
-    )
+    if report.of_district:
+        doc.add_heading("七、数据质量", level=1)
+        _table(
+            doc,
+            ("数据", "原因", "隔离行数"),
+            report.quality_rows(),
+        )
     out = io.BytesIO()
     doc.save(out)
     return out.getvalue()

@@ -80,8 +80,10 @@ def report_html(report: Report) -> str:
     parts += [
         "<h2>五、超期未办结工单</h2>", _table(("工单编号", "类别", "街道", "办理时限", "超期天数"), late),
         "<h2>六、排查整治</h2>", _table(("类型", "对象数", "已检查", "检查次数", "发现问题", "已整改", "整改逾期"), rounds),
-        "<h2>七、数据质量</h2>", _table(("数据", "原因", "隔离行数"), [[r.kind, r.reason, r.rows] for r in report.quarantined.itertuples()]),
     ]  # fmt: skip
+    if report.of_district:
+        quality = report.quality_rows()
+        parts += ["<h2>七、数据质量</h2>", _table(("数据", "原因", "隔离行数"), quality)]
     title = escape(f"{report.title}{_TITLES[report.period.kind]} {report.period.label()}")
     return f'<!doctype html><html lang="zh-CN"><head><meta charset="utf-8"><title>{title}</title><style>{_CSS}</style></head><body>{"".join(parts)}</body></html>'  # fmt: skip
 

@@ -33,9 +33,12 @@ def report_xlsx(report: Report) -> bytes:
           for r in report.overdue.itertuples()]),
         ("排查整治", ("类型", "对象数", "已检查", "检查次数", "发现问题", "已整改", "整改逾期"),
          [[r.kind, r.sites, r.visited, r.visits, r.problems, r.rectified, r.overdue] for r in report.inspections.itertuples()]),
-        ("数据质量", ("数据", "原因", "隔离行数"), [[r.kind, r.reason, r.rows] for r in report.quarantined.itertuples()]),
+        ("数据质量", ("数据", "原因", "隔离行数"), report.quality_rows()),
     )  # fmt: skip
+    district_only = ("各街道", "数据质量")
     for name, headers, rows in sheets:
+        if name in district_only and not report.of_district:
+            continue
         table_sheet(book.create_sheet(name), title=f"{report.title} · {name}", about=about, headers=headers, rows=rows,
                     widths=(24, *(14,) * (len(headers) - 1)), landscape=False)  # fmt: skip
     return saved(book)

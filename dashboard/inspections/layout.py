@@ -12,6 +12,7 @@ from dash import dcc, html
 
 from dashboard.bilingual import tr
 from dashboard.dates import CHINESE_DATES
+from dashboard.report_menu import MenuIds, report_menu
 from geo.inspection_kinds import InspectionKind
 from layers.cycles import RoundCoverage
 from layers.plan import Plan, PlanRequest, TeamDay
@@ -28,6 +29,7 @@ PLAN_BUTTON, PIN, DROP, CLEAR, CHOICE, CONFIRM = (
 GRID, MAP, SUMMARY, COVERAGE, MESSAGE, PLAN = (
     P + k for k in ("grid", "map", "summary", "coverage", "message", "plan-data")
 )
+REPORT = MenuIds.of("ins")  # the 报告 menu (dashboard/report_menu.py)
 EXPORT_HTML, EXPORT_XLSX, EXPORT_PRINT, DOWNLOAD = (
     P + k for k in ("export-html", "export-xlsx", "export-print", "download")
 )
@@ -324,7 +326,8 @@ def page(
                             html.Div(id=SUMMARY, children=summary(None)),
                             html.Div([html.Button(tr("导出地图 HTML", "Export HTML map"), id=EXPORT_HTML, n_clicks=0),
                                       html.Button(tr("导出 Excel", "Export Excel"), id=EXPORT_XLSX, n_clicks=0),
-                                      html.Button(tr("打印 A4", "Print A4"), id=EXPORT_PRINT, n_clicks=0)], className="ins-buttons"),
+                                      html.Button(tr("打印 A4", "Print A4"), id=EXPORT_PRINT, n_clicks=0),
+                                      report_menu(REPORT)], className="ins-buttons"),
                             html.Div(id=MESSAGE, className="muted"),
                         ],
                         className="ins-right",

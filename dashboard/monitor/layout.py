@@ -21,6 +21,7 @@ from dashboard.empty import calendar_texts
 from dashboard.monitor.figures import HEAT_SCALE, NEW_COLOUR, RATE_SCALE, overdue_colour, trend_figure
 from dashboard.monitor.i18n import short_name, source_name, text
 from dashboard.monitor.views import WINDOWS, Controls, MonitorData, map_figure
+from dashboard.report_menu import MenuIds, report_menu
 from geo.vocabulary import Vocabulary
 from layers.drill import Unit
 from layers.feeds import FeedRow
@@ -34,6 +35,7 @@ SWITCH_LANG = "m-switch-lang"  # the language button: the page is built again in
 REFRESH, KIOSK_TICK, KIOSK_STATUS = "m-refresh", "m-kiosk-tick", "m-kiosk-status"
 # the change counter (polled), the feed items and counts shown, how many things are new
 CHANGES, POLL, SEEN, FLASH, SHOWN = "m-changes", "m-poll", "m-seen", "m-flash", "m-shown"
+REPORT = MenuIds.of("m")  # the 报告 menu (dashboard/report_menu.py)
 FEEDS = ("alerts", "due_soon", "latest")  # the lists whose new items flash (newly overdue, 临期; new)
 RISING = ("new_today", "overdue")  # the tiles that flash when their count went up
 WINDOW, CATEGORY, SOURCE, STATUS, MODE = "m-window", "m-category", "m-source", "m-status", "m-mode"
@@ -304,6 +306,7 @@ def filter_bar(controls: Controls, sources: Sequence[str], vocabulary: Vocabular
                 value=controls.mode,
                 className="seg mode",
             ),
+            report_menu(REPORT, lang=lang),
         ],
         className="filters",
     )

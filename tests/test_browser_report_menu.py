@@ -1,0 +1,69 @@
+"""The 报告 menu in headless Chromium on the demo, served by the real `gridgov serve`: on the
+wall screen at 1366×768, 1920×1080 and 3840×2160 its choices open inside the window over the
+page (nothing cut off, the menu on the filter bar's one row, the map where it was); a street leader downloads last
+month's report from the planning page and gets their street's Word file; the console stays
+clean."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+from pathlib import Path
+
+import docx
+import pytest
+from playwright.sync_api import sync_playwright
+
+from layers import report_period
+from tests.browser import pages_at, sign_in
+from tests.sql import one
+
+pytestmark = pytest.mark.browser
+SIZES = ((1366, 768), (1920, 1080), (3840, 2160))
+OPENED = """() => {
+    const menu = document.querySelector('.monitor .report-menu');
+    const box = menu.querySelector('.report-choices').getBoundingClientRect();
+    const bar = document.querySelector('.monitor .filters').getBoundingClientRect();
+    const map = document.querySelector('#m-map').getBoundingClientRect();
+    const summary = menu.querySelector('summary').getBoundingClientRect();
+    return {open: menu.open, inside: box.left >= 0 && box.top >= 0 && box.right <= innerWidth && box.bottom <= innerHeight,
+            oneRow: summary.top - bar.top < bar.height / 2 && summary.bottom - bar.top > bar.height / 2,
+            map: [map.top, map.height],
+            labels: [...menu.querySelectorAll('label')].map(l => l.innerText.trim())};
+}"""
+
+
+def test_the_wall_screens_menu_opens_inside_the_window_at_every_size(demo_server, accounts):
+    url, log = demo_server
+    problems: list[str] = []
+    with sync_playwright() as pw:
+        for width, _height, page in pages_at(pw, SIZES, problems):
+            sign_in(page, url, accounts["admin"], then="monitor")
+            page.wait_for_selector("#m-kpis .kpi")
+            closed = page.evaluate(OPENED)
+            page.click(".monitor .report-menu > summary")
+            seen = page.evaluate(OPENED)
+            assert seen["open"] and seen["inside"] and not closed["open"], (width, seen)
+            assert seen["labels"] == ["上周周报", "上月月报", "Word", "PDF", "Excel"], seen
+            assert seen["oneRow"] and seen["map"] == closed["map"], (width, seen)  # opening moves nothing
+    assert not problems, (problems, log.read_text()[-2000:])
+
+
+def test_a_street_leader_downloads_their_streets_report_from_the_planning_page(demo_server, demo, accounts):
+    url, log = demo_server
+    problems: list[str] = []
+    street = one(demo, "SELECT name FROM street WHERE valid_to IS NULL ORDER BY code LIMIT 1")
+    month = report_period.last_month(dt.datetime.now(report_period.BEIJING).date())
+    with sync_playwright() as pw:
+        for _width, _height, page in pages_at(pw, ((1920, 1080),), problems):
+            sign_in(page, url, accounts["street_leader"], then="inspections")
+            page.wait_for_selector("#ins-grid .ag-row")
+            page.click(".ins-buttons .report-menu > summary")
+            page.get_by_text("上月月报").click()
+            with page.expect_download() as download:
+                page.click("#ins-report-button")
+            got = download.value
+            assert got.suggested_filename == f"月报-{month.start:%Y-%m}-{street}.docx"
+            document = docx.Document(io.BytesIO(Path(got.path()).read_bytes()))
+            assert [p.text for p in document.paragraphs[:3]] == [street, "月报", month.label()]
+    assert not problems, (problems, log.read_text()[-2000:])

@@ -1,0 +1,150 @@
+"""The 报告 menu of the wall screen and the planning page: the report is made on the server for
+the account asking. A street leader gets their street's report whatever street the browser
+names; a district role the district's, or the street its page shows; a wall screen none."""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import io
+
+import docx
+import pytest
+import sqlalchemy as sa
+from dash.exceptions import PreventUpdate
+
+from dashboard.app import create_app
+from dashboard.callback_request import PATH, callback_body
+from dashboard.inspections import layout as I
+from dashboard.monitor import layout as M
+from dashboard.report_menu import MenuIds, report_street
+from geo import row_scope, sessions
+from geo.row_scope import RowScope
+from layers import report_period
+from layers.report import quarantined
+from tests.auth import client_for, kiosk_login
+from tests.sql import all_rows, one
+
+BEIJING = dt.timezone(dt.timedelta(hours=8))
+
+
+def test_a_street_leader_gets_their_own_street_whatever_is_asked():
+    assert report_street(None, allowed=None) is None  # a district role: the district
+    assert report_street(5, allowed=None) == 5
+    assert report_street(7, allowed=(3, 7)) == 7
+    assert report_street(5, allowed=(7, 3)) == 3  # another street: their own (the first)
+    assert report_street(None, allowed=(7,)) == 7
+    with pytest.raises(PreventUpdate):
+        report_street(None, allowed=())
+
+
+@pytest.fixture(scope="module")
+def app(settings, demo):
+    return create_app(settings, demo)
+
+
+def _download(client, menu: MenuIds, place: tuple[str, str, object], *, period="last_week", suffix=".docx"):
+    body = callback_body(
+        [(menu.download, "data")],
+        [(menu.button, "n_clicks", 1)],
+        [(menu.period, "value", period), (menu.format, "value", suffix), place],
+        changed=f"{menu.button}.n_clicks",
+        single=True,
+    )
+    return client.post(PATH, json=body)
+
+
+def _file(response) -> tuple[str, bytes]:
+    assert response.status_code == 200, response.text[:300]
+    sent = next(iter(response.get_json()["response"].values()))["data"]
+    return sent["filename"], base64.b64decode(sent["content"])
+
+
+def _street(demo, code_order: int) -> tuple[int, str]:
+    rows = all_rows(demo, "SELECT id, name FROM street WHERE valid_to IS NULL ORDER BY code")
+    return int(rows[code_order][0]), str(rows[code_order][1])
+
+
+def _overdue_tickets(document: docx.document.Document) -> list[str]:
+    table = next(t for t in document.tables if t.rows[0].cells[0].text == "工单编号")
+    return [row.cells[0].text for row in table.rows[1:]]
+
+
+def test_a_leader_asking_for_another_street_gets_their_own_streets_report(app, demo, accounts):
+    mine, name = _street(demo, 0)  # the leader of the accounts fixture is bound to the first street
+    other, _ = _street(demo, 1)
+    client = client_for(app.server, accounts["street_leader"])
+    drill = (M.DRILL, "data", {"level": "street", "id": other})
+    filename, blob = _file(_download(client, M.REPORT, drill))
+    week = report_period.last_week(dt.datetime.now(BEIJING).date())
+    assert filename == f"周报-{week.start.isocalendar()[0]}-W{week.start.isocalendar()[1]:02d}-{name}.docx"
+    document = docx.Document(io.BytesIO(blob))
+    assert [p.text for p in document.paragraphs[:3]] == [name, "周报", week.label()]  # the title page
+    sql = (
+        "SELECT source_id FROM incident WHERE duplicate_of IS NULL AND street_id = :s AND reported_at < :u "
+        "AND deadline_at < :u AND (closed_at IS NULL OR closed_at >= :u) ORDER BY deadline_at, id LIMIT 50"
+    )
+    expected = [r[0] for r in all_rows(demo, sql, s=mine, u=week.until)]
+    assert _overdue_tickets(document) == expected
+    headings = [p.text for p in document.paragraphs if p.style.name.startswith("Heading")]
+    assert "七、数据质量" not in headings and "四、各街道情况" not in headings  # the district's sections
+    audited = one(
+        demo,
+        "SELECT count(*) FROM audit_log WHERE action = 'export' AND detail->>'what' = 'report' "
+        "AND detail->>'street' = :s AND username = :u",
+        s=str(mine),
+        u=accounts["street_leader"][0],
+    )
+    assert audited >= 1
+
+
+def test_an_admin_gets_the_district_or_the_street_the_page_shows(app, demo, accounts):
+    client = client_for(app.server, accounts["admin"])
+    month = report_period.last_month(dt.datetime.now(BEIJING).date())
+    district = (M.DRILL, "data", {"level": "district", "id": None})
+    filename, blob = _file(_download(client, M.REPORT, district, period="last_month", suffix=".xlsx"))
+    assert filename == f"月报-{month.start:%Y-%m}.xlsx" and blob[:2] == b"PK"
+    street, name = _street(demo, 2)
+    filename, blob = _file(_download(client, I.REPORT, (I.STREET, "value", street), suffix=".pdf"))
+    assert filename.endswith(f"-{name}.pdf") and blob[:5] == b"%PDF-"
+
+
+def test_no_report_for_a_wall_screen_or_a_made_up_choice(app, demo, accounts):
+    wall = client_for(app.server)
+    with demo.begin() as conn:
+        token = sessions.new_kiosk_token(conn, accounts["wall_screen"][0])
+    opened = kiosk_login(wall, token)
+    assert opened.status_code == 303, opened.get_data(as_text=True)[:300]
+    district = (M.DRILL, "data", {"level": "district", "id": None})
+    assert _download(wall, M.REPORT, district).status_code == 204
+    admin = client_for(app.server, accounts["admin"])
+    assert _download(admin, M.REPORT, district, period="last_decade").status_code == 204
+    assert _download(admin, M.REPORT, district, suffix=".exe").status_code == 204
+
+
+def test_the_web_role_reads_the_loads_quality_as_counts_only(demo):
+    """The web's role may not read quarantined rows (migration 0015) but a report from a page
+    holds the data-quality section: counts through gridgov_quarantine_counts (0027), equal to
+    SQL on the table run here as the owner (on rows set aside here, rolled back after)."""
+    period = report_period.days("2000-01-01", "2099-12-31")
+    sql = (
+        "SELECT r.kind, coalesce(q.reason_kind, q.reason), count(*) FROM quarantine q "
+        "JOIN ingest_run r ON r.id = q.run_id GROUP BY 1, 2 ORDER BY 3 DESC, 1, 2"
+    )
+    with demo.connect() as conn:
+        run = conn.execute(sa.text("INSERT INTO ingest_run (kind, source) VALUES ('incidents', 'q') RETURNING id")).scalar()  # fmt: skip
+        for number, reason in enumerate(["no location", "no location", "bad date '2026-13-01'"]):
+            conn.execute(
+                sa.text(
+                    "INSERT INTO quarantine (run_id, row_number, raw, reason) VALUES (:r, :n, '{}', :why)"
+                ),
+                {"r": run, "n": number, "why": reason},
+            )
+        expected = [tuple(r) for r in conn.execute(sa.text(sql))]
+        row_scope.apply(conn, RowScope.everything())  # the web's role, as a page's transaction
+        counted = quarantined(conn, period)
+        with pytest.raises(sa.exc.ProgrammingError, match="permission denied"):
+            conn.execute(sa.text("SELECT count(*) FROM quarantine")).scalar()
+        conn.rollback()
+    assert ("incidents", "no location", 2) in expected
+    assert [tuple(r) for r in counted.itertuples(index=False)] == expected
