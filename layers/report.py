@@ -106,13 +106,17 @@ def categories(facts: Facts, idx: np.ndarray, period: ReportPeriod, *, names: di
     )
 
 
-def streets(conn: Connection, facts: Facts, idx: np.ndarray, period: ReportPeriod) -> pd.DataFrame:
-    """Per street: reported, on-time closure rate and overdue at the end, the lowest rate first."""
-    parts = by_unit(facts, idx, Period.of(period.since, period.until, period.until), facts.street)
-    names = unit_names(conn, "street")
-    rows = [{"street": names.get(int(k), str(k)), "reported": v.reported, "on_time_closure": v.on_time_closure_rate,
+def units(
+    conn: Connection, facts: Facts, idx: np.ndarray, period: ReportPeriod, *, level: str
+) -> pd.DataFrame:
+    """Per street (or community, ``level``): reported, on-time closure rate and overdue at the
+    end, the lowest rate first."""
+    keys = facts.street if level == "street" else facts.community
+    parts = by_unit(facts, idx, Period.of(period.since, period.until, period.until), keys)
+    names = unit_names(conn, level)
+    rows = [{"unit": names.get(int(k), str(k)), "reported": v.reported, "on_time_closure": v.on_time_closure_rate,
              "overdue": v.overdue} for k, v in parts.items() if int(k) in names]  # fmt: skip
-    frame = pd.DataFrame(rows, columns=["street", "reported", "on_time_closure", "overdue"])
+    frame = pd.DataFrame(rows, columns=["unit", "reported", "on_time_closure", "overdue"])
     return frame.sort_values(["on_time_closure", "overdue"], ascending=[True, False], na_position="last").reset_index(drop=True)  # fmt: skip
 
 
@@ -149,7 +153,7 @@ class Report:
     prepared_at: dt.datetime
     kpis: list[KpiRow]
     categories: pd.DataFrame
-    streets: pd.DataFrame
+    units: pd.DataFrame  # the district's streets, or a street's communities
     overdue: pd.DataFrame
     inspections: pd.DataFrame  # layers.inspection_results totals per kind
     quarantined: pd.DataFrame | None  # None: a street's report
@@ -161,6 +165,11 @@ class Report:
         """A street's report leaves out the streets and the loads' quality (rows set aside
         belong to no street)."""
         return self.quarantined is not None
+
+    @property
+    def unit_word(self) -> str:
+        """What the ranking ranks: 街道 in a district's report, 社区 in a street's."""
+        return "街道" if self.of_district else "社区"
 
     def quality_rows(self) -> list[list[object]]:
         """The loads' quality section: data, reason, rows set aside."""
@@ -195,7 +204,7 @@ def build(
         images["streets"] = streets_png(conn, _per_street(facts, idx, period))
     district = street is None  # the streets and the loads' quality are the district's sections
     return Report(
-        title, period, now, kpis, cats, streets(conn, facts, idx, period) if district else pd.DataFrame(),
+        title, period, now, kpis, cats, units(conn, facts, idx, period, level="street" if district else "community"),
         late, rounds, quarantined(conn, period) if district else None,
         narrative(kpis, cats, period), images,
     )  # fmt: skip

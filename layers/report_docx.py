@@ -111,11 +111,11 @@ def report_docx(report: Report) -> bytes:
         ("类别", "本期", "上期"),
         [[r.category, r.reported, r.previous] for r in report.categories.itertuples()],
     )
-    if len(report.streets):
-        doc.add_heading("四、各街道情况", level=1)
-        rows = [[r.street, r.reported, _value(None if r.on_time_closure != r.on_time_closure else r.on_time_closure, "%"), r.overdue]
-                for r in report.streets.itertuples()]  # fmt: skip
-        _table(doc, ("街道", "受理量", "按期办结率", "期末超期"), rows)
+    if len(report.units):
+        doc.add_heading(f"四、各{report.unit_word}情况", level=1)
+        rows = [[r.unit, r.reported, _value(None if r.on_time_closure != r.on_time_closure else r.on_time_closure, "%"), r.overdue]
+                for r in report.units.itertuples()]  # fmt: skip
+        _table(doc, (report.unit_word, "受理量", "按期办结率", "期末超期"), rows)
         _figure(doc, report.images.get("streets"), "图2 各街道受理量")
     doc.add_heading("五、超期未办结工单", level=1)
     rows = [[r.source_id, r.category, r.street or "—", f"{r.deadline_at.astimezone(BEIJING):%Y-%m-%d %H:%M}", r.days_over]

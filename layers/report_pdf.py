@@ -68,11 +68,10 @@ def report_html(report: Report) -> str:
         _figure(report.images.get("trend"), "图1 每日受理量（本期与上期）"),
         "<h2>三、诉求类别</h2>", _table(("类别", "本期", "上期"), [[r.category, r.reported, r.previous] for r in report.categories.itertuples()]),
     ]  # fmt: skip
-    if len(report.streets):
-        rows = [
-            [r.street, r.reported, _rate(r.on_time_closure), r.overdue] for r in report.streets.itertuples()
-        ]
-        parts += ["<h2>四、各街道情况</h2>", _table(("街道", "受理量", "按期办结率", "期末超期"), rows),
+    if len(report.units):
+        rows = [[r.unit, r.reported, _rate(r.on_time_closure), r.overdue] for r in report.units.itertuples()]
+        word = report.unit_word
+        parts += [f"<h2>四、各{word}情况</h2>", _table((word, "受理量", "按期办结率", "期末超期"), rows),
                   _figure(report.images.get("streets"), "图2 各街道受理量")]  # fmt: skip
     late = [[r.source_id, r.category, r.street, f"{r.deadline_at.astimezone(BEIJING):%Y-%m-%d %H:%M}", r.days_over]
             for r in report.overdue.itertuples()]  # fmt: skip

@@ -25,9 +25,9 @@ def report_xlsx(report: Report) -> bytes:
                 widths=(26, 14, 14, 16, 14, 16), landscape=False)  # fmt: skip
     sheets = (
         ("诉求类别", ("类别", "本期", "上期"), [[r.category, r.reported, r.previous] for r in report.categories.itertuples()]),
-        ("各街道", ("街道", "受理量", "按期办结率", "期末超期"),
-         [[r.street, r.reported, _rounded(r.on_time_closure), r.overdue]
-          for r in report.streets.itertuples()]),
+        (f"各{report.unit_word}", (report.unit_word, "受理量", "按期办结率", "期末超期"),
+         [[r.unit, r.reported, _rounded(r.on_time_closure), r.overdue]
+          for r in report.units.itertuples()]),
         ("超期未办结", ("工单编号", "类别", "街道", "办理时限", "超期天数"),
          [[r.source_id, r.category, r.street, f"{r.deadline_at.astimezone(BEIJING):%Y-%m-%d %H:%M}", r.days_over]
           for r in report.overdue.itertuples()]),
@@ -35,7 +35,7 @@ def report_xlsx(report: Report) -> bytes:
          [[r.kind, r.sites, r.visited, r.visits, r.problems, r.rectified, r.overdue] for r in report.inspections.itertuples()]),
         ("数据质量", ("数据", "原因", "隔离行数"), report.quality_rows()),
     )  # fmt: skip
-    district_only = ("各街道", "数据质量")
+    district_only = ("数据质量",)
     for name, headers, rows in sheets:
         if name in district_only and not report.of_district:
             continue

@@ -139,7 +139,7 @@ def test_a_streets_weekly_report_in_excel_and_clear_errors(town, tmp_path):
     result = gridgov("report", "weekly", "--period", "2026-11-18", "--street", STREETS[1][1], "--out", str(out), env=_url(town))  # fmt: skip
     assert result.returncode == 0, result.stderr
     book = load_workbook(out)
-    assert book.sheetnames == ["主要指标", "诉求类别", "超期未办结", "排查整治"]  # no district-wide sheet
+    assert book.sheetnames == ["主要指标", "诉求类别", "各社区", "超期未办结", "排查整治"]  # its communities
     values = {r[0]: r[1:] for r in book["主要指标"].iter_rows(values_only=True) if r and r[0]}
     assert values["受理量"][0] == "1"  # N3, 金盏街道's, in the week of 16–22 November
     tickets = [

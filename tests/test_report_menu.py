@@ -87,7 +87,16 @@ def test_a_leader_asking_for_another_street_gets_their_own_streets_report(app, d
     expected = [r[0] for r in all_rows(demo, sql, s=mine, u=week.until)]
     assert _overdue_tickets(document) == expected
     headings = [p.text for p in document.paragraphs if p.style.name.startswith("Heading")]
-    assert "七、数据质量" not in headings and "四、各街道情况" not in headings  # the district's sections
+    assert "七、数据质量" not in headings and "四、各社区情况" in headings  # its communities, not the streets
+    communities = next(t for t in document.tables if t.rows[0].cells[0].text == "社区")
+    shown = {row.cells[0].text: int(row.cells[1].text.replace(",", "")) for row in communities.rows[1:]}
+    sql = (
+        "SELECT c.name, count(*) FROM incident i JOIN community c ON c.id = i.community_id "
+        "WHERE i.duplicate_of IS NULL AND i.street_id = :s AND i.reported_at >= :since AND i.reported_at < :u "
+        "GROUP BY c.name"
+    )
+    counted = {name: n for name, n in all_rows(demo, sql, s=mine, since=week.since, u=week.until)}
+    assert {k: v for k, v in shown.items() if v} == counted and counted  # rows of 0 cases: still ranked
     audited = one(
         demo,
         "SELECT count(*) FROM audit_log WHERE action = 'export' AND detail->>'what' = 'report' "
