@@ -10,13 +10,14 @@ from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from dash import Dash, Input, Output, State, dcc, html
+from dash import Dash, Input, Output, State, dcc, html, no_update
 from dash.exceptions import PreventUpdate
 from sqlalchemy.engine import Connection, Engine
 
 from dashboard.auth import trail
 from dashboard.auth.current import current_row_scope, current_user
 from dashboard.bilingual import tr
+from geo.errors import InputError
 from geo.vocabulary import Vocabulary
 from layers import report_period
 from layers.drill import Drill, path
@@ -39,10 +40,12 @@ class MenuIds:
     format: str
     button: str
     download: str
+    message: str
 
     @classmethod
     def of(cls, prefix: str) -> MenuIds:
-        return cls(*(f"{prefix}-report-{part}" for part in ("period", "format", "button", "download")))
+        parts = ("period", "format", "button", "download", "message")
+        return cls(*(f"{prefix}-report-{part}" for part in parts))
 
 
 def _text(zh: str, en: str, lang: str | None) -> Any:
@@ -63,6 +66,7 @@ def report_menu(ids: MenuIds, *, lang: str | None = None) -> html.Details:
                     dcc.RadioItems(id=ids.format, options=formats, value=".docx", className="seg"),
                     html.Button(_text("下载", "Download", lang), id=ids.button, n_clicks=0),
                     dcc.Download(id=ids.download),
+                    html.Div(id=ids.message, className="report-message"),
                 ],
                 className="report-choices",
             ),
@@ -111,13 +115,14 @@ def register_report_menu(
 
     @app.callback(
         Output(ids.download, "data"),
+        Output(ids.message, "children"),
         Input(ids.button, "n_clicks"),
         State(ids.period, "value"),
         State(ids.format, "value"),
         State(*place),
         prevent_initial_call=True,
     )
-    def download(n: Any, period: Any, suffix: Any, where: Any) -> dict[str, Any]:
+    def download(n: Any, period: Any, suffix: Any, where: Any) -> tuple[Any, str]:
         user = current_user()
         made = PERIODS.get(period) if isinstance(period, str) else None
         found = FORMATS.get(suffix) if isinstance(suffix, str) else None
@@ -127,11 +132,14 @@ def register_report_menu(
         chosen = made[2](now.date())
         from layers.report import build_for, title_of  # matplotlib: loaded with the first report
 
-        with engine.connect() as conn:
-            street = report_street(street_of(conn, where), allowed=current_row_scope().street_ids)
-            report = build_for(conn, cache.facts(conn), chosen, street=street, vocabulary=vocabulary, now=now)  # fmt: skip
-            place_name = None if street is None else title_of(conn, street)
+        try:
+            with engine.connect() as conn:
+                street = report_street(street_of(conn, where), allowed=current_row_scope().street_ids)
+                report = build_for(conn, cache.facts(conn), chosen, street=street, vocabulary=vocabulary, now=now, sla=cache.sla, pictures=found.pictures)  # fmt: skip
+                place_name = None if street is None else title_of(conn, street)
+        except InputError as exc:  # nothing loaded yet: say what to do
+            return no_update, f"⚠ {exc}"
         trail.record(
             engine, "export", what="report", period=chosen.label(), street=street, format=found.label
         )
-        return dcc.send_bytes(found.write(report), file_name(chosen, found.suffix, place=place_name))
+        return dcc.send_bytes(found.write(report), file_name(chosen, found.suffix, place=place_name)), ""

@@ -67,22 +67,33 @@ def _report(args: argparse.Namespace, settings: Settings) -> int:
         raise InputError(f"--out must end in {' or '.join(FORMATS)} (got {args.out.name})")
     now = dt.datetime.now(BEIJING)
     period = period_of(args, today=now.date())
-    (report,) = _reports(settings, [period], street=args.street, now=now)
+    (report,) = _reports(settings, [period], street=args.street, now=now, pictures=found.pictures)
     args.out.write_bytes(found.write(report))
     print(f"wrote {args.out}: {report.title} {period.label()} ({len(report.overdue)} overdue cases listed)")
     return 0
 
 
 def _reports(
-    settings: Settings, periods: list[ReportPeriod], *, street: str | None, now: dt.datetime
+    settings: Settings,
+    periods: list[ReportPeriod],
+    *,
+    street: str | None,
+    now: dt.datetime,
+    pictures: bool = True,
 ) -> list[Report]:
     """The reports of ``periods`` for the district or ``street``, from one load of the facts."""
     vocabulary = Vocabulary.from_file(settings.district_file)
     sla = SlaRules.from_file(settings.district_file, vocabulary=vocabulary)
     with migrated_engine(database_url(settings)) as engine, engine.connect() as conn:
         street_id = _street(conn, street)
-        facts = with_sign_off(load(conn), sla)
-        return [build_for(conn, facts, p, street=street_id, vocabulary=vocabulary, now=now) for p in periods]
+        earliest = min(p.last_year().since for p in periods)  # 同比: the earliest a report compares
+        facts = with_sign_off(load(conn, counting_since=earliest), sla)
+        return [
+            build_for(
+                conn, facts, p, street=street_id, vocabulary=vocabulary, now=now, sla=sla, pictures=pictures
+            )
+            for p in periods
+        ]
 
 
 def _schedule(args: argparse.Namespace, settings: Settings) -> int:

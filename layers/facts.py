@@ -55,6 +55,7 @@ read them with the same expressions.
 
 from __future__ import annotations
 
+import datetime as dt
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
@@ -179,14 +180,24 @@ def _expressions(*, coded: str) -> list[str]:
     return ["i.id::int8", *(_TIME.format(c=c) for c in _TIMES), *ints, *(_FLOAT_SQL[n] for n in _FLOATS)]
 
 
-def _full_query() -> sql.Composed:
+# the incidents that can count in a period starting at or after a time (layers/indicators.counting)
+_COUNTING_SINCE = (
+    " AND (i.reported_at >= {since} OR i.closed_at IS NULL OR i.closed_at >= {since}"
+    " OR i.deadline_at >= {since} OR i.handled_at >= {since})"
+)
+
+
+def _full_query(since: dt.datetime | None = None) -> sql.Composed:
     select = ", ".join(_expressions(coded="coalesce(k_{name}.code, -1)"))
     joins = " ".join(
         f"LEFT JOIN fact_codes k_{n} ON k_{n}.kind = '{n}' AND k_{n}.text = {text}"
         for n, (text, _) in _CODED.items()
     )  # a name new since the lists were read (code -1) came after the held snapshot: the next delta re-reads it
     query = f"SELECT {select} FROM incident i {joins} WHERE i.duplicate_of IS NULL"  # noqa: S608 (constants)
-    return sql.SQL("COPY ({}) TO STDOUT (FORMAT binary)").format(sql.SQL(query))
+    if since is None:
+        return sql.SQL("COPY ({}) TO STDOUT (FORMAT binary)").format(sql.SQL(query))
+    narrowed = sql.SQL(query) + sql.SQL(_COUNTING_SINCE).format(since=sql.Literal(since))  # quoted by psycopg
+    return sql.SQL("COPY ({}) TO STDOUT (FORMAT binary)").format(narrowed)
 
 
 def _names(conn: Connection) -> dict[str, tuple[str, ...]]:
@@ -197,8 +208,10 @@ def _names(conn: Connection) -> dict[str, tuple[str, ...]]:
     return out
 
 
-def load(conn: Connection) -> Facts:
-    """Read every incident's aggregate columns with one binary COPY (in ``conn``'s transaction)."""
+def load(conn: Connection, *, counting_since: dt.datetime | None = None) -> Facts:
+    """Read every incident's aggregate columns with one binary COPY (in ``conn``'s transaction);
+    with ``counting_since``, only those that can count in a period starting then or later
+    (reported, due, handled or closed since, or still open: a report's periods)."""
     names = _names(conn)
     raw = conn.connection.driver_connection
     assert raw is not None
@@ -208,7 +221,7 @@ def load(conn: Connection) -> Facts:
         rows = [(kind, text, k) for kind, values in names.items() for k, text in enumerate(values)]
         cur.executemany("INSERT INTO fact_codes VALUES (%s, %s, %s)", rows)
         buffer = bytearray()
-        with cur.copy(_full_query()) as copy:
+        with cur.copy(_full_query(counting_since)) as copy:
             for chunk in copy:
                 buffer += chunk
     return _parse(bytes(buffer), names)

@@ -10,6 +10,7 @@ import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+import geopandas as gpd
 import numpy as np
 import pandas as pd
 import sqlalchemy as sa
@@ -17,6 +18,7 @@ from sqlalchemy.engine import Connection
 
 from geo.errors import InputError
 from geo.results import result_frame
+from geo.sla import SlaRules
 from geo.vocabulary import Vocabulary
 from layers.drill import Drill
 from layers.facts import Facts
@@ -25,8 +27,27 @@ from layers.indicators import Indicators, Period, by_unit, indicators
 from layers.inspection_results import Period as Days
 from layers.inspection_results import results, totals
 from layers.report_figures import streets_png, trend_png
-from layers.report_period import ReportPeriod
+from layers.report_hotspots import classified_grids, heat_png, hotspots_png, top_hotspots
+from layers.report_period import BEIJING, ReportPeriod
 from layers.units import unit_names
+
+
+class Numbering:
+    """A document's section headings (一、二、…) and figure captions (图1, 图2, …) in order, so a
+    section left out (a street's report has no data-quality section) leaves no gap."""
+
+    NUMERALS = "一二三四五六七八九十"
+
+    def __init__(self) -> None:
+        self.sections = self.figures = 0
+
+    def heading(self, title: str) -> str:
+        self.sections += 1
+        return f"{self.NUMERALS[self.sections - 1]}、{title}"
+
+    def caption(self, text: str) -> str:
+        self.figures += 1
+        return f"图{self.figures} {text}"
 
 
 @dataclass(frozen=True)
@@ -141,6 +162,26 @@ def overdue_cases(
 _QUARANTINE = sa.text("SELECT kind, reason, rows FROM gridgov_quarantine_counts(:since, :until)")  # 0027
 
 
+DUE_SOON_HEADERS = ("工单编号", "类别", "街道", "办理时限", "剩余小时")
+_DUE_SOON = sa.text("""
+SELECT i.source_id, i.category, s.name AS street, i.reported_at, i.deadline_at,
+       round(extract(epoch FROM (i.deadline_at - :until)) / 3600)::int AS hours_left
+FROM incident i LEFT JOIN street s ON s.id = i.street_id
+WHERE i.duplicate_of IS NULL AND i.reported_at < :until AND i.deadline_at >= :until AND i.deadline_at < :warn
+  AND (i.closed_at IS NULL OR i.closed_at >= :until) AND (CAST(:street AS integer) IS NULL OR i.street_id = :street)
+ORDER BY i.deadline_at, i.id LIMIT :limit
+""")
+
+
+def due_soon_cases(
+    conn: Connection, period: ReportPeriod, *, street: int | None, warn: dt.datetime, limit: int = 50
+) -> pd.DataFrame:
+    """临期: the cases open at the period's end and due before ``warn`` (the district's 临期
+    horizon in working hours after the end), the soonest first."""
+    params = {"until": period.until, "warn": warn, "street": street, "limit": limit}
+    return result_frame(conn.execute(_DUE_SOON, params))
+
+
 def quarantined(conn: Connection, period: ReportPeriod) -> pd.DataFrame:
     """Rows set aside by the loads run in the period, by kind of data and reason."""
     return result_frame(conn.execute(_QUARANTINE, {"since": period.since, "until": period.until}))
@@ -154,11 +195,14 @@ class Report:
     kpis: list[KpiRow]
     categories: pd.DataFrame
     units: pd.DataFrame  # the district's streets, or a street's communities
+    hotspots: list[list[object]]  # the hottest grids (report_hotspots.HOTSPOT_HEADERS)
     overdue: pd.DataFrame
+    due_soon: pd.DataFrame  # 临期 at the period's end
+    warn_hours: float  # the 临期 horizon, working hours
     inspections: pd.DataFrame  # layers.inspection_results totals per kind
     quarantined: pd.DataFrame | None  # None: a street's report
     narrative: list[str]
-    images: dict[str, bytes] = field(default_factory=dict)  # "trend", "streets": PNG
+    images: dict[str, bytes] = field(default_factory=dict)  # "trend", "streets", "heat", "hotspots": PNG
 
     @property
     def of_district(self) -> bool:
@@ -170,6 +214,15 @@ class Report:
     def unit_word(self) -> str:
         """What the ranking ranks: 街道 in a district's report, 社区 in a street's."""
         return "街道" if self.of_district else "社区"
+
+    @property
+    def due_soon_title(self) -> str:
+        return f"临期工单（期末起{self.warn_hours:g}个工作小时内到期）"
+
+    def due_soon_rows(self) -> list[list[object]]:
+        """Ticket, category, street, deadline (Beijing), hours left at the period's end."""
+        return [[r.source_id, r.category, r.street or "—", f"{r.deadline_at.astimezone(BEIJING):%Y-%m-%d %H:%M}", r.hours_left]
+                for r in self.due_soon.itertuples()]  # fmt: skip
 
     def quality_rows(self) -> list[list[object]]:
         """The loads' quality section: data, reason, rows set aside."""
@@ -187,8 +240,11 @@ def build(
     category_names: dict[str, str],
     kind_names: dict[str, str],
     now: dt.datetime,
+    sla: SlaRules,
+    pictures: bool = True,
 ) -> Report:
-    """The report of ``period`` for the district (``street`` None) or one street."""
+    """The report of ``period`` for the district (``street`` None) or one street; ``sla`` sets
+    the 临期 horizon; ``pictures``: draw the maps and the trend (Excel holds none)."""
     drill = Drill() if street is None else Drill("street", street)
     idx = IncidentFilter(drill=drill, now=period.until).rows(facts, with_time=False)
     kpis = kpi_rows(facts, idx, period)
@@ -198,16 +254,28 @@ def build(
     )
     rounds["kind"] = rounds["kind"].map(lambda k: kind_names.get(k, k))
     late = overdue_cases(conn, period, street=street)
-    late["category"] = late["category"].map(lambda k: category_names.get(k, k))
-    images = {"trend": trend_png(facts, idx, period)}
-    if street is None:
-        images["streets"] = streets_png(conn, _per_street(facts, idx, period))
+    soon = due_soon_cases(conn, period, street=street, warn=sla.warn_until(period.until))
+    for frame in (late, soon):
+        frame["category"] = frame["category"].map(lambda k: category_names.get(k, k))
+    grids = classified_grids(conn, facts, period)
+    images = _pictures(conn, facts, idx, period, street=street, grids=grids) if pictures else {}
     district = street is None  # the streets and the loads' quality are the district's sections
     return Report(
         title, period, now, kpis, cats, units(conn, facts, idx, period, level="street" if district else "community"),
-        late, rounds, quarantined(conn, period) if district else None,
+        top_hotspots(grids, street=street), late, soon, sla.warn_working_hours, rounds, quarantined(conn, period) if district else None,
         narrative(kpis, cats, period), images,
     )  # fmt: skip
+
+
+def _pictures(conn: Connection, facts: Facts, idx: np.ndarray, period: ReportPeriod, *, street: int | None, grids: gpd.GeoDataFrame) -> dict[str, bytes]:  # fmt: skip
+    images = {
+        "trend": trend_png(facts, idx, period),
+        "heat": heat_png(conn, facts, idx, period, street=street),
+        "hotspots": hotspots_png(conn, grids, street=street),
+    }
+    if street is None:
+        images["streets"] = streets_png(conn, _per_street(facts, idx, period))
+    return images
 
 
 def title_of(conn: Connection, street: int | None) -> str:
@@ -231,9 +299,11 @@ def build_for(
     street: int | None,
     vocabulary: Vocabulary,
     now: dt.datetime,
+    sla: SlaRules,
+    pictures: bool = True,
 ) -> Report:
     """:func:`build` titled and named from the loaded data and the district's vocabulary."""
-    return build(conn, facts, period, title=title_of(conn, street), street=street, now=now,
+    return build(conn, facts, period, title=title_of(conn, street), street=street, now=now, sla=sla, pictures=pictures,
                  category_names={k: c.zh for k, c in vocabulary.categories.items()},
                  kind_names={k: c.zh for k, c in vocabulary.inspection_kinds.items()})  # fmt: skip
 

@@ -14,7 +14,8 @@ from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Mm, Pt
 
-from layers.report import KpiRow, Report
+from layers.report import DUE_SOON_HEADERS, KpiRow, Numbering, Report
+from layers.report_hotspots import HOTSPOT_HEADERS
 from layers.report_period import BEIJING
 
 _HEADING, _BODY = "黑体", "仿宋"
@@ -96,41 +97,45 @@ def _figure(doc: DocumentType, png: bytes | None, caption: str) -> None:
 
 
 def report_docx(report: Report) -> bytes:
-    doc = Document()
+    doc, n = Document(), Numbering()
     _page(doc)
     _title_page(doc, report)
-    doc.add_heading("一、总体情况", level=1)
+    doc.add_heading(n.heading("总体情况"), level=1)
     for line in report.narrative:
         doc.add_paragraph(line)
-    doc.add_heading("二、主要指标", level=1)
+    doc.add_heading(n.heading("主要指标"), level=1)
     _table(doc, KPI_HEADERS, kpi_lines(report))
-    _figure(doc, report.images.get("trend"), "图1 每日受理量（本期与上期）")
-    doc.add_heading("三、诉求类别", level=1)
+    _figure(doc, report.images.get("trend"), n.caption("每日受理量（本期与上期）"))
+    doc.add_heading(n.heading("诉求类别"), level=1)
     _table(
         doc,
         ("类别", "本期", "上期"),
         [[r.category, r.reported, r.previous] for r in report.categories.itertuples()],
     )
     if len(report.units):
-        doc.add_heading(f"四、各{report.unit_word}情况", level=1)
+        doc.add_heading(n.heading(f"各{report.unit_word}情况"), level=1)
         rows = [[r.unit, r.reported, _value(None if r.on_time_closure != r.on_time_closure else r.on_time_closure, "%"), r.overdue]
                 for r in report.units.itertuples()]  # fmt: skip
         _table(doc, (report.unit_word, "受理量", "按期办结率", "期末超期"), rows)
-        _figure(doc, report.images.get("streets"), "图2 各街道受理量")
-    doc.add_heading("五、超期未办结工单", level=1)
+        if "streets" in report.images:
+            _figure(doc, report.images["streets"], n.caption("各街道受理量"))
+    doc.add_heading(n.heading("热点分布"), level=1)
+    _figure(doc, report.images.get("heat"), n.caption("受理密度"))
+    _figure(doc, report.images.get("hotspots"), n.caption("热点网格（每千人受理量 Gi*）"))
+    _table(doc, HOTSPOT_HEADERS, report.hotspots)
+    doc.add_heading(n.heading("超期与临期工单"), level=1)
+    doc.add_heading("期末超期未办结", level=2)
     rows = [[r.source_id, r.category, r.street or "—", f"{r.deadline_at.astimezone(BEIJING):%Y-%m-%d %H:%M}", r.days_over]
             for r in report.overdue.itertuples()]  # fmt: skip
     _table(doc, ("工单编号", "类别", "街道", "办理时限", "超期天数"), rows)
-    doc.add_heading("六、排查整治", level=1)
+    doc.add_heading(report.due_soon_title, level=2)
+    _table(doc, DUE_SOON_HEADERS, report.due_soon_rows())
+    doc.add_heading(n.heading("排查整治"), level=1)
     _table(doc, ("类型", "对象数", "已检查", "检查次数", "发现问题", "已整改", "整改逾期"),
            [[r.kind, r.sites, r.visited, r.visits, r.problems, r.rectified, r.overdue] for r in report.inspections.itertuples()])  # fmt: skip
     if report.of_district:
-        doc.add_heading("七、数据质量", level=1)
-        _table(
-            doc,
-            ("数据", "原因", "隔离行数"),
-            report.quality_rows(),
-        )
+        doc.add_heading(n.heading("数据质量"), level=1)
+        _table(doc, ("数据", "原因", "隔离行数"), report.quality_rows())
     out = io.BytesIO()
     doc.save(out)
     return out.getvalue()

@@ -1,6 +1,6 @@
 """The report's pictures, drawn offline with matplotlib (Agg: no display, no browser, no tiles):
 the daily trend of the period beside the previous one, and the streets shaded by the cases
-reported in the period. PNG bytes at print resolution."""
+reported in the period (the hotspot maps: ``report_hotspots``). PNG bytes at print resolution."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ import matplotlib as mpl
 import numpy as np
 import pandas as pd
 from matplotlib import patheffects
+from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from sqlalchemy.engine import Connection
 
@@ -23,13 +24,13 @@ FONTS = ["Noto Sans CJK SC", "Noto Sans CJK JP", "Source Han Sans SC", "WenQuanY
 _STREETS = "SELECT id, name, geom FROM street WHERE valid_to IS NULL ORDER BY code"
 
 
-def _png(fig: Figure) -> bytes:
+def png(fig: Figure) -> bytes:
     out = io.BytesIO()
-    fig.savefig(out, format="png", dpi=200, bbox_inches="tight")
+    fig.savefig(out, format="png", dpi=170, bbox_inches="tight")
     return out.getvalue()
 
 
-def _figure(width: float, height: float) -> Figure:
+def figure(width: float, height: float) -> Figure:
     fig = Figure(figsize=(width, height))
     mpl.rcParams["font.sans-serif"] = FONTS
     mpl.rcParams["axes.unicode_minus"] = False
@@ -47,7 +48,7 @@ def daily(facts: Facts, idx: np.ndarray, period: ReportPeriod) -> pd.Series:
 
 def trend_png(facts: Facts, idx: np.ndarray, period: ReportPeriod) -> bytes:
     """The period's daily cases, with the previous period's beside them (day 1, 2, …)."""
-    fig = _figure(6.3, 2.6)
+    fig = figure(6.3, 2.6)
     ax = fig.subplots()
     now, before = daily(facts, idx, period), daily(facts, idx, period.previous())
     ax.plot(now.index, now.to_numpy(), color="#1f5fbf", marker="o", markersize=3, label="本期")
@@ -57,14 +58,14 @@ def trend_png(facts: Facts, idx: np.ndarray, period: ReportPeriod) -> bytes:
     ax.set_ylim(bottom=0)
     ax.legend(frameon=False)
     ax.grid(axis="y", color="#e3e8ef")
-    return _png(fig)
+    return png(fig)
 
 
 def streets_png(conn: Connection, counts: pd.Series) -> bytes:
     """The district's streets shaded by ``counts`` (cases per street id), each named."""
     streets = gpd.read_postgis(_STREETS, conn, geom_col="geom")
     streets["cases"] = streets["id"].map(counts).fillna(0)
-    fig = _figure(6.3, 6.3)
+    fig = figure(6.3, 6.3)
     ax = fig.subplots()
     streets.plot(column="cases", cmap="OrRd", edgecolor="#555555", linewidth=0.5, legend=True, ax=ax,
                  legend_kwds={"label": "受理量（件）", "shrink": 0.6})  # fmt: skip
@@ -72,8 +73,14 @@ def streets_png(conn: Connection, counts: pd.Series) -> bytes:
         where = row.geom.representative_point()
         ax.annotate(str(row.name), (where.x, where.y), ha="center", fontsize=6, color="#222222",
                     path_effects=[patheffects.withStroke(linewidth=2, foreground="white")])  # fmt: skip
+    square(ax, streets)
+    return png(fig)
+
+
+def square(ax: Axes, shapes: gpd.GeoDataFrame) -> None:
+    """A map's axes: no frame, and a metre as long east-west as north-south (degrees of
+    longitude are shorter than those of latitude)."""
     ax.set_axis_off()
-    if len(streets):  # degrees of longitude are shorter than those of latitude
-        _, south, _, north = streets.total_bounds
+    if len(shapes):
+        _, south, _, north = shapes.total_bounds
         ax.set_aspect(1 / np.cos(np.radians((south + north) / 2)))
-    return _png(fig)

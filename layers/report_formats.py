@@ -20,6 +20,7 @@ class Format:
     suffix: str
     label: str  # what the menu calls it
     writer: str  # "module:function", the function taking a Report and giving the file's bytes
+    pictures: bool = True  # holds the maps and the trend (drawn only for a format that does)
 
     def write(self, report: Report) -> bytes:
         module, function = self.writer.split(":")
@@ -32,7 +33,7 @@ FORMATS = {
     for f in (
         Format(".docx", "Word", "layers.report_docx:report_docx"),
         Format(".pdf", "PDF", "layers.report_pdf:report_pdf"),
-        Format(".xlsx", "Excel", "layers.report_xlsx:report_xlsx"),
+        Format(".xlsx", "Excel", "layers.report_xlsx:report_xlsx", pictures=False),
     )
 }
 

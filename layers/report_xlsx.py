@@ -5,8 +5,9 @@ from __future__ import annotations
 
 from openpyxl import Workbook
 
-from layers.report import Report
+from layers.report import DUE_SOON_HEADERS, Report
 from layers.report_docx import KPI_HEADERS, kpi_lines
+from layers.report_hotspots import HOTSPOT_HEADERS
 from layers.report_period import BEIJING
 from layers.workbook import saved, table_sheet
 
@@ -28,9 +29,11 @@ def report_xlsx(report: Report) -> bytes:
         (f"各{report.unit_word}", (report.unit_word, "受理量", "按期办结率", "期末超期"),
          [[r.unit, r.reported, _rounded(r.on_time_closure), r.overdue]
           for r in report.units.itertuples()]),
+        ("热点网格", HOTSPOT_HEADERS, report.hotspots),
         ("超期未办结", ("工单编号", "类别", "街道", "办理时限", "超期天数"),
          [[r.source_id, r.category, r.street, f"{r.deadline_at.astimezone(BEIJING):%Y-%m-%d %H:%M}", r.days_over]
           for r in report.overdue.itertuples()]),
+        ("临期", DUE_SOON_HEADERS, report.due_soon_rows()),
         ("排查整治", ("类型", "对象数", "已检查", "检查次数", "发现问题", "已整改", "整改逾期"),
          [[r.kind, r.sites, r.visited, r.visits, r.problems, r.rectified, r.overdue] for r in report.inspections.itertuples()]),
         ("数据质量", ("数据", "原因", "隔离行数"), report.quality_rows()),

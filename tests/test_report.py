@@ -111,11 +111,13 @@ def test_a_monthly_report_in_word_holds_the_numbers_against_last_month_and_last_
         town, "SELECT count(*) FROM incident WHERE reported_at >= :since AND reported_at < :until", **november
     )
     assert kpis["受理量"][0] == str(sql)
-    (overdue,) = [t for t in doc.tables if t.rows[0].cells[0].text == "工单编号"]  # 超期未办结
+    overdue, _soon = [t for t in doc.tables if t.rows[0].cells[0].text == "工单编号"]  # 超期未办结, 临期
     assert [r.cells[0].text for r in overdue.rows[1:]] == ["Y4", "N3"]  # the longest overdue first
     assert "2026年11月共受理诉求3件，环比上升50.0%，同比下降25.0%。" in text
     images = [r.target_part.blob for r in doc.part.rels.values() if "image" in r.reltype]
-    assert len(images) == 2 and all(i.startswith(b"\x89PNG") for i in images)  # the trend, the streets' map
+    assert len(images) == 4 and all(
+        i.startswith(b"\x89PNG") for i in images
+    )  # trend, streets, heat, hotspots
     assert "图1 每日受理量（本期与上期）" in text and "图2 各街道受理量" in text
     header = overdue.rows[0]._tr.trPr
     assert header is not None and header.find("{http://schemas.openxmlformats.org/wordprocessingml/2006/main}tblHeader") is not None  # fmt: skip
@@ -139,7 +141,8 @@ def test_a_streets_weekly_report_in_excel_and_clear_errors(town, tmp_path):
     result = gridgov("report", "weekly", "--period", "2026-11-18", "--street", STREETS[1][1], "--out", str(out), env=_url(town))  # fmt: skip
     assert result.returncode == 0, result.stderr
     book = load_workbook(out)
-    assert book.sheetnames == ["主要指标", "诉求类别", "各社区", "超期未办结", "排查整治"]  # its communities
+    sheets = ["主要指标", "诉求类别", "各社区", "热点网格", "超期未办结", "临期", "排查整治"]
+    assert book.sheetnames == sheets  # its communities; no district-wide data quality
     values = {r[0]: r[1:] for r in book["主要指标"].iter_rows(values_only=True) if r and r[0]}
     assert values["受理量"][0] == "1"  # N3, 金盏街道's, in the week of 16–22 November
     tickets = [

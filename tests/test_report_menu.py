@@ -20,6 +20,7 @@ from dashboard.monitor import layout as M
 from dashboard.report_menu import MenuIds, report_street
 from geo import row_scope, sessions
 from geo.row_scope import RowScope
+from geo.sla import SlaRules
 from layers import report_period
 from layers.report import quarantined
 from tests.auth import client_for, kiosk_login
@@ -45,18 +46,19 @@ def app(settings, demo):
 
 def _download(client, menu: MenuIds, place: tuple[str, str, object], *, period="last_week", suffix=".docx"):
     body = callback_body(
-        [(menu.download, "data")],
+        [(menu.download, "data"), (menu.message, "children")],
         [(menu.button, "n_clicks", 1)],
         [(menu.period, "value", period), (menu.format, "value", suffix), place],
         changed=f"{menu.button}.n_clicks",
-        single=True,
     )
     return client.post(PATH, json=body)
 
 
 def _file(response) -> tuple[str, bytes]:
     assert response.status_code == 200, response.text[:300]
-    sent = next(iter(response.get_json()["response"].values()))["data"]
+    answer = response.get_json()["response"]
+    assert [v["children"] for v in answer.values() if "children" in v] == [""]  # no warning
+    (sent,) = [v["data"] for v in answer.values() if "data" in v]
     return sent["filename"], base64.b64decode(sent["content"])
 
 
@@ -70,7 +72,7 @@ def _overdue_tickets(document: docx.document.Document) -> list[str]:
     return [row.cells[0].text for row in table.rows[1:]]
 
 
-def test_a_leader_asking_for_another_street_gets_their_own_streets_report(app, demo, accounts):
+def test_a_leader_asking_for_another_street_gets_their_own_streets_report(app, demo, accounts, settings):
     mine, name = _street(demo, 0)  # the leader of the accounts fixture is bound to the first street
     other, _ = _street(demo, 1)
     client = client_for(app.server, accounts["street_leader"])
@@ -86,8 +88,36 @@ def test_a_leader_asking_for_another_street_gets_their_own_streets_report(app, d
     )
     expected = [r[0] for r in all_rows(demo, sql, s=mine, u=week.until)]
     assert _overdue_tickets(document) == expected
+    warn = SlaRules.from_file(settings.district_file).warn_until(week.until)  # the district's 临期 horizon
+    soon_sql = (
+        "SELECT source_id FROM incident WHERE duplicate_of IS NULL AND street_id = :s AND reported_at < :u "
+        "AND deadline_at >= :u AND deadline_at < :w AND (closed_at IS NULL OR closed_at >= :u) ORDER BY deadline_at, id"
+    )
+    hot = next(t for t in document.tables if t.rows[0].cells[0].text == "网格")
+    sql = (
+        "SELECT count(i.id), g.residents FROM grid g LEFT JOIN incident i ON i.grid_id = g.id "
+        "AND i.duplicate_of IS NULL AND i.reported_at >= :since AND i.reported_at < :u "
+        "WHERE g.code = :code AND g.valid_to IS NULL GROUP BY g.residents"
+    )
+    for row in hot.rows[1:]:  # each hot grid's cases and rate per 1,000 residents
+        ((cases, residents),) = all_rows(demo, sql, code=row.cells[0].text, since=week.since, u=week.until)
+        assert (row.cells[3].text, row.cells[4].text) == (str(cases), str(round(cases / residents * 1000, 1)))
+        assert row.cells[2].text == name and row.cells[6].text in ("99%", "95%", "90%")
+    soon = next(t for t in document.tables if t.rows[0].cells[-1].text == "剩余小时")
+    assert [r.cells[0].text for r in soon.rows[1:]] == [
+        r[0] for r in all_rows(demo, soon_sql, s=mine, u=week.until, w=warn)
+    ]
     headings = [p.text for p in document.paragraphs if p.style.name.startswith("Heading")]
-    assert "七、数据质量" not in headings and "四、各社区情况" in headings  # its communities, not the streets
+    assert headings[:7] == [
+        "一、总体情况",
+        "二、主要指标",
+        "三、诉求类别",
+        "四、各社区情况",
+        "五、热点分布",
+        "六、超期与临期工单",
+        "期末超期未办结",
+    ]  # its communities, not the streets
+    assert not any("数据质量" in h for h in headings)  # the district's loads: not a street's section
     communities = next(t for t in document.tables if t.rows[0].cells[0].text == "社区")
     shown = {row.cells[0].text: int(row.cells[1].text.replace(",", "")) for row in communities.rows[1:]}
     sql = (
