@@ -135,8 +135,9 @@ def register_report_menu(
         try:
             with engine.connect() as conn:
                 street = report_street(street_of(conn, where), allowed=current_row_scope().street_ids)
-                report = build_for(conn, cache.facts(conn), chosen, street=street, vocabulary=vocabulary, now=now, sla=cache.sla, pictures=found.pictures)  # fmt: skip
-                place_name = None if street is None else title_of(conn, street)
+                title = title_of(conn, street)  # nothing loaded: InputError, before the grids' weights
+                report = build_for(conn, cache.facts(conn), chosen, street=street, vocabulary=vocabulary, now=now, sla=cache.sla, pictures=found.pictures, weights=cache.weights(conn))  # fmt: skip
+            place_name = None if street is None else title
         except InputError as exc:  # nothing loaded yet: say what to do
             return no_update, f"⚠ {exc}"
         trail.record(

@@ -22,11 +22,12 @@ from geo.sla import SlaRules
 from geo.vocabulary import Vocabulary
 from layers.drill import Drill
 from layers.facts import Facts
+from layers.hotspots import GridWeights
 from layers.incident_filter import IncidentFilter
 from layers.indicators import Indicators, Period, by_unit, indicators
 from layers.inspection_results import Period as Days
 from layers.inspection_results import results, totals
-from layers.report_figures import streets_png, trend_png
+from layers.report_figures import reported_in, streets_png, trend_png
 from layers.report_hotspots import classified_grids, heat_png, hotspots_png, top_hotspots
 from layers.report_period import BEIJING, ReportPeriod
 from layers.units import unit_names
@@ -108,9 +109,7 @@ def categories(facts: Facts, idx: np.ndarray, period: ReportPeriod, *, names: di
     """Incidents reported per category in the period and 环比, the most first."""
 
     def counts(p: ReportPeriod) -> pd.Series:
-        inside = idx[
-            (facts.reported[idx] >= p.since.timestamp()) & (facts.reported[idx] < p.until.timestamp())
-        ]
+        inside = reported_in(facts, idx, p)
         return pd.Series(facts.category[inside]).map(lambda c: facts.categories[c]).value_counts()
 
     out = (
@@ -242,9 +241,11 @@ def build(
     now: dt.datetime,
     sla: SlaRules,
     pictures: bool = True,
+    weights: GridWeights | None = None,
 ) -> Report:
     """The report of ``period`` for the district (``street`` None) or one street; ``sla`` sets
-    the 临期 horizon; ``pictures``: draw the maps and the trend (Excel holds none)."""
+    the 临期 horizon; ``pictures``: draw the maps and the trend (Excel holds none); ``weights``:
+    the grids' contiguity weights if the caller holds them."""
     drill = Drill() if street is None else Drill("street", street)
     idx = IncidentFilter(drill=drill, now=period.until).rows(facts, with_time=False)
     kpis = kpi_rows(facts, idx, period)
@@ -257,7 +258,7 @@ def build(
     soon = due_soon_cases(conn, period, street=street, warn=sla.warn_until(period.until))
     for frame in (late, soon):
         frame["category"] = frame["category"].map(lambda k: category_names.get(k, k))
-    grids = classified_grids(conn, facts, period)
+    grids = classified_grids(conn, facts, period, weights=weights)
     images = _pictures(conn, facts, idx, period, street=street, grids=grids) if pictures else {}
     district = street is None  # the streets and the loads' quality are the district's sections
     return Report(
@@ -301,18 +302,17 @@ def build_for(
     now: dt.datetime,
     sla: SlaRules,
     pictures: bool = True,
+    weights: GridWeights | None = None,
 ) -> Report:
     """:func:`build` titled and named from the loaded data and the district's vocabulary."""
-    return build(conn, facts, period, title=title_of(conn, street), street=street, now=now, sla=sla, pictures=pictures,
+    return build(conn, facts, period, title=title_of(conn, street), street=street, now=now, sla=sla, pictures=pictures, weights=weights,
                  category_names={k: c.zh for k, c in vocabulary.categories.items()},
                  kind_names={k: c.zh for k, c in vocabulary.inspection_kinds.items()})  # fmt: skip
 
 
 def _per_street(facts: Facts, idx: np.ndarray, period: ReportPeriod) -> pd.Series:
     """Cases reported in the period per street id."""
-    times = facts.reported[idx]
-    inside = idx[(times >= period.since.timestamp()) & (times < period.until.timestamp())]
-    return pd.Series(facts.street[inside]).value_counts()
+    return pd.Series(facts.street[reported_in(facts, idx, period)]).value_counts()
 
 
 def _pct(value: float | None) -> str:

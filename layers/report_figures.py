@@ -37,12 +37,21 @@ def figure(width: float, height: float) -> Figure:
     return fig
 
 
+def reported_in(facts: Facts, idx: np.ndarray, period: ReportPeriod) -> np.ndarray:
+    """Of the incidents ``idx``, those reported in ``period``."""
+    times = facts.reported[idx]
+    return idx[(times >= period.since.timestamp()) & (times < period.until.timestamp())]
+
+
+def streets_frame(conn: Connection, *, street: int | None = None) -> gpd.GeoDataFrame:
+    """The current streets' outlines (one street's alone if given), in code order."""
+    streets = gpd.read_postgis(_STREETS, conn, geom_col="geom")
+    return streets if street is None else streets[streets["id"] == street]
+
+
 def daily(facts: Facts, idx: np.ndarray, period: ReportPeriod) -> pd.Series:
     """Cases reported each day of ``period`` (Beijing days; days with none are 0)."""
-    since, until = period.since.timestamp(), period.until.timestamp()
-    times = facts.reported[idx]
-    inside = times[(times >= since) & (times < until)]
-    day = ((inside - since) // 86400).astype(int)
+    day = ((facts.reported[reported_in(facts, idx, period)] - period.since.timestamp()) // 86400).astype(int)
     return pd.Series(np.bincount(day, minlength=period.days)[: period.days], index=range(1, period.days + 1))
 
 
@@ -63,7 +72,7 @@ def trend_png(facts: Facts, idx: np.ndarray, period: ReportPeriod) -> bytes:
 
 def streets_png(conn: Connection, counts: pd.Series) -> bytes:
     """The district's streets shaded by ``counts`` (cases per street id), each named."""
-    streets = gpd.read_postgis(_STREETS, conn, geom_col="geom")
+    streets = streets_frame(conn)
     streets["cases"] = streets["id"].map(counts).fillna(0)
     fig = figure(6.3, 6.3)
     ax = fig.subplots()

@@ -14,7 +14,7 @@ from layers.drill import Drill
 from layers.facts import Facts
 from layers.hotspots import GridWeights, grid_rates
 from layers.incident_filter import IncidentFilter
-from layers.report_figures import figure, png, square
+from layers.report_figures import figure, png, reported_in, square, streets_frame
 from layers.report_period import ReportPeriod
 
 _GRIDS = sa.text("""
@@ -22,15 +22,17 @@ SELECT g.id AS grid_id, g.code, c.name AS community, s.id AS street_id, s.name A
 FROM grid g LEFT JOIN community c ON c.id = g.community_id LEFT JOIN street s ON s.id = c.street_id
 WHERE g.valid_to IS NULL ORDER BY g.id
 """)
-_STREETS = sa.text("SELECT id, name, geom FROM street WHERE valid_to IS NULL ORDER BY code")
 HOTSPOT_HEADERS = ("网格", "社区", "街道", "受理量", "每千人", "Gi* z", "置信度")
 _CLASS_COLOURS = {"hot99": "#b2182b", "hot95": "#ef8a62", "hot90": "#fddbc7",
                   "cold90": "#d1e5f0", "cold95": "#67a9cf", "cold99": "#2166ac", "": "#f2f2f2"}  # fmt: skip
 
 
-def classified_grids(conn: Connection, facts: Facts, period: ReportPeriod) -> gpd.GeoDataFrame:
-    """Every current grid with its period's cases, rate, Gi* z and class (Gi* over the district)."""
-    weights = GridWeights.load(conn)
+def classified_grids(
+    conn: Connection, facts: Facts, period: ReportPeriod, *, weights: GridWeights | None = None
+) -> gpd.GeoDataFrame:
+    """Every current grid with its period's cases, rate, Gi* z and class (Gi* over the district);
+    ``weights``: the grids' contiguity weights if the caller holds them (else built here)."""
+    weights = GridWeights.load(conn) if weights is None else weights
     f = IncidentFilter(drill=Drill(), since=period.since, until=period.until, now=period.until)
     rates = grid_rates(facts, f, weights).table
     grids = gpd.read_postgis(_GRIDS, conn, geom_col="geom")
@@ -47,18 +49,13 @@ def top_hotspots(grids: gpd.GeoDataFrame, *, street: int | None, limit: int = 10
              f"{r.cluster.removeprefix('hot')}%"] for r in hot.itertuples()]  # fmt: skip
 
 
-def _cases(facts: Facts, idx: np.ndarray, period: ReportPeriod) -> tuple[np.ndarray, np.ndarray]:
-    times = facts.reported[idx]
-    inside = idx[(times >= period.since.timestamp()) & (times < period.until.timestamp())]
-    return facts.lon[inside].astype(float), facts.lat[inside].astype(float)
-
-
 def heat_png(conn: Connection, facts: Facts, idx: np.ndarray, period: ReportPeriod, *, street: int | None) -> bytes:  # fmt: skip
     """The period's cases as a density of small hexagons over the streets (one street's alone)."""
-    streets = _outlines(conn, street)
+    streets = streets_frame(conn, street=street)
     fig = figure(6.3, 6.3)
     ax = fig.subplots()
-    lon, lat = _cases(facts, idx, period)
+    inside = reported_in(facts, idx, period)
+    lon, lat = facts.lon[inside].astype(float), facts.lat[inside].astype(float)
     if len(lon):
         cells = ax.hexbin(lon, lat, gridsize=45, cmap="YlOrRd", mincnt=1, linewidths=0)
         fig.colorbar(cells, ax=ax, shrink=0.6, label="受理量（件）")
@@ -69,7 +66,7 @@ def heat_png(conn: Connection, facts: Facts, idx: np.ndarray, period: ReportPeri
 
 def hotspots_png(conn: Connection, grids: gpd.GeoDataFrame, *, street: int | None) -> bytes:
     """The grids by Gi* class (hot red, cold blue, none grey) under the streets' outlines."""
-    streets = _outlines(conn, street)
+    streets = streets_frame(conn, street=street)
     shown = grids if street is None else grids[grids["street_id"] == street]
     fig = figure(6.3, 6.3)
     ax = fig.subplots()
@@ -85,8 +82,3 @@ def hotspots_png(conn: Connection, grids: gpd.GeoDataFrame, *, street: int | Non
     ax.legend(handles=handles, loc="lower left", fontsize=7, frameon=False)
     square(ax, streets)
     return png(fig)
-
-
-def _outlines(conn: Connection, street: int | None) -> gpd.GeoDataFrame:
-    streets = gpd.read_postgis(_STREETS, conn, geom_col="geom")
-    return streets if street is None else streets[streets["id"] == street]
