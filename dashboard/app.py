@@ -17,6 +17,7 @@ from sqlalchemy.engine import Engine
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from dashboard import layout as map_layout
+from dashboard import views as map_views
 from dashboard.api import install_api
 from dashboard.api._body import MAX_BYTES as API_MAX_BYTES
 from dashboard.audit import layout as audit_page
@@ -29,6 +30,7 @@ from dashboard.bilingual import tr
 from dashboard.callbacks import register_callbacks
 from dashboard.case_callbacks import CasePage, register_case_callbacks
 from dashboard.case_panel import MAP_MARKER
+from dashboard.compare_menu import register_compare_menu
 from dashboard.coverage import layout as coverage_page
 from dashboard.coverage.callbacks import register_coverage_callbacks, register_scenario_callbacks
 from dashboard.coverage.views import CoverageCache, type_options
@@ -42,7 +44,7 @@ from dashboard.inspections.views import streets as street_options
 from dashboard.layout import DEFAULT_WINDOW, page
 from dashboard.monitor import layout as monitor_layout
 from dashboard.monitor import page as monitor
-from dashboard.monitor.callbacks import register_monitor_callbacks
+from dashboard.monitor.callbacks import compared_filter, register_monitor_callbacks, window_period
 from dashboard.monitor.page import is_kiosk, view_query
 from dashboard.monitor.views import Controls, MonitorCache
 from dashboard.nav import nav_items
@@ -238,6 +240,14 @@ def create_app(
         (inspections.REPORT, (inspections.STREET, "value"), street_of_value),
     ):
         register_report_menu(app, menu, place=place, street_of=street_of, engine=engine, cache=cache, vocabulary=vocabulary)  # fmt: skip
+    register_compare_menu(
+        app, monitor_layout.COMPARE, place=[(monitor_layout.DRILL, "data"), (monitor_layout.CATEGORY, "value"), (monitor_layout.SOURCE, "value")],
+        window=(monitor_layout.WINDOW, "value"), filter_of=compared_filter(vocabulary), window_period=window_period, own_dates=True,
+        lang=(monitor_layout.LANG, "data"), engine=engine, cache=cache,
+    )  # fmt: skip
+    register_compare_menu(app, map_layout.COMPARE, place=[(map_layout.STREET, "value")], window=(map_layout.WINDOW, "value"),
+                          filter_of=map_views.compared_filter, window_period=map_views.compared_period, own_dates=False,
+                          lang=None, engine=engine, cache=cache)  # fmt: skip
     for case_page in _case_pages(settings):
         register_case_callbacks(app, engine=engine, vocabulary=vocabulary, page=case_page)
     coverage = CoverageCache() if coverage_cache is None else coverage_cache

@@ -12,9 +12,20 @@ from sqlalchemy.engine import Connection, Engine
 from dashboard.auth.current import may_see_street
 from dashboard.case_panel import MAP_MARKER, parse_point, with_marker
 from dashboard.figure import tile_layers
-from dashboard.layout import AS_OF, CASE, LAYERS, MAP, PRESENT, STREET, WINDOW
+from dashboard.layout import (
+    AS_OF,
+    CASE,
+    COMPARE,
+    DEFAULT_WINDOW,
+    LAYERS,
+    MAP,
+    PRESENT,
+    STREET,
+    WINDOW,
+    WINDOWS,
+)
 from dashboard.patching import Present, parse_present, patch_layers
-from dashboard.views import MapCaches, scope_from, shared_map_state, window_from
+from dashboard.views import MapCaches, key_range, range_key, scope_from, shared_map_state, window_from
 from layers.registry import HeldIncidents, LayerRegistry
 from layers.scope import Scope
 
@@ -48,6 +59,29 @@ def register_callbacks(
     app: Dash, *, engine: Engine, registry: LayerRegistry, tile_url: str | None, maps: MapCaches
 ) -> None:
     """Wire the controls to the map; ``engine``, ``registry`` and the shared maps are closed over."""
+
+    @app.callback(
+        Output(WINDOW, "value"),
+        Output(COMPARE.dates, "start_date"),
+        Output(COMPARE.dates, "end_date"),
+        Input(WINDOW, "value"),
+        Input(COMPARE.dates, "start_date"),
+        Input(COMPARE.dates, "end_date"),
+        prevent_initial_call=True,
+    )
+    def one_window(key: Any, start: Any, end: Any) -> tuple[Any, Any, Any]:
+        """Days picked become the window (no preset chosen); a preset picked clears the days,
+        and so do both days cleared (back to the default)."""
+        if ctx.triggered_id == WINDOW:
+            if key in WINDOWS and (start or end):
+                return no_update, None, None
+            raise PreventUpdate
+        if not start and not end:
+            return (DEFAULT_WINDOW if key_range(key) else no_update), no_update, no_update
+        picked = key_range(f"{str(start)[:10]}/{str(end)[:10]}")
+        if picked is None:
+            raise PreventUpdate  # one end so far
+        return range_key(picked.start, picked.end), no_update, no_update
 
     @app.callback(
         Output(MAP, "figure"),

@@ -11,6 +11,7 @@ from dash import dcc, html
 from dashboard import case_panel
 from dashboard.bilingual import tr
 from dashboard.case_panel import CaseIds
+from dashboard.compare_menu import CompareIds, compare_menu, date_range
 from layers.identity import Identity
 from layers.registry import LayerRegistry
 
@@ -23,7 +24,10 @@ WINDOWS = {
     "all": ("全部", "all"),
 }
 DEFAULT_WINDOW = "30"
-CASE = CaseIds("case")  # finding one case (dashboard/case_panel.py), in Chinese
+CASE = CaseIds("case")
+COMPARE = CompareIds(
+    "map-compare", "map-dates", "map-compare-body"
+)  # its dates set the window  # finding one case (dashboard/case_panel.py), in Chinese
 
 # shown only while the demo (`gridgov demo`) is what is loaded
 DEMO_NOTE = (
@@ -105,7 +109,11 @@ def side_panel(
             _section(tr("查找事件", "Find a case"), case_panel.search_box(CASE, "zh")),
             _section(tr("范围", "Area"), street_picker(streets)),
             _section(
-                tr("事件时间", "Reported"), window_picker(), html.Div(as_of, id=AS_OF, className="as-of")
+                tr("事件时间", "Reported"),
+                window_picker(),
+                date_range(COMPARE.dates, today=None, lang=None),
+                compare_menu(COMPARE, today=None, picker=False),
+                html.Div(as_of, id=AS_OF, className="as-of"),
             ),
             _section(tr("图层", "Layers"), layer_checklist(registry, layers)),
             demo_note(identity),

@@ -48,23 +48,23 @@ class MenuIds:
         return cls(*(f"{prefix}-report-{part}" for part in parts))
 
 
-def _text(zh: str, en: str, lang: str | None) -> Any:
+def in_lang(zh: str, en: str, lang: str | None) -> Any:
     """One language on a page drawn in it (the wall screen), both on the work pages (``tr``)."""
     return tr(zh, en) if lang is None else (en if lang == "en" else zh)
 
 
 def report_menu(ids: MenuIds, *, lang: str | None = None) -> html.Details:
     """A closed 报告 menu: the period, the format and a download button."""
-    periods = [{"label": _text(zh, en, lang), "value": k} for k, (zh, en, _) in PERIODS.items()]
+    periods = [{"label": in_lang(zh, en, lang), "value": k} for k, (zh, en, _) in PERIODS.items()]
     formats = [{"label": f.label, "value": f.suffix} for f in FORMATS.values()]
     return html.Details(
         [
-            html.Summary(_text("报告", "Report", lang)),
+            html.Summary(in_lang("报告", "Report", lang)),
             html.Div(
                 [
                     dcc.RadioItems(id=ids.period, options=periods, value="last_week", className="seg"),
                     dcc.RadioItems(id=ids.format, options=formats, value=".docx", className="seg"),
-                    html.Button(_text("下载", "Download", lang), id=ids.button, n_clicks=0),
+                    html.Button(in_lang("下载", "Download", lang), id=ids.button, n_clicks=0),
                     dcc.Download(id=ids.download),
                     html.Div(id=ids.message, className="report-message"),
                 ],

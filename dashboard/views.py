@@ -10,19 +10,24 @@ from typing import Any
 
 import plotly.graph_objects as go
 from dash import html
+from dash.exceptions import PreventUpdate
 from plotly.basedatatypes import BaseTraceType
 from sqlalchemy.engine import Connection, Engine
 
-from dashboard.auth.current import current_row_scope
+from dashboard.auth.current import current_row_scope, may_see_street
 from dashboard.bilingual import tr
+from dashboard.compare_menu import last_days
 from dashboard.figure import map_figure, view_for
 from dashboard.layout import DEFAULT_WINDOW, DISTRICT, WINDOWS
 from dashboard.patching import Present
 from dashboard.shared import SharedResults
 from geo.boundary_version import boundary_version
+from geo.errors import InputError
 from layers.density import latest_report
 from layers.extent import extent
-from layers.registry import HeldIncidents, LayerRegistry, MapLayer
+from layers.incident_filter import IncidentFilter
+from layers.registry import HeldIncidents, LayerRegistry, MapLayer, drill_of
+from layers.report_period import ReportPeriod
 from layers.scope import Scope
 from layers.window import ALL_TIME, TimeWindow
 
@@ -41,10 +46,47 @@ def scope_from(value: object) -> Scope:
     return Scope.street(str(value))
 
 
+def range_key(first: dt.date, last: dt.date) -> str:
+    """The window key of any days (both included): ``2026-11-01/2026-11-30``."""
+    return f"{first.isoformat()}/{last.isoformat()}"
+
+
+def key_range(key: object) -> ReportPeriod | None:
+    """The days of a :func:`range_key` (None for a preset window or anything else)."""
+    first, _, last = str(key).partition("/")
+    try:
+        return ReportPeriod(dt.date.fromisoformat(first), dt.date.fromisoformat(last))
+    except (ValueError, InputError):  # not two dates, or out of order
+        return None
+
+
+def compared_period(key: object, today: dt.date) -> ReportPeriod | None:
+    """What the map's 对比 menu compares: the days picked, or a preset's days to today (全部:
+    nothing)."""
+    days = str(key) if str(key) in WINDOWS else DEFAULT_WINDOW
+    return key_range(key) or (None if days == "all" else last_days(int(days), today=today))
+
+
+def compared_filter(conn: Connection, street: object) -> IncidentFilter:
+    """What the map's 对比 menu compares: the street picked (one the account may see), or the
+    district."""
+    try:
+        scope = scope_from(street)
+    except ValueError:
+        raise PreventUpdate from None
+    if not scope.is_district and not may_see_street(scope.street_code):
+        raise PreventUpdate
+    return IncidentFilter(drill=drill_of(conn, scope))
+
+
 def window_from(conn: Connection, key: object) -> tuple[TimeWindow, dt.datetime | None]:
-    """The picked window, ending at the newest incident in the district: the data's clock, the
-    same for every scope, so 近7天 covers the same days in every street."""
+    """The picked window: any days picked (Beijing), else the preset's days ending at the newest
+    incident in the district: the data's clock, the same for every scope, so 近7天 covers the
+    same days in every street."""
     latest = latest_report(conn, Scope.district())
+    days_picked = key_range(key)
+    if days_picked is not None:
+        return TimeWindow(days_picked.since, days_picked.until), latest
     days = str(key) if str(key) in WINDOWS else DEFAULT_WINDOW
     if latest is None or days == "all":
         return ALL_TIME, latest

@@ -6,7 +6,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from geo.db import database_url
 from geo.errors import InputError
@@ -15,11 +15,12 @@ from geo.settings import Settings
 from geo.sla import SlaRules
 from geo.vocabulary import Vocabulary
 from layers import report_period
-from layers.facts import load, with_sign_off
-from layers.report import Report, build_for
 from layers.report_formats import FORMATS, file_name
 from layers.report_period import BEIJING, ReportPeriod
 from layers.units import current_units
+
+if TYPE_CHECKING:  # the report's modules (matplotlib, esda) load only when a report is made
+    from layers.report import Report
 
 
 def add_report_commands(sub: Any) -> None:
@@ -82,6 +83,9 @@ def _reports(
     pictures: bool = True,
 ) -> list[Report]:
     """The reports of ``periods`` for the district or ``street``, from one load of the facts."""
+    from layers.facts import load, with_sign_off
+    from layers.report import build_for
+
     vocabulary = Vocabulary.from_file(settings.district_file)
     sla = SlaRules.from_file(settings.district_file, vocabulary=vocabulary)
     with migrated_engine(database_url(settings)) as engine, engine.connect() as conn:

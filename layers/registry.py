@@ -38,10 +38,11 @@ class HeldIncidents:
 
     def select(self, conn: Connection, scope: Scope, window: TimeWindow) -> IncidentFilter:
         """The filter for ``scope`` (a street by its code: its current id) and ``window``."""
-        return IncidentFilter(drill=_drill(conn, scope), since=window.since, until=window.until)
+        return IncidentFilter(drill=drill_of(conn, scope), since=window.since, until=window.until)
 
 
-def _drill(conn: Connection, scope: Scope) -> Drill:
+def drill_of(conn: Connection, scope: Scope) -> Drill:
+    """The drill of ``scope``: the district, or a street by its code (its current id)."""
     if scope.street_code is None:
         return Drill()
     found = conn.execute(_STREET_ID, {"code": scope.street_code}).scalar()

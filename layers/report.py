@@ -7,7 +7,6 @@ its own end."""
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import geopandas as gpd
@@ -20,11 +19,12 @@ from geo.errors import InputError
 from geo.results import result_frame
 from geo.sla import SlaRules
 from geo.vocabulary import Vocabulary
+from layers.compare import KpiRow, kpi_rows, value_text
 from layers.drill import Drill
 from layers.facts import Facts
 from layers.hotspots import GridWeights
 from layers.incident_filter import IncidentFilter
-from layers.indicators import Indicators, Period, by_unit, indicators
+from layers.indicators import Period, by_unit
 from layers.inspection_results import Period as Days
 from layers.inspection_results import results, totals
 from layers.report_figures import reported_in, streets_png, trend_png
@@ -49,60 +49,6 @@ class Numbering:
     def caption(self, text: str) -> str:
         self.figures += 1
         return f"图{self.figures} {text}"
-
-
-@dataclass(frozen=True)
-class Measure:
-    key: str
-    zh: str
-    read: Callable[[Indicators], float | None]
-    unit: str = ""  # "%" (a rate), "h" (hours) or "" (a count)
-
-
-MEASURES = (
-    Measure("reported", "受理量", lambda i: i.reported),
-    Measure("closed", "办结量", lambda i: i.closed),
-    Measure("on_time_closure", "按期办结率", lambda i: i.on_time_closure_rate, "%"),
-    Measure("handling_hours", "平均处置时长（工作小时）", lambda i: i.handling_work_hours, "h"),
-    Measure("overdue", "期末超期未办结", lambda i: i.overdue),
-    Measure("response", "响应率", lambda i: i.response_rate, "%"),
-    Measure("resolution", "解决率", lambda i: i.resolution_rate, "%"),
-    Measure("satisfaction", "满意率", lambda i: i.satisfaction_rate, "%"),
-)
-
-
-@dataclass(frozen=True)
-class KpiRow:
-    measure: Measure
-    value: float | None
-    previous: float | None  # 环比
-    last_year: float | None  # 同比
-
-    @staticmethod
-    def _change(now: float | None, then: float | None, unit: str) -> float | None:
-        if now is None or then is None:
-            return None
-        if unit == "%":
-            return now - then  # points
-        return (now - then) / then if then else None  # relative
-
-    @property
-    def vs_previous(self) -> float | None:
-        return self._change(self.value, self.previous, self.measure.unit)
-
-    @property
-    def vs_last_year(self) -> float | None:
-        return self._change(self.value, self.last_year, self.measure.unit)
-
-
-def _judged(facts: Facts, idx: np.ndarray, period: ReportPeriod) -> Indicators:
-    return indicators(facts, idx, Period.of(period.since, period.until, period.until))
-
-
-def kpi_rows(facts: Facts, idx: np.ndarray, period: ReportPeriod) -> list[KpiRow]:
-    """Each measure in the period, 环比 and 同比."""
-    now, before, year = (_judged(facts, idx, p) for p in (period, period.previous(), period.last_year()))
-    return [KpiRow(m, m.read(now), m.read(before), m.read(year)) for m in MEASURES]
 
 
 def categories(facts: Facts, idx: np.ndarray, period: ReportPeriod, *, names: dict[str, str]) -> pd.DataFrame:
@@ -315,10 +261,6 @@ def _per_street(facts: Facts, idx: np.ndarray, period: ReportPeriod) -> pd.Serie
     return pd.Series(facts.street[reported_in(facts, idx, period)]).value_counts()
 
 
-def _pct(value: float | None) -> str:
-    return "—" if value is None else f"{value:.1%}"
-
-
 def narrative(kpis: list[KpiRow], cats: pd.DataFrame, period: ReportPeriod) -> list[str]:
     """Sentences from the numbers, each said only when the numbers are there to say it."""
     by = {k.measure.key: k for k in kpis}
@@ -341,7 +283,7 @@ def narrative(kpis: list[KpiRow], cats: pd.DataFrame, period: ReportPeriod) -> l
             if change is None
             else f"，较上期{'上升' if change >= 0 else '下降'}{abs(change) * 100:.1f}个百分点"
         )
-        out.append(f"按期办结率{_pct(on_time.value)}{moved}。")
+        out.append(f"按期办结率{value_text(on_time.value, '%')}{moved}。")
     if len(cats):
         top = cats.head(3)
         out.append(

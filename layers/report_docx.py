@@ -14,7 +14,8 @@ from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Mm, Pt
 
-from layers.report import DUE_SOON_HEADERS, KpiRow, Numbering, Report
+from layers.compare import kpi_line, value_text
+from layers.report import DUE_SOON_HEADERS, Numbering, Report
 from layers.report_hotspots import HOTSPOT_HEADERS
 from layers.report_period import BEIJING
 
@@ -51,26 +52,8 @@ def _table(doc: DocumentType, headers: Sequence[str], rows: Sequence[Sequence[ob
             cell.text = "—" if value is None else str(value)
 
 
-def _value(value: float | None, unit: str) -> str:
-    if value is None:
-        return "—"
-    return f"{value:.1%}" if unit == "%" else f"{value:,.1f}" if unit == "h" else f"{value:,.0f}"
-
-
-def _change(row: KpiRow, change: float | None) -> str:
-    if change is None:
-        return "—"
-    return f"{change * 100:+.1f}个百分点" if row.measure.unit == "%" else f"{change:+.1%}"
-
-
 def kpi_lines(report: Report) -> list[list[str]]:
-    """The KPI table's rows: measure, this period, 环比 (the previous and the change), 同比 (a year
-    earlier and the change)."""
-    return [
-        [r.measure.zh, _value(r.value, r.measure.unit), _value(r.previous, r.measure.unit), _change(r, r.vs_previous),
-         _value(r.last_year, r.measure.unit), _change(r, r.vs_last_year)]
-        for r in report.kpis
-    ]  # fmt: skip
+    return [kpi_line(r) for r in report.kpis]
 
 
 KPI_HEADERS = ("指标", "本期", "上期", "环比", "去年同期", "同比")
@@ -114,7 +97,7 @@ def report_docx(report: Report) -> bytes:
     )
     if len(report.units):
         doc.add_heading(n.heading(f"各{report.unit_word}情况"), level=1)
-        rows = [[r.unit, r.reported, _value(None if r.on_time_closure != r.on_time_closure else r.on_time_closure, "%"), r.overdue]
+        rows = [[r.unit, r.reported, value_text(r.on_time_closure, "%"), r.overdue]
                 for r in report.units.itertuples()]  # fmt: skip
         _table(doc, (report.unit_word, "受理量", "按期办结率", "期末超期"), rows)
         if "streets" in report.images:

@@ -12,6 +12,7 @@ from html import escape
 from weasyprint import HTML
 from weasyprint.urls import URLFetcher
 
+from layers.compare import value_text
 from layers.report import DUE_SOON_HEADERS, Numbering, Report
 from layers.report_docx import KPI_HEADERS, kpi_lines
 from layers.report_hotspots import HOTSPOT_HEADERS
@@ -56,10 +57,6 @@ def _figure(png: bytes | None, caption: str) -> str:
     )
 
 
-def _rate(value: float | None) -> str:
-    return "—" if value is None or value != value else f"{value:.1%}"
-
-
 def report_html(report: Report) -> str:
     when, n = f"{report.prepared_at.astimezone(BEIJING):%Y年%m月%d日 %H:%M}", Numbering()
 
@@ -75,7 +72,10 @@ def report_html(report: Report) -> str:
         h2("诉求类别"), _table(("类别", "本期", "上期"), [[r.category, r.reported, r.previous] for r in report.categories.itertuples()]),
     ]  # fmt: skip
     if len(report.units):
-        rows = [[r.unit, r.reported, _rate(r.on_time_closure), r.overdue] for r in report.units.itertuples()]
+        rows = [
+            [r.unit, r.reported, value_text(r.on_time_closure, "%"), r.overdue]
+            for r in report.units.itertuples()
+        ]
         word = report.unit_word
         parts += [h2(f"各{word}情况"), _table((word, "受理量", "按期办结率", "期末超期"), rows)]
         if "streets" in report.images:

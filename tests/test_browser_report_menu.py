@@ -1,4 +1,4 @@
-"""The 报告 menu in headless Chromium on the demo, served by the real `gridgov serve`: on the
+"""The 报告 and 对比 menus in headless Chromium on the demo, served by the real `gridgov serve`: on the
 wall screen at 1366×768, 1920×1080 and 3840×2160 its choices open inside the window over the
 page (nothing cut off, the menu on the filter bar's one row, the map where it was); a street leader downloads last
 month's report from the planning page and gets their street's Word file; the console stays
@@ -15,13 +15,13 @@ import pytest
 from playwright.sync_api import sync_playwright
 
 from layers import report_period
-from tests.browser import pages_at, sign_in
+from tests.browser import pages_at, save_screenshot, sign_in
 from tests.sql import one
 
 pytestmark = pytest.mark.browser
 SIZES = ((1366, 768), (1920, 1080), (3840, 2160))
 OPENED = """() => {
-    const menu = document.querySelector('.monitor .report-menu');
+    const menu = document.querySelector('.monitor .report-menu:not(.compare-menu)');
     const box = menu.querySelector('.report-choices').getBoundingClientRect();
     const bar = document.querySelector('.monitor .filters').getBoundingClientRect();
     const map = document.querySelector('#m-map').getBoundingClientRect();
@@ -41,7 +41,7 @@ def test_the_wall_screens_menu_opens_inside_the_window_at_every_size(demo_server
             sign_in(page, url, accounts["admin"], then="monitor")
             page.wait_for_selector("#m-kpis .kpi")
             closed = page.evaluate(OPENED)
-            page.click(".monitor .report-menu > summary")
+            page.click(".monitor .report-menu:not(.compare-menu) > summary")
             seen = page.evaluate(OPENED)
             assert seen["open"] and seen["inside"] and not closed["open"], (width, seen)
             assert seen["labels"] == ["上周周报", "上月月报", "Word", "PDF", "Excel"], seen
@@ -66,4 +66,75 @@ def test_a_street_leader_downloads_their_streets_report_from_the_planning_page(d
             assert got.suggested_filename == f"月报-{month.start:%Y-%m}-{street}.docx"
             document = docx.Document(io.BytesIO(Path(got.path()).read_bytes()))
             assert [p.text for p in document.paragraphs[:3]] == [street, "月报", month.label()]
+    assert not problems, (problems, log.read_text()[-2000:])
+
+
+COMPARED = """(menuSelector) => {
+    const menu = document.querySelector(menuSelector);
+    const box = menu.querySelector('.report-choices').getBoundingClientRect();
+    const map = document.querySelector('#m-map, #map').getBoundingClientRect();
+    const tables = [...menu.querySelectorAll('table.compare')];
+    return {open: menu.open, inside: box.left >= 0 && box.top >= 0 && box.right <= innerWidth && box.bottom <= innerHeight,
+            map: [map.top, map.height], firsts: tables.map(t => t.querySelector('th').innerText.trim()),
+            rows: tables.map(t => t.querySelectorAll('tbody tr').length),
+            period: (menu.querySelector('.compare-period') || {}).innerText};
+}"""
+
+
+def _pick(page, picker: str, first: dt.date, last: dt.date) -> None:
+    """Types the days into a date-range picker as a person would, and closes its calendar."""
+    for end, day in (("start", first), ("end", last)):
+        page.fill(f"#{picker}-{end}", day.isoformat())
+        page.keyboard.press("Enter")
+    page.keyboard.press("Escape")
+
+
+def test_the_wall_screens_comparison_opens_inside_the_window_and_follows_the_days_picked(
+    demo_server, accounts
+):
+    url, log = demo_server
+    problems: list[str] = []
+    today = dt.datetime.now(report_period.BEIJING).date()
+    with sync_playwright() as pw:
+        for width, _height, page in pages_at(pw, SIZES, problems):
+            sign_in(page, url, accounts["admin"], then="monitor")
+            page.wait_for_selector("#m-kpis .kpi")
+            before = page.evaluate(COMPARED, ".monitor .compare-menu")
+            page.click(".monitor .compare-menu > summary")
+            page.wait_for_selector(".monitor .compare-menu table.compare tbody tr")
+            seen = page.evaluate(COMPARED, ".monitor .compare-menu")
+            assert seen["open"] and seen["inside"] and seen["map"] == before["map"], (width, seen)
+            assert seen["firsts"] == ["指标", "街道"] and seen["rows"][0] == 8 and seen["rows"][1] > 3, seen
+            assert f"本期 {today - dt.timedelta(days=29)} 至 {today}" in seen["period"], (
+                seen
+            )  # the window: 近30天
+            if width == 1920:
+                first, last = today - dt.timedelta(days=20), today - dt.timedelta(days=6)
+                _pick(page, "m-compare-dates", first, last)
+                page.wait_for_function("t => document.querySelector('.monitor .compare-period').innerText.includes(t)", arg=f"本期 {first} 至 {last}")  # fmt: skip
+                assert page.evaluate(COMPARED, ".monitor .compare-menu")["inside"]
+                save_screenshot(page, "compare-monitor-1920x1080.png", readme="compare-monitor.png")
+    assert not problems, (problems, log.read_text()[-2000:])
+
+
+def test_days_picked_on_the_map_draw_it_and_are_compared(demo_server, accounts):
+    url, log = demo_server
+    problems: list[str] = []
+    today = dt.datetime.now(report_period.BEIJING).date()
+    first, last = today - dt.timedelta(days=40), today - dt.timedelta(days=11)
+    with sync_playwright() as pw:
+        for width, _height, page in pages_at(pw, ((1366, 768), (3840, 2160)), problems):
+            sign_in(page, url, accounts["admin"], then="map")
+            page.wait_for_selector("#map .main-svg")
+            _pick(page, "map-dates", first, last)
+            page.wait_for_function(
+                "() => !document.querySelector('.windows input:checked')"
+            )  # no preset chosen
+            page.click(".side-panel .compare-menu > summary")
+            page.wait_for_function("t => (document.querySelector('.side-panel .compare-period') || {}).innerText?.includes(t)", arg=f"本期 {first} 至 {last}")  # fmt: skip
+            seen = page.evaluate(COMPARED, ".side-panel .compare-menu")
+            assert seen["inside"] and seen["firsts"] == ["指标", "街道"], (width, seen)
+            save_screenshot(page, f"compare-map-{width}.png", readme="compare-map.png")
+            page.click(".windows label:has-text('近7天')")  # a preset again: the days are cleared
+            page.wait_for_function("() => !document.querySelector('#map-dates-start').value")
     assert not problems, (problems, log.read_text()[-2000:])

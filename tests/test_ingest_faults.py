@@ -22,7 +22,7 @@ from tests.ingest_files import many_incidents, sample_buildings, write
 from tests.ingest_jobs import IngestJob, holding_back_commits, wait_rolled_back, wait_until, waiting_for
 from tests.sql import all_rows, one
 
-ROWS, BATCH = 20_000, 2_000  # ten batches
+ROWS, BATCH = 6_000, 600  # ten batches
 REFERENCE, SOURCE = "faults-clean", "faults"
 _COLUMNS = """
 SELECT string_agg(format('t.%I', column_name), ', ' ORDER BY ordinal_position)

@@ -190,3 +190,41 @@ def test_the_pdf_holds_the_same_numbers_and_fetches_nothing(town, tmp_path):
     assert "33.3%" in text and "-66.7个百分点" in text and "Y4" in text  # the KPI table, the overdue list
     pages = subprocess.run(["pdfinfo", str(out)], capture_output=True, text=True, check=True).stdout
     assert "A4" in pages or "595.28 x 841.89" in pages
+
+
+def test_any_days_against_the_days_before_and_a_year_earlier_by_hand(town):
+    """The 对比 menus' numbers (layers/compare.py) for days that are neither a week nor a
+    month: 1–15 November 2026 against 17–31 October (as many days just before) and 1–15
+    November 2025, for the district and each street, worked out by hand from CASES."""
+    from layers import facts as facts_module
+    from layers.compare import compare
+    from layers.incident_filter import IncidentFilter
+
+    with town.connect() as conn:
+        result = compare(conn, facts_module.load(conn), days("2026-11-01", "2026-11-15"), f=IncidentFilter())
+        names = dict(conn.execute(sa.text("SELECT code, name FROM street")).all())
+    kpis = {r.measure.key: r for r in result.kpis}
+    # reported: N1 N2; none from 17 October (O1 and O2 came before); Y1-Y4
+    assert (kpis["reported"].value, kpis["reported"].previous, kpis["reported"].last_year) == (2, 0, 4)
+    assert kpis["reported"].vs_previous is None and kpis["reported"].vs_last_year == pytest.approx(-0.5)
+    # due in the days: N1 (on time), N2 due the 12th and closed the 14th (late); a year earlier
+    # Y1 Y2 on time, Y3 late (closed the 20th), Y4 never closed: 2 of 4
+    assert kpis["on_time_closure"].value == pytest.approx(0.5)
+    assert kpis["on_time_closure"].previous == 1.0  # O2, due on 17 October, closed the day before
+    assert (
+        kpis["on_time_closure"].last_year == pytest.approx(0.5) and kpis["on_time_closure"].vs_last_year == 0
+    )
+    # open and past due at the end of the 15th: Y4 (open since 2025; N3 comes on the 20th); a
+    # year earlier Y3 (closed on the 20th) and Y4
+    assert (kpis["overdue"].value, kpis["overdue"].last_year) == (1, 2)
+    assert result.level == "street"
+    rows = {r.name: r for r in result.units}
+    first, second = names[STREETS[0][0]], names[STREETS[1][0]]
+    assert (
+        rows[first].measure("reported").value == 2 and rows[first].measure("reported").last_year == 2
+    )  # Y1 Y2
+    assert (
+        rows[second].measure("reported").value == 0 and rows[second].measure("reported").last_year == 2
+    )  # Y3 Y4
+    assert rows[second].measure("reported").vs_last_year == pytest.approx(-1.0)
+    assert result.units[0].name == first  # the most reported first

@@ -4,6 +4,7 @@ district file, used by ingest (run as a user runs it), the SLA rules and the wal
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import json
 import os
 import subprocess
@@ -15,7 +16,7 @@ import pytest
 import sqlalchemy as sa
 
 from dashboard.monitor.figures import trend_figure
-from dashboard.monitor.layout import filter_bar
+from dashboard.monitor.layout import CATEGORY, filter_bar
 from dashboard.monitor.views import Controls
 from geo.categories import CATEGORIES
 from geo.errors import ConfigError
@@ -289,7 +290,8 @@ def test_the_wall_screen_names_and_colours_the_district_categories(district_file
         known_categories=vocabulary.categories,
     )  # fmt: skip
     assert controls.categories == ("noise",)
-    picker = filter_bar(controls, [], vocabulary).children[1]
+    bar = filter_bar(controls, [], vocabulary, today=dt.date(2026, 12, 1))
+    picker = next(c for c in bar.children if getattr(c, "id", None) == CATEGORY)
     assert {"label": "市政设施", "value": "municipal"} in picker.options and picker.value == ["noise"]
 
 

@@ -18,6 +18,7 @@ from sqlalchemy.engine import Connection, Engine
 
 from dashboard.auth.current import current_row_scope, current_user
 from dashboard.case_panel import WALL_MARKER, with_marker
+from dashboard.compare_menu import last_days
 from dashboard.monitor import layout as L
 from dashboard.monitor.figures import GRID, HEAT, NEW, OVERDUE, UNITS, trend_figure
 from dashboard.monitor.i18n import text
@@ -35,6 +36,8 @@ from geo.vocabulary import Vocabulary
 from layers import feeds
 from layers.changes import change_token, newly_shown
 from layers.drill import CHILD, Drill, path, unit_of_grid
+from layers.incident_filter import IncidentFilter
+from layers.report_period import ReportPeriod
 from layers.units import current_units
 
 # what the update callback sets, in order (tests and benchmarks post to it over HTTP)
@@ -249,6 +252,30 @@ def yours(drill: Drill) -> bool:
     (below a street, the incidents are scoped anyway)."""
     streets = current_row_scope().street_ids
     return streets is None or drill.level != "street" or drill.unit_id in streets
+
+
+def compared_filter(vocabulary: Vocabulary) -> Callable[[Connection, Any, Any, Any], IncidentFilter]:
+    """What the wall screen's 对比 menu compares: the drill shown (one of the account's), its
+    categories and sources."""
+
+    def of(_conn: Connection, stored: Any, cats: Any, sources: Any) -> IncidentFilter:
+        try:
+            drill = Drill.parse(stored)
+        except ValueError:
+            raise PreventUpdate from None
+        if not yours(drill):
+            raise PreventUpdate
+        c = Controls.parse(window=None, categories=cats, sources=sources, statuses=(), mode=None, lang=None,
+                           known_categories=vocabulary.categories)  # fmt: skip
+        return IncidentFilter(drill=drill, categories=c.categories, sources=c.sources)
+
+    return of
+
+
+def window_period(window: Any, today: dt.date) -> ReportPeriod:
+    """The wall screen's window: its days to today."""
+    days = Controls.parse(window=window, categories=(), sources=(), statuses=(), mode=None, lang=None, known_categories=()).window_days  # fmt: skip
+    return last_days(days, today=today)
 
 
 def _clicked(conn: Connection, click: Any, current: Drill) -> Drill:

@@ -17,6 +17,7 @@ from dash import dcc, html
 
 from dashboard import case_panel
 from dashboard.case_panel import CaseIds
+from dashboard.compare_menu import CompareIds, compare_menu
 from dashboard.empty import calendar_texts
 from dashboard.monitor.figures import HEAT_SCALE, NEW_COLOUR, RATE_SCALE, overdue_colour, trend_figure
 from dashboard.monitor.i18n import short_name, source_name, text
@@ -36,6 +37,7 @@ REFRESH, KIOSK_TICK, KIOSK_STATUS = "m-refresh", "m-kiosk-tick", "m-kiosk-status
 # the change counter (polled), the feed items and counts shown, how many things are new
 CHANGES, POLL, SEEN, FLASH, SHOWN = "m-changes", "m-poll", "m-seen", "m-flash", "m-shown"
 REPORT = MenuIds.of("m")  # the 报告 menu (dashboard/report_menu.py)
+COMPARE = CompareIds.of("m")  # the 对比 menu (dashboard/compare_menu.py)
 FEEDS = ("alerts", "due_soon", "latest")  # the lists whose new items flash (newly overdue, 临期; new)
 RISING = ("new_today", "overdue")  # the tiles that flash when their count went up
 WINDOW, CATEGORY, SOURCE, STATUS, MODE = "m-window", "m-category", "m-source", "m-status", "m-mode"
@@ -274,7 +276,9 @@ def _pick_many(
     )
 
 
-def filter_bar(controls: Controls, sources: Sequence[str], vocabulary: Vocabulary) -> html.Div:
+def filter_bar(
+    controls: Controls, sources: Sequence[str], vocabulary: Vocabulary, *, today: dt.date
+) -> html.Div:
     lang = controls.lang
     return html.Div(
         [
@@ -284,6 +288,7 @@ def filter_bar(controls: Controls, sources: Sequence[str], vocabulary: Vocabular
                 value=controls.window_days,
                 className="seg",
             ),
+            compare_menu(COMPARE, today=today, lang=lang),
             _pick_many(
                 CATEGORY,
                 {k: vocabulary.label(k, lang) for k in vocabulary.categories},
@@ -456,7 +461,7 @@ def monitor_page(
         dcc.Store(id=FLASH, data=0),
     ]
     classes = ("monitor kiosk" + (" sound" if live.sound else "")) if kiosk else "monitor"
-    return html.Div([header, notice, filter_bar(data.controls, sources, data.vocabulary), html.Div(kpi_tiles(data.tiles, lang), id=KPIS, className="kpis"), body, *stores], className=classes, lang="en" if lang == "en" else "zh-CN")  # fmt: skip
+    return html.Div([header, notice, filter_bar(data.controls, sources, data.vocabulary, today=data.now.astimezone(BEIJING).date()), html.Div(kpi_tiles(data.tiles, lang), id=KPIS, className="kpis"), body, *stores], className=classes, lang="en" if lang == "en" else "zh-CN")  # fmt: skip
 
 
 def provisional_mark(first: dt.date | None, lang: str) -> html.Span | None:
