@@ -234,12 +234,14 @@ def create_app(
         return nav_items(current_user(), current=current, kiosk=kiosk, centre=identity.get().centre)
 
     register_callbacks(app, engine=engine, registry=registry, tile_url=settings.tile_url, maps=maps)
+    coverage = CoverageCache() if coverage_cache is None else coverage_cache
     register_monitor_callbacks(app, engine=engine, cache=cache, vocabulary=vocabulary)
     for menu, place, street_of in (
         (monitor_layout.REPORT, (monitor_layout.DRILL, "data"), street_of_drill),
         (inspections.REPORT, (inspections.STREET, "value"), street_of_value),
     ):
-        register_report_menu(app, menu, place=place, street_of=street_of, engine=engine, cache=cache, vocabulary=vocabulary)  # fmt: skip
+        register_report_menu(app, menu, place=place, street_of=street_of, engine=engine, cache=cache, vocabulary=vocabulary,
+                             types=service_types, walking=coverage.walking)  # fmt: skip
     register_compare_menu(
         app, monitor_layout.COMPARE, place=[(monitor_layout.DRILL, "data"), (monitor_layout.CATEGORY, "value"), (monitor_layout.SOURCE, "value")],
         window=(monitor_layout.WINDOW, "value"), filter_of=compared_filter(vocabulary), window_period=window_period, own_dates=True,
@@ -250,7 +252,6 @@ def create_app(
                           lang=None, engine=engine, cache=cache)  # fmt: skip
     for case_page in _case_pages(settings):
         register_case_callbacks(app, engine=engine, vocabulary=vocabulary, page=case_page)
-    coverage = CoverageCache() if coverage_cache is None else coverage_cache
     register_coverage_callbacks(app, engine=engine, cache=coverage, types=service_types, identity=identity)
     register_scenario_callbacks(app, engine=engine, cache=coverage, types=service_types)
     register_inspection_callbacks(

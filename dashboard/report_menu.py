@@ -6,8 +6,9 @@ their street's, whatever the browser sends; a wall screen (kiosk) gets none. Aud
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from dash import Dash, Input, Output, State, dcc, html, no_update
@@ -18,6 +19,7 @@ from dashboard.auth import trail
 from dashboard.auth.current import current_row_scope, current_user
 from dashboard.bilingual import tr
 from geo.errors import InputError
+from geo.service_types import ServiceType
 from geo.vocabulary import Vocabulary
 from layers import report_period
 from layers.drill import Drill, path
@@ -26,6 +28,7 @@ from layers.report_period import BEIJING, ReportPeriod
 
 if TYPE_CHECKING:
     from dashboard.monitor.views import MonitorCache
+    from layers.report_coverage import Walking
 
 # the periods offered, each made from today's date (Beijing)
 PERIODS: dict[str, tuple[str, str, Callable[[dt.date], ReportPeriod]]] = {
@@ -108,8 +111,11 @@ def register_report_menu(
     engine: Engine,
     cache: MonitorCache,
     vocabulary: Vocabulary,
+    types: Mapping[str, ServiceType],
+    walking: Callable[[Connection], Walking],
 ) -> None:
-    """The menu's download: ``place`` is the component property saying where the page is,
+    """The menu's download (``types``' coverage counted on what ``walking`` gives, the coverage
+    page's network and buildings): ``place`` is the component property saying where the page is,
     ``street_of`` reads the street id from its value (None: the district; anything it does not
     understand is the district too, and a street leader's is theirs regardless)."""
 
@@ -136,7 +142,8 @@ def register_report_menu(
             with engine.connect() as conn:
                 street = report_street(street_of(conn, where), allowed=current_row_scope().street_ids)
                 title = title_of(conn, street)  # nothing loaded: InputError, before the grids' weights
-                report = build_for(conn, cache.facts(conn), chosen, street=street, vocabulary=vocabulary, now=now, sla=cache.sla, pictures=found.pictures, weights=cache.weights(conn))  # fmt: skip
+                report = build_for(conn, cache.facts(conn), chosen, street=street, vocabulary=vocabulary, now=now, sla=cache.sla, pictures=found.pictures, weights=cache.weights(conn),
+                                   types=types, walking=partial(walking, conn))  # fmt: skip
             place_name = None if street is None else title
         except InputError as exc:  # nothing loaded yet: say what to do
             return no_update, f"⚠ {exc}"

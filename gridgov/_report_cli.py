@@ -5,12 +5,15 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import functools
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from geo.db import database_url
 from geo.errors import InputError
 from geo.migrate import migrated_engine
+from geo.service_types import service_types_from_file
 from geo.settings import Settings
 from geo.sla import SlaRules
 from geo.vocabulary import Vocabulary
@@ -85,6 +88,7 @@ def _reports(
     """The reports of ``periods`` for the district or ``street``, from one load of the facts."""
     from layers.facts import load, with_sign_off
     from layers.report import build_for
+    from layers.report_coverage import Walking
 
     vocabulary = Vocabulary.from_file(settings.district_file)
     sla = SlaRules.from_file(settings.district_file, vocabulary=vocabulary)
@@ -92,12 +96,10 @@ def _reports(
         street_id = _street(conn, street)
         earliest = min(p.last_year().since for p in periods)  # 同比: the earliest a report compares
         facts = with_sign_off(load(conn, counting_since=earliest), sla)
-        return [
-            build_for(
-                conn, facts, p, street=street_id, vocabulary=vocabulary, now=now, sla=sla, pictures=pictures
-            )
-            for p in periods
-        ]
+        types = service_types_from_file(settings.district_file)
+        walking = functools.cache(partial(Walking.load, conn))  # once for every period
+        made = partial(build_for, conn, facts, street=street_id, vocabulary=vocabulary, now=now, sla=sla, pictures=pictures, types=types, walking=walking)  # fmt: skip
+        return [made(p) for p in periods]
 
 
 def _schedule(args: argparse.Namespace, settings: Settings) -> int:

@@ -7,7 +7,10 @@ its own end."""
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from functools import partial
+from types import MappingProxyType
 
 import geopandas as gpd
 import numpy as np
@@ -17,6 +20,7 @@ from sqlalchemy.engine import Connection
 
 from geo.errors import InputError
 from geo.results import result_frame
+from geo.service_types import ServiceType
 from geo.sla import SlaRules
 from geo.vocabulary import Vocabulary
 from layers.compare import KpiRow, kpi_rows, value_text
@@ -27,6 +31,7 @@ from layers.incident_filter import IncidentFilter
 from layers.indicators import Period, by_unit
 from layers.inspection_results import Period as Days
 from layers.inspection_results import results, totals
+from layers.report_coverage import Walking, coverage_rows
 from layers.report_figures import reported_in, streets_png, trend_png
 from layers.report_hotspots import classified_grids, heat_png, hotspots_png, top_hotspots
 from layers.report_period import BEIJING, ReportPeriod
@@ -107,6 +112,7 @@ def overdue_cases(
 _QUARANTINE = sa.text("SELECT kind, reason, rows FROM gridgov_quarantine_counts(:since, :until)")  # 0027
 
 
+INSPECTION_HEADERS = ("类型", "对象数", "已检查", "检查次数", "发现问题", "已整改", "整改逾期")
 DUE_SOON_HEADERS = ("工单编号", "类别", "街道", "办理时限", "剩余小时")
 _DUE_SOON = sa.text("""
 SELECT i.source_id, i.category, s.name AS street, i.reported_at, i.deadline_at,
@@ -144,9 +150,10 @@ class Report:
     overdue: pd.DataFrame
     due_soon: pd.DataFrame  # 临期 at the period's end
     warn_hours: float  # the 临期 horizon, working hours
-    inspections: pd.DataFrame  # layers.inspection_results totals per kind
+    inspections: pd.DataFrame  # layers.inspection_results.results: per kind, street and community
     quarantined: pd.DataFrame | None  # None: a street's report
     narrative: list[str]
+    coverage: list[list[object]]  # layers.report_coverage.COVERAGE_HEADERS, per service type
     images: dict[str, bytes] = field(default_factory=dict)  # "trend", "streets", "heat", "hotspots": PNG
 
     @property
@@ -169,6 +176,24 @@ class Report:
         return [[r.source_id, r.category, r.street or "—", f"{r.deadline_at.astimezone(BEIJING):%Y-%m-%d %H:%M}", r.hours_left]
                 for r in self.due_soon.itertuples()]  # fmt: skip
 
+    def inspection_rows(self, *, by_unit: bool = False) -> list[list[object]]:
+        """The period's rounds per kind (INSPECTION_HEADERS), or per street (a street's report:
+        community) and kind with any site (the unit word first)."""
+        keys = [{"街道": "street", "社区": "community"}[self.unit_word], "kind"] if by_unit else "kind"
+        frame = totals(self.inspections, by=keys)
+        if by_unit:
+            frame = frame[frame["sites"] > 0]
+        lead = (
+            [[r[keys[0]] or "—"] for _, r in frame.iterrows()] if by_unit else [[] for _ in range(len(frame))]
+        )
+        return [[*first, r.kind, r.sites, r.visited, r.visits, r.problems, r.rectified, r.overdue]
+                for first, r in zip(lead, frame.itertuples(), strict=True)]  # fmt: skip
+
+    @property
+    def coverage_note(self) -> str:
+        return (f"{self.period.end:%Y年%m月%d日}在服务的点位；按各类型的服务对象和步行范围计算（有路网时沿路网）；"
+                "无自有服务点的单位：应有自己的服务点而没有的街道、社区或村。")  # fmt: skip
+
     def quality_rows(self) -> list[list[object]]:
         """The loads' quality section: data, reason, rows set aside."""
         frame = self.quarantined if self.quarantined is not None else pd.DataFrame()
@@ -188,17 +213,18 @@ def build(
     sla: SlaRules,
     pictures: bool = True,
     weights: GridWeights | None = None,
+    types: Mapping[str, ServiceType] = MappingProxyType({}),
+    walking: Callable[[], Walking] | None = None,
 ) -> Report:
     """The report of ``period`` for the district (``street`` None) or one street; ``sla`` sets
     the 临期 horizon; ``pictures``: draw the maps and the trend (Excel holds none); ``weights``:
-    the grids' contiguity weights if the caller holds them."""
+    the grids' contiguity weights if the caller holds them; ``types``: the service types whose
+    coverage it shows, on what ``walking`` gives (default: loaded here)."""
     drill = Drill() if street is None else Drill("street", street)
     idx = IncidentFilter(drill=drill, now=period.until).rows(facts, with_time=False)
     kpis = kpi_rows(facts, idx, period)
     cats = categories(facts, idx, period, names=category_names)
-    rounds = totals(
-        results(conn, Days(period.start, period.end), streets=None if street is None else [street]), by="kind"
-    )
+    rounds = results(conn, Days(period.start, period.end), streets=None if street is None else [street])
     rounds["kind"] = rounds["kind"].map(lambda k: kind_names.get(k, k))
     late = overdue_cases(conn, period, street=street)
     soon = due_soon_cases(conn, period, street=street, warn=sla.warn_until(period.until))
@@ -210,7 +236,8 @@ def build(
     return Report(
         title, period, now, kpis, cats, units(conn, facts, idx, period, level="street" if district else "community"),
         top_hotspots(grids, street=street), late, soon, sla.warn_working_hours, rounds, quarantined(conn, period) if district else None,
-        narrative(kpis, cats, period), images,
+        narrative(kpis, cats, period),
+        coverage_rows(conn, types, walking or partial(Walking.load, conn), on=period.end, street=street), images,
     )  # fmt: skip
 
 
@@ -249,9 +276,12 @@ def build_for(
     sla: SlaRules,
     pictures: bool = True,
     weights: GridWeights | None = None,
+    types: Mapping[str, ServiceType] = MappingProxyType({}),
+    walking: Callable[[], Walking] | None = None,
 ) -> Report:
     """:func:`build` titled and named from the loaded data and the district's vocabulary."""
     return build(conn, facts, period, title=title_of(conn, street), street=street, now=now, sla=sla, pictures=pictures, weights=weights,
+                 types=types, walking=walking,
                  category_names={k: c.zh for k, c in vocabulary.categories.items()},
                  kind_names={k: c.zh for k, c in vocabulary.inspection_kinds.items()})  # fmt: skip
 

@@ -15,7 +15,8 @@ from docx.oxml.ns import qn
 from docx.shared import Mm, Pt
 
 from layers.compare import kpi_line, value_text
-from layers.report import DUE_SOON_HEADERS, Numbering, Report
+from layers.report import DUE_SOON_HEADERS, INSPECTION_HEADERS, Numbering, Report
+from layers.report_coverage import COVERAGE_HEADERS
 from layers.report_hotspots import HOTSPOT_HEADERS
 from layers.report_period import BEIJING
 
@@ -114,8 +115,12 @@ def report_docx(report: Report) -> bytes:
     doc.add_heading(report.due_soon_title, level=2)
     _table(doc, DUE_SOON_HEADERS, report.due_soon_rows())
     doc.add_heading(n.heading("排查整治"), level=1)
-    _table(doc, ("类型", "对象数", "已检查", "检查次数", "发现问题", "已整改", "整改逾期"),
-           [[r.kind, r.sites, r.visited, r.visits, r.problems, r.rectified, r.overdue] for r in report.inspections.itertuples()])  # fmt: skip
+    _table(doc, INSPECTION_HEADERS, report.inspection_rows())
+    doc.add_heading(f"各{report.unit_word}排查情况", level=2)
+    _table(doc, (report.unit_word, *INSPECTION_HEADERS), report.inspection_rows(by_unit=True))
+    doc.add_heading(n.heading("服务覆盖"), level=1)
+    doc.add_paragraph(report.coverage_note)
+    _table(doc, COVERAGE_HEADERS, report.coverage)
     if report.of_district:
         doc.add_heading(n.heading("数据质量"), level=1)
         _table(doc, ("数据", "原因", "隔离行数"), report.quality_rows())

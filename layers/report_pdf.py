@@ -13,7 +13,8 @@ from weasyprint import HTML
 from weasyprint.urls import URLFetcher
 
 from layers.compare import value_text
-from layers.report import DUE_SOON_HEADERS, Numbering, Report
+from layers.report import DUE_SOON_HEADERS, INSPECTION_HEADERS, Numbering, Report
+from layers.report_coverage import COVERAGE_HEADERS
 from layers.report_docx import KPI_HEADERS, kpi_lines
 from layers.report_hotspots import HOTSPOT_HEADERS
 from layers.report_period import BEIJING
@@ -82,13 +83,14 @@ def report_html(report: Report) -> str:
             parts.append(_figure(report.images["streets"], n.caption("各街道受理量")))
     late = [[r.source_id, r.category, r.street or "—", f"{r.deadline_at.astimezone(BEIJING):%Y-%m-%d %H:%M}", r.days_over]
             for r in report.overdue.itertuples()]  # fmt: skip
-    rounds = [[r.kind, r.sites, r.visited, r.visits, r.problems, r.rectified, r.overdue] for r in report.inspections.itertuples()]  # fmt: skip
     parts += [
         h2("热点分布"), _figure(report.images.get("heat"), n.caption("受理密度")),
         _figure(report.images.get("hotspots"), n.caption("热点网格（每千人受理量 Gi*）")), _table(HOTSPOT_HEADERS, report.hotspots),
         h2("超期与临期工单"), "<h3>期末超期未办结</h3>", _table(("工单编号", "类别", "街道", "办理时限", "超期天数"), late),
         f"<h3>{escape(report.due_soon_title)}</h3>", _table(DUE_SOON_HEADERS, report.due_soon_rows()),
-        h2("排查整治"), _table(("类型", "对象数", "已检查", "检查次数", "发现问题", "已整改", "整改逾期"), rounds),
+        h2("排查整治"), _table(INSPECTION_HEADERS, report.inspection_rows()),
+        f"<h3>各{report.unit_word}排查情况</h3>", _table((report.unit_word, *INSPECTION_HEADERS), report.inspection_rows(by_unit=True)),
+        h2("服务覆盖"), f"<p>{escape(report.coverage_note)}</p>", _table(COVERAGE_HEADERS, report.coverage),
     ]  # fmt: skip
     if report.of_district:
         parts += [h2("数据质量"), _table(("数据", "原因", "隔离行数"), report.quality_rows())]

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from openpyxl import Workbook
 
-from layers.report import DUE_SOON_HEADERS, Report
+from layers.report import DUE_SOON_HEADERS, INSPECTION_HEADERS, Report
+from layers.report_coverage import COVERAGE_HEADERS
 from layers.report_docx import KPI_HEADERS, kpi_lines
 from layers.report_hotspots import HOTSPOT_HEADERS
 from layers.report_period import BEIJING
@@ -34,8 +35,9 @@ def report_xlsx(report: Report) -> bytes:
          [[r.source_id, r.category, r.street, f"{r.deadline_at.astimezone(BEIJING):%Y-%m-%d %H:%M}", r.days_over]
           for r in report.overdue.itertuples()]),
         ("临期", DUE_SOON_HEADERS, report.due_soon_rows()),
-        ("排查整治", ("类型", "对象数", "已检查", "检查次数", "发现问题", "已整改", "整改逾期"),
-         [[r.kind, r.sites, r.visited, r.visits, r.problems, r.rectified, r.overdue] for r in report.inspections.itertuples()]),
+        ("排查整治", INSPECTION_HEADERS, report.inspection_rows()),
+        (f"各{report.unit_word}排查", (report.unit_word, *INSPECTION_HEADERS), report.inspection_rows(by_unit=True)),
+        ("服务覆盖", COVERAGE_HEADERS, report.coverage),
         ("数据质量", ("数据", "原因", "隔离行数"), report.quality_rows()),
     )  # fmt: skip
     district_only = ("数据质量",)

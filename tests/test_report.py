@@ -14,11 +14,13 @@ from openpyxl import load_workbook
 
 from geo import partitions
 from geo.errors import InputError
+from geo.inspection_kinds import INSPECTION_KINDS
+from geo.service_types import SERVICE_TYPES
 from layers.report_period import ReportPeriod, days, last_month, last_week, month, week_of
 from tests.cli import assert_one_line_error, gridgov
 from tests.databases import fresh_database
-from tests.small_district import STREETS
-from tests.sql import one
+from tests.small_district import STREETS, load_sites
+from tests.sql import all_rows, one
 
 CST = dt.timezone(dt.timedelta(hours=8))
 
@@ -68,9 +70,11 @@ CASES = (
 
 
 @pytest.fixture(scope="module")
-def town(cluster, small_district):
-    """The small district with CASES (hand-inserted, as a 12345 export would have them)."""
+def town(cluster, small_district, tmp_path_factory):
+    """The small district with CASES (hand-inserted, as a 12345 export would have them) and its
+    buildings, service points and inspection targets (tests/small_district.py; no roads)."""
     with fresh_database(cluster, template=small_district) as engine:
+        load_sites(engine, tmp_path_factory.mktemp("town"))
         with engine.begin() as conn:
             partitions.ensure(conn, "hand")
             ids = dict(conn.execute(sa.text("SELECT code, id FROM street")).all())
@@ -129,7 +133,7 @@ def test_a_monthly_report_in_word_holds_the_numbers_against_last_month_and_last_
         this, last = (one(town, "SELECT count(*) FROM incident WHERE category = :c AND reported_at >= :since "
                                 "AND reported_at < :until", c=key, **p) for p in (november, october))  # fmt: skip
         assert _rows(categories)[name] == [str(this), str(last)], name
-    (streets,) = [t for t in doc.tables if t.rows[0].cells[0].text == "街道"]
+    (streets,) = [t for t in doc.tables if [c.text for c in t.rows[0].cells[:2]] == ["街道", "受理量"]]
     for code, name in STREETS:
         count = one(town, "SELECT count(*) FROM incident i JOIN street s ON s.id = i.street_id WHERE s.code = :code "
                           "AND i.reported_at >= :since AND i.reported_at < :until", code=code, **november)  # fmt: skip
@@ -141,7 +145,17 @@ def test_a_streets_weekly_report_in_excel_and_clear_errors(town, tmp_path):
     result = gridgov("report", "weekly", "--period", "2026-11-18", "--street", STREETS[1][1], "--out", str(out), env=_url(town))  # fmt: skip
     assert result.returncode == 0, result.stderr
     book = load_workbook(out)
-    sheets = ["主要指标", "诉求类别", "各社区", "热点网格", "超期未办结", "临期", "排查整治"]
+    sheets = [
+        "主要指标",
+        "诉求类别",
+        "各社区",
+        "热点网格",
+        "超期未办结",
+        "临期",
+        "排查整治",
+        "各社区排查",
+        "服务覆盖",
+    ]
     assert book.sheetnames == sheets  # its communities; no district-wide data quality
     values = {r[0]: r[1:] for r in book["主要指标"].iter_rows(values_only=True) if r and r[0]}
     assert values["受理量"][0] == "1"  # N3, 金盏街道's, in the week of 16–22 November
@@ -228,3 +242,63 @@ def test_any_days_against_the_days_before_and_a_year_earlier_by_hand(town):
     )  # Y3 Y4
     assert rows[second].measure("reported").vs_last_year == pytest.approx(-1.0)
     assert result.units[0].name == first  # the most reported first
+
+
+# each building with people (its centroid) and its straight-line distance to the nearest point
+# of a kind serving on a day (the town has no roads: coverage is then counted in straight lines)
+_NEAREST = """
+SELECT b.residents, c.kind = 'village' AS village, c.name AS community,
+       (SELECT min(ST_Distance(ST_Centroid(b.geom)::geography, p.geom::geography)) FROM service_point p
+        WHERE p.kind = :k AND (p.opened_on IS NULL OR p.opened_on <= :on) AND (p.closed_on IS NULL OR p.closed_on > :on)) AS metres
+FROM building b JOIN community c ON c.id = b.community_id WHERE b.residents > 0 AND c.valid_to IS NULL
+"""
+_WITHOUT_OWN = """
+SELECT (SELECT count(*) FROM street s WHERE s.valid_to IS NULL AND NOT EXISTS (SELECT 1 FROM service_point p
+          WHERE p.kind = :k AND p.level = 'street' AND p.street_id = s.id))
+     + (SELECT count(*) FROM community c WHERE c.valid_to IS NULL AND NOT EXISTS (SELECT 1 FROM service_point p
+          WHERE p.kind = :k AND p.level IN ('community', 'village') AND p.community_id = c.id))
+"""
+
+
+def _shares(rows, limit: float) -> list[str]:
+    """The district's, the towns' and the villages' shares of residents within ``limit``."""
+    out = []
+    for keep in (lambda r: True, lambda r: not r.village, lambda r: r.village):
+        part = [r for r in rows if keep(r)]
+        total = sum(r.residents for r in part)
+        out.append("—" if not total else f"{sum(r.residents for r in part if r.metres <= limit) / total:.1%}")
+    return out
+
+
+def test_the_coverage_and_inspection_sections_equal_sql(town, tmp_path):
+    """服务覆盖: each type with points, its share within its walk (straight lines: no roads here)
+    in the district, towns and villages, and the units with no point of their own; 各街道排查:
+    the sites per street and kind — each against SQL written here."""
+    out = tmp_path / "月报.xlsx"
+    assert (
+        gridgov("report", "monthly", "--period", "2026-11", "--out", str(out), env=_url(town)).returncode == 0
+    )
+    book = load_workbook(out)
+    shown = {
+        r[0]: r[1:] for r in book["服务覆盖"].iter_rows(values_only=True) if r and r[0] and r[1] is not None
+    }
+    kinds = [k for (k,) in all_rows(town, "SELECT DISTINCT kind FROM service_point ORDER BY 1")]
+    assert set(shown) - {"服务类型"} == {SERVICE_TYPES[k].zh for k in kinds} and len(kinds) == 2
+    for kind in kinds:
+        t = SERVICE_TYPES[kind]
+        limit = t.walk_minutes * 80.0
+        rows = all_rows(town, _NEAREST, k=kind, on=dt.date(2026, 11, 30))
+        assert all(abs(r.metres - limit) > 5 for r in rows), "a building on the threshold: move the sites"
+        points = one(town, "SELECT count(*) FROM service_point WHERE kind = :k", k=kind)
+        cells = shown[t.zh]
+        assert cells[1] == points and cells[2] == "常住人口"  # no building counts the group it serves
+        assert list(cells[3:6]) == _shares(rows, limit), kind
+        without = one(town, _WITHOUT_OWN, k=kind) if t.levels else "—"
+        assert cells[6] == without, kind
+    per_unit = {(r[0], r[1]): r[2] for r in book["各街道排查"].iter_rows(values_only=True) if r and r[0] and r[2] not in (None, "对象数") and isinstance(r[2], int)}  # fmt: skip
+    sql = (
+        "SELECT s.name, t.kind, count(*) FROM inspection_target t JOIN street s ON s.id = t.street_id "
+        "WHERE t.closed_at IS NULL GROUP BY 1, 2"
+    )
+    expected = {(name, INSPECTION_KINDS[kind].zh): n for name, kind, n in all_rows(town, sql)}
+    assert per_unit == expected and expected

@@ -27,6 +27,7 @@ from layers.boundaries import streets as street_boundaries
 from layers.buildings import building_labels, buildings_version
 from layers.coverage import WALK_M_PER_MIN, Coverage, Demand, Homes, catchments, coverage, link_homes
 from layers.network import Network, NetworkCache
+from layers.report_coverage import Walking
 from layers.scenarios import Scenario
 from layers.scope import Scope
 from layers.service_load import Load, loads
@@ -64,6 +65,12 @@ class CoverageCache:
             if self._demand is None or self._demand[0] != version:
                 self._demand = (version, Demand.load(conn))
             return self._demand[1]
+
+    def walking(self, conn: Connection) -> Walking:
+        """The network, the buildings and their joins, as a report's coverage section counts on."""
+        network = self.networks.get(conn)
+        demand = self.demand(conn)
+        return Walking(network, demand, self.homes(network, demand))
 
     def warm(self, conn: Connection) -> None:
         """Load the network and the buildings and join them, before a worker takes requests."""
