@@ -94,8 +94,10 @@ def _reports(
     sla = SlaRules.from_file(settings.district_file, vocabulary=vocabulary)
     with migrated_engine(database_url(settings)) as engine, engine.connect() as conn:
         street_id = _street(conn, street)
-        earliest = min(p.last_year().since for p in periods)  # 同比: the earliest a report compares
-        facts = with_sign_off(load(conn, counting_since=earliest), sla)
+        counted = [
+            (q.since, q.until) for p in periods for q in (p, p.previous(), p.last_year())
+        ]  # 环比, 同比
+        facts = with_sign_off(load(conn, counting_in=counted), sla)
         types = service_types_from_file(settings.district_file)
         walking = functools.cache(partial(Walking.load, conn))  # once for every period
         made = partial(build_for, conn, facts, street=street_id, vocabulary=vocabulary, now=now, sla=sla, pictures=pictures, types=types, walking=walking)  # fmt: skip

@@ -180,24 +180,26 @@ def _expressions(*, coded: str) -> list[str]:
     return ["i.id::int8", *(_TIME.format(c=c) for c in _TIMES), *ints, *(_FLOAT_SQL[n] for n in _FLOATS)]
 
 
-# the incidents that can count in a period starting at or after a time (layers/indicators.counting)
-_COUNTING_SINCE = (
-    " AND (i.reported_at >= {since} OR i.closed_at IS NULL OR i.closed_at >= {since}"
-    " OR i.deadline_at >= {since} OR i.handled_at >= {since})"
+# the incidents that can count in a period [a, b) (layers/indicators.counting, bounded at its end:
+# an incident reported at b or later adds nothing to it)
+_COUNTING_IN = (
+    "(i.reported_at < {b} AND (i.reported_at >= {a} OR i.closed_at IS NULL OR i.closed_at >= {a}"
+    " OR i.deadline_at >= {a} OR i.handled_at >= {a}))"
 )
 
 
-def _full_query(since: dt.datetime | None = None) -> sql.Composed:
+def _full_query(periods: Sequence[tuple[dt.datetime, dt.datetime]] = ()) -> sql.Composed:
     select = ", ".join(_expressions(coded="coalesce(k_{name}.code, -1)"))
     joins = " ".join(
         f"LEFT JOIN fact_codes k_{n} ON k_{n}.kind = '{n}' AND k_{n}.text = {text}"
         for n, (text, _) in _CODED.items()
     )  # a name new since the lists were read (code -1) came after the held snapshot: the next delta re-reads it
-    query = f"SELECT {select} FROM incident i {joins} WHERE i.duplicate_of IS NULL"  # noqa: S608 (constants)
-    if since is None:
-        return sql.SQL("COPY ({}) TO STDOUT (FORMAT binary)").format(sql.SQL(query))
-    narrowed = sql.SQL(query) + sql.SQL(_COUNTING_SINCE).format(since=sql.Literal(since))  # quoted by psycopg
-    return sql.SQL("COPY ({}) TO STDOUT (FORMAT binary)").format(narrowed)
+    query = sql.SQL(f"SELECT {select} FROM incident i {joins} WHERE i.duplicate_of IS NULL")  # noqa: S608 (constants)
+    counting = [
+        sql.SQL(_COUNTING_IN).format(a=sql.Literal(a), b=sql.Literal(b)) for a, b in periods
+    ]  # quoted by psycopg
+    narrowed = sql.SQL(" AND ({})").format(sql.SQL(" OR ").join(counting)) if counting else sql.SQL("")
+    return sql.SQL("COPY ({}{}) TO STDOUT (FORMAT binary)").format(query, narrowed)
 
 
 def _names(conn: Connection) -> dict[str, tuple[str, ...]]:
@@ -208,10 +210,11 @@ def _names(conn: Connection) -> dict[str, tuple[str, ...]]:
     return out
 
 
-def load(conn: Connection, *, counting_since: dt.datetime | None = None) -> Facts:
+def load(conn: Connection, *, counting_in: Sequence[tuple[dt.datetime, dt.datetime]] = ()) -> Facts:
     """Read every incident's aggregate columns with one binary COPY (in ``conn``'s transaction);
-    with ``counting_since``, only those that can count in a period starting then or later
-    (reported, due, handled or closed since, or still open: a report's periods)."""
+    with ``counting_in``, only those that can count in one of these periods ``[a, b)``: reported
+    before its end and reported, due, handled or closed since its start, or still open (a
+    report's periods: a month, the month before and the month a year before)."""
     names = _names(conn)
     raw = conn.connection.driver_connection
     assert raw is not None
@@ -221,7 +224,7 @@ def load(conn: Connection, *, counting_since: dt.datetime | None = None) -> Fact
         rows = [(kind, text, k) for kind, values in names.items() for k, text in enumerate(values)]
         cur.executemany("INSERT INTO fact_codes VALUES (%s, %s, %s)", rows)
         buffer = bytearray()
-        with cur.copy(_full_query(counting_since)) as copy:
+        with cur.copy(_full_query(counting_in)) as copy:
             for chunk in copy:
                 buffer += chunk
     return _parse(bytes(buffer), names)

@@ -5,6 +5,7 @@ here; the map's picked days become its window."""
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 
 import pytest
@@ -182,3 +183,34 @@ def test_days_picked_on_the_map_become_its_window_and_its_comparison(app, demo, 
     assert _map_compare(leader, key, street=other).status_code == 204
     (said,) = [v["children"] for v in _map_compare(client, "all").get_json()["response"].values()]
     assert "选择起止日期" in str(said)  # 全部: nothing to compare with until days are picked
+
+
+def test_a_reports_narrowed_load_counts_what_the_full_load_counts(demo):
+    """A report loads only the incidents that can count in its periods (layers/facts.load
+    ``counting_in``): every measure of the district and every street, in the period, 环比 and
+    同比, equals the same from every incident."""
+    from layers import facts as facts_module
+    from layers.compare import compare
+    from layers.incident_filter import IncidentFilter
+    from layers.report_period import last_month
+
+    today = dt.datetime.now(BEIJING).date()
+    with demo.connect() as conn:
+        everything = facts_module.load(conn)
+        for period in (last_month(today), _days()):
+            windows = [(p.since, p.until) for p in (period, period.previous(), period.last_year())]
+            narrowed = facts_module.load(conn, counting_in=windows)
+            assert len(narrowed.ids) < len(everything.ids), period
+            full, part = (compare(conn, f, period, f=IncidentFilter()) for f in (everything, narrowed))
+            assert _numbers(part) == _numbers(full) and full.kpis[0].value, period
+
+
+def _numbers(c) -> list:
+    """Every number of a comparison, floats rounded (sums of hours in another order may differ
+    in their last bits)."""
+    rows = [(r.value, r.previous, r.last_year) for r in c.kpis]
+    rows += [(u.name, *(dataclasses.astuple(i) for i in (u.now, u.previous, u.last_year))) for u in c.units]
+    rounded = lambda v: (
+        round(v, 6) if isinstance(v, float) else tuple(map(rounded, v)) if isinstance(v, tuple) else v
+    )  # noqa: E731
+    return [rounded(r) for r in rows]
