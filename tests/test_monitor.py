@@ -21,13 +21,14 @@ from dashboard.monitor import layout as L
 from dashboard.monitor.callbacks import digests_of
 from dashboard.monitor.figures import NEW, grid_trace
 from dashboard.monitor.views import WINDOWS, Controls, MonitorCache, monitor_data, unit_labels
+from geo import sessions
 from geo.vocabulary import Vocabulary
 from layers import feeds
 from layers.changes import change_token
 from layers.drill import Drill, Outline
 from layers.incident_filter import IncidentFilter
 from layers.kpis import BEIJING
-from tests.auth import client_for
+from tests.auth import client_for, kiosk_login
 from tests.callbacks import call as _call
 from tests.callbacks import monitor_update as update  # others import it from here too
 from tests.callbacks import route
@@ -35,8 +36,13 @@ from tests.sql import all_rows, one
 
 
 @pytest.fixture(scope="module")
-def client(settings, demo, accounts):
-    return client_for(create_app(settings, demo).server, accounts["admin"])
+def app(settings, demo):
+    return create_app(settings, demo)
+
+
+@pytest.fixture(scope="module")
+def client(app, accounts):
+    return client_for(app.server, accounts["admin"])
 
 
 def _call_with_crumbs(client, outputs, inputs, state, changed):
@@ -315,9 +321,11 @@ def test_feed_items_new_to_a_screen_flash_and_a_first_refresh_flashes_none(clien
     assert L.FLASH not in third and "flash" not in json.dumps(third.get(L.LATEST, ""))
 
 
-def _poll(client, shown, n=1):
+def _poll(client, shown, n=1, *, made=None):
+    """The screen's poll: ``shown`` the change counter its figures were made at, ``made`` when
+    (the screen's clock store; None: not yet)."""
     body = callback_body(
-        [(L.CHANGES, "data")], [(L.POLL, "n_intervals", n)], [(L.SHOWN, "data", shown)],
+        [(L.CHANGES, "data")], [(L.POLL, "n_intervals", n)], [(L.SHOWN, "data", shown), (L.NOW, "data", made)],
         changed=f"{L.POLL}.n_intervals", single=True,
     )  # fmt: skip
     return client.post(PATH, json=body)
@@ -332,6 +340,24 @@ def test_the_change_counter_answers_only_when_the_screen_shows_another(client, d
     assert _poll(client, answer["token"]).status_code == 204  # shown: no refresh follows
     again = _poll(client, "an older counter", n=2).get_json()["response"][L.CHANGES]["data"]
     assert again != answer and again["token"] == answer["token"]  # each poll behind triggers a refresh
+
+
+def test_a_desk_made_figures_stand_until_they_settle_a_wall_screen_follows_at_once(
+    app, client, demo, accounts
+):
+    """Behind the change counter, a desk (any account but a wall screen) whose figures were made
+    less than DESK_SETTLE_SECONDS ago is not told to refresh (it would be handed the same held
+    view: MonitorCache.shared); older figures are. A wall screen is told at once."""
+    settle = dt.timedelta(seconds=MonitorCache.DESK_SETTLE_SECONDS)
+    fresh, old = (dt.datetime.now(dt.UTC) - age for age in (settle / 5, settle * 2))
+    assert _poll(client, "an older counter", made=fresh.isoformat()).status_code == 204
+    assert _poll(client, "an older counter", made=old.isoformat()).status_code == 200
+    assert _poll(client, "an older counter", made="not a time").status_code == 200
+    wall = client_for(app.server)
+    with demo.begin() as conn:
+        token = sessions.new_kiosk_token(conn, accounts["wall_screen"][0])
+    assert kiosk_login(wall, token).status_code == 303
+    assert _poll(wall, "an older counter", made=fresh.isoformat()).status_code == 200
 
 
 def test_unit_names_are_shortened_without_doubling_a_suffix(demo):

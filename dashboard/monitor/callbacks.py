@@ -382,17 +382,40 @@ def register_monitor_callbacks(
         Output(L.CHANGES, "data"),
         Input(L.POLL, "n_intervals"),
         State(L.SHOWN, "data"),
+        State(L.NOW, "data"),
         prevent_initial_call=True,
     )
-    def poll(n: Any, shown: Any) -> dict[str, Any]:
+    def poll(n: Any, shown: Any, made: Any) -> dict[str, Any]:
         """The change counter of this request's row scope, when it is not the one the figures on
         the screen were made at (their refresh follows; asked again at the next poll if the
-        refresh got a view made just before the change: see MonitorCache.shared)."""
+        refresh got a view made just before the change: see MonitorCache.shared). A desk's
+        figures made less than DESK_SETTLE_SECONDS ago stand: its refresh would get them again."""
+        if settling(made, wall=is_wall_screen(), now=now()):
+            raise PreventUpdate
         with engine.connect() as conn:
             token = change_token(conn)
         if token == shown:
             raise PreventUpdate
         return {"token": token, "poll": n if isinstance(n, int) else 0}
+
+
+def is_wall_screen() -> bool:
+    """Whether this request's account is a wall screen (its figures follow a change within a
+    second; any other account's are a desk's: MonitorCache.DESK_SETTLE_SECONDS)."""
+    user = current_user()
+    return user is not None and user.role == "wall_screen"
+
+
+def settling(made: Any, *, wall: bool, now: dt.datetime) -> bool:
+    """Whether a desk's figures, made at ``made`` (the screen's clock store), are younger than
+    DESK_SETTLE_SECONDS: a refresh now would be handed the same held view."""
+    if wall or not isinstance(made, str):
+        return False
+    try:
+        age = (now - dt.datetime.fromisoformat(made)).total_seconds()
+    except (TypeError, ValueError):  # not a time, or one without its zone
+        return False
+    return 0 <= age < MonitorCache.DESK_SETTLE_SECONDS
 
 
 def shared_view(
@@ -418,9 +441,7 @@ def shared_view(
             engine, drill, controls, cache, vocabulary, share=part, streets=streets, known=known
         )
 
-    user = current_user()
-    wall = user is not None and user.role == "wall_screen"
-    return cache.shared((rows, drill, controls), lambda: View.of(data(), version=changes), version=changes, wall=wall)  # fmt: skip
+    return cache.shared((rows, drill, controls), lambda: View.of(data(), version=changes), version=changes, wall=is_wall_screen())  # fmt: skip
 
 
 def _monitor_data(
