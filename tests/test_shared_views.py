@@ -147,3 +147,33 @@ def test_the_wall_screen_keeps_outlines_until_the_boundaries_change_and_weights_
         assert len(cache.outlines(conn, "grids", Drill())) == len(grids) - 1
         assert cache.weights(conn) is not weights
         conn.rollback()
+
+
+def test_a_new_road_or_building_is_seen_once_the_check_is_due(cluster, demo_template):
+    """The coverage page's network and buildings are asked whether they changed at most every
+    NetworkCache.CHECK_SECONDS (each question scans its table): a road and a building added are
+    not seen by a check just made, and are seen once the clock (the cache's own) has passed it."""
+    from layers.network import NetworkCache
+    from tests.databases import demo_copy
+
+    clock = [0.0]
+    cache = CoverageCache(clock=lambda: clock[0])
+    with demo_copy(cluster, demo_template) as engine:
+        with engine.connect() as conn:
+            network, demand = cache.networks.get(conn), cache.demand(conn)
+        with engine.begin() as conn:
+            conn.execute(sa.text(
+                "INSERT INTO road_segment (source, source_id, source_node, target_node, length_m, kind, geom) "
+                "SELECT 't', 'r1', source_node, target_node, 100, kind, geom FROM road_segment LIMIT 1"
+            ))  # fmt: skip
+            conn.execute(sa.text(
+                "INSERT INTO building (source, source_id, address, households, residents, community_id, geom) "
+                "SELECT 't', 'new', address, 3, 9, community_id, geom FROM building WHERE residents > 0 LIMIT 1"
+            ))  # fmt: skip
+        clock[0] = NetworkCache.CHECK_SECONDS * 0.9
+        with engine.connect() as conn:
+            assert cache.networks.get(conn) is network and cache.demand(conn) is demand
+        clock[0] = NetworkCache.CHECK_SECONDS * 1.1
+        with engine.connect() as conn:
+            assert cache.networks.get(conn) is not network
+            assert len(cache.demand(conn).ids) == len(demand.ids) + 1
