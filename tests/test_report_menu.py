@@ -19,6 +19,7 @@ from dashboard.inspections import layout as I
 from dashboard.monitor import layout as M
 from dashboard.report_menu import MenuIds, report_street
 from geo import row_scope, sessions
+from geo.inspection_kinds import INSPECTION_KINDS
 from geo.row_scope import RowScope
 from geo.sla import SlaRules
 from layers import report_period
@@ -127,6 +128,22 @@ def test_a_leader_asking_for_another_street_gets_their_own_streets_report(app, d
     )
     counted = {name: n for name, n in all_rows(demo, sql, s=mine, since=week.since, u=week.until)}
     assert {k: v for k, v in shown.items() if v} == counted and counted  # rows of 0 cases: still ranked
+    rounds = next(t for t in document.tables if [c.text for c in t.rows[0].cells[:2]] == ["社区", "类型"])
+    shown_rounds = {
+        (r.cells[0].text, r.cells[1].text): [int(c.text) for c in r.cells[2:6]] for r in rounds.rows[1:]
+    }
+    sql = (
+        "SELECT c.name, t.kind, count(DISTINCT t.id), count(DISTINCT i.target_id), count(i.id), "
+        "count(i.id) FILTER (WHERE i.outcome <> 'passed') FROM inspection_target t "
+        "JOIN community c ON c.id = t.community_id LEFT JOIN inspection i ON i.target_id = t.id "
+        "AND i.inspected_at >= :since AND i.inspected_at < :u "
+        "WHERE t.street_id = :s AND (t.closed_at IS NULL OR t.closed_at >= :since) GROUP BY 1, 2"
+    )
+    expected_rounds = {(c, INSPECTION_KINDS[k].zh): [sites, visited, visits, problems]
+                       for c, k, sites, visited, visits, problems in all_rows(demo, sql, s=mine, since=week.since, u=week.until)}  # fmt: skip
+    assert shown_rounds == expected_rounds and any(
+        v[2] for v in expected_rounds.values()
+    )  # sites, visited, visits, problems
     audited = one(
         demo,
         "SELECT count(*) FROM audit_log WHERE action = 'export' AND detail->>'what' = 'report' "
