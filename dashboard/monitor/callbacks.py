@@ -254,17 +254,24 @@ def yours(drill: Drill) -> bool:
     return streets is None or drill.level != "street" or drill.unit_id in streets
 
 
+def your_drill(stored: Any) -> Drill:
+    """The drill a screen's store holds, if this request's account may open it (else
+    PreventUpdate: a made-up store, or another street than a leader's)."""
+    try:
+        drill = Drill.parse(stored)
+    except ValueError:
+        raise PreventUpdate from None
+    if not yours(drill):
+        raise PreventUpdate
+    return drill
+
+
 def compared_filter(vocabulary: Vocabulary) -> Callable[[Connection, Any, Any, Any], IncidentFilter]:
     """What the wall screen's 对比 menu compares: the drill shown (one of the account's), its
     categories and sources."""
 
     def of(_conn: Connection, stored: Any, cats: Any, sources: Any) -> IncidentFilter:
-        try:
-            drill = Drill.parse(stored)
-        except ValueError:
-            raise PreventUpdate from None
-        if not yours(drill):
-            raise PreventUpdate
+        drill = your_drill(stored)
         c = Controls.parse(window=None, categories=cats, sources=sources, statuses=(), mode=None, lang=None,
                            known_categories=vocabulary.categories)  # fmt: skip
         return IncidentFilter(drill=drill, categories=c.categories, sources=c.sources)
@@ -353,12 +360,7 @@ def register_monitor_callbacks(
         prevent_initial_call=True,
     )
     def update(stored: Any, window: Any, cats: Any, sources: Any, statuses: Any, mode: Any, _n: Any, _changes: Any, lang: Any, hashes: Any, view: Any, seen: Any, case_point: Any, on_screen: Any) -> tuple[Any, ...]:  # fmt: skip
-        try:
-            drill = Drill.parse(stored)
-        except ValueError:
-            raise PreventUpdate from None
-        if not yours(drill):
-            raise PreventUpdate
+        drill = your_drill(stored)
         controls = Controls.parse(window=window, categories=cats, sources=sources, statuses=statuses, mode=mode, lang=lang, known_categories=vocabulary.categories)  # fmt: skip
         shared = shared_view(engine, cache, drill=drill, controls=controls, vocabulary=vocabulary)
         key = L.view_key(shared.data)
