@@ -210,7 +210,10 @@ def _numbers(c) -> list:
     in their last bits)."""
     rows = [(r.value, r.previous, r.last_year) for r in c.kpis]
     rows += [(u.name, *(dataclasses.astuple(i) for i in (u.now, u.previous, u.last_year))) for u in c.units]
-    rounded = lambda v: (
-        round(v, 6) if isinstance(v, float) else tuple(map(rounded, v)) if isinstance(v, tuple) else v
-    )  # noqa: E731
-    return [rounded(r) for r in rows]
+    return [_rounded(r) for r in rows]
+
+
+def _rounded(v):
+    if isinstance(v, float):
+        return round(v, 6)
+    return tuple(map(_rounded, v)) if isinstance(v, tuple) else v
