@@ -129,21 +129,13 @@ def test_a_leader_asking_for_another_street_gets_their_own_streets_report(app, d
     counted = {name: n for name, n in all_rows(demo, sql, s=mine, since=week.since, u=week.until)}
     assert {k: v for k, v in shown.items() if v} == counted and counted  # rows of 0 cases: still ranked
     rounds = next(t for t in document.tables if [c.text for c in t.rows[0].cells[:2]] == ["社区", "类型"])
-    shown_rounds = {
-        (r.cells[0].text, r.cells[1].text): [int(c.text) for c in r.cells[2:6]] for r in rounds.rows[1:]
-    }
-    sql = (
-        "SELECT c.name, t.kind, count(DISTINCT t.id), count(DISTINCT i.target_id), count(i.id), "
-        "count(i.id) FILTER (WHERE i.outcome <> 'passed') FROM inspection_target t "
-        "JOIN community c ON c.id = t.community_id LEFT JOIN inspection i ON i.target_id = t.id "
-        "AND i.inspected_at >= :since AND i.inspected_at < :u "
-        "WHERE t.street_id = :s AND (t.closed_at IS NULL OR t.closed_at >= :since) GROUP BY 1, 2"
-    )
-    expected_rounds = {(c, INSPECTION_KINDS[k].zh): [sites, visited, visits, problems]
-                       for c, k, sites, visited, visits, problems in all_rows(demo, sql, s=mine, since=week.since, u=week.until)}  # fmt: skip
-    assert shown_rounds == expected_rounds and any(
-        v[2] for v in expected_rounds.values()
-    )  # sites, visited, visits, problems
+    shown_rounds = {(r.cells[0].text, r.cells[1].text): [int(c.text) for c in r.cells[2:]] for r in rounds.rows[1:]}  # fmt: skip
+    expected_rounds = _rounds(demo, street=mine, week=week)
+    assert shown_rounds == expected_rounds and any(v[2] for v in expected_rounds.values())  # visits
+    per_kind = next(t for t in document.tables if [c.text for c in t.rows[0].cells[:2]] == ["类型", "对象数"])
+    kinds = {r.cells[0].text: [int(c.text) for c in r.cells[1:]] for r in per_kind.rows[1:]}
+    assert kinds == {k: [sum(v[i] for (_, kind), v in expected_rounds.items() if kind == k) for i in range(6)]
+                     for k in {kind for _, kind in expected_rounds}}  # fmt: skip
     audited = one(
         demo,
         "SELECT count(*) FROM audit_log WHERE action = 'export' AND detail->>'what' = 'report' "
@@ -152,6 +144,30 @@ def test_a_leader_asking_for_another_street_gets_their_own_streets_report(app, d
         u=accounts["street_leader"][0],
     )
     assert audited >= 1
+
+
+# a street's inspection rounds of a period per community and kind, as a report counts them: sites
+# (not closed before it), sites visited, visits, problems (any outcome but passed), rectified in
+# it, rectifications overdue at its end (deadline passed, found before the end, not rectified by then)
+_ROUNDS = """
+WITH site AS (SELECT t.id, t.kind, c.name FROM inspection_target t JOIN community c ON c.id = t.community_id
+              WHERE t.street_id = :s AND (t.closed_at IS NULL OR t.closed_at >= :since))
+SELECT site.name, site.kind, count(DISTINCT site.id),
+       count(DISTINCT i.target_id) FILTER (WHERE i.inspected_at >= :since AND i.inspected_at < :u),
+       count(i.id) FILTER (WHERE i.inspected_at >= :since AND i.inspected_at < :u),
+       count(i.id) FILTER (WHERE i.inspected_at >= :since AND i.inspected_at < :u AND i.outcome <> 'passed'),
+       count(i.id) FILTER (WHERE i.rectify_deadline IS NOT NULL AND i.rectified_at >= :since AND i.rectified_at < :u),
+       count(i.id) FILTER (WHERE i.rectify_deadline < :day AND i.inspected_at < :u
+                           AND (i.rectified_at IS NULL OR i.rectified_at >= :u))
+FROM site LEFT JOIN inspection i ON i.target_id = site.id GROUP BY 1, 2
+"""
+
+
+def _rounds(demo, *, street: int, week) -> dict[tuple[str, str], list[int]]:
+    rows = all_rows(
+        demo, _ROUNDS, s=street, since=week.since, u=week.until, day=week.end + dt.timedelta(days=1)
+    )
+    return {(community, INSPECTION_KINDS[kind].zh): list(counts) for community, kind, *counts in rows}
 
 
 def test_an_admin_gets_the_district_or_the_street_the_page_shows(app, demo, accounts):
