@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from dash import Dash, Input, Output, State, dcc, html
 from dash.exceptions import PreventUpdate
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
 
 from dashboard.auth.current import current_row_scope, current_user
 from dashboard.dates import CHINESE_DATES
@@ -78,9 +78,14 @@ def dates_period(start: Any, end: Any, *, today: dt.date) -> ReportPeriod | None
         first, last = dt.date.fromisoformat(str(start)[:10]), dt.date.fromisoformat(str(end)[:10])
     except ValueError:
         return None
-    if first > last or last > today or (last - first).days >= MAX_DAYS:
+    if last > today or not comparable(first, last):
         raise PreventUpdate
     return ReportPeriod(first, last)
+
+
+def comparable(first: dt.date, last: dt.date) -> bool:
+    """Days in order, at most MAX_DAYS, whose 同比 and 环比 are dates too."""
+    return first <= last and (last - first).days < MAX_DAYS and first.year > 2 and last.year < 9999
 
 
 def last_days(days: int, *, today: dt.date) -> ReportPeriod:
@@ -137,7 +142,7 @@ def register_compare_menu(
     place: Sequence[tuple[str, str]],
     window: tuple[str, str],
     filter_of: Callable[..., IncidentFilter],
-    window_period: Callable[[Any, dt.date], ReportPeriod | None],
+    window_period: Callable[[Connection, Any, dt.date], ReportPeriod | None],
     own_dates: bool,
     lang: tuple[str, str] | None,
     engine: Engine,
@@ -168,13 +173,15 @@ def register_compare_menu(
             raise PreventUpdate
         now = dt.datetime.now(BEIJING)
         picked = dates_period(*values[:2], today=now.date()) if own_dates else None
-        period = picked or window_period(chosen, now.date())
         shown = None if lang is None else ("en" if values[-1] == "en" else "zh")
-        if period is None:
-            return [
-                html.P(in_lang("选择起止日期即可对比。", "Pick the first and last day to compare.", shown))
-            ]
         with engine.connect() as conn:
+            period = picked or window_period(conn, chosen, now.date())
+            if period is None:
+                return [
+                    html.P(
+                        in_lang("选择起止日期即可对比。", "Pick the first and last day to compare.", shown)
+                    )
+                ]
             f = filter_of(conn, *values[2 if own_dates else 0 : -1])
             result = compare(
                 conn, cache.facts(conn), period, f=f, allowed=current_row_scope().street_ids, now=now

@@ -24,10 +24,8 @@ WINDOWS = {
     "all": ("全部", "all"),
 }
 DEFAULT_WINDOW = "30"
-CASE = CaseIds("case")
-COMPARE = CompareIds(
-    "map-compare", "map-dates", "map-compare-body"
-)  # its dates set the window  # finding one case (dashboard/case_panel.py), in Chinese
+CASE = CaseIds("case")  # finding one case (dashboard/case_panel.py), in Chinese
+COMPARE = CompareIds("map-compare", "map-dates", "map-compare-body")  # its dates set the window
 
 # shown only while the demo (`gridgov demo`) is what is loaded
 DEMO_NOTE = (

@@ -16,7 +16,7 @@ from sqlalchemy.engine import Connection, Engine
 
 from dashboard.auth.current import current_row_scope, may_see_street
 from dashboard.bilingual import tr
-from dashboard.compare_menu import last_days
+from dashboard.compare_menu import comparable, last_days
 from dashboard.figure import map_figure, view_for
 from dashboard.layout import DEFAULT_WINDOW, DISTRICT, WINDOWS
 from dashboard.patching import Present
@@ -27,7 +27,7 @@ from layers.density import latest_report
 from layers.extent import extent
 from layers.incident_filter import IncidentFilter
 from layers.registry import HeldIncidents, LayerRegistry, MapLayer, drill_of
-from layers.report_period import ReportPeriod
+from layers.report_period import BEIJING, ReportPeriod
 from layers.scope import Scope
 from layers.window import ALL_TIME, TimeWindow
 
@@ -55,16 +55,22 @@ def key_range(key: object) -> ReportPeriod | None:
     """The days of a :func:`range_key` (None for a preset window or anything else)."""
     first, _, last = str(key).partition("/")
     try:
-        return ReportPeriod(dt.date.fromisoformat(first), dt.date.fromisoformat(last))
+        days = ReportPeriod(dt.date.fromisoformat(first), dt.date.fromisoformat(last))
     except (ValueError, InputError):  # not two dates, or out of order
         return None
+    return days if comparable(days.start, days.end) else None
 
 
-def compared_period(key: object, today: dt.date) -> ReportPeriod | None:
-    """What the map's 对比 menu compares: the days picked, or a preset's days to today (全部:
-    nothing)."""
+def compared_period(conn: Connection, key: object, today: dt.date) -> ReportPeriod | None:
+    """What the map's 对比 menu compares: the days picked, or a preset's days to the day of the
+    newest incident, where the map's window ends (today without any; 全部: nothing)."""
+    picked = key_range(key)
     days = str(key) if str(key) in WINDOWS else DEFAULT_WINDOW
-    return key_range(key) or (None if days == "all" else last_days(int(days), today=today))
+    if picked is not None or days == "all":
+        return picked
+    latest = latest_report(conn, Scope.district())
+    end = today if latest is None else latest.astimezone(BEIJING).date()
+    return last_days(int(days), today=end)
 
 
 def compared_filter(conn: Connection, street: object) -> IncidentFilter:
@@ -96,7 +102,7 @@ def window_from(conn: Connection, key: object) -> tuple[TimeWindow, dt.datetime 
 def as_of_text(latest: dt.datetime | None) -> html.Span:
     if latest is None:
         return tr("暂无事件数据", "No incidents yet")
-    at = f"{latest.astimezone(dt.timezone(dt.timedelta(hours=8))):%Y-%m-%d %H:%M}"
+    at = f"{latest.astimezone(BEIJING):%Y-%m-%d %H:%M}"
     return tr(f"数据截至 {at}（北京时间）", f"Data as of {at} (Beijing time)")
 
 

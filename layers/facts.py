@@ -180,10 +180,10 @@ def _expressions(*, coded: str) -> list[str]:
     return ["i.id::int8", *(_TIME.format(c=c) for c in _TIMES), *ints, *(_FLOAT_SQL[n] for n in _FLOATS)]
 
 
-# the incidents that can count in a period [a, b) (layers/indicators.counting, bounded at its end:
-# an incident reported at b or later adds nothing to it)
+# the incidents that can count in a period [a, b) judged at b (layers/indicators.counting, bounded
+# at its end: an incident reported after b adds nothing to it; one reported at b is open at b)
 _COUNTING_IN = (
-    "(i.reported_at < {b} AND (i.reported_at >= {a} OR i.closed_at IS NULL OR i.closed_at >= {a}"
+    "(i.reported_at <= {b} AND (i.reported_at >= {a} OR i.closed_at IS NULL OR i.closed_at >= {a}"
     " OR i.deadline_at >= {a} OR i.handled_at >= {a}))"
 )
 

@@ -178,14 +178,14 @@ class Report:
 
     def inspection_rows(self, *, by_unit: bool = False) -> list[list[object]]:
         """The period's rounds per kind (INSPECTION_HEADERS), or per street (a street's report:
-        community) and kind with any site (the unit word first)."""
-        keys = [{"街道": "street", "社区": "community"}[self.unit_word], "kind"] if by_unit else "kind"
+        community) and kind with any site (the unit's name first; — for sites outside any)."""
+        unit = {"街道": "street", "社区": "community"}[self.unit_word]
+        keys = [f"{unit}_id", unit, "kind"] if by_unit else ["kind"]  # by id: two units may share a name
         frame = totals(self.inspections, by=keys)
-        if by_unit:
-            frame = frame[frame["sites"] > 0]
-        lead = (
-            [[r[keys[0]] or "—"] for _, r in frame.iterrows()] if by_unit else [[] for _ in range(len(frame))]
-        )
+        frame = frame[frame["sites"] > 0] if by_unit else frame
+        lead = [
+            ["—" if pd.isna(name) else name] if by_unit else [] for name in frame[unit if by_unit else "kind"]
+        ]
         return [[*first, r.kind, r.sites, r.visited, r.visits, r.problems, r.rectified, r.overdue]
                 for first, r in zip(lead, frame.itertuples(), strict=True)]  # fmt: skip
 

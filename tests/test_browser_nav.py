@@ -51,6 +51,8 @@ def test_an_admin_goes_through_every_page_by_the_bar_at_every_size(demo_server, 
                 page.wait_for_function(SETTLED, timeout=60_000)  # as a person would: the page drawn
                 page.click(f".app-nav a[href='{target.path}']")
                 page.wait_for_selector(PAGE_SHOWN[target.path], timeout=60_000)
+                # the bar is redrawn by a callback of its own, which may answer after the page's
+                page.wait_for_selector(f".app-nav a.nav-link.current[href='{target.path}']", timeout=30_000)
                 bar = page.evaluate(BAR)
                 assert bar["links"] == [p.path for p in PAGES], bar
                 assert bar["current"] == [target.path] and not bar["cut"] and bar["below"], (

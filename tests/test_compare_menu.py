@@ -166,6 +166,10 @@ def test_days_picked_on_the_map_become_its_window_and_its_comparison(app, demo, 
     assert preset.get_json()["response"][P.COMPARE.dates] == {"start_date": None, "end_date": None}
     assert _one_window(client, "30", days.start.isoformat(), None, f"{P.COMPARE.dates}.start_date").status_code == 204  # fmt: skip
     assert key_range(key) == days and key_range("2026-11-30/2026-11-01") is None and key_range("30") is None
+    assert (
+        key_range("9999-12-31/9999-12-31") is None and key_range("0001-01-01/0001-01-02") is None
+    )  # no 同比 / 环比
+    assert key_range("2020-01-01/2026-11-30") is None  # longer than MAX_DAYS
     with demo.connect() as conn:
         window, _ = window_from(conn, key)
     assert (window.since, window.until) == (days.since, days.until)  # Beijing midnights, the last day whole
@@ -181,6 +185,15 @@ def test_days_picked_on_the_map_become_its_window_and_its_comparison(app, demo, 
     leader = client_for(app.server, accounts["street_leader"])
     other = all_rows(demo, "SELECT code FROM street WHERE valid_to IS NULL ORDER BY code LIMIT 2")[1][0]
     assert _map_compare(leader, key, street=other).status_code == 204
+    latest = (
+        one(demo, "SELECT max(reported_at) FROM incident WHERE duplicate_of IS NULL")
+        .astimezone(BEIJING)
+        .date()
+    )
+    (preset,) = [v["children"] for v in _map_compare(client, "7").get_json()["response"].values()]
+    assert f"本期 {latest - dt.timedelta(days=6)} 至 {latest}" in str(
+        preset
+    )  # the map's 近7天: to the newest incident
     (said,) = [v["children"] for v in _map_compare(client, "all").get_json()["response"].values()]
     assert "选择起止日期" in str(said)  # 全部: nothing to compare with until days are picked
 

@@ -275,9 +275,15 @@ def test_the_coverage_and_inspection_sections_equal_sql(town, tmp_path):
     in the district, towns and villages, and the units with no point of their own; 各街道排查:
     the sites per street and kind — each against SQL written here."""
     out = tmp_path / "月报.xlsx"
-    assert (
-        gridgov("report", "monthly", "--period", "2026-11", "--out", str(out), env=_url(town)).returncode == 0
-    )
+    outside = "INSERT INTO inspection_target (source, source_id, kind, name, geom) VALUES ('t', 'outside', 'homestay', '界外民宿', ST_Point(116.3, 39.8, 4326))"  # fmt: skip
+    with town.begin() as conn:  # a site in no street (taken out again below)
+        conn.execute(sa.text(outside))
+    try:
+        made = gridgov("report", "monthly", "--period", "2026-11", "--out", str(out), env=_url(town))
+    finally:
+        with town.begin() as conn:
+            conn.execute(sa.text("DELETE FROM inspection_target WHERE source = 't'"))
+    assert made.returncode == 0, made.stderr
     book = load_workbook(out)
     shown = {
         r[0]: r[1:] for r in book["服务覆盖"].iter_rows(values_only=True) if r and r[0] and r[1] is not None
@@ -301,4 +307,6 @@ def test_the_coverage_and_inspection_sections_equal_sql(town, tmp_path):
         "WHERE t.closed_at IS NULL GROUP BY 1, 2"
     )
     expected = {(name, INSPECTION_KINDS[kind].zh): n for name, kind, n in all_rows(town, sql)}
-    assert per_unit == expected and expected
+    assert (
+        per_unit == {**expected, ("—", INSPECTION_KINDS["homestay"].zh): 1} and expected
+    )  # the site in no street

@@ -279,7 +279,7 @@ def compared_filter(vocabulary: Vocabulary) -> Callable[[Connection, Any, Any, A
     return of
 
 
-def window_period(window: Any, today: dt.date) -> ReportPeriod:
+def window_period(_conn: Connection, window: Any, today: dt.date) -> ReportPeriod:
     """The wall screen's window: its days to today."""
     days = Controls.parse(window=window, categories=(), sources=(), statuses=(), mode=None, lang=None, known_categories=()).window_days  # fmt: skip
     return last_days(days, today=today)
