@@ -259,9 +259,10 @@ def test_density_from_held_incidents_draws_the_cells_the_query_does(demo, scope)
             (drawn,) = layer.traces(conn, scope, window=window, held=held)
             assert sum(drawn.z) == sum(queried.z)
             # held coordinates are float32 (~1 m): an incident within a metre or so of a cell's
-            # edge may fall on its other side, so a few incidents per hundred may move a cell
+            # edge may fall on its other side, so a few incidents per hundred may move a cell —
+            # by chance more in a street's few dozen (3 of 65 in one run): a small allowance too
             moved = (_cells(drawn) - _cells(queried)).total()
-            assert moved <= 0.03 * sum(queried.z)
+            assert moved <= 0.03 * sum(queried.z) + 4
             assert (len(drawn.z) > 0) == (scope.street_code != "999999999999")
             assert drawn.hovertemplate == queried.hovertemplate
             # the colour scale tops out at a count some cell has, near the queried cells' 98th percentile
