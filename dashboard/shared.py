@@ -13,11 +13,15 @@ is still served while it is younger than ``settle`` seconds, so under a continuo
 is made at most once per ``settle`` seconds however often incidents change.
 
 :meth:`SharedResults.follow` hands the computation the value it replaces, for values that are
-cheaper to bring up to date than to make (``layers/tally.py``).
+cheaper to bring up to date than to make (``layers/tally.py``). A value of :meth:`get` is
+let go once older than its ``max_age`` (it would never be served again, and a server whose
+screens ask for many views would otherwise hold ``max_entries`` of them); one of
+:meth:`follow` is kept until pushed out, since the next computation starts from it.
 """
 
 from __future__ import annotations
 
+import math
 import threading
 import time
 from collections.abc import Callable, Hashable
@@ -31,6 +35,7 @@ T = TypeVar("T")
 class _Entry:
     started: float
     version: Hashable = None
+    expires: float = math.inf  # when it may be let go (a value of ``follow``: never)
     done: threading.Event = field(default_factory=threading.Event)
     value: Any = None
     failed: bool = False
@@ -57,7 +62,9 @@ class SharedResults:
         """``compute()``'s value for ``key``, computed again only when the held one started more
         than ``max_age`` seconds ago (None: held until pushed out; the key says when it is stale)
         or, if it was computed for another ``version``, more than ``settle`` seconds ago."""
-        return self.follow(key, lambda _: compute(), max_age=max_age, version=version, settle=settle)
+        return self._make(
+            key, lambda _: compute(), max_age=max_age, version=version, settle=settle, keep=False
+        )
 
     def follow(
         self,
@@ -70,7 +77,19 @@ class SharedResults:
     ) -> T:
         """As :meth:`get`, computing ``step(previous)``: ``previous`` is the value it replaces
         (None when there is none, or it failed or is still being made)."""
-        entry, mine, previous = self._claim(key, max_age=max_age, version=version, settle=settle)
+        return self._make(key, step, max_age=max_age, version=version, settle=settle, keep=True)
+
+    def _make(
+        self,
+        key: Hashable,
+        step: Callable[[T | None], T],
+        *,
+        max_age: float | None,
+        version: Hashable,
+        settle: float,
+        keep: bool,
+    ) -> T:
+        entry, mine, previous = self._claim(key, max_age=max_age, version=version, settle=settle, keep=keep)
         if not mine:
             entry.done.wait()
             if not entry.failed:
@@ -87,11 +106,12 @@ class SharedResults:
         return cast(T, entry.value)
 
     def _claim(
-        self, key: Hashable, *, max_age: float | None, version: Hashable, settle: float
+        self, key: Hashable, *, max_age: float | None, version: Hashable, settle: float, keep: bool
     ) -> tuple[_Entry, bool, Any]:
         """The entry to use, whether this caller must compute it, and the value it replaces."""
         now = self._clock()
         with self._lock:
+            self._let_go(now)
             held = self._entries.get(key)
             if held is not None and not held.failed:
                 age = now - held.started
@@ -101,8 +121,18 @@ class SharedResults:
             self._entries.pop(key, None)  # a stale one: its replacement goes to the end
             if len(self._entries) >= self._max:
                 self._entries.pop(next(iter(self._entries)))
-            entry = self._entries[key] = _Entry(now, version)
+            expires = math.inf if keep or max_age is None else now + max_age
+            entry = self._entries[key] = _Entry(now, version, expires)
             return entry, True, previous
+
+    def _let_go(self, now: float) -> None:
+        """Drop the oldest values while they are past their ``expires`` (the entries are in the
+        order they were started, and one instance's callers pass one ``max_age``)."""
+        while self._entries:
+            key, oldest = next(iter(self._entries.items()))
+            if oldest.expires > now or not oldest.done.is_set():
+                return
+            del self._entries[key]
 
     def _forget(self, key: Hashable, entry: _Entry) -> None:
         with self._lock:

@@ -75,6 +75,21 @@ def test_without_max_age_a_value_stays_until_pushed_out_by_newer_keys() -> None:
     assert shared.get("a", lambda: 10) == 10
 
 
+def test_values_of_get_are_let_go_once_past_max_age_and_those_of_follow_are_kept() -> None:
+    """A busy server's screens ask for many views, each served for ``max_age``: the stale ones
+    are dropped (their memory freed) when the next is made, not held until ``max_entries``."""
+    clock = Clock()
+    views, parts = SharedResults(max_entries=256, clock=clock), SharedResults(max_entries=256, clock=clock)
+    for n in range(10):
+        views.get(("view", n), lambda: "made", max_age=10)
+        parts.follow(("sums", n), lambda previous: (previous or 0) + 1, max_age=10)
+        clock.now += 2
+    assert len(views) == 5  # made 10, 8, 6, 4 and 2 s ago: the older five were let go
+    assert len(parts) == 10  # the next step starts from each
+    assert parts.follow(("sums", 0), lambda previous: (previous or 0) + 1, max_age=10) == 2
+    assert views.get(("view", 0), lambda: "again", max_age=10) == "again"
+
+
 def test_callers_arriving_during_a_computation_wait_for_it_instead_of_computing_again() -> None:
     shared, started, release = SharedResults(), threading.Event(), threading.Event()
     calls: list[int] = []
