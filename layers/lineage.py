@@ -17,8 +17,8 @@ clock step ``[t0, t1]`` can move are found without a pass over every incident.
 from __future__ import annotations
 
 import threading
-from dataclasses import dataclass, field
-from typing import Any
+from dataclasses import dataclass, field, replace
+from typing import Any, ClassVar
 
 import numpy as np
 from numpy.typing import NDArray
@@ -109,13 +109,26 @@ def changes(earlier: Lineage, later: Lineage) -> Changes | None:
     return Changes(unique, np.concatenate([s.existed for s in steps])[first], before)
 
 
+_NO_IDS = np.zeros(0, np.int64)
+_NO_TIMES = np.zeros(0)
+
+
 @dataclass(frozen=True)
 class TimeIndex:
-    """Every clocked time at or after ``floor`` (sorted) and the incident it belongs to."""
+    """Every clocked time at or after ``floor`` and the incident it belongs to: a base sorted by
+    time and, for the incidents touched since it was made (``dropped``: their base entries no
+    longer hold), their entries now (``added_*``, sorted), so a delta costs in proportion to
+    the incidents it touched, not to the index (4.4 M entries for a year's window of 1 M
+    incidents: 175 ms to rebuild). Folded into a new base once ``FOLD`` incidents were touched."""
 
     floor: float
     times: NDArray[np.float64]
     ids: NDArray[np.int64]
+    dropped: NDArray[np.int64] = field(default_factory=lambda: _NO_IDS)  # sorted, unique
+    added_times: NDArray[np.float64] = field(default_factory=lambda: _NO_TIMES)
+    added_ids: NDArray[np.int64] = field(default_factory=lambda: _NO_IDS)
+
+    FOLD: ClassVar[int] = 4096
 
     @classmethod
     def of(cls, rows: Rows, *, floor: float) -> TimeIndex:
@@ -125,18 +138,43 @@ class TimeIndex:
 
     def after(self, touched: NDArray[np.int64], rows: Rows) -> TimeIndex:
         """This index with the entries of the incidents ``touched`` replaced by ``rows`` (their
-        values now; a touched incident missing from ``rows`` left)."""
-        keep = ~np.isin(self.ids, touched)
+        values now; a touched incident missing from ``rows`` has none)."""
+        keep = ~np.isin(self.added_ids, touched)
         times, ids = _entries(rows, self.floor)
-        times, ids = np.concatenate([self.times[keep], times]), np.concatenate([self.ids[keep], ids])
+        times, ids = (
+            np.concatenate([self.added_times[keep], times]),
+            np.concatenate([self.added_ids[keep], ids]),
+        )
         order = np.argsort(times, kind="stable")
-        return TimeIndex(self.floor, times[order], ids[order])
+        dropped = np.union1d(self.dropped, touched)
+        index = replace(self, dropped=dropped, added_times=times[order], added_ids=ids[order])
+        return index if len(dropped) <= self.FOLD else index.folded()
+
+    def folded(self) -> TimeIndex:
+        """The same entries in one sorted base (the added ones merged in, in one pass)."""
+        keep = ~np.isin(self.ids, self.dropped)
+        times, ids = self.times[keep], self.ids[keep]
+        at = np.searchsorted(times, self.added_times, side="right")
+        return TimeIndex(
+            self.floor, np.insert(times, at, self.added_times), np.insert(ids, at, self.added_ids)
+        )
 
     def between(self, lo: float, hi: float) -> NDArray[np.int64]:
         """The incidents (sorted ids) with a clocked time in ``[lo, hi]`` (``lo >= floor``)."""
-        start = int(np.searchsorted(self.times, lo, side="left"))
-        end = int(np.searchsorted(self.times, hi, side="right"))
-        return np.unique(self.ids[start:end])
+        base = self.ids[_span(self.times, lo, hi)]
+        if len(self.dropped):
+            base = base[~_among(base, self.dropped)]
+        return np.unique(np.concatenate([base, self.added_ids[_span(self.added_times, lo, hi)]]))
+
+
+def _span(times: NDArray[np.float64], lo: float, hi: float) -> slice:
+    return slice(int(np.searchsorted(times, lo, side="left")), int(np.searchsorted(times, hi, side="right")))
+
+
+def _among(values: NDArray[np.int64], sorted_ids: NDArray[np.int64]) -> NDArray[np.bool_]:
+    """Which ``values`` are in ``sorted_ids`` (a binary search each: ``values`` are few)."""
+    at = np.minimum(np.searchsorted(sorted_ids, values), len(sorted_ids) - 1)
+    return np.asarray(sorted_ids[at] == values)
 
 
 def _entries(rows: Rows, floor: float) -> tuple[NDArray[np.float64], NDArray[np.int64]]:

@@ -18,8 +18,8 @@ from dash import html as dhtml
 from dashboard.app import create_app
 from dashboard.callback_request import PATH, callback_body
 from dashboard.monitor import layout as L
-from dashboard.monitor.callbacks import digests_of
-from dashboard.monitor.figures import NEW, grid_trace
+from dashboard.monitor.callbacks import digests_of, map_patch
+from dashboard.monitor.figures import GRID, HEAT, NEW, grid_trace
 from dashboard.monitor.views import WINDOWS, Controls, MonitorCache, monitor_data, unit_labels
 from geo import sessions
 from geo.vocabulary import Vocabulary
@@ -115,6 +115,38 @@ def test_a_refresh_sends_only_what_changed_and_patches_the_map(client, demo):
     patch = other.get_json()["response"][L.MAP]["figure"]
     assert patch["__dash_patch_update"] == "__dash_patch_update"  # same view: the map is patched
     assert len(other.data) < 300_000
+
+
+def _traces(*, heat_z=(3, 1), heat_lon=(113.30, 113.31), grid_z=(5, 0), grids=("7", "8")):
+    shapes = {"type": "FeatureCollection", "features": [{"id": g} for g in grids]}
+    return [
+        {"z": list(grid_z), "customdata": [[0], [1]], "zmax": 5, "locations": list(grids), "geojson": shapes},
+        {"lon": list(heat_lon), "lat": [40.1, 40.11], "z": list(heat_z), "zmax": max(heat_z)},
+        {"customdata": [1, 2]},
+        {"lon": [], "lat": [], "customdata": []},
+        {"lon": [], "lat": [], "customdata": []},
+    ]
+
+
+def _assigned(patch) -> set[tuple[int, str]]:
+    return {(op["location"][1], op["location"][2]) for op in patch.to_plotly_json()["operations"]}
+
+
+def test_a_map_patch_sends_where_cells_and_grids_are_only_when_they_moved():
+    """Under a feed the heat's counts change at every refresh and its cells hardly ever: their
+    places (most of a patch's bytes) go only when they moved, as the grids' shapes do."""
+    held = digests_of({"map": _traces()})
+
+    def patch(**changed):
+        return _assigned(
+            map_patch(_traces(**changed), digests=digests_of({"map": _traces(**changed)}), hashes=held)
+        )
+
+    assert patch() == set()
+    assert patch(heat_z=(4, 1)) == {(HEAT, "z"), (HEAT, "zmax")}
+    assert patch(heat_lon=(113.30, 113.32)) == {(HEAT, k) for k in ("z", "zmax", "lon", "lat")}
+    assert patch(grid_z=(6, 0)) == {(GRID, k) for k in ("z", "customdata", "zmax")}
+    assert patch(grids=("7", "9")) == {(GRID, k) for k in ("z", "customdata", "zmax", "locations", "geojson")}
 
 
 def test_a_panels_digest_follows_its_content_not_its_objects():

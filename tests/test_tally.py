@@ -18,7 +18,7 @@ from layers.extent import Extent
 from layers.facts import Facts, apply
 from layers.incident_filter import IncidentFilter
 from layers.kpis import BEIJING
-from layers.lineage import Lineage
+from layers.lineage import Lineage, TimeIndex
 from layers.tally import tally
 
 LATTICE = Lattice.over(Extent(113.25, 40.05, 113.35, 40.15), cell_m=800.0, lat0=40.1)  # some incidents off it
@@ -156,3 +156,43 @@ def test_the_lattice_gives_the_cells_counting_afresh_gives_or_says_an_incident_i
     for name in ("lon", "lat", "count"):
         assert np.array_equal(getattr(held, name), getattr(fresh, name)), name
     assert LATTICE.density(tally(LATTICE.counter(f), facts, clock).sums) is None
+
+
+class _FoldingSoon(TimeIndex):
+    FOLD = 7  # folds within a few steps, as a busy day's index does after thousands
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(st.tuples(st.lists(st.integers(0, 59), max_size=12), st.integers(0, 2**16)), max_size=8),
+    st.lists(st.tuples(st.floats(-50, 50), st.floats(0, 30)), min_size=1, max_size=6),
+)
+def test_a_time_index_followed_through_deltas_finds_what_one_made_afresh_finds(steps, spans):
+    """Each step touches some incidents (new ones, changed ones, ones that left: ids 40-59 are
+    not in every step's rows), the index follows it, and every clock span asked gives the same
+    incidents as an index made from the rows as they now are."""
+    clock = START.timestamp()
+    rows = _rows(list(range(40)), clock=clock, seed=0)
+    index = _FoldingSoon.of(rows, floor=clock - 30 * HOUR)
+    for touched, seed in steps:
+        ids = np.unique(np.array(touched, dtype=np.int64))
+        now = _rows(list(ids), clock=clock, seed=seed)
+        present = ids < 40 + seed % 20  # some touched incidents left the table
+        current = {k: v[present] for k, v in now.items()}
+        rows = _merged(rows, ids, current)
+        index = index.after(ids, current)
+        fresh = TimeIndex.of(rows, floor=index.floor)
+        for start, length in spans:
+            lo = max(index.floor, clock + start * HOUR)
+            assert (
+                index.between(lo, lo + length * HOUR).tolist()
+                == fresh.between(lo, lo + length * HOUR).tolist()
+            )
+
+
+def _merged(
+    rows: dict[str, np.ndarray], touched: np.ndarray, current: dict[str, np.ndarray]
+) -> dict[str, np.ndarray]:
+    """``rows`` without the incidents ``touched``, then ``current`` (their values now) added."""
+    keep = ~np.isin(rows["ids"], touched)
+    return {k: np.concatenate([v[keep], current[k]]) for k, v in rows.items()}

@@ -86,31 +86,36 @@ def panels(data: MonitorData) -> dict[str, Any]:
     }
 
 
-_PATCHED = {GRID: ("z", "customdata", "zmax"), HEAT: ("lon", "lat", "z", "zmax"), UNITS: ("customdata",), OVERDUE: ("lon", "lat", "customdata")}  # fmt: skip
+# per map trace: what a patch sends when its numbers changed, and where they are (sent only
+# when those moved too: the grids drawn, the heat's cells, most of a patch's bytes otherwise)
+_PATCHED = {GRID: ("z", "customdata", "zmax"), HEAT: ("z", "zmax"), UNITS: ("customdata",), OVERDUE: ("lon", "lat", "customdata")}  # fmt: skip
+_PLACES = {GRID: ("locations",), HEAT: ("lon", "lat")}
+_SHAPES = {GRID: ("geojson",)}  # not digested: they follow from the view and the grids drawn
 
 
-def _map_patch(traces: list[Any], *, digests: dict[str, str], hashes: dict[str, str]) -> Patch:
-    """The new numbers of the traces that changed (the grids' shapes only when the set of grids
-    drawn changed)."""
+def map_patch(traces: list[Any], *, digests: dict[str, str], hashes: dict[str, str]) -> Patch:
+    """The new numbers of the traces that changed (their places only when those changed)."""
     patch = Patch()
     for index, keys in _PATCHED.items():
         if digests[f"map{index}"] == hashes.get(f"map{index}"):
             continue
-        if index == GRID and digests["grid_shapes"] != hashes.get("grid_shapes"):
-            keys = (*keys, "geojson", "locations")
+        if index in _PLACES and digests[f"places{index}"] != hashes.get(f"places{index}"):
+            keys = (*keys, *_PLACES[index], *_SHAPES.get(index, ()))
         for key in keys:
             patch["data"][index][key] = traces[index].get(key)
     return patch
 
 
 def digests_of(content: dict[str, Any]) -> dict[str, str]:
-    """A digest per panel and per map trace; outlines are left out (they follow from the view and
-    the grids drawn, whose ids are digested as ``grid_shapes``)."""
+    """A digest per panel, per map trace and per trace's places (see _PLACES); outlines are left
+    out (they follow from the view and the grids drawn)."""
     out = {k: _digest(v) for k, v in content.items() if k != "map"}
     traces = [{k: v for k, v in trace.items() if k != "geojson"} for trace in content["map"]]
     out |= {f"map{index}": _digest(trace) for index, trace in enumerate(traces)}
     out["map"] = _digest(sorted(out[f"map{index}"] for index in range(len(traces))))
-    out["grid_shapes"] = _digest(content["map"][GRID]["locations"])
+    for index, keys in _PLACES.items():
+        if index < len(traces):
+            out[f"places{index}"] = _digest([traces[index].get(k) for k in keys])
     return out
 
 
@@ -138,7 +143,7 @@ def changed_outputs(view: View, *, hashes: dict[str, str], same_view: bool, case
         if same_view and digests[key] == hashes.get(key):
             out.append(no_update)
         elif key == "map" and same_view:
-            out.append(_map_patch(content["map"], digests=digests, hashes=hashes))
+            out.append(map_patch(content["map"], digests=digests, hashes=hashes))
         elif key == "map":
             out.append(with_marker(map_figure(data), case_point, colours=WALL_MARKER))
         else:
