@@ -17,13 +17,16 @@ on the same warm server, ``--seconds`` each:
 Prints the feed's acceptance latency (p50/p95 from sending to the 2xx), the time from a 2xx to
 the incident counted on the wall screen (p95; the m-th incident acknowledged is counted when
 the tile first shows m more than before the phase), the users' p50/p95 in both phases and
-their ratio, errors, and the server's RSS every 10 s.
+their ratio, errors, the server's RSS every 10 s, and the CPU its requests took in each phase
+(from its access log's ``cpu_ms``: the intake API, the wall screens, everyone else), which
+says what the feed costs the server however fast or busy the host is that day.
 """
 
 from __future__ import annotations
 
 import argparse
 import datetime as dt
+import json
 import random
 import tempfile
 import threading
@@ -264,16 +267,20 @@ def main() -> None:
     server, url = B.start_server(engine, args, log)
     print(f"{args.users} users, {args.seconds} s per phase, think {args.think} s, {args.workers} workers × {args.threads} threads, {args.rows:,} incidents")  # fmt: skip
     try:
-        run(engine, url, server.pid, logins, key, where, args, poll=args.poll)
+        spans = run(engine, url, server.pid, logins, key, where, args, poll=args.poll)
+        print_cpu(log, spans)
     finally:
         server.terminate()
         server.wait(timeout=60)
     print(f"server-side 5xx responses: {B.server_errors(log)} (log: {log})")
 
 
-def run(engine: sa.engine.Engine, url: str, pid: int, logins: B.Logins, key: str, where: list[tuple[float, float]], args: argparse.Namespace, *, poll: float) -> None:  # fmt: skip
+def run(engine: sa.engine.Engine, url: str, pid: int, logins: B.Logins, key: str, where: list[tuple[float, float]], args: argparse.Namespace, *, poll: float) -> list[tuple[float, float]]:  # fmt: skip
+    """Both phases; their (start, end) in seconds since the epoch."""
     print("phase 1: users alone")
+    started = time.time()
     quiet = phase(url, pid, logins, args, extra=[])
+    spans = [(started, time.time())]
     B.report(quiet, args.seconds)
     feed, seen = Feed(), list[tuple[float, int]]()
     wall = open_wall(url, logins, seen=seen)
@@ -283,9 +290,42 @@ def run(engine: sa.engine.Engine, url: str, pid: int, logins: B.Logins, key: str
         lambda d: watch_wall(wall, poll=poll, deadline=d + 15, seen=seen),
     ]
     print(f"phase 2: users + feeder ({args.rate:g} incidents/s, {args.events:g} steps/s, {args.batch} per request) + a wall screen polling every {poll:g} s")  # fmt: skip
+    started = time.time()
     busy = phase(url, pid, logins, args, extra=jobs)
+    spans.append((started, time.time()))
     B.report(busy, args.seconds)
     summarise(engine, quiet, busy, feed, seen)
+    return spans
+
+
+def server_cpu(log: Path, start: float, end: float) -> dict[str, float]:
+    """Seconds of CPU the server's requests logged between ``start`` and ``end``, by who asked."""
+    out: dict[str, float] = {}
+    with log.open(encoding="utf-8") as lines:
+        for line in lines:
+            if '"gridgov.access"' not in line:
+                continue
+            entry = json.loads(line)
+            if start <= dt.datetime.fromisoformat(entry["time"]).timestamp() < end:
+                who = _asker(entry)
+                out[who] = out.get(who, 0.0) + (entry.get("cpu_ms") or 0.0) / 1000
+    return out
+
+
+def _asker(entry: dict[str, Any]) -> str:
+    if str(entry.get("path", "")).startswith(("/api/", "/open311/")):
+        return "intake API"
+    return "wall screens" if entry.get("user") == B.WALL_ACCOUNT else "users"
+
+
+def print_cpu(log: Path, spans: list[tuple[float, float]]) -> None:
+    (quiet, busy) = (server_cpu(log, *span) for span in spans)
+    for name in ("users", "wall screens", "intake API"):
+        print(
+            f"server CPU, {name}: alone {quiet.get(name, 0.0):.1f} s, with the feed {busy.get(name, 0.0):.1f} s"
+        )
+    total_q, total_b = sum(quiet.values()), sum(busy.values())
+    print(f"server CPU in requests: alone {total_q:.1f} s, with the feed {total_b:.1f} s (× {total_b / max(total_q, 1e-9):.2f})")  # fmt: skip
 
 
 def summarise(engine: sa.engine.Engine, quiet: list[U.Sample], busy: list[U.Sample], feed: Feed, seen: list[tuple[float, int]]) -> None:  # fmt: skip

@@ -56,6 +56,7 @@ PAGES = {
     "leader": "/inspections",
 }
 RELOAD_CHANCE = 0.05
+WALL_ACCOUNT = "load_screen"  # the wall screens' kiosk account
 
 
 @dataclass(frozen=True)
@@ -76,9 +77,9 @@ def prepare(engine: sa.engine.Engine) -> Logins:
         "planner": ensure_account(engine, "load_planner", "planner"),
         "leader": ensure_account(engine, "load_leader", "street_leader", streets=[code]),
     }
-    ensure_account(engine, "load_screen", "wall_screen")
+    ensure_account(engine, WALL_ACCOUNT, "wall_screen")
     with engine.begin() as conn:
-        token = sessions.new_kiosk_token(conn, "load_screen")
+        token = sessions.new_kiosk_token(conn, WALL_ACCOUNT)
     return Logins(accounts, token, streets)
 
 
