@@ -276,11 +276,11 @@ def main() -> None:
 
 
 def run(engine: sa.engine.Engine, url: str, pid: int, logins: B.Logins, key: str, where: list[tuple[float, float]], args: argparse.Namespace, *, poll: float) -> list[tuple[float, float]]:  # fmt: skip
-    """Both phases; their (start, end) in seconds since the epoch."""
+    """Both phases; the users' (start, end) of each, in seconds since the epoch."""
     print("phase 1: users alone")
     started = time.time()
     quiet = phase(url, pid, logins, args, extra=[])
-    spans = [(started, time.time())]
+    spans = [(started, started + args.seconds)]
     B.report(quiet, args.seconds)
     feed, seen = Feed(), list[tuple[float, int]]()
     wall = open_wall(url, logins, seen=seen)
@@ -292,7 +292,7 @@ def run(engine: sa.engine.Engine, url: str, pid: int, logins: B.Logins, key: str
     print(f"phase 2: users + feeder ({args.rate:g} incidents/s, {args.events:g} steps/s, {args.batch} per request) + a wall screen polling every {poll:g} s")  # fmt: skip
     started = time.time()
     busy = phase(url, pid, logins, args, extra=jobs)
-    spans.append((started, time.time()))
+    spans.append((started, started + args.seconds))  # not the wall's last 15 s after the users
     B.report(busy, args.seconds)
     summarise(engine, quiet, busy, feed, seen)
     return spans
@@ -303,7 +303,7 @@ def server_cpu(log: Path, start: float, end: float) -> dict[str, float]:
     out: dict[str, float] = {}
     with log.open(encoding="utf-8") as lines:
         for line in lines:
-            if '"gridgov.access"' not in line:
+            if not line.startswith("{") or '"gridgov.access"' not in line:
                 continue
             entry = json.loads(line)
             if start <= dt.datetime.fromisoformat(entry["time"]).timestamp() < end:

@@ -155,7 +155,7 @@ class TimeIndex:
         keep = ~np.isin(self.ids, self.dropped)
         times, ids = self.times[keep], self.ids[keep]
         at = np.searchsorted(times, self.added_times, side="right")
-        return TimeIndex(
+        return type(self)(
             self.floor, np.insert(times, at, self.added_times), np.insert(ids, at, self.added_ids)
         )
 
