@@ -79,6 +79,9 @@ def layout_of(cells: list[str]) -> str:
         (["45231.5", "45232", "45233.25"], "excel"),
         (["20240501", "20240502083000"], "year_first"),
         (["yesterday", "soon"], "year_first"),  # nothing reads: every cell is bad, as before
+        (["2026-12-05T20:17:00+08:00", "2026-12-05T12:17:00Z", "2026-12-05 20:17"], "year_first"),
+        (["2024.5", "2023.25", "45232"], "excel"),  # a year's digits then a point: numbers
+        (["2024-05-01", "03/01/2011 02:27:57 PM", "03/13/2011 11:05:00 AM"], "month_first"),
     ],
 )
 def test_each_common_layout_is_detected(cells: list[str], key: str) -> None:
