@@ -27,12 +27,16 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
+import math
+import multiprocessing
+import os
 import random
 import tempfile
 import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
 
@@ -51,6 +55,7 @@ from geo.settings import Settings
 FEED = "bench-live"
 RUN = f"{time.time():.0f}"  # ticket numbers new in every run: the wall counts insertions
 TZ = dt.timezone(dt.timedelta(hours=8))
+POLL_OUTPUT = f"{M.CHANGES}.data"  # the change-counter poll's callback, as the access log names it
 STEPS = ("signed", "dispatched", "handled")
 DEPARTMENTS = ("区城管局", "区住建局", "区市场监管局", "街道办事处")
 
@@ -63,6 +68,7 @@ class Feed:
     latency: dict[str, list[float]] = field(default_factory=lambda: {"incidents": [], "incident-events": []})
     errors: list[str] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
+    late: float = 0.0  # seconds from the phase's end to the last 2xx
 
 
 def feed_key(engine: sa.engine.Engine) -> str:
@@ -98,7 +104,9 @@ def _post(http: requests.Session, url: str, body: dict[str, Any], feed: Feed, ki
 
 
 def _paced(rate: float, batch: int, deadline: float) -> Iterator[int]:
-    """Tick numbers at ``rate / batch`` per second until ``deadline`` (never bunching up)."""
+    """Tick numbers at ``rate / batch`` per second until ``deadline``; a tick whose time has
+    passed (the last request took longer than a period) comes at once, so the feed keeps its
+    rate on average and its last ticks may come after ``deadline``."""
     period, start, n = batch / rate, time.monotonic(), 0
     while (due := start + n * period) < deadline:
         time.sleep(max(0.0, due - time.monotonic()))
@@ -188,16 +196,20 @@ def open_wall(url: str, logins: B.Logins, *, seen: list[tuple[float, int]]) -> t
     return user, page
 
 
-def watch_wall(wall: tuple[U.User, U.Page], *, poll: float, deadline: float, seen: list[tuple[float, int]]) -> None:  # fmt: skip
+def watch_wall(wall: tuple[U.User, U.Page], *, poll: float, fed: threading.Event, seen: list[tuple[float, int]], linger: float = 15.0) -> None:  # fmt: skip
     """The wall screen's change counter every ``poll`` s (counted from when each poll is sent,
-    as the page's interval fires, not from when the last redraw ended), a refresh when it moved."""
+    as the page's interval fires, not from when the last redraw ended), a refresh when it moved,
+    until ``linger`` s after ``fed`` is set (the feeder's last 2xx, which may come after the
+    phase: it posts one request at a time and catches up when the server fell behind)."""
     user, page = wall
-    due = time.monotonic() + poll
-    while due < deadline:
+    due, end = time.monotonic() + poll, math.inf
+    while due < end:
         time.sleep(max(0.0, due - time.monotonic()))
         due = max(due + poll, time.monotonic())
         if U.poll_changes(user, page, action="wall: poll"):
             _refresh(user, page, seen)
+        if end == math.inf and fed.is_set():
+            end = time.monotonic() + linger
 
 
 def _refresh(user: U.User, page: U.Page, seen: list[tuple[float, int]]) -> None:
@@ -242,13 +254,15 @@ def phase(url: str, server_pid: int, logins: B.Logins, args: argparse.Namespace,
     deadline = time.monotonic() + args.seconds
     threads = [threading.Thread(target=B.sample_rss, args=(server_pid, stop, rss), daemon=True)]
     threads += [threading.Thread(target=job, args=(deadline,)) for job in extra]
-    start_rss = B.rss_mb(server_pid)
+    start_rss, ticks = B.rss_mb(server_pid), B.cpu_ticks()
     for t in threads:
         t.start()
     B.run_users(url, logins, args, deadline=deadline, samples=samples)
     for t in threads[1:]:
         t.join()
     stop.set()
+    cpu = B.cpu_since(ticks, server=server_pid)
+    print(f"  host CPU in the phase: {', '.join(f'{k} {v:.0f} s' for k, v in cpu.items())}; {sum(cpu.values()):.0f} s of {os.cpu_count()} CPUs × {args.seconds:.0f} s")  # fmt: skip
     print(f"  server RSS: start {start_rss:.0f} MB, every 10 s {[round(x) for x in rss]}, end {B.rss_mb(server_pid):.0f} MB")  # fmt: skip
     return samples
 
@@ -282,34 +296,95 @@ def run(engine: sa.engine.Engine, url: str, pid: int, logins: B.Logins, key: str
     quiet = phase(url, pid, logins, args, extra=[])
     spans = [(started, started + args.seconds)]
     B.report(quiet, args.seconds)
-    feed, seen = Feed(), list[tuple[float, int]]()
-    wall = open_wall(url, logins, seen=seen)
-    jobs = [
-        lambda d: feed_incidents(url, key, args, feed, where, d),
-        lambda d: feed_events(url, key, args, feed, d),
-        lambda d: watch_wall(wall, poll=poll, deadline=d + 15, seen=seen),
-    ]
+    feeder = Feeder(url, key, args, where, logins, poll=poll)
     print(f"phase 2: users + feeder ({args.rate:g} incidents/s, {args.events:g} steps/s, {args.batch} per request) + a wall screen polling every {poll:g} s")  # fmt: skip
     started = time.time()
-    busy = phase(url, pid, logins, args, extra=jobs)
+    busy = phase(url, pid, logins, args, extra=[feeder.run])
     spans.append((started, started + args.seconds))  # not the wall's last 15 s after the users
     B.report(busy, args.seconds)
-    summarise(engine, quiet, busy, feed, seen)
+    feeder.process.join()
+    summarise(engine, quiet, busy, feeder.feed, feeder.seen)
     return spans
+
+
+class Feeder:
+    """The feeder and the wall screen in a process of their own, as the systems that feed gridgov
+    and the screens that show it are: their threads never hold up the users' (one interpreter
+    lock each). The wall is opened, and shows its first count, before the phase starts."""
+
+    def __init__(self, url: str, key: str, args: argparse.Namespace, where: list[tuple[float, float]], logins: B.Logins, *, poll: float) -> None:  # fmt: skip
+        context = multiprocessing.get_context("spawn")
+        self.pipe, there = context.Pipe()
+        self.process = context.Process(
+            target=_feed_and_watch, args=(url, key, args, where, logins, poll, there)
+        )
+        self.process.start()
+        if self.pipe.recv() != "ready":
+            raise SystemExit("the wall screen's first refresh showed no 今日新增 tile")
+        self.feed, self.seen = Feed(), list[tuple[float, int]]()
+
+    def run(self, deadline: float) -> None:
+        """Feeds until ``deadline`` (the wall until 15 s after the last 2xx); what the process saw
+        lands in ``feed`` and ``seen``."""
+        self.pipe.send(deadline)
+        (self.feed.acked, self.feed.latency, self.feed.errors, self.feed.late), self.seen = self.pipe.recv()
+        # not joined here: its CPU is read from /proc after the phase (a zombie keeps its times)
+
+
+def _feed_and_watch(url: str, key: str, args: argparse.Namespace, where: list[tuple[float, float]], logins: B.Logins, poll: float, pipe: Connection) -> None:  # fmt: skip
+    feed, seen = Feed(), list[tuple[float, int]]()
+    try:
+        wall = open_wall(url, logins, seen=seen)
+    except SystemExit:
+        pipe.send("no tile")
+        return
+    pipe.send("ready")
+    deadline = pipe.recv()  # monotonic: one clock for every process on the host
+    fed = threading.Event()
+    feeders = [
+        threading.Thread(target=feed_incidents, args=(url, key, args, feed, where, deadline)),
+        threading.Thread(target=feed_events, args=(url, key, args, feed, deadline)),
+    ]
+    watcher = threading.Thread(
+        target=watch_wall, args=(wall,), kwargs={"poll": poll, "fed": fed, "seen": seen}
+    )
+    for job in (*feeders, watcher):
+        job.start()
+    for job in feeders:
+        job.join()
+    fed.set()
+    watcher.join()
+    feed.late = max((at for _, at in feed.acked), default=deadline) - deadline
+    pipe.send(((feed.acked, feed.latency, feed.errors, feed.late), seen))
+
+
+def _access(log: Path, start: float, end: float) -> Iterator[dict[str, Any]]:
+    """The server's access-log entries logged between ``start`` and ``end``."""
+    with log.open(encoding="utf-8") as lines:
+        for line in lines:
+            if line.startswith("{") and '"gridgov.access"' in line:
+                entry = json.loads(line)
+                if start <= dt.datetime.fromisoformat(entry["time"]).timestamp() < end:
+                    yield entry
 
 
 def server_cpu(log: Path, start: float, end: float) -> dict[str, float]:
     """Seconds of CPU the server's requests logged between ``start`` and ``end``, by who asked."""
     out: dict[str, float] = {}
-    with log.open(encoding="utf-8") as lines:
-        for line in lines:
-            if not line.startswith("{") or '"gridgov.access"' not in line:
-                continue
-            entry = json.loads(line)
-            if start <= dt.datetime.fromisoformat(entry["time"]).timestamp() < end:
-                who = _asker(entry)
-                out[who] = out.get(who, 0.0) + (entry.get("cpu_ms") or 0.0) / 1000
+    for entry in _access(log, start, end):
+        who = _asker(entry)
+        out[who] = out.get(who, 0.0) + (entry.get("cpu_ms") or 0.0) / 1000
     return out
+
+
+def server_seconds(log: Path, start: float, end: float) -> list[float]:
+    """The users' own requests (polls left out) as the server timed them, in seconds: what the
+    users wait for less the bench's side (its client threads, the network)."""
+    return [
+        e["ms"] / 1000
+        for e in _access(log, start, end)
+        if _asker(e) == "users" and e.get("callback") != POLL_OUTPUT and e.get("ms") is not None
+    ]
 
 
 def _asker(entry: dict[str, Any]) -> str:
@@ -324,6 +399,8 @@ def print_cpu(log: Path, spans: list[tuple[float, float]]) -> None:
         print(
             f"server CPU, {name}: alone {quiet.get(name, 0.0):.1f} s, with the feed {busy.get(name, 0.0):.1f} s"
         )
+    times = [server_seconds(log, *span) for span in spans]
+    print(f"users' own requests p95 as the server timed them: alone {_ms(times[0], 95)}, with the feed {_ms(times[1], 95)} (× {np.percentile(times[1], 95) / np.percentile(times[0], 95):.2f})")  # fmt: skip
     total_q, total_b = sum(quiet.values()), sum(busy.values())
     print(f"server CPU in requests: alone {total_q:.1f} s, with the feed {total_b:.1f} s (× {total_b / max(total_q, 1e-9):.2f})")  # fmt: skip
 
@@ -336,7 +413,7 @@ def summarise(engine: sa.engine.Engine, quiet: list[U.Sample], busy: list[U.Samp
         print(
             f"feed {kind}: {len(values):,} requests acknowledged, p50 {_ms(values, 50)}, p95 {_ms(values, 95)}"
         )
-    print(f"feed errors (retried): {len(feed.errors)} {sorted(set(feed.errors))[:5]}")
+    print(f"feed errors (retried): {len(feed.errors)} {sorted(set(feed.errors))[:5]}; its last 2xx {feed.late:.1f} s after the phase ended")  # fmt: skip
     print(f"incidents acknowledged {len(feed.acked):,}, counting (not duplicates) {len(counted):,}, seen counted on the wall {len(latencies):,}")  # fmt: skip
     if seen:
         print(f"the wall's 今日新增: {base:,} before the feed, {seen[-1][1]:,} at its last refresh (+{seen[-1][1] - base:,})")  # fmt: skip

@@ -124,13 +124,52 @@ def _parents() -> dict[int, int]:
     return out
 
 
+def cpu_ticks() -> dict[int, tuple[str, int]]:
+    """Every process's name and CPU so far (user + system, in clock ticks)."""
+    out: dict[int, tuple[str, int]] = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                head, tail = (entry / "stat").read_text().rsplit(")", 1)
+                fields = tail.split()
+                out[int(entry.name)] = (head.split("(", 1)[1], int(fields[11]) + int(fields[12]))
+            except (OSError, IndexError, ValueError):
+                continue
+    return out
+
+
+def _tree(pid: int, parents: dict[int, int]) -> set[int]:
+    pids = [pid]
+    for p in pids:  # grows while it is walked: children, then theirs
+        pids += [child for child, parent in parents.items() if parent == p]
+    return set(pids)
+
+
+def cpu_since(before: dict[int, tuple[str, int]], *, server: int) -> dict[str, float]:
+    """CPU seconds since ``before`` (``cpu_ticks()``) of the server (``server`` and its
+    descendants), PostgreSQL, this bench (with its own processes) and everything else on the host."""
+    parents, tick = _parents(), os.sysconf("SC_CLK_TCK")
+    served, ours = _tree(server, parents), _tree(os.getpid(), parents)
+    out = dict.fromkeys(("server", "PostgreSQL", "bench", "other"), 0.0)
+    for pid, (name, ticks) in cpu_ticks().items():
+        group = (
+            "server"
+            if pid in served
+            else "PostgreSQL"
+            if name == "postgres"
+            else "bench"
+            if pid in ours
+            else "other"
+        )
+        out[group] += (ticks - before.get(pid, (name, 0))[1]) / tick
+    return out
+
+
 def rss_mb(pid: int) -> float:
     """Resident memory of ``pid`` and all its descendants (gunicorn's master, its workers and
     their route-solver processes), in MB."""
-    parents, pids, total = _parents(), [pid], 0
-    for p in pids:  # grows while it is walked: children, then theirs
-        pids += [child for child, parent in parents.items() if parent == p]
-    for p in pids:
+    total = 0
+    for p in _tree(pid, _parents()):
         try:
             status = Path(f"/proc/{p}/status").read_text()
         except OSError:
