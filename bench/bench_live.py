@@ -12,14 +12,19 @@ on the same warm server, ``--seconds`` each:
    and ``--events`` steps/s (签收, 派遣, 办结 of incidents it posted) to
    ``/api/v1/incident-events``, ``--batch`` items per request, with a key of its own; and a
    wall screen (kiosk) polls the change counter as the page does and, when it moved, refreshes
-   and reads its 今日新增 (new today) tile.
+   and reads its 今日新增 (new today) tile. Feeder and wall run in a process of their own (as
+   the systems feeding gridgov do), the wall until 15 s after the feeder's last 2xx.
 
 Prints the feed's acceptance latency (p50/p95 from sending to the 2xx), the time from a 2xx to
 the incident counted on the wall screen (p95; the m-th incident acknowledged is counted when
 the tile first shows m more than before the phase), the users' p50/p95 in both phases and
-their ratio, errors, the server's RSS every 10 s, and the CPU its requests took in each phase
-(from its access log's ``cpu_ms``: the intake API, the wall screens, everyone else), which
-says what the feed costs the server however fast or busy the host is that day.
+their ratio (and as the server timed them, from its access log's ``ms``: without the time a
+request waited for a worker thread or for the host's CPU on the bench's side), errors, the
+server's RSS every 10 s, the CPU its requests took in each phase (from its access log's
+``cpu_ms``: the intake API, the wall screens, everyone else), which says what the feed costs
+the server however fast or busy the host is that day, and the host's CPU per phase by process
+(server, PostgreSQL, the bench): how near the host is to saturation, where latency stops
+growing in proportion to the work.
 """
 
 from __future__ import annotations
@@ -413,7 +418,7 @@ def summarise(engine: sa.engine.Engine, quiet: list[U.Sample], busy: list[U.Samp
         print(
             f"feed {kind}: {len(values):,} requests acknowledged, p50 {_ms(values, 50)}, p95 {_ms(values, 95)}"
         )
-    print(f"feed errors (retried): {len(feed.errors)} {sorted(set(feed.errors))[:5]}; its last 2xx {feed.late:.1f} s after the phase ended")  # fmt: skip
+    print(f"feed errors (retried): {len(feed.errors)} {sorted(set(feed.errors))[:5]}; its last 2xx {feed.late:+.1f} s from the phase's end")  # fmt: skip
     print(f"incidents acknowledged {len(feed.acked):,}, counting (not duplicates) {len(counted):,}, seen counted on the wall {len(latencies):,}")  # fmt: skip
     if seen:
         print(f"the wall's 今日新增: {base:,} before the feed, {seen[-1][1]:,} at its last refresh (+{seen[-1][1] - base:,})")  # fmt: skip
