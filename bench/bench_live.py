@@ -263,10 +263,10 @@ def phase(url: str, server_pid: int, logins: B.Logins, args: argparse.Namespace,
     for t in threads:
         t.start()
     B.run_users(url, logins, args, deadline=deadline, samples=samples)
+    cpu = B.cpu_since(ticks, server=server_pid)  # over the users' seconds, not the wall's last ones
     for t in threads[1:]:
         t.join()
     stop.set()
-    cpu = B.cpu_since(ticks, server=server_pid)
     print(f"  host CPU in the phase: {', '.join(f'{k} {v:.0f} s' for k, v in cpu.items())}; {sum(cpu.values()):.0f} s of {os.cpu_count()} CPUs × {args.seconds:.0f} s")  # fmt: skip
     print(f"  server RSS: start {start_rss:.0f} MB, every 10 s {[round(x) for x in rss]}, end {B.rss_mb(server_pid):.0f} MB")  # fmt: skip
     return samples
