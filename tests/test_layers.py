@@ -266,10 +266,12 @@ def test_density_from_held_incidents_draws_the_cells_the_query_does(demo, scope)
             assert (len(drawn.z) > 0) == (scope.street_code != "999999999999")
             assert drawn.hovertemplate == queried.hovertemplate
             # the colour scale tops out at a count some cell has, near the queried cells' 98th percentile
-            # (a moved incident may shift a cell's rank, never far)
+            # (a moved incident may shift a cell's rank, never far); counts, not interpolations
+            # between them: of a street's 47 cells the 98th percentile is the busiest one's count
             assert drawn.zmax in set(drawn.z) | {1}
             if len(queried.z):
-                assert np.percentile(queried.z, 96) <= drawn.zmax <= np.percentile(queried.z, 99.5)
+                low, high = np.percentile(queried.z, 96, method="lower"), np.percentile(queried.z, 99.5, method="higher")  # fmt: skip
+                assert low <= drawn.zmax <= high
 
 
 def test_density_rejects_silly_cell_sizes(demo):
