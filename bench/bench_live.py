@@ -324,7 +324,7 @@ class Feeder:
             target=_feed_and_watch, args=(url, key, args, where, logins, poll, there)
         )
         self.process.start()
-        if self.pipe.recv() != "ready":
+        if self._received() != "ready":
             raise SystemExit("the wall screen's first refresh showed no 今日新增 tile")
         self.feed, self.seen = Feed(), list[tuple[float, int]]()
 
@@ -332,8 +332,15 @@ class Feeder:
         """Feeds until ``deadline`` (the wall until 15 s after the last 2xx); what the process saw
         lands in ``feed`` and ``seen``."""
         self.pipe.send(deadline)
-        (self.feed.acked, self.feed.latency, self.feed.errors, self.feed.late), self.seen = self.pipe.recv()
+        (self.feed.acked, self.feed.latency, self.feed.errors, self.feed.late), self.seen = self._received()
         # not joined here: its CPU is read from /proc after the phase (a zombie keeps its times)
+
+    def _received(self) -> Any:
+        try:
+            return self.pipe.recv()
+        except EOFError:  # it raised: its traceback is on stderr above
+            self.process.join(timeout=10)
+            raise SystemExit(f"the feeder's process ended with exit code {self.process.exitcode}") from None
 
 
 def _feed_and_watch(url: str, key: str, args: argparse.Namespace, where: list[tuple[float, float]], logins: B.Logins, poll: float, pipe: Connection) -> None:  # fmt: skip
