@@ -20,6 +20,7 @@ from layers.escaping import html_text, tooltip
 from layers.export_heading import Heading
 from layers.offline_map import add_panels, add_roads, offline_map
 from layers.service_load import Load
+from layers.service_points import Unowned
 from layers.workbook import saved, table_sheet
 
 
@@ -140,17 +141,38 @@ def _boundary_lines(m: folium.Map, boundaries: Boundaries | None) -> None:
         folium.Marker((area.lat, area.lon), icon=label).add_to(m)
 
 
+WITHOUT_LOOK = {
+    "color": "#d95f02",
+    "weight": 2.5,
+    "dashArray": "6 4",
+    "fillColor": "#d95f02",
+    "fillOpacity": 0.12,
+}
+
+
+def _without_outlines(m: folium.Map, without: Sequence[Unowned]) -> None:
+    """The units without a point of their own: a dashed outline, lightly tinted; the tooltip
+    names the unit and its level."""
+    for unit in without:
+        level = f"{LEVEL_ZH.get(unit.level, unit.level)} {unit.level} · 无本级服务点 no point of its own"
+        tip = tooltip(f"{html_text(unit.outline.name)}<br>{html_text(level)}")
+        folium.GeoJson(unit.outline.geometry, style_function=lambda _: WITHOUT_LOOK, tooltip=tip).add_to(m)
+
+
 def coverage_html(result: Coverage, points: pd.DataFrame, added: NDArray[np.float64],
                   suggested: Sequence[tuple[float, float, str, float]] = (), *, heading: Heading, subject: str,
                   summary: str, boundaries: Boundaries | None = None, hulls: Sequence[Any] = (),
-                  roads: Mapping[str, dict[str, Any]] | None = None) -> str:  # fmt: skip
-    """The district's main roads (:func:`layers.basemap.roads_in`), street outlines, catchments, service points, what-if points, numbered suggested sites and
-    uncovered buildings on an offline map under a title block and a legend, fitted to the district."""
+                  roads: Mapping[str, dict[str, Any]] | None = None, without: Sequence[Unowned] = ()) -> str:  # fmt: skip
+    """The district's main roads (:func:`layers.basemap.roads_in`), street outlines, the units
+    ``without`` a point of their own (:func:`layers.service_points.unowned_outlines`), catchments,
+    service points, what-if points, numbered suggested sites and uncovered buildings on an
+    offline map under a title block and a legend, fitted to the district."""
     d = result.demand
     centre = d.lonlat.mean(axis=0) if len(d.ids) else np.array([113.3, 40.08])
     m = offline_map((float(centre[1]), float(centre[0])), zoom=13, style=_MAP_CSS)
     add_roads(m, roads or {})
     _boundary_lines(m, boundaries)
+    _without_outlines(m, without)
     for hull in hulls:
         ring = [(float(y), float(x)) for x, y in hull.exterior.coords]
         folium.Polygon(ring, color="#1f77b4", weight=1, fill=True, fill_opacity=0.08).add_to(m)
@@ -194,6 +216,7 @@ LEGEND = (
     ("#d62728", "步行范围外楼栋 uncovered"),
     ("rgba(31,119,180,.3)", "服务范围 catchment"),
     ("#555555", "街道界线 street"),
+    ("#d95f02", "无本级服务点的单位 units without a point of their own"),
 )
 
 

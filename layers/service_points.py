@@ -1,17 +1,20 @@
 """Service points (服务点位) as the coverage page reads them: the kinds in the data, the points
 of one kind, each community's own office (a site where a new point may go), and the units that
-have no point of a kind of their own (seed 004's measure: "每个街道、社区、村都有自己的服务点")."""
+have no point of a kind of their own (seed 004's measure: "每个街道、社区、村都有自己的服务点")
+with their outlines for the maps."""
 
 from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from geo.results import result_frame
+from layers.drill import Outline, outlines_of
 
 _KINDS = sa.text("SELECT DISTINCT kind FROM service_point ORDER BY 1")
 # serving on :on: opened on or before it (or not known), not closed on or before it
@@ -46,6 +49,36 @@ def units_without(conn: Connection, kind: str, *, levels: Sequence[str], on: dt.
     and name)."""
     frame = result_frame(conn.execute(_WITHOUT, {"k": kind, "levels": list(levels), "on": on}))
     return frame.set_axis(["level", "id", "name", "street"], axis=1)
+
+
+@dataclass(frozen=True)
+class Unowned:
+    """A unit without a point of its own (a row of :func:`units_without`) and its outline."""
+
+    level: str  # "street", "community" or "village"
+    street: str  # the street it lies in (a street: itself)
+    outline: Outline  # id, code, name, GeoJSON geometry in lon/lat, a point inside it
+
+
+_TABLE = {"street": "street", "community": "community", "village": "community"}
+
+
+def unowned_outlines(conn: Connection, missing: pd.DataFrame, *, tolerance_m: float = 8.0) -> list[Unowned]:
+    """The outlines of ``missing`` (:func:`units_without`'s rows), in its order: for the maps."""
+    tables = [_TABLE[str(level)] for level in missing["level"]]
+    found = {
+        (table, o.unit_id): o
+        for table in ("street", "community")
+        for o in outlines_of(
+            conn, table, [int(i) for i, t in zip(missing["id"], tables, strict=True) if t == table],
+            tolerance_m=tolerance_m,
+        )
+    }  # fmt: skip
+    return [
+        Unowned(str(r.level), str(r.street), found[(t, int(r.id))])
+        for r, t in zip(missing.itertuples(), tables, strict=True)
+        if (t, int(r.id)) in found
+    ]
 
 
 def kinds(conn: Connection) -> list[str]:

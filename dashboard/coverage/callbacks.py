@@ -41,7 +41,7 @@ from layers.basemap import roads_in
 from layers.coverage import LIFE_CIRCLES, WALK_M_PER_MIN, walk_words
 from layers.coverage_export import coverage_html, coverage_workbook, gaps_geojson, scenarios_workbook
 from layers.export_heading import BEIJING, heading_of
-from layers.service_points import kinds, units_without
+from layers.service_points import kinds, units_without, unowned_outlines
 
 MAX_ADDED = 50
 
@@ -123,11 +123,12 @@ def register_coverage_callbacks(
         levels = types[str(kind)].levels if str(kind) in types else ()
         with engine.connect() as conn:
             missing = units_without(conn, str(kind), levels=levels, on=as_of(on))
+            without = unowned_outlines(conn, missing)
         serves = Serving.of(types.get(str(kind))).serves
         return (
             L.kpis(v.result.share, base, v.villages, along_network=v.result.walks.along_network, metres=v.result.threshold_m,
                    unit=str(unit), counted=v.counted, serves=serves),
-            coverage_figure(v, suggested=marks, revision=str(kind), district=identity.get().extent),
+            coverage_figure(v, suggested=marks, revision=str(kind), district=identity.get().extent, without=without),
             html.Div([L.without_table(missing, levels=levels), L.load_table(v.load, counted=v.counted),
                       L.units_table(v.communities, title=tr("最缺服务的社区/村", "Worst-served communities and villages"))]),
             L.units_table(v.streets, title=tr("街道", "Streets"), top=20), "",
@@ -240,11 +241,12 @@ def register_coverage_callbacks(
             )  # the district's main roads
             levels = types[kind].levels if kind in types else ()
             missing = units_without(conn, str(kind), levels=levels, on=as_of(on)) if levels else None
+            without = unowned_outlines(conn, missing) if missing is not None else []
         if ctx.triggered_id == L.EXPORT_XLSX:
             book = coverage_workbook(heading=heading, subject=subject, summary=summary, streets=v.streets, communities=v.communities,
                                      suggested=rows, missing=missing, load=v.load)  # fmt: skip
             return dcc.send_bytes(book, heading.file_name(f"服务覆盖-{subject}", "xlsx"))
-        page = coverage_html(v.result, v.points, v.added, rows, heading=heading, subject=subject, summary=summary, boundaries=v.boundaries, hulls=v.hulls, roads=roads)  # fmt: skip
+        page = coverage_html(v.result, v.points, v.added, rows, heading=heading, subject=subject, summary=summary, boundaries=v.boundaries, hulls=v.hulls, roads=roads, without=without)  # fmt: skip
         return dcc.send_string(page, heading.file_name(f"服务覆盖地图-{subject}", "html"))
 
 

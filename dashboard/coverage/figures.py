@@ -1,10 +1,12 @@
 """The coverage map: every building (faint, clickable to add a point there), the uncovered ones,
-each point's catchment, the service points (click one to leave it out), what-if points and
-suggested sites. Plain Plotly dicts on the offline white style; names escaped for hover text."""
+each point's catchment, the service points (click one to leave it out), what-if points, suggested
+sites and the units without a point of their own. Plain Plotly dicts on the offline white style;
+names escaped for hover text."""
 
 from __future__ import annotations
 
 import html
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
@@ -12,12 +14,17 @@ import shapely
 from _plotly_utils.utils import to_typed_array_spec
 from numpy.typing import NDArray
 
+from dashboard.coverage.layout import LEVEL_NAMES
 from dashboard.coverage.views import CoverageView
 from dashboard.figure import OFFLINE_STYLE, view_for
 from layers.boundaries import Boundaries
 from layers.extent import Extent
+from layers.hover import esc
+from layers.service_points import Unowned
 
 BUILDINGS, UNCOVERED, HULLS, POINTS, ADDED, SUGGESTED = range(6)
+WITHOUT_COLOUR = "#d95f02"  # units without a point of their own: a dashed outline, lightly tinted
+WITHOUT = "units without"  # the name of their trace (a dot inside each, for hover), drawn last
 
 
 def _typed(values: Any) -> Any:
@@ -48,6 +55,39 @@ def _street_traces(boundaries: Boundaries | None) -> list[dict[str, Any]]:
     ]  # fmt: skip
 
 
+def _without_note(unit: Unowned) -> str:
+    zh, en = LEVEL_NAMES.get(unit.level, (unit.level, unit.level))
+    level = f"{zh} {en} · 无本级服务点 no point of its own"
+    return f"{esc(unit.outline.name)}<br>{esc(level)}"
+
+
+def _without_trace(without: Sequence[Unowned]) -> dict[str, Any]:
+    """A dot inside each unit without a point of its own; its hover names the unit and level."""
+    return {
+        "type": "scattermap", "mode": "markers", "lon": [u.outline.lon for u in without],
+        "lat": [u.outline.lat for u in without], "marker": {"size": 8, "color": WITHOUT_COLOUR, "opacity": 0.85},
+        "hovertext": [_without_note(u) for u in without], "hoverinfo": "text",
+        "customdata": [[u.level, u.outline.unit_id] for u in without], "name": WITHOUT,
+    }  # fmt: skip
+
+
+def _without_layers(without: Sequence[Unowned]) -> list[dict[str, Any]]:
+    """The outlines of the units without a point of their own as two map layers, a light tint
+    under the traces and a dashed line over them (a trace's line cannot be dashed); always both,
+    empty and hidden when there are none (as the case marker's, dashboard/case_panel.py)."""
+    source = {"type": "FeatureCollection", "features": [
+        {"type": "Feature", "geometry": u.outline.geometry, "properties": {"level": u.level, "id": u.outline.unit_id}}
+        for u in without
+    ]}  # fmt: skip
+    shown = bool(without)
+    return [
+        {"sourcetype": "geojson", "source": source, "type": "fill", "color": WITHOUT_COLOUR, "opacity": 0.12,
+         "fill": {"outlinecolor": "rgba(0,0,0,0)"}, "below": "traces", "visible": shown, "name": "units-without-fill"},
+        {"sourcetype": "geojson", "source": source, "type": "line", "color": WITHOUT_COLOUR,
+         "line": {"width": 2.5, "dash": [3, 2]}, "visible": shown, "name": "units-without-outline"},
+    ]  # fmt: skip
+
+
 def _over(points: Any) -> list[bool]:
     return [bool(v) for v in points["overloaded"]] if "overloaded" in points else [False] * len(points)
 
@@ -66,8 +106,10 @@ def coverage_figure(
     suggested: NDArray[np.float64] | None = None,
     revision: str,
     district: Extent | None = None,
+    without: Sequence[Unowned] = (),
 ) -> dict[str, Any]:
-    """The map of ``view``, fitted to its buildings (to ``district`` when there are none)."""
+    """The map of ``view``, fitted to its buildings (to ``district`` when there are none), with
+    the units ``without`` a point of their own (:func:`layers.service_points.unowned_outlines`)."""
     demand, covered = view.result.demand, view.result.covered
     lon, lat = _hull_lines(view.hulls)
     points = view.points
@@ -92,11 +134,13 @@ def coverage_figure(
          "hovertext": [] if suggested is None else [f"建议 suggestion {i + 1}" for i in range(len(suggested))],
          "name": "suggested"},
         *_street_traces(view.boundaries),
+        _without_trace(without),
     ]  # fmt: skip
     box = Extent(*demand.lonlat.min(axis=0), *demand.lonlat.max(axis=0)) if len(demand.ids) else district
     view_ = view_for(box, size_px=(1000, 700))
     layout = {
-        "map": {"style": OFFLINE_STYLE, "center": {"lon": view_.lon, "lat": view_.lat}, "zoom": view_.zoom}, "meta": view_.meta(),
+        "map": {"style": OFFLINE_STYLE, "center": {"lon": view_.lon, "lat": view_.lat}, "zoom": view_.zoom,
+                "layers": _without_layers(without)}, "meta": view_.meta(),
         "margin": {"l": 0, "r": 0, "t": 0, "b": 0}, "showlegend": False, "uirevision": revision, "clickmode": "event",
     }  # fmt: skip
     return {"data": traces, "layout": layout}

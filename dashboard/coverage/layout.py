@@ -209,17 +209,23 @@ LEGEND = (  # the map's symbols (dashboard/coverage/figures.py), in the page's w
     ("#9fb3c8", "dot", ("楼栋（点击添加假设点）", "building (click to add a what-if)")),
     ("#1f77b4", "line", ("服务范围", "catchment")),
     ("#555555", "line", ("街道界线", "street boundary")),
+    ("#d95f02", "outline", ("无本级服务点的单位", "units without a point of their own")),
 )
 
 
 def legend() -> html.Div:
     return html.Div(
         [
-            html.Div([html.I(className=shape, style={"background": colour}), tr(*label)])
+            html.Div([html.I(className=shape, style=_swatch(colour, shape)), tr(*label)])
             for colour, shape, label in LEGEND
         ],
         className="cov-legend",
     )
+
+
+def _swatch(colour: str, shape: str) -> dict[str, str]:
+    """A dot or line filled with ``colour``; an outline (dashed, lightly tinted) drawn in it."""
+    return {"borderColor": colour} if shape == "outline" else {"background": colour}
 
 
 def circle_buttons() -> html.Div:
