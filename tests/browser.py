@@ -181,13 +181,16 @@ def host(url):
     return parts.hostname
 
 
-def save_screenshot(page, name="dashboard-1920x1080.png", *, readme="screenshot.png"):
+def save_screenshot(page, name="dashboard-1920x1080.png", *, readme: str | None = None):
+    """The page as shown, in tests/artifacts/``name``; with UPDATE_README_SCREENSHOT set, also
+    docs/``readme`` when the README shows that picture (a test run leaves the tree clean otherwise)."""
     ARTIFACTS.mkdir(exist_ok=True)
     (ARTIFACTS / ".gitignore").write_text("*\n", encoding="utf-8")
     shot = ARTIFACTS / name
     page.screenshot(path=str(shot))
-    if os.environ.get("UPDATE_README_SCREENSHOT"):  # a test run leaves the work tree clean otherwise
-        shutil.copyfile(shot, ROOT / "docs" / readme)
+    shown = readme and f"(docs/{readme})" in (ROOT / "README.md").read_text(encoding="utf-8")
+    if os.environ.get("UPDATE_README_SCREENSHOT") and shown:
+        shutil.copyfile(shot, ROOT / "docs" / str(readme))
     return shot
 
 

@@ -61,7 +61,7 @@ def test_the_dashboard_renders_pingcheng_offline_without_errors(server, accounts
             )
             == 18
         )
-        save_screenshot(page)
+        save_screenshot(page, readme="screenshot.png")
 
         with page.expect_response(lambda r: "_dash-update-component" in r.url):
             page.get_by_text("楼栋", exact=True).click()

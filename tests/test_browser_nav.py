@@ -1,16 +1,30 @@
 """The navigation bar in headless Chromium (issue #20), served by the real `gridgov serve`: at
-1366×768, 1920×1080 and 3840×2160 an admin goes through every page by the bar's links without
+1366×768, 1920×1080 and 3840×2160 each role goes through every page it may open by the bar's links without
 the page reloading, the bar is whole (nothing cut) and the page below it starts under it; a
 planner's bar offers only the planner's pages, and a page typed in that the role may not open
 says which roles may; the work pages switch language in place, keeping what was entered."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 import pytest
+from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import sync_playwright
 
 from dashboard.pages import PAGES
-from tests.browser import pages_at, save_screenshot, sign_in, signed_in
+from geo import sessions
+from tests.browser import (
+    ARTIFACTS,
+    LOCAL_HOSTS,
+    host,
+    pages_at,
+    save_screenshot,
+    sign_in,
+    signed_in,
+    wait_map_idle,
+)
 
 pytestmark = pytest.mark.browser
 SIZES = ((1366, 768), (1920, 1080), (3840, 2160))
@@ -39,30 +53,156 @@ PAGE_SHOWN = {
 }
 
 
-def test_an_admin_goes_through_every_page_by_the_bar_at_every_size(demo_server, accounts):
+# what a person would call cut, on the page below the bar: a box whose content is wider than the
+# box (clipped, scrolled sideways or ended with "…"), and the page itself wider than the window;
+# maps and charts draw on canvases of their own size and are checked by MAPS
+CUT = """() => {
+    const out = [], doc = document.documentElement;
+    for (const e of document.querySelectorAll('#page *')) {
+        if (e.closest('.js-plotly-plot, .maplibregl-map, svg') || !e.getClientRects().length) continue;
+        // in a grid, the texts (a header cell's box also holds its menu and resize handles)
+        if (e.closest('.ag-root-wrapper') && !e.matches('.ag-header-cell-text, .ag-cell')) continue;
+        // a resident's description, of any length: its first line, all of it on hover (and in the case panel)
+        if (e.matches('.feed .desc') && e.title === e.textContent) continue;
+        if (e.matches('.feed')) {  // the items that fit are shown whole, the next ones out of sight
+            const box = e.getBoundingClientRect();
+            for (const li of e.children) {
+                const r = li.getBoundingClientRect();
+                const seen = r.right > box.left && r.left < box.right && r.bottom > box.top && r.top < box.bottom;
+                if (seen && (r.left < box.left - 1 || r.right > box.right + 1 || r.bottom > box.bottom + 1))
+                    out.push(`a feed item cut: ${li.innerText.slice(0, 40)}`);
+            }
+            continue;
+        }
+        const s = getComputedStyle(e);
+        const clips = s.overflowX !== 'visible' || s.textOverflow === 'ellipsis';
+        if (clips && s.visibility !== 'hidden' && e.clientWidth > 1 && e.scrollWidth > e.clientWidth + 1)
+            out.push(`${e.tagName.toLowerCase()}.${e.className} ${e.scrollWidth}>${e.clientWidth}: ${e.innerText.slice(0, 40)}`);
+    }
+    return {wide: doc.scrollWidth - doc.clientWidth, cut: out};
+}"""
+# every map and chart inside the window and framed: its data's extent (outlines, points) inside
+# the part of the map it shows
+MAPS = """() => [...document.querySelectorAll('#page .js-plotly-plot')].filter(g => g.getClientRects().length).map(g => {
+    const r = g.getBoundingClientRect(), out = {id: g.parentElement.id || g.id,
+        inside: r.left >= -1 && r.right <= innerWidth + 1 && r.width > 50 && r.height > 50};
+    const sub = g._fullLayout && g._fullLayout.map && g._fullLayout.map._subplot;
+    if (!sub) return out;
+    const b = sub.map.getBounds(), xs = [], ys = [];
+    for (const t of g._fullData) {
+        if (t.visible !== true) continue;
+        if (t.lon) { xs.push(...t.lon.filter(Number.isFinite)); ys.push(...t.lat.filter(Number.isFinite)); }
+        for (const f of (t.geojson && t.geojson.features) || []) {
+            const walk = c => typeof c[0] === 'number' ? (xs.push(c[0]), ys.push(c[1])) : c.forEach(walk);
+            walk(f.geometry.coordinates);
+        }
+    }
+    if (!xs.length) return out;
+    const pad = 0.002;  // about 200 m: a marker's radius, the outline's stroke
+    out.framed = Math.min(...xs) >= b.getWest() - pad && Math.max(...xs) <= b.getEast() + pad
+        && Math.min(...ys) >= b.getSouth() - pad && Math.max(...ys) <= b.getNorth() + pad;
+    out.data = [Math.min(...xs), Math.min(...ys), Math.max(...xs), Math.max(...ys)].map(v => v.toFixed(4));
+    out.view = [b.getWest(), b.getSouth(), b.getEast(), b.getNorth()].map(v => v.toFixed(4));
+    return out;
+})"""
+LEGEND = "() => document.querySelector('#m-legend').innerText.trim()"
+ROLES = ("admin", "street_leader", "planner", "wall_screen")
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_each_role_goes_through_its_pages_by_the_bar_at_every_size(demo_server, demo, accounts, role):
+    """At 1366×768, 1920×1080 and 3840×2160 each role follows the bar to every page it may open
+    (and back to the wall screen) without a reload: the bar whole and offering just those pages,
+    nothing on the page cut or wider than the window, every map inside the window and framed on
+    what it draws, the wall screen's legend there in each map mode, nothing asked of any host
+    but this one, the console clean."""
     url, log = demo_server
     problems: list[str] = []
+    mine = [p for p in PAGES if role in p.roles]
     with sync_playwright() as pw:
         for width, height, page in pages_at(pw, SIZES, problems):
-            sign_in(page, url, accounts["admin"], then="monitor")
+            page.on("request", _elsewhere(problems))
+            if role == "wall_screen":  # its screen opens by its kiosk link: no bar, no buttons
+                _open_kiosk(page, url, demo, accounts[role][0])
+                problems += _whole(page, (role, width, "kiosk"))
+                assert not page.query_selector(".app-nav .nav-link"), width
+                continue
+            sign_in(page, url, accounts[role], then="monitor")
             page.wait_for_selector("#m-map .js-plotly-plot")
             page.evaluate(MARK)
-            for target in [p for p in PAGES if p.key != "monitor"] + [PAGES[0]]:
+            if role == "admin":
+                _legends(page, width)
+            for target in [p for p in mine if p.key != "monitor"] + [PAGES[0]]:
                 page.wait_for_function(SETTLED, timeout=60_000)  # as a person would: the page drawn
-                page.click(f".app-nav a[href='{target.path}']")
+                if target.key != "monitor" or len(mine) > 1:
+                    page.click(f".app-nav a[href='{target.path}']")
                 page.wait_for_selector(PAGE_SHOWN[target.path], timeout=60_000)
                 # the bar is redrawn by a callback of its own, which may answer after the page's
                 page.wait_for_selector(f".app-nav a.nav-link.current[href='{target.path}']", timeout=30_000)
                 bar = page.evaluate(BAR)
-                assert bar["links"] == [p.path for p in PAGES], bar
+                assert bar["links"] == [p.path for p in mine], bar
                 assert bar["current"] == [target.path] and not bar["cut"] and bar["below"], (
                     width,
                     target.key,
                     bar,
                 )
+                problems += _whole(page, (role, width, target.key))
                 assert page.evaluate(MARKED), f"following the link to {target.path} reloaded the page"
-            save_screenshot(page, f"nav-monitor-{width}x{height}.png", readme="nav-monitor.png")
+            if role == "admin":
+                save_screenshot(page, f"nav-monitor-{width}x{height}.png")
     assert not problems, (problems, log.read_text()[-2000:])
+
+
+def _elsewhere(problems: list[str]) -> Callable[[Any], None]:
+    """A request handler noting in ``problems`` every request to another host than this one."""
+
+    def note(request: Any) -> None:
+        if host(request.url) not in LOCAL_HOSTS:
+            problems.append(f"a request to {request.url}")
+
+    return note
+
+
+def _open_kiosk(page, url: str, demo, screen: str) -> None:
+    with demo.begin() as conn:
+        token = sessions.new_kiosk_token(conn, screen)
+    page.goto(f"{url}kiosk?token={token}")
+    page.click("#kiosk-open")
+    page.wait_for_url(url + "monitor?kiosk=1")
+    page.wait_for_selector("#m-map .js-plotly-plot")
+
+
+def _whole(page, where) -> list[str]:
+    """What is cut on the page, and maps outside the window or not framed on their data (maps
+    are waited for until drawn)."""
+    page.wait_for_function(SETTLED, timeout=60_000)
+    for selector in ("#m-map", "#map", "#cov-map", "#ins-map"):
+        if page.query_selector(f"{selector} .js-plotly-plot .maplibregl-canvas"):
+            wait_map_idle(page, selector)
+    seen = page.evaluate(CUT)
+    ARTIFACTS.mkdir(exist_ok=True)
+    with (ARTIFACTS / f"cut-{where[0]}.txt").open("a", encoding="utf-8") as notes:  # the whole list
+        notes.writelines(f"{where}: {cut}\n" for cut in seen["cut"])
+    out = [f"{where}: {cut}" for cut in seen["cut"]]
+    out += [f"{where}: the page is {seen['wide']} px wider than the window"] if seen["wide"] > 0 else []
+    try:  # a map fits itself to its data once drawn (dashboard/assets/mapfit.js), maybe after idle
+        page.wait_for_function(f"() => ({MAPS})().every(m => m.inside && m.framed !== false)", timeout=30_000)
+    except PlaywrightError:
+        out += [
+            f"{where}: map {m}" for m in page.evaluate(MAPS) if not (m["inside"] and m.get("framed", True))
+        ]
+    return out
+
+
+def _legends(page, width: int) -> None:
+    """The wall screen's legend in each map mode: a scale from few to many, the hotspot classes
+    (or that none is significant), and the markers for overdue and new cases in every mode."""
+    for mode, words in (("rate", "少"), ("hotspot", "99%"), ("heat", "少")):
+        before = page.evaluate(LEGEND)
+        page.check(f"#m-mode input[value='{mode}']")
+        page.wait_for_function(f"b => ({LEGEND})() !== b", arg=before, timeout=30_000)
+        legend = page.evaluate(LEGEND)
+        assert words in legend and "超期" in legend, (width, mode, legend)
 
 
 def test_a_planner_sees_only_the_planners_pages_and_a_refusal_names_the_roles(demo_server, accounts):

@@ -158,7 +158,7 @@ def test_each_kpi_tile_is_declared_once_and_the_wall_screen_builds_it_from_that(
     drawn = kpi_tiles([Tile("handling_hours", 12.25, 20.0), Tile("satisfaction", 0.925, 0.9), Tile("open", 1234, 1200)], "en")  # fmt: skip
     assert [_words(d) for d in drawn] == [
         [
-            "Avg handling time, this month (office hours)",
+            "Avg handling time, this month",
             "12.2",
             "office h",
             "▼ 7.8",

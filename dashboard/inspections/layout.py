@@ -12,6 +12,7 @@ from dash import dcc, html
 
 from dashboard.bilingual import tr
 from dashboard.dates import CHINESE_DATES
+from dashboard.grids import COLUMN_DEFAULTS
 from dashboard.report_menu import MenuIds, report_menu
 from geo.inspection_kinds import InspectionKind
 from layers.cycles import RoundCoverage
@@ -59,10 +60,17 @@ WHY = {key: f"{zh} {en}" for key, (zh, en) in WHY_WORDS.items()}  # in the regis
 
 COLUMNS: list[dict[str, Any]] = [
     {"field": "choice", "headerName": "安排 Choice", "width": 150, "pinned": "left"},
-    {"field": "name", "headerName": "对象 Target", "minWidth": 220, "pinned": "left"},
+    {
+        "field": "name",
+        "headerName": "对象 Target",
+        "minWidth": 220,
+        "pinned": "left",
+        "wrapText": True,
+        "autoHeight": True,
+    },
     {"field": "kind_zh", "headerName": "类型 Kind", "width": 110},
     {"field": "score", "headerName": "风险分 Score", "width": 160, "sort": "desc"},
-    {"field": "why", "headerName": "风险构成 Why", "minWidth": 320, "wrapText": False, "tooltipField": "why"},
+    {"field": "why", "headerName": "风险构成 Why", "minWidth": 320, "wrapText": True, "autoHeight": True},
     {"field": "last_visit", "headerName": "上次检查 Last visit", "width": 140},
     {"field": "last_result", "headerName": "结果 Result", "width": 100},
     {"field": "due_in", "headerName": "距到期(天) Due in", "width": 120},
@@ -108,7 +116,7 @@ def register_grid() -> dag.AgGrid:
         id=GRID,
         columnDefs=COLUMNS,
         rowData=[],
-        defaultColDef={"sortable": True, "filter": True, "resizable": True},
+        defaultColDef=COLUMN_DEFAULTS,
         dashGridOptions={
             "rowSelection": {"mode": "multiRow", "checkboxes": True, "headerCheckbox": False},
             "selectionColumnDef": {"pinned": "left", "width": 44},

@@ -10,7 +10,7 @@ _TEXT: dict[str, tuple[str, str]] = {
     "new_today": ("今日新增", "New today"),
     "overdue": ("当前超期", "Overdue now"),
     "on_time_closure": ("本月按期结案率", "On-time closure, this month"),
-    "handling_hours": ("本月平均处置时长（工作时间）", "Avg handling time, this month (office hours)"),
+    "handling_hours": ("本月平均处置时长", "Avg handling time, this month"),  # in 工作小时: the unit says so
     "response": ("本月响应率", "Response rate, this month"),
     "resolution": ("本月解决率", "Resolution rate, this month"),
     "satisfaction": ("本月满意率", "Satisfaction rate, this month"),

@@ -242,7 +242,7 @@ def _feed_item(r: FeedRow, category: str, late: str, *, flash: bool) -> html.Li:
     return html.Li(
         [
             html.Div([html.Span(_when(r.reported_at), className="when"), html.Span(category, className="cat"), html.Span(late, className="late")], className="feed-top"),
-            html.Div(r.description or "", className="desc"),
+            html.Div(r.description or "", className="desc", title=r.description or None),  # its first line; all of it on hover
             html.Div([where, html.Span(r.phone or "", className="phone")], className="where"),
         ],
         className="flash" if flash else None,

@@ -12,6 +12,7 @@ from dash import dcc, html
 
 from dashboard.bilingual import tr
 from dashboard.dates import CHINESE_DATES
+from dashboard.grids import COLUMN_DEFAULTS
 from geo.inspection_kinds import InspectionKind
 from layers.campaigns import STATES, CampaignProgress
 from layers.cycles import RoundTally
@@ -121,7 +122,7 @@ def results_grid() -> dag.AgGrid:
         id=TABLE,
         columnDefs=GRID_COLUMNS,
         rowData=[],
-        defaultColDef={"sortable": True, "filter": True, "resizable": True},
+        defaultColDef=COLUMN_DEFAULTS,
         dashGridOptions={"localeText": {"noRowsToShow": "本期间没有检查对象 · No sites in this period"}},
         style={"height": "460px"},
         className="ag-theme-alpine",
