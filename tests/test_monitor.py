@@ -18,7 +18,7 @@ from dash import html as dhtml
 from dashboard.app import create_app
 from dashboard.callback_request import PATH, callback_body
 from dashboard.monitor import layout as L
-from dashboard.monitor.callbacks import digests_of, map_patch
+from dashboard.monitor.callbacks import digests_of, map_patch, stored_marks
 from dashboard.monitor.figures import GRID, HEAT, NEW, grid_trace
 from dashboard.monitor.views import WINDOWS, Controls, MonitorCache, monitor_data, unit_labels
 from geo import sessions
@@ -551,6 +551,21 @@ def test_incidents_new_to_a_screen_are_marked_on_its_map_for_a_while(client, dem
         _patched(later, NEW) == {"lon": [], "lat": [], "customdata": []}
         and later[L.SEEN]["data"]["marks"] == []
     )
+
+
+def test_a_screens_stored_marks_keep_only_pairs_of_numbers():
+    """What the browser's store holds is read as ``[id, until]`` pairs of finite numbers under
+    2**53; booleans, text, other shapes, infinities and numbers beyond 2**53 are left out, and
+    the good pairs beside them kept, in order."""
+    good = [[1, 2.5], [10, 20]]
+    junk = [[True, 3.0], ["4", 5.0], [6], [7, 8, 9], [2**60, 1.0], [2**2000, 1.0], [3, float("inf")],
+            [float("nan"), 1.0], {"a": 1}, None, "x", [[1], 2], [1.5, None]]  # fmt: skip
+    assert stored_marks({"marks": [junk[0], good[0], *junk[1:], good[1]]}) == [[1, 2.5], [10, 20.0]]
+    assert stored_marks({"marks": junk}) == [] and stored_marks({"marks": "x"}) == []
+    assert (
+        stored_marks({}) == [] and stored_marks(None) == [] and stored_marks({"marks": [[2**2000, 1]]}) == []
+    )
+    assert stored_marks({"marks": [[3.9, 7]]}) == [[3, 7.0]]  # an id as the store holds it, whole
 
 
 def test_the_newest_incidents_a_view_counts_are_found_from_the_end(demo):

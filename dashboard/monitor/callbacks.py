@@ -6,7 +6,6 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import io
-import math
 import pickle
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass
@@ -178,7 +177,7 @@ def flash_new_items(view: View, outputs: list[Any], seen: Any) -> tuple[dict[str
 MARK_SECONDS = 60.0  # how long a new incident stays marked on a screen's map
 
 
-def new_marks(data: MonitorData, seen: Any) -> list[list[float]]:
+def new_marks(data: MonitorData, seen: Any, *, stored: list[list[float]]) -> list[list[float]]:
     """``[incident id, marked until]`` of the incidents a screen marks as new: those above the
     newest id it had been shown (ids only grow) that its view counts, each for MARK_SECONDS,
     with the marks of its last figures not yet run out; none on a first figure or another view."""
@@ -186,24 +185,29 @@ def new_marks(data: MonitorData, seen: Any) -> list[list[float]]:
     if recent is None or not isinstance(seen, dict) or seen.get("key") != L.seen_key(data):
         return []
     clock, last = data.now.timestamp(), seen.get("last_id")
-    marks = [m for m in _marks(seen.get("marks")) if m[1] > clock]
+    marks = [m for m in stored if m[1] > clock]
     if isinstance(last, int) and not isinstance(last, bool):
         marks += [[i, clock + MARK_SECONDS] for i in recent.newer(last)]
     return marks[-RECENT:]
 
 
-def _marks(stored: Any) -> list[list[float]]:
-    """The ``[id, until]`` pairs of a screen's store (anything else left out)."""
-    pairs = stored if isinstance(stored, list) else []
-    return [
-        [int(p[0]), float(p[1])]
-        for p in pairs
-        if isinstance(p, list) and len(p) == 2 and all(map(_number, p))
-    ]
+def stored_marks(seen: Any) -> list[list[float]]:
+    """The ``[id, until]`` pairs of a screen's store, each two finite numbers under 2**53 (not
+    booleans, not text: the store comes from the browser; anything else is left out). Up to
+    RECENT pairs on every redraw under a feed, so one pass of plain comparisons (a NaN fails
+    them as an infinity does): checked a value at a time, they were a sixth of a redraw."""
+    stored = seen.get("marks") if isinstance(seen, dict) else None
+    out: list[list[float]] = []
+    for pair in stored if isinstance(stored, list) else ():
+        if type(pair) is list and len(pair) == 2:
+            at, until = pair
+            if type(at) in _NUMBER and type(until) in _NUMBER and -_BOUND < at < _BOUND and -_BOUND < until < _BOUND:  # fmt: skip
+                out.append([int(at), float(until)])
+    return out
 
 
-def _number(v: Any) -> bool:
-    return isinstance(v, int | float) and not isinstance(v, bool) and math.isfinite(v) and abs(v) < 2**53
+_NUMBER = (int, float)  # exactly: type(True) is bool
+_BOUND = 2**53
 
 
 def marked_points(data: MonitorData, marks: list[list[float]]) -> list[feeds.Point]:
@@ -378,9 +382,9 @@ def register_monitor_callbacks(
             case_point=case_point,
         )
         shown, fresh = flash_new_items(shared, outputs, seen)
-        marks, at = new_marks(shared.data, seen), _PANELS.index("map")
-        before = len(_marks(seen.get("marks"))) if isinstance(seen, dict) else 0
-        outputs[at] = mark_new(outputs[at], marked_points(shared.data, marks), marked_before=before)
+        stored = stored_marks(seen)  # the marks of the screen's last figures
+        marks, at = new_marks(shared.data, seen, stored=stored), _PANELS.index("map")
+        outputs[at] = mark_new(outputs[at], marked_points(shared.data, marks), marked_before=len(stored))
         shown["marks"] = marks
         clock = shared.data.now
         return (*outputs, L.as_of(clock, controls.lang), shared.digests, key, clock.isoformat(), shown, {"n": fresh, "at": clock.isoformat()} if fresh else no_update, shared.version)  # fmt: skip
