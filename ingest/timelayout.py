@@ -110,6 +110,13 @@ def _detect(text: pd.Series) -> Layout | str | None:
     cells = pd.Series(text.dropna().unique(), dtype="string")
     if cells.empty:
         return None
+    if cells.str.match(_YEAR_LEADS).all():  # no cell can then read day or month first: what
+        return YEAR_FIRST  # reading would say, without the reads (an API's ISO times, per job)
+    return _read_layout(cells)
+
+
+def _read_layout(cells: pd.Series) -> Layout | str:
+    """:func:`_detect` by reading the unique cells every way."""
     reads = {layout: layout.read(cells).notna().to_numpy() for layout in (MONTH_FIRST, DAY_FIRST)}
     rest = ~(reads[MONTH_FIRST] | reads[DAY_FIRST])  # a year first is neither: only the rest can be
     reads[YEAR_FIRST] = YEAR_FIRST.read(cells[rest]).notna().to_numpy()
@@ -123,6 +130,10 @@ def _detect(text: pd.Series) -> Layout | str | None:
         return str(cells[reads[DAY_FIRST]].iloc[0])
     return next(layout for layout in DETECTED if counts.get(layout) == best)
 
+
+# a cell led by a year and a date's separator: read neither day nor month first (those need 1–2
+# digits, then / . or -) nor as an Excel serial number (a number)
+_YEAR_LEADS = r"\d{4}[-/年]"
 
 _SHAPE = re.compile(
     r"\d{1,2}(?P<sep>[/.-])\d{1,2}[/.-]\d{4}"

@@ -14,6 +14,8 @@ import openpyxl
 import pandas as pd
 import pytest
 import sqlalchemy as sa
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from geo.errors import InputError
 from ingest import timelayout
@@ -86,6 +88,16 @@ def layout_of(cells: list[str]) -> str:
 )
 def test_each_common_layout_is_detected(cells: list[str], key: str) -> None:
     assert layout_of(cells) == key
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.from_regex(r"\A\d{4}[-/年][^\n]{0,24}\Z"), min_size=1, max_size=8))
+def test_a_column_led_by_years_is_year_first_without_reading_it(cells: list[str]) -> None:
+    """The shortcut for cells led by a year and a date's separator (an API's ISO times): reading
+    them every way comes to the same, year first."""
+    column = pd.Series(cells, dtype="string")
+    assert timelayout._detect(column) is timelayout.YEAR_FIRST
+    assert timelayout._read_layout(pd.Series(column.unique(), dtype="string")) is timelayout.YEAR_FIRST
 
 
 def test_excel_serials_only_in_a_column_of_numbers() -> None:
