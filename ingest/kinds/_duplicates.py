@@ -35,7 +35,8 @@ _SECOND_AS_M = RADIUS_M / (WINDOW_HOURS * 3600)  # the time window scaled to the
 _OTHERS = """
 SELECT id, category, extract(epoch FROM reported_at), ST_X(geom), ST_Y(geom) FROM incident
 WHERE source <> :source AND duplicate_of IS NULL AND reported_at BETWEEN :start AND :end
-"""
+  AND category = ANY(CAST(:categories AS text[]))
+"""  # a pair has one category: only the job's are read (a feed's batch has one or a few)
 _LINK_JOB = """
 UPDATE incident i SET duplicate_of = v.original
 FROM unnest(CAST(:sids AS text[]), CAST(:originals AS integer[])) AS v(sid, original)
@@ -125,7 +126,8 @@ def prepare_links(conn: Connection, ctx: JobContext) -> Callable[[], _Links | No
         return lambda: None
     window = pd.Timedelta(hours=WINDOW_HOURS)
     span = {"start": kept["reported_at"].min() - window, "end": kept["reported_at"].max() + window}
-    rows = conn.execute(sa.text(_OTHERS), {"source": ctx.source, **span}).all()
+    categories = sorted({str(c) for c in kept["category"]})
+    rows = conn.execute(sa.text(_OTHERS), {"source": ctx.source, "categories": categories, **span}).all()
     if not rows:
         return lambda: None  # no other source reported anything in this job's time span
 
