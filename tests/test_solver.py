@@ -3,6 +3,7 @@
 import dataclasses
 import datetime as dt
 import threading
+from collections.abc import Callable
 
 import pytest
 import sqlalchemy as sa
@@ -59,8 +60,18 @@ def test_any_change_to_the_problem_is_a_new_problem():
 
 
 def test_solving_in_the_process_leaves_the_other_threads_running(solver):
-    """OR-Tools holds the GIL while it searches: in-process, a thread beside it stands still."""
+    """OR-Tools holds the GIL while it searches: in-process, a thread beside it stands still; in
+    the solver's own process it runs on. Counted against the same solve in-process, on the same
+    host at the same time, so a busy host slows both alike (an absolute count failed beside a
+    loaded CI run: 852,692 against the million it asked)."""
     solver.solve(_problem(n=5, seed=9), seconds=0.05)  # the process is up
+    beside = _spins_during(lambda: solver.solve(_problem(n=60, seed=3), seconds=1.0))
+    inside = _spins_during(lambda: Solver(in_process=True).solve(_problem(n=60, seed=3), seconds=1.0))
+    assert beside > 2 * inside, (beside, inside)  # 6-16 times as often, alone or beside stress-ng --cpu 2
+
+
+def _spins_during(work: Callable[[], object]) -> int:
+    """How often a thread beside ``work`` went round its loop while ``work`` ran."""
     spins, stop = [0], threading.Event()
 
     def spin():
@@ -70,12 +81,11 @@ def test_solving_in_the_process_leaves_the_other_threads_running(solver):
     thread = threading.Thread(target=spin)
     thread.start()
     try:
-        solver.solve(_problem(n=60, seed=3), seconds=1.0)
-        during = spins[0]
+        work()
+        return spins[0]
     finally:
         stop.set()
         thread.join()
-    assert during > 1_000_000  # ~10 million in practice; in-process, only what the model set-up leaves
 
 
 def test_in_process_solving_gives_the_same_kind_of_answer():
