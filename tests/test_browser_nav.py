@@ -40,6 +40,9 @@ BAR = """() => {
 # nothing left for Dash to fill in, every chart drawn (leaving mid-draw, Plotly reports errors)
 SETTLED = """() => !document.querySelector('[data-dash-is-loading="true"]')
     && [...document.querySelectorAll('.js-plotly-plot')].every(g => g._fullLayout && !(g._promises || []).length)"""
+# a page's first figures (coverage computes its walks) beside a loaded host: one CI run beside
+# another took over 60 s
+SETTLE_MS = 180_000
 # a mark on the window: still there after a link is followed if the page did not reload
 MARK, MARKED = "() => { window.gridgovNavMark = 1; }", "() => window.gridgovNavMark === 1"
 PAGE_SHOWN = {
@@ -133,7 +136,7 @@ def test_each_role_goes_through_its_pages_by_the_bar_at_every_size(demo_server, 
             if role == "admin":
                 _legends(page, width)
             for target in [p for p in mine if p.key != "monitor"] + [PAGES[0]]:
-                page.wait_for_function(SETTLED, timeout=60_000)  # as a person would: the page drawn
+                page.wait_for_function(SETTLED, timeout=SETTLE_MS)  # as a person would: the page drawn
                 if target.key != "monitor" or len(mine) > 1:
                     page.click(f".app-nav a[href='{target.path}']")
                 page.wait_for_selector(PAGE_SHOWN[target.path], timeout=60_000)
@@ -175,7 +178,7 @@ def _open_kiosk(page, url: str, demo, screen: str) -> None:
 def _whole(page, where) -> list[str]:
     """What is cut on the page, and maps outside the window or not framed on their data (maps
     are waited for until drawn)."""
-    page.wait_for_function(SETTLED, timeout=60_000)
+    page.wait_for_function(SETTLED, timeout=SETTLE_MS)
     for selector in ("#m-map", "#map", "#cov-map", "#ins-map"):
         if page.query_selector(f"{selector} .js-plotly-plot .maplibregl-canvas"):
             wait_map_idle(page, selector)
