@@ -168,8 +168,9 @@ def coverage_html(result: Coverage, points: pd.DataFrame, added: NDArray[np.floa
     service points, what-if points, numbered suggested sites and uncovered buildings on an
     offline map under a title block and a legend, fitted to the district."""
     d = result.demand
-    centre = d.lonlat.mean(axis=0) if len(d.ids) else np.array([113.3, 40.08])
-    m = offline_map((float(centre[1]), float(centre[0])), zoom=13, style=_MAP_CSS)
+    drawn = _drawn(d.lonlat, points, boundaries, without)
+    centre = drawn.mean(axis=0) if len(drawn) else np.zeros(2)
+    m = offline_map((float(centre[1]), float(centre[0])), zoom=13 if len(drawn) else 1, style=_MAP_CSS)
     add_roads(m, roads or {})
     _boundary_lines(m, boundaries)
     _without_outlines(m, without)
@@ -194,14 +195,27 @@ def coverage_html(result: Coverage, points: pd.DataFrame, added: NDArray[np.floa
         icon = folium.DivIcon(html=f'<div class="site">{n}</div>', icon_size=(20, 20), icon_anchor=(10, 10))
         folium.Marker((y, x), icon=icon, tooltip=tip).add_to(m)
     add_panels(m, title=f"服务覆盖 {subject}", lines=[*heading.lines(), summary], legend=LEGEND)
-    shown = d.lonlat if len(d.ids) else np.array([centre])
-    m.fit_bounds(
-        [
-            (float(shown[:, 1].min()), float(shown[:, 0].min())),
-            (float(shown[:, 1].max()), float(shown[:, 0].max())),
-        ]
-    )
+    if len(drawn):
+        (west, south), (east, north) = drawn.min(axis=0), drawn.max(axis=0)
+        m.fit_bounds([(float(south), float(west)), (float(north), float(east))])
     return str(m.get_root().render())
+
+
+def _drawn(
+    buildings: NDArray[np.float64],
+    points: pd.DataFrame,
+    boundaries: Boundaries | None,
+    without: Sequence[Unowned],
+) -> NDArray[np.float64]:
+    """Every (lon, lat) the map draws that frames it: buildings, service points, street outlines
+    and the units without a point of their own (a district with no buildings yet is framed by
+    what it has; one with nothing drawn shows the world)."""
+    parts = [buildings.reshape(-1, 2), points[["lon", "lat"]].to_numpy(float).reshape(-1, 2)]
+    if boundaries is not None:
+        parts.append(np.column_stack([boundaries.outlines.lon, boundaries.outlines.lat]))
+    parts.append(np.array([(u.outline.lon, u.outline.lat) for u in without], float).reshape(-1, 2))
+    xy = np.concatenate(parts)
+    return xy[np.isfinite(xy).all(axis=1)]
 
 
 _MAP_CSS = (

@@ -329,6 +329,50 @@ def evil_names(cluster, small_district):
         yield engine
 
 
+def test_a_points_and_a_streets_quotes_read_as_quotes_and_their_markup_as_text(evil_names):
+    """Plotly shows ``&quot;`` literally: a name's quotes stay quotes, its ``<`` ``>`` ``&`` are
+    escaped, on the point's hover and the street's label."""
+    with evil_names.begin() as conn:
+        conn.execute(
+            sa.text("UPDATE street SET name = :n WHERE id = (SELECT min(id) FROM street)"), {"n": EVIL}
+        )
+        conn.execute(
+            sa.text(
+                "INSERT INTO service_point (source, source_id, kind, name, level, geom) "
+                "SELECT 'test', 'evil', 'civilisation', :n, 'village', ST_PointOnSurface(geom) "
+                "FROM community WHERE name = :n"
+            ),
+            {"n": EVIL},
+        )
+    with evil_names.connect() as conn:
+        view = coverage_view(conn, CoverageCache(), kind="civilisation", metres=500, what_if=WhatIf(), on=ON)
+    figure = coverage_figure(view, revision="civilisation")
+    (points,) = [t for t in figure["data"] if t["name"] == "points"]
+    (labels,) = [t for t in figure["data"] if t["name"] == "street names"]
+    shown = '&lt;img src=x onerror=alert(1)&gt;"`${alert(2)}'
+    assert points["hovertext"] == [shown] and shown in labels["text"]
+    assert not any("&quot;" in t for t in [*points["hovertext"], *labels["text"]])
+
+
+def test_the_html_export_of_a_district_without_buildings_is_framed_by_its_streets(evil_names):
+    """No buildings loaded yet: the offline map fits the streets' outlines (not a fixed place)."""
+    with evil_names.connect() as conn:
+        view = coverage_view(conn, CoverageCache(), kind="civilisation", metres=500, what_if=WhatIf(), on=ON)
+        west, south, east, north = conn.execute(
+            sa.text(
+                "SELECT ST_XMin(e), ST_YMin(e), ST_XMax(e), ST_YMax(e) FROM (SELECT ST_Extent(geom) e FROM street) s"
+            )
+        ).one()
+    assert len(view.result.demand.ids) == 0 and view.boundaries is not None
+    heading = Heading("测试区", "全区", f"截至 {ON}", "王五", dt.datetime(2026, 12, 1, tzinfo=dt.UTC))
+    page = coverage_html(view.result, view.points, view.added, heading=heading, subject="新时代文明实践",
+                         summary="步行 500 米", boundaries=view.boundaries)  # fmt: skip
+    *_, bounds = re.findall(r"fitBounds\(\s*(\[\[.*?\]\])", page, flags=re.S)  # Leaflet's own come first
+    (s, w), (n, e) = json.loads(bounds)
+    # the outlines drawn are simplified: their extent is the table's within a few metres
+    assert (s, w, n, e) == pytest.approx((south, west, north, east), abs=1e-4)
+
+
 def test_a_units_name_is_escaped_on_the_map_and_in_the_offline_html(evil_names):
     with evil_names.connect() as conn:
         missing = units_without(conn, "civilisation", levels=LEVELS, on=ON)

@@ -5,7 +5,6 @@ names escaped for hover text."""
 
 from __future__ import annotations
 
-import html
 from collections.abc import Sequence
 from typing import Any
 
@@ -50,7 +49,7 @@ def _street_traces(boundaries: Boundaries | None) -> list[dict[str, Any]]:
         {"type": "scattermap", "mode": "lines", "lon": _typed(boundaries.outlines.lon), "lat": _typed(boundaries.outlines.lat),
          "line": {"color": "#555555", "width": 1.2}, "hoverinfo": "skip", "name": "streets"},
         {"type": "scattermap", "mode": "text", "lon": [a.lon for a in areas], "lat": [a.lat for a in areas],
-         "text": [html.escape(a.name) for a in areas], "textfont": {"color": "#333333", "size": 12},
+         "text": [esc(a.name) for a in areas], "textfont": {"color": "#333333", "size": 12},
          "hoverinfo": "skip", "name": "street names"},
     ]  # fmt: skip
 
@@ -123,7 +122,7 @@ def coverage_figure(
          "hoverinfo": "skip", "name": "catchments"},
         {"type": "scattermap", "mode": "markers", "lon": list(points["lon"]), "lat": list(points["lat"]),
          "marker": {"size": 11, "color": [_point_colour(r, o) for r, o in zip(points["removed"], _over(points), strict=True)]},
-         "hovertext": [html.escape(f"{n}{_point_note(r, o)}") for n, r, o in zip(points["name"], points["removed"], _over(points), strict=True)],
+         "hovertext": [esc(f"{n}{_point_note(r, o)}") for n, r, o in zip(points["name"], points["removed"], _over(points), strict=True)],
          "hoverinfo": "text", "customdata": [int(i) for i in points["id"]], "name": "points"},
         {"type": "scattermap", "mode": "markers", "lon": list(view.added[:, 0]), "lat": list(view.added[:, 1]),
          "marker": {"size": 13, "color": "#2ca02c"}, "hovertext": ["新增(假设) what-if"] * len(view.added), "hoverinfo": "text",
