@@ -38,7 +38,7 @@ from layers.hover import esc
 from layers.network import Network
 from layers.offline_map import VENDOR
 from layers.service_points import points_of, units_without, unowned_outlines
-from tests.auth import client_for
+from tests.auth import client_for, ensure_account
 from tests.callbacks import callback_request, page_values
 from tests.databases import fresh_database
 from tests.sql import all_rows, one
@@ -319,8 +319,7 @@ def test_the_html_export_outlines_the_units_without_a_point_of_their_own(app, ac
     assert DASHED not in page and "无本级服务点的单位 units without a point of their own" in page
 
 
-@pytest.fixture(scope="module")
-def evil_names(cluster, small_district):
+def _evil_names(cluster, small_district):
     """The small district (boundaries only, no service points: every unit lacks its own) with a
     village named by an HTML and JavaScript payload."""
     with fresh_database(cluster, template=small_district) as engine:
@@ -329,10 +328,60 @@ def evil_names(cluster, small_district):
         yield engine
 
 
-def test_a_points_and_a_streets_quotes_read_as_quotes_and_their_markup_as_text(evil_names):
+evil_names = pytest.fixture(scope="module")(_evil_names)
+evil_copy = pytest.fixture(_evil_names)  # a test's own, to change
+
+
+def test_a_types_map_and_tables_are_drawn_once_per_view_and_anew_when_its_points_change(settings, evil_copy):
+    """Two planners asking for the same type and threshold get the same map and tables (drawn
+    once and kept with the view); a point added for that type shows at the next ask, and a
+    suggested site only on the map of the planner who has it."""
+    app = create_app(settings, evil_copy)
+    first, second = (client_for(app.server, ensure_account(evil_copy, n, "planner")) for n in ("p1", "p2"))
+
+    def ask(client, suggested=None):
+        inputs = [(L.TYPE, "value", "civilisation"), (L.VALUE, "value", 1000), (L.UNIT, "value", "m"),
+                  (L.WHATIF, "data", {"added": [], "removed": []}), (L.SUGGESTED, "data", suggested),
+                  (L.ON, "date", ON.isoformat())]  # fmt: skip
+        outputs = [(L.KPIS, "children"), (L.MAP, "figure"), (L.WORST, "children"), (L.STREETS, "children"), (L.MESSAGE, "children")]  # fmt: skip
+        response = client.post(PATH, json=callback_body(outputs, inputs, changed=f"{L.TYPE}.value"))
+        assert response.status_code == 200, response.get_data(as_text=True)[:500]
+        return response.get_json()["response"]
+
+    def without(answer):
+        return [(level, int(i)) for level, i in _without(answer[L.MAP]["figure"])[0]["customdata"]]
+
+    before = ask(first)
+    assert ask(second) == before and len(without(before)) == 6
+    with evil_copy.connect() as conn:
+        view = coverage_view(conn, CoverageCache(), kind="civilisation", metres=1000, what_if=WhatIf(), on=ON)
+    drawn: list[str] = []
+    assert [view.drawing("map", lambda: drawn.append("map") or len(drawn)) for _ in range(3)] == [1, 1, 1]
+    with evil_copy.begin() as conn:
+        village = conn.execute(sa.text("SELECT id FROM community WHERE name = :n"), {"n": EVIL}).scalar_one()
+        conn.execute(
+            sa.text(
+                "INSERT INTO service_point (source, source_id, kind, name, level, street_id, community_id, geom) "
+                "SELECT 'test', 'new', 'civilisation', '新站', 'village', street_id, id, ST_PointOnSurface(geom) "
+                "FROM community WHERE id = :v"
+            ),
+            {"v": village},
+        )
+    after = ask(second)
+    assert without(after) == [u for u in without(before) if u != ("village", village)]
+    (points,) = [t for t in after[L.MAP]["figure"]["data"] if t["name"] == "points"]
+    assert points["hovertext"] == ["新站"] and "新站" not in json.dumps(before, ensure_ascii=False)
+    assert json.dumps(after[L.WORST], ensure_ascii=False) != json.dumps(before[L.WORST], ensure_ascii=False)
+    site = [[116.45, 39.91, "甲 · 东坝", 10.0]]
+    marked = ask(first, suggested=site)
+    (suggested,) = [t for t in marked[L.MAP]["figure"]["data"] if t["name"] == "suggested"]
+    assert suggested["lon"] == [116.45] and ask(second)[L.MAP] == after[L.MAP]
+
+
+def test_a_points_and_a_streets_quotes_read_as_quotes_and_their_markup_as_text(evil_copy):
     """Plotly shows ``&quot;`` literally: a name's quotes stay quotes, its ``<`` ``>`` ``&`` are
     escaped, on the point's hover and the street's label."""
-    with evil_names.begin() as conn:
+    with evil_copy.begin() as conn:
         conn.execute(
             sa.text("UPDATE street SET name = :n WHERE id = (SELECT min(id) FROM street)"), {"n": EVIL}
         )
@@ -344,7 +393,7 @@ def test_a_points_and_a_streets_quotes_read_as_quotes_and_their_markup_as_text(e
             ),
             {"n": EVIL},
         )
-    with evil_names.connect() as conn:
+    with evil_copy.connect() as conn:
         view = coverage_view(conn, CoverageCache(), kind="civilisation", metres=500, what_if=WhatIf(), on=ON)
     figure = coverage_figure(view, revision="civilisation")
     (points,) = [t for t in figure["data"] if t["name"] == "points"]

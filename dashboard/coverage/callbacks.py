@@ -41,7 +41,7 @@ from layers.basemap import roads_in
 from layers.coverage import LIFE_CIRCLES, WALK_M_PER_MIN, walk_words
 from layers.coverage_export import coverage_html, coverage_workbook, gaps_geojson, scenarios_workbook
 from layers.export_heading import BEIJING, heading_of
-from layers.service_points import kinds, units_without, unowned_outlines
+from layers.service_points import Unowned, kinds, units_without, unowned_outlines
 
 MAX_ADDED = 50
 
@@ -118,20 +118,29 @@ def register_coverage_callbacks(
             with engine.connect() as conn:
                 base = base_share(conn, cache, kind=str(kind), metres=v.result.threshold_m, on=as_of(on),
                                   serves=Serving.of(types.get(str(kind))).serves)  # fmt: skip
-        rows = _suggested(suggested)
+        rows, day, kind = _suggested(suggested), as_of(on), str(kind)
         marks = np.array([(r[0], r[1]) for r in rows], float).reshape(-1, 2) if rows else None
-        levels = types[str(kind)].levels if str(kind) in types else ()
-        with engine.connect() as conn:
-            missing = units_without(conn, str(kind), levels=levels, on=as_of(on))
-            without = unowned_outlines(conn, missing)
-        serves = Serving.of(types.get(str(kind))).serves
+        levels = types[kind].levels if kind in types else ()
+
+        def units() -> tuple[pd.DataFrame, list[Unowned]]:
+            with engine.connect() as conn:
+                missing = units_without(conn, kind, levels=levels, on=day)
+                return missing, unowned_outlines(conn, missing)
+
+        def tables() -> tuple[Any, Any]:
+            return (
+                html.Div([L.without_table(missing, levels=levels), L.load_table(v.load, counted=v.counted),
+                          L.units_table(v.communities, title=tr("最缺服务的社区/村", "Worst-served communities and villages"))]),
+                L.units_table(v.streets, title=tr("街道", "Streets"), top=20),
+            )  # fmt: skip
+
+        missing, without = v.drawing(("units", kind, day), units)
+        figure = v.drawing(("map", kind, day, tuple(rows)), lambda: coverage_figure(v, suggested=marks, revision=kind, district=identity.get().extent, without=without))  # fmt: skip
+        serves = Serving.of(types.get(kind)).serves
         return (
             L.kpis(v.result.share, base, v.villages, along_network=v.result.walks.along_network, metres=v.result.threshold_m,
                    unit=str(unit), counted=v.counted, serves=serves),
-            coverage_figure(v, suggested=marks, revision=str(kind), district=identity.get().extent, without=without),
-            html.Div([L.without_table(missing, levels=levels), L.load_table(v.load, counted=v.counted),
-                      L.units_table(v.communities, title=tr("最缺服务的社区/村", "Worst-served communities and villages"))]),
-            L.units_table(v.streets, title=tr("街道", "Streets"), top=20), "",
+            figure, *v.drawing(("tables", kind, day), tables), "",
         )  # fmt: skip
 
     @app.callback(

@@ -7,10 +7,10 @@ import hashlib
 import math
 import threading
 import time
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from collections.abc import Callable, Hashable, Mapping
+from dataclasses import dataclass, field
 from functools import partial
-from typing import Any
+from typing import Any, TypeVar, cast
 
 import numpy as np
 import pandas as pd
@@ -37,6 +37,8 @@ from layers.service_load import Load, loads
 from layers.service_points import community_offices, kinds, points_of
 from layers.suggest import Suggestion, away_from, suggest
 from layers.units import unit_names
+
+T = TypeVar("T")
 
 MAX_CANDIDATES = 400
 
@@ -183,6 +185,17 @@ class CoverageView:
     boundaries: Boundaries | None = None  # the district's streets, drawn under everything
     counted: str = "residents"  # who the shares count (geo.populations): the type's group or residents
     load: Load | None = None  # the kept points' people per staff (layers/service_load.py)
+    # what the page drew from this view (figure, tables), kept with it for everyone shown it
+    drawn: dict[Hashable, Any] = field(default_factory=dict, compare=False, repr=False)
+
+    def drawing(self, key: Hashable, draw: Callable[[], T]) -> T:
+        """``draw()``, once per ``key`` for as long as the view is kept (its cache's
+        ``VIEW_SECONDS``): the map and tables of a type and threshold, built for the first
+        planner who asks and handed to the next. Two threads may both draw; either result is the
+        same."""
+        if key not in self.drawn:
+            self.drawn[key] = draw()
+        return cast(T, self.drawn[key])
 
 
 def _named(conn: Connection, frame: pd.DataFrame, level: str) -> pd.DataFrame:
