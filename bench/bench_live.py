@@ -91,6 +91,8 @@ def clear_feed(engine: sa.engine.Engine) -> int:
     the wall screens' tiles, lists and trend then count (after a day of runs, 147,455 of them,
     two days at 25 times their generated ~3,000). The number of incidents removed."""
     with engine.begin() as conn:
+        conn.execute(sa.text("UPDATE incident SET duplicate_of = NULL WHERE source <> :s AND duplicate_of IN "
+                             "(SELECT id FROM incident WHERE source = :s)"), {"s": FEED})  # fmt: skip
         conn.execute(sa.text("DELETE FROM incident_event WHERE incident_source = :s"), {"s": FEED})
         gone = conn.execute(sa.text("DELETE FROM incident WHERE source = :s"), {"s": FEED}).rowcount
     with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:

@@ -127,6 +127,8 @@ def register_coverage_callbacks(
                 missing = units_without(conn, kind, levels=levels, on=day)
                 return missing, unowned_outlines(conn, missing)
 
+        missing, without = v.drawing(("units", kind, day), units)
+
         def tables() -> tuple[Any, Any]:
             return (
                 html.Div([L.without_table(missing, levels=levels), L.load_table(v.load, counted=v.counted),
@@ -134,7 +136,6 @@ def register_coverage_callbacks(
                 L.units_table(v.streets, title=tr("街道", "Streets"), top=20),
             )  # fmt: skip
 
-        missing, without = v.drawing(("units", kind, day), units)
         figure = v.drawing(("map", kind, day, tuple(rows)), lambda: coverage_figure(v, suggested=marks, revision=kind, district=identity.get().extent, without=without))  # fmt: skip
         serves = Serving.of(types.get(kind)).serves
         return (
