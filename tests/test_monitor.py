@@ -14,11 +14,21 @@ import pandas as pd
 import pytest
 import sqlalchemy as sa
 from dash import html as dhtml
+from dash._utils import to_json
 
 from dashboard.app import create_app
 from dashboard.callback_request import PATH, callback_body
 from dashboard.monitor import layout as L
-from dashboard.monitor.callbacks import digests_of, map_patch, stored_marks
+from dashboard.monitor.callbacks import _PANELS as PANELS
+from dashboard.monitor.callbacks import (
+    View,
+    changed_outputs,
+    digests_of,
+    flash_new_items,
+    map_patch,
+    mark_new,
+    stored_marks,
+)
 from dashboard.monitor.figures import GRID, HEAT, NEW, grid_trace
 from dashboard.monitor.views import WINDOWS, Controls, MonitorCache, monitor_data, unit_labels
 from geo import sessions
@@ -117,15 +127,23 @@ def test_a_refresh_sends_only_what_changed_and_patches_the_map(client, demo):
     assert len(other.data) < 300_000
 
 
-def _traces(*, heat_z=(3, 1), heat_lon=(113.30, 113.31), grid_z=(5, 0), grids=("7", "8")):
+def _traces(*, heat_z=(3, 1), heat_lon=(113.30, 113.31), grid_z=(5, 0), grids=("7", "8"), names=("七", "八")):  # fmt: skip
     shapes = {"type": "FeatureCollection", "features": [{"id": g} for g in grids]}
-    return [
-        {"z": list(grid_z), "customdata": [[0], [1]], "zmax": 5, "locations": list(grids), "geojson": shapes},
+    traces = [
+        {
+            "z": list(grid_z),
+            "customdata": [[0], [1]],
+            "zmax": 5,
+            "locations": list(grids),
+            "text": list(names),
+        },
         {"lon": list(heat_lon), "lat": [40.1, 40.11], "z": list(heat_z), "zmax": max(heat_z)},
         {"customdata": [1, 2]},
         {"lon": [], "lat": [], "customdata": []},
         {"lon": [], "lat": [], "customdata": []},
     ]
+    traces[GRID]["geojson"] = shapes
+    return traces
 
 
 def _assigned(patch) -> set[tuple[int, str]]:
@@ -134,7 +152,7 @@ def _assigned(patch) -> set[tuple[int, str]]:
 
 def test_a_map_patch_sends_where_cells_and_grids_are_only_when_they_moved():
     """Under a feed the heat's counts change at every refresh and its cells hardly ever: their
-    places (most of a patch's bytes) go only when they moved, as the grids' shapes do."""
+    places (most of a patch's bytes) go only when they moved, as the grids' shapes and names do."""
     held = digests_of({"map": _traces()})
 
     def patch(**changed):
@@ -146,7 +164,40 @@ def test_a_map_patch_sends_where_cells_and_grids_are_only_when_they_moved():
     assert patch(heat_z=(4, 1)) == {(HEAT, "z"), (HEAT, "zmax")}
     assert patch(heat_lon=(113.30, 113.32)) == {(HEAT, k) for k in ("z", "zmax", "lon", "lat")}
     assert patch(grid_z=(6, 0)) == {(GRID, k) for k in ("z", "customdata", "zmax")}
-    assert patch(grids=("7", "9")) == {(GRID, k) for k in ("z", "customdata", "zmax", "locations", "geojson")}
+    moved = {(GRID, k) for k in ("z", "customdata", "zmax", "locations", "text", "geojson")}
+    assert patch(grids=("7", "9")) == moved
+    assert patch(names=("七", "九")) == moved  # a grid renamed (boundaries reloaded): its name goes
+
+
+def test_a_views_outputs_are_converted_once_for_every_screen_shown_it(demo, settings):
+    """Every screen shown a view is handed the same converted panels (what Dash sends for them,
+    made once), the same map patch when it showed the same figures before, and the same panel
+    with the same items flashing; a screen's own new-incident markers leave the shared patch
+    as it was."""
+    vocabulary = Vocabulary.from_file(settings.district_file)
+    controls = Controls.parse(window=30, categories=[], sources=[], statuses=[], mode="rate", lang="zh", known_categories=vocabulary.categories)  # fmt: skip
+    with demo.connect() as conn:
+        data = monitor_data(conn, drill=Drill(), controls=controls, now=dt.datetime(2026, 6, 1, 4, tzinfo=dt.UTC), cache=MonitorCache(), vocabulary=vocabulary)  # fmt: skip
+    view = View.of(data)
+    first, second = (changed_outputs(view, hashes={}, same_view=True) for _ in range(2))
+    panels = [k for k in PANELS if k != "map"]
+    for key in panels:
+        at = PANELS.index(key)
+        assert first[at] is second[at] and to_json(first[at]) == to_json(view.content[key])
+    older = {**view.digests, "map": "older", f"map{GRID}": "older"}
+    patches = [changed_outputs(view, hashes=older, same_view=True)[PANELS.index("map")] for _ in range(2)]
+    assert patches[0] is patches[1] and [op["location"] for op in patches[0]["operations"]] == [["data", GRID, k] for k in ("z", "customdata", "zmax")]  # fmt: skip
+    marked = mark_new(patches[0], [(113.3, 40.1, 1, 7)], marked_before=0)
+    assert len(marked["operations"]) == 6 and len(patches[0]["operations"]) == 3
+    shown = L.seen(data)
+    assert shown["latest"], "the demo's view lists its latest incidents"
+    before = {**shown, "latest": shown["latest"][1:]}  # the newest one not shown yet
+    flashed = []
+    for _ in range(2):
+        outputs = changed_outputs(view, hashes=view.digests, same_view=True)
+        assert flash_new_items(view, outputs, before)[1] == 1
+        flashed.append(outputs[PANELS.index("latest")])
+    assert flashed[0] is flashed[1] and to_json(flashed[0]) == to_json(L.latest_list(data, fresh={"latest": {shown["latest"][0]}, "alerts": set(), "due_soon": set()}))  # fmt: skip
 
 
 def test_a_panels_digest_follows_its_content_not_its_objects():
@@ -623,7 +674,7 @@ def test_grids_are_named_by_number_and_worker_and_hover_text_is_escaped(client, 
     outline = Outline(7, "G-7", "<b>7</b> · 李<i>", {"type": "Point", "coordinates": [0, 0]})
     assert unit_labels([outline], {7: 3}) == ["&lt;b&gt;7&lt;/b&gt; · 李&lt;i&gt; · 3"]
     grids = grid_trace([outline], pd.DataFrame({"n": [3], "rate": [1.5], "cluster": [""]}, index=[7]), mode="rate", lang="zh")  # fmt: skip
-    assert grids["customdata"][0][0] == "&lt;b&gt;7&lt;/b&gt; · 李&lt;i&gt;"
+    assert grids["text"] == ["&lt;b&gt;7&lt;/b&gt; · 李&lt;i&gt;"] and grids["customdata"] == [[3, 1.5]]
 
 
 def test_the_hotspot_legend_says_so_when_no_grid_is_significant(client, demo):

@@ -10,7 +10,7 @@ import time
 from collections.abc import Callable, Hashable, Mapping
 from dataclasses import dataclass, field
 from functools import partial
-from typing import Any, TypeVar, cast
+from typing import Any, TypeVar
 
 import numpy as np
 import pandas as pd
@@ -20,6 +20,7 @@ from sqlalchemy.engine import Connection
 
 from dashboard.auth.current import current_row_scope
 from dashboard.bilingual import tr
+from dashboard.drawn import Drawn
 from dashboard.shared import SharedResults
 from geo.boundary_version import boundary_version
 from geo.errors import InputError
@@ -186,16 +187,13 @@ class CoverageView:
     counted: str = "residents"  # who the shares count (geo.populations): the type's group or residents
     load: Load | None = None  # the kept points' people per staff (layers/service_load.py)
     # what the page drew from this view (figure, tables), kept with it for everyone shown it
-    drawn: dict[Hashable, Any] = field(default_factory=dict, compare=False, repr=False)
+    drawn: Drawn = field(default_factory=Drawn, compare=False, repr=False)
 
     def drawing(self, key: Hashable, draw: Callable[[], T]) -> T:
         """``draw()``, once per ``key`` for as long as the view is kept (its cache's
         ``VIEW_SECONDS``): the map and tables of a type and threshold, built for the first
-        planner who asks and handed to the next. Two threads may both draw; either result is the
-        same."""
-        if key not in self.drawn:
-            self.drawn[key] = draw()
-        return cast(T, self.drawn[key])
+        planner who asks and handed to the next."""
+        return self.drawn.get(key, draw)
 
 
 def _named(conn: Connection, frame: pd.DataFrame, level: str) -> pd.DataFrame:

@@ -8,7 +8,8 @@ import hashlib
 import io
 import pickle
 from collections.abc import Callable, Hashable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from functools import partial
 from typing import Any, TypeVar
 
 from dash import ALL, Dash, Input, Output, Patch, State, ctx, no_update
@@ -18,6 +19,7 @@ from sqlalchemy.engine import Connection, Engine
 from dashboard.auth.current import current_row_scope, current_user
 from dashboard.case_panel import WALL_MARKER, with_marker
 from dashboard.compare_menu import last_days
+from dashboard.drawn import Drawn, as_sent
 from dashboard.monitor import layout as L
 from dashboard.monitor.figures import GRID, HEAT, NEW, OVERDUE, UNITS, trend_figure
 from dashboard.monitor.i18n import text
@@ -88,8 +90,10 @@ def panels(data: MonitorData) -> dict[str, Any]:
 # per map trace: what a patch sends when its numbers changed, and where they are (sent only
 # when those moved too: the grids drawn, the heat's cells, most of a patch's bytes otherwise)
 _PATCHED = {GRID: ("z", "customdata", "zmax"), HEAT: ("z", "zmax"), UNITS: ("customdata",), OVERDUE: ("lon", "lat", "customdata")}  # fmt: skip
-_PLACES = {GRID: ("locations",), HEAT: ("lon", "lat")}
+_PLACES = {GRID: ("locations", "text"), HEAT: ("lon", "lat")}  # a grid's name goes with it
 _SHAPES = {GRID: ("geojson",)}  # not digested: they follow from the view and the grids drawn
+# the screen's digests a patch follows from (with the view's): screens showing the same share it
+_MAP_KEYS = tuple(f"{part}{index}" for index in _PATCHED for part in ("map", "places"))
 
 
 def map_patch(traces: list[Any], *, digests: dict[str, str], hashes: dict[str, str]) -> Patch:
@@ -126,6 +130,12 @@ class View:
     content: dict[str, Any]
     digests: dict[str, str]
     version: str = ""  # the change counter read before it was computed: it is at least that new
+    drawn: Drawn = field(default_factory=Drawn, compare=False, repr=False)
+
+    def sent(self, key: Hashable, draw: Callable[[], Any]) -> Any:
+        """An output drawn from this view, as sent (``as_sent``): once for every screen shown
+        the view (a panel; a panel with the same items flashing; a patch from the same figures)."""
+        return self.drawn.get(key, lambda: as_sent(draw()))
 
     @classmethod
     def of(cls, data: MonitorData, *, version: str = "") -> View:
@@ -142,11 +152,12 @@ def changed_outputs(view: View, *, hashes: dict[str, str], same_view: bool, case
         if same_view and digests[key] == hashes.get(key):
             out.append(no_update)
         elif key == "map" and same_view:
-            out.append(map_patch(content["map"], digests=digests, hashes=hashes))
+            patch = partial(map_patch, content["map"], digests=digests, hashes=hashes)
+            out.append(view.sent(("map", *(hashes.get(k) for k in _MAP_KEYS)), patch))
         elif key == "map":
             out.append(with_marker(map_figure(data), case_point, colours=WALL_MARKER))
         else:
-            out.append(content[key])
+            out.append(view.sent(key, partial(content.get, key)))
     return out
 
 
@@ -165,12 +176,15 @@ def flash_new_items(view: View, outputs: list[Any], seen: Any) -> tuple[dict[str
     for feed in L.FEEDS:
         prior = before.get(feed)
         fresh[feed] = newly_shown(now_seen[feed], prior if isinstance(prior, list) else None)
+    flashing = tuple(sorted((feed, tuple(sorted(ids))) for feed, ids in fresh.items()))
     for panel in {_PANEL_OF[feed] for feed, ids in fresh.items() if ids}:
-        outputs[_PANELS.index(panel)] = _FEED_PANELS[panel](data, fresh=fresh)
+        draw = partial(_FEED_PANELS[panel], data, fresh=fresh)
+        outputs[_PANELS.index(panel)] = view.sent((panel, flashing), draw)
     count = sum(len(ids) for ids in fresh.values())
     rising = _risen(now_seen["tiles"], before.get("tiles"))
     if rising:
-        outputs[_PANELS.index("kpis")] = L.kpi_tiles(data.tiles, data.controls.lang, fresh=rising)
+        tiles = partial(L.kpi_tiles, data.tiles, data.controls.lang, fresh=rising)
+        outputs[_PANELS.index("kpis")] = view.sent(("kpis", tuple(sorted(rising))), tiles)
     return now_seen, count + len(rising)
 
 
@@ -217,18 +231,21 @@ def marked_points(data: MonitorData, marks: list[list[float]]) -> list[feeds.Poi
 
 def mark_new(map_output: Any, points: list[feeds.Point], *, marked_before: int) -> Any:
     """The map output with the new incidents' markers (a screen's own, not in the shared view):
-    in a new figure, or patched in (also to take away the markers of the last refresh)."""
+    in a new figure, or patched in (also to take away the markers of the last refresh) after
+    the operations of the view's patch (sent, shared: not changed)."""
     lon, lat, grid = [p[0] for p in points], [p[1] for p in points], [p[3] for p in points]
-    if isinstance(map_output, dict):  # a new figure (made for this request): its own trace list
+    if isinstance(map_output, dict) and "data" in map_output:  # a new figure, made for this request
         if points:
             trace = map_output["data"][NEW]
             map_output["data"][NEW] = {**trace, "lon": lon, "lat": lat, "customdata": grid}
         return map_output
     if not points and not marked_before:
         return map_output
-    patch = map_output if isinstance(map_output, Patch) else Patch()
-    patch["data"][NEW]["lon"], patch["data"][NEW]["lat"], patch["data"][NEW]["customdata"] = lon, lat, grid
-    return patch
+    own = Patch()
+    own["data"][NEW]["lon"], own["data"][NEW]["lat"], own["data"][NEW]["customdata"] = lon, lat, grid
+    if not isinstance(map_output, dict):  # no_update: the view's figures had not changed
+        return own
+    return {**map_output, "operations": [*map_output["operations"], *own.to_plotly_json()["operations"]]}
 
 
 def _risen(now: dict[str, Any], before: Any) -> set[str]:

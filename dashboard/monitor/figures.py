@@ -80,7 +80,8 @@ def grid_trace(grids: Sequence[Outline], values: pd.DataFrame, *, mode: str, lan
         "geojson": feature_collection(grids),
         "locations": [str(i) for i in ids],
         "z": _typed(np.round(np.asarray(z, float), 2), np.float32),
-        "customdata": [[html_text(o.name), int(n), round(float(r), 1)] for o, n, r in zip(grids, table["n"].fillna(0), rates.fillna(0), strict=True)],
+        "text": [html_text(o.name) for o in grids],  # sent with the places: a patch carries numbers
+        "customdata": [[int(n), round(float(r), 1)] for n, r in zip(table["n"].fillna(0), rates.fillna(0), strict=True)],
         "colorscale": _discrete(_CLASS_COLOURS) if hot else RATE_SCALE,
         "zmin": -0.5 if hot else 0,
         "zmax": 6.5 if hot else float(np.nanpercentile(rates, 98)) if len(table) else 1.0,
@@ -88,7 +89,7 @@ def grid_trace(grids: Sequence[Outline], values: pd.DataFrame, *, mode: str, lan
         "showscale": not hot,
         "colorbar": {"thickness": 10, "len": 0.4, "x": 0.99, "tickfont": {"color": INK},
                      "title": {"text": text(lang, "per_1000"), "font": {"color": INK, "size": 13}}},
-        "hovertemplate": "%{customdata[0]}<br>%{customdata[1]} · %{customdata[2]}‰<extra></extra>",
+        "hovertemplate": "%{text}<br>%{customdata[0]} · %{customdata[1]}‰<extra></extra>",
         "visible": mode in ("rate", "hotspot"),
     }  # fmt: skip
 
