@@ -12,8 +12,9 @@ from __future__ import annotations
 import datetime as dt
 import json
 from dataclasses import asdict, dataclass, field
+from functools import partial
 from itertools import pairwise
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import pandas as pd
@@ -154,6 +155,18 @@ def _distances(network: Network, lonlat: NDArray[np.float64]) -> _Distances:
     return _Distances(np.rint(along).astype(np.int64), paths, nodes, local)
 
 
+def _kept_distances(network: Network, lonlat: NDArray[np.float64]) -> _Distances:
+    """``_distances``, kept with the network for the same points in any order (the candidates
+    come sorted by risk, which the next incident may change)."""
+    perm = np.lexsort((lonlat[:, 1], lonlat[:, 0]))
+    canonical = np.ascontiguousarray(lonlat[perm])
+    kept = cast(_Distances, network.kept.get(("distances", canonical.tobytes()), partial(_distances, network, canonical)))  # fmt: skip
+    at = np.argsort(perm)  # where each of ``lonlat`` is among the canonical points
+    legs = None if kept.legs is None else Paths(kept.legs.sources[at], kept.legs.dist[at], kept.legs.pred[at])
+    nodes = None if kept.nodes is None else kept.nodes[at]
+    return _Distances(kept.matrix[np.ix_(at, at)], legs, nodes, kept.network)
+
+
 def _line(d: _Distances, lonlat: NDArray[np.float64], order: list[int]) -> tuple[tuple[float, float], ...]:
     """Route geometry through points ``order`` (indices into ``lonlat``; 0 is the office)."""
     points: list[tuple[float, float]] = []
@@ -185,7 +198,7 @@ def make_plan(
         return Plan(request=request, office=office, routes=(), network=not network.empty, candidates=0)
     chosen = candidates(register, request)
     lonlat = np.vstack([[office[1], office[2]], chosen[["lon", "lat"]].to_numpy(float).reshape(-1, 2)])
-    d = _distances(network, lonlat)
+    d = _kept_distances(network, lonlat)
     visits = tuple(
         routing.Visit(
             score=float(r.score),

@@ -10,7 +10,7 @@ import time
 from collections.abc import Callable, Hashable, Mapping
 from dataclasses import dataclass, field
 from functools import partial
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 import numpy as np
 import pandas as pd
@@ -20,7 +20,6 @@ from sqlalchemy.engine import Connection
 
 from dashboard.auth.current import current_row_scope
 from dashboard.bilingual import tr
-from dashboard.drawn import Drawn
 from dashboard.shared import SharedResults
 from geo.boundary_version import boundary_version
 from geo.errors import InputError
@@ -30,6 +29,7 @@ from layers.boundaries import Boundaries
 from layers.boundaries import streets as street_boundaries
 from layers.buildings import building_labels, buildings_version
 from layers.coverage import WALK_M_PER_MIN, Coverage, Demand, Homes, catchments, coverage, link_homes
+from layers.memo import Memo, drawings
 from layers.network import Network, NetworkCache
 from layers.report_coverage import Walking
 from layers.scenarios import Scenario
@@ -187,13 +187,13 @@ class CoverageView:
     counted: str = "residents"  # who the shares count (geo.populations): the type's group or residents
     load: Load | None = None  # the kept points' people per staff (layers/service_load.py)
     # what the page drew from this view (figure, tables), kept with it for everyone shown it
-    drawn: Drawn = field(default_factory=Drawn, compare=False, repr=False)
+    drawn: Memo[object] = field(default_factory=drawings, compare=False, repr=False)
 
     def drawing(self, key: Hashable, draw: Callable[[], T]) -> T:
         """``draw()``, once per ``key`` for as long as the view is kept (its cache's
         ``VIEW_SECONDS``): the map and tables of a type and threshold, built for the first
         planner who asks and handed to the next."""
-        return self.drawn.get(key, draw)
+        return cast(T, self.drawn.get(key, draw))
 
 
 def _named(conn: Connection, frame: pd.DataFrame, level: str) -> pd.DataFrame:

@@ -19,7 +19,6 @@ from sqlalchemy.engine import Connection, Engine
 from dashboard.auth.current import current_row_scope, current_user
 from dashboard.case_panel import WALL_MARKER, with_marker
 from dashboard.compare_menu import last_days
-from dashboard.drawn import Drawn, as_sent
 from dashboard.monitor import layout as L
 from dashboard.monitor.figures import GRID, HEAT, NEW, OVERDUE, UNITS, trend_figure
 from dashboard.monitor.i18n import text
@@ -33,11 +32,13 @@ from dashboard.monitor.views import (
     map_traces,
     monitor_data,
 )
+from dashboard.sent import as_sent
 from geo.vocabulary import Vocabulary
 from layers import feeds
 from layers.changes import change_token, newly_shown
 from layers.drill import CHILD, Drill, path, unit_of_grid
 from layers.incident_filter import IncidentFilter
+from layers.memo import Memo, drawings
 from layers.report_period import ReportPeriod
 from layers.units import current_units
 
@@ -130,7 +131,7 @@ class View:
     content: dict[str, Any]
     digests: dict[str, str]
     version: str = ""  # the change counter read before it was computed: it is at least that new
-    drawn: Drawn = field(default_factory=Drawn, compare=False, repr=False)
+    drawn: Memo[object] = field(default_factory=drawings, compare=False, repr=False)
 
     def sent(self, key: Hashable, draw: Callable[[], Any]) -> Any:
         """An output drawn from this view, as sent (``as_sent``): once for every screen shown

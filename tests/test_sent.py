@@ -1,4 +1,4 @@
-"""Outputs drawn once per shared view and converted once to what Dash sends."""
+"""Outputs converted once to what Dash sends, and kept (layers/memo.py) for the next ask."""
 
 import json
 
@@ -6,7 +6,8 @@ import numpy as np
 from dash import Patch, dcc, html
 from dash._utils import to_json
 
-from dashboard.drawn import Drawn, as_sent
+from dashboard.sent import as_sent
+from layers.memo import Memo
 
 
 def test_an_output_as_sent_encodes_exactly_as_dash_encodes_it():
@@ -31,13 +32,14 @@ def test_an_output_as_sent_encodes_exactly_as_dash_encodes_it():
     assert plain(sent)
 
 
-def test_drawn_draws_once_per_key_and_keeps_no_more_than_its_limit():
-    drawn, calls = Drawn(limit=2), []
+def test_a_memo_makes_once_per_key_and_keeps_the_keys_used_last():
+    memo, calls = Memo[str](limit=2), []
 
-    def draw(key):
-        return lambda: calls.append(key) or f"drawn {key}"
+    def make(key):
+        return lambda: calls.append(key) or f"made {key}"
 
-    assert [drawn.get(k, draw(k)) for k in ("a", "a", "b", "a", "b")] == ["drawn a", "drawn a", "drawn b", "drawn a", "drawn b"]  # fmt: skip
+    assert [memo.get(k, make(k)) for k in ("a", "a", "b", "a")] == ["made a", "made a", "made b", "made a"]
     assert calls == ["a", "b"]
-    assert [drawn.get("c", draw("c")), drawn.get("c", draw("c"))] == ["drawn c", "drawn c"]
-    assert calls == ["a", "b", "c", "c"]  # past its limit it draws without keeping
+    memo.get("c", make("c"))  # three keys: b, used longest ago, goes
+    assert [memo.get(k, make(k)) for k in ("a", "c", "b")] == ["made a", "made c", "made b"]
+    assert calls == ["a", "b", "c", "b"]
