@@ -11,25 +11,22 @@ from layers.memo import Memo
 
 
 def test_an_output_as_sent_encodes_exactly_as_dash_encodes_it():
-    """Components nested in children and props, a Patch, numpy arrays and numbers: what Dash
-    puts on the wire is the same byte for byte, and none of them is left to convert."""
+    """A panel's components (nested in children and in props) become plain values and a Patch
+    its operations; plain data (a figure) passes as it is, not walked. What Dash puts on the
+    wire is the same byte for byte."""
     patch = Patch()
-    patch["data"][0]["z"] = np.array([1.5, 2.0])
-    patch["data"][1]["customdata"] = [[3, 1.5], [np.int64(4), 2.5]]
+    patch["data"][0]["z"] = {"dtype": "f4", "bdata": "AAA="}
+    patch["data"][1]["customdata"] = [[3, 1.5], [4, 2.5]]
     panel = html.Div(
         [html.Span("环境 <b>&", className="x", **{"data-n": 3}), dcc.Markdown("*m*"), None, 7,
          dcc.Checklist(options=[{"label": html.B("粗"), "value": "a"}], value=["a"])],
         style={"color": "red"},
     )  # fmt: skip
-    value = {"panel": panel, "patch": patch, "array": np.arange(3), "flag": np.bool_(True)}
-    sent = as_sent(value)
-    assert to_json(sent) == to_json(value)
-    assert json.loads(to_json(sent)) == sent  # plain JSON values only: nothing left to convert
-
-    def plain(v):
-        return all(map(plain, v.values() if isinstance(v, dict) else v)) if isinstance(v, dict | list) else isinstance(v, str | int | float | type(None))  # fmt: skip
-
-    assert plain(sent)
+    figure = {"data": [{"type": "bar", "y": np.arange(3)}], "layout": {}}
+    for value in (panel, [panel, html.Br()], patch, figure, "文字"):
+        assert to_json(as_sent(value)) == to_json(value)
+    assert json.loads(to_json(panel)) == as_sent(panel)  # plain JSON values only: nothing left to convert
+    assert as_sent(patch) == patch.to_plotly_json() and as_sent(figure) is figure
 
 
 def test_a_memo_makes_once_per_key_and_keeps_the_keys_used_last():
