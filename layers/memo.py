@@ -36,5 +36,6 @@ class Memo(Generic[T]):
 
 def drawings() -> Memo[object]:
     """What a page drew from one shared view (figures, tables, panels as sent, and their
-    variants for screens in other states), kept with the view for everyone shown it."""
-    return Memo(limit=256)
+    variants for screens in other states), kept with the view for everyone shown it. Sixty-four:
+    ten panels, and variants for a few dozen screens' states."""
+    return Memo(limit=64)

@@ -187,6 +187,8 @@ def test_a_views_outputs_are_converted_once_for_every_screen_shown_it(demo, sett
     older = {**view.digests, "map": "older", f"map{GRID}": "older"}
     patches = [changed_outputs(view, hashes=older, same_view=True)[PANELS.index("map")] for _ in range(2)]
     assert patches[0] is patches[1] and [op["location"] for op in patches[0]["operations"]] == [["data", GRID, k] for k in ("z", "customdata", "zmax")]  # fmt: skip
+    forged = {**older, f"map{GRID}": "something else"}  # a screen's store is the browser's: no new entry
+    assert changed_outputs(view, hashes=forged, same_view=True)[PANELS.index("map")] is patches[0]
     marked = mark_new(patches[0], [(113.3, 40.1, 1, 7)], marked_before=0)
     assert len(marked["operations"]) == 6 and len(patches[0]["operations"]) == 3
     shown = L.seen(data)

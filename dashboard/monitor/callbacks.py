@@ -93,7 +93,9 @@ def panels(data: MonitorData) -> dict[str, Any]:
 _PATCHED = {GRID: ("z", "customdata", "zmax"), HEAT: ("z", "zmax"), UNITS: ("customdata",), OVERDUE: ("lon", "lat", "customdata")}  # fmt: skip
 _PLACES = {GRID: ("locations", "text"), HEAT: ("lon", "lat")}  # a grid's name goes with it
 _SHAPES = {GRID: ("geojson",)}  # not digested: they follow from the view and the grids drawn
-# the screen's digests a patch follows from (with the view's): screens showing the same share it
+# the digests a patch compares with the screen's (those equal or not decide it): screens for
+# which the same ones are equal share it (a key from the browser's values would let a forged
+# store fill the view's memo)
 _MAP_KEYS = tuple(f"{part}{index}" for index in _PATCHED for part in ("map", "places"))
 
 
@@ -154,7 +156,8 @@ def changed_outputs(view: View, *, hashes: dict[str, str], same_view: bool, case
             out.append(no_update)
         elif key == "map" and same_view:
             patch = partial(map_patch, content["map"], digests=digests, hashes=hashes)
-            out.append(view.sent(("map", *(hashes.get(k) for k in _MAP_KEYS)), patch))
+            held = tuple(digests.get(k) == hashes.get(k) for k in _MAP_KEYS)  # all a patch follows from
+            out.append(view.sent(("map", held), patch))
         elif key == "map":
             out.append(with_marker(map_figure(data), case_point, colours=WALL_MARKER))
         else:
