@@ -406,6 +406,26 @@ def server_cpu(log: Path, start: float, end: float) -> dict[str, float]:
     return out
 
 
+def cpu_by_request(log: Path, start: float, end: float) -> dict[tuple[str, str], tuple[int, float]]:
+    """(requests, CPU seconds) by who asked and what: a callback by its first output, else the
+    path. CPU per request compares within a run where latency does not: the host's speed moves
+    from run to run (the same requests took 20–45 % more CPU in one run than in another)."""
+    out: dict[tuple[str, str], tuple[int, float]] = {}
+    for entry in _access(log, start, end):
+        what = str(entry.get("callback") or entry.get("path", "")).strip(".").split("...")[0]
+        n, cpu = out.get((_asker(entry), what), (0, 0.0))
+        out[(_asker(entry), what)] = (n + 1, cpu + (entry.get("cpu_ms") or 0.0) / 1000)
+    return out
+
+
+def _print_by_request(log: Path, spans: list[tuple[float, float]], *, top: int = 8) -> None:
+    quiet, busy = (cpu_by_request(log, *span) for span in spans)
+    print("server CPU by request, alone → with the feed (requests, CPU-s, ms each):")
+    for key in sorted(busy, key=lambda k: -busy[k][1])[:top]:
+        cells = [f"{n:6,} {cpu:6.1f} s {cpu / n * 1000:6.1f} ms" if n else f"{'—':>25}" for n, cpu in (quiet.get(key, (0, 0.0)), busy[key])]  # fmt: skip
+        print(f"  {key[0]:12} {key[1][:28]:28} {cells[0]} → {cells[1]}")
+
+
 def server_seconds(log: Path, start: float, end: float) -> list[float]:
     """The users' own requests (polls left out) as the server timed them, in seconds: what the
     users wait for less the bench's side (its client threads, the network)."""
@@ -432,6 +452,7 @@ def print_cpu(log: Path, spans: list[tuple[float, float]]) -> None:
     print(f"users' own requests p95 as the server timed them: alone {_ms(times[0], 95)}, with the feed {_ms(times[1], 95)} (× {np.percentile(times[1], 95) / np.percentile(times[0], 95):.2f})")  # fmt: skip
     total_q, total_b = sum(quiet.values()), sum(busy.values())
     print(f"server CPU in requests: alone {total_q:.1f} s, with the feed {total_b:.1f} s (× {total_b / max(total_q, 1e-9):.2f})")  # fmt: skip
+    _print_by_request(log, spans)
 
 
 def summarise(engine: sa.engine.Engine, quiet: list[U.Sample], busy: list[U.Sample], feed: Feed, seen: list[tuple[float, int]]) -> None:  # fmt: skip
